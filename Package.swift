@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+// ANASOD Cluster: distributed neural-architecture search by operation-distribution learning
+// (Wan et al., arXiv 2111.04670). Dependencies point one way, from the CLI inward to the core:
+//   anasod (CLI) -> Evaluation -> ANASOD (core);  system-library shims have no Swift deps.
+import PackageDescription
+
+let package = Package(
+    name: "ANASODCluster",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "anasod", targets: ["anasod"]),
+        .library(name: "ANASOD", targets: ["ANASOD"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries (installed by scripts/setup.sh).
+        .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ",
+                       providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CMsgPack", path: "Sources/CMsgPack", pkgConfig: "msgpack",
+                       providers: [.apt(["libmsgpack-dev"])]),
+        .systemLibrary(name: "CLinearAlgebra", path: "Sources/CLinearAlgebra", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+
+        // The encoding core: no dependencies.
+        .target(name: "ANASOD"),
+        // Evaluators: benchmark tables (and, later, trainers).
+        .target(name: "Evaluation", dependencies: ["ANASOD"]),
+        // The command line: subcommands only.
+        .executableTarget(name: "anasod", dependencies: [
+            "ANASOD", "Evaluation",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "SystemLibraryTests", dependencies: ["CZeroMQ", "CMsgPack", "CLinearAlgebra"]),
+        .testTarget(name: "ANASODTests", dependencies: ["ANASOD"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD"]),
+        .testTarget(name: "CLITests", dependencies: []),
+    ]
+)
