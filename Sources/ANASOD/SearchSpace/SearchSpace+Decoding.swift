@@ -1,0 +1,120 @@
+/// The operation-distribution encoding and its two decoders (Wan et al., arXiv 2111.04670, §3.2),
+/// for every `SearchSpace`.
+extension SearchSpace {
+    /// The encoding p~ = n(o_i)/N of an architecture, one simplex per cell type.
+    public func encode(_ architecture: Architecture) -> ArchitectureEncoding {
+        ArchitectureEncoding(parts: architecture.cells.map {
+            OperationDistribution(unchecked: $0.operationCounts(operationCount).map { Double($0) / Double(slotsPerCell) })
+        })
+    }
+
+    /// The count vectors n of an architecture, one per cell type.
+    public func counts(of architecture: Architecture) -> [[Int]] {
+        architecture.cells.map { $0.operationCounts(operationCount) }
+    }
+
+    /// Checks that an encoding has one k-component part per cell type.
+    /// - Throws: `ANASODError.Code.invalidDistribution` otherwise.
+    public func validate(_ encoding: ArchitectureEncoding) throws {
+        guard encoding.parts.count == cellTypes.count else {
+            throw ANASODError(.invalidDistribution,
+                              "\(name) encodings have \(cellTypes.count) part(s), got \(encoding.parts.count)")
+        }
+        for (t, part) in encoding.parts.enumerated() where part.count != operationCount {
+            throw ANASODError(.invalidDistribution,
+                              "\(cellTypes[t]) part has \(part.count) components, \(name) has \(operationCount) operations")
+        }
+    }
+
+    /// **Rounding decoder**: round N·p~ of every cell type to the nearest grid point
+    /// (`largestRemainderRounding`), place the m_r[i] copies of o_i on the N slots in a uniformly random
+    /// order and draw the connectivity (where the space searches it). Every cell returned has encoding
+    /// exactly m_r / N.
+    public func roundingDecode(_ encoding: ArchitectureEncoding,
+                               using rng: inout some RandomNumberGenerator) -> Architecture {
+        precondition(encoding.parts.count == cellTypes.count && encoding.parts.allSatisfy { $0.count == operationCount },
+                     "encoding does not fit \(name); call validate(_:) on user input first")
+        return decode(counts: encoding.counts(slots: slotsPerCell), using: &rng)
+    }
+
+    /// A uniformly random architecture among those with exactly the count vectors `counts`.
+    public func decode(counts: [[Int]], using rng: inout some RandomNumberGenerator) -> Architecture {
+        precondition(counts.count == cellTypes.count, "one count vector per cell type")
+        var cells = [Cell]()
+        for n in counts {
+            precondition(n.count == operationCount && n.reduce(0, +) == slotsPerCell && n.allSatisfy { $0 >= 0 },
+                         "counts \(n) are not a grid point of \(name)")
+            var ops = [Int]()
+            ops.reserveCapacity(slotsPerCell)
+            for (op, c) in n.enumerated() { ops.append(contentsOf: repeatElement(op, count: c)) }
+            rng.shuffle(&ops)
+            cells.append(Cell(operations: ops, inputs: drawInputs(using: &rng)))
+        }
+        return Architecture(cells: cells)
+    }
+
+    /// **Sampling decoder**: every slot independently draws op_j ~ Categorical(p~) of its cell type; the
+    /// connectivity is drawn as in the rounding decoder. Needs no grid, so p~ may move continuously.
+    public func samplingDecode(_ encoding: ArchitectureEncoding,
+                               using rng: inout some RandomNumberGenerator) -> Architecture {
+        precondition(encoding.parts.count == cellTypes.count && encoding.parts.allSatisfy { $0.count == operationCount },
+                     "encoding does not fit \(name); call validate(_:) on user input first")
+        var cells = [Cell]()
+        for part in encoding.parts {
+            var ops = [Int]()
+            ops.reserveCapacity(slotsPerCell)
+            for _ in 0..<slotsPerCell { ops.append(rng.nextCategorical(part.probabilities)) }
+            cells.append(Cell(operations: ops, inputs: drawInputs(using: &rng)))
+        }
+        return Architecture(cells: cells)
+    }
+
+    /// A uniformly random architecture of the space (every slot uniform over the k operations).
+    public func randomArchitecture(using rng: inout some RandomNumberGenerator) -> Architecture {
+        var cells = [Cell]()
+        for _ in cellTypes {
+            var ops = [Int]()
+            for _ in 0..<slotsPerCell { ops.append(rng.nextInt(below: operationCount)) }
+            cells.append(Cell(operations: ops, inputs: drawInputs(using: &rng)))
+        }
+        return Architecture(cells: cells)
+    }
+
+    /// The number of encodings: C(N+k−1, k−1) raised to the number of cell types.
+    public var encodingCount: Int {
+        let perCell = EncodingGrid.size(slots: slotsPerCell, operations: operationCount)
+        return cellTypes.indices.reduce(1) { acc, _ in acc * perCell }
+    }
+
+    /// Every grid point of the space, as count vectors per cell type, lazily (DARTS has 3,003² of them).
+    public func allEncodingCounts() -> EncodingGridSequence {
+        EncodingGridSequence(cell: EncodingGrid.allCounts(slots: slotsPerCell, operations: operationCount),
+                             cellTypes: cellTypes.count)
+    }
+}
+
+/// The product of one cell grid over several cell types, enumerated lazily in mixed-radix order.
+public struct EncodingGridSequence: Sequence, Sendable {
+    let cell: [[Int]]
+    let cellTypes: Int
+
+    public var underestimatedCount: Int { (0..<cellTypes).reduce(1) { acc, _ in acc * cell.count } }
+
+    public func makeIterator() -> AnyIterator<[[Int]]> {
+        var digits = [Int](repeating: 0, count: cellTypes)
+        var done = cell.isEmpty
+        return AnyIterator {
+            guard !done else { return nil }
+            let value = digits.map { cell[$0] }
+            var t = cellTypes - 1
+            while t >= 0 {
+                digits[t] += 1
+                if digits[t] < cell.count { break }
+                digits[t] = 0
+                t -= 1
+            }
+            if t < 0 { done = true }
+            return value
+        }
+    }
+}

@@ -1,0 +1,57 @@
+/// A cell-based search space: cells of N slots, each holding one of k operations, one cell per cell type,
+/// and possibly a connectivity pattern (which node each slot reads from).
+///
+/// Implementations: `NB201SearchSpace`, `DARTSSearchSpace`, `SlotSearchSpace` (user-defined). The encoding
+/// and both decoders are written once, on top of this protocol, in `SearchSpace+Decoding.swift`.
+public protocol SearchSpace: Sendable {
+    /// A short name: `nb201`, `darts`, or the user's.
+    var name: String { get }
+    /// The k operation names, in encoding order.
+    var operations: [String] { get }
+    /// The cell types (`["cell"]`, or `["normal", "reduce"]`).
+    var cellTypes: [String] { get }
+    /// N: the slots (edges) of every cell.
+    var slotsPerCell: Int { get }
+
+    /// Draws the inputs of one cell's slots: the fixed pattern in spaces without searched connectivity,
+    /// a uniformly random valid pattern otherwise.
+    func drawInputs(using rng: inout some RandomNumberGenerator) -> [Int]
+
+    /// Checks that `architecture` belongs to this space (cell count, slot count, op indices, inputs).
+    /// - Throws: `ANASODError.Code.invalidArchitecture` saying what is wrong.
+    func validate(_ architecture: Architecture) throws
+
+    /// Parses the space's architecture string.
+    /// - Throws: `ANASODError.Code.malformedArchitecture` with the 1-based character position of the error.
+    func parse(_ text: String) throws -> Architecture
+
+    /// The space's architecture string; `parse(format(a)) == a` for every valid `a`.
+    func format(_ architecture: Architecture) -> String
+}
+
+extension SearchSpace {
+    /// k: the number of operations.
+    public var operationCount: Int { operations.count }
+
+    /// The index of an operation name, or nil.
+    public func operationIndex(_ name: some StringProtocol) -> Int? {
+        operations.firstIndex { $0 == name }
+    }
+
+    /// Checks op indices and the slot count of every cell; shared by the concrete `validate`s.
+    func validateOperations(_ architecture: Architecture) throws {
+        guard architecture.cells.count == cellTypes.count else {
+            throw ANASODError(.invalidArchitecture,
+                              "\(name) architectures have \(cellTypes.count) cell(s), got \(architecture.cells.count)")
+        }
+        for (t, cell) in architecture.cells.enumerated() {
+            guard cell.operations.count == slotsPerCell else {
+                throw ANASODError(.invalidArchitecture,
+                                  "\(cellTypes[t]) cell has \(cell.operations.count) slots, \(name) needs \(slotsPerCell)")
+            }
+            if let bad = cell.operations.first(where: { $0 < 0 || $0 >= operationCount }) {
+                throw ANASODError(.invalidArchitecture, "\(cellTypes[t]) cell uses operation index \(bad) of \(operationCount)")
+            }
+        }
+    }
+}
