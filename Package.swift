@@ -37,6 +37,6 @@ let package = Package(
         .testTarget(name: "SystemLibraryTests", dependencies: ["CZeroMQ", "CMsgPack", "CLinearAlgebra"]),
         .testTarget(name: "ANASODTests", dependencies: ["ANASOD"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD"]),
-        .testTarget(name: "CLITests", dependencies: []),
+        .testTarget(name: "CLITests", dependencies: ["anasod"]),
     ]
 )
