@@ -56,7 +56,7 @@ import Testing
 
     @Test func encodingGridIsTheProductOfCellGrids() {
         #expect(space.encodingCount == 3003 * 3003)
-        var iterator = space.allEncodingCounts().makeIterator()
+        let iterator = space.allEncodingCounts().makeIterator()
         let first = iterator.next()!
         let second = iterator.next()!
         #expect(first == [[8, 0, 0, 0, 0, 0, 0], [8, 0, 0, 0, 0, 0, 0]])
