@@ -28,6 +28,8 @@ let package = Package(
         .target(name: "ANASOD"),
         // Evaluators: benchmark tables (and, later, trainers).
         .target(name: "Evaluation", dependencies: ["ANASOD"]),
+        // Gaussian processes, kernels, acquisition functions, batch selection.
+        .target(name: "BayesOpt", dependencies: ["ANASOD", "CLinearAlgebra"]),
         // The command line: subcommands only.
         .executableTarget(name: "anasod", dependencies: [
             "ANASOD", "Evaluation",
@@ -36,6 +38,7 @@ let package = Package(
 
         .testTarget(name: "SystemLibraryTests", dependencies: ["CZeroMQ", "CMsgPack", "CLinearAlgebra"]),
         .testTarget(name: "ANASODTests", dependencies: ["ANASOD"]),
+        .testTarget(name: "BayesOptTests", dependencies: ["BayesOpt", "ANASOD"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD"]),
         .testTarget(name: "CLITests", dependencies: ["anasod"]),
     ]

@@ -1,0 +1,145 @@
+import ANASOD
+@testable import BayesOpt
+import Foundation
+import Testing
+
+@Suite struct GaussianProcessTests {
+    let h = GPHyperparameters(lengthscales: [0.3, 0.7, 0.5], outputScale: 1.7, noise: 0.05)
+
+    @Test(arguments: [KernelKind.matern52, .rbf])
+    func posteriorMatchesTheClosedForm(kind: KernelKind) throws {
+        var rng = SeededGenerator(seed: 1)
+        let x = Reference.randomPoints(12, 3, &rng)
+        let y = x.map { sin(3 * $0[0]) + $0[1] * $0[2] + 0.1 * rng.nextNormal() }
+        let test = Reference.randomPoints(5, 3, &rng)
+        let gp = try GaussianProcess(kernel: kind.kernel, data: try GPData(points: x, targets: y), hyperparameters: h)
+        let posterior = gp.posterior(at: test.flatMap { $0 }, count: test.count)
+
+        var k = Reference.kernelMatrix(kind.kernel, x, x, h)
+        for i in k.indices { k[i][i] += h.noise }
+        let kInv = Reference.inverse(k)
+        let kStar = Reference.kernelMatrix(kind.kernel, test, x, h)
+        for (j, ks) in kStar.enumerated() {
+            let mean = zip(ks, Reference.matVec(kInv, y)).reduce(0) { $0 + $1.0 * $1.1 }
+            let variance = h.outputScale - zip(ks, Reference.matVec(kInv, ks)).reduce(0) { $0 + $1.0 * $1.1 }
+            #expect(abs(posterior.mean[j] - mean) < 1e-9)
+            #expect(abs(posterior.variance[j] - variance) < 1e-9)
+        }
+    }
+
+    @Test func replicatesFoldExactly() throws {
+        // The same data given as replicates or as distinct points: same posterior, same marginal likelihood.
+        var rng = SeededGenerator(seed: 2)
+        let base = Reference.randomPoints(6, 3, &rng)
+        var x = [[Double]](), y = [Double]()
+        for (i, p) in base.enumerated() {
+            for _ in 0...(i % 3) {
+                x.append(p)
+                y.append(p[0] - p[1] + 0.3 * rng.nextNormal())
+            }
+        }
+        let data = try GPData(points: x, targets: y)
+        #expect(data.count == 6)
+        let kernel = Matern52Kernel()
+        let lml = try GaussianProcess.logMarginalLikelihood(kernel: kernel, data: data, hyperparameters: h).value
+        #expect(abs(lml - Reference.logMarginalLikelihood(kernel, x, y, h)) < 1e-8)
+
+        let gp = try GaussianProcess(kernel: kernel, data: data, hyperparameters: h)
+        let test = Reference.randomPoints(4, 3, &rng)
+        let posterior = gp.posterior(at: test.flatMap { $0 }, count: 4)
+        var k = Reference.kernelMatrix(kernel, x, x, h)
+        for i in k.indices { k[i][i] += h.noise }
+        let kInv = Reference.inverse(k)
+        for (j, ks) in Reference.kernelMatrix(kernel, test, x, h).enumerated() {
+            let mean = zip(ks, Reference.matVec(kInv, y)).reduce(0) { $0 + $1.0 * $1.1 }
+            let variance = h.outputScale - zip(ks, Reference.matVec(kInv, ks)).reduce(0) { $0 + $1.0 * $1.1 }
+            #expect(abs(posterior.mean[j] - mean) < 1e-9)
+            #expect(abs(posterior.variance[j] - variance) < 1e-9)
+        }
+    }
+
+    @Test(arguments: [KernelKind.matern52, .rbf])
+    func likelihoodGradientMatchesFiniteDifferences(kind: KernelKind) throws {
+        var rng = SeededGenerator(seed: 3)
+        var x = Reference.randomPoints(15, 3, &rng)
+        x += x.prefix(4)  // replicates exercise the within-group terms
+        let y = x.map { $0[0] * 2 - $0[2] + 0.2 * rng.nextNormal() }
+        let data = try GPData(points: x, targets: y)
+        let analytic = try GaussianProcess.logMarginalLikelihood(kernel: kind.kernel, data: data, hyperparameters: h)
+        let theta = h.logValues
+        for j in theta.indices {
+            let eps = 1e-5
+            var plus = theta, minus = theta
+            plus[j] += eps
+            minus[j] -= eps
+            let fPlus = try GaussianProcess.logMarginalLikelihood(kernel: kind.kernel, data: data,
+                                                                  hyperparameters: GPHyperparameters(logValues: plus)).value
+            let fMinus = try GaussianProcess.logMarginalLikelihood(kernel: kind.kernel, data: data,
+                                                                   hyperparameters: GPHyperparameters(logValues: minus)).value
+            let numeric = (fPlus - fMinus) / (2 * eps)
+            #expect(abs(numeric - analytic.gradient[j]) < 1e-5 * max(1, abs(numeric)), "θ[\(j)]: \(numeric) vs \(analytic.gradient[j])")
+        }
+    }
+
+    @Test func fittingRaisesTheLikelihood() throws {
+        var rng = SeededGenerator(seed: 4)
+        let x = Reference.randomPoints(40, 3, &rng)
+        let y = x.map { sin(6 * $0[0]) + 0.05 * rng.nextNormal() }  // only dimension 0 matters
+        let data = try GPData(points: x, targets: y)
+        let kernel = Matern52Kernel()
+        let start = GPHyperparameters(lengthscales: [0.5, 0.5, 0.5], outputScale: 1, noise: 0.1)
+        let fitted = HyperparameterFitter(restarts: 3).fit(kernel: kernel, data: data, using: &rng)
+        let before = try GaussianProcess.logMarginalLikelihood(kernel: kernel, data: data, hyperparameters: start).value
+        let after = try GaussianProcess.logMarginalLikelihood(kernel: kernel, data: data, hyperparameters: fitted).value
+        #expect(after > before + 10)
+        #expect(fitted.lengthscales[0] < fitted.lengthscales[1])
+        #expect(fitted.lengthscales[0] < fitted.lengthscales[2])
+        #expect(fitted.noise < 0.05)
+    }
+
+    @Test func duplicateInputsWithoutNoiseDoNotCrash() throws {
+        // Near-singular K: jitter escalation, never a crash.
+        let x = [[0.1, 0.2], [0.1, 0.2 + 1e-9], [0.5, 0.5]]
+        let data = try GPData(points: x, targets: [1, 1, 0])
+        let tiny = GPHyperparameters(lengthscales: [100, 100], outputScale: 1, noise: 0)
+        let gp = try GaussianProcess(kernel: RBFKernel(), data: data, hyperparameters: tiny)
+        #expect(gp.cholesky.jitter > 0)
+        #expect(gp.predict([0.3, 0.3]).mean.isFinite)
+    }
+
+    @Test func rejectsNonFiniteTargets() {
+        #expect(throws: BayesOptError.self) { try GPData(points: [[0.0]], targets: [.nan]) }
+        #expect(throws: BayesOptError.self) { try GPData(points: [[0.0], [1.0]], targets: [1]) }
+    }
+}
+
+@Suite struct PoolPosteriorTests {
+    @Test func conditioningEqualsRefittingWithTheFantasy() throws {
+        var rng = SeededGenerator(seed: 5)
+        let h = GPHyperparameters(lengthscales: [0.4, 0.4], outputScale: 1.3, noise: 0.02)
+        let x = Reference.randomPoints(8, 2, &rng)
+        let y = x.map { $0[0] - $0[1] }
+        let pool = Reference.randomPoints(6, 2, &rng)
+        let gp = try GaussianProcess(kernel: Matern52Kernel(), data: try GPData(points: x, targets: y), hyperparameters: h)
+        var posterior = gp.posterior(at: pool.flatMap { $0 }, count: 6)
+        posterior.condition(on: 2, value: 0.7)
+        posterior.condition(on: 4, value: posterior.mean[4])  // kriging believer
+
+        let refit = try GaussianProcess(kernel: Matern52Kernel(),
+                                        data: try GPData(points: x + [pool[2], pool[4]], targets: y + [0.7, posterior.mean[4]]),
+                                        hyperparameters: h)
+        let direct = refit.posterior(at: pool.flatMap { $0 }, count: 6)
+        for j in 0..<6 {
+            #expect(abs(posterior.mean[j] - direct.mean[j]) < 1e-9)
+            #expect(abs(posterior.variance[j] - direct.variance[j]) < 1e-9)
+        }
+    }
+
+    @Test func choleskyAppendEqualsRefactoring() throws {
+        let a: [Double] = [4, 2, 0.5, 2, 5, 1, 0.5, 1, 3]
+        let small = try Cholesky(matrix: [4, 2, 2, 5], size: 2)
+        let grown = try small.appending(column: [0.5, 1], diagonal: 3)
+        let full = try Cholesky(matrix: a, size: 3)
+        for i in 0..<9 { #expect(abs(grown.factor[i] - full.factor[i]) < 1e-12) }
+    }
+}
