@@ -30,15 +30,18 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["ANASOD"]),
         // Gaussian processes, kernels, acquisition functions, batch selection.
         .target(name: "BayesOpt", dependencies: ["ANASOD", "CLinearAlgebra"]),
+        // Search strategies: RS, ANASOD-RS, biased RS, LS, RE, one-hot BO, ANASOD-BO.
+        .target(name: "Search", dependencies: ["ANASOD", "BayesOpt"]),
         // The command line: subcommands only.
         .executableTarget(name: "anasod", dependencies: [
-            "ANASOD", "Evaluation",
+            "ANASOD", "Evaluation", "Search", "BayesOpt",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "SystemLibraryTests", dependencies: ["CZeroMQ", "CMsgPack", "CLinearAlgebra"]),
         .testTarget(name: "ANASODTests", dependencies: ["ANASOD"]),
         .testTarget(name: "BayesOptTests", dependencies: ["BayesOpt", "ANASOD"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "ANASOD", "BayesOpt"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD"]),
         .testTarget(name: "CLITests", dependencies: ["anasod"]),
     ]

@@ -15,6 +15,10 @@ public struct DARTSSearchSpace: SearchSpace {
 
     public init() {}
 
+    public var searchesConnectivity: Bool { true }
+    /// Node i picks one of C(i+2, 2) input pairs: 1 · 3 · 6 · 10.
+    public var connectivityPatterns: Double { 180 }
+
     /// Intermediate node i (0 … 3) draws 2 distinct sources uniformly from 0 … i+1.
     public func drawInputs(using rng: inout some RandomNumberGenerator) -> [Int] {
         var inputs = [Int]()

@@ -27,9 +27,18 @@ public protocol SearchSpace: Sendable {
 
     /// The space's architecture string; `parse(format(a)) == a` for every valid `a`.
     func format(_ architecture: Architecture) -> String
+
+    /// Whether cells also differ in their connectivity (drawn by `drawInputs`), not only in their ops.
+    var searchesConnectivity: Bool { get }
+
+    /// How many connectivity patterns one cell can draw (1 when the connectivity is fixed).
+    var connectivityPatterns: Double { get }
 }
 
 extension SearchSpace {
+    public var searchesConnectivity: Bool { false }
+    public var connectivityPatterns: Double { 1 }
+
     /// k: the number of operations.
     public var operationCount: Int { operations.count }
 

@@ -1,0 +1,21 @@
+/// How a batch or asynchronous proposal accounts for points that are chosen but not yet observed, so
+/// that q suggestions are diverse rather than q copies of one point.
+public enum PendingPolicy: Sendable, Hashable {
+    /// Kriging believer (Ginsbourger et al. 2010): pretend each pending point returned its posterior mean;
+    /// means stay, variances around it shrink.
+    case krigingBeliever
+    /// Constant liar: pretend each pending point returned one fixed value.
+    case constantLiar(Lie)
+    /// Local penalisation (González et al., AISTATS 2016): multiply the acquisition by a soft exclusion
+    /// ball around each pending point, sized by a Lipschitz estimate of the posterior mean.
+    case localPenalization
+
+    public enum Lie: String, Sendable, Hashable, CaseIterable {
+        /// The best (lowest) observed target: optimistic, spreads the batch least.
+        case min
+        /// The mean observed target.
+        case mean
+        /// The worst observed target: pessimistic, spreads the batch most.
+        case max
+    }
+}

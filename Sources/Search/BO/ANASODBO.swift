@@ -1,0 +1,187 @@
+import ANASOD
+import BayesOpt
+
+/// ANASOD-BO (arXiv 2111.04670, Algorithm 2), batched and asynchronous: a GP on the operation-distribution
+/// simplex, its acquisition maximised over a pool of encodings drawn from Dir(k·β·p~* + 1), β under
+/// TuRBO-style trust control, and pending evaluations accounted for by the `PendingPolicy`.
+///
+/// 1. The first `initialEvaluations` proposals are ANASOD-RS draws (Dir(1)).
+/// 2. Each call fits (on schedule) the encoding GP: inputs the encodings of the successful observations
+///    (one simplex per cell type, concatenated), targets warped and standardised; repeated encodings are
+///    folded exactly (`GPData`).
+/// 3. The pool is the incumbent's encoding plus `poolSize` Dirichlet draws rounded to the grid,
+///    de-duplicated; an encoding may be picked as many times as it has unproposed cells (several cells of
+///    one encoding are independent draws around its mean); exhausted encodings are left out.
+/// 4. q encodings are picked by the acquisition (log-EI of a new observation by default) with the pending
+///    policy (kriging believer by default), and each is decoded into a cell not yet proposed:
+///    uniformly at random (`.random`, the paper) or, with `withinEncoding: .cellModel` (two-stage, beyond
+///    the paper), the cell of that encoding with the highest EI under a second GP on one-hot cell features.
+/// 5. Each successful observation updates the trust region (improved incumbent or not); failures are kept
+///    out of the GP (they are never re-proposed).
+public struct ANASODBO: SearchStrategy {
+    public enum WithinEncoding: String, Sendable, Hashable {
+        /// A uniformly random unproposed cell of the chosen encoding (the paper).
+        case random
+        /// The cell with the highest EI under a cell-level GP on one-hot features (two-stage).
+        case cellModel
+    }
+
+    public struct Configuration: Sendable, Hashable {
+        public var initialEvaluations = 10
+        public var poolSize = 500
+        public var acquisition: AcquisitionKind = .expectedImprovement
+        public var pending: PendingPolicy = .krigingBeliever
+        public var surrogate = Surrogate.Configuration()
+        public var trustRegion = TrustRegion()
+        public var withinEncoding: WithinEncoding = .random
+        /// The within-encoding GP's settings.
+        public var cellSurrogate = Surrogate.Configuration(refitGrowth: 0.1, defaultLengthscale: 2)
+
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    public var name: String { configuration.withinEncoding == .cellModel ? "anasod-bo-2s" : "anasod-bo" }
+    public private(set) var history: StrategyHistory
+    public private(set) var trustRegion: TrustRegion
+    var surrogate: Surrogate
+    var cellSurrogate: Surrogate
+    let cellFeatures: CellFeatures
+
+    public init(space: any SearchSpace, seed: UInt64, configuration: Configuration = .init()) {
+        history = StrategyHistory(space: space, seed: seed)
+        self.configuration = configuration
+        trustRegion = configuration.trustRegion
+        surrogate = Surrogate(configuration: configuration.surrogate, salt: 0xB0)
+        cellSurrogate = Surrogate(configuration: configuration.cellSurrogate, salt: 0xCE11)
+        cellFeatures = CellFeatures(space: space)
+    }
+
+    var inInitialDesign: Bool {
+        history.successes.count < configuration.initialEvaluations
+            || Set(history.successes.map { history.space.counts(of: $0.architecture) }).count < 2
+    }
+
+    public mutating func propose(count: Int, pending: [Proposal]) -> [Proposal] {
+        history.record(pending)
+        var rng = history.beginCall()
+        advanceSchedules()
+        var out = [Proposal]()
+        if !inInitialDesign, let model = try? encodingModel() {
+            out = proposeByModel(count: count, pending: pending, model: model, using: &rng)
+        }
+        if out.count < count {
+            var fill = history
+            fill.record(out)
+            out += DirichletSampling.propose(count: count - out.count, alpha: DirichletSampling.uniform(history.space),
+                                             history: fill, using: &rng)
+        }
+        history.record(out)
+        return out
+    }
+
+    public mutating func restore(proposed proposals: [Proposal]) {
+        _ = history.beginCall()
+        advanceSchedules()
+        history.record(proposals)
+    }
+
+    public mutating func observe(_ observation: Observation) {
+        let improved = history.record(observation)
+        guard observation.value?.isFinite == true, history.successes.count > configuration.initialEvaluations else { return }
+        trustRegion.update(improved: improved)
+    }
+
+    mutating func advanceSchedules() {
+        guard !inInitialDesign else { return }
+        surrogate.advance(successes: history.successes.count)
+        if configuration.withinEncoding == .cellModel { cellSurrogate.advance(successes: history.successes.count) }
+    }
+
+    mutating func encodingModel() throws -> Surrogate.Model {
+        try surrogate.model(features: history.successes.map { history.space.encode($0.architecture).vector },
+                            values: history.successes.map(\.value), seed: history.seed)
+    }
+
+    /// Steps 3–4: pick encodings from the pool, then one cell for each.
+    mutating func proposeByModel(count: Int, pending: [Proposal], model: Surrogate.Model,
+                                 using rng: inout SeededGenerator) -> [Proposal] {
+        let space = history.space
+        let slots = space.slotsPerCell
+        let incumbent = space.encode(history.best!.architecture)
+        var pool = [[[Int]]]()
+        var seen = Set<[[Int]]>()
+        func add(_ counts: [[Int]]) {
+            guard seen.insert(counts).inserted, history.remaining(counts: counts) > 0 else { return }
+            pool.append(counts)
+        }
+        add(incumbent.counts(slots: slots))
+        for beta in [trustRegion.beta, 0] {
+            let alpha = DirichletSampling.concentrated(around: incumbent, beta: beta)
+            for _ in 0..<configuration.poolSize {
+                add(alpha.map { a in
+                    largestRemainderRounding(rng.nextDirichlet(a).map { $0 * Double(slots) }, total: slots)
+                })
+            }
+            if pool.count >= 2 * count || trustRegion.beta == 0 { break }  // widen only a collapsed pool
+        }
+        guard !pool.isEmpty else { return [] }
+
+        let pendingVectors = pending.map { space.encode($0.architecture).vector }
+        var points = [Double]()
+        for counts in pool { points += (try? ArchitectureEncoding(counts: counts))?.vector ?? [] }
+        for v in pendingVectors { points += v }
+        let posterior = model.gp.posterior(at: points, count: pool.count + pendingVectors.count)
+        let capacity = pool.map { Int(min(history.remaining(counts: $0), Double(count))) }
+        let selector = BatchSelector(acquisition: configuration.acquisition.function, policy: configuration.pending)
+        let picks = selector.select(count: count, posterior: posterior, candidateCount: pool.count, best: model.best,
+                                    observed: model.targets, capacity: capacity)
+
+        var out = [Proposal]()
+        var chosen = Set<Architecture>()
+        var cellModel: Surrogate.Model?
+        if configuration.withinEncoding == .cellModel {
+            cellModel = try? cellSurrogate.model(features: history.successes.map { cellFeatures.vector($0.architecture) },
+                                                 values: history.successes.map(\.value), seed: history.seed)
+        }
+        for j in picks {
+            let arch: Architecture?
+            if let cellModel {
+                arch = bestCell(counts: pool[j], model: cellModel, pending: pending.map(\.architecture) + Array(chosen),
+                                exclude: chosen, using: &rng)
+            } else {
+                arch = CellSampler.unseen(counts: pool[j], history: history, exclude: chosen, using: &rng)
+            }
+            guard let arch else { continue }
+            chosen.insert(arch)
+            out.append(history.proposal(arch))
+        }
+        return out
+    }
+
+    /// The unproposed cell of encoding `counts` with the highest EI under the cell-level GP, with the
+    /// pending cells conditioned on (kriging believer). Candidates: every cell of the encoding when it has
+    /// at most 5,000, else 256 random decodes.
+    func bestCell(counts: [[Int]], model: Surrogate.Model, pending: [Architecture], exclude: Set<Architecture>,
+                  using rng: inout SeededGenerator) -> Architecture? {
+        var candidates: [Architecture]
+        if let all = history.space.allArchitectures(counts: counts, limit: 5000) {
+            candidates = all.filter { !history.isProposed($0) && !exclude.contains($0) }
+        } else {
+            var set = Set<Architecture>()
+            candidates = []
+            for _ in 0..<256 {
+                let arch = history.space.decode(counts: counts, using: &rng)
+                if !history.isProposed(arch), !exclude.contains(arch), set.insert(arch).inserted { candidates.append(arch) }
+            }
+        }
+        guard !candidates.isEmpty else { return nil }
+        var points = [Double]()
+        for arch in candidates + pending { points += cellFeatures.vector(arch) }
+        let posterior = model.gp.posterior(at: points, count: candidates.count + pending.count)
+        let selector = BatchSelector(acquisition: ExpectedImprovement(), policy: .krigingBeliever, includeNoise: false)
+        let pick = selector.select(count: 1, posterior: posterior, candidateCount: candidates.count, best: model.best,
+                                   observed: model.targets)
+        return pick.first.map { candidates[$0] }
+    }
+}

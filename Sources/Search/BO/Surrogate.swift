@@ -1,0 +1,82 @@
+import ANASOD
+import BayesOpt
+
+/// A GP surrogate with a deterministic refit schedule, shared by the BO strategies.
+///
+/// Hyperparameters are refitted (type-II ML, `HyperparameterFitter`) when the number of successful
+/// observations n first reaches n_last + max(1, ⌊growth · n_last⌋) at a propose call; in between the last
+/// fit is reused and only the data grow. The fit at n uses exactly the first n successes and a generator on
+/// stream n, so it is a pure function of the history: after a replay the pending fit is recomputed lazily
+/// and gives the same hyperparameters as the uninterrupted run.
+public struct Surrogate: Sendable {
+    public struct Configuration: Sendable, Hashable {
+        public var kernel: KernelKind = .matern52
+        public var warping: OutputWarping = .rank
+        public var restarts: Int = 3
+        public var maxIterations: Int = 40
+        /// Relative growth of n between refits (0: refit at every call).
+        public var refitGrowth: Double = 0.05
+        public var defaultLengthscale: Double = 0.5
+
+        public init(kernel: KernelKind = .matern52, warping: OutputWarping = .rank, restarts: Int = 3,
+                    maxIterations: Int = 40, refitGrowth: Double = 0.05, defaultLengthscale: Double = 0.5) {
+            self.kernel = kernel
+            self.warping = warping
+            self.restarts = restarts
+            self.maxIterations = maxIterations
+            self.refitGrowth = refitGrowth
+            self.defaultLengthscale = defaultLengthscale
+        }
+    }
+
+    /// A fitted model and the transformed targets it was conditioned on.
+    public struct Model: Sendable {
+        public var gp: GaussianProcess
+        /// Warped, standardised targets, one per successful observation.
+        public var targets: [Double]
+        /// The lowest of them.
+        public var best: Double
+    }
+
+    public let configuration: Configuration
+    let salt: UInt64
+    /// n at the fit the schedule last made due.
+    public private(set) var dueFit: Int?
+    private var cached: (n: Int, hyperparameters: GPHyperparameters)?
+
+    public init(configuration: Configuration, salt: UInt64) {
+        self.configuration = configuration
+        self.salt = salt
+    }
+
+    /// Advances the schedule at a propose call (or its replay) with n successful observations.
+    public mutating func advance(successes n: Int) {
+        guard n > 0 else { return }
+        if let last = dueFit {
+            if n >= last + max(1, Int(Double(last) * configuration.refitGrowth)) { dueFit = n }
+        } else {
+            dueFit = n
+        }
+    }
+
+    /// The GP on `features` (one row per successful observation, in order) and `values`.
+    /// - Throws: `BayesOptError` when even jitter cannot make the kernel matrix positive definite.
+    public mutating func model(features: [[Double]], values: [Double], seed: UInt64) throws -> Model {
+        let kernel = configuration.kernel.kernel
+        let n = dueFit ?? features.count
+        if cached?.n != n {
+            let prefix = min(n, features.count)
+            let data = try GPData(points: Array(features.prefix(prefix)),
+                                  targets: configuration.warping.transform(Array(values.prefix(prefix))))
+            var rng = SeededGenerator(seed: seed ^ salt, stream: UInt64(n))
+            let fitter = HyperparameterFitter(restarts: configuration.restarts,
+                                              defaultLengthscale: configuration.defaultLengthscale,
+                                              maxIterations: configuration.maxIterations)
+            cached = (n, fitter.fit(kernel: kernel, data: data, using: &rng))
+        }
+        let targets = configuration.warping.transform(values)
+        let gp = try GaussianProcess(kernel: kernel, data: try GPData(points: features, targets: targets),
+                                     hyperparameters: cached!.hyperparameters)
+        return Model(gp: gp, targets: targets, best: targets.min() ?? 0)
+    }
+}

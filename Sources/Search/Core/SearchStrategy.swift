@@ -1,0 +1,64 @@
+import ANASOD
+
+/// One suggestion: a concrete architecture and the encoding it was drawn for (its exact op counts / N).
+public struct Proposal: Hashable, Sendable {
+    public var architecture: Architecture
+    public var encoding: ArchitectureEncoding
+
+    public init(architecture: Architecture, encoding: ArchitectureEncoding) {
+        self.architecture = architecture
+        self.encoding = encoding
+    }
+}
+
+/// A finished evaluation: the objective (validation error, lower is better), or nil when it failed.
+public struct Observation: Hashable, Sendable {
+    public var architecture: Architecture
+    public var value: Double?
+
+    public init(architecture: Architecture, value: Double?) {
+        self.architecture = architecture
+        self.value = value
+    }
+}
+
+/// One step of a strategy's history, as a journal records it.
+public enum StrategyEvent: Hashable, Sendable {
+    /// The proposals of one `propose` call.
+    case proposed([Proposal])
+    /// One finished evaluation.
+    case observed(Observation)
+}
+
+/// An ask/tell search strategy that knows about pending evaluations (Optuna's sampler hooks, BoTorch's
+/// `X_pending`).
+///
+/// Contract:
+/// - `propose(count:pending:)` returns up to `count` proposals, never an architecture already proposed
+///   (by this strategy, or passed as pending), so no cell is paid for twice.
+/// - The state is a pure function of the sequence of events (propose calls and their results, and
+///   observations, in order) and the seed: `restore(proposed:)` replays a propose call without
+///   recomputing it, so replaying a journal rebuilds the exact state, and the same seed gives the same
+///   proposals.
+public protocol SearchStrategy: Sendable {
+    /// The strategy's name (`anasod-bo`, `rs`, …).
+    var name: String { get }
+    /// Suggests up to `count` architectures to evaluate next, given those still being evaluated.
+    mutating func propose(count: Int, pending: [Proposal]) -> [Proposal]
+    /// Replays a propose call that returned `proposals`.
+    mutating func restore(proposed proposals: [Proposal])
+    /// Takes a finished evaluation (or a failure, `value == nil`).
+    mutating func observe(_ observation: Observation)
+}
+
+extension SearchStrategy {
+    /// Replays a recorded history.
+    public mutating func replay(_ events: [StrategyEvent]) {
+        for event in events {
+            switch event {
+            case .proposed(let proposals): restore(proposed: proposals)
+            case .observed(let observation): observe(observation)
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import ANASOD
+
+/// Builds strategies by the names the CLI and configs use.
+public enum StrategyFactory {
+    /// Every strategy name, in the order benchmarks list them.
+    public static let names = ["rs", "anasod-rs", "biased-rs", "ls", "ls-cell", "re", "onehot-bo", "anasod-bo",
+                               "anasod-bo-2s"]
+
+    /// - Throws: `SearchError.unknownStrategy` naming the known ones.
+    public static func make(_ name: String, space: any SearchSpace, seed: UInt64) throws -> any SearchStrategy {
+        switch name {
+        case "rs": return RandomSearch(space: space, seed: seed)
+        case "anasod-rs": return ANASODRandomSearch(space: space, seed: seed)
+        case "biased-rs": return BiasedRandomSearch(space: space, seed: seed)
+        case "ls": return LocalSearch(space: space, seed: seed, neighbourhood: .encoding)
+        case "ls-cell": return LocalSearch(space: space, seed: seed, neighbourhood: .cell)
+        case "re": return RegularizedEvolution(space: space, seed: seed)
+        case "onehot-bo": return OneHotBO(space: space, seed: seed)
+        case "anasod-bo": return ANASODBO(space: space, seed: seed)
+        case "anasod-bo-2s":
+            var configuration = ANASODBO.Configuration()
+            configuration.withinEncoding = .cellModel
+            return ANASODBO(space: space, seed: seed, configuration: configuration)
+        default:
+            throw SearchError(.unknownStrategy, "unknown strategy '\(name)' (known: \(names.joined(separator: ", ")))")
+        }
+    }
+}
+
+/// The one public error type of the `Search` module.
+public struct SearchError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case unknownStrategy
+        case invalidConfiguration
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
