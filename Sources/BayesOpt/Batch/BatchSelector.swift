@@ -11,7 +11,10 @@ public struct BatchSelector: Sendable {
     public var policy: PendingPolicy
     /// Score a new *observation* (f variance + noise) rather than f itself: with the rounding decoder a new
     /// cell of an encoding is a fresh draw around the encoding's mean, and improving on the best observed
-    /// cell is what the search wants.
+    /// cell is what the search wants. A candidate that already has k draws pending (or picked in this
+    /// batch) is scored with noise σ_n²/(k + 1): conditioning shrinks only the variance of f, and without
+    /// this discount the noise would keep a batch on q draws of one point; the discount is a cheap stand-in
+    /// for q-EI's diminishing return of repeated draws.
     public var includeNoise: Bool
 
     public init(acquisition: any AcquisitionFunction = ExpectedImprovement(), policy: PendingPolicy = .krigingBeliever,
@@ -26,10 +29,12 @@ public struct BatchSelector: Sendable {
     ///   - best: the lowest observed (transformed) target; `observed` are all the observed targets, for lies.
     ///   - capacity: how many times each candidate may be picked (an encoding stands for as many cells as it
     ///     has left unevaluated; 0 excludes it); nil = once each.
+    ///   - draws: how many pending points coincide with each candidate (nil = none).
     /// - Returns: up to `count` candidate indices, in pick order.
     public func select(count: Int, posterior: PoolPosterior, candidateCount: Int, best: Double, observed: [Double],
-                       capacity: [Int]? = nil) -> [Int] {
+                       capacity: [Int]? = nil, draws: [Int]? = nil) -> [Int] {
         var posterior = posterior
+        var draws = draws ?? [Int](repeating: 0, count: candidateCount)
         var left = capacity ?? [Int](repeating: 1, count: candidateCount)
         var available = left.map { $0 > 0 }
         let pending = Array(candidateCount..<posterior.count)
@@ -46,14 +51,15 @@ public struct BatchSelector: Sendable {
             }
             for j in pending { posterior.condition(on: j, value: lie(j)) }
             while picks.count < count {
-                guard let j = argmax(candidateCount, available, { self.score(posterior, $0, best) }) else { break }
+                guard let j = argmax(candidateCount, available, { self.score(posterior, $0, best, draws[$0]) }) else { break }
                 picks.append(j)
+                draws[j] += 1
                 left[j] -= 1
                 available[j] = left[j] > 0
                 posterior.condition(on: j, value: lie(j))
             }
         case .localPenalization:
-            let base = (0..<candidateCount).map { score(posterior, $0, best) }
+            let base = (0..<candidateCount).map { score(posterior, $0, best, draws[$0]) }
             let lipschitz = lipschitzEstimate(posterior, candidateCount)
             var penalty = [Double](repeating: 0, count: candidateCount)
             func penalise(around j: Int) {
@@ -78,8 +84,9 @@ public struct BatchSelector: Sendable {
         return picks
     }
 
-    func score(_ p: PoolPosterior, _ j: Int, _ best: Double) -> Double {
-        acquisition.logValue(mean: p.mean[j], variance: p.variance[j] + (includeNoise ? p.noise : 0), best: best)
+    func score(_ p: PoolPosterior, _ j: Int, _ best: Double, _ draws: Int) -> Double {
+        acquisition.logValue(mean: p.mean[j], variance: p.variance[j] + (includeNoise ? p.noise / Double(draws + 1) : 0),
+                             best: best)
     }
 
     func argmax(_ n: Int, _ available: [Bool], _ value: (Int) -> Double) -> Int? {

@@ -27,7 +27,7 @@ public struct ANASODBO: SearchStrategy {
     }
 
     public struct Configuration: Sendable, Hashable {
-        public var initialEvaluations = 10
+        public var initialEvaluations = 6
         public var poolSize = 500
         public var acquisition: AcquisitionKind = .expectedImprovement
         public var pending: PendingPolicy = .krigingBeliever
@@ -133,9 +133,12 @@ public struct ANASODBO: SearchStrategy {
         for v in pendingVectors { points += v }
         let posterior = model.gp.posterior(at: points, count: pool.count + pendingVectors.count)
         let capacity = pool.map { Int(min(history.remaining(counts: $0), Double(count))) }
+        var pendingPerEncoding = [[[Int]]: Int]()
+        for p in pending { pendingPerEncoding[space.counts(of: p.architecture), default: 0] += 1 }
         let selector = BatchSelector(acquisition: configuration.acquisition.function, policy: configuration.pending)
         let picks = selector.select(count: count, posterior: posterior, candidateCount: pool.count, best: model.best,
-                                    observed: model.targets, capacity: capacity)
+                                    observed: model.targets, capacity: capacity,
+                                    draws: pool.map { pendingPerEncoding[$0] ?? 0 })
 
         var out = [Proposal]()
         var chosen = Set<Architecture>()
