@@ -40,7 +40,7 @@ public struct BenchmarkReport: Sendable {
     public func markdown(optimum: Double?, timingAt: [Int] = [150, 1000]) -> String {
         let budget = runs.map(\.curve.count).max() ?? 0
         let shown = checkpoints.filter { $0 <= budget }
-        let timed = timingAt.filter { $0 < budget }
+        let timed = timingAt.filter { $0 <= budget }
         var header = ["strategy", "runs"] + shown.map { "best after \($0)" } + ["ms / proposal"]
         header += timed.map { "ms / proposal at \($0) obs" }
         var rows = [[String]]()
