@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "BayesOpt", dependencies: ["ANASOD", "CLinearAlgebra"]),
         // Search strategies: RS, ANASOD-RS, biased RS, LS, RE, one-hot BO, ANASOD-BO.
         .target(name: "Search", dependencies: ["ANASOD", "BayesOpt"]),
+        // Wire protocol: msgpack messages (msgpack-c) and the ZeroMQ transport.
+        .target(name: "Wire", dependencies: ["ANASOD", "CZeroMQ", "CMsgPack"]),
         // The command line: subcommands only.
         .executableTarget(name: "anasod", dependencies: [
             "ANASOD", "Evaluation", "Search", "BayesOpt",
@@ -42,6 +44,7 @@ let package = Package(
         .testTarget(name: "ANASODTests", dependencies: ["ANASOD"]),
         .testTarget(name: "BayesOptTests", dependencies: ["BayesOpt", "ANASOD"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "ANASOD", "BayesOpt"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "ANASOD"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD"]),
         .testTarget(name: "CLITests", dependencies: ["anasod"]),
     ]

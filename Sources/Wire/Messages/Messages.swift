@@ -1,0 +1,209 @@
+/// Worker → coordinator: the first message on a connection, and again after every reconnect.
+public struct Hello: Hashable, Sendable {
+    public var workerID: String
+    public var host: String
+    public var slots: Int
+    public var devices: [String]
+    public var evaluators: [String]
+    public var software: String
+    /// Jobs the worker still holds from before a reconnect, re-announced so they are not re-leased.
+    public var heldJobs: [JobKey]
+
+    public init(workerID: String, host: String, slots: Int, devices: [String] = [], evaluators: [String],
+                software: String, heldJobs: [JobKey] = []) {
+        self.workerID = workerID
+        self.host = host
+        self.slots = slots
+        self.devices = devices
+        self.evaluators = evaluators
+        self.software = software
+        self.heldJobs = heldJobs
+    }
+}
+
+/// Coordinator → worker: accepted; heartbeats are expected every `heartbeatInterval` seconds.
+public struct Welcome: Hashable, Sendable {
+    public var workerID: String
+    public var studyID: String
+    public var heartbeatInterval: Double
+    public var software: String
+
+    public init(workerID: String, studyID: String, heartbeatInterval: Double, software: String) {
+        self.workerID = workerID
+        self.studyID = studyID
+        self.heartbeatInterval = heartbeatInterval
+        self.software = software
+    }
+}
+
+/// Coordinator → worker: not accepted, and why (wrong version, no evaluator in common, study over).
+public struct Refusal: Hashable, Sendable {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+}
+
+/// Worker → coordinator: credit for `slots` more jobs (credit-based dispatch).
+public struct JobRequest: Hashable, Sendable {
+    public var slots: Int
+    public init(slots: Int) { self.slots = slots }
+}
+
+/// A job's identity: the id and the attempt (a re-leased job gets a new attempt; results are idempotent
+/// on this pair).
+public struct JobKey: Hashable, Sendable, Comparable {
+    public var jobID: UInt64
+    public var attempt: Int
+
+    public init(jobID: UInt64, attempt: Int) {
+        self.jobID = jobID
+        self.attempt = attempt
+    }
+
+    public static func < (a: JobKey, b: JobKey) -> Bool { (a.jobID, a.attempt) < (b.jobID, b.attempt) }
+}
+
+/// Coordinator → worker: evaluate one architecture.
+public struct Job: Hashable, Sendable {
+    public var key: JobKey
+    public var studyID: String
+    /// The search space's name (`nb201`, `darts`, …).
+    public var space: String
+    /// The encoding, one distribution per cell type.
+    public var encoding: [[Double]]
+    /// The architecture string.
+    public var architecture: String
+    /// The evaluator kind and its settings.
+    public var evaluator: String
+    public var settings: [String: String]
+    public var seed: UInt64
+    /// Seconds since 1970 by which the result must arrive.
+    public var deadline: Double
+
+    public init(key: JobKey, studyID: String, space: String, encoding: [[Double]], architecture: String,
+                evaluator: String, settings: [String: String] = [:], seed: UInt64, deadline: Double) {
+        self.key = key
+        self.studyID = studyID
+        self.space = space
+        self.encoding = encoding
+        self.architecture = architecture
+        self.evaluator = evaluator
+        self.settings = settings
+        self.seed = seed
+        self.deadline = deadline
+    }
+}
+
+/// Either way: still alive; the worker lists the jobs it is running.
+public struct Heartbeat: Hashable, Sendable {
+    public var sent: Double
+    public var running: [JobKey]
+
+    public init(sent: Double, running: [JobKey] = []) {
+        self.sent = sent
+        self.running = running
+    }
+}
+
+/// Worker → coordinator: partial metrics of a running job (one per epoch).
+public struct Progress: Hashable, Sendable {
+    public var key: JobKey
+    public var epoch: Int
+    public var trainLoss: Double?
+    public var validationError: Double?
+    public var seconds: Double
+
+    public init(key: JobKey, epoch: Int, trainLoss: Double? = nil, validationError: Double? = nil, seconds: Double) {
+        self.key = key
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.validationError = validationError
+        self.seconds = seconds
+    }
+}
+
+/// Worker → coordinator: a finished evaluation.
+public struct JobResult: Hashable, Sendable {
+    public var key: JobKey
+    public var validationError: Double
+    public var testError: Double?
+    public var trainSeconds: Double
+    public var parameters: Int?
+    public var flops: Int?
+
+    public init(key: JobKey, validationError: Double, testError: Double? = nil, trainSeconds: Double,
+                parameters: Int? = nil, flops: Int? = nil) {
+        self.key = key
+        self.validationError = validationError
+        self.testError = testError
+        self.trainSeconds = trainSeconds
+        self.parameters = parameters
+        self.flops = flops
+    }
+}
+
+/// Worker → coordinator: an evaluation that failed; `retryable` when another attempt may succeed.
+public struct JobFailure: Hashable, Sendable {
+    public var key: JobKey
+    public var reason: String
+    public var retryable: Bool
+    /// The last lines of the trainer's standard error, when there is one.
+    public var log: String?
+
+    public init(key: JobKey, reason: String, retryable: Bool, log: String? = nil) {
+        self.key = key
+        self.reason = reason
+        self.retryable = retryable
+        self.log = log
+    }
+}
+
+/// Coordinator → worker: stop this job (its lease moved, or the study ended).
+public struct JobCancel: Hashable, Sendable {
+    public var key: JobKey
+    public init(key: JobKey) { self.key = key }
+}
+
+/// Either way: no new jobs; finish the running ones, then leave (worker → coordinator: "I am draining").
+public struct Drain: Hashable, Sendable {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+}
+
+/// Coordinator → worker: the study is over; stop now (running jobs are cancelled).
+public struct Shutdown: Hashable, Sendable {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+}
+
+/// Every message of the protocol.
+public enum WireMessage: Hashable, Sendable {
+    case hello(Hello)
+    case welcome(Welcome)
+    case refusal(Refusal)
+    case request(JobRequest)
+    case job(Job)
+    case heartbeat(Heartbeat)
+    case progress(Progress)
+    case result(JobResult)
+    case failure(JobFailure)
+    case cancel(JobCancel)
+    case drain(Drain)
+    case shutdown(Shutdown)
+
+    public var type: MessageType {
+        switch self {
+        case .hello: .hello
+        case .welcome: .welcome
+        case .refusal: .refusal
+        case .request: .request
+        case .job: .job
+        case .heartbeat: .heartbeat
+        case .progress: .progress
+        case .result: .result
+        case .failure: .failure
+        case .cancel: .cancel
+        case .drain: .drain
+        case .shutdown: .shutdown
+        }
+    }
+}

@@ -1,0 +1,27 @@
+/// The one public error type of the `Wire` module: a message that cannot be decoded, or a transport fault.
+public struct WireError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        /// Bytes that are not valid msgpack, or are cut short.
+        case malformed
+        /// Larger than the limits (message size, nesting, container or string length).
+        case oversized
+        /// Valid msgpack that is not a message of this protocol (wrong shape, missing or mistyped field).
+        case invalidMessage
+        /// A message type code this version does not know.
+        case unknownType
+        /// A peer speaking another protocol version.
+        case unsupportedVersion
+        /// A socket operation failed.
+        case transport
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,26 @@
+import Wire
+
+/// One sample of every message type, with every optional field set, kept as versioned fixtures in
+/// `Fixtures/v1/<type>.hex` (regenerate deliberately with ANASOD_WRITE_FIXTURES=1 only when adding a type).
+enum SampleMessages {
+    static let key = JobKey(jobID: 42, attempt: 2)
+
+    static let all: [WireMessage] = [
+        .hello(Hello(workerID: "w-1", host: "node7", slots: 4, devices: ["cuda:0", "cuda:1"], evaluators: ["table", "synthetic"],
+                     software: "anasod 0.1.0", heldJobs: [JobKey(jobID: 3, attempt: 1)])),
+        .welcome(Welcome(workerID: "w-1", studyID: "nb201-c10", heartbeatInterval: 1.5, software: "anasod 0.1.0")),
+        .refusal(Refusal(reason: "protocol version 2 not supported")),
+        .request(JobRequest(slots: 3)),
+        .job(Job(key: key, studyID: "nb201-c10", space: "nb201", encoding: [[0, 0.5, 0, 0.5, 0]],
+                 architecture: "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
+                 evaluator: "table", settings: ["dataset": "cifar10", "epochs": "12"], seed: 1234, deadline: 1_800_000_000.5)),
+        .heartbeat(Heartbeat(sent: 1_700_000_000.25, running: [key, JobKey(jobID: 43, attempt: 1)])),
+        .progress(Progress(key: key, epoch: 3, trainLoss: 0.71, validationError: 18.5, seconds: 12.25)),
+        .result(JobResult(key: key, validationError: 5.63, testError: 5.7, trainSeconds: 301.5, parameters: 1_531_258,
+                          flops: 220_000_000)),
+        .failure(JobFailure(key: key, reason: "trainer exited with status 1", retryable: true, log: "CUDA out of memory")),
+        .cancel(JobCancel(key: key)),
+        .drain(Drain(reason: "SIGTERM")),
+        .shutdown(Shutdown(reason: "budget reached")),
+    ]
+}

@@ -1,0 +1,144 @@
+import ANASOD
+import Foundation
+import Testing
+@testable import Wire
+
+@Suite struct WireMessageTests {
+    @Test(arguments: SampleMessages.all)
+    func everyMessageRoundTrips(message: WireMessage) throws {
+        #expect(try WireMessage.decode(message.encoded()) == message)
+    }
+
+    @Test func minimalMessagesRoundTrip() throws {
+        let messages: [WireMessage] = [
+            .hello(Hello(workerID: "w", host: "h", slots: 1, evaluators: ["table"], software: "x")),
+            .progress(Progress(key: JobKey(jobID: 1, attempt: 1), epoch: 0, seconds: 0)),
+            .result(JobResult(key: JobKey(jobID: 1, attempt: 1), validationError: 9, trainSeconds: 0)),
+            .failure(JobFailure(key: JobKey(jobID: 1, attempt: 1), reason: "x", retryable: false)),
+            .heartbeat(Heartbeat(sent: 0)),
+        ]
+        for m in messages { #expect(try WireMessage.decode(m.encoded()) == m) }
+    }
+
+    static let fixtures: URL = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/v1")
+
+    @Test func versionedFixturesDecode() throws {
+        let writing = ProcessInfo.processInfo.environment["ANASOD_WRITE_FIXTURES"] == "1"
+        for message in SampleMessages.all {
+            let name = "\(message.type).hex"
+            if writing {
+                let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/v1/\(name)")
+                try (hex(message.encoded()) + "\n").write(to: source, atomically: true, encoding: .utf8)
+                continue
+            }
+            let text = try String(contentsOf: Self.fixtures.appendingPathComponent(name), encoding: .utf8)
+            let bytes = try #require(unhex(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+            #expect(try WireMessage.decode(bytes) == message, "fixture \(name)")
+            #expect(bytes == message.encoded(), "fixture \(name): the encoding changed")
+        }
+    }
+
+    @Test func rejectsAnotherProtocolVersion() {
+        let bytes = MessagePackEncoder.encode(.array([.uint(2), .uint(4), .map([(.string("slots"), .uint(1))])]))
+        #expect(throws: WireError.self) { try WireMessage.decode(bytes) }
+        do { _ = try WireMessage.decode(bytes) } catch let e as WireError { #expect(e.code == .unsupportedVersion) } catch {}
+    }
+
+    @Test func rejectsUnknownTypes() {
+        for code in [0, 13, 200, 70000] as [UInt64] {
+            let bytes = MessagePackEncoder.encode(.array([.uint(1), .uint(code), .map([])]))
+            do {
+                _ = try WireMessage.decode(bytes)
+                Issue.record("type \(code) decoded")
+            } catch let e as WireError {
+                #expect(e.code == .unknownType)
+            } catch {
+                Issue.record("\(error)")
+            }
+        }
+    }
+
+    @Test func wrongFieldTypesNameTheField() {
+        var body = SampleMessages.all[4].encodedBody
+        body[0] = (.string("job"), .string("forty-two"))
+        let bytes = MessagePackEncoder.encode(.array([.uint(1), .uint(5), .map(body)]))
+        do {
+            _ = try WireMessage.decode(bytes)
+            Issue.record("decoded")
+        } catch let e as WireError {
+            #expect(e.code == .invalidMessage)
+            #expect(e.message.contains("'job'"), "\(e.message)")
+        } catch {
+            Issue.record("\(error)")
+        }
+        let missing = MessagePackEncoder.encode(.array([.uint(1), .uint(8), .map([(.string("job"), .uint(1))])]))
+        #expect(throws: WireError.self) { try WireMessage.decode(missing) }
+        let nan = MessagePackEncoder.encode(.array([.uint(1), .uint(8), .map([
+            (.string("job"), .uint(1)), (.string("attempt"), .uint(1)), (.string("val_error"), .double(.nan)),
+            (.string("seconds"), .double(1)),
+        ])]))
+        #expect(throws: WireError.self) { try WireMessage.decode(nan) }
+    }
+
+    @Test func everyTruncationIsRejected() {
+        for message in SampleMessages.all {
+            let bytes = message.encoded()
+            for cut in 0..<bytes.count {
+                #expect(throws: WireError.self) { try WireMessage.decode(Array(bytes.prefix(cut))) }
+            }
+            #expect(throws: WireError.self) { try WireMessage.decode(bytes + [0xc0]) }  // trailing byte
+        }
+    }
+
+    @Test func randomBytesNeverCrash() {
+        var rng = SeededGenerator(seed: 17)
+        var decoded = 0
+        for _ in 0..<20_000 {
+            let length = rng.nextInt(below: 64)
+            let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            if (try? WireMessage.decode(bytes)) != nil { decoded += 1 }
+        }
+        #expect(decoded == 0)
+        // Mutations of valid messages: flip one byte.
+        for message in SampleMessages.all {
+            let bytes = message.encoded()
+            for _ in 0..<300 {
+                var mutated = bytes
+                mutated[rng.nextInt(below: bytes.count)] = UInt8(truncatingIfNeeded: rng.next())
+                _ = try? WireMessage.decode(mutated)  // must return or throw, never crash
+            }
+        }
+    }
+
+    @Test func hugeDeclaredLengthsAreRejectedWithoutAllocating() {
+        let hostile: [[UInt8]] = [
+            [0x93, 0x01, 0x04, 0xdd, 0xff, 0xff, 0xff, 0xff],  // array of 4 billion
+            [0x93, 0x01, 0x04, 0xdf, 0xff, 0xff, 0xff, 0xff],  // map of 4 billion
+            [0x93, 0x01, 0x04, 0xdb, 0x7f, 0xff, 0xff, 0xff, 0x41],  // string of 2 GB
+            [0xc6, 0xff, 0xff, 0xff, 0xff],  // binary of 4 GB
+            Array(repeating: 0x91, count: 100) + [0xc0],  // nesting 100 deep
+        ]
+        for bytes in hostile {
+            #expect(throws: WireError.self) { try WireMessage.decode(bytes) }
+        }
+        let oversized = [UInt8](repeating: 0xc0, count: (1 << 20) + 1)
+        do { _ = try WireMessage.decode(oversized) } catch let e as WireError { #expect(e.code == .oversized) } catch {}
+    }
+}
+
+extension WireMessage {
+    var encodedBody: [(key: MessagePackValue, value: MessagePackValue)] { body }
+}
+
+func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+
+func unhex(_ text: String) -> [UInt8]? {
+    let chars = Array(text.utf8)
+    guard chars.count % 2 == 0 else { return nil }
+    var out = [UInt8]()
+    for i in stride(from: 0, to: chars.count, by: 2) {
+        guard let b = UInt8(String(decoding: chars[i..<(i + 2)], as: UTF8.self), radix: 16) else { return nil }
+        out.append(b)
+    }
+    return out
+}
