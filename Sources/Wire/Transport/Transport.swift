@@ -1,0 +1,41 @@
+/// A peer of the coordinator's server transport (a ZeroMQ ROUTER identity, or an in-memory id).
+public struct PeerID: Hashable, Sendable, CustomStringConvertible {
+    public let bytes: [UInt8]
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public var description: String { bytes.map { String(format: "%02x", $0) }.joined() }
+}
+
+/// What a server transport reports, on its own thread: handlers must return quickly (enqueue and go).
+public enum ServerEvent: Sendable {
+    /// A decoded message from a peer.
+    case message(PeerID, WireMessage)
+    /// Bytes from a peer that are not a valid message (already logged-worthy: the reason says why).
+    case rejected(PeerID, WireError)
+    /// A send to a peer that is gone or whose queue is full (ZMQ_ROUTER_MANDATORY).
+    case unreachable(PeerID)
+}
+
+/// What a client transport reports.
+public enum ClientEvent: Sendable {
+    case message(WireMessage)
+    case rejected(WireError)
+}
+
+/// The coordinator's side: many peers, addressed by `PeerID`.
+public protocol ServerTransport: AnyObject, Sendable {
+    /// The endpoint peers connect to (with the real port when bound to port 0).
+    var endpoint: String { get }
+    /// Starts delivering events to `handler` (called on the transport's own thread).
+    func start(_ handler: @escaping @Sendable (ServerEvent) -> Void)
+    /// Queues a message for a peer; thread-safe, never blocks on the network.
+    func send(_ message: WireMessage, to peer: PeerID)
+    /// Stops the transport's thread and closes its socket.
+    func close()
+}
+
+/// A worker's side: one coordinator.
+public protocol ClientTransport: AnyObject, Sendable {
+    func start(_ handler: @escaping @Sendable (ClientEvent) -> Void)
+    func send(_ message: WireMessage)
+    func close()
+}

@@ -1,0 +1,42 @@
+import CZeroMQ
+import Foundation
+
+/// A ZeroMQ context (thread-safe by ZeroMQ's contract; the sockets made from it are not, and each stays
+/// on the one thread that made it). One per process is enough.
+public final class ZeroMQContext: @unchecked Sendable {
+    let handle: UnsafeMutableRawPointer
+
+    public static let shared = ZeroMQContext()
+
+    public init() {
+        handle = zmq_ctx_new()!
+    }
+
+    deinit {
+        zmq_ctx_term(handle)
+    }
+
+    static func lastError(_ what: String) -> WireError {
+        WireError(.transport, "\(what): \(String(cString: zmq_strerror(zmq_errno())))")
+    }
+}
+
+/// Socket options used by both sides.
+enum ZeroMQOptions {
+    /// High-water marks well above any burst the cluster makes: a ROUTER at the default 1,000 drops
+    /// messages silently (PLATFORM.md).
+    static let highWaterMark: Int32 = 200_000
+
+    static func set(_ socket: UnsafeMutableRawPointer, _ option: Int32, _ value: Int32) throws {
+        var v = value
+        guard zmq_setsockopt(socket, option, &v, MemoryLayout<Int32>.size) == 0 else {
+            throw ZeroMQContext.lastError("zmq_setsockopt(\(option))")
+        }
+    }
+
+    static func common(_ socket: UnsafeMutableRawPointer) throws {
+        try set(socket, ZMQ_SNDHWM, highWaterMark)
+        try set(socket, ZMQ_RCVHWM, highWaterMark)
+        try set(socket, ZMQ_LINGER, 0)
+    }
+}
