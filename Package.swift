@@ -14,6 +14,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // System libraries (installed by scripts/setup.sh).
@@ -34,6 +35,8 @@ let package = Package(
         .target(name: "Search", dependencies: ["ANASOD", "BayesOpt"]),
         // Wire protocol: msgpack messages (msgpack-c) and the ZeroMQ transport.
         .target(name: "Wire", dependencies: ["ANASOD", "CZeroMQ", "CMsgPack"]),
+        // The durable record of a run (SQLite through GRDB): append and replay.
+        .target(name: "Journal", dependencies: ["ANASOD", .product(name: "GRDB", package: "GRDB.swift")]),
         // The command line: subcommands only.
         .executableTarget(name: "anasod", dependencies: [
             "ANASOD", "Evaluation", "Search", "BayesOpt",
@@ -45,6 +48,7 @@ let package = Package(
         .testTarget(name: "BayesOptTests", dependencies: ["BayesOpt", "ANASOD"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "ANASOD", "BayesOpt"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ANASOD"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "JournalTests", dependencies: ["Journal", "ANASOD"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD"]),
         .testTarget(name: "CLITests", dependencies: ["anasod"]),
     ]

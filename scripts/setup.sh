@@ -3,7 +3,7 @@
 # Idempotent: a second run installs nothing. Fails with a clear message when it cannot.
 set -euo pipefail
 
-PACKAGES=(libzmq3-dev libmsgpack-dev libopenblas-dev liblapacke-dev pkg-config zlib1g-dev libsqlite3-dev
+PACKAGES=(libzmq3-dev libmsgpack-dev libopenblas-dev liblapacke-dev pkg-config zlib1g-dev libsqlite3-dev sqlite3
           dataset-fashion-mnist)
 
 missing=()

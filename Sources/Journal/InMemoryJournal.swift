@@ -1,0 +1,23 @@
+import Foundation
+
+/// The in-memory twin of `SQLiteJournal`, for tests.
+public final class InMemoryJournal: Journal, @unchecked Sendable {
+    private let lock = NSLock()
+    private var studyRecord: StudyRecord?
+    private var stored = [JournalRecord]()
+
+    public init() {}
+
+    public func study() throws -> StudyRecord? { lock.withLock { studyRecord } }
+
+    public func begin(_ study: StudyRecord) throws {
+        try lock.withLock {
+            guard studyRecord == nil else { throw JournalError(.studyMismatch, "the journal already holds study '\(studyRecord!.id)'") }
+            studyRecord = study
+        }
+    }
+
+    public func append(_ records: [JournalRecord]) throws { lock.withLock { stored += records } }
+
+    public func records() throws -> [JournalRecord] { lock.withLock { stored } }
+}

@@ -1,0 +1,107 @@
+/// One entry of a run's journal. Journals are append-only; a run is rebuilt by replaying its records in
+/// order. Each kind has an explicit, never-reused code (the `kind` column).
+public enum JournalRecord: Hashable, Sendable {
+    /// One propose call of the strategy: its jobs, in order (`call` numbers the calls from 0).
+    case proposed(call: Int, jobs: [ProposedJob])
+    /// A job leased to a worker.
+    case dispatched(job: UInt64, attempt: Int, worker: String, time: Double)
+    /// A progress report (one per epoch).
+    case progress(job: UInt64, attempt: Int, epoch: Int, trainLoss: Double?, validationError: Double?, seconds: Double)
+    /// A finished evaluation.
+    case result(job: UInt64, attempt: Int, worker: String, metrics: Metrics, time: Double)
+    /// A failed attempt; `final` when the job will not be retried (reported to the strategy as a failure).
+    case failure(job: UInt64, attempt: Int, worker: String, reason: String, final: Bool, time: Double)
+
+    public struct ProposedJob: Hashable, Sendable {
+        public var job: UInt64
+        public var architecture: String
+        public var encoding: [[Double]]
+
+        public init(job: UInt64, architecture: String, encoding: [[Double]]) {
+            self.job = job
+            self.architecture = architecture
+            self.encoding = encoding
+        }
+    }
+
+    public struct Metrics: Hashable, Sendable {
+        public var validationError: Double
+        public var testError: Double?
+        public var trainSeconds: Double
+        public var parameters: Int?
+        public var flops: Int?
+
+        public init(validationError: Double, testError: Double? = nil, trainSeconds: Double, parameters: Int? = nil,
+                    flops: Int? = nil) {
+            self.validationError = validationError
+            self.testError = testError
+            self.trainSeconds = trainSeconds
+            self.parameters = parameters
+            self.flops = flops
+        }
+    }
+
+    /// The stored kind code.
+    public var kind: Int {
+        switch self {
+        case .proposed: 1
+        case .dispatched: 2
+        case .progress: 3
+        case .result: 4
+        case .failure: 5
+        }
+    }
+}
+
+/// The study a journal belongs to: written once, when the run starts.
+public struct StudyRecord: Hashable, Sendable {
+    public var id: String
+    /// The run's configuration, as the user wrote it (YAML), for `status` and to check a resume.
+    public var configuration: String
+    public var created: Double
+    /// The journal format version.
+    public var formatVersion: Int
+
+    public static let currentFormat = 1
+
+    public init(id: String, configuration: String, created: Double, formatVersion: Int = StudyRecord.currentFormat) {
+        self.id = id
+        self.configuration = configuration
+        self.created = created
+        self.formatVersion = formatVersion
+    }
+}
+
+/// The one public error type of the `Journal` module.
+public struct JournalError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        /// The database cannot be opened, read or written.
+        case storage
+        /// A record that cannot be decoded (a newer format, or a hand-edited row).
+        case corrupt
+        /// A resume against a journal of another study, or no study at all.
+        case studyMismatch
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// The durable record of a run. Appends are durable when they return (written before acknowledged).
+public protocol Journal: Sendable {
+    /// The study, or nil for a new journal.
+    func study() throws -> StudyRecord?
+    /// Writes the study record (once).
+    func begin(_ study: StudyRecord) throws
+    /// Appends records atomically, in order.
+    func append(_ records: [JournalRecord]) throws
+    /// Every record in append order.
+    func records() throws -> [JournalRecord]
+}

@@ -1,0 +1,190 @@
+import Foundation
+import GRDB
+
+/// The journal in an SQLite database (GRDB), readable with plain `sqlite3`. Schema (format 1):
+///
+///     study(id TEXT PRIMARY KEY, configuration TEXT, created REAL, format INTEGER)
+///     record(seq INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER, time REAL, call INTEGER,
+///            job INTEGER, attempt INTEGER, worker TEXT, arch TEXT, encoding TEXT,
+///            epoch INTEGER, loss REAL, val_error REAL, test_error REAL, seconds REAL,
+///            params INTEGER, flops INTEGER, reason TEXT, final INTEGER)
+///     VIEW results(job, attempt, worker, arch, val_error, test_error, seconds, params, flops, time)
+///
+/// `kind`: 1 proposed (one row per job, `call` groups a propose call), 2 dispatched, 3 progress,
+/// 4 result, 5 failure. `encoding` is JSON (`[[p, …], …]`, one array per cell type). The database runs in
+/// WAL mode with `synchronous = FULL`, so an append that returned survives `kill -9` and power loss.
+public final class SQLiteJournal: Journal, @unchecked Sendable {
+    public let path: String
+    private let queue: DatabaseQueue
+
+    /// Opens (creating if needed) the journal at `path`.
+    /// - Throws: `JournalError.storage` with the path and SQLite's message.
+    public init(path: String) throws {
+        self.path = path
+        do {
+            var configuration = Configuration()
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            _ = try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
+            try Self.migrator.migrate(queue)
+        } catch let error as JournalError {
+            throw error
+        } catch {
+            throw JournalError(.storage, "cannot open journal '\(path)': \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE study(id TEXT PRIMARY KEY NOT NULL, configuration TEXT NOT NULL, created REAL NOT NULL,
+                                   format INTEGER NOT NULL);
+                CREATE TABLE record(seq INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL, time REAL,
+                                    call INTEGER, job INTEGER, attempt INTEGER, worker TEXT, arch TEXT, encoding TEXT,
+                                    epoch INTEGER, loss REAL, val_error REAL, test_error REAL, seconds REAL,
+                                    params INTEGER, flops INTEGER, reason TEXT, final INTEGER);
+                CREATE INDEX record_job ON record(job);
+                CREATE VIEW results AS
+                    SELECT r.job, r.attempt, r.worker, p.arch, r.val_error, r.test_error, r.seconds, r.params, r.flops, r.time
+                    FROM record r JOIN record p ON p.kind = 1 AND p.job = r.job
+                    WHERE r.kind = 4;
+                """)
+        }
+        return migrator
+    }
+
+    public func study() throws -> StudyRecord? {
+        try wrap("read the study") {
+            try queue.read { db in
+                try Row.fetchOne(db, sql: "SELECT id, configuration, created, format FROM study").map {
+                    StudyRecord(id: $0["id"], configuration: $0["configuration"], created: $0["created"], formatVersion: $0["format"])
+                }
+            }
+        }
+    }
+
+    public func begin(_ study: StudyRecord) throws {
+        try wrap("write the study") {
+            try queue.write { db in
+                if let existing = try String.fetchOne(db, sql: "SELECT id FROM study") {
+                    throw JournalError(.studyMismatch, "journal '\(path)' already holds study '\(existing)'")
+                }
+                try db.execute(sql: "INSERT INTO study(id, configuration, created, format) VALUES (?, ?, ?, ?)",
+                               arguments: [study.id, study.configuration, study.created, study.formatVersion])
+            }
+        }
+    }
+
+    public func append(_ records: [JournalRecord]) throws {
+        guard !records.isEmpty else { return }
+        try wrap("append to the journal") {
+            try queue.write { db in
+                for record in records {
+                    for row in Self.rows(record) {
+                        try db.execute(sql: """
+                            INSERT INTO record(kind, time, call, job, attempt, worker, arch, encoding, epoch, loss,
+                                               val_error, test_error, seconds, params, flops, reason, final)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """, arguments: StatementArguments(row))
+                    }
+                }
+            }
+        }
+    }
+
+    public func records() throws -> [JournalRecord] {
+        try wrap("read the journal") {
+            try queue.read { db in
+                var out = [JournalRecord]()
+                var batch: (call: Int, jobs: [JournalRecord.ProposedJob])?
+                let rows = try Row.fetchCursor(db, sql: "SELECT * FROM record ORDER BY seq")
+                while let row = try rows.next() {
+                    let kind: Int = row["kind"]
+                    if kind == 1 {
+                        let call: Int = row["call"]
+                        let job = JournalRecord.ProposedJob(job: UInt64(row["job"] as Int64), architecture: row["arch"],
+                                                            encoding: try Self.decodeEncoding(row["encoding"], seq: row["seq"]))
+                        if batch?.call == call {
+                            batch!.jobs.append(job)
+                        } else {
+                            if let b = batch { out.append(.proposed(call: b.call, jobs: b.jobs)) }
+                            batch = (call, [job])
+                        }
+                        continue
+                    }
+                    if let b = batch {
+                        out.append(.proposed(call: b.call, jobs: b.jobs))
+                        batch = nil
+                    }
+                    out.append(try Self.record(row, kind: kind))
+                }
+                if let b = batch { out.append(.proposed(call: b.call, jobs: b.jobs)) }
+                return out
+            }
+        }
+    }
+
+    static func record(_ row: Row, kind: Int) throws -> JournalRecord {
+        let job = UInt64(row["job"] as Int64)
+        let attempt: Int = row["attempt"]
+        switch kind {
+        case 2: return .dispatched(job: job, attempt: attempt, worker: row["worker"], time: row["time"])
+        case 3: return .progress(job: job, attempt: attempt, epoch: row["epoch"], trainLoss: row["loss"],
+                                 validationError: row["val_error"], seconds: row["seconds"])
+        case 4: return .result(job: job, attempt: attempt, worker: row["worker"],
+                               metrics: .init(validationError: row["val_error"], testError: row["test_error"],
+                                              trainSeconds: row["seconds"], parameters: row["params"], flops: row["flops"]),
+                               time: row["time"])
+        case 5: return .failure(job: job, attempt: attempt, worker: row["worker"], reason: row["reason"],
+                                final: (row["final"] as Int) != 0, time: row["time"])
+        default: throw JournalError(.corrupt, "journal record \(row["seq"] as Int64) has unknown kind \(kind)")
+        }
+    }
+
+    /// The column values of one record (a proposed batch is one row per job).
+    static func rows(_ record: JournalRecord) -> [[DatabaseValueConvertible?]] {
+        // kind, time, call, job, attempt, worker, arch, encoding, epoch, loss, val_error, test_error, seconds,
+        // params, flops, reason, final
+        switch record {
+        case .proposed(let call, let jobs):
+            return jobs.map { j in
+                [1, nil, call, Int64(j.job), nil, nil, j.architecture, encodeEncoding(j.encoding),
+                 nil, nil, nil, nil, nil, nil, nil, nil, nil]
+            }
+        case .dispatched(let job, let attempt, let worker, let time):
+            return [[2, time, nil, Int64(job), attempt, worker, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil]]
+        case .progress(let job, let attempt, let epoch, let loss, let valError, let seconds):
+            return [[3, nil, nil, Int64(job), attempt, nil, nil, nil, epoch, loss, valError, nil, seconds, nil, nil, nil, nil]]
+        case .result(let job, let attempt, let worker, let m, let time):
+            return [[4, time, nil, Int64(job), attempt, worker, nil, nil, nil, nil, m.validationError, m.testError,
+                     m.trainSeconds, m.parameters, m.flops, nil, nil]]
+        case .failure(let job, let attempt, let worker, let reason, let final, let time):
+            return [[5, time, nil, Int64(job), attempt, worker, nil, nil, nil, nil, nil, nil, nil, nil, nil, reason, final ? 1 : 0]]
+        }
+    }
+
+    static func encodeEncoding(_ encoding: [[Double]]) -> String {
+        "[" + encoding.map { "[" + $0.map { "\($0)" }.joined(separator: ",") + "]" }.joined(separator: ",") + "]"
+    }
+
+    static func decodeEncoding(_ text: String, seq: Int64) throws -> [[Double]] {
+        guard let data = text.data(using: .utf8),
+              let value = try? JSONSerialization.jsonObject(with: data) as? [[Double]] else {
+            throw JournalError(.corrupt, "journal record \(seq): encoding '\(text.prefix(80))' is not [[number]]")
+        }
+        return value
+    }
+
+    private func wrap<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as JournalError {
+            throw error
+        } catch {
+            throw JournalError(.storage, "cannot \(what) ('\(path)'): \(error)")
+        }
+    }
+}
