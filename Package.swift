@@ -15,6 +15,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // System libraries (installed by scripts/setup.sh).
@@ -37,10 +40,18 @@ let package = Package(
         .target(name: "Wire", dependencies: ["ANASOD", "CZeroMQ", "CMsgPack"]),
         // The durable record of a run (SQLite through GRDB): append and replay.
         .target(name: "Journal", dependencies: ["ANASOD", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The search cluster: configuration, coordinator, worker, leases, heartbeats.
+        .target(name: "Cluster", dependencies: [
+            "ANASOD", "BayesOpt", "Search", "Evaluation", "Wire", "Journal",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The command line: subcommands only.
         .executableTarget(name: "anasod", dependencies: [
-            "ANASOD", "Evaluation", "Search", "BayesOpt",
+            "ANASOD", "Evaluation", "Search", "BayesOpt", "Cluster", "Wire", "Journal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
         .testTarget(name: "SystemLibraryTests", dependencies: ["CZeroMQ", "CMsgPack", "CLinearAlgebra"]),
@@ -49,6 +60,7 @@ let package = Package(
         .testTarget(name: "SearchTests", dependencies: ["Search", "ANASOD", "BayesOpt"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ANASOD"], resources: [.copy("Fixtures")]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "ANASOD"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ANASOD", "Wire", "Journal", "Search", "Evaluation"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD"]),
         .testTarget(name: "CLITests", dependencies: ["anasod"]),
     ]

@@ -7,6 +7,8 @@ public struct EvaluationError: Error, Equatable, Sendable, CustomStringConvertib
         case malformedTable
         /// An architecture the evaluator cannot evaluate (wrong search space, not in the table).
         case unsupportedArchitecture
+        /// An evaluation that failed and may succeed when retried.
+        case evaluationFailed
     }
 
     public let code: Code

@@ -1,0 +1,103 @@
+import Foundation
+import Yams
+
+extension StudyConfiguration {
+    /// The keys a configuration may have; anything else is an error naming the key.
+    static let schema: [String: Set<String>] = [
+        "": ["study", "space", "strategy", "seed", "budget", "evaluator", "jobs", "cluster", "journal"],
+        "evaluator": ["kind", "dataset", "seconds", "fail_rate"],
+        "jobs": ["max_attempts", "timeout"],
+        "cluster": ["listen", "heartbeat", "worker_timeout"],
+    ]
+
+    /// Loads and validates a configuration file.
+    public init(file path: String) throws {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ClusterError(.invalidConfiguration, "cannot read config '\(path)': \(error.localizedDescription)")
+        }
+        try self.init(yaml: text, source: path)
+    }
+
+    /// Parses YAML; `source` names the file in error messages.
+    public init(yaml: String, source: String) throws {
+        func fail(_ message: String) -> ClusterError { ClusterError(.invalidConfiguration, "\(source): \(message)") }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw fail("not valid YAML: \(error)")
+        }
+        guard let mapping = root?.mapping else { throw fail("expected a mapping of keys at the top level") }
+        let top = try Self.entries(mapping, section: "", fail: fail)
+        guard let studyNode = top["study"] else { throw fail("the key 'study' is required") }
+        self.init(study: try Self.string(studyNode, "study", fail))
+        self.source = yaml
+        if let n = top["space"] { space = try Self.string(n, "space", fail) }
+        if let n = top["strategy"] { strategy = try Self.string(n, "strategy", fail) }
+        if let n = top["seed"] { seed = UInt64(try Self.int(n, "seed", min: 0, fail)) }
+        if let n = top["budget"] { budget = try Self.int(n, "budget", min: 1, fail) }
+        if let n = top["journal"] { journal = try Self.string(n, "journal", fail) }
+        if let n = top["evaluator"] {
+            guard let m = n.mapping else { throw fail("'evaluator' must be a mapping") }
+            let e = try Self.entries(m, section: "evaluator", fail: fail)
+            if let v = e["kind"] { evaluator.kind = try Self.string(v, "evaluator.kind", fail) }
+            if let v = e["dataset"] { evaluator.dataset = try Self.string(v, "evaluator.dataset", fail) }
+            if let v = e["seconds"] { evaluator.seconds = try Self.number(v, "evaluator.seconds", fail) }
+            if let v = e["fail_rate"] { evaluator.failRate = try Self.number(v, "evaluator.fail_rate", fail) }
+        }
+        if let n = top["jobs"] {
+            guard let m = n.mapping else { throw fail("'jobs' must be a mapping") }
+            let e = try Self.entries(m, section: "jobs", fail: fail)
+            if let v = e["max_attempts"] { maxAttempts = try Self.int(v, "jobs.max_attempts", min: 1, fail) }
+            if let v = e["timeout"] { jobTimeout = try Self.number(v, "jobs.timeout", fail) }
+        }
+        if let n = top["cluster"] {
+            guard let m = n.mapping else { throw fail("'cluster' must be a mapping") }
+            let e = try Self.entries(m, section: "cluster", fail: fail)
+            if let v = e["listen"] { listen = try Self.string(v, "cluster.listen", fail) }
+            if let v = e["heartbeat"] { heartbeatInterval = try Self.number(v, "cluster.heartbeat", fail) }
+            if let v = e["worker_timeout"] { workerTimeout = try Self.number(v, "cluster.worker_timeout", fail) }
+        }
+        do {
+            try validate()
+        } catch let error as ClusterError {
+            throw fail(error.message)
+        }
+    }
+
+    static func entries(_ mapping: Node.Mapping, section: String, fail: (String) -> ClusterError) throws -> [String: Node] {
+        var result = [String: Node]()
+        let allowed = schema[section] ?? []
+        for (k, v) in mapping {
+            guard let key = k.string else { throw fail("a key in '\(section.isEmpty ? "the top level" : section)' is not a string") }
+            let path = section.isEmpty ? key : "\(section).\(key)"
+            guard allowed.contains(key) else {
+                throw fail("unknown key '\(path)' (allowed: \(allowed.sorted().joined(separator: ", ")))")
+            }
+            guard result.updateValue(v, forKey: key) == nil else { throw fail("the key '\(path)' appears twice") }
+        }
+        return result
+    }
+
+    static func string(_ node: Node, _ key: String, _ fail: (String) -> ClusterError) throws -> String {
+        guard let s = node.scalar?.string, !s.isEmpty else { throw fail("'\(key)' must be a non-empty string") }
+        return s
+    }
+
+    static func int(_ node: Node, _ key: String, min: Int, _ fail: (String) -> ClusterError) throws -> Int {
+        guard let s = node.scalar?.string, let v = Int(s), v >= min else {
+            throw fail("'\(key)' must be an integer ≥ \(min), got '\(node.scalar?.string ?? "a collection")'")
+        }
+        return v
+    }
+
+    static func number(_ node: Node, _ key: String, _ fail: (String) -> ClusterError) throws -> Double {
+        guard let s = node.scalar?.string, let v = Double(s), v.isFinite else {
+            throw fail("'\(key)' must be a number, got '\(node.scalar?.string ?? "a collection")'")
+        }
+        return v
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+/// A search run: what to search, how to evaluate, how the cluster behaves. Read from YAML
+/// (`StudyConfiguration(yaml:source:)`, every key documented in `configs/README.md`); command-line flags
+/// override single values afterwards.
+public struct StudyConfiguration: Sendable, Hashable {
+    /// The study's id: names the journal and appears in every job.
+    public var study: String
+    /// The search space (`nb201`).
+    public var space: String = "nb201"
+    /// The strategy (`anasod-bo`, `anasod-bo-2s`, `rs`, …).
+    public var strategy: String = "anasod-bo"
+    public var seed: UInt64 = 0
+    /// Distinct architectures to evaluate successfully.
+    public var budget: Int = 150
+    public var evaluator = EvaluatorSettings()
+    /// Attempts per job before it is recorded as failed.
+    public var maxAttempts: Int = 3
+    /// Seconds one attempt may take before its lease expires.
+    public var jobTimeout: Double = 3600
+    /// Where the coordinator listens.
+    public var listen: String = "tcp://127.0.0.1:5555"
+    /// Seconds between heartbeats, both ways.
+    public var heartbeatInterval: Double = 1
+    /// Seconds of silence after which a worker is lost and its jobs re-leased.
+    public var workerTimeout: Double = 10
+    /// The SQLite journal; relative paths are relative to the working directory.
+    public var journal: String
+    /// The YAML text this configuration was read from (stored in the journal).
+    public var source: String = ""
+
+    public init(study: String, journal: String? = nil) {
+        self.study = study
+        self.journal = journal ?? "runs/\(study).sqlite"
+    }
+
+    /// Checks values that depend on each other; single values are checked while parsing.
+    public func validate() throws {
+        func fail(_ message: String) -> ClusterError { ClusterError(.invalidConfiguration, message) }
+        guard !study.isEmpty, study.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw fail("'study' must be non-empty letters, digits, '-', '_' or '.', got '\(study)'")
+        }
+        guard budget > 0 else { throw fail("'budget' must be positive, got \(budget)") }
+        guard maxAttempts > 0 else { throw fail("'jobs.max_attempts' must be positive, got \(maxAttempts)") }
+        guard jobTimeout > 0 else { throw fail("'jobs.timeout' must be positive, got \(jobTimeout)") }
+        guard heartbeatInterval > 0 else { throw fail("'cluster.heartbeat' must be positive, got \(heartbeatInterval)") }
+        guard workerTimeout > heartbeatInterval else {
+            throw fail("'cluster.worker_timeout' (\(workerTimeout)) must exceed 'cluster.heartbeat' (\(heartbeatInterval))")
+        }
+        guard listen.hasPrefix("tcp://") || listen.hasPrefix("ipc://") else {
+            throw fail("'cluster.listen' must be a tcp:// or ipc:// endpoint, got '\(listen)'")
+        }
+        guard ["table", "synthetic"].contains(evaluator.kind) else {
+            throw fail("'evaluator.kind' must be 'table' or 'synthetic', got '\(evaluator.kind)'")
+        }
+        guard (0...1).contains(evaluator.failRate) else { throw fail("'evaluator.fail_rate' must be in 0...1") }
+        guard evaluator.seconds >= 0 else { throw fail("'evaluator.seconds' must be non-negative") }
+    }
+}
+
+/// How workers evaluate a job.
+public struct EvaluatorSettings: Sendable, Hashable {
+    /// `table` (an NB201 look-up) or `synthetic` (a deterministic function of the cell, for load tests).
+    public var kind: String = "table"
+    /// For `table`: the NB201 data set (`cifar10`, `cifar100`) or a CSV path, resolved on each worker.
+    public var dataset: String = "cifar10"
+    /// Seconds each evaluation takes (simulated training time; 0 for none).
+    public var seconds: Double = 0
+    /// For `synthetic`: the share of attempts that fail with a retryable error.
+    public var failRate: Double = 0
+
+    public init() {}
+
+    /// The settings as they travel in a job message.
+    public var wire: [String: String] {
+        ["dataset": dataset, "seconds": String(seconds), "fail_rate": String(failRate)]
+    }
+}

@@ -1,0 +1,220 @@
+import ANASOD
+import Foundation
+import Journal
+import Logging
+import Search
+import Wire
+
+/// A snapshot of a running or finished study.
+public struct CoordinatorStatus: Sendable {
+    public var study: String
+    public var budget: Int
+    public var successes: Int
+    public var failed: Int
+    public var running: Int
+    public var queued: Int
+    public var workers: Int
+    public var best: (value: Double, architecture: String)?
+    public var finished: Bool
+    public var elapsed: Double
+}
+
+/// The search cluster's coordinator: binds the transport, runs `CoordinatorState` on one event-loop
+/// thread, the strategy on another (`StrategyRunner`), journals everything before it is acted on, and
+/// prints a progress line every `progressInterval` seconds.
+public final class Coordinator: @unchecked Sendable {
+    enum Event {
+        case transport(ServerEvent)
+        case proposals([(job: UInt64, proposal: Proposal)])
+        case failed(Error)
+        case stop
+    }
+
+    public let configuration: StudyConfiguration
+    let journal: any Journal
+    let transport: any ServerTransport
+    let logger: Logger
+    public var progressInterval: Double = 1
+    /// Seconds a graceful stop waits for running jobs.
+    public var gracePeriod: Double = 10
+
+    private var state: CoordinatorState
+    private var runner: StrategyRunner!
+    private let condition = NSCondition()
+    private var events = [Event]()
+    private let statusLock = NSLock()
+    private var snapshot: CoordinatorStatus
+    private let started = Date()
+
+    /// Prepares a study: a new one (the journal must be empty) or, with `resume`, the journal's own,
+    /// rebuilt by replay.
+    /// - Throws: `ClusterError` for a resume that does not match, `JournalError` for storage trouble.
+    public init(configuration: StudyConfiguration, journal: any Journal, transport: any ServerTransport,
+                resume: Bool, logger: Logger) throws {
+        self.configuration = configuration
+        self.journal = journal
+        self.transport = transport
+        self.logger = logger
+        let space = try SpaceCatalog.space(named: configuration.space)
+        state = CoordinatorState(configuration: configuration, space: space)
+        var strategy = try StrategyFactory.make(configuration.strategy, space: space, seed: configuration.seed)
+        var calls = 0
+        if let existing = try journal.study() {
+            guard resume else {
+                throw ClusterError(.resume, "journal '\(configuration.journal)' already holds study '\(existing.id)'; "
+                                   + "pass --resume to continue it or choose another journal")
+            }
+            guard existing.id == configuration.study else {
+                throw ClusterError(.resume, "journal holds study '\(existing.id)', not '\(configuration.study)'")
+            }
+            let records = try journal.records()
+            let replay = try state.restore(from: records)
+            strategy.replay(replay)
+            calls = records.filter { if case .proposed = $0 { true } else { false } }.count
+            logger.info("resumed study \(configuration.study): \(state.successes) results kept, \(state.queue.count) jobs re-queued")
+        } else {
+            try journal.begin(StudyRecord(id: configuration.study, configuration: configuration.source,
+                                          created: Date().timeIntervalSince1970))
+        }
+        snapshot = CoordinatorStatus(study: configuration.study, budget: configuration.budget, successes: 0, failed: 0,
+                                     running: 0, queued: 0, workers: 0, best: nil, finished: false, elapsed: 0)
+        runner = StrategyRunner(strategy: strategy, journal: journal, space: space, nextJobID: state.nextJobID, call: calls,
+                                onProposals: { [weak self] in self?.post(.proposals($0)) },
+                                onError: { [weak self] in self?.post(.failed($0)) })
+    }
+
+    func post(_ event: Event) {
+        condition.lock()
+        events.append(event)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Asks the coordinator to stop dispatching, wait up to `gracePeriod` for running jobs, flush and return.
+    public func stop() { post(.stop) }
+
+    public var status: CoordinatorStatus { statusLock.withLock { snapshot } }
+
+    /// `run()` on a thread of its own (the event loop blocks; it must not hold a Swift-concurrency thread).
+    public func runOnThread() async throws -> CoordinatorStatus {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { [self] in continuation.resume(with: Result { try run() }) }
+            thread.name = "anasod.coordinator"
+            thread.start()
+        }
+    }
+
+    /// Runs until the budget is reached, the space is exhausted, or `stop()`; returns the final status.
+    /// - Throws: `JournalError` when the journal cannot be written (the run stops; nothing acknowledged is lost).
+    public func run() throws -> CoordinatorStatus {
+        transport.start { [weak self] in self?.post(.transport($0)) }
+        logger.info("coordinator for study \(configuration.study) listening on \(transport.endpoint)")
+        defer {
+            runner.stop()
+            transport.close()
+        }
+        var lastProgress = 0.0
+        var stopDeadline: Double?
+        var failure: Error?
+        if state.finished { return publish(finished: true) }
+        while failure == nil {
+            condition.lock()
+            if events.isEmpty { _ = condition.wait(until: Date().addingTimeInterval(0.05)) }
+            let batch = events
+            events.removeAll()
+            condition.unlock()
+            let now = Date().timeIntervalSince1970
+            var actions = [CoordinatorAction]()
+            for event in batch {
+                switch event {
+                case .transport(.message(let peer, let message)):
+                    actions += state.handle(message, from: peer, now: now)
+                case .transport(.rejected(let peer, let error)):
+                    logger.warning("rejected a message from \(peer): \(error.message)")
+                case .transport(.unreachable(let peer)):
+                    actions += state.workerUnreachable(peer, now: now)
+                case .proposals(let proposals):
+                    actions += state.proposalsArrived(proposals, now: now)
+                case .failed(let error):
+                    failure = error
+                case .stop:
+                    if stopDeadline == nil {
+                        logger.notice("stopping: no new jobs; waiting up to \(gracePeriod) s for \(state.leasedCount) running")
+                        state.beginStopping()
+                        stopDeadline = now + gracePeriod
+                    }
+                }
+            }
+            actions += state.tick(now: now)
+            if let deadline = stopDeadline, !state.finished, state.leasedCount == 0 || now >= deadline {
+                actions += state.finish(reason: "the coordinator was stopped")
+            }
+            do {
+                try execute(actions)
+            } catch {
+                failure = error
+            }
+            if now - lastProgress >= progressInterval {
+                lastProgress = now
+                report()
+            }
+            if state.finished && failure == nil {
+                runner.stop()  // flush the last observations into the journal
+                report()
+                Thread.sleep(forTimeInterval: 0.2)  // let shutdown messages leave
+                return publish(finished: true)
+            }
+        }
+        throw failure!
+    }
+
+    private func execute(_ actions: [CoordinatorAction]) throws {
+        var records = [JournalRecord]()
+        var sends = [(PeerID, WireMessage)]()
+        for action in actions {
+            switch action {
+            case .journal(let record): records.append(record)
+            case .send(let peer, let message): sends.append((peer, message))
+            case .observe(let job, let attempt, let worker, let proposal, let outcome):
+                runner.submit(.observe(job: job, attempt: attempt, worker: worker, proposal: proposal, outcome: outcome,
+                                       time: Date().timeIntervalSince1970))
+            case .propose(let count, let pending):
+                runner.submit(.propose(count: count, pending: pending))
+            case .finished(let reason):
+                logger.notice("study \(configuration.study) finished: \(reason)")
+            }
+        }
+        try journal.append(records)  // durable before anything is sent
+        for (peer, message) in sends { transport.send(message, to: peer) }
+        _ = publish(finished: state.finished)
+    }
+
+    @discardableResult
+    private func publish(finished: Bool) -> CoordinatorStatus {
+        let best = state.best.flatMap { b in state.jobs[b.job].map { (b.value, $0.architectureString) } }
+        let s = CoordinatorStatus(study: configuration.study, budget: configuration.budget, successes: state.successes,
+                                  failed: state.failedJobs, running: state.leasedCount, queued: state.queue.count,
+                                  workers: state.workers.count, best: best, finished: finished,
+                                  elapsed: Date().timeIntervalSince(started))
+        statusLock.withLock { snapshot = s }
+        return s
+    }
+
+    private func report() {
+        let s = publish(finished: state.finished)
+        let rate = s.elapsed > 0 ? Double(s.successes) / s.elapsed : 0
+        let best = s.best.map { String(format: "best %.3f %@", $0.value, $0.architecture) } ?? "best —"
+        logger.info("\(s.successes)/\(s.budget) evaluated · \(best) · workers \(s.workers) · running \(s.running) · queued \(s.queued) · failed \(s.failed) · \(String(format: "%.1f", rate))/s")
+    }
+}
+
+/// The search spaces a study can name.
+public enum SpaceCatalog {
+    public static func space(named name: String) throws -> any SearchSpace {
+        switch name {
+        case "nb201": return NB201SearchSpace()
+        case "darts": return DARTSSearchSpace()
+        default: throw ClusterError(.invalidConfiguration, "unknown search space '\(name)' (known: nb201, darts)")
+        }
+    }
+}

@@ -1,0 +1,355 @@
+import ANASOD
+import Foundation
+import Journal
+import Search
+import Wire
+
+/// The coordinator's bookkeeping as a pure state machine: messages, proposals and clock ticks go in,
+/// `CoordinatorAction`s come out (messages to send, journal records, work for the strategy). No threads,
+/// no I/O: the `Coordinator` executes the actions, and tests drive this type directly.
+///
+/// - Jobs: one per proposed architecture; each dispatch is a new attempt, leased to one worker until a
+///   deadline. A result is accepted once per job, whatever attempt sent it (late and duplicate results
+///   are idempotent); a failure or a lost lease re-queues the job until `maxAttempts`, then the job is
+///   recorded as failed and reported to the strategy.
+/// - Workers: credit-based dispatch (each `request` adds credits, capped at the worker's slots); a worker
+///   silent for `workerTimeout` loses its leases; a draining worker gets no new jobs.
+/// - Budget: proposals are requested while successes + jobs in flight or queued fall short of the budget;
+///   the study ends when `budget` distinct results are in.
+struct CoordinatorState {
+    enum JobStatus: Equatable { case queued, leased, done, failed }
+
+    struct JobEntry {
+        var id: UInt64
+        var proposal: Proposal
+        var architectureString: String
+        var attempts = 0
+        var status = JobStatus.queued
+        var lease: (peer: PeerID, attempt: Int, deadline: Double)?
+        var value: Double?
+    }
+
+    struct WorkerEntry {
+        var id: String
+        var host: String
+        var slots: Int
+        var credits = 0
+        var lastSeen: Double
+        var lastHeartbeatSent: Double
+        var leases = Set<UInt64>()
+        var draining = false
+    }
+
+    let configuration: StudyConfiguration
+    let space: any SearchSpace
+    private(set) var jobs = [UInt64: JobEntry]()
+    private(set) var queue = [UInt64]()
+    private(set) var workers = [PeerID: WorkerEntry]()
+    private(set) var successes = 0
+    private(set) var failedJobs = 0
+    private(set) var best: (value: Double, job: UInt64)?
+    private(set) var proposalOutstanding = false
+    private(set) var stopping = false
+    private(set) var finished = false
+    var nextJobID: UInt64 = 1
+
+    init(configuration: StudyConfiguration, space: any SearchSpace) {
+        self.configuration = configuration
+        self.space = space
+    }
+
+    var leasedCount: Int { jobs.values.filter { $0.status == .leased }.count }
+
+    // MARK: Resume
+
+    /// Rebuilds the job table from a journal; returns the strategy's replay events. Jobs that were in
+    /// flight are queued again (re-leased); completed ones are kept and never redone.
+    mutating func restore(from records: [JournalRecord]) throws -> [StrategyEvent] {
+        var events = [StrategyEvent]()
+        for record in records {
+            switch record {
+            case .proposed(_, let list):
+                var proposals = [Proposal]()
+                for p in list {
+                    let arch: Architecture
+                    do {
+                        arch = try space.parse(p.architecture)
+                    } catch {
+                        throw ClusterError(.resume, "journal holds an architecture of another space: \(error)")
+                    }
+                    let proposal = Proposal(architecture: arch, encoding: space.encode(arch))
+                    jobs[p.job] = JobEntry(id: p.job, proposal: proposal, architectureString: p.architecture)
+                    proposals.append(proposal)
+                    nextJobID = max(nextJobID, p.job + 1)
+                }
+                events.append(.proposed(proposals))
+            case .dispatched(let job, let attempt, _, _):
+                if let known = jobs[job]?.attempts { jobs[job]?.attempts = max(known, attempt) }
+            case .result(let job, _, _, let metrics, _):
+                guard let entry = jobs[job], entry.status != .done else { continue }
+                jobs[job]?.status = .done
+                jobs[job]?.value = metrics.validationError
+                successes += 1
+                if best == nil || metrics.validationError < best!.value { best = (metrics.validationError, job) }
+                events.append(.observed(Observation(architecture: entry.proposal.architecture, value: metrics.validationError)))
+            case .failure(let job, _, _, _, let final, _):
+                guard final, let entry = jobs[job], entry.status != .done, entry.status != .failed else { continue }
+                jobs[job]?.status = .failed
+                failedJobs += 1
+                events.append(.observed(Observation(architecture: entry.proposal.architecture, value: nil)))
+            case .progress:
+                continue
+            }
+        }
+        queue = jobs.values.filter { $0.status == .queued }.map(\.id).sorted()
+        if successes >= configuration.budget { finished = true }
+        return events
+    }
+
+    // MARK: Messages
+
+    mutating func handle(_ message: WireMessage, from peer: PeerID, now: Double) -> [CoordinatorAction] {
+        workers[peer]?.lastSeen = now
+        var actions = [CoordinatorAction]()
+        switch message {
+        case .hello(let hello):
+            actions += welcome(hello, peer: peer, now: now)
+        case .request(let request):
+            guard var worker = workers[peer] else { break }
+            worker.credits = min(worker.credits + request.slots, max(0, worker.slots - worker.leases.count))
+            workers[peer] = worker
+        case .heartbeat:
+            break
+        case .progress(let p):
+            guard jobs[p.key.jobID]?.lease?.attempt == p.key.attempt else { break }
+            actions.append(.journal(.progress(job: p.key.jobID, attempt: p.key.attempt, epoch: p.epoch,
+                                              trainLoss: p.trainLoss, validationError: p.validationError, seconds: p.seconds)))
+        case .result(let r):
+            actions += accept(r, from: peer, now: now)
+        case .failure(let f):
+            guard let job = jobs[f.key.jobID], job.status == .leased, let lease = job.lease,
+                  lease.attempt == f.key.attempt, lease.peer == peer else { break }  // stale: ignore
+            actions += releaseLease(f.key.jobID, reason: f.reason, retryable: f.retryable, now: now)
+        case .drain:
+            workers[peer]?.draining = true
+            workers[peer]?.credits = 0
+        case .welcome, .refusal, .job, .cancel, .shutdown:
+            break  // coordinator-to-worker messages: ignore
+        }
+        actions += dispatch(now: now)
+        return actions
+    }
+
+    mutating func welcome(_ hello: Hello, peer: PeerID, now: Double) -> [CoordinatorAction] {
+        guard hello.evaluators.contains(configuration.evaluator.kind) else {
+            return [.send(peer, .refusal(Refusal(reason:
+                "this study needs the '\(configuration.evaluator.kind)' evaluator; the worker offers \(hello.evaluators)")))]
+        }
+        guard !finished else { return [.send(peer, .shutdown(Shutdown(reason: "the study is complete")))] }
+        var actions = [CoordinatorAction]()
+        let held = Set(hello.heldJobs)
+        // Leases this peer had that it no longer holds are lost.
+        if let old = workers[peer] {
+            for jobID in old.leases {
+                guard let lease = jobs[jobID]?.lease, !held.contains(JobKey(jobID: jobID, attempt: lease.attempt)) else { continue }
+                workers[peer]?.leases.remove(jobID)
+                actions += releaseLease(jobID, reason: "worker restarted", retryable: true, now: now)
+            }
+        }
+        var entry = WorkerEntry(id: hello.workerID, host: hello.host, slots: hello.slots, lastSeen: now, lastHeartbeatSent: now)
+        entry.leases = workers[peer]?.leases ?? []
+        // Jobs the worker re-announces: adopt them if nobody else has them, else cancel its copy.
+        for key in hello.heldJobs where !entry.leases.contains(key.jobID) {
+            if var job = jobs[key.jobID], job.status == .queued {
+                job.status = .leased
+                job.attempts = max(job.attempts, key.attempt)
+                job.lease = (peer, key.attempt, now + configuration.jobTimeout)
+                jobs[key.jobID] = job
+                queue.removeAll { $0 == key.jobID }
+                entry.leases.insert(key.jobID)
+            } else {
+                actions.append(.send(peer, .cancel(JobCancel(key: key))))
+            }
+        }
+        workers[peer] = entry
+        actions.append(.send(peer, .welcome(Welcome(workerID: hello.workerID, studyID: configuration.study,
+                                                    heartbeatInterval: configuration.heartbeatInterval,
+                                                    software: ClusterVersion.software))))
+        return actions
+    }
+
+    mutating func accept(_ r: JobResult, from peer: PeerID, now: Double) -> [CoordinatorAction] {
+        guard var job = jobs[r.key.jobID], job.status != .done, job.status != .failed else { return [] }
+        var actions = [CoordinatorAction]()
+        workers[peer]?.leases.remove(job.id)
+        if let lease = job.lease {
+            workers[lease.peer]?.leases.remove(job.id)
+            if lease.peer != peer || lease.attempt != r.key.attempt {
+                actions.append(.send(lease.peer, .cancel(JobCancel(key: JobKey(jobID: job.id, attempt: lease.attempt)))))
+            }
+        }
+        queue.removeAll { $0 == job.id }
+        job.lease = nil
+        job.status = .done
+        job.value = r.validationError
+        jobs[job.id] = job
+        successes += 1
+        if best == nil || r.validationError < best!.value { best = (r.validationError, job.id) }
+        let worker = workers[peer]?.id ?? peer.description
+        actions.append(.observe(job: job.id, attempt: r.key.attempt, worker: worker, proposal: job.proposal,
+                                outcome: .result(.init(validationError: r.validationError, testError: r.testError,
+                                                       trainSeconds: r.trainSeconds, parameters: r.parameters,
+                                                       flops: r.flops))))
+        if successes >= configuration.budget { actions += finish(reason: "budget of \(configuration.budget) reached") }
+        return actions
+    }
+
+    /// Ends a lease that will not produce a result: re-queue, or record the job as failed.
+    mutating func releaseLease(_ jobID: UInt64, reason: String, retryable: Bool, now: Double) -> [CoordinatorAction] {
+        guard var job = jobs[jobID], job.status == .leased, let lease = job.lease else { return [] }
+        workers[lease.peer]?.leases.remove(jobID)
+        job.lease = nil
+        let worker = workers[lease.peer]?.id ?? lease.peer.description
+        if retryable && job.attempts < configuration.maxAttempts {
+            job.status = .queued
+            jobs[jobID] = job
+            queue.insert(jobID, at: 0)
+            return [.journal(.failure(job: jobID, attempt: lease.attempt, worker: worker, reason: reason, final: false, time: now))]
+        }
+        job.status = .failed
+        jobs[jobID] = job
+        failedJobs += 1
+        return [.observe(job: jobID, attempt: lease.attempt, worker: worker, proposal: job.proposal,
+                         outcome: .failure(reason: reason))]
+    }
+
+    // MARK: Dispatch
+
+    mutating func dispatch(now: Double) -> [CoordinatorAction] {
+        guard !finished, !stopping else { return [] }
+        var actions = [CoordinatorAction]()
+        for peer in workers.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
+            while var worker = workers[peer], worker.credits > 0, !worker.draining, !queue.isEmpty {
+                let jobID = queue.removeFirst()
+                guard var job = jobs[jobID], job.status == .queued else { continue }
+                job.attempts += 1
+                job.status = .leased
+                job.lease = (peer, job.attempts, now + configuration.jobTimeout)
+                jobs[jobID] = job
+                worker.credits -= 1
+                worker.leases.insert(jobID)
+                workers[peer] = worker
+                actions.append(.journal(.dispatched(job: jobID, attempt: job.attempts, worker: worker.id, time: now)))
+                actions.append(.send(peer, .job(Job(
+                    key: JobKey(jobID: jobID, attempt: job.attempts), studyID: configuration.study, space: space.name,
+                    encoding: job.proposal.encoding.parts.map(\.probabilities), architecture: job.architectureString,
+                    evaluator: configuration.evaluator.kind, settings: configuration.evaluator.wire,
+                    seed: jobSeed(jobID), deadline: now + configuration.jobTimeout))))
+            }
+        }
+        // Ask the strategy for more when workers have credit and nothing is queued.
+        let credits = workers.values.filter { !$0.draining }.reduce(0) { $0 + $1.credits }
+        let committed = successes + leasedCount + queue.count
+        if !proposalOutstanding && queue.isEmpty && credits > 0 && committed < configuration.budget {
+            proposalOutstanding = true
+            let pending = jobs.values.filter { $0.status == .leased || $0.status == .queued }.sorted { $0.id < $1.id }
+                .map(\.proposal)
+            actions.append(.propose(count: min(credits, configuration.budget - committed), pending: pending))
+        }
+        return actions
+    }
+
+    /// The strategy's proposals for a `propose` action, already journaled with their job ids.
+    mutating func proposalsArrived(_ proposals: [(job: UInt64, proposal: Proposal)], now: Double) -> [CoordinatorAction] {
+        proposalOutstanding = false
+        for (id, proposal) in proposals {
+            jobs[id] = JobEntry(id: id, proposal: proposal, architectureString: space.format(proposal.architecture))
+            queue.append(id)
+        }
+        if proposals.isEmpty && leasedCount == 0 && queue.isEmpty && !finished {
+            return finish(reason: "the search space is exhausted after \(successes) results")
+        }
+        return dispatch(now: now)
+    }
+
+    func jobSeed(_ jobID: UInt64) -> UInt64 {
+        var z = configuration.seed &+ jobID &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        return z ^ (z >> 31)
+    }
+
+    // MARK: Time
+
+    mutating func tick(now: Double) -> [CoordinatorAction] {
+        var actions = [CoordinatorAction]()
+        for (peer, worker) in workers where now - worker.lastSeen > configuration.workerTimeout {
+            for jobID in worker.leases {
+                actions += releaseLease(jobID, reason: "worker \(worker.id) went silent", retryable: true, now: now)
+            }
+            workers.removeValue(forKey: peer)
+        }
+        for (id, job) in jobs where job.status == .leased {
+            guard let lease = job.lease, lease.deadline < now else { continue }
+            actions.append(.send(lease.peer, .cancel(JobCancel(key: JobKey(jobID: id, attempt: lease.attempt)))))
+            actions += releaseLease(id, reason: "timed out after \(configuration.jobTimeout) s", retryable: true, now: now)
+        }
+        for (peer, worker) in workers where now - worker.lastHeartbeatSent >= configuration.heartbeatInterval {
+            workers[peer]?.lastHeartbeatSent = now
+            let running = worker.leases.compactMap { id in jobs[id]?.lease.map { JobKey(jobID: id, attempt: $0.attempt) } }
+            actions.append(.send(peer, .heartbeat(Heartbeat(sent: now, running: running.sorted()))))
+        }
+        actions += dispatch(now: now)
+        return actions
+    }
+
+    mutating func workerUnreachable(_ peer: PeerID, now: Double) -> [CoordinatorAction] {
+        guard let worker = workers.removeValue(forKey: peer) else { return [] }
+        var actions = [CoordinatorAction]()
+        for jobID in worker.leases {
+            actions += releaseLease(jobID, reason: "worker \(worker.id) unreachable", retryable: true, now: now)
+        }
+        return actions + dispatch(now: now)
+    }
+
+    // MARK: Ending
+
+    /// Stops dispatching (graceful shutdown): in-flight jobs may still report.
+    mutating func beginStopping() { stopping = true }
+
+    mutating func finish(reason: String) -> [CoordinatorAction] {
+        guard !finished else { return [] }
+        finished = true
+        var actions = [CoordinatorAction]()
+        for (peer, worker) in workers {
+            for jobID in worker.leases {
+                if let lease = jobs[jobID]?.lease {
+                    actions.append(.send(peer, .cancel(JobCancel(key: JobKey(jobID: jobID, attempt: lease.attempt)))))
+                }
+            }
+            actions.append(.send(peer, .shutdown(Shutdown(reason: reason))))
+        }
+        actions.append(.finished(reason: reason))
+        return actions
+    }
+}
+
+/// What the coordinator's state machine asks its runner to do.
+enum CoordinatorAction {
+    case send(PeerID, WireMessage)
+    case journal(JournalRecord)
+    /// Journal the outcome and tell the strategy (on the strategy's thread, in order).
+    case observe(job: UInt64, attempt: Int, worker: String, proposal: Proposal, outcome: Outcome)
+    /// Ask the strategy for proposals.
+    case propose(count: Int, pending: [Proposal])
+    case finished(reason: String)
+
+    enum Outcome {
+        case result(JournalRecord.Metrics)
+        case failure(reason: String)
+    }
+}
+
+/// The software version announced in hello and welcome messages.
+public enum ClusterVersion {
+    public static let software = "anasod 0.1.0"
+}

@@ -1,0 +1,206 @@
+import ANASOD
+import Evaluation
+import Foundation
+import Logging
+import Wire
+
+/// A worker's identity and capacity.
+public struct WorkerConfiguration: Sendable {
+    public var id: String
+    public var host: String
+    public var slots: Int
+    public var devices: [String]
+
+    public init(id: String, host: String = ProcessInfo.processInfo.hostName, slots: Int, devices: [String] = []) {
+        self.id = id
+        self.host = host
+        self.slots = max(1, slots)
+        self.devices = devices
+    }
+}
+
+/// A worker: says hello, asks for as many jobs as it has free slots, runs each job in its own task with
+/// an `Evaluator`, streams progress, and reports results or failures. Heartbeats go out every interval;
+/// when the coordinator falls silent for 3 intervals the worker says hello again (with backoff up to 5 s),
+/// re-announcing the jobs it still runs. It ends on `shutdown`, or after `drain()` once its jobs are done.
+public final class Worker: @unchecked Sendable {
+    public let configuration: WorkerConfiguration
+    let transport: any ClientTransport
+    let evaluators: any EvaluatorProvider
+    let logger: Logger
+
+    private let queue = DispatchQueue(label: "anasod.worker")
+    private var running = [JobKey: Task<Void, Never>]()
+    private var welcomed = false
+    private var draining = false
+    private var heartbeatInterval = 1.0
+    private var lastHeard = 0.0
+    private var lastHeartbeat = 0.0
+    private var lastHello = 0.0
+    private var helloBackoff = 0.5
+    private var finish: ((Result<String, Error>) -> Void)?
+    private var timer: DispatchSourceTimer?
+    /// Jobs completed by this worker (for logs and tests).
+    public private(set) var completed = 0
+
+    public init(configuration: WorkerConfiguration, transport: any ClientTransport, evaluators: any EvaluatorProvider,
+                logger: Logger) {
+        self.configuration = configuration
+        self.transport = transport
+        self.evaluators = evaluators
+        self.logger = logger
+    }
+
+    /// Runs until the coordinator shuts the worker down or a drain completes; returns the reason.
+    /// - Throws: `ClusterError` when the coordinator refuses this worker.
+    public func run() async throws -> String {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<String, Error>) in
+            queue.async { [self] in
+                finish = { result in continuation.resume(with: result) }
+                transport.start { [weak self] event in
+                    guard let worker = self else { return }
+                    worker.queue.async { worker.handle(event) }
+                }
+                sayHello(now: Date().timeIntervalSince1970)
+                let timer = DispatchSource.makeTimerSource(queue: queue)
+                timer.schedule(deadline: .now() + 0.1, repeating: 0.1)
+                timer.setEventHandler { [weak self] in self?.tick() }
+                timer.resume()
+                self.timer = timer
+            }
+        }
+    }
+
+    /// Stops asking for jobs, tells the coordinator, and ends once the running jobs are done.
+    public func drain(reason: String = "drain requested") {
+        queue.async { [self] in
+            guard !draining else { return }
+            draining = true
+            logger.notice("draining: \(running.count) job(s) still running")
+            transport.send(.drain(Drain(reason: reason)))
+            if running.isEmpty { end(.success("drained")) }
+        }
+    }
+
+    private func end(_ result: Result<String, Error>) {
+        guard let finish else { return }
+        self.finish = nil
+        timer?.cancel()
+        for task in running.values { task.cancel() }
+        running.removeAll()
+        transport.close()
+        finish(result)
+    }
+
+    private func sayHello(now: Double) {
+        lastHello = now
+        transport.send(.hello(Hello(workerID: configuration.id, host: configuration.host, slots: configuration.slots,
+                                    devices: configuration.devices, evaluators: evaluators.kinds,
+                                    software: ClusterVersion.software, heldJobs: running.keys.sorted())))
+    }
+
+    private func tick() {
+        let now = Date().timeIntervalSince1970
+        if !welcomed {
+            if now - lastHello >= helloBackoff {
+                helloBackoff = min(helloBackoff * 2, 5)
+                sayHello(now: now)
+            }
+            return
+        }
+        if now - lastHeartbeat >= heartbeatInterval {
+            lastHeartbeat = now
+            transport.send(.heartbeat(Heartbeat(sent: now, running: running.keys.sorted())))
+        }
+        if now - lastHeard > max(3 * heartbeatInterval, 3) {
+            logger.warning("coordinator silent for \(String(format: "%.1f", now - lastHeard)) s; saying hello again")
+            welcomed = false
+            helloBackoff = 0.5
+            sayHello(now: now)
+        }
+    }
+
+    private func handle(_ event: ClientEvent) {
+        let now = Date().timeIntervalSince1970
+        guard case .message(let message) = event else {
+            if case .rejected(let error) = event { logger.warning("rejected a message from the coordinator: \(error.message)") }
+            return
+        }
+        lastHeard = now
+        switch message {
+        case .welcome(let welcome):
+            let first = !welcomed
+            welcomed = true
+            helloBackoff = 0.5
+            heartbeatInterval = welcome.heartbeatInterval
+            if first {
+                logger.info("joined study \(welcome.studyID) with \(configuration.slots) slot(s)")
+                let free = configuration.slots - running.count
+                if free > 0 && !draining { transport.send(.request(JobRequest(slots: free))) }
+            }
+        case .refusal(let refusal):
+            end(.failure(ClusterError(.run, "the coordinator refused this worker: \(refusal.reason)")))
+        case .job(let job):
+            start(job)
+        case .cancel(let cancel):
+            running[cancel.key]?.cancel()
+        case .shutdown(let shutdown):
+            logger.info("coordinator shut the worker down: \(shutdown.reason)")
+            end(.success(shutdown.reason))
+        case .drain(let drain):
+            draining = true
+            logger.notice("coordinator asked to drain: \(drain.reason)")
+            if running.isEmpty { end(.success("drained")) }
+        case .heartbeat, .hello, .request, .progress, .result, .failure:
+            break
+        }
+    }
+
+    private func start(_ job: Job) {
+        guard running[job.key] == nil else { return }
+        let transport = self.transport
+        let evaluators = self.evaluators
+        let seed = job.seed ^ (UInt64(job.key.attempt) &* 0x9E37_79B9_7F4A_7C15)
+        running[job.key] = Task { [weak self] in
+            let message: WireMessage?
+            do {
+                let space = try SpaceCatalog.space(named: job.space)
+                let architecture = try space.parse(job.architecture)
+                let evaluator = try evaluators.evaluator(for: job)
+                let result = try await evaluator.evaluate(architecture, seed: seed) { p in
+                    transport.send(.progress(Progress(key: job.key, epoch: p.epoch, trainLoss: p.trainLoss,
+                                                      validationError: p.validationError, seconds: p.seconds)))
+                }
+                try Task.checkCancellation()
+                if result.validationError.isFinite {
+                    message = .result(JobResult(key: job.key, validationError: result.validationError, testError: result.testError,
+                                                trainSeconds: result.trainSeconds, parameters: result.parameters, flops: result.flops))
+                } else {
+                    message = .failure(JobFailure(key: job.key, reason: "the evaluation returned a non-finite error", retryable: false))
+                }
+            } catch is CancellationError {
+                message = nil
+            } catch let error as EvaluationError {
+                message = .failure(JobFailure(key: job.key, reason: error.message, retryable: error.code != .unsupportedArchitecture))
+            } catch let error as ANASODError {
+                message = .failure(JobFailure(key: job.key, reason: error.message, retryable: false))
+            } catch {
+                message = .failure(JobFailure(key: job.key, reason: "\(error)", retryable: true))
+            }
+            guard let worker = self else { return }
+            worker.queue.async {
+                let `self` = worker
+                guard self.running.removeValue(forKey: job.key) != nil else { return }
+                if let message {
+                    transport.send(message)
+                    if case .result = message { self.completed += 1 }
+                }
+                if self.draining {
+                    if self.running.isEmpty { self.end(.success("drained")) }
+                } else if self.welcomed {
+                    transport.send(.request(JobRequest(slots: 1)))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import ANASOD
+@testable import Cluster
+import Evaluation
+import Foundation
+import Journal
+import Logging
+import Testing
+import Wire
+
+@Suite struct InProcessClusterTests {
+    func configuration(budget: Int, strategy: String = "anasod-bo", failRate: Double = 0) -> StudyConfiguration {
+        var c = StudyConfiguration(study: "test")
+        c.budget = budget
+        c.strategy = strategy
+        c.evaluator.kind = "synthetic"
+        c.evaluator.failRate = failRate
+        c.heartbeatInterval = 0.2
+        c.workerTimeout = 2
+        c.maxAttempts = 4
+        return c
+    }
+
+    func runCluster(_ c: StudyConfiguration, journal: any Journal, workers: Int, resume: Bool = false) async throws -> CoordinatorStatus {
+        let server = InMemoryServer()
+        let coordinator = try Coordinator(configuration: c, journal: journal, transport: server, resume: resume,
+                                          logger: Logger(label: "test"))
+        let pool = (0..<workers).map { i in
+            Worker(configuration: WorkerConfiguration(id: "w\(i)", slots: 2), transport: server.connect(identity: "w\(i)"),
+                   evaluators: LocalEvaluators(), logger: Logger(label: "w\(i)"))
+        }
+        let tasks = pool.map { w in Task { try await w.run() } }
+        let status = try await coordinator.runOnThread()
+        for t in tasks { _ = try? await t.value }
+        return status
+    }
+
+    @Test func aStudyReachesExactlyItsBudget() async throws {
+        let journal = InMemoryJournal()
+        let status = try await runCluster(configuration(budget: 30), journal: journal, workers: 3)
+        #expect(status.successes == 30)
+        #expect(status.finished)
+        let results = try journal.records().compactMap { r -> UInt64? in if case .result(let j, _, _, _, _) = r { j } else { nil } }
+        #expect(results.count == 30)
+        #expect(Set(results).count == 30)
+    }
+
+    @Test func retryableFailuresAreRetriedAndTheBudgetIsStillMet() async throws {
+        let journal = InMemoryJournal()
+        let status = try await runCluster(configuration(budget: 25, strategy: "rs", failRate: 0.3), journal: journal, workers: 2)
+        #expect(status.successes == 25)
+        let failures = try journal.records().filter { if case .failure = $0 { true } else { false } }
+        #expect(!failures.isEmpty)
+    }
+
+    @Test func resumeKeepsEveryResultAndRedoesNone() async throws {
+        let journal = InMemoryJournal()
+        _ = try await runCluster(configuration(budget: 12), journal: journal, workers: 2)
+        var more = configuration(budget: 20)
+        more.study = "test"
+        let status = try await runCluster(more, journal: journal, workers: 2, resume: true)
+        #expect(status.successes == 20)
+        let results = try journal.records().compactMap { r -> UInt64? in if case .result(let j, _, _, _, _) = r { j } else { nil } }
+        #expect(results.count == 20)
+        #expect(Set(results).count == 20)
+    }
+}
