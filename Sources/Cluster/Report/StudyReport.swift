@@ -1,0 +1,99 @@
+import Foundation
+import Journal
+
+/// What a journal says about a study, for `anasod status` and `anasod export`: readable while the
+/// coordinator runs (SQLite WAL lets readers in beside the writer).
+public struct StudyReport: Sendable {
+    public struct Row: Sendable {
+        public var job: UInt64
+        public var architecture: String
+        public var encoding: [[Double]]
+        public var attempts: Int
+        public var worker: String?
+        public var validationError: Double?
+        public var testError: Double?
+        public var trainSeconds: Double?
+        public var parameters: Int?
+        public var flops: Int?
+        /// `done`, `failed`, `running` or `queued`.
+        public var status: String
+        public var failure: String?
+    }
+
+    public var study: StudyRecord
+    public var rows: [Row]
+
+    public init(journal: any Journal) throws {
+        guard let study = try journal.study() else {
+            throw ClusterError(.resume, "the journal holds no study yet")
+        }
+        self.study = study
+        var rows = [UInt64: Row]()
+        var order = [UInt64]()
+        for record in try journal.records() {
+            switch record {
+            case .proposed(_, let jobs):
+                for j in jobs {
+                    rows[j.job] = Row(job: j.job, architecture: j.architecture, encoding: j.encoding, attempts: 0, status: "queued")
+                    order.append(j.job)
+                }
+            case .dispatched(let job, let attempt, let worker, _):
+                if let known = rows[job]?.attempts { rows[job]?.attempts = max(known, attempt) }
+                rows[job]?.worker = worker
+                if rows[job]?.status == "queued" { rows[job]?.status = "running" }
+            case .result(let job, _, let worker, let m, _):
+                guard rows[job]?.status != "done" else { continue }
+                rows[job]?.status = "done"
+                rows[job]?.worker = worker
+                rows[job]?.validationError = m.validationError
+                rows[job]?.testError = m.testError
+                rows[job]?.trainSeconds = m.trainSeconds
+                rows[job]?.parameters = m.parameters
+                rows[job]?.flops = m.flops
+            case .failure(let job, _, _, let reason, let final, _):
+                rows[job]?.failure = reason
+                if final && rows[job]?.status != "done" { rows[job]?.status = "failed" }
+                else if rows[job]?.status == "running" { rows[job]?.status = "queued" }
+            case .progress:
+                continue
+            }
+        }
+        self.rows = order.compactMap { rows[$0] }
+    }
+
+    public var done: [Row] { rows.filter { $0.status == "done" } }
+    public var best: Row? { done.min { $0.validationError! < $1.validationError! } }
+
+    /// Counts per status.
+    public var counts: [String: Int] { Dictionary(grouping: rows, by: \.status).mapValues(\.count) }
+
+    public func csv() -> String {
+        var out = "job,status,attempts,worker,val_error,test_error,train_seconds,params,flops,arch,encoding\n"
+        func f(_ x: Double?) -> String { x.map { String($0) } ?? "" }
+        for r in rows {
+            let encoding = r.encoding.map { $0.map { String($0) }.joined(separator: " ") }.joined(separator: " | ")
+            out += "\(r.job),\(r.status),\(r.attempts),\(r.worker ?? ""),\(f(r.validationError)),\(f(r.testError)),"
+            out += "\(f(r.trainSeconds)),\(r.parameters.map(String.init) ?? ""),\(r.flops.map(String.init) ?? ""),"
+            out += "\(r.architecture),\(encoding)\n"
+        }
+        return out
+    }
+
+    public func json() throws -> String {
+        let objects: [[String: Any]] = rows.map { r in
+            var o: [String: Any] = ["job": r.job, "status": r.status, "attempts": r.attempts, "arch": r.architecture,
+                                    "encoding": r.encoding]
+            if let v = r.worker { o["worker"] = v }
+            if let v = r.validationError { o["val_error"] = v }
+            if let v = r.testError { o["test_error"] = v }
+            if let v = r.trainSeconds { o["train_seconds"] = v }
+            if let v = r.parameters { o["params"] = v }
+            if let v = r.flops { o["flops"] = v }
+            if let v = r.failure { o["failure"] = v }
+            return o
+        }
+        let data = try JSONSerialization.data(withJSONObject: ["study": study.id, "results": objects],
+                                              options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+}

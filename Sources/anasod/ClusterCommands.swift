@@ -1,0 +1,186 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import Journal
+import Logging
+import ServiceLifecycle
+import Wire
+
+/// Flags that override single values of a study configuration.
+struct StudyOverrides: ParsableArguments {
+    @Option(help: "Study configuration (YAML); see configs/README.md.")
+    var config: String
+
+    @Option(help: "Override: the study id.") var study: String?
+    @Option(help: "Override: the strategy.") var strategy: String?
+    @Option(help: "Override: distinct results to collect.") var budget: Int?
+    @Option(help: "Override: the seed.") var seed: UInt64?
+    @Option(help: "Override: the SQLite journal path.") var journal: String?
+    @Option(help: "Override: where the coordinator listens (tcp://HOST:PORT, port 0 for any; ipc://PATH).") var listen: String?
+    @Option(help: "Override: the NB201 data set or CSV the table evaluator reads.") var dataset: String?
+    @Option(help: "Override: simulated seconds per evaluation.") var seconds: Double?
+
+    func load() throws -> StudyConfiguration {
+        var c = try StudyConfiguration(file: config)
+        if let study { c.study = study }
+        if let strategy { c.strategy = strategy }
+        if let budget { c.budget = budget }
+        if let seed { c.seed = seed }
+        if let journal { c.journal = journal }
+        if let listen { c.listen = listen }
+        if let dataset { c.evaluator.dataset = dataset }
+        if let seconds { c.evaluator.seconds = seconds }
+        try c.validate()
+        return c
+    }
+}
+
+enum LogSetup {
+    static func bootstrap(_ level: String) {
+        let parsed = Logger.Level(rawValue: level) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = parsed
+            return handler
+        }
+    }
+}
+
+/// Runs a blocking-loop component as a service: a SIGINT/SIGTERM becomes a graceful stop.
+struct GracefulService: Service {
+    let body: @Sendable () async throws -> Void
+    let onStop: @Sendable () -> Void
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await body()
+        } onGracefulShutdown: {
+            onStop()
+        }
+    }
+}
+
+func runGracefully(_ logger: Logger, body: @escaping @Sendable () async throws -> Void,
+                   onStop: @escaping @Sendable () -> Void) async throws {
+    let group = ServiceGroup(configuration: .init(
+        services: [.init(service: GracefulService(body: body, onStop: onStop), successTerminationBehavior: .gracefullyShutdownGroup)],
+        gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    try await group.run()
+}
+
+func openJournal(_ path: String) throws -> SQLiteJournal {
+    let directory = (path as NSString).deletingLastPathComponent
+    if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+    return try SQLiteJournal(path: path)
+}
+
+func printSummary(_ status: CoordinatorStatus, journal: String) {
+    print("study \(status.study): \(status.successes)/\(status.budget) evaluated, \(status.failed) failed, "
+          + String(format: "%.1f s", status.elapsed))
+    if let best = status.best {
+        print(String(format: "best validation error: %.3f", best.value))
+        print("best cell: \(best.architecture)")
+    }
+    print("journal: \(journal)")
+}
+
+/// `anasod coordinator`.
+struct CoordinatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "coordinator",
+                                                    abstract: "Run a study's coordinator: workers connect to it.")
+    @OptionGroup var study: StudyOverrides
+    @Flag(help: "Continue the study in the journal: every result kept, in-flight jobs re-leased.") var resume = false
+    @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "info"
+
+    func run() async throws {
+        LogSetup.bootstrap(logLevel)
+        let c = try study.load()
+        let logger = Logger(label: "coordinator")
+        let server = try ZeroMQServer(bind: c.listen)
+        let coordinator = try Coordinator(configuration: c, journal: try openJournal(c.journal), transport: server,
+                                          resume: resume, logger: logger)
+        print("coordinator listening on \(server.endpoint)")
+        FileHandle.standardOutput.synchronizeFile()
+        let box = StatusBox()
+        try await runGracefully(logger, body: { box.set(try await coordinator.runOnThread()) }, onStop: { coordinator.stop() })
+        if let status = box.get() { printSummary(status, journal: c.journal) }
+    }
+}
+
+final class StatusBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: CoordinatorStatus?
+    func set(_ v: CoordinatorStatus) { lock.withLock { value = v } }
+    func get() -> CoordinatorStatus? { lock.withLock { value } }
+}
+
+/// `anasod worker`.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "worker",
+                                                    abstract: "Run a worker that evaluates jobs for a coordinator.")
+    @Option(help: "The coordinator's endpoint (tcp://HOST:PORT or ipc://PATH).") var connect: String
+    @Option(help: "Jobs run in parallel.") var slots = 1
+    @Option(help: "Worker id (default: HOST-PID).") var id: String?
+    @Option(name: .customLong("nb201-dir"), help: "Folder of the NB201 CSV files (default: $ANASOD_NB201_DIR, else ../shared/data/nb201).")
+    var nb201Dir: String?
+    @Option(help: "Log level.") var logLevel = "info"
+
+    func validate() throws {
+        guard (1...4096).contains(slots) else { throw ValidationError("--slots must be in 1...4096") }
+    }
+
+    func run() async throws {
+        LogSetup.bootstrap(logLevel)
+        let id = self.id ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        let logger = Logger(label: "worker \(id)")
+        let transport = try ZeroMQClient(connect: connect, identity: id)
+        let worker = Worker(configuration: WorkerConfiguration(id: id, slots: slots), transport: transport,
+                            evaluators: LocalEvaluators(nb201Directory: nb201Dir), logger: logger)
+        try await runGracefully(logger, body: {
+            let reason = try await worker.run()
+            logger.info("worker finished: \(reason)")
+        }, onStop: { worker.drain(reason: "signal") })
+    }
+}
+
+/// `anasod status`.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a study's progress from its journal.")
+    @Option(help: "The study's SQLite journal.") var journal: String
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: journal) else { throw ValidationError("journal '\(journal)' does not exist") }
+        let report = try StudyReport(journal: try SQLiteJournal(path: journal))
+        let counts = report.counts
+        print("study \(report.study.id): \(counts["done"] ?? 0) done, \(counts["running"] ?? 0) running, "
+              + "\(counts["queued"] ?? 0) queued, \(counts["failed"] ?? 0) failed")
+        if let best = report.best {
+            print(String(format: "best validation error: %.3f (job %llu)", best.validationError!, best.job))
+            print("best cell: \(best.architecture)")
+        }
+    }
+}
+
+/// `anasod export`.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export a study's results as CSV or JSON.")
+    @Option(help: "The study's SQLite journal.") var journal: String
+    @Option(help: "csv or json.") var format = "csv"
+    @Option(help: "Output file (default: standard output).") var output: String?
+
+    func run() throws {
+        guard ["csv", "json"].contains(format) else { throw ValidationError("--format must be csv or json") }
+        guard FileManager.default.fileExists(atPath: journal) else { throw ValidationError("journal '\(journal)' does not exist") }
+        let report = try StudyReport(journal: try SQLiteJournal(path: journal))
+        let text = format == "csv" ? report.csv() : try report.json() + "\n"
+        if let output {
+            do {
+                try text.write(toFile: output, atomically: true, encoding: .utf8)
+            } catch {
+                throw ValidationError("cannot write '\(output)': \(error.localizedDescription)")
+            }
+        } else {
+            print(text, terminator: "")
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import Logging
+import Wire
+
+/// `anasod search`: the whole cluster on one machine — a coordinator in this process and W worker
+/// processes, cleaned up at the end (also on Ctrl-C).
+struct SearchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search", abstract: "Run a study locally: a coordinator and W worker processes.")
+    @OptionGroup var study: StudyOverrides
+    @Option(help: "Worker processes to start.") var workers = 2
+    @Option(help: "Slots (parallel jobs) per worker.") var slotsPerWorker = 1
+    @Flag(help: "Continue the study in the journal.") var resume = false
+    @Option(name: .customLong("nb201-dir"), help: "Folder of the NB201 CSV files, passed to the workers.") var nb201Dir: String?
+    @Option(help: "Log level of the coordinator.") var logLevel = "info"
+    @Option(help: "Log level of the workers.") var workerLogLevel = "warning"
+
+    func validate() throws {
+        guard (1...256).contains(workers) else { throw ValidationError("--workers must be in 1...256") }
+        guard (1...256).contains(slotsPerWorker) else { throw ValidationError("--slots-per-worker must be in 1...256") }
+    }
+
+    func run() async throws {
+        LogSetup.bootstrap(logLevel)
+        var c = try study.load()
+        if study.listen == nil { c.listen = "tcp://127.0.0.1:0" }  // any free port on loopback
+        let logger = Logger(label: "search")
+        let server = try ZeroMQServer(bind: c.listen)
+        let coordinator = try Coordinator(configuration: c, journal: try openJournal(c.journal), transport: server,
+                                          resume: resume, logger: logger)
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var processes = [Process]()
+        defer { LocalProcesses.terminate(processes) }
+        for i in 0..<workers {
+            let p = Process()
+            p.executableURL = executable
+            p.arguments = ["worker", "--connect", server.endpoint, "--slots", String(slotsPerWorker),
+                           "--id", "local-\(i)", "--log-level", workerLogLevel] + (nb201Dir.map { ["--nb201-dir", $0] } ?? [])
+            do {
+                try p.run()
+            } catch {
+                throw ClusterError(.run, "cannot start worker process \(i): \(error.localizedDescription)")
+            }
+            processes.append(p)
+        }
+        logger.info("started \(workers) worker process(es) on \(server.endpoint)")
+        let box = StatusBox()
+        try await runGracefully(logger, body: { box.set(try await coordinator.runOnThread()) }, onStop: { coordinator.stop() })
+        LocalProcesses.waitForExit(processes, timeout: 5)
+        if let status = box.get() { printSummary(status, journal: c.journal) }
+    }
+}
+
+enum LocalProcesses {
+    /// Waits up to `timeout` seconds for every process to exit on its own.
+    static func waitForExit(_ processes: [Process], timeout: Double) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while processes.contains(where: \.isRunning) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+    }
+
+    /// SIGTERM, then SIGKILL after 2 s, for any still running.
+    static func terminate(_ processes: [Process]) {
+        for p in processes where p.isRunning { p.terminate() }
+        waitForExit(processes, timeout: 2)
+        for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        for p in processes { p.waitUntilExit() }
+    }
+}
