@@ -99,8 +99,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
         let server = try ZeroMQServer(bind: c.listen)
         let coordinator = try Coordinator(configuration: c, journal: try openJournal(c.journal), transport: server,
                                           resume: resume, logger: logger)
-        print("coordinator listening on \(server.endpoint)")
-        FileHandle.standardOutput.synchronizeFile()
+        // Unbuffered, so that scripts and tests reading our output see it at once.
+        FileHandle.standardOutput.write(Data("coordinator listening on \(server.endpoint)\n".utf8))
         let box = StatusBox()
         try await runGracefully(logger, body: { box.set(try await coordinator.runOnThread()) }, onStop: { coordinator.stop() })
         if let status = box.get() { printSummary(status, journal: c.journal) }

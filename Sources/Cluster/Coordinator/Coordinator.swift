@@ -173,9 +173,16 @@ public final class Coordinator: @unchecked Sendable {
         var sends = [(PeerID, WireMessage)]()
         for action in actions {
             switch action {
-            case .journal(let record): records.append(record)
+            case .journal(let record):
+                records.append(record)
+                if case .failure(let job, let attempt, let worker, let reason, _, _) = record {
+                    logger.warning("job \(job) attempt \(attempt) on \(worker) failed: \(reason); re-queued")
+                }
             case .send(let peer, let message): sends.append((peer, message))
             case .observe(let job, let attempt, let worker, let proposal, let outcome):
+                if case .failure(let reason) = outcome {
+                    logger.error("job \(job) failed for good after attempt \(attempt) on \(worker): \(reason)")
+                }
                 runner.submit(.observe(job: job, attempt: attempt, worker: worker, proposal: proposal, outcome: outcome,
                                        time: Date().timeIntervalSince1970))
             case .propose(let count, let pending):

@@ -303,11 +303,12 @@ struct CoordinatorState {
     }
 
     mutating func workerUnreachable(_ peer: PeerID, now: Double) -> [CoordinatorAction] {
-        guard let worker = workers.removeValue(forKey: peer) else { return [] }
+        guard let worker = workers[peer] else { return [] }
         var actions = [CoordinatorAction]()
         for jobID in worker.leases {
             actions += releaseLease(jobID, reason: "worker \(worker.id) unreachable", retryable: true, now: now)
         }
+        workers.removeValue(forKey: peer)
         return actions + dispatch(now: now)
     }
 
