@@ -1,0 +1,120 @@
+import ANASOD
+@testable import Cluster
+import Journal
+import Search
+import Testing
+import Wire
+
+@Suite struct CoordinatorStateTests {
+    let space = NB201SearchSpace()
+    let peer = PeerID(Array("w1".utf8))
+    let other = PeerID(Array("w2".utf8))
+
+    func state(budget: Int = 5, maxAttempts: Int = 2) -> CoordinatorState {
+        var c = StudyConfiguration(study: "t")
+        c.budget = budget
+        c.maxAttempts = maxAttempts
+        c.jobTimeout = 10
+        c.workerTimeout = 3
+        c.heartbeatInterval = 1
+        c.evaluator.kind = "synthetic"
+        return CoordinatorState(configuration: c, space: space)
+    }
+
+    func hello(_ id: String, slots: Int = 2, held: [JobKey] = []) -> WireMessage {
+        .hello(Hello(workerID: id, host: "h", slots: slots, evaluators: ["synthetic"], software: "t", heldJobs: held))
+    }
+
+    func proposals(_ n: Int, from first: UInt64 = 1) -> [(job: UInt64, proposal: Proposal)] {
+        (0..<n).map { i in
+            let arch = space.architecture(at: Int(first) * 37 + i)
+            return (first + UInt64(i), Proposal(architecture: arch, encoding: space.encode(arch)))
+        }
+    }
+
+    func sentJobs(_ actions: [CoordinatorAction]) -> [(PeerID, Job)] {
+        actions.compactMap { if case .send(let p, .job(let j)) = $0 { (p, j) } else { nil } }
+    }
+
+    @Test func creditsBoundDispatchAndProposalsFollowCredit() {
+        var s = state()
+        _ = s.handle(hello("w1"), from: peer, now: 0)
+        let actions = s.handle(.request(JobRequest(slots: 2)), from: peer, now: 0)
+        guard case .propose(let count, _)? = actions.last else { Issue.record("no propose: \(actions)"); return }
+        #expect(count == 2)
+        let dispatched = sentJobs(s.proposalsArrived(proposals(2), now: 0))
+        #expect(dispatched.count == 2)
+        #expect(dispatched.allSatisfy { $0.0 == peer && $0.1.key.attempt == 1 })
+        // No credit left: nothing more is sent or proposed.
+        #expect(s.handle(.heartbeat(Heartbeat(sent: 0)), from: peer, now: 0.5).isEmpty)
+    }
+
+    @Test func duplicateAndLateResultsAreIdempotent() {
+        var s = state()
+        _ = s.handle(hello("w1"), from: peer, now: 0)
+        _ = s.handle(.request(JobRequest(slots: 1)), from: peer, now: 0)
+        let job = sentJobs(s.proposalsArrived(proposals(1), now: 0))[0].1
+        let result = WireMessage.result(JobResult(key: job.key, validationError: 7, trainSeconds: 1))
+        let first = s.handle(result, from: peer, now: 1)
+        #expect(first.contains { if case .observe = $0 { true } else { false } })
+        let again = s.handle(result, from: peer, now: 2)
+        #expect(!again.contains { if case .observe = $0 { true } else { false } })
+        #expect(s.successes == 1)
+    }
+
+    @Test func aTimedOutLeaseIsCancelledAndRetriedThenFailsForGood() {
+        var s = state(maxAttempts: 2)
+        _ = s.handle(hello("w1", slots: 1), from: peer, now: 0)
+        _ = s.handle(.request(JobRequest(slots: 1)), from: peer, now: 0)
+        let job = sentJobs(s.proposalsArrived(proposals(1), now: 0))[0].1
+        _ = s.handle(.heartbeat(Heartbeat(sent: 10.9)), from: peer, now: 10.9)  // the worker is alive
+        let timeout = s.tick(now: 11)  // past the 10 s job timeout
+        #expect(timeout.contains { if case .send(_, .cancel(let c)) = $0 { c.key == job.key } else { false } })
+        #expect(timeout.contains { if case .journal(.failure(_, _, _, _, false, _)) = $0 { true } else { false } })
+        let retry = sentJobs(s.handle(.request(JobRequest(slots: 1)), from: peer, now: 11))
+        #expect(retry.first?.1.key == JobKey(jobID: job.key.jobID, attempt: 2))
+        let final = s.handle(.failure(JobFailure(key: JobKey(jobID: job.key.jobID, attempt: 2), reason: "boom", retryable: true)),
+                             from: peer, now: 12)
+        #expect(final.contains { if case .observe(_, _, _, _, .failure) = $0 { true } else { false } })
+        #expect(s.failedJobs == 1)
+    }
+
+    @Test func aSilentWorkerLosesItsLeasesToAnother() {
+        var s = state()
+        _ = s.handle(hello("w1", slots: 1), from: peer, now: 0)
+        _ = s.handle(.request(JobRequest(slots: 1)), from: peer, now: 0)
+        let job = sentJobs(s.proposalsArrived(proposals(1), now: 0))[0].1
+        _ = s.handle(hello("w2", slots: 1), from: other, now: 1)
+        _ = s.handle(.request(JobRequest(slots: 1)), from: other, now: 1)  // asks for a proposal: committed 1 < 5
+        _ = s.proposalsArrived([], now: 1)
+        _ = s.handle(.heartbeat(Heartbeat(sent: 3.5)), from: other, now: 3.5)
+        let actions = s.tick(now: 3.6)  // w1 silent for 3.6 s > 3 s
+        let moved = sentJobs(actions)
+        #expect(moved.first?.0 == other)
+        #expect(moved.first?.1.key == JobKey(jobID: job.key.jobID, attempt: 2))
+        // The old attempt's late result is still accepted once, and the new lease cancelled.
+        let late = s.handle(.result(JobResult(key: job.key, validationError: 6, trainSeconds: 1)), from: peer, now: 4)
+        #expect(late.contains { if case .send(let p, .cancel) = $0 { p == other } else { false } })
+        #expect(s.successes == 1)
+    }
+
+    @Test func aReconnectingWorkerKeepsTheJobsItHolds() {
+        var s = state()
+        _ = s.handle(hello("w1", slots: 2), from: peer, now: 0)
+        _ = s.handle(.request(JobRequest(slots: 2)), from: peer, now: 0)
+        let jobs = sentJobs(s.proposalsArrived(proposals(2), now: 0)).map(\.1)
+        // It re-announces only the first job: the second is lost and re-queued.
+        let actions = s.handle(hello("w1", slots: 2, held: [jobs[0].key]), from: peer, now: 1)
+        #expect(actions.contains { if case .journal(.failure(let j, _, _, _, false, _)) = $0 { j == jobs[1].key.jobID } else { false } })
+        #expect(s.jobs[jobs[0].key.jobID]?.status == .leased)
+        #expect(s.jobs[jobs[1].key.jobID]?.status == .queued)
+    }
+
+    @Test func refusesAWorkerWithoutTheEvaluator() {
+        var s = state()
+        let actions = s.handle(.hello(Hello(workerID: "x", host: "h", slots: 1, evaluators: ["table"], software: "t")),
+                               from: peer, now: 0)
+        #expect(actions.contains { if case .send(_, .refusal) = $0 { true } else { false } })
+        #expect(s.workers.isEmpty)
+    }
+}

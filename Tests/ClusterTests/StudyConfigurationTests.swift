@@ -1,0 +1,57 @@
+@testable import Cluster
+import Foundation
+import Testing
+
+@Suite struct StudyConfigurationTests {
+    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    @Test(arguments: ["nb201-cifar10.yaml", "nb201-cifar100.yaml"])
+    func shippedConfigsLoad(name: String) throws {
+        let c = try StudyConfiguration(file: repository.appendingPathComponent("configs/\(name)").path)
+        #expect(c.strategy == "anasod-bo")
+        #expect(c.space == "nb201")
+        #expect(c.evaluator.kind == "table")
+        #expect(c.budget == 150)
+    }
+
+    @Test func defaultsFillWhatIsLeftOut() throws {
+        let c = try StudyConfiguration(yaml: "study: s\n", source: "t.yaml")
+        #expect(c.journal == "runs/s.sqlite")
+        #expect(c.maxAttempts == 3)
+        #expect(c.listen == "tcp://127.0.0.1:5555")
+    }
+
+    @Test(arguments: [
+        ("study: s\nbugdet: 10\n", "unknown key 'bugdet'"),
+        ("study: s\njobs:\n  tries: 3\n", "unknown key 'jobs.tries'"),
+        ("study: s\nbudget: ten\n", "'budget' must be an integer"),
+        ("study: s\nbudget: 0\n", "'budget' must be an integer ≥ 1"),
+        ("study: s\ncluster:\n  heartbeat: 5\n  worker_timeout: 2\n", "'cluster.worker_timeout'"),
+        ("study: s\ncluster:\n  listen: http://x\n", "'cluster.listen'"),
+        ("study: s\nevaluator:\n  kind: magic\n", "'evaluator.kind'"),
+        ("study: s\nevaluator:\n  fail_rate: 2\n", "'evaluator.fail_rate'"),
+        ("budget: 3\n", "'study' is required"),
+        ("study: [a, b]\n", "'study' must be a non-empty string"),
+        ("- a\n- b\n", "mapping"),
+        ("study: s\nstudy: t\n", "t.yaml"),
+        ("study: 'bad id'\n", "'study' must be"),
+        ("study: s\njobs: 3\n", "'jobs' must be a mapping"),
+    ])
+    func badConfigsNameTheKey(yaml: String, expected: String) {
+        do {
+            _ = try StudyConfiguration(yaml: yaml, source: "t.yaml")
+            Issue.record("accepted: \(yaml)")
+        } catch let e as ClusterError {
+            #expect(e.code == .invalidConfiguration)
+            #expect(e.message.contains(expected), "\(e.message)")
+            #expect(e.message.hasPrefix("t.yaml: "))
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+
+    @Test func missingFileIsAClearError() {
+        #expect(throws: ClusterError.self) { try StudyConfiguration(file: "/no/such.yaml") }
+    }
+}
