@@ -12,19 +12,23 @@ import GRDB
 ///
 /// `kind`: 1 proposed (one row per job, `call` groups a propose call), 2 dispatched, 3 progress,
 /// 4 result, 5 failure. `encoding` is JSON (`[[p, …], …]`, one array per cell type). The database runs in
-/// WAL mode with `synchronous = FULL`, so an append that returned survives `kill -9` and power loss.
+/// WAL mode with `synchronous = NORMAL`: an append that returned survives the death of the process
+/// (`kill -9`, a crash) — the failure the cluster is built to survive; a power cut may lose the last
+/// transactions, which the coordinator then re-leases. `durable: true` selects `synchronous = FULL`
+/// (one fsync per append) for those who need power-loss durability.
 public final class SQLiteJournal: Journal, @unchecked Sendable {
     public let path: String
     private let queue: DatabaseQueue
 
     /// Opens (creating if needed) the journal at `path`.
     /// - Throws: `JournalError.storage` with the path and SQLite's message.
-    public init(path: String) throws {
+    public init(path: String, durable: Bool = false) throws {
         self.path = path
         do {
             var configuration = Configuration()
+            let synchronous = durable ? "FULL" : "NORMAL"
             configuration.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
+                try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             }
             queue = try DatabaseQueue(path: path, configuration: configuration)
             _ = try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }

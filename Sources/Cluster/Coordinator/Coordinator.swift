@@ -24,7 +24,7 @@ public struct CoordinatorStatus: Sendable {
 /// prints a progress line every `progressInterval` seconds.
 public final class Coordinator: @unchecked Sendable {
     enum Event {
-        case transport(ServerEvent)
+        case transport(ServerEvent, received: Double)
         case proposals([(job: UInt64, proposal: Proposal)])
         case failed(Error)
         case stop
@@ -45,6 +45,13 @@ public final class Coordinator: @unchecked Sendable {
     private let statusLock = NSLock()
     private var snapshot: CoordinatorStatus
     private let started = Date()
+    /// Results waiting for their worker's next job: when the result arrived, and the observation count.
+    private var awaitingJob = [PeerID: (received: Double, observations: Int)]()
+    private var latencies = [(observations: Int, seconds: Double)]()
+
+    /// For each result: the observations it made, and the seconds from its arrival until its worker was
+    /// sent its next job (the coordinator's turnaround, GP included).
+    public var resultToJobLatencies: [(observations: Int, seconds: Double)] { statusLock.withLock { latencies } }
 
     /// Prepares a study: a new one (the journal must be empty) or, with `resume`, the journal's own,
     /// rebuilt by replay.
@@ -107,7 +114,7 @@ public final class Coordinator: @unchecked Sendable {
     /// Runs until the budget is reached, the space is exhausted, or `stop()`; returns the final status.
     /// - Throws: `JournalError` when the journal cannot be written (the run stops; nothing acknowledged is lost).
     public func run() throws -> CoordinatorStatus {
-        transport.start { [weak self] in self?.post(.transport($0)) }
+        transport.start { [weak self] in self?.post(.transport($0, received: Date().timeIntervalSince1970)) }
         logger.info("coordinator for study \(configuration.study) listening on \(transport.endpoint)")
         defer {
             runner.stop()
@@ -127,11 +134,12 @@ public final class Coordinator: @unchecked Sendable {
             var actions = [CoordinatorAction]()
             for event in batch {
                 switch event {
-                case .transport(.message(let peer, let message)):
+                case .transport(.message(let peer, let message), let received):
+                    if case .result = message { awaitingJob[peer] = (received, state.successes + 1) }
                     actions += state.handle(message, from: peer, now: now)
-                case .transport(.rejected(let peer, let error)):
+                case .transport(.rejected(let peer, let error), _):
                     logger.warning("rejected a message from \(peer): \(error.message)")
-                case .transport(.unreachable(let peer)):
+                case .transport(.unreachable(let peer), _):
                     actions += state.workerUnreachable(peer, now: now)
                 case .proposals(let proposals):
                     actions += state.proposalsArrived(proposals, now: now)
@@ -192,7 +200,13 @@ public final class Coordinator: @unchecked Sendable {
             }
         }
         try journal.append(records)  // durable before anything is sent
-        for (peer, message) in sends { transport.send(message, to: peer) }
+        for (peer, message) in sends {
+            transport.send(message, to: peer)
+            if case .job = message, let waiting = awaitingJob.removeValue(forKey: peer) {
+                let sample = (waiting.observations, Date().timeIntervalSince1970 - waiting.received)
+                statusLock.withLock { latencies.append(sample) }
+            }
+        }
         _ = publish(finished: state.finished)
     }
 

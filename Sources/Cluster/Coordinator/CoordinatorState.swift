@@ -58,7 +58,9 @@ struct CoordinatorState {
         self.space = space
     }
 
-    var leasedCount: Int { jobs.values.filter { $0.status == .leased }.count }
+    /// Jobs leased or queued: the pending points of the next proposal (kept in step with `jobs`).
+    private(set) var active = Set<UInt64>()
+    var leasedCount: Int { active.count - queue.count }
 
     // MARK: Resume
 
@@ -102,6 +104,7 @@ struct CoordinatorState {
             }
         }
         queue = jobs.values.filter { $0.status == .queued }.map(\.id).sorted()
+        active = Set(queue)
         if successes >= configuration.budget { finished = true }
         return events
     }
@@ -188,7 +191,8 @@ struct CoordinatorState {
                 actions.append(.send(lease.peer, .cancel(JobCancel(key: JobKey(jobID: job.id, attempt: lease.attempt)))))
             }
         }
-        queue.removeAll { $0 == job.id }
+        if job.status == .queued { queue.removeAll { $0 == job.id } }
+        active.remove(job.id)
         job.lease = nil
         job.status = .done
         job.value = r.validationError
@@ -218,6 +222,7 @@ struct CoordinatorState {
         }
         job.status = .failed
         jobs[jobID] = job
+        active.remove(jobID)
         failedJobs += 1
         return [.observe(job: jobID, attempt: lease.attempt, worker: worker, proposal: job.proposal,
                          outcome: .failure(reason: reason))]
@@ -252,8 +257,7 @@ struct CoordinatorState {
         let committed = successes + leasedCount + queue.count
         if !proposalOutstanding && queue.isEmpty && credits > 0 && committed < configuration.budget {
             proposalOutstanding = true
-            let pending = jobs.values.filter { $0.status == .leased || $0.status == .queued }.sorted { $0.id < $1.id }
-                .map(\.proposal)
+            let pending = active.sorted().compactMap { jobs[$0]?.proposal }
             actions.append(.propose(count: min(credits, configuration.budget - committed), pending: pending))
         }
         return actions
@@ -265,6 +269,7 @@ struct CoordinatorState {
         for (id, proposal) in proposals {
             jobs[id] = JobEntry(id: id, proposal: proposal, architectureString: space.format(proposal.architecture))
             queue.append(id)
+            active.insert(id)
         }
         if proposals.isEmpty && leasedCount == 0 && queue.isEmpty && !finished {
             return finish(reason: "the search space is exhausted after \(successes) results")
@@ -288,8 +293,8 @@ struct CoordinatorState {
             }
             workers.removeValue(forKey: peer)
         }
-        for (id, job) in jobs where job.status == .leased {
-            guard let lease = job.lease, lease.deadline < now else { continue }
+        for id in active.sorted() {
+            guard let job = jobs[id], job.status == .leased, let lease = job.lease, lease.deadline < now else { continue }
             actions.append(.send(lease.peer, .cancel(JobCancel(key: JobKey(jobID: id, attempt: lease.attempt)))))
             actions += releaseLease(id, reason: "timed out after \(configuration.jobTimeout) s", retryable: true, now: now)
         }

@@ -1,0 +1,73 @@
+import Foundation
+import Journal
+import Logging
+import Wire
+
+/// Measures the cluster itself: a coordinator in this process, workers started by `launch` (processes in
+/// the CLI), one study per scenario with a fresh journal, and figures read back from the journal.
+public struct ClusterBenchmark: Sendable {
+    public struct Scenario: Sendable {
+        public var workers: Int
+        public var slotsPerWorker: Int
+        public var budget: Int
+        public var seconds: Double
+        public var strategy: String
+
+        public init(workers: Int, slotsPerWorker: Int, budget: Int, seconds: Double, strategy: String) {
+            self.workers = workers
+            self.slotsPerWorker = slotsPerWorker
+            self.budget = budget
+            self.seconds = seconds
+            self.strategy = strategy
+        }
+    }
+
+    public struct Outcome: Sendable {
+        public var scenario: Scenario
+        /// Wall seconds from the first job sent to the last result in.
+        public var span: Double
+        /// Results per second over that span.
+        public var rate: Double
+        /// Wall seconds of the whole study, workers' start-up included.
+        public var total: Double
+        public var latencies: [(observations: Int, seconds: Double)]
+    }
+
+    /// Starts `count` workers connected to `endpoint`; returns a function that stops them.
+    public typealias Launcher = @Sendable (_ endpoint: String, _ count: Int, _ slots: Int) throws -> (@Sendable () -> Void)
+
+    public let directory: String
+    public let launch: Launcher
+
+    public init(directory: String, launch: @escaping Launcher) {
+        self.directory = directory
+        self.launch = launch
+    }
+
+    public func run(_ scenario: Scenario, name: String) async throws -> Outcome {
+        var c = StudyConfiguration(study: name, journal: "\(directory)/\(name).sqlite")
+        c.strategy = scenario.strategy
+        c.budget = scenario.budget
+        c.evaluator.kind = "synthetic"
+        c.evaluator.seconds = scenario.seconds
+        c.listen = "tcp://127.0.0.1:0"
+        c.heartbeatInterval = 1
+        c.workerTimeout = 30
+        try? FileManager.default.removeItem(atPath: c.journal)
+        let journal = try SQLiteJournal(path: c.journal)
+        let server = try ZeroMQServer(bind: c.listen)
+        var logger = Logger(label: "bench-cluster")
+        logger.logLevel = .warning
+        let coordinator = try Coordinator(configuration: c, journal: journal, transport: server, resume: false, logger: logger)
+        coordinator.progressInterval = 3600
+        let stop = try launch(server.endpoint, scenario.workers, scenario.slotsPerWorker)
+        defer { stop() }
+        let status = try await coordinator.runOnThread()
+        let records = try journal.records()
+        let results = records.compactMap { r -> Double? in if case .result(_, _, _, _, let t) = r { t } else { nil } }
+        let first = records.lazy.compactMap { r -> Double? in if case .dispatched(_, _, _, let t) = r { t } else { nil } }.first
+        let span = (results.max() ?? 0) - (first ?? 0)
+        return Outcome(scenario: scenario, span: span, rate: span > 0 ? Double(results.count) / span : 0,
+                       total: status.elapsed, latencies: coordinator.resultToJobLatencies)
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import Logging
+
+/// `anasod bench-cluster`: throughput, speed-up and turnaround of the cluster, as a Markdown table.
+struct BenchCluster: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-cluster",
+        abstract: "Benchmark the cluster: throughput with a zero-cost evaluator, speed-up with a 1 s evaluator, turnaround.")
+
+    @Option(help: "Worker counts for the throughput rows.") var workers = "1,2,4,8"
+    @Option(help: "Evaluations per throughput row.") var throughputBudget = 4000
+X
+    @Option(help: "Strategy for the throughput rows (rs keeps the GP out of the measurement).") var throughputStrategy = "rs"
+    @Option(help: "Evaluations of the speed-up rows (1 s each).") var speedupBudget = 24
+    @Option(help: "Observations at which to measure the result-to-next-job time with ANASOD-BO.") var turnaroundAt = "150,1000"
+
+    func run() async throws {
+        LogSetup.bootstrap("warning")
+        let directory = NSTemporaryDirectory() + "anasod-bench-cluster-\(ProcessInfo.processInfo.processIdentifier)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let bench = ClusterBenchmark(directory: directory) { endpoint, count, slots in
+            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            var processes = [Process]()
+            for i in 0..<count {
+                let p = Process()
+                p.executableURL = executable
+                p.arguments = ["worker", "--connect", endpoint, "--slots", String(slots), "--id", "bench-\(i)", "--log-level", "error"]
+                try p.run()
+                processes.append(p)
+            }
+            let box = ProcessBox(processes)
+            return { LocalProcesses.terminate(box.processes) }
+        }
+        let counts = workers.split(separator: ",").compactMap { Int($0) }
+        print("| scenario | workers × slots | evaluations | seconds (first job → last result) | evaluations / s |")
+        print("|---|---|---|---|---|")
+        for (i, n) in counts.enumerated() {
+            let o = try await bench.run(.init(workers: n, slotsPerWorker: slots, budget: throughputBudget, seconds: 0,
+                                              strategy: throughputStrategy), name: "throughput-\(i)")
+            print("| zero-cost, \(throughputStrategy) | \(n) × \(slots) | \(throughputBudget) | \(String(format: "%.2f", o.span)) | \(String(format: "%.0f", o.rate)) |")
+        }
+        let one = try await bench.run(.init(workers: 1, slotsPerWorker: 1, budget: speedupBudget, seconds: 1, strategy: "anasod-bo"),
+                                      name: "speedup-1")
+        let eight = try await bench.run(.init(workers: 8, slotsPerWorker: 1, budget: speedupBudget, seconds: 1, strategy: "anasod-bo"),
+                                        name: "speedup-8")
+        print("| 1 s evaluator, anasod-bo | 1 × 1 | \(speedupBudget) | \(String(format: "%.2f", one.span)) | \(String(format: "%.2f", one.rate)) |")
+        print("| 1 s evaluator, anasod-bo | 8 × 1 | \(speedupBudget) | \(String(format: "%.2f", eight.span)) | \(String(format: "%.2f", eight.rate)) |")
+        print(String(format: "\nSpeed-up of 8 workers over 1 (results per second): %.2f×", eight.rate / max(one.rate, 1e-9)))
+
+        let marks = turnaroundAt.split(separator: ",").compactMap { Int($0) }
+        if let top = marks.max() {
+            let o = try await bench.run(.init(workers: 1, slotsPerWorker: 1, budget: top + 1, seconds: 0, strategy: "anasod-bo"),
+                                        name: "turnaround")
+            print("\n| observations | result → next job (ms), ANASOD-BO, 1 worker × 1 slot, median of the 10 around |")
+            print("|---|---|")
+            for m in marks {
+                let near = o.latencies.filter { abs($0.observations - m) <= 5 }.map(\.seconds).sorted()
+                let median = near.isEmpty ? Double.nan : near[near.count / 2]
+                print("| \(m) | \(String(format: "%.2f", median * 1000)) |")
+            }
+        }
+    }
+}
+
+final class ProcessBox: @unchecked Sendable {
+    let processes: [Process]
+    init(_ processes: [Process]) { self.processes = processes }
+}
