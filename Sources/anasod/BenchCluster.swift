@@ -11,7 +11,7 @@ struct BenchCluster: AsyncParsableCommand {
 
     @Option(help: "Worker counts for the throughput rows.") var workers = "1,2,4,8"
     @Option(help: "Evaluations per throughput row.") var throughputBudget = 4000
-X
+    @Option(help: "Slots per worker in the throughput rows (a deep pipeline: each round trip is latency-bound).") var slots = 16
     @Option(help: "Strategy for the throughput rows (rs keeps the GP out of the measurement).") var throughputStrategy = "rs"
     @Option(help: "Evaluations of the speed-up rows (1 s each).") var speedupBudget = 24
     @Option(help: "Observations at which to measure the result-to-next-job time with ANASOD-BO.") var turnaroundAt = "150,1000"
