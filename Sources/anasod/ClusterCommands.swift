@@ -74,6 +74,13 @@ func openJournal(_ path: String) throws -> SQLiteJournal {
     return try SQLiteJournal(path: path)
 }
 
+/// Prints the outcome; a study that stopped because evaluations kept failing is an error.
+func finish(_ status: CoordinatorStatus?, journal: String) throws {
+    guard let status else { return }
+    printSummary(status, journal: journal)
+    if let reason = status.abortReason { throw ClusterError(.run, "study stopped: \(reason)") }
+}
+
 func printSummary(_ status: CoordinatorStatus, journal: String) {
     print("study \(status.study): \(status.successes)/\(status.budget) evaluated, \(status.failed) failed, "
           + String(format: "%.1f s", status.elapsed))
@@ -103,15 +110,19 @@ struct CoordinatorCommand: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data("coordinator listening on \(server.endpoint)\n".utf8))
         let box = StatusBox()
         try await runGracefully(logger, body: { box.set(try await coordinator.runOnThread()) }, onStop: { coordinator.stop() })
-        if let status = box.get() { printSummary(status, journal: c.journal) }
+        try finish(box.get(), journal: c.journal)
     }
 }
 
 final class StatusBox: @unchecked Sendable {
     private let lock = NSLock()
     private var value: CoordinatorStatus?
+    private var reason: String?
     func set(_ v: CoordinatorStatus) { lock.withLock { value = v } }
     func get() -> CoordinatorStatus? { lock.withLock { value } }
+    var done: Bool { lock.withLock { value != nil } }
+    func fail(_ message: String) { lock.withLock { reason = message } }
+    var failure: String? { lock.withLock { reason } }
 }
 
 /// `anasod worker`.

@@ -47,9 +47,26 @@ struct SearchCommand: AsyncParsableCommand {
         }
         logger.info("started \(workers) worker process(es) on \(server.endpoint)")
         let box = StatusBox()
+        // Local workers that all die (a missing table, a crash) end the search with an error, not a hang.
+        let watched = ProcessBox(processes)
+        let watcher = Thread {
+            while !box.done {
+                if watched.processes.allSatisfy({ !$0.isRunning }) {
+                    box.fail("all \(watched.processes.count) worker process(es) exited before the study finished (their errors are above)")
+                    coordinator.stop()
+                    return
+                }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+        }
+        watcher.start()
         try await runGracefully(logger, body: { box.set(try await coordinator.runOnThread()) }, onStop: { coordinator.stop() })
         LocalProcesses.waitForExit(processes, timeout: 5)
-        if let status = box.get() { printSummary(status, journal: c.journal) }
+        if let failure = box.failure {
+            if let status = box.get() { printSummary(status, journal: c.journal) }
+            throw ClusterError(.run, failure)
+        }
+        try finish(box.get(), journal: c.journal)
     }
 }
 

@@ -18,13 +18,12 @@ final class ProcessGroup: @unchecked Sendable {
         p.executableURL = CommandRunner.executable
         p.arguments = arguments
         let output = directory.appendingPathComponent("\(name).out")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         p.standardOutput = handle
-        p.standardError = FileHandle(forWritingAtPath: directory.appendingPathComponent("\(name).err").path)
-            ?? FileHandle.nullDevice
-        FileManager.default.createFile(atPath: directory.appendingPathComponent("\(name).err").path, contents: nil)
-        p.standardError = try FileHandle(forWritingTo: directory.appendingPathComponent("\(name).err"))
+        let errors = directory.appendingPathComponent("\(name).err")
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        p.standardError = try FileHandle(forWritingTo: errors)
         try p.run()
         processes.append(p)
         return (p, output)

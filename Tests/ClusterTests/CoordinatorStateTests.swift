@@ -110,6 +110,32 @@ import Wire
         #expect(s.jobs[jobs[1].key.jobID]?.status == .queued)
     }
 
+    @Test func aRunOfFailuresStopsTheStudyInsteadOfBurningTheSpace() {
+        var s = state(budget: 50, maxAttempts: 1)
+        _ = s.handle(hello("w1", slots: 3), from: peer, now: 0)
+        _ = s.handle(.request(JobRequest(slots: 3)), from: peer, now: 0)
+        let jobs = sentJobs(s.proposalsArrived(proposals(3), now: 0)).map(\.1)
+        var actions = [CoordinatorAction]()
+        for job in jobs {
+            actions += s.handle(.failure(JobFailure(key: job.key, reason: "table missing", retryable: true)), from: peer, now: 1)
+        }
+        #expect(s.failedJobs == 3)
+        #expect(!s.finished)  // the limit is 25 by default
+        var strict = StudyConfiguration(study: "t")
+        strict.maxConsecutiveFailures = 2
+        strict.maxAttempts = 1
+        strict.evaluator.kind = "synthetic"
+        var t = CoordinatorState(configuration: strict, space: space)
+        _ = t.handle(hello("w1", slots: 2), from: peer, now: 0)
+        _ = t.handle(.request(JobRequest(slots: 2)), from: peer, now: 0)
+        for job in sentJobs(t.proposalsArrived(proposals(2), now: 0)).map(\.1) {
+            actions = t.handle(.failure(JobFailure(key: job.key, reason: "table missing", retryable: true)), from: peer, now: 1)
+        }
+        #expect(t.finished)
+        #expect(t.abortReason?.contains("table missing") == true)
+        #expect(actions.contains { if case .send(_, .shutdown) = $0 { true } else { false } })
+    }
+
     @Test func refusesAWorkerWithoutTheEvaluator() {
         var s = state()
         let actions = s.handle(.hello(Hello(workerID: "x", host: "h", slots: 1, evaluators: ["table"], software: "t")),

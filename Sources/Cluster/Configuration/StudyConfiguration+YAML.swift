@@ -6,7 +6,7 @@ extension StudyConfiguration {
     static let schema: [String: Set<String>] = [
         "": ["study", "space", "strategy", "seed", "budget", "evaluator", "jobs", "cluster", "journal"],
         "evaluator": ["kind", "dataset", "seconds", "fail_rate"],
-        "jobs": ["max_attempts", "timeout"],
+        "jobs": ["max_attempts", "timeout", "max_consecutive_failures"],
         "cluster": ["listen", "heartbeat", "worker_timeout"],
     ]
 
@@ -53,6 +53,9 @@ extension StudyConfiguration {
             let e = try Self.entries(m, section: "jobs", fail: fail)
             if let v = e["max_attempts"] { maxAttempts = try Self.int(v, "jobs.max_attempts", min: 1, fail) }
             if let v = e["timeout"] { jobTimeout = try Self.number(v, "jobs.timeout", fail) }
+            if let v = e["max_consecutive_failures"] {
+                maxConsecutiveFailures = try Self.int(v, "jobs.max_consecutive_failures", min: 1, fail)
+            }
         }
         if let n = top["cluster"] {
             guard let m = n.mapping else { throw fail("'cluster' must be a mapping") }

@@ -18,6 +18,9 @@ public struct StudyConfiguration: Sendable, Hashable {
     public var maxAttempts: Int = 3
     /// Seconds one attempt may take before its lease expires.
     public var jobTimeout: Double = 3600
+    /// Jobs in a row that may fail for good before the study stops with an error (a broken evaluator
+    /// would otherwise burn through the search space).
+    public var maxConsecutiveFailures: Int = 25
     /// Where the coordinator listens.
     public var listen: String = "tcp://127.0.0.1:5555"
     /// Seconds between heartbeats, both ways.
@@ -42,6 +45,9 @@ public struct StudyConfiguration: Sendable, Hashable {
         }
         guard budget > 0 else { throw fail("'budget' must be positive, got \(budget)") }
         guard maxAttempts > 0 else { throw fail("'jobs.max_attempts' must be positive, got \(maxAttempts)") }
+        guard maxConsecutiveFailures > 0 else {
+            throw fail("'jobs.max_consecutive_failures' must be positive, got \(maxConsecutiveFailures)")
+        }
         guard jobTimeout > 0 else { throw fail("'jobs.timeout' must be positive, got \(jobTimeout)") }
         guard heartbeatInterval > 0 else { throw fail("'cluster.heartbeat' must be positive, got \(heartbeatInterval)") }
         guard workerTimeout > heartbeatInterval else {

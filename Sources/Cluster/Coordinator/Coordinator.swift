@@ -17,6 +17,8 @@ public struct CoordinatorStatus: Sendable {
     public var best: (value: Double, architecture: String)?
     public var finished: Bool
     public var elapsed: Double
+    /// Why the study stopped early with an error (evaluations kept failing), if it did.
+    public var abortReason: String?
 }
 
 /// The search cluster's coordinator: binds the transport, runs `CoordinatorState` on one event-loop
@@ -84,7 +86,8 @@ public final class Coordinator: @unchecked Sendable {
                                           created: Date().timeIntervalSince1970))
         }
         snapshot = CoordinatorStatus(study: configuration.study, budget: configuration.budget, successes: 0, failed: 0,
-                                     running: 0, queued: 0, workers: 0, best: nil, finished: false, elapsed: 0)
+                                     running: 0, queued: 0, workers: 0, best: nil, finished: false, elapsed: 0,
+                                     abortReason: nil)
         runner = StrategyRunner(strategy: strategy, journal: journal, space: space, nextJobID: state.nextJobID, call: calls,
                                 onProposals: { [weak self] in self?.post(.proposals($0)) },
                                 onError: { [weak self] in self?.post(.failed($0)) })
@@ -139,6 +142,9 @@ public final class Coordinator: @unchecked Sendable {
                     actions += state.handle(message, from: peer, now: now)
                 case .transport(.rejected(let peer, let error), _):
                     logger.warning("rejected a message from \(peer): \(error.message)")
+                    if error.code == .unsupportedVersion {
+                        transport.send(.refusal(Refusal(reason: error.message)), to: peer)
+                    }
                 case .transport(.unreachable(let peer), _):
                     actions += state.workerUnreachable(peer, now: now)
                 case .proposals(let proposals):
@@ -216,7 +222,7 @@ public final class Coordinator: @unchecked Sendable {
         let s = CoordinatorStatus(study: configuration.study, budget: configuration.budget, successes: state.successes,
                                   failed: state.failedJobs, running: state.leasedCount, queued: state.queue.count,
                                   workers: state.workers.count, best: best, finished: finished,
-                                  elapsed: Date().timeIntervalSince(started))
+                                  elapsed: Date().timeIntervalSince(started), abortReason: state.abortReason)
         statusLock.withLock { snapshot = s }
         return s
     }

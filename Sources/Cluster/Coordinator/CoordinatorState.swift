@@ -51,6 +51,10 @@ struct CoordinatorState {
     private(set) var proposalOutstanding = false
     private(set) var stopping = false
     private(set) var finished = false
+    /// Set when the study stopped because evaluations keep failing (a broken evaluator, a missing table).
+    private(set) var abortReason: String?
+    /// Jobs in a row that failed for good, reset by any result.
+    private(set) var consecutiveFailures = 0
     var nextJobID: UInt64 = 1
 
     init(configuration: StudyConfiguration, space: any SearchSpace) {
@@ -198,6 +202,7 @@ struct CoordinatorState {
         job.value = r.validationError
         jobs[job.id] = job
         successes += 1
+        consecutiveFailures = 0
         if best == nil || r.validationError < best!.value { best = (r.validationError, job.id) }
         let worker = workers[peer]?.id ?? peer.description
         actions.append(.observe(job: job.id, attempt: r.key.attempt, worker: worker, proposal: job.proposal,
@@ -224,8 +229,14 @@ struct CoordinatorState {
         jobs[jobID] = job
         active.remove(jobID)
         failedJobs += 1
-        return [.observe(job: jobID, attempt: lease.attempt, worker: worker, proposal: job.proposal,
-                         outcome: .failure(reason: reason))]
+        consecutiveFailures += 1
+        var actions: [CoordinatorAction] = [.observe(job: jobID, attempt: lease.attempt, worker: worker, proposal: job.proposal,
+                                                     outcome: .failure(reason: reason))]
+        if consecutiveFailures >= configuration.maxConsecutiveFailures && abortReason == nil {
+            abortReason = "\(consecutiveFailures) jobs in a row failed for good; the last: \(reason)"
+            actions += finish(reason: abortReason!)
+        }
+        return actions
     }
 
     // MARK: Dispatch

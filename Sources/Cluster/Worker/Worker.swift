@@ -159,14 +159,24 @@ public final class Worker: @unchecked Sendable {
     private func start(_ job: Job) {
         guard running[job.key] == nil else { return }
         let transport = self.transport
-        let evaluators = self.evaluators
         let seed = job.seed ^ (UInt64(job.key.attempt) &* 0x9E37_79B9_7F4A_7C15)
+        let evaluator: any Evaluator
+        do {
+            evaluator = try evaluators.evaluator(for: job)
+        } catch {
+            // This worker cannot evaluate the study's jobs at all (a missing table, say): hand the job back
+            // for another worker and leave, rather than fail every job it would be sent.
+            let reason = (error as? EvaluationError)?.message ?? "\(error)"
+            transport.send(.failure(JobFailure(key: job.key, reason: reason, retryable: true)))
+            logger.error("cannot evaluate jobs: \(reason)")
+            end(.failure(ClusterError(.run, "this worker cannot evaluate the study's jobs: \(reason)")))
+            return
+        }
         running[job.key] = Task { [weak self] in
             let message: WireMessage?
             do {
                 let space = try SpaceCatalog.space(named: job.space)
                 let architecture = try space.parse(job.architecture)
-                let evaluator = try evaluators.evaluator(for: job)
                 let result = try await evaluator.evaluate(architecture, seed: seed) { p in
                     transport.send(.progress(Progress(key: job.key, epoch: p.epoch, trainLoss: p.trainLoss,
                                                       validationError: p.validationError, seconds: p.seconds)))
