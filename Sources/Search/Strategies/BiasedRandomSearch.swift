@@ -4,7 +4,7 @@ import ANASOD
 /// the encoding of the best cell so far and β_t annealed linearly from 0 to β_T over the first
 /// `annealEvaluations` successful evaluations, then held: exploration first, then concentration around
 /// the incumbent. Costs nothing beyond a Dirichlet draw.
-public struct BiasedRandomSearch: SearchStrategy {
+public struct BiasedRandomSearch: HistoryStrategy {
     public struct Configuration: Sendable, Hashable {
         /// β_T, the final temperature.
         public var finalBeta: Double = 8
@@ -19,7 +19,7 @@ public struct BiasedRandomSearch: SearchStrategy {
 
     public var name: String { "biased-rs" }
     public let configuration: Configuration
-    public private(set) var history: StrategyHistory
+    public var history: StrategyHistory
 
     public init(space: any SearchSpace, seed: UInt64, configuration: Configuration = .init()) {
         history = StrategyHistory(space: space, seed: seed)
@@ -32,9 +32,7 @@ public struct BiasedRandomSearch: SearchStrategy {
         return configuration.finalBeta * min(1, t)
     }
 
-    public mutating func propose(count: Int, pending: [Proposal]) -> [Proposal] {
-        history.record(pending)
-        var rng = history.beginCall()
+    public func makeProposals(count: Int, using rng: inout SeededGenerator) -> [Proposal] {
         let alpha: [[Double]]
         if let best = history.best {
             alpha = DirichletSampling.concentrated(around: history.space.encode(best.architecture),
@@ -42,17 +40,6 @@ public struct BiasedRandomSearch: SearchStrategy {
         } else {
             alpha = DirichletSampling.uniform(history.space)
         }
-        let out = DirichletSampling.propose(count: count, alpha: alpha, history: history, using: &rng)
-        history.record(out)
-        return out
-    }
-
-    public mutating func restore(proposed proposals: [Proposal]) {
-        _ = history.beginCall()
-        history.record(proposals)
-    }
-
-    public mutating func observe(_ observation: Observation) {
-        history.record(observation)
+        return DirichletSampling.propose(count: count, alpha: alpha, history: history, using: &rng)
     }
 }

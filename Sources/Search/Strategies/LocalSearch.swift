@@ -10,14 +10,14 @@ import ANASOD
 /// the current point, in random order; when it has none left (a local optimum), the next proposals are
 /// random restarts (Dir(1) encodings / random cells) and the first restart observed becomes the new
 /// current point. An observation better than the current point becomes the current point.
-public struct LocalSearch: SearchStrategy {
+public struct LocalSearch: HistoryStrategy {
     public enum Neighbourhood: String, Sendable, Hashable {
         case encoding, cell
     }
 
     public let neighbourhood: Neighbourhood
     public var name: String { neighbourhood == .encoding ? "ls" : "ls-cell" }
-    public private(set) var history: StrategyHistory
+    public var history: StrategyHistory
     /// The current point of the climb.
     public private(set) var current: (architecture: Architecture, value: Double)?
 
@@ -54,9 +54,7 @@ public struct LocalSearch: SearchStrategy {
         }
     }
 
-    public mutating func propose(count: Int, pending: [Proposal]) -> [Proposal] {
-        history.record(pending)
-        var rng = history.beginCall()
+    public func makeProposals(count: Int, using rng: inout SeededGenerator) -> [Proposal] {
         var out = [Proposal]()
         var chosen = Set<Architecture>()
         if let current {
@@ -94,13 +92,7 @@ public struct LocalSearch: SearchStrategy {
                 }
             }
         }
-        history.record(out)
         return out
-    }
-
-    public mutating func restore(proposed proposals: [Proposal]) {
-        _ = history.beginCall()
-        history.record(proposals)
     }
 
     public mutating func observe(_ observation: Observation) {

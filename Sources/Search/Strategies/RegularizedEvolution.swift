@@ -4,7 +4,7 @@ import ANASOD
 /// the last `population` successful evaluations; each child is a one-edge mutation of the best of
 /// `tournament` members drawn uniformly (without replacement); the oldest member dies as a child joins.
 /// Until the population is full, random cells are evaluated.
-public struct RegularizedEvolution: SearchStrategy {
+public struct RegularizedEvolution: HistoryStrategy {
     public struct Configuration: Sendable, Hashable {
         public var population: Int = 30
         public var tournament: Int = 10
@@ -17,16 +17,14 @@ public struct RegularizedEvolution: SearchStrategy {
 
     public var name: String { "re" }
     public let configuration: Configuration
-    public private(set) var history: StrategyHistory
+    public var history: StrategyHistory
 
     public init(space: any SearchSpace, seed: UInt64, configuration: Configuration = .init()) {
         history = StrategyHistory(space: space, seed: seed)
         self.configuration = configuration
     }
 
-    public mutating func propose(count: Int, pending: [Proposal]) -> [Proposal] {
-        history.record(pending)
-        var rng = history.beginCall()
+    public func makeProposals(count: Int, using rng: inout SeededGenerator) -> [Proposal] {
         var chosen = Set<Architecture>()
         var out = [Proposal]()
         let population = Array(history.successes.suffix(configuration.population))
@@ -49,16 +47,6 @@ public struct RegularizedEvolution: SearchStrategy {
             chosen.insert(arch)
             out.append(history.proposal(arch))
         }
-        history.record(out)
         return out
-    }
-
-    public mutating func restore(proposed proposals: [Proposal]) {
-        _ = history.beginCall()
-        history.record(proposals)
-    }
-
-    public mutating func observe(_ observation: Observation) {
-        history.record(observation)
     }
 }
