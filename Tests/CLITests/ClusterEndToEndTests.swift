@@ -172,4 +172,29 @@ final class ProcessGroup: @unchecked Sendable {
         #expect(try resultRows(group) == 30)  // none duplicated
         for row in before { #expect(after.contains { $0.job == row.job && $0.arch == row.arch }) }
     }
+
+    @Test func sigintStopsTheCoordinatorGracefullyAndTheStudyResumes() throws {
+        let group = try ProcessGroup()
+        let path = try config(group, budget: 16, evaluator: "synthetic", seconds: 0.3)
+        let (first, output) = try group.start(["coordinator", "--config", path], name: "coordinator1")
+        let endpoint = String(try #require(group.waitForLine(output, prefix: "coordinator listening on ")).split(separator: " ").last!)
+        let workers = try startWorkers(group, endpoint: endpoint, count: 2)
+        let deadline = Date().addingTimeInterval(60)
+        while (try resultRows(group)) < 4 && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        kill(first.processIdentifier, SIGINT)
+        #expect(group.wait(first, timeout: 20), "the coordinator ignored SIGINT")
+        #expect(first.terminationStatus == 0)
+        #expect(group.log("coordinator1").contains("stopping: no new jobs"))
+        // The workers were told to shut down and exited by themselves.
+        for w in workers { #expect(group.wait(w, timeout: 10)) }
+        let stopped = try results(group)
+        #expect(stopped.count < 16)
+        _ = try startWorkers(group, endpoint: endpoint, count: 2)
+        let (second, _) = try group.start(["coordinator", "--config", path, "--resume", "--listen", endpoint], name: "coordinator2")
+        #expect(group.wait(second, timeout: 120))
+        let after = try results(group)
+        #expect(after.count == 16)
+        #expect(try resultRows(group) == 16)
+        for row in stopped { #expect(after.contains { $0.job == row.job }) }
+    }
 }
