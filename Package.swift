@@ -28,8 +28,12 @@ let package = Package(
         .systemLibrary(name: "CLinearAlgebra", path: "Sources/CLinearAlgebra", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+
         // The encoding core: no dependencies.
         .target(name: "ANASOD"),
+        // The CPU trainer: tensors, layers on OpenBLAS, the NB201 network, data, SGD.
+        .target(name: "Trainer", dependencies: ["CLinearAlgebra", "CZlib"]),
         // Evaluators: benchmark tables (and, later, trainers).
         .target(name: "Evaluation", dependencies: ["ANASOD"]),
         // Gaussian processes, kernels, acquisition functions, batch selection.
@@ -61,6 +65,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "ANASOD"], resources: [.copy("Fixtures")]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "ANASOD"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ANASOD", "Wire", "Journal", "Search", "Evaluation"]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD"]),
         .testTarget(name: "CLITests", dependencies: ["anasod"]),
     ]

@@ -1,0 +1,29 @@
+/// max(x, 0).
+public final class ReLU: Layer {
+    private let output = Tensor(n: 0, c: 0)
+    private let gradInput = Tensor(n: 0, c: 0)
+
+    public init() {}
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        output.resize(like: x)
+        x.data.withUnsafeBufferPointer { xp in
+            output.data.withUnsafeMutableBufferPointer { yp in
+                for i in 0..<x.count { yp[i] = max(xp[i], 0) }
+            }
+        }
+        return output
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        gradInput.resize(like: dy)
+        dy.data.withUnsafeBufferPointer { gp in
+            output.data.withUnsafeBufferPointer { yp in
+                gradInput.data.withUnsafeMutableBufferPointer { dxp in
+                    for i in 0..<dy.count { dxp[i] = yp[i] > 0 ? gp[i] : 0 }
+                }
+            }
+        }
+        return gradInput
+    }
+}

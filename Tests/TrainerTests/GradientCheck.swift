@@ -1,0 +1,68 @@
+import Testing
+@testable import Trainer
+
+/// A small seeded generator for tests (SplitMix64).
+struct TestRNG: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform() -> Float { Float(Double(next() >> 11) * 0x1p-53) * 2 - 1 }
+}
+
+/// Central finite differences against a layer's backward pass, for L = Σ y ⊙ r with a fixed random r.
+/// Float32 throughout: differences use ε = 1e-2 and are compared with |a − n| ≤ 2e-3 + 2e-2·max(|a|, |n|).
+enum GradientCheck {
+    static func loss(_ layer: Layer, _ x: Tensor, _ r: [Float]) -> Double {
+        let y = layer.forward(x, training: true)
+        var s = 0.0
+        for i in 0..<y.count { s += Double(y.data[i]) * Double(r[i]) }
+        return s
+    }
+
+    static func check(_ layer: Layer, input x: Tensor, rng: inout TestRNG, samples: Int = 40,
+                      sourceLocation: SourceLocation = #_sourceLocation) {
+        let y = layer.forward(x, training: true)
+        let r = (0..<y.count).map { _ in rng.uniform() }
+        let gradOut = Tensor(n: y.n, c: y.c, h: y.h, w: y.w, data: r)
+        for p in layer.parameters { p.zeroGradient() }
+        let dx = Array(layer.backward(gradOut).data.prefix(x.count))
+        let paramGrads = layer.parameters.map { $0.gradient }
+        let eps: Float = 1e-2
+        func compare(_ analytic: Float, _ numeric: Double, _ what: String) {
+            let a = Double(analytic)
+            #expect(abs(a - numeric) <= 2e-3 + 2e-2 * max(abs(a), abs(numeric)), "\(what): analytic \(a), numeric \(numeric)",
+                    sourceLocation: sourceLocation)
+        }
+        for _ in 0..<samples {
+            let i = Int(rng.next() % UInt64(x.count))
+            let saved = x.data[i]
+            x.data[i] = saved + eps
+            let plus = loss(layer, x, r)
+            x.data[i] = saved - eps
+            let minus = loss(layer, x, r)
+            x.data[i] = saved
+            compare(dx[i], (plus - minus) / Double(2 * eps), "input[\(i)]")
+        }
+        for (pi, p) in layer.parameters.enumerated() {
+            for _ in 0..<min(samples, p.count) {
+                let i = Int(rng.next() % UInt64(p.count))
+                let saved = p.value[i]
+                p.value[i] = saved + eps
+                let plus = loss(layer, x, r)
+                p.value[i] = saved - eps
+                let minus = loss(layer, x, r)
+                p.value[i] = saved
+                compare(paramGrads[pi][i], (plus - minus) / Double(2 * eps), "parameter \(pi)[\(i)]")
+            }
+        }
+    }
+
+    static func randomTensor(_ n: Int, _ c: Int, _ h: Int, _ w: Int, _ rng: inout TestRNG) -> Tensor {
+        Tensor(n: n, c: c, h: h, w: w, data: (0..<(n * c * h * w)).map { _ in rng.uniform() })
+    }
+}

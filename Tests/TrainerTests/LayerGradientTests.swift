@@ -1,0 +1,75 @@
+import Testing
+@testable import Trainer
+
+@Suite struct LayerGradientTests {
+    @Test(arguments: [(3, 1, 1, 7, 7), (3, 2, 1, 7, 7), (1, 1, 0, 5, 6), (3, 2, 1, 8, 8), (1, 2, 0, 6, 6), (3, 1, 0, 5, 5)])
+    func convolution(kernel: Int, stride: Int, padding: Int, h: Int, w: Int) {
+        var rng = TestRNG(state: UInt64(kernel * 100 + stride * 10 + padding + h))
+        let conv = Conv2D(3, 4, kernel: kernel, stride: stride, padding: padding, rng: &rng)
+        GradientCheck.check(conv, input: GradientCheck.randomTensor(2, 3, h, w, &rng), rng: &rng)
+    }
+
+    @Test func batchNorm() {
+        var rng = TestRNG(state: 5)
+        let bn = BatchNorm2D(3)
+        for i in 0..<3 {
+            bn.scale.value[i] = 0.5 + Float(i)
+            bn.shift.value[i] = Float(i) - 1
+        }
+        GradientCheck.check(bn, input: GradientCheck.randomTensor(4, 3, 3, 5, &rng), rng: &rng)
+    }
+
+    @Test func reluAwayFromTheKink() {
+        var rng = TestRNG(state: 6)
+        let x = GradientCheck.randomTensor(2, 3, 4, 4, &rng)
+        for i in 0..<x.count where abs(x.data[i]) < 0.05 { x.data[i] = 0.3 }
+        GradientCheck.check(ReLU(), input: x, rng: &rng)
+    }
+
+    @Test(arguments: [(5, 5), (4, 7), (1, 1), (2, 3)])
+    func averagePool3x3(h: Int, w: Int) {
+        var rng = TestRNG(state: UInt64(h * 10 + w))
+        GradientCheck.check(AveragePool3x3(), input: GradientCheck.randomTensor(2, 2, h, w, &rng), rng: &rng)
+    }
+
+    @Test func averagePool2x2() {
+        var rng = TestRNG(state: 8)
+        GradientCheck.check(AveragePool2x2(), input: GradientCheck.randomTensor(2, 2, 6, 6, &rng), rng: &rng)
+    }
+
+    @Test func globalAveragePoolAndLinear() {
+        var rng = TestRNG(state: 9)
+        GradientCheck.check(GlobalAveragePool(), input: GradientCheck.randomTensor(2, 3, 4, 5, &rng), rng: &rng)
+        GradientCheck.check(Linear(6, 4, rng: &rng), input: GradientCheck.randomTensor(3, 6, 1, 1, &rng), rng: &rng)
+    }
+
+    @Test func softmaxCrossEntropyGradient() {
+        var rng = TestRNG(state: 10)
+        let logits = GradientCheck.randomTensor(3, 5, 1, 1, &rng)
+        let labels = [1, 4, 0]
+        let ce = SoftmaxCrossEntropy()
+        _ = ce.loss(logits, labels: labels[...])
+        let analytic = ce.gradient.data
+        for i in 0..<logits.count {
+            let saved = logits.data[i]
+            logits.data[i] = saved + 1e-2
+            let plus = Double(ce.loss(logits, labels: labels[...]))
+            logits.data[i] = saved - 1e-2
+            let minus = Double(ce.loss(logits, labels: labels[...]))
+            logits.data[i] = saved
+            #expect(abs(Double(analytic[i]) - (plus - minus) / 2e-2) < 2e-3)
+        }
+    }
+
+    @Test func knownForwardValues() {
+        // A 1-channel 3×3 image, a 3×3 kernel of ones, padding 1: each output sums its neighbourhood.
+        var rng = TestRNG(state: 1)
+        let conv = Conv2D(1, 1, kernel: 3, stride: 1, padding: 1, rng: &rng)
+        conv.weight.value = [Float](repeating: 1, count: 9)
+        let x = Tensor(n: 1, c: 1, h: 3, w: 3, data: [1, 2, 3, 4, 5, 6, 7, 8, 9])
+        #expect(conv.forward(x, training: false).data == [12, 21, 16, 27, 45, 33, 24, 39, 28])
+        let pool = AveragePool3x3().forward(x, training: false).data
+        #expect(pool[0] == (1 + 2 + 4 + 5) / 4)  // the corner averages 4 values, not 9
+        #expect(pool[4] == 5)
+    }
+}
