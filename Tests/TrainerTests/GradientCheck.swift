@@ -24,21 +24,33 @@ enum GradientCheck {
         return s
     }
 
-    static func check(_ layer: Layer, input x: Tensor, rng: inout TestRNG, samples: Int = 40,
-                      sourceLocation: SourceLocation = #_sourceLocation) {
+    /// - Parameter kinkAllowance: the share of samples that may disagree. Composite blocks put a ReLU after
+    ///   a batch norm, whose outputs sit near 0: a central difference that straddles such a kink measures a
+    ///   mix of two slopes. Single layers are checked with no allowance.
+    static func check(_ layer: Layer, input x: Tensor, rng: inout TestRNG, samples: Int = 40, eps: Float = 1e-2,
+                      tolerance: Double = 2e-2, kinkAllowance: Double = 0, sourceLocation: SourceLocation = #_sourceLocation) {
         let y = layer.forward(x, training: true)
         let r = (0..<y.count).map { _ in rng.uniform() }
         let gradOut = Tensor(n: y.n, c: y.c, h: y.h, w: y.w, data: r)
         for p in layer.parameters { p.zeroGradient() }
         let dx = Array(layer.backward(gradOut).data.prefix(x.count))
+        let checkInputs = dx.count == x.count  // a wrapper may not return dL/dx
         let paramGrads = layer.parameters.map { $0.gradient }
-        let eps: Float = 1e-2
+        var checked = 0
+        var disagreements = [String]()
         func compare(_ analytic: Float, _ numeric: Double, _ what: String) {
             let a = Double(analytic)
-            #expect(abs(a - numeric) <= 2e-3 + 2e-2 * max(abs(a), abs(numeric)), "\(what): analytic \(a), numeric \(numeric)",
+            checked += 1
+            if abs(a - numeric) > 2e-3 + tolerance * max(abs(a), abs(numeric)) {
+                disagreements.append("\(what): analytic \(a), numeric \(numeric)")
+            }
+        }
+        defer {
+            #expect(Double(disagreements.count) <= kinkAllowance * Double(checked),
+                    "\(disagreements.count) of \(checked) gradients disagree: \(disagreements.prefix(5))",
                     sourceLocation: sourceLocation)
         }
-        for _ in 0..<samples {
+        for _ in 0..<(checkInputs ? samples : 0) {
             let i = Int(rng.next() % UInt64(x.count))
             let saved = x.data[i]
             x.data[i] = saved + eps

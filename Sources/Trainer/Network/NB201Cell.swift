@@ -1,0 +1,89 @@
+/// One NB201 cell on C channels (Dong & Yang, ICLR 2020): 4 nodes, node 0 the input, node j the sum of
+/// its incoming edges op_{i→j}(node i), node 3 the output. Edge ops: `none` (elided: costs nothing),
+/// `skip_connect` (identity), `nor_conv_1x1` / `nor_conv_3x3` (ReLU → Conv → BN), `avg_pool_3x3`
+/// (stride 1, padding excluded from the count). A node reached only through `none` edges, or only from
+/// zero nodes, is zero and is never computed; if the output node is zero the cell outputs zeros.
+///
+/// Ops are given by index in NB201's order: 0 none, 1 skip_connect, 2 nor_conv_1x1, 3 nor_conv_3x3,
+/// 4 avg_pool_3x3; edges in arch-string order (into node 1 from 0; into 2 from 0, 1; into 3 from 0, 1, 2).
+public final class NB201Cell: Layer {
+    static let sources = [0, 0, 1, 0, 1, 2]
+    static let targets = [1, 2, 2, 3, 3, 3]
+
+    public let channels: Int
+    public let operations: [Int]
+    /// The layer of each edge; nil for `none` and for `skip_connect`.
+    let edges: [Layer?]
+    /// Whether each node carries a signal.
+    let live: [Bool]
+    private let nodes = (0..<4).map { _ in Tensor(n: 0, c: 0) }
+    private let nodeGradients = (0..<4).map { _ in Tensor(n: 0, c: 0) }
+    private var input: Tensor?
+
+    public init(channels: Int, operations: [Int], rng: inout some RandomNumberGenerator) {
+        precondition(operations.count == 6 && operations.allSatisfy { (0...4).contains($0) }, "an NB201 cell has 6 edges with ops 0...4")
+        self.channels = channels
+        self.operations = operations
+        var live = [true, false, false, false]
+        for (e, op) in operations.enumerated() where op != 0 && live[Self.sources[e]] { live[Self.targets[e]] = true }
+        self.live = live
+        edges = operations.enumerated().map { e, op -> Layer? in
+            guard live[Self.sources[e]] else { return nil }
+            switch op {
+            case 2: return Sequential([ReLU(), Conv2D(channels, channels, kernel: 1, rng: &rng), BatchNorm2D(channels)])
+            case 3: return Sequential([ReLU(), Conv2D(channels, channels, kernel: 3, padding: 1, rng: &rng), BatchNorm2D(channels)])
+            case 4: return AveragePool3x3()
+            default: return nil
+            }
+        }
+    }
+
+    public var parameters: [Parameter] { edges.compactMap { $0 }.flatMap(\.parameters) }
+
+    public func multiplyAccumulates(h: Int, w: Int) -> Int {
+        edges.compactMap { $0 }.reduce(0) { $0 + $1.multiplyAccumulates(h: h, w: w) }
+    }
+
+    func active(_ e: Int) -> Bool { operations[e] != 0 && live[Self.sources[e]] }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        input = x
+        for j in 1...3 {
+            let node = nodes[j]
+            node.resize(like: x, zero: true)
+            guard live[j] else { continue }
+            for e in 0..<6 where Self.targets[e] == j && active(e) {
+                let source = Self.sources[e] == 0 ? x : nodes[Self.sources[e]]
+                let y = edges[e]?.forward(source, training: training) ?? source  // skip: identity
+                add(y, into: node)
+            }
+        }
+        return nodes[3]
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        guard let x = input else { preconditionFailure("backward before forward") }
+        for g in nodeGradients { g.resize(like: x, zero: true) }
+        add(dy, into: nodeGradients[3])
+        // Edges in reverse topological order: all edges into node 3, then into 2, then into 1.
+        for e in (0..<6).reversed() where active(e) && live[Self.targets[e]] {
+            let g = nodeGradients[Self.targets[e]]
+            let back: Tensor
+            if let layer = edges[e] {
+                back = layer.backward(g)  // each edge owns its layer, which still holds its forward
+            } else {
+                back = g  // skip_connect
+            }
+            add(back, into: nodeGradients[Self.sources[e]])
+        }
+        return nodeGradients[0]
+    }
+
+    private func add(_ y: Tensor, into node: Tensor) {
+        y.data.withUnsafeBufferPointer { yp in
+            node.data.withUnsafeMutableBufferPointer { np in
+                for i in 0..<node.count { np[i] += yp[i] }
+            }
+        }
+    }
+}

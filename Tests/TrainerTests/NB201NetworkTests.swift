@@ -1,0 +1,50 @@
+import Testing
+@testable import Trainer
+
+/// The network as a `Layer`, for the gradient checker.
+final class NetworkLayer: Layer {
+    let network: NB201Network
+    init(_ network: NB201Network) { self.network = network }
+    func forward(_ input: Tensor, training: Bool) -> Tensor { network.forward(input, training: training) }
+    func backward(_ gradOutput: Tensor) -> Tensor {
+        network.backward(gradOutput)
+        return Tensor(n: 0, c: 0)
+    }
+    var parameters: [Parameter] { network.parameters }
+}
+
+@Suite struct NB201NetworkTests {
+    static let allConv = [3, 3, 3, 3, 3, 3]
+    /// |nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|
+    static let resnetLike = [3, 0, 3, 1, 0, 1]
+
+    @Test func parameterCountsMatchTheReference() {
+        var rng = TestRNG(state: 1)
+        let conv = NB201Network(operations: Self.allConv, channels: 16, cellsPerStage: 5, inputChannels: 1, classes: 10, rng: &rng)
+        #expect(conv.parameterCount == 1_531_258)
+        let resnet = NB201Network(operations: Self.resnetLike, channels: 16, cellsPerStage: 5, inputChannels: 1, classes: 10,
+                                  rng: &rng)
+        #expect(resnet.parameterCount == 559_098)
+        // NB201's own figure for its largest CIFAR-10 cell (3 input channels): 1.53 M.
+        let cifar = NB201Network(operations: Self.allConv, channels: 16, cellsPerStage: 5, inputChannels: 3, classes: 10, rng: &rng)
+        #expect(abs(Double(cifar.parameterCount) / 1e6 - 1.53) < 0.01)
+    }
+
+    @Test func anAllNoneCellOutputsZeros() {
+        var rng = TestRNG(state: 2)
+        let cell = NB201Cell(channels: 2, operations: [0, 0, 0, 0, 0, 0], rng: &rng)
+        #expect(cell.parameters.isEmpty)
+        let y = cell.forward(GradientCheck.randomTensor(1, 2, 3, 3, &rng), training: true)
+        #expect(y.data.allSatisfy { $0 == 0 })
+        // Node 1 is dead (none into it), so the conv on 1→3 is never built.
+        let partial = NB201Cell(channels: 2, operations: [0, 3, 0, 3, 3, 1], rng: &rng)
+        #expect(partial.edges[4] == nil)
+    }
+
+    @Test(arguments: [[3, 0, 3, 1, 0, 1], [4, 2, 1, 3, 4, 2], [1, 1, 1, 1, 1, 1], [0, 4, 0, 2, 0, 4]])
+    func wholeNetworkGradients(operations: [Int]) {
+        var rng = TestRNG(state: UInt64(operations.reduce(0) { $0 * 5 + $1 }))
+        let network = NB201Network(operations: operations, channels: 2, cellsPerStage: 1, inputChannels: 1, classes: 3, rng: &rng)
+        GradientCheck.check(NetworkLayer(network), input: GradientCheck.randomTensor(3, 1, 8, 8, &rng), rng: &rng, samples: 25, eps: 3e-4, kinkAllowance: 0.1)
+    }
+}
