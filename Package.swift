@@ -33,7 +33,9 @@ let package = Package(
         // The encoding core: no dependencies.
         .target(name: "ANASOD"),
         // The CPU trainer: tensors, layers on OpenBLAS, the NB201 network, data, SGD.
-        .target(name: "Trainer", dependencies: ["CLinearAlgebra", "CZlib"]),
+        .target(name: "Trainer", dependencies: ["CLinearAlgebra", "CZlib"],
+                // Optimised even in debug builds: the test suite trains real networks.
+                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Evaluators: benchmark tables (and, later, trainers).
         .target(name: "Evaluation", dependencies: ["ANASOD"]),
         // Gaussian processes, kernels, acquisition functions, batch selection.
@@ -65,7 +67,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "ANASOD"], resources: [.copy("Fixtures")]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "ANASOD"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ANASOD", "Wire", "Journal", "Search", "Evaluation"]),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "CLinearAlgebra"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD"]),
         .testTarget(name: "CLITests", dependencies: ["anasod"]),
     ]

@@ -1,0 +1,18 @@
+/// The one public error type of the `Trainer` module: unreadable or corrupt data files.
+public struct TrainerError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case fileUnreadable
+        case corruptData
+        case invalidSettings
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,199 @@
+import Foundation
+
+/// How to train one cell: the network's size, the schedule and the data budget (a cheap proxy of full
+/// training, as NAS evaluations use).
+public struct TrainingSettings: Sendable, Hashable {
+    public var channels = 8
+    public var cellsPerStage = 1
+    public var epochs = 1
+    public var batchSize = 128
+    public var learningRate: Float = 0.1
+    public var momentum: Float = 0.9
+    public var nesterov = true
+    public var weightDecay: Float = 5e-4
+    /// Training images used (nil: all that remain after the validation split).
+    public var trainingLimit: Int? = 10_000
+    /// Images held out of the training set for validation (the search objective).
+    public var validationSize = 5_000
+    /// Test images evaluated at the end (nil: all; 0: none).
+    public var testLimit: Int? = nil
+    /// Random crops (padding 2) and horizontal flips.
+    public var augment = false
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    public func validate() throws {
+        func fail(_ m: String) -> TrainerError { TrainerError(.invalidSettings, m) }
+        guard channels >= 1, channels <= 512 else { throw fail("channels must be in 1...512, got \(channels)") }
+        guard cellsPerStage >= 1, cellsPerStage <= 32 else { throw fail("cells per stage must be in 1...32, got \(cellsPerStage)") }
+        guard epochs >= 1 else { throw fail("epochs must be positive, got \(epochs)") }
+        guard batchSize >= 2 else { throw fail("batch size must be at least 2 (batch norm), got \(batchSize)") }
+        guard learningRate > 0, learningRate.isFinite else { throw fail("learning rate must be positive") }
+        guard validationSize >= 1 else { throw fail("the validation set needs at least one image") }
+    }
+}
+
+/// One epoch's figures, streamed as training progresses.
+public struct EpochReport: Sendable, Hashable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var validationError: Double
+    public var seconds: Double
+}
+
+/// What training a cell measured.
+public struct TrainingOutcome: Sendable, Hashable {
+    public var validationError: Double
+    public var testError: Double?
+    public var trainSeconds: Double
+    public var parameters: Int
+    /// Multiply-accumulates of one forward pass of one image.
+    public var multiplyAccumulates: Int
+    public var epochs: [EpochReport]
+    /// The mean training loss of every step (for reproducibility checks).
+    public var stepLosses: [Float]
+}
+
+/// Trains NB201 networks on a fixed split of a data set: SGD with Nesterov momentum and weight decay, a
+/// cosine schedule over all steps, validation error after every epoch, test error at the end. Batches and
+/// network buffers are reused; every random choice comes from `settings.seed`.
+public final class CellTrainer: @unchecked Sendable {
+    public let train: Dataset
+    public let validation: Dataset
+    public let test: Dataset?
+
+    public init(train: Dataset, validation: Dataset, test: Dataset?) {
+        self.train = train
+        self.validation = validation
+        self.test = test
+    }
+
+    /// Loads Fashion-MNIST, holds out `settings.validationSize` training images (seeded), keeps
+    /// `trainingLimit` of the rest and normalises everything with the training statistics.
+    public static func fashionMNIST(settings: TrainingSettings, directory: String = IDXLoader.fashionMNISTDirectory) throws -> CellTrainer {
+        let full = try IDXLoader.fashionMNIST(train: true, directory: directory)
+        var test = try IDXLoader.fashionMNIST(train: false, directory: directory)
+        var (train, validation) = full.split(validation: settings.validationSize, trainingLimit: settings.trainingLimit,
+                                             seed: 0xDA7A ^ settings.seed)
+        let stats = train.channelStatistics()
+        train.normalize(mean: stats.mean, std: stats.std)
+        validation.normalize(mean: stats.mean, std: stats.std)
+        test.normalize(mean: stats.mean, std: stats.std)
+        if let limit = settings.testLimit { test = test.subset(Array(0..<min(limit, test.count))) }
+        return CellTrainer(train: train, validation: validation, test: test.count > 0 ? test : nil)
+    }
+
+    /// Trains the cell with NB201 op indices `operations` (0 none … 4 avg_pool_3x3).
+    /// - Parameter shouldStop: polled between steps; returning true throws `CancellationError`.
+    public func run(operations: [Int], settings: TrainingSettings, progress: (EpochReport) -> Void = { _ in },
+                    shouldStop: () -> Bool = { false }) throws -> TrainingOutcome {
+        try settings.validate()
+        guard train.count >= 2 else { throw TrainerError(.invalidSettings, "the training set has \(train.count) image(s)") }
+        var rng = SplitMix(state: settings.seed)
+        let network = NB201Network(operations: operations, channels: settings.channels, cellsPerStage: settings.cellsPerStage,
+                                   inputChannels: train.channels, classes: train.classes, rng: &rng)
+        let parameters = network.parameters
+        let lossFunction = SoftmaxCrossEntropy()
+        let batch = min(settings.batchSize, train.count)
+        let stepsPerEpoch = train.count / batch
+        let schedule = CosineSchedule(base: settings.learningRate, total: stepsPerEpoch * settings.epochs)
+        var optimizer = SGD(learningRate: settings.learningRate, momentum: settings.momentum, nesterov: settings.nesterov,
+                            weightDecay: settings.weightDecay)
+        let input = Tensor(n: batch, c: train.channels, h: train.height, w: train.width)
+        var labels = [Int](repeating: 0, count: batch)
+        var order = Array(0..<train.count)
+        var reports = [EpochReport](), losses = [Float]()
+        let started = Date()
+        var step = 0
+        for epoch in 1...settings.epochs {
+            shuffle(&order, &rng)
+            var epochLoss = 0.0
+            for b in 0..<stepsPerEpoch {
+                if shouldStop() { throw CancellationError() }
+                fillBatch(input, &labels, indices: order[(b * batch)..<((b + 1) * batch)], augment: settings.augment, rng: &rng)
+                for p in parameters { p.zeroGradient() }
+                let logits = network.forward(input, training: true)
+                let loss = lossFunction.loss(logits, labels: labels[...])
+                network.backward(lossFunction.gradient)
+                optimizer.learningRate = schedule.rate(at: step)
+                optimizer.step(parameters)
+                losses.append(loss)
+                epochLoss += Double(loss)
+                step += 1
+            }
+            let validationError = try errorRate(network, validation, batch: batch, shouldStop: shouldStop)
+            let report = EpochReport(epoch: epoch, trainLoss: epochLoss / Double(max(1, stepsPerEpoch)),
+                                     validationError: validationError, seconds: Date().timeIntervalSince(started))
+            reports.append(report)
+            progress(report)
+        }
+        let seconds = Date().timeIntervalSince(started)
+        let testError = try test.map { try errorRate(network, $0, batch: batch, shouldStop: shouldStop) }
+        return TrainingOutcome(validationError: reports.last!.validationError, testError: testError, trainSeconds: seconds,
+                               parameters: network.parameterCount,
+                               multiplyAccumulates: network.multiplyAccumulates(h: train.height, w: train.width),
+                               epochs: reports, stepLosses: losses)
+    }
+
+    /// Classification error in percent, inference mode.
+    func errorRate(_ network: NB201Network, _ data: Dataset, batch: Int, shouldStop: () -> Bool) throws -> Double {
+        var wrong = 0
+        let input = Tensor(n: 0, c: 0)
+        var start = 0
+        while start < data.count {
+            if shouldStop() { throw CancellationError() }
+            let n = min(batch, data.count - start)
+            input.resize(n: n, c: data.channels, h: data.height, w: data.width)
+            input.data.withUnsafeMutableBufferPointer { dst in
+                data.images.withUnsafeBufferPointer { src in
+                    dst.baseAddress!.update(from: src.baseAddress! + start * data.sampleSize, count: n * data.sampleSize)
+                }
+            }
+            let logits = network.forward(input, training: false)
+            let k = logits.sampleSize
+            for i in 0..<n {
+                var best = 0
+                for j in 1..<k where logits.data[i * k + j] > logits.data[i * k + best] { best = j }
+                if best != data.labels[start + i] { wrong += 1 }
+            }
+            start += n
+        }
+        return 100 * Double(wrong) / Double(max(1, data.count))
+    }
+
+    func fillBatch(_ input: Tensor, _ labels: inout [Int], indices: ArraySlice<Int>, augment: Bool, rng: inout SplitMix) {
+        let size = train.sampleSize, h = train.height, w = train.width, plane = h * w
+        input.data.withUnsafeMutableBufferPointer { dst in
+            train.images.withUnsafeBufferPointer { src in
+                for (slot, index) in indices.enumerated() {
+                    labels[slot] = train.labels[index]
+                    let from = src.baseAddress! + index * size, to = dst.baseAddress! + slot * size
+                    guard augment else {
+                        to.update(from: from, count: size)
+                        continue
+                    }
+                    let dy = Int(rng.next() % 5) - 2, dx = Int(rng.next() % 5) - 2, flip = rng.next() & 1 == 1
+                    for ch in 0..<train.channels {
+                        for y in 0..<h {
+                            for x in 0..<w {
+                                let sy = y + dy, sxRaw = x + dx
+                                let sx = flip ? w - 1 - sxRaw : sxRaw
+                                to[ch * plane + y * w + x] = (sy >= 0 && sy < h && sx >= 0 && sx < w) ? from[ch * plane + sy * w + sx] : 0
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func shuffle(_ a: inout [Int], _ rng: inout SplitMix) {
+        var i = a.count - 1
+        while i > 0 {
+            let j = Int(rng.next() % UInt64(i + 1))
+            a.swapAt(i, j)
+            i -= 1
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import CLinearAlgebra
+import Foundation
+import Testing
+@testable import Trainer
+
+@Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: IDXLoader.fashionMNISTDirectory + "/train-images-idx3-ubyte.gz"),
+                             "needs Fashion-MNIST: apt-get install dataset-fashion-mnist (scripts/setup.sh)"))
+struct LearningTests {
+    static let shared = Result { try LearningTests.load() }
+
+    static func trainer() throws -> CellTrainer { try shared.get() }
+
+    static func load() throws -> CellTrainer {
+        openblas_set_num_threads(1)
+        var s = TrainingSettings()
+        s.trainingLimit = 2_000
+        s.validationSize = 1_000
+        s.testLimit = 0
+        return try CellTrainer.fashionMNIST(settings: s)
+    }
+
+    static func settings() -> TrainingSettings {
+        var s = TrainingSettings()
+        s.channels = 8
+        s.cellsPerStage = 1
+        s.epochs = 4
+        s.batchSize = 32
+        s.learningRate = 0.05
+        s.trainingLimit = 2_000
+        s.validationSize = 1_000
+        return s
+    }
+
+    @Test func aSmallNetworkLearnsFashionMNIST() throws {
+        let trainer = try Self.trainer()
+        #expect(trainer.train.count == 2_000)
+        #expect(trainer.validation.count == 1_000)
+        let outcome = try trainer.run(operations: [3, 0, 3, 1, 0, 1], settings: Self.settings())
+        #expect(outcome.validationError <= 30, "validation accuracy \(100 - outcome.validationError) %")
+        #expect(outcome.epochs.count == 4)
+        #expect(outcome.stepLosses.last! < outcome.stepLosses.first!)
+    }
+
+    @Test func theSameSeedGivesBitIdenticalLosses() throws {
+        let trainer = try Self.trainer()
+        var s = Self.settings()
+        s.epochs = 1
+        s.trainingLimit = 512
+        let a = try trainer.run(operations: [3, 2, 4, 1, 3, 2], settings: s).stepLosses
+        let b = try trainer.run(operations: [3, 2, 4, 1, 3, 2], settings: s).stepLosses
+        #expect(a == b)
+        s.seed = 1
+        #expect(try trainer.run(operations: [3, 2, 4, 1, 3, 2], settings: s).stepLosses != a)
+    }
+}
+
+@Suite struct DataLoaderTests {
+    @Test func corruptAndMissingFilesAreClearErrors() throws {
+        #expect(throws: TrainerError.self) { try IDXLoader.load(images: "/no/such.gz", labels: "/no/such.gz") }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("idx-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("bad.idx").path
+        try Data([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3]).write(to: URL(fileURLWithPath: bad))  // truncated
+        do {
+            _ = try IDXLoader.load(images: bad, labels: bad)
+            Issue.record("loaded a truncated file")
+        } catch let e as TrainerError {
+            #expect(e.message.contains("truncated"))
+        }
+        let cifar = dir.appendingPathComponent("data_batch_1.bin").path
+        try Data(repeating: 1, count: 3073 * 2).write(to: URL(fileURLWithPath: cifar))
+        let loaded = try CIFAR10Loader.load(files: [cifar])
+        #expect(loaded.count == 2 && loaded.channels == 3 && loaded.labels == [1, 1])
+        try Data(repeating: 1, count: 3000).write(to: URL(fileURLWithPath: cifar))
+        #expect(throws: TrainerError.self) { try CIFAR10Loader.load(files: [cifar]) }
+    }
+
+    @Test func splitsAreSeededAndDisjoint() {
+        let images = (0..<100).map { Float($0) }
+        let data = Dataset(images: images, labels: Array(repeating: 0, count: 100), channels: 1, height: 1, width: 1, classes: 1)
+        let (a, b) = data.split(validation: 20, trainingLimit: 50, seed: 3)
+        let (c, _) = data.split(validation: 20, trainingLimit: 50, seed: 3)
+        #expect(a.count == 50 && b.count == 20)
+        #expect(a.images == c.images)
+        #expect(Set(a.images).isDisjoint(with: b.images))
+    }
+}
