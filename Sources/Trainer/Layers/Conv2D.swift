@@ -125,7 +125,16 @@ public final class Conv2D: Layer {
         return gradInput
     }
 
-    /// col[(ch·k + ky)·k + kx][oy·wo + ox] = x[ch][oy·s − p + ky][ox·s − p + kx] (0 outside).
+    /// The output columns `ox` whose input column `ox·s − p + kx` lies inside `0..<w`.
+    @inline(__always)
+    private func validColumns(_ kx: Int, _ w: Int, _ wo: Int) -> Range<Int> {
+        let lo = max(0, (padding - kx + stride - 1) / stride)
+        let hi = min(wo, (w - 1 + padding - kx) / stride + 1)
+        return lo..<max(lo, hi)
+    }
+
+    /// col[(ch·k + ky)·k + kx][oy·wo + ox] = x[ch][oy·s − p + ky][ox·s − p + kx] (0 outside): per kernel
+    /// offset the valid output columns are one range, copied contiguously when the stride is 1.
     private func im2col(_ x: UnsafePointer<Float>, _ h: Int, _ w: Int, _ ho: Int, _ wo: Int, _ col: UnsafeMutablePointer<Float>) {
         var row = 0
         for ch in 0..<inChannels {
@@ -133,17 +142,21 @@ public final class Conv2D: Layer {
             for ky in 0..<kernel {
                 for kx in 0..<kernel {
                     let out = col + row * ho * wo
+                    let valid = validColumns(kx, w, wo)
                     for oy in 0..<ho {
                         let iy = oy * stride - padding + ky
                         let line = out + oy * wo
-                        if iy < 0 || iy >= h {
-                            for ox in 0..<wo { line[ox] = 0 }
+                        if iy < 0 || iy >= h || valid.isEmpty {
+                            line.update(repeating: 0, count: wo)
                             continue
                         }
-                        let src = plane + iy * w
-                        for ox in 0..<wo {
-                            let ix = ox * stride - padding + kx
-                            line[ox] = (ix >= 0 && ix < w) ? src[ix] : 0
+                        if valid.lowerBound > 0 { line.update(repeating: 0, count: valid.lowerBound) }
+                        if valid.upperBound < wo { (line + valid.upperBound).update(repeating: 0, count: wo - valid.upperBound) }
+                        let src = plane + iy * w - padding + kx
+                        if stride == 1 {
+                            (line + valid.lowerBound).update(from: src + valid.lowerBound, count: valid.count)
+                        } else {
+                            for ox in valid { line[ox] = src[ox * stride] }
                         }
                     }
                     row += 1
@@ -160,14 +173,16 @@ public final class Conv2D: Layer {
             for ky in 0..<kernel {
                 for kx in 0..<kernel {
                     let src = col + row * ho * wo
+                    let valid = validColumns(kx, w, wo)
                     for oy in 0..<ho {
                         let iy = oy * stride - padding + ky
                         if iy < 0 || iy >= h { continue }
                         let line = src + oy * wo
-                        let dst = plane + iy * w
-                        for ox in 0..<wo {
-                            let ix = ox * stride - padding + kx
-                            if ix >= 0 && ix < w { dst[ix] += line[ox] }
+                        let dst = plane + iy * w - padding + kx
+                        if stride == 1 {
+                            for ox in valid { dst[ox] += line[ox] }
+                        } else {
+                            for ox in valid { dst[ox * stride] += line[ox] }
                         }
                     }
                     row += 1

@@ -1,0 +1,35 @@
+import ArgumentParser
+import BayesOpt
+import Foundation
+import Trainer
+
+/// `anasod bench-trainer`: the Swift CPU trainer's images/second against the PyTorch reference.
+struct BenchTrainer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-trainer",
+        abstract: "Training and inference images/second of NB201 networks on the Swift CPU trainer, beside PyTorch's.")
+
+    @Option(help: "Timed training steps per row (batch 128).") var steps = 8
+    @Option(help: "OpenBLAS threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    /// PyTorch 2.15 on this CPU (oneDNN, 2 threads, SGD step included), training images/second (issue 5).
+    static let reference: [String: [Double]] = ["C8N1": [1215, 1870, 1601], "C16N1": [515, 1085, 1052], "C16N5": [106, 345, 346]]
+    static let cells: [(String, [Int])] = [("conv3x3", [3, 3, 3, 3, 3, 3]), ("ResNet-like", [3, 0, 3, 1, 0, 1]),
+                                           ("avgpool", [4, 4, 4, 4, 4, 4])]
+
+    func run() throws {
+        LinearAlgebraThreads.set(threads)
+        print("OpenBLAS kernels: \(LinearAlgebraThreads.coreName), threads: \(threads), batch 128, 1 × 28 × 28\n")
+        print("| network | cell | train img/s | PyTorch train img/s | ratio | inference img/s |")
+        print("|---|---|---|---|---|---|")
+        for (c, n) in [(8, 1), (16, 1), (16, 5)] {
+            let key = "C\(c)N\(n)"
+            for (i, cell) in Self.cells.enumerated() {
+                let row = TrainerBenchmark.measure(operations: cell.1, name: cell.0, channels: c, cells: n, steps: steps)
+                let ref = Self.reference[key]![i]
+                print("| \(key) | \(cell.0) | \(String(format: "%.0f", row.trainImagesPerSecond)) | \(String(format: "%.0f", ref)) | "
+                      + "\(String(format: "%.2f", row.trainImagesPerSecond / ref)) | \(String(format: "%.0f", row.inferenceImagesPerSecond)) |")
+            }
+        }
+    }
+}
