@@ -38,7 +38,7 @@ let package = Package(
                 // in the inner loops (indices are computed from validated shapes).
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // Evaluators: benchmark tables (and, later, trainers).
-        .target(name: "Evaluation", dependencies: ["ANASOD"]),
+        .target(name: "Evaluation", dependencies: ["ANASOD", "Trainer"]),
         // Gaussian processes, kernels, acquisition functions, batch selection.
         .target(name: "BayesOpt", dependencies: ["ANASOD", "CLinearAlgebra"]),
         // Search strategies: RS, ANASOD-RS, biased RS, LS, RE, one-hot BO, ANASOD-BO.
@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "Journal", dependencies: ["ANASOD", .product(name: "GRDB", package: "GRDB.swift")]),
         // The search cluster: configuration, coordinator, worker, leases, heartbeats.
         .target(name: "Cluster", dependencies: [
-            "ANASOD", "BayesOpt", "Search", "Evaluation", "Wire", "Journal",
+            "ANASOD", "BayesOpt", "Search", "Evaluation", "Wire", "Journal", "Trainer",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ]),

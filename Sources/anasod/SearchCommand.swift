@@ -50,8 +50,8 @@ struct SearchCommand: AsyncParsableCommand {
         // Local workers that all die (a missing table, a crash) end the search with an error, not a hang.
         let watched = ProcessBox(processes)
         let watcher = Thread {
-            while !box.done {
-                if watched.processes.allSatisfy({ !$0.isRunning }) {
+            while !box.done && !coordinator.status.finished {
+                if watched.processes.allSatisfy({ !$0.isRunning }) && !coordinator.status.finished {
                     box.fail("all \(watched.processes.count) worker process(es) exited before the study finished (their errors are above)")
                     coordinator.stop()
                     return

@@ -198,3 +198,23 @@ final class ProcessGroup: @unchecked Sendable {
         for row in stopped { #expect(after.contains { $0.job == row.job }) }
     }
 }
+
+@Suite struct TrainerSearchEndToEndTests {
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"),
+                   "needs Fashion-MNIST: apt-get install dataset-fashion-mnist (scripts/setup.sh)"))
+    func aLocalSearchTrainsCellsOnFashionMNIST() throws {
+        let group = try ProcessGroup()
+        let config = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("configs/fmnist-nb201-proxy.yaml").path
+        let journal = group.directory.path + "/fmnist.sqlite"
+        let (search, output) = try group.start(["search", "--config", config, "--workers", "1", "--budget", "2",
+                                                "--journal", journal], name: "search")
+        #expect(group.wait(search, timeout: 300), "search did not finish: \(group.log("search"))")
+        #expect(search.terminationStatus == 0, "\(group.log("search"))")
+        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        #expect(text.contains("2/2 evaluated"))
+        let export = try CommandRunner.run(["export", "--journal", journal, "--format", "json"])
+        #expect(export.stdout.contains("\"params\""))       // the trainer reports parameters
+        #expect(export.stdout.contains("\"test_error\""))
+    }
+}

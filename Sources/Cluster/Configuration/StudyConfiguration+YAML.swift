@@ -5,10 +5,14 @@ extension StudyConfiguration {
     /// The keys a configuration may have; anything else is an error naming the key.
     static let schema: [String: Set<String>] = [
         "": ["study", "space", "strategy", "seed", "budget", "evaluator", "jobs", "cluster", "journal"],
-        "evaluator": ["kind", "dataset", "seconds", "fail_rate"],
+        "evaluator": Set(["kind", "dataset", "seconds", "fail_rate"]).union(trainingIntegers).union(["learning_rate", "augment"]),
         "jobs": ["max_attempts", "timeout", "max_consecutive_failures"],
         "cluster": ["listen", "heartbeat", "worker_timeout"],
     ]
+
+    /// The trainer's integer settings.
+    static let trainingIntegers: Set<String> = ["channels", "cells", "epochs", "batch_size", "train_limit", "validation_size",
+                                                "test_limit"]
 
     /// Loads and validates a configuration file.
     public init(file path: String) throws {
@@ -47,6 +51,20 @@ extension StudyConfiguration {
             if let v = e["dataset"] { evaluator.dataset = try Self.string(v, "evaluator.dataset", fail) }
             if let v = e["seconds"] { evaluator.seconds = try Self.number(v, "evaluator.seconds", fail) }
             if let v = e["fail_rate"] { evaluator.failRate = try Self.number(v, "evaluator.fail_rate", fail) }
+            for key in Self.trainingIntegers {
+                if let v = e[key] { evaluator.training[key] = String(try Self.int(v, "evaluator.\(key)", min: 0, fail)) }
+            }
+            if let v = e["learning_rate"] {
+                let rate = try Self.number(v, "evaluator.learning_rate", fail)
+                guard rate > 0 else { throw fail("'evaluator.learning_rate' must be positive, got \(rate)") }
+                evaluator.training["learning_rate"] = String(rate)
+            }
+            if let v = e["augment"] {
+                guard let flag = v.scalar.flatMap({ Bool.construct(from: $0) }) else {
+                    throw fail("'evaluator.augment' must be true or false")
+                }
+                evaluator.training["augment"] = String(flag)
+            }
         }
         if let n = top["jobs"] {
             guard let m = n.mapping else { throw fail("'jobs' must be a mapping") }

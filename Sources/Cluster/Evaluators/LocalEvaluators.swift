@@ -1,6 +1,7 @@
 import ANASOD
 import Evaluation
 import Foundation
+import Trainer
 import Wire
 
 /// Builds the evaluator for a job on a worker.
@@ -16,13 +17,16 @@ public protocol EvaluatorProvider: Sendable {
 /// `nb201Directory`) and the synthetic evaluator. Both honour the job's `seconds` setting (simulated
 /// training time).
 public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
-    public let kinds = ["table", "synthetic"]
+    public let kinds = ["table", "synthetic", "trainer"]
     let nb201Directory: String?
+    let fashionMNISTDirectory: String
     private let lock = NSLock()
     private var tables = [String: NB201Table]()
+    private var trainers = [String: CellTrainer]()
 
-    public init(nb201Directory: String? = nil) {
+    public init(nb201Directory: String? = nil, fashionMNISTDirectory: String = IDXLoader.fashionMNISTDirectory) {
         self.nb201Directory = nb201Directory
+        self.fashionMNISTDirectory = fashionMNISTDirectory
     }
 
     public func evaluator(for job: Job) throws -> any Evaluator {
@@ -46,6 +50,25 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
                 return loaded
             }
             return DelayedEvaluator(inner: TableEvaluator(table: table), seconds: seconds)
+        case "trainer":
+            let settings = try TrainingSettings(settings: job.settings)
+            let dataset = job.settings["dataset"] ?? "fashion-mnist"
+            guard dataset == "fashion-mnist" else {
+                throw EvaluationError(.unsupportedArchitecture, "the Swift trainer reads 'fashion-mnist', not '\(dataset)'")
+            }
+            // One loaded, split and normalised copy of the data per split definition.
+            let key = "\(dataset)/\(settings.validationSize)/\(settings.trainingLimit ?? -1)/\(settings.testLimit ?? -1)"
+            let trainer = try lock.withLock { () throws -> CellTrainer in
+                if let cached = trainers[key] { return cached }
+                do {
+                    let loaded = try CellTrainer.fashionMNIST(settings: settings, directory: fashionMNISTDirectory)
+                    trainers[key] = loaded
+                    return loaded
+                } catch let error as TrainerError {
+                    throw EvaluationError(.fileUnreadable, error.message)
+                }
+            }
+            return TrainerEvaluator(trainer: trainer, settings: settings)
         case "synthetic":
             return SyntheticEvaluator(space: space, seconds: seconds, failRate: Double(job.settings["fail_rate"] ?? "0") ?? 0)
         default:

@@ -1,0 +1,104 @@
+import ANASOD
+import Foundation
+import Trainer
+
+/// Trains an NB201 cell with the Swift CPU trainer (`CellTrainer`): E epochs of SGD on a training subset,
+/// the objective is the validation error after the last epoch, the test error is reported too. Each
+/// epoch streams a progress report. Training runs on a thread of its own (it is long and CPU-bound, so it
+/// stays off the Swift-concurrency pool) and stops between steps when the calling task is cancelled.
+public struct TrainerEvaluator: Evaluator {
+    public var kind: String { "trainer" }
+    public let trainer: CellTrainer
+    public let settings: TrainingSettings
+
+    public init(trainer: CellTrainer, settings: TrainingSettings) {
+        self.trainer = trainer
+        self.settings = settings
+    }
+
+    public func evaluate(_ architecture: Architecture, seed: UInt64,
+                         progress: @Sendable (EvaluationProgress) -> Void) async throws -> EvaluationResult {
+        do {
+            try NB201SearchSpace().validate(architecture)
+        } catch let error as ANASODError {
+            throw EvaluationError(.unsupportedArchitecture, "the trainer builds NB201 cells only: \(error.message)")
+        }
+        var settings = self.settings
+        settings.seed = seed
+        let stop = StopFlag()
+        let outcome = try await withoutActuallyEscaping(progress) { progress in
+          try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<TrainingOutcome, Error>) in
+                let operations = architecture.cells[0].operations
+                let trainer = self.trainer
+                let settingsCopy = settings
+                let report = UncheckedSendableBox(progress)
+                let thread = Thread {
+                    continuation.resume(with: Result {
+                        try trainer.run(operations: operations, settings: settingsCopy, progress: { epoch in
+                            report.value(EvaluationProgress(epoch: epoch.epoch, trainLoss: epoch.trainLoss,
+                                                            validationError: epoch.validationError, seconds: epoch.seconds))
+                        }, shouldStop: { stop.isSet })
+                    })
+                }
+                thread.name = "anasod.trainer"
+                thread.stackSize = 8 << 20
+                thread.start()
+            }
+          } onCancel: {
+            stop.set()
+          }
+        }
+        guard outcome.validationError.isFinite else {
+            throw EvaluationError(.evaluationFailed, "training diverged (non-finite validation error)")
+        }
+        return EvaluationResult(validationError: outcome.validationError, testError: outcome.testError,
+                                trainSeconds: outcome.trainSeconds, parameters: outcome.parameters,
+                                flops: 2 * outcome.multiplyAccumulates)
+    }
+}
+
+/// A flag set from a cancellation handler and read by the training thread.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    func set() { lock.withLock { flag = true } }
+    var isSet: Bool { lock.withLock { flag } }
+}
+
+/// The progress callback handed to the training thread; it is only called while `evaluate` awaits.
+final class UncheckedSendableBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+extension TrainingSettings {
+    /// Reads the trainer's settings from a job's string map (keys as in configs/README.md); absent keys
+    /// keep their defaults.
+    /// - Throws: `EvaluationError.unsupportedArchitecture` naming a key whose value is not a number.
+    public init(settings: [String: String]) throws {
+        self.init()
+        func int(_ key: String) throws -> Int? {
+            guard let text = settings[key] else { return nil }
+            guard let v = Int(text) else { throw EvaluationError(.unsupportedArchitecture, "trainer setting '\(key)' is not an integer: '\(text)'") }
+            return v
+        }
+        if let v = try int("channels") { channels = v }
+        if let v = try int("cells") { cellsPerStage = v }
+        if let v = try int("epochs") { epochs = v }
+        if let v = try int("batch_size") { batchSize = v }
+        if let v = try int("validation_size") { validationSize = v }
+        if let v = try int("train_limit") { trainingLimit = v > 0 ? v : nil }
+        if let v = try int("test_limit") { testLimit = v >= 0 ? v : nil }
+        if let text = settings["learning_rate"] {
+            guard let v = Float(text), v > 0 else { throw EvaluationError(.unsupportedArchitecture, "trainer setting 'learning_rate' is not a positive number: '\(text)'") }
+            learningRate = v
+        }
+        if let text = settings["augment"] { augment = text == "true" }
+        do {
+            try validate()
+        } catch let error as TrainerError {
+            throw EvaluationError(.unsupportedArchitecture, error.message)
+        }
+    }
+}
