@@ -34,17 +34,15 @@ public final class Tensor {
     public func resize(n: Int, c: Int, h: Int, w: Int, zero: Bool = false) {
         let needed = n * c * h * w
         if data.count < needed {
-            data = [Float](repeating: 0, count: needed)
-        } else if data.count > needed {
-            data.removeLast(data.count - needed)
-        } else if zero {
-            data.withUnsafeMutableBufferPointer { p in p.update(repeating: 0) }
+            data = [Float](repeating: 0, count: needed)  // fresh zeros: nothing more to clear
+        } else {
+            if data.count > needed { data.removeLast(data.count - needed) }  // keeps the capacity
+            if zero { data.withUnsafeMutableBufferPointer { p in p.update(repeating: 0) } }
         }
         self.n = n
         self.c = c
         self.h = h
         self.w = w
-        if zero { data.withUnsafeMutableBufferPointer { p in p.update(repeating: 0) } }
     }
 
     public func resize(like other: Tensor, zero: Bool = false) {

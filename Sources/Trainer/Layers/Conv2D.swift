@@ -2,11 +2,11 @@ import CLinearAlgebra
 import Foundation
 
 /// 2-D convolution without bias (every NB201 convolution is followed by batch norm), square kernel,
-/// stride and zero padding, by im2col and `cblas_sgemm` per sample:
-/// forward  Y_i (O × HoWo) = W (O × C·k·k) · col(X_i) (C·k·k × HoWo);
-/// backward dW += dY_i · col(X_i)ᵀ, dX_i = col2im(Wᵀ · dY_i).
-/// A 1×1, stride-1, unpadded convolution uses X_i itself as the column matrix. Weights are Kaiming-normal
-/// (fan-in, ReLU gain): N(0, 2 / (C·k·k)).
+/// stride and zero padding, by im2col and `cblas_sgemm` over chunks of samples laid side by side
+/// (≈ 8,192 columns per GEMM, so the thin NB201 matrices still run at BLAS speed):
+/// forward  P (O × g·HoWo) = W (O × C·k·k) · [col(X_1) … col(X_g)];
+/// backward dW += dP · [col(X_i)]ᵀ, [dcol_i] = Wᵀ · dP, dX_i = col2im(dcol_i).
+/// Weights are Kaiming-normal (fan-in, ReLU gain): N(0, 2 / (C·k·k)).
 public final class Conv2D: Layer {
     public let inChannels: Int
     public let outChannels: Int
@@ -20,6 +20,7 @@ public final class Conv2D: Layer {
     private let gradInput = Tensor(n: 0, c: 0)
     private var column = [Float]()
     private var gradColumn = [Float]()
+    private var product = [Float]()
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 rng: inout some RandomNumberGenerator) {
@@ -45,7 +46,8 @@ public final class Conv2D: Layer {
         return outChannels * inChannels * kernel * kernel * ho * wo
     }
 
-    var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+    /// Samples per GEMM: enough columns (≈ 8,192) that OpenBLAS runs at speed on these thin matrices.
+    private func chunkSize(_ n: Int, _ cols: Int) -> Int { max(1, min(n, 8192 / max(1, cols))) }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.c == inChannels, "Conv2D expects \(inChannels) channels, got \(x.c)")
@@ -53,23 +55,33 @@ public final class Conv2D: Layer {
         let (ho, wo) = outputSize(h: x.h, w: x.w)
         output.resize(n: x.n, c: outChannels, h: ho, w: wo)
         let rows = inChannels * kernel * kernel, cols = ho * wo
-        if !isPointwise && column.count < rows * cols { column = [Float](repeating: 0, count: rows * cols) }
+        let group = chunkSize(x.n, cols)
+        let width = group * cols
+        if column.count < rows * width { column = [Float](repeating: 0, count: rows * width) }
+        if product.count < outChannels * width { product = [Float](repeating: 0, count: outChannels * width) }
         let inSize = x.sampleSize, outSize = outChannels * cols
         x.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer { yp in
                 weight.value.withUnsafeBufferPointer { wp in
                     column.withUnsafeMutableBufferPointer { cp in
-                        for i in 0..<x.n {
-                            let src = xp.baseAddress! + i * inSize
-                            let col: UnsafePointer<Float>
-                            if isPointwise {
-                                col = src
-                            } else {
-                                im2col(src, x.h, x.w, ho, wo, cp.baseAddress!)
-                                col = UnsafePointer(cp.baseAddress!)
+                        product.withUnsafeMutableBufferPointer { pp in
+                            var first = 0
+                            while first < x.n {
+                                let g = min(group, x.n - first), ld = g * cols
+                                for s in 0..<g {
+                                    im2col(xp.baseAddress! + (first + s) * inSize, x.h, x.w, ho, wo, cp.baseAddress! + s * cols, ld)
+                                }
+                                // P (O × g·cols) = W (O × rows) · col (rows × g·cols)
+                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(ld), Int32(rows),
+                                            1, wp.baseAddress, Int32(rows), cp.baseAddress, Int32(ld), 0, pp.baseAddress, Int32(ld))
+                                for s in 0..<g {
+                                    let dst = yp.baseAddress! + (first + s) * outSize
+                                    for o in 0..<outChannels {
+                                        (dst + o * cols).update(from: pp.baseAddress! + o * ld + s * cols, count: cols)
+                                    }
+                                }
+                                first += g
                             }
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(cols), Int32(rows),
-                                        1, wp.baseAddress, Int32(rows), col, Int32(cols), 0, yp.baseAddress! + i * outSize, Int32(cols))
                         }
                     }
                 }
@@ -82,8 +94,12 @@ public final class Conv2D: Layer {
         guard let x = input else { preconditionFailure("backward before forward") }
         let (ho, wo) = (dy.h, dy.w)
         let rows = inChannels * kernel * kernel, cols = ho * wo
-        gradInput.resize(like: x, zero: !isPointwise)
-        if !isPointwise && gradColumn.count < rows * cols { gradColumn = [Float](repeating: 0, count: rows * cols) }
+        let group = chunkSize(x.n, cols)
+        let width = group * cols
+        gradInput.resize(like: x, zero: true)
+        if column.count < rows * width { column = [Float](repeating: 0, count: rows * width) }
+        if gradColumn.count < rows * width { gradColumn = [Float](repeating: 0, count: rows * width) }
+        if product.count < outChannels * width { product = [Float](repeating: 0, count: outChannels * width) }
         let inSize = x.sampleSize, outSize = outChannels * cols
         x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
@@ -92,27 +108,28 @@ public final class Conv2D: Layer {
                         weight.gradient.withUnsafeMutableBufferPointer { dwp in
                             column.withUnsafeMutableBufferPointer { cp in
                                 gradColumn.withUnsafeMutableBufferPointer { gcp in
-                                    for i in 0..<x.n {
-                                        let src = xp.baseAddress! + i * inSize
-                                        let g = dyp.baseAddress! + i * outSize
-                                        let col: UnsafePointer<Float>
-                                        if isPointwise {
-                                            col = src
-                                        } else {
-                                            im2col(src, x.h, x.w, ho, wo, cp.baseAddress!)
-                                            col = UnsafePointer(cp.baseAddress!)
-                                        }
-                                        // dW (O × rows) += dY (O × cols) · colᵀ (cols × rows)
-                                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(outChannels), Int32(rows), Int32(cols),
-                                                    1, g, Int32(cols), col, Int32(cols), 1, dwp.baseAddress, Int32(rows))
-                                        let dst = dxp.baseAddress! + i * inSize
-                                        if isPointwise {
-                                            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(cols), Int32(outChannels),
-                                                        1, wp.baseAddress, Int32(rows), g, Int32(cols), 0, dst, Int32(cols))
-                                        } else {
-                                            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(cols), Int32(outChannels),
-                                                        1, wp.baseAddress, Int32(rows), g, Int32(cols), 0, gcp.baseAddress, Int32(cols))
-                                            col2im(UnsafePointer(gcp.baseAddress!), x.h, x.w, ho, wo, dst)
+                                    product.withUnsafeMutableBufferPointer { pp in
+                                        var first = 0
+                                        while first < x.n {
+                                            let g = min(group, x.n - first), ld = g * cols
+                                            for s in 0..<g {
+                                                im2col(xp.baseAddress! + (first + s) * inSize, x.h, x.w, ho, wo, cp.baseAddress! + s * cols, ld)
+                                                let src = dyp.baseAddress! + (first + s) * outSize
+                                                for o in 0..<outChannels {
+                                                    (pp.baseAddress! + o * ld + s * cols).update(from: src + o * cols, count: cols)
+                                                }
+                                            }
+                                            // dW (O × rows) += dP (O × g·cols) · colᵀ (g·cols × rows)
+                                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(outChannels), Int32(rows), Int32(ld),
+                                                        1, pp.baseAddress, Int32(ld), cp.baseAddress, Int32(ld), 1, dwp.baseAddress, Int32(rows))
+                                            // dcol (rows × g·cols) = Wᵀ (rows × O) · dP (O × g·cols)
+                                            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(ld), Int32(outChannels),
+                                                        1, wp.baseAddress, Int32(rows), pp.baseAddress, Int32(ld), 0, gcp.baseAddress, Int32(ld))
+                                            for s in 0..<g {
+                                                col2im(UnsafePointer(gcp.baseAddress! + s * cols), x.h, x.w, ho, wo,
+                                                       dxp.baseAddress! + (first + s) * inSize, ld)
+                                            }
+                                            first += g
                                         }
                                     }
                                 }
@@ -135,13 +152,15 @@ public final class Conv2D: Layer {
 
     /// col[(ch·k + ky)·k + kx][oy·wo + ox] = x[ch][oy·s − p + ky][ox·s − p + kx] (0 outside): per kernel
     /// offset the valid output columns are one range, copied contiguously when the stride is 1.
-    private func im2col(_ x: UnsafePointer<Float>, _ h: Int, _ w: Int, _ ho: Int, _ wo: Int, _ col: UnsafeMutablePointer<Float>) {
+    /// Row r of the column matrix starts at `col + r·ld` (ld ≥ ho·wo: several samples side by side).
+    private func im2col(_ x: UnsafePointer<Float>, _ h: Int, _ w: Int, _ ho: Int, _ wo: Int, _ col: UnsafeMutablePointer<Float>,
+                        _ ld: Int) {
         var row = 0
         for ch in 0..<inChannels {
             let plane = x + ch * h * w
             for ky in 0..<kernel {
                 for kx in 0..<kernel {
-                    let out = col + row * ho * wo
+                    let out = col + row * ld
                     let valid = validColumns(kx, w, wo)
                     for oy in 0..<ho {
                         let iy = oy * stride - padding + ky
@@ -166,13 +185,14 @@ public final class Conv2D: Layer {
     }
 
     /// The adjoint of im2col: accumulates columns back into the image.
-    private func col2im(_ col: UnsafePointer<Float>, _ h: Int, _ w: Int, _ ho: Int, _ wo: Int, _ x: UnsafeMutablePointer<Float>) {
+    private func col2im(_ col: UnsafePointer<Float>, _ h: Int, _ w: Int, _ ho: Int, _ wo: Int, _ x: UnsafeMutablePointer<Float>,
+                        _ ld: Int) {
         var row = 0
         for ch in 0..<inChannels {
             let plane = x + ch * h * w
             for ky in 0..<kernel {
                 for kx in 0..<kernel {
-                    let src = col + row * ho * wo
+                    let src = col + row * ld
                     let valid = validColumns(kx, w, wo)
                     for oy in 0..<ho {
                         let iy = oy * stride - padding + ky

@@ -3,29 +3,46 @@
 public final class AveragePool3x3: Layer {
     private let output = Tensor(n: 0, c: 0)
     private let gradInput = Tensor(n: 0, c: 0)
+    private var rowSums = [Float]()
+    private var scaled = [Float]()
 
     public init() {}
 
+    /// 1 / (number of in-bounds neighbours) of each position.
     @inline(__always)
-    static func count(_ y: Int, _ x: Int, _ h: Int, _ w: Int) -> Float {
-        Float((min(y + 1, h - 1) - max(y - 1, 0) + 1) * (min(x + 1, w - 1) - max(x - 1, 0) + 1))
+    static func inverseCount(_ y: Int, _ x: Int, _ h: Int, _ w: Int) -> Float {
+        1 / Float((min(y + 1, h - 1) - max(y - 1, 0) + 1) * (min(x + 1, w - 1) - max(x - 1, 0) + 1))
+    }
+
+    /// dst = the clipped 3×3 box sum of src, separably (a row pass, then a column pass). The box sum is
+    /// its own adjoint, which is what the backward pass uses.
+    static func boxSum(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ h: Int, _ w: Int,
+                       _ rows: UnsafeMutablePointer<Float>) {
+        for y in 0..<h {
+            let s = src + y * w, r = rows + y * w
+            if w == 1 { r[0] = s[0]; continue }
+            r[0] = s[0] + s[1]
+            for x in 1..<(w - 1) { r[x] = s[x - 1] + s[x] + s[x + 1] }
+            r[w - 1] = s[w - 2] + s[w - 1]
+        }
+        for y in 0..<h {
+            let d = dst + y * w, mid = rows + y * w
+            let up = y > 0 ? rows + (y - 1) * w : nil, down = y < h - 1 ? rows + (y + 1) * w : nil
+            for x in 0..<w { d[x] = mid[x] + (up?[x] ?? 0) + (down?[x] ?? 0) }
+        }
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         output.resize(like: input)
-        let h = input.h, w = input.w
+        let h = input.h, w = input.w, plane = h * w
+        if rowSums.count < plane { rowSums = [Float](repeating: 0, count: plane) }
         input.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer { yp in
-                for plane in 0..<(input.n * input.c) {
-                    let src = xp.baseAddress! + plane * h * w, dst = yp.baseAddress! + plane * h * w
-                    for y in 0..<h {
-                        for x in 0..<w {
-                            var s: Float = 0
-                            for yy in max(y - 1, 0)...min(y + 1, h - 1) {
-                                for xx in max(x - 1, 0)...min(x + 1, w - 1) { s += src[yy * w + xx] }
-                            }
-                            dst[y * w + x] = s / Self.count(y, x, h, w)
-                        }
+                rowSums.withUnsafeMutableBufferPointer { rp in
+                    for p in 0..<(input.n * input.c) {
+                        let dst = yp.baseAddress! + p * plane
+                        Self.boxSum(xp.baseAddress! + p * plane, dst, h, w, rp.baseAddress!)
+                        for y in 0..<h { for x in 0..<w { dst[y * w + x] *= Self.inverseCount(y, x, h, w) } }
                     }
                 }
             }
@@ -34,18 +51,18 @@ public final class AveragePool3x3: Layer {
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        gradInput.resize(like: dy, zero: true)
-        let h = dy.h, w = dy.w
+        gradInput.resize(like: dy)
+        let h = dy.h, w = dy.w, plane = h * w
+        if rowSums.count < plane { rowSums = [Float](repeating: 0, count: plane) }
+        if scaled.count < plane { scaled = [Float](repeating: 0, count: plane) }
         dy.data.withUnsafeBufferPointer { gp in
             gradInput.data.withUnsafeMutableBufferPointer { dxp in
-                for plane in 0..<(dy.n * dy.c) {
-                    let src = gp.baseAddress! + plane * h * w, dst = dxp.baseAddress! + plane * h * w
-                    for y in 0..<h {
-                        for x in 0..<w {
-                            let g = src[y * w + x] / Self.count(y, x, h, w)
-                            for yy in max(y - 1, 0)...min(y + 1, h - 1) {
-                                for xx in max(x - 1, 0)...min(x + 1, w - 1) { dst[yy * w + xx] += g }
-                            }
+                rowSums.withUnsafeMutableBufferPointer { rp in
+                    scaled.withUnsafeMutableBufferPointer { sp in
+                        for p in 0..<(dy.n * dy.c) {
+                            let src = gp.baseAddress! + p * plane
+                            for y in 0..<h { for x in 0..<w { sp[y * w + x] = src[y * w + x] * Self.inverseCount(y, x, h, w) } }
+                            Self.boxSum(UnsafePointer(sp.baseAddress!), dxp.baseAddress! + p * plane, h, w, rp.baseAddress!)
                         }
                     }
                 }
