@@ -1,4 +1,6 @@
 import ArgumentParser
+import BayesOpt
+import Foundation
 
 @main
 struct Anasod: AsyncParsableCommand {
@@ -7,4 +9,29 @@ struct Anasod: AsyncParsableCommand {
         abstract: "ANASOD Cluster: neural-architecture search by operation-distribution learning (arXiv 2111.04670).",
         subcommands: [SearchCommand.self, CoordinatorCommand.self, WorkerCommand.self, StatusCommand.self, ExportCommand.self, Analyze.self, Bench.self, BenchCluster.self, BenchTrainer.self, Decode.self, Encode.self]
     )
+
+    /// Re-executes with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to its slowest kernels on this CPU
+    /// (the choice is logged; `OPENBLAS_CORETYPE` set by the user always wins), then runs the command.
+    static func main() async {
+        if let core = OpenBLASCoreSelection.recommendation(environment: ProcessInfo.processInfo.environment,
+                                                           cpuFlags: OpenBLASCoreSelection.cpuFlags()) {
+            FileHandle.standardError.write(Data("anasod: OpenBLAS picked its generic Prescott kernels on this CPU; re-running with OPENBLAS_CORETYPE=\(core)\n".utf8))
+            setenv("OPENBLAS_CORETYPE", core, 1)
+            let arguments = CommandLine.arguments
+            var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+            argv.append(nil)
+            execv("/proc/self/exe", &argv)
+            // execv returned: keep going with the slow kernels, results are the same.
+        }
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
