@@ -46,6 +46,13 @@ public final class Conv2D: Layer {
         return outChannels * inChannels * kernel * kernel * ho * wo
     }
 
+    /// Grows the scratch matrices (columns, products, and column gradients for backward) to fit.
+    private func reserve(rows: Int, width: Int, gradient: Bool) {
+        if column.count < rows * width { column = [Float](repeating: 0, count: rows * width) }
+        if product.count < outChannels * width { product = [Float](repeating: 0, count: outChannels * width) }
+        if gradient && gradColumn.count < rows * width { gradColumn = [Float](repeating: 0, count: rows * width) }
+    }
+
     /// Samples per GEMM: enough columns (≈ 8,192) that OpenBLAS runs at speed on these thin matrices.
     private func chunkSize(_ n: Int, _ cols: Int) -> Int { max(1, min(n, 8192 / max(1, cols))) }
 
@@ -56,9 +63,7 @@ public final class Conv2D: Layer {
         output.resize(n: x.n, c: outChannels, h: ho, w: wo)
         let rows = inChannels * kernel * kernel, cols = ho * wo
         let group = chunkSize(x.n, cols)
-        let width = group * cols
-        if column.count < rows * width { column = [Float](repeating: 0, count: rows * width) }
-        if product.count < outChannels * width { product = [Float](repeating: 0, count: outChannels * width) }
+        reserve(rows: rows, width: group * cols, gradient: false)
         let inSize = x.sampleSize, outSize = outChannels * cols
         x.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer { yp in
@@ -95,11 +100,8 @@ public final class Conv2D: Layer {
         let (ho, wo) = (dy.h, dy.w)
         let rows = inChannels * kernel * kernel, cols = ho * wo
         let group = chunkSize(x.n, cols)
-        let width = group * cols
         gradInput.resize(like: x, zero: true)
-        if column.count < rows * width { column = [Float](repeating: 0, count: rows * width) }
-        if gradColumn.count < rows * width { gradColumn = [Float](repeating: 0, count: rows * width) }
-        if product.count < outChannels * width { product = [Float](repeating: 0, count: outChannels * width) }
+        reserve(rows: rows, width: group * cols, gradient: true)
         let inSize = x.sampleSize, outSize = outChannels * cols
         x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
