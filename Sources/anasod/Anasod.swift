@@ -13,7 +13,11 @@ struct Anasod: AsyncParsableCommand {
     /// Re-executes with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to its slowest kernels on this CPU
     /// (the choice is logged; `OPENBLAS_CORETYPE` set by the user always wins), then runs the command.
     static func main() async {
-        if let core = OpenBLASCoreSelection.recommendation(environment: ProcessInfo.processInfo.environment,
+        // Only the commands that spend their time in BLAS (training, GPs) are worth a re-exec; the others
+        // keep their output to the point (a one-line error stays one line).
+        let heavy: Set<String> = ["search", "coordinator", "worker", "bench", "bench-trainer", "bench-cluster"]
+        if CommandLine.arguments.count > 1, heavy.contains(CommandLine.arguments[1]),
+           let core = OpenBLASCoreSelection.recommendation(environment: ProcessInfo.processInfo.environment,
                                                            cpuFlags: OpenBLASCoreSelection.cpuFlags()) {
             FileHandle.standardError.write(Data("anasod: OpenBLAS picked its generic Prescott kernels on this CPU; re-running with OPENBLAS_CORETYPE=\(core)\n".utf8))
             setenv("OPENBLAS_CORETYPE", core, 1)

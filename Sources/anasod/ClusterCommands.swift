@@ -1,5 +1,6 @@
 import ArgumentParser
 import BayesOpt
+import Trainer
 import Cluster
 import Foundation
 import Journal
@@ -136,7 +137,8 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("nb201-dir"), help: "Folder of the NB201 CSV files (default: $ANASOD_NB201_DIR, else ../shared/data/nb201).")
     var nb201Dir: String?
     @Option(help: "Log level.") var logLevel = "info"
-    @Option(help: "OpenBLAS threads (1 suits one job per core; raise it for few slots on many cores).") var blasThreads = 1
+    @Option(help: "Threads per job, OpenBLAS and the trainer's loops (1 suits one job per core; raise it for few slots on many cores).")
+    var blasThreads = 1
 
     func validate() throws {
         guard (1...4096).contains(slots) else { throw ValidationError("--slots must be in 1...4096") }
@@ -146,6 +148,7 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         LogSetup.bootstrap(logLevel)
         LinearAlgebraThreads.set(blasThreads)
+        Parallel.threads = blasThreads
         let id = self.id ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         let logger = Logger(label: "worker \(id)")
         let transport = try ZeroMQClient(connect: connect, identity: id)

@@ -48,3 +48,30 @@ final class NetworkLayer: Layer {
         GradientCheck.check(NetworkLayer(network), input: GradientCheck.randomTensor(3, 1, 8, 8, &rng), rng: &rng, samples: 25, eps: 3e-4, kinkAllowance: 0.1)
     }
 }
+
+@Suite(.serialized) struct ThreadIndependenceTests {
+    /// Training steps give bit-identical losses whatever `Parallel.threads` is.
+    @Test func lossesDoNotDependOnTheThreadCount() {
+        func losses(threads: Int) -> [Float] {
+            Parallel.threads = threads
+            defer { Parallel.threads = 1 }
+            var rng = TestRNG(state: 5)
+            let network = NB201Network(operations: [3, 2, 4, 1, 3, 4], channels: 4, cellsPerStage: 1, inputChannels: 1,
+                                       classes: 10, rng: &rng)
+            let x = GradientCheck.randomTensor(32, 1, 12, 12, &rng)
+            let labels = (0..<32).map { $0 % 10 }
+            let ce = SoftmaxCrossEntropy()
+            let sgd = SGD(learningRate: 0.05)
+            var out = [Float]()
+            for _ in 0..<3 {
+                for p in network.parameters { p.zeroGradient() }
+                out.append(ce.loss(network.forward(x, training: true), labels: labels[...]))
+                network.backward(ce.gradient)
+                sgd.step(network.parameters)
+            }
+            return out
+        }
+        #expect(losses(threads: 1) == losses(threads: 2))
+        #expect(losses(threads: 1) == losses(threads: 3))
+    }
+}

@@ -9,7 +9,9 @@ public final class ReLU: Layer {
         output.resize(like: x)
         x.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer { yp in
-                for i in 0..<x.count { yp[i] = max(xp[i], 0) }
+                Parallel.chunks(x.count, minimum: 1 << 15) { range, _ in
+                    for i in range { yp[i] = max(xp[i], 0) }
+                }
             }
         }
         return output
@@ -20,7 +22,9 @@ public final class ReLU: Layer {
         dy.data.withUnsafeBufferPointer { gp in
             output.data.withUnsafeBufferPointer { yp in
                 gradInput.data.withUnsafeMutableBufferPointer { dxp in
-                    for i in 0..<dy.count { dxp[i] = yp[i] > 0 ? gp[i] : 0 }
+                    Parallel.chunks(dy.count, minimum: 1 << 15) { range, _ in
+                        for i in range { dxp[i] = yp[i] > 0 ? gp[i] : 0 }
+                    }
                 }
             }
         }

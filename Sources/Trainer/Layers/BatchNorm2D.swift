@@ -35,7 +35,8 @@ public final class BatchNorm2D: Layer {
         x.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer { yp in
                 normalized.withUnsafeMutableBufferPointer { np in
-                    for ch in 0..<channels {
+                  Parallel.chunks(channels) { range, _ in
+                    for ch in range {
                         var mean: Float, invStd: Float
                         if training {
                             var sum: Double = 0, sumSq: Double = 0
@@ -69,6 +70,7 @@ public final class BatchNorm2D: Layer {
                             }
                         }
                     }
+                  }
                 }
             }
         }
@@ -82,7 +84,8 @@ public final class BatchNorm2D: Layer {
         dy.data.withUnsafeBufferPointer { gp in
             gradInput.data.withUnsafeMutableBufferPointer { dxp in
                 normalized.withUnsafeBufferPointer { np in
-                    for ch in 0..<channels {
+                  Parallel.chunks(channels) { range, _ in
+                    for ch in range {
                         var sumG: Float = 0, sumGX: Float = 0
                         for i in 0..<dy.n {
                             let offset = (i * channels + ch) * plane
@@ -101,6 +104,7 @@ public final class BatchNorm2D: Layer {
                             }
                         }
                     }
+                  }
                 }
             }
         }

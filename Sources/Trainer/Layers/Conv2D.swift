@@ -73,16 +73,20 @@ public final class Conv2D: Layer {
                             var first = 0
                             while first < x.n {
                                 let g = min(group, x.n - first), ld = g * cols
-                                for s in 0..<g {
-                                    im2col(xp.baseAddress! + (first + s) * inSize, x.h, x.w, ho, wo, cp.baseAddress! + s * cols, ld)
+                                Parallel.chunks(g) { samples, _ in
+                                    for s in samples {
+                                        im2col(xp.baseAddress! + (first + s) * inSize, x.h, x.w, ho, wo, cp.baseAddress! + s * cols, ld)
+                                    }
                                 }
                                 // P (O × g·cols) = W (O × rows) · col (rows × g·cols)
                                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(ld), Int32(rows),
                                             1, wp.baseAddress, Int32(rows), cp.baseAddress, Int32(ld), 0, pp.baseAddress, Int32(ld))
-                                for s in 0..<g {
-                                    let dst = yp.baseAddress! + (first + s) * outSize
-                                    for o in 0..<outChannels {
-                                        (dst + o * cols).update(from: pp.baseAddress! + o * ld + s * cols, count: cols)
+                                Parallel.chunks(g) { samples, _ in
+                                    for s in samples {
+                                        let dst = yp.baseAddress! + (first + s) * outSize
+                                        for o in 0..<outChannels {
+                                            (dst + o * cols).update(from: pp.baseAddress! + o * ld + s * cols, count: cols)
+                                        }
                                     }
                                 }
                                 first += g
@@ -114,11 +118,13 @@ public final class Conv2D: Layer {
                                         var first = 0
                                         while first < x.n {
                                             let g = min(group, x.n - first), ld = g * cols
-                                            for s in 0..<g {
-                                                im2col(xp.baseAddress! + (first + s) * inSize, x.h, x.w, ho, wo, cp.baseAddress! + s * cols, ld)
-                                                let src = dyp.baseAddress! + (first + s) * outSize
-                                                for o in 0..<outChannels {
-                                                    (pp.baseAddress! + o * ld + s * cols).update(from: src + o * cols, count: cols)
+                                            Parallel.chunks(g) { samples, _ in
+                                                for s in samples {
+                                                    im2col(xp.baseAddress! + (first + s) * inSize, x.h, x.w, ho, wo, cp.baseAddress! + s * cols, ld)
+                                                    let src = dyp.baseAddress! + (first + s) * outSize
+                                                    for o in 0..<outChannels {
+                                                        (pp.baseAddress! + o * ld + s * cols).update(from: src + o * cols, count: cols)
+                                                    }
                                                 }
                                             }
                                             // dW (O × rows) += dP (O × g·cols) · colᵀ (g·cols × rows)
@@ -127,9 +133,11 @@ public final class Conv2D: Layer {
                                             // dcol (rows × g·cols) = Wᵀ (rows × O) · dP (O × g·cols)
                                             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(ld), Int32(outChannels),
                                                         1, wp.baseAddress, Int32(rows), pp.baseAddress, Int32(ld), 0, gcp.baseAddress, Int32(ld))
-                                            for s in 0..<g {
-                                                col2im(UnsafePointer(gcp.baseAddress! + s * cols), x.h, x.w, ho, wo,
-                                                       dxp.baseAddress! + (first + s) * inSize, ld)
+                                            Parallel.chunks(g) { samples, _ in
+                                                for s in samples {
+                                                    col2im(UnsafePointer(gcp.baseAddress! + s * cols), x.h, x.w, ho, wo,
+                                                           dxp.baseAddress! + (first + s) * inSize, ld)
+                                                }
                                             }
                                             first += g
                                         }
