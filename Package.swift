@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "JournalTests", dependencies: ["Journal", "ANASOD"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ANASOD", "Wire", "Journal", "Search", "Evaluation"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "CLinearAlgebra"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD", "Trainer"]),
         .testTarget(name: "CLITests", dependencies: ["anasod"]),
     ]
 )

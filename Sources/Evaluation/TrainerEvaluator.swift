@@ -25,30 +25,31 @@ public struct TrainerEvaluator: Evaluator {
         }
         var settings = self.settings
         settings.seed = seed
+        // Training runs on its own thread; its epoch reports come back through a stream that this task
+        // drains, so `progress` is only ever called here, on the caller's task.
         let stop = StopFlag()
-        let outcome = try await withoutActuallyEscaping(progress) { progress in
-          try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<TrainingOutcome, Error>) in
-                let operations = architecture.cells[0].operations
-                let trainer = self.trainer
-                let settingsCopy = settings
-                let report = UncheckedSendableBox(progress)
-                let thread = Thread {
-                    continuation.resume(with: Result {
-                        try trainer.run(operations: operations, settings: settingsCopy, progress: { epoch in
-                            report.value(EvaluationProgress(epoch: epoch.epoch, trainLoss: epoch.trainLoss,
-                                                            validationError: epoch.validationError, seconds: epoch.seconds))
-                        }, shouldStop: { stop.isSet })
-                    })
-                }
-                thread.name = "anasod.trainer"
-                thread.stackSize = 8 << 20
-                thread.start()
-            }
-          } onCancel: {
-            stop.set()
-          }
+        let outcomeBox = OutcomeBox()
+        let (reports, sink) = AsyncStream<EvaluationProgress>.makeStream()
+        let operations = architecture.cells[0].operations
+        let trainer = self.trainer
+        let thread = Thread { [settings] in
+            outcomeBox.set(Result {
+                try trainer.run(operations: operations, settings: settings, progress: { epoch in
+                    sink.yield(EvaluationProgress(epoch: epoch.epoch, trainLoss: epoch.trainLoss,
+                                                  validationError: epoch.validationError, seconds: epoch.seconds))
+                }, shouldStop: { stop.isSet })
+            })
+            sink.finish()
         }
+        thread.name = "anasod.trainer"
+        thread.stackSize = 8 << 20
+        await withTaskCancellationHandler {
+            thread.start()
+            for await report in reports { progress(report) }
+        } onCancel: {
+            stop.set()
+        }
+        let outcome = try outcomeBox.get()
         guard outcome.validationError.isFinite else {
             throw EvaluationError(.evaluationFailed, "training diverged (non-finite validation error)")
         }
@@ -66,10 +67,15 @@ final class StopFlag: @unchecked Sendable {
     var isSet: Bool { lock.withLock { flag } }
 }
 
-/// The progress callback handed to the training thread; it is only called while `evaluate` awaits.
-final class UncheckedSendableBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+/// The training thread's outcome, read once the stream of reports has finished.
+final class OutcomeBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<TrainingOutcome, Error>?
+    func set(_ r: Result<TrainingOutcome, Error>) { lock.withLock { result = r } }
+    func get() throws -> TrainingOutcome {
+        guard let r = lock.withLock({ result }) else { throw CancellationError() }
+        return try r.get()
+    }
 }
 
 extension TrainingSettings {
