@@ -96,9 +96,14 @@ final class ProcessGroup: @unchecked Sendable {
     }
 
     func resultRows(_ group: ProcessGroup) throws -> Int {
+        try count(group, "SELECT count(*) FROM record WHERE kind = 4")
+    }
+
+    /// A count from the journal through plain sqlite3.
+    func count(_ group: ProcessGroup, _ sql: String) throws -> Int {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        p.arguments = [group.directory.path + "/journal.sqlite", "SELECT count(*) FROM record WHERE kind = 4"]
+        p.arguments = [group.directory.path + "/journal.sqlite", sql]
         let pipe = Pipe()
         p.standardOutput = pipe
         try p.run()
@@ -135,8 +140,15 @@ final class ProcessGroup: @unchecked Sendable {
         let (coordinator, output) = try group.start(["coordinator", "--config", path], name: "coordinator")
         let endpoint = String(try #require(group.waitForLine(output, prefix: "coordinator listening on ")).split(separator: " ").last!)
         let workers = try startWorkers(group, endpoint: endpoint, count: 3)
-        Thread.sleep(forTimeInterval: 2.5)
-        kill(workers[0].processIdentifier, SIGKILL)  // mid-job: every evaluation takes 0.4 s
+        // Kill e2e-0 while it holds a job: a dispatch to it without a result yet (each evaluation takes 0.4 s).
+        let running = """
+            SELECT count(*) FROM record d WHERE d.kind = 2 AND d.worker = 'e2e-0'
+            AND NOT EXISTS (SELECT 1 FROM record r WHERE r.kind = 4 AND r.job = d.job)
+            """
+        Thread.sleep(forTimeInterval: 1.5)
+        let deadline = Date().addingTimeInterval(30)
+        while (try count(group, running)) == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        kill(workers[0].processIdentifier, SIGKILL)
         #expect(group.wait(coordinator, timeout: 120), "coordinator did not finish: \(group.log("coordinator"))")
         let rows = try results(group)
         #expect(rows.count == 24)
