@@ -119,9 +119,7 @@ public struct ANASODBO: SearchStrategy {
         for beta in [trustRegion.beta, 0] {
             let alpha = DirichletSampling.concentrated(around: incumbent, beta: beta)
             for _ in 0..<configuration.poolSize {
-                add(alpha.map { a in
-                    largestRemainderRounding(rng.nextDirichlet(a).map { $0 * Double(slots) }, total: slots)
-                })
+                add(DirichletSampling.drawCounts(alpha: alpha, slots: slots, using: &rng))
             }
             if pool.count >= 2 * count || trustRegion.beta == 0 { break }  // widen only a collapsed pool
         }

@@ -11,10 +11,7 @@ enum DirichletSampling {
         var out = [Proposal]()
         var failures = 0
         while out.count < count && failures < 100 * max(1, count) {
-            let counts = alpha.map { a in
-                largestRemainderRounding(rng.nextDirichlet(a).map { $0 * Double(history.space.slotsPerCell) },
-                                         total: history.space.slotsPerCell)
-            }
+            let counts = drawCounts(alpha: alpha, slots: history.space.slotsPerCell, using: &rng)
             if let arch = CellSampler.unseen(counts: counts, history: history, exclude: chosen, using: &rng) {
                 chosen.insert(arch)
                 out.append(history.proposal(arch))
@@ -28,6 +25,11 @@ enum DirichletSampling {
             out.append(history.proposal(arch))
         }
         return out
+    }
+
+    /// One grid point: a Dirichlet draw per cell type, rounded (largest remainder) to counts summing to N.
+    static func drawCounts(alpha: [[Double]], slots: Int, using rng: inout SeededGenerator) -> [[Int]] {
+        alpha.map { a in largestRemainderRounding(rng.nextDirichlet(a).map { $0 * Double(slots) }, total: slots) }
     }
 
     /// Dir(1, …, 1) for every cell type: uniform on each simplex.
