@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
         // System libraries (installed by scripts/setup.sh).
@@ -37,8 +39,11 @@ let package = Package(
                 // Optimised in every build (the test suite trains real networks), without overflow checks
                 // in the inner loops (indices are computed from validated shapes).
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-        // Evaluators: benchmark tables (and, later, trainers).
-        .target(name: "Evaluation", dependencies: ["ANASOD", "Trainer"]),
+        // Evaluators: benchmark tables, the Swift trainer, external trainer processes.
+        .target(name: "Evaluation", dependencies: [
+            "ANASOD", "Trainer", .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
         // Gaussian processes, kernels, acquisition functions, batch selection.
         .target(name: "BayesOpt", dependencies: ["ANASOD", "CLinearAlgebra"]),
         // Search strategies: RS, ANASOD-RS, biased RS, LS, RE, one-hot BO, ANASOD-BO.
@@ -52,6 +57,7 @@ let package = Package(
             "ANASOD", "BayesOpt", "Search", "Evaluation", "Wire", "Journal", "Trainer",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
         ]),
         // The command line: subcommands only.
         .executableTarget(name: "anasod", dependencies: [

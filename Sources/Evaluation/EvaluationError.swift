@@ -9,6 +9,8 @@ public struct EvaluationError: Error, Equatable, Sendable, CustomStringConvertib
         case unsupportedArchitecture
         /// An evaluation that failed and may succeed when retried.
         case evaluationFailed
+        /// An external trainer that broke its protocol (printed garbage, no result): retrying won't help.
+        case trainerProtocol
     }
 
     public let code: Code

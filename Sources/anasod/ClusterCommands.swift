@@ -139,9 +139,17 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Log level.") var logLevel = "info"
     @Option(help: "Threads per job, OpenBLAS and the trainer's loops (1 suits one job per core; raise it for few slots on many cores).")
     var blasThreads = 1
+    @Option(help: ArgumentHelp("GPU slots: one job per GPU, each job's trainer sees only its GPU (CUDA_VISIBLE_DEVICES).",
+                               discussion: "A list (0,1,2,3) or 'auto' (the GPUs nvidia-smi -L lists). Replaces --slots."))
+    var gpus: String?
+    @Option(help: "Command that runs external trainers on this worker, instead of the study's evaluator.command.")
+    var trainerCommand: String?
+    @Option(help: "Folder for the external trainers' job folders (default: a temporary folder).")
+    var workDir: String?
 
     func validate() throws {
         guard (1...4096).contains(slots) else { throw ValidationError("--slots must be in 1...4096") }
+        if gpus != nil && slots != 1 { throw ValidationError("--gpus gives one slot per GPU; drop --slots") }
         guard (1...256).contains(blasThreads) else { throw ValidationError("--blas-threads must be in 1...256") }
     }
 
@@ -151,9 +159,15 @@ struct WorkerCommand: AsyncParsableCommand {
         Parallel.threads = blasThreads
         let id = self.id ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         let logger = Logger(label: "worker \(id)")
+        var configuration = WorkerConfiguration(id: id, slots: slots)
+        if let gpus {
+            let list = gpus == "auto" ? try await GPU.discover() : try GPU.parseList(gpus)
+            configuration = WorkerConfiguration(id: id, gpus: list)
+            logger.info("GPU slots: \(list.map(\.announcement).joined(separator: ", "))")
+        }
         let transport = try ZeroMQClient(connect: connect, identity: id)
-        let worker = Worker(configuration: WorkerConfiguration(id: id, slots: slots), transport: transport,
-                            evaluators: LocalEvaluators(nb201Directory: nb201Dir), logger: logger)
+        let evaluators = LocalEvaluators(nb201Directory: nb201Dir, trainerCommand: trainerCommand, workDirectory: workDir)
+        let worker = Worker(configuration: configuration, transport: transport, evaluators: evaluators, logger: logger)
         try await runGracefully(logger, body: {
             let reason = try await worker.run()
             logger.info("worker finished: \(reason)")

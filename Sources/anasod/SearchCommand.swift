@@ -10,7 +10,9 @@ struct SearchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search", abstract: "Run a study locally: a coordinator and W worker processes.")
     @OptionGroup var study: StudyOverrides
-    @Option(help: "Worker processes to start.") var workers = 2
+    @Option(help: "Worker processes to start (default 2; 1 with --gpus).") var workers: Int?
+    @Option(help: "GPU slots for the (single) worker: a list (0,1) or 'auto' (nvidia-smi -L).") var gpus: String?
+    @Option(help: "Command that runs external trainers, instead of the study's evaluator.command.") var trainerCommand: String?
     @Option(help: "Slots (parallel jobs) per worker.") var slotsPerWorker = 1
     @Flag(help: "Continue the study in the journal.") var resume = false
     @Option(name: .customLong("nb201-dir"), help: "Folder of the NB201 CSV files, passed to the workers.") var nb201Dir: String?
@@ -18,11 +20,15 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(help: "Log level of the workers.") var workerLogLevel = "warning"
 
     func validate() throws {
-        guard (1...256).contains(workers) else { throw ValidationError("--workers must be in 1...256") }
+        guard (1...256).contains(workerCount) else { throw ValidationError("--workers must be in 1...256") }
+        if gpus != nil && workerCount != 1 { throw ValidationError("--gpus drives every GPU from one worker: use --workers 1") }
         guard (1...256).contains(slotsPerWorker) else { throw ValidationError("--slots-per-worker must be in 1...256") }
     }
 
+    var workerCount: Int { workers ?? (gpus == nil ? 2 : 1) }
+
     func run() async throws {
+        let workers = workerCount
         LogSetup.bootstrap(logLevel)
         var c = try study.load()
         if study.listen == nil { c.listen = "tcp://127.0.0.1:0" }  // any free port on loopback
@@ -36,8 +42,12 @@ struct SearchCommand: AsyncParsableCommand {
         for i in 0..<workers {
             let p = Process()
             p.executableURL = executable
-            p.arguments = ["worker", "--connect", server.endpoint, "--slots", String(slotsPerWorker),
-                           "--id", "local-\(i)", "--log-level", workerLogLevel] + (nb201Dir.map { ["--nb201-dir", $0] } ?? [])
+            var arguments = ["worker", "--connect", server.endpoint, "--slots", String(slotsPerWorker),
+                             "--id", "local-\(i)", "--log-level", workerLogLevel]
+            if let nb201Dir { arguments += ["--nb201-dir", nb201Dir] }
+            if let gpus { arguments += ["--gpus", gpus] }
+            if let trainerCommand { arguments += ["--trainer-command", trainerCommand] }
+            p.arguments = arguments
             do {
                 try p.run()
             } catch {
@@ -77,10 +87,11 @@ enum LocalProcesses {
         while processes.contains(where: \.isRunning) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
     }
 
-    /// SIGTERM, then SIGKILL after 2 s, for any still running.
+    /// SIGTERM, then SIGKILL after 8 s (workers tear their trainers' process groups down first: SIGTERM,
+    /// SIGKILL after `kill_grace`, 5 s by default), for any still running.
     static func terminate(_ processes: [Process]) {
         for p in processes where p.isRunning { p.terminate() }
-        waitForExit(processes, timeout: 2)
+        waitForExit(processes, timeout: 8)
         for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
         for p in processes { p.waitUntilExit() }
     }

@@ -5,7 +5,8 @@ extension StudyConfiguration {
     /// The keys a configuration may have; anything else is an error naming the key.
     static let schema: [String: Set<String>] = [
         "": ["study", "space", "strategy", "seed", "budget", "evaluator", "jobs", "cluster", "journal"],
-        "evaluator": Set(["kind", "dataset", "seconds", "fail_rate"]).union(trainingIntegers).union(["learning_rate", "augment"]),
+        "evaluator": Set(["kind", "dataset", "seconds", "fail_rate"]).union(trainingIntegers).union(["learning_rate", "augment"])
+            .union(["command", "data_dir", "kill_grace", "amp"]),
         "jobs": ["max_attempts", "timeout", "max_consecutive_failures"],
         "cluster": ["listen", "heartbeat", "worker_timeout"],
     ]
@@ -58,6 +59,22 @@ extension StudyConfiguration {
                 let rate = try Self.number(v, "evaluator.learning_rate", fail)
                 guard rate > 0 else { throw fail("'evaluator.learning_rate' must be positive, got \(rate)") }
                 evaluator.training["learning_rate"] = String(rate)
+            }
+            for key in ["command", "data_dir"] {
+                if let v = e[key] {
+                    let text = try Self.string(v, "evaluator.\(key)", fail)
+                    guard !text.isEmpty else { throw fail("'evaluator.\(key)' must not be empty") }
+                    evaluator.training[key] = text
+                }
+            }
+            if let v = e["kill_grace"] {
+                let grace = try Self.number(v, "evaluator.kill_grace", fail)
+                guard grace >= 0 else { throw fail("'evaluator.kill_grace' must be non-negative, got \(grace)") }
+                evaluator.training["kill_grace"] = String(grace)
+            }
+            if let v = e["amp"] {
+                guard let flag = v.scalar.flatMap({ Bool.construct(from: $0) }) else { throw fail("'evaluator.amp' must be true or false") }
+                evaluator.training["amp"] = String(flag)
             }
             if let v = e["augment"] {
                 guard let flag = v.scalar.flatMap({ Bool.construct(from: $0) }) else {

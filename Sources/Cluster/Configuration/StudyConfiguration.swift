@@ -56,8 +56,8 @@ public struct StudyConfiguration: Sendable, Hashable {
         guard listen.hasPrefix("tcp://") || listen.hasPrefix("ipc://") else {
             throw fail("'cluster.listen' must be a tcp:// or ipc:// endpoint, got '\(listen)'")
         }
-        guard ["table", "synthetic", "trainer"].contains(evaluator.kind) else {
-            throw fail("'evaluator.kind' must be 'table', 'synthetic' or 'trainer', got '\(evaluator.kind)'")
+        guard ["table", "synthetic", "trainer", "external"].contains(evaluator.kind) else {
+            throw fail("'evaluator.kind' must be 'table', 'synthetic', 'trainer' or 'external', got '\(evaluator.kind)'")
         }
         guard (0...1).contains(evaluator.failRate) else { throw fail("'evaluator.fail_rate' must be in 0...1") }
         guard evaluator.seconds >= 0 else { throw fail("'evaluator.seconds' must be non-negative") }
@@ -74,8 +74,9 @@ public struct EvaluatorSettings: Sendable, Hashable {
     public var seconds: Double = 0
     /// For `synthetic`: the share of attempts that fail with a retryable error.
     public var failRate: Double = 0
-    /// For `trainer`: the training settings (`channels`, `cells`, `epochs`, `batch_size`, `learning_rate`,
-    /// `train_limit`, `validation_size`, `test_limit`, `augment`), validated when the config is read.
+    /// For `trainer` and `external`: the training settings (`channels`, `cells`, `epochs`, `batch_size`,
+    /// `learning_rate`, `train_limit`, `validation_size`, `test_limit`, `augment`), validated when the config
+    /// is read; for `external` also `command`, `data_dir`, `kill_grace` and `amp`.
     public var training: [String: String] = [:]
 
     public init() {}

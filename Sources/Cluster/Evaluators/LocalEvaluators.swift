@@ -8,28 +8,37 @@ import Wire
 public protocol EvaluatorProvider: Sendable {
     /// The evaluator kinds this worker offers (announced in its hello).
     var kinds: [String] { get }
-    /// The evaluator for `job`.
+    /// The evaluator for `job`, on the GPU `device` (a `CUDA_VISIBLE_DEVICES` value) when the worker has
+    /// GPU slots.
     /// - Throws: `EvaluationError` when this worker cannot evaluate it (a missing table, say).
-    func evaluator(for job: Job) throws -> any Evaluator
+    func evaluator(for job: Job, device: String?) throws -> any Evaluator
 }
 
-/// The evaluators a worker runs in-process: NB201 table look-ups (tables loaded once per data set from
-/// `nb201Directory`) and the synthetic evaluator. Both honour the job's `seconds` setting (simulated
-/// training time).
+/// The evaluators a worker offers: NB201 table look-ups (tables loaded once per data set from
+/// `nb201Directory`) and the synthetic evaluator, both honouring the job's `seconds` setting (simulated
+/// training time); the Swift CPU trainer; and external trainer processes (`cluster/TRAINER.md`), each
+/// attempt in a folder of its own under `workDirectory`.
 public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
-    public let kinds = ["table", "synthetic", "trainer"]
+    public let kinds = ["table", "synthetic", "trainer", "external"]
     let nb201Directory: String?
     let fashionMNISTDirectory: String
+    /// Replaces the study's `evaluator.command` on this worker (a site-specific Python, say).
+    let trainerCommand: String?
+    let workDirectory: String
     private let lock = NSLock()
     private var tables = [String: NB201Table]()
     private var trainers = [String: CellTrainer]()
 
-    public init(nb201Directory: String? = nil, fashionMNISTDirectory: String = IDXLoader.fashionMNISTDirectory) {
+    public init(nb201Directory: String? = nil, fashionMNISTDirectory: String = IDXLoader.fashionMNISTDirectory,
+                trainerCommand: String? = nil, workDirectory: String? = nil) {
         self.nb201Directory = nb201Directory
         self.fashionMNISTDirectory = fashionMNISTDirectory
+        self.trainerCommand = trainerCommand
+        self.workDirectory = workDirectory
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("anasod-worker-\(getpid())").path
     }
 
-    public func evaluator(for job: Job) throws -> any Evaluator {
+    public func evaluator(for job: Job, device: String?) throws -> any Evaluator {
         let seconds = Double(job.settings["seconds"] ?? "0") ?? 0
         let space: any SearchSpace
         do {
@@ -69,6 +78,18 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
                 }
             }
             return TrainerEvaluator(trainer: trainer, settings: settings)
+        case "external":
+            guard let command = trainerCommand ?? job.settings["command"], !command.isEmpty else {
+                throw EvaluationError(.unsupportedArchitecture, "the external evaluator needs 'evaluator.command' in the study or --trainer-command on the worker")
+            }
+            let architecture = try space.parse(job.architecture)
+            let folder = URL(fileURLWithPath: workDirectory).appendingPathComponent(job.studyID)
+                .appendingPathComponent("job-\(job.key.jobID)-attempt-\(job.key.attempt)").path
+            let trainerJob = try TrainerJob(study: job.studyID, job: job.key.jobID, attempt: job.key.attempt, space: job.space,
+                                            architecture: job.architecture, cell: architecture, encoding: job.encoding, seed: job.seed,
+                                            settings: job.settings, workDirectory: folder, device: device, deadline: job.deadline)
+            let grace = Double(job.settings["kill_grace"] ?? "5") ?? 5
+            return ExternalTrainerEvaluator(command: command, job: trainerJob, killGrace: grace)
         case "synthetic":
             return SyntheticEvaluator(space: space, seconds: seconds, failRate: Double(job.settings["fail_rate"] ?? "0") ?? 0)
         default:

@@ -9,13 +9,27 @@ public struct WorkerConfiguration: Sendable {
     public var id: String
     public var host: String
     public var slots: Int
+    /// What the worker announces about its devices (`cuda:0 NVIDIA H200`, …).
     public var devices: [String]
+    /// GPU slots: one job per GPU, each job's process sees only its GPU (`CUDA_VISIBLE_DEVICES`).
+    public var gpus: [GPU]
 
     public init(id: String, host: String = ProcessInfo.processInfo.hostName, slots: Int, devices: [String] = []) {
         self.id = id
         self.host = host
         self.slots = max(1, slots)
         self.devices = devices
+        gpus = []
+    }
+
+    /// One slot per GPU, announced by name.
+    public init(id: String, host: String = ProcessInfo.processInfo.hostName, gpus: [GPU]) {
+        precondition(!gpus.isEmpty, "a GPU worker needs at least one GPU")
+        self.id = id
+        self.host = host
+        slots = gpus.count
+        devices = gpus.map(\.announcement)
+        self.gpus = gpus
     }
 }
 
@@ -31,6 +45,8 @@ public final class Worker: @unchecked Sendable {
 
     private let queue = DispatchQueue(label: "anasod.worker")
     private var running = [JobKey: Task<Void, Never>]()
+    /// The GPU each running job holds (GPU workers only).
+    private var heldGPUs = [JobKey: String]()
     private var welcomed = false
     private var draining = false
     private var heartbeatInterval = 1.0
@@ -86,10 +102,17 @@ public final class Worker: @unchecked Sendable {
         guard let finish else { return }
         self.finish = nil
         timer?.cancel()
-        for task in running.values { task.cancel() }
+        let tasks = Array(running.values)
+        for task in tasks { task.cancel() }
         running.removeAll()
+        heldGPUs.removeAll()
         transport.close()
-        finish(result)
+        // Cancelled jobs tear down what they started (an external trainer's process group) before the
+        // worker reports that it has ended, so no trainer outlives its worker.
+        Task {
+            for task in tasks { await task.value }
+            finish(result)
+        }
     }
 
     private func sayHello(now: Double) {
@@ -160,9 +183,19 @@ public final class Worker: @unchecked Sendable {
         guard running[job.key] == nil else { return }
         let transport = self.transport
         let seed = job.seed ^ (UInt64(job.key.attempt) &* 0x9E37_79B9_7F4A_7C15)
+        var device: String?
+        if !configuration.gpus.isEmpty {
+            let held = Set(heldGPUs.values)
+            guard let free = configuration.gpus.first(where: { !held.contains($0.index) }) else {
+                // More jobs than GPUs (the coordinator over-sent): hand it back for another slot.
+                transport.send(.failure(JobFailure(key: job.key, reason: "no free GPU on worker \(configuration.id)", retryable: true)))
+                return
+            }
+            device = free.index
+        }
         let evaluator: any Evaluator
         do {
-            evaluator = try evaluators.evaluator(for: job)
+            evaluator = try evaluators.evaluator(for: job, device: device)
         } catch {
             // This worker cannot evaluate the study's jobs at all (a missing table, say): hand the job back
             // for another worker and leave, rather than fail every job it would be sent.
@@ -172,6 +205,7 @@ public final class Worker: @unchecked Sendable {
             end(.failure(ClusterError(.run, "this worker cannot evaluate the study's jobs: \(reason)")))
             return
         }
+        if let device { heldGPUs[job.key] = device }
         running[job.key] = Task { [weak self] in
             let message: WireMessage?
             do {
@@ -191,7 +225,7 @@ public final class Worker: @unchecked Sendable {
             } catch is CancellationError {
                 message = nil
             } catch let error as EvaluationError {
-                message = .failure(JobFailure(key: job.key, reason: error.message, retryable: error.code != .unsupportedArchitecture))
+                message = .failure(JobFailure(key: job.key, reason: error.message, retryable: ![.unsupportedArchitecture, .trainerProtocol].contains(error.code)))
             } catch let error as ANASODError {
                 message = .failure(JobFailure(key: job.key, reason: error.message, retryable: false))
             } catch {
@@ -200,6 +234,7 @@ public final class Worker: @unchecked Sendable {
             guard let worker = self else { return }
             worker.queue.async {
                 let `self` = worker
+                self.heldGPUs[job.key] = nil
                 guard self.running.removeValue(forKey: job.key) != nil else { return }
                 if let message {
                     transport.send(message)

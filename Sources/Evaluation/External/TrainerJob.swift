@@ -1,0 +1,96 @@
+import ANASOD
+import Foundation
+
+/// What an external trainer is told about one job (`cluster/TRAINER.md`): written as JSON to
+/// `<work_dir>/job.json` (its path in `$ANASOD_JOB_FILE`) and on the trainer's standard input.
+public struct TrainerJob: Codable, Hashable, Sendable {
+    /// The trainer protocol's version (this is version 1).
+    public var protocolVersion = 1
+    public var study: String
+    public var job: UInt64
+    public var attempt: Int
+    /// The search space (`nb201`, `darts`, …) and the architecture string in its notation.
+    public var space: String
+    public var architecture: String
+    /// For NB201: the six edge operations in arch-string order (`nor_conv_3x3`, `skip_connect`, …).
+    public var operations: [String]?
+    /// The operation distribution(s) the strategy chose, one per cell type.
+    public var encoding: [[Double]]
+    /// The training seed of this attempt.
+    public var seed: UInt64
+    /// Data set and data folder (`fashion-mnist`, `cifar10`; nil: the trainer's default place).
+    public var dataset: String
+    public var dataDirectory: String?
+    /// Network and schedule (nil: the trainer's defaults).
+    public var channels: Int?
+    public var cells: Int?
+    public var epochs: Int?
+    public var batchSize: Int?
+    public var learningRate: Double?
+    public var trainLimit: Int?
+    public var validationSize: Int?
+    public var testLimit: Int?
+    public var augment: Bool?
+    /// Every setting of the study's `evaluator` section, as text (for trainers with keys of their own).
+    public var settings: [String: String]
+    /// A folder of this attempt's own, for checkpoints and logs; it already exists.
+    public var workDirectory: String
+    /// The GPU this job may use (its `CUDA_VISIBLE_DEVICES` value), nil on a CPU slot.
+    public var device: String?
+    /// Seconds since 1970 by which the result must be printed; past it the process group is killed.
+    public var deadline: Double
+
+    enum CodingKeys: String, CodingKey {
+        case protocolVersion = "protocol", study, job, attempt, space, architecture, operations, encoding, seed, dataset
+        case dataDirectory = "data_dir", channels, cells, epochs, batchSize = "batch_size", learningRate = "learning_rate"
+        case trainLimit = "train_limit", validationSize = "validation_size", testLimit = "test_limit", augment, settings
+        case workDirectory = "work_dir", device, deadline
+    }
+
+    /// The job for `architecture` (parsed: `cell`) with the study's evaluator settings (`settings`, as they travel in a
+    /// job message); typed fields are read from the settings that have them.
+    /// - Throws: `EvaluationError.unsupportedArchitecture` naming a setting that is not a number.
+    public init(study: String, job: UInt64, attempt: Int, space: String, architecture: String, cell: Architecture, encoding: [[Double]],
+                seed: UInt64, settings: [String: String], workDirectory: String, device: String?, deadline: Double) throws {
+        func int(_ key: String) throws -> Int? {
+            guard let text = settings[key] else { return nil }
+            guard let v = Int(text) else { throw EvaluationError(.unsupportedArchitecture, "setting '\(key)' is not an integer: '\(text)'") }
+            return v
+        }
+        self.study = study
+        self.job = job
+        self.attempt = attempt
+        self.space = space
+        self.architecture = architecture
+        if space == "nb201", let first = cell.cells.first {
+            operations = first.operations.map { NB201SearchSpace.operationNames[$0] }
+        }
+        self.encoding = encoding
+        self.seed = seed
+        dataset = settings["dataset"] ?? "fashion-mnist"
+        dataDirectory = settings["data_dir"]
+        channels = try int("channels")
+        cells = try int("cells")
+        epochs = try int("epochs")
+        batchSize = try int("batch_size")
+        if let text = settings["learning_rate"] {
+            guard let v = Double(text) else { throw EvaluationError(.unsupportedArchitecture, "setting 'learning_rate' is not a number: '\(text)'") }
+            learningRate = v
+        }
+        trainLimit = try int("train_limit")
+        validationSize = try int("validation_size")
+        testLimit = try int("test_limit")
+        augment = settings["augment"].map { $0 == "true" }
+        self.settings = settings
+        self.workDirectory = workDirectory
+        self.device = device
+        self.deadline = deadline
+    }
+
+    /// One line of JSON, keys sorted.
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+}

@@ -1,0 +1,184 @@
+import ANASOD
+import Evaluation
+import Foundation
+import Testing
+
+@Suite struct ExternalTrainerEvaluatorTests {
+    let architecture = try! NB201SearchSpace().parse(FakeTrainer.cell)
+
+    @Test func progressAndResultComeBackAndTheJobIsHandedOver() async throws {
+        let fake = try FakeTrainer()
+        defer { fake.remove() }
+        let dir = fake.folder.path
+        let command = try fake.command("ok.sh", """
+            cat > \(dir)/stdin.json
+            echo "$CUDA_VISIBLE_DEVICES" > \(dir)/device
+            cp "$ANASOD_JOB_FILE" \(dir)/file.json
+            echo 'loading data' >&2
+            echo '{"event": "progress", "epoch": 1, "train_loss": 1.5, "validation_error": 40.0, "seconds": 0.1}'
+            echo ''
+            echo '{"event": "progress", "epoch": 2, "train_loss": 0.9, "validation_error": 30.5, "seconds": 0.1, "extra": "ignored"}'
+            echo '{"event": "result", "validation_error": 30.5, "test_error": 31.25, "train_seconds": 0.2, "parameters": 1234, "flops": 5678}'
+            """)
+        let log = ProgressLog()
+        let result = try await fake.evaluator(command, device: "3").evaluate(architecture, seed: 42) { log.append($0) }
+        #expect(result == EvaluationResult(validationError: 30.5, testError: 31.25, trainSeconds: 0.2, parameters: 1234, flops: 5678))
+        #expect(log.reports.map(\.epoch) == [1, 2])
+        #expect(log.reports.map(\.validationError) == [40.0, 30.5])
+        #expect(log.reports.first?.trainLoss == 1.5)
+        // The job arrives on stdin and as a file, the seed is the attempt's, the GPU is the slot's.
+        let stdin = try JSONSerialization.jsonObject(with: Data(contentsOf: fake.folder.appendingPathComponent("stdin.json"))) as! [String: Any]
+        let file = try JSONSerialization.jsonObject(with: Data(contentsOf: fake.folder.appendingPathComponent("file.json"))) as! [String: Any]
+        #expect(stdin["architecture"] as? String == FakeTrainer.cell)
+        #expect(stdin["seed"] as? Int == 42)
+        #expect(stdin["operations"] as? [String] == ["nor_conv_3x3", "none", "nor_conv_3x3", "skip_connect", "none", "skip_connect"])
+        #expect(stdin["channels"] as? Int == 8)
+        #expect(stdin["epochs"] as? Int == 2)
+        #expect(stdin["learning_rate"] as? Double == 0.05)
+        #expect(stdin["protocol"] as? Int == 1)
+        #expect(file["architecture"] as? String == FakeTrainer.cell)
+        let device = try String(contentsOf: fake.folder.appendingPathComponent("device"), encoding: .utf8)
+        #expect(device.trimmingCharacters(in: .whitespacesAndNewlines) == "3")
+        // Standard error is kept in the job's folder.
+        let stderr = try String(contentsOfFile: fake.folder.appendingPathComponent("work/stderr.log").path, encoding: .utf8)
+        #expect(stderr.contains("loading data"))
+    }
+
+    @Test func aCrashIsAFailureWithTheLastLinesOfStderr() async throws {
+        let fake = try FakeTrainer()
+        defer { fake.remove() }
+        let command = try fake.command("crash.sh", """
+            echo '{"event": "progress", "epoch": 1, "seconds": 0.1}'
+            echo 'Traceback (most recent call last):' >&2
+            echo 'RuntimeError: CUDA out of memory' >&2
+            exit 3
+            """)
+        do {
+            _ = try await fake.evaluator(command).evaluate(architecture, seed: 0) { _ in }
+            Issue.record("a crashed trainer gave a result")
+        } catch let error as EvaluationError {
+            #expect(error.code == .evaluationFailed)
+            #expect(error.message.contains("exited with status 3"))
+            #expect(error.message.contains("CUDA out of memory"))
+        }
+    }
+
+    @Test func garbageOnStdoutStopsTheTrainerAtOnce() async throws {
+        let fake = try FakeTrainer()
+        defer { fake.remove() }
+        let dir = fake.folder.path
+        let command = try fake.command("garbage.sh", """
+            echo $$ > \(dir)/pid
+            echo 'epoch 1: loss 0.5'
+            sleep 60
+            """)
+        let started = Date()
+        do {
+            _ = try await fake.evaluator(command).evaluate(architecture, seed: 0) { _ in }
+            Issue.record("garbage output gave a result")
+        } catch let error as EvaluationError {
+            #expect(error.code == .trainerProtocol)
+            #expect(error.message.contains("epoch 1: loss 0.5"))
+        }
+        #expect(Date().timeIntervalSince(started) < 20)
+        let pid = try #require(fake.pid("pid"))
+        #expect(!FakeTrainer.alive(pid))
+    }
+
+    @Test func badLinesAreProtocolErrorsThatNameTheProblem() throws {
+        #expect(try TrainerLine.parse("  ") == nil)
+        let cases = [
+            ("{\"event\": \"result\"}", "without 'validation_error'"),
+            ("{\"event\": \"result\", \"validation_error\": 140}", "outside 0…100"),
+            ("{\"event\": \"result\", \"validation_error\": \"low\"}", "wrong type"),
+            ("{\"event\": \"progress\", \"epoch\": 1.5}", "not a non-negative integer"),
+            ("{\"epoch\": 1}", "without 'event'"),
+            ("{\"event\": \"done\"}", "unknown event 'done'"),
+            ("{\"event\": \"result\", \"validation_error\": NaN}", "not valid JSON"),
+            ("hello", "not a JSON object"),
+        ]
+        for (line, expected) in cases {
+            do {
+                _ = try TrainerLine.parse(line)
+                Issue.record("accepted '\(line)'")
+            } catch let error as EvaluationError {
+                #expect(error.code == .trainerProtocol)
+                #expect(error.message.contains(expected), "\(error.message)")
+            }
+        }
+    }
+
+    @Test func silenceOrExitingWithoutAResultIsAFailure() async throws {
+        let fake = try FakeTrainer()
+        defer { fake.remove() }
+        let command = try fake.command("silent.sh", "echo 'nothing to report' >&2\nexit 0\n")
+        do {
+            _ = try await fake.evaluator(command).evaluate(architecture, seed: 0) { _ in }
+            Issue.record("a silent trainer gave a result")
+        } catch let error as EvaluationError {
+            #expect(error.code == .trainerProtocol)
+            #expect(error.message.contains("without printing a 'result' line"))
+            #expect(error.message.contains("nothing to report"))
+        }
+    }
+
+    @Test func aHangPastTheDeadlineKillsTheWholeProcessGroup() async throws {
+        let fake = try FakeTrainer()
+        defer { fake.remove() }
+        let dir = fake.folder.path
+        // The trainer ignores SIGTERM and leaves a child of its own running: both must be gone.
+        let command = try fake.command("hang.sh", """
+            trap '' TERM
+            sleep 300 &
+            echo $! > \(dir)/child
+            echo $$ > \(dir)/pid
+            echo '{"event": "progress", "epoch": 1, "seconds": 0.1}'
+            while true; do sleep 1; done
+            """)
+        let started = Date()
+        do {
+            _ = try await fake.evaluator(command, seconds: 1.5, killGrace: 0.5).evaluate(architecture, seed: 0) { _ in }
+            Issue.record("a hung trainer gave a result")
+        } catch let error as EvaluationError {
+            #expect(error.code == .evaluationFailed)
+            #expect(error.message.contains("deadline"))
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(elapsed >= 1.4 && elapsed < 15, "the slot was freed after \(elapsed) s")
+        let pid = try #require(fake.pid("pid")), child = try #require(fake.pid("child"))
+        try await Task.sleep(nanoseconds: 200_000_000)  // init reaps the orphaned child
+        #expect(!FakeTrainer.alive(pid))
+        #expect(!FakeTrainer.alive(child))
+    }
+
+    @Test func cancellingTheEvaluationTearsTheTrainerDown() async throws {
+        let fake = try FakeTrainer()
+        defer { fake.remove() }
+        let dir = fake.folder.path
+        let command = try fake.command("long.sh", """
+            sleep 300 &
+            echo $! > \(dir)/child
+            echo $$ > \(dir)/pid
+            echo '{"event": "progress", "epoch": 1, "seconds": 0.1}'
+            wait
+            """)
+        let evaluator = try fake.evaluator(command, seconds: 120)
+        let architecture = self.architecture
+        let task = Task { try await evaluator.evaluate(architecture, seed: 0) { _ in } }
+        await fake.waitFor("pid")
+        try await Task.sleep(nanoseconds: 100_000_000)
+        let started = Date()
+        task.cancel()
+        do {
+            _ = try await task.value
+            Issue.record("a cancelled trainer gave a result")
+        } catch {
+            #expect(error is CancellationError, "\(error)")
+        }
+        #expect(Date().timeIntervalSince(started) < 10)
+        try await Task.sleep(nanoseconds: 200_000_000)
+        let pid = try #require(fake.pid("pid")), child = try #require(fake.pid("child"))
+        #expect(!FakeTrainer.alive(pid))
+        #expect(!FakeTrainer.alive(child))
+    }
+}

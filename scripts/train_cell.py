@@ -1,0 +1,418 @@
+#!/usr/bin/env python3
+"""Reference PyTorch trainer for NB201 cells: an external trainer of ANASOD Cluster.
+
+Speaks the trainer protocol of cluster/TRAINER.md: the job arrives as JSON on standard input (or in the
+file named by --job or $ANASOD_JOB_FILE); one JSON line per epoch goes to standard output
+({"event": "progress", ...}) and one at the end ({"event": "result", ...}); logs go to standard error.
+
+The network is the NB201 macro skeleton (Dong & Yang, ICLR 2020) around one cell, as the Swift trainer
+builds it: stem Conv3x3 + BN; three stages of N cells on C, 2C, 4C channels; ResNet reduction blocks
+between stages; BN + ReLU, global average pooling, linear classifier. Training: SGD with Nesterov
+momentum 0.9, weight decay 5e-4 on convolution and linear weights, cosine schedule over all steps; the
+objective is the validation error on images held out of the training set (seeded), test error is
+reported too. Mixed precision on GPU (bfloat16 where supported, else float16 with loss scaling).
+
+Data: Fashion-MNIST from the gzipped IDX files of Debian's dataset-fashion-mnist
+(/usr/share/datasets/fashion-mnist) or --data-dir; CIFAR-10 from the python pickles
+(cifar-10-batches-py) or the binary files (cifar-10-batches-bin) in data_dir.
+
+Standalone use (no job file): python3 scripts/train_cell.py --arch '|nor_conv_3x3~0|+|...|' --epochs 1
+Needs only torch and numpy.
+"""
+import argparse
+import gzip
+import json
+import math
+import os
+import pickle
+import struct
+import sys
+import time
+
+OPERATIONS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
+DEFAULTS = {"dataset": "fashion-mnist", "channels": 8, "cells": 1, "epochs": 1, "batch_size": 128,
+            "learning_rate": 0.1, "train_limit": 10000, "validation_size": 5000, "test_limit": None,
+            "augment": False, "seed": 0, "data_dir": None, "amp": True}
+FMNIST_DIR = "/usr/share/datasets/fashion-mnist"
+
+
+def log(message):
+    print(f"train_cell: {message}", file=sys.stderr, flush=True)
+
+
+def emit(event, **fields):
+    """One protocol line; non-finite numbers become null (JSON has no NaN)."""
+    clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in fields.items()}
+    print(json.dumps({"event": event, **clean}), flush=True)
+
+
+def fail(message, status=2):
+    log(message)
+    sys.exit(status)
+
+
+# Deterministic cuBLAS needs this before CUDA starts.
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+try:
+    import numpy as np
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+except ImportError as error:  # a clear message, not a traceback
+    fail(f"needs PyTorch and numpy ({error}); install them with: python3 -m pip install torch numpy", status=3)
+
+
+# ---------------------------------------------------------------------------------------------- network
+
+def parse_arch(text):
+    """'|op~0|+|op~0|op~1|+|op~0|op~1|op~2|' -> six operation names in arch-string order."""
+    nodes = text.strip().split("+")
+    if len(nodes) != 3:
+        raise ValueError(f"NB201 arch string '{text}' needs 3 nodes separated by '+'")
+    ops = []
+    for j, node in enumerate(nodes, start=1):
+        edges = [e for e in node.strip().strip("|").split("|") if e]
+        if len(edges) != j:
+            raise ValueError(f"NB201 arch string '{text}': node {j} needs {j} edges")
+        for i, edge in enumerate(edges):
+            op, _, source = edge.partition("~")
+            if op not in OPERATIONS or source != str(i):
+                raise ValueError(f"NB201 arch string '{text}': bad edge '{edge}'")
+            ops.append(op)
+    return ops
+
+
+class ReLUConvBN(nn.Sequential):
+    def __init__(self, c_in, c_out, kernel, stride, padding):
+        super().__init__(nn.ReLU(inplace=False), nn.Conv2d(c_in, c_out, kernel, stride, padding, bias=False),
+                         nn.BatchNorm2d(c_out))
+
+
+class Cell(nn.Module):
+    SOURCES = [0, 0, 1, 0, 1, 2]
+    TARGETS = [1, 2, 2, 3, 3, 3]
+
+    def __init__(self, channels, ops):
+        super().__init__()
+        live = [True, False, False, False]
+        for e, op in enumerate(ops):
+            if op != "none" and live[self.SOURCES[e]]:
+                live[self.TARGETS[e]] = True
+        self.live = live
+        self.ops = ops
+        layers = []
+        for e, op in enumerate(ops):
+            if op == "nor_conv_1x1":
+                layers.append(ReLUConvBN(channels, channels, 1, 1, 0))
+            elif op == "nor_conv_3x3":
+                layers.append(ReLUConvBN(channels, channels, 3, 1, 1))
+            elif op == "avg_pool_3x3":
+                layers.append(nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False))
+            else:
+                layers.append(nn.Identity())  # skip_connect; none is elided in forward
+        self.edges = nn.ModuleList(layers)
+
+    def forward(self, x):
+        nodes = [x, None, None, None]
+        for e, op in enumerate(self.ops):
+            source, target = self.SOURCES[e], self.TARGETS[e]
+            if op == "none" or nodes[source] is None:
+                continue
+            y = self.edges[e](nodes[source])
+            nodes[target] = y if nodes[target] is None else nodes[target] + y
+        return nodes[3] if nodes[3] is not None else torch.zeros_like(x)
+
+
+class Reduction(nn.Module):
+    def __init__(self, c_in, c_out):
+        super().__init__()
+        self.a = ReLUConvBN(c_in, c_out, 3, 2, 1)
+        self.b = ReLUConvBN(c_out, c_out, 3, 1, 1)
+        self.shortcut = nn.Sequential(nn.AvgPool2d(2, 2), nn.Conv2d(c_in, c_out, 1, bias=False))
+
+    def forward(self, x):
+        return self.b(self.a(x)) + self.shortcut(x)
+
+
+class NB201Network(nn.Module):
+    def __init__(self, ops, channels, cells, in_channels, classes):
+        super().__init__()
+        layers = [nn.Conv2d(in_channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels)]
+        c = channels
+        for stage in range(3):
+            if stage > 0:
+                layers.append(Reduction(c, 2 * c))
+                c *= 2
+            layers += [Cell(c, ops) for _ in range(cells)]
+        layers += [nn.BatchNorm2d(c), nn.ReLU()]
+        self.body = nn.Sequential(*layers)
+        self.classifier = nn.Linear(c, classes)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
+
+    def forward(self, x):
+        return self.classifier(self.body(x).mean(dim=(2, 3)))
+
+
+def multiply_accumulates(model, shape):
+    """MACs of one forward pass of one image, counted by hooks on convolutions and linear layers."""
+    total = [0]
+
+    def conv_hook(m, inp, out):
+        total[0] += out.numel() // out.shape[0] * (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
+
+    def linear_hook(m, inp, out):
+        total[0] += m.in_features * m.out_features
+
+    hooks = [m.register_forward_hook(conv_hook) for m in model.modules() if isinstance(m, nn.Conv2d)]
+    hooks += [m.register_forward_hook(linear_hook) for m in model.modules() if isinstance(m, nn.Linear)]
+    training = model.training
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros((1,) + shape, device=next(model.parameters()).device))
+    model.train(training)
+    for h in hooks:
+        h.remove()
+    return total[0]
+
+
+# ------------------------------------------------------------------------------------------------- data
+
+def read_idx(path):
+    try:
+        with gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb") as f:
+            data = f.read()
+    except OSError as error:
+        fail(f"cannot read {path}: {error}")
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 8:
+        fail(f"{path} is not an unsigned-byte IDX file")
+    dims = data[3]
+    shape = struct.unpack(f">{dims}I", data[4:4 + 4 * dims])
+    body = data[4 + 4 * dims:]
+    if len(body) != int(np.prod(shape)):
+        fail(f"{path} is truncated: {len(body)} bytes for shape {shape}")
+    return np.frombuffer(body, dtype=np.uint8).reshape(shape)
+
+
+def fashion_mnist(directory):
+    directory = directory or FMNIST_DIR
+
+    def pair(prefix):
+        for suffix in (".gz", ""):
+            images = os.path.join(directory, f"{prefix}-images-idx3-ubyte{suffix}")
+            if os.path.exists(images):
+                return (read_idx(images)[:, None, :, :],
+                        read_idx(os.path.join(directory, f"{prefix}-labels-idx1-ubyte{suffix}")).astype(np.int64))
+        fail(f"no Fashion-MNIST in {directory} (apt-get install dataset-fashion-mnist, or set data_dir)")
+
+    return pair("train"), pair("t10k"), 10
+
+
+def cifar10(directory):
+    if not directory:
+        fail("CIFAR-10 needs data_dir: the folder with cifar-10-batches-py or cifar-10-batches-bin")
+    for sub in ("cifar-10-batches-py", ""):
+        folder = os.path.join(directory, sub)
+        if os.path.exists(os.path.join(folder, "data_batch_1")):
+            def load(name):
+                with open(os.path.join(folder, name), "rb") as f:
+                    d = pickle.load(f, encoding="bytes")
+                return d[b"data"].reshape(-1, 3, 32, 32), np.array(d[b"labels"], dtype=np.int64)
+            train = [load(f"data_batch_{i}") for i in range(1, 6)]
+            return ((np.concatenate([t[0] for t in train]), np.concatenate([t[1] for t in train])),
+                    load("test_batch"), 10)
+    for sub in ("cifar-10-batches-bin", ""):
+        folder = os.path.join(directory, sub)
+        if os.path.exists(os.path.join(folder, "data_batch_1.bin")):
+            def load_bin(name):
+                raw = np.fromfile(os.path.join(folder, name), dtype=np.uint8)
+                if raw.size % 3073:
+                    fail(f"{name} is truncated ({raw.size} bytes, not a multiple of 3073)")
+                raw = raw.reshape(-1, 3073)
+                return raw[:, 1:].reshape(-1, 3, 32, 32), raw[:, 0].astype(np.int64)
+            train = [load_bin(f"data_batch_{i}.bin") for i in range(1, 6)]
+            return ((np.concatenate([t[0] for t in train]), np.concatenate([t[1] for t in train])),
+                    load_bin("test_batch.bin"), 10)
+    fail(f"no CIFAR-10 in {directory} (expected cifar-10-batches-py or cifar-10-batches-bin)")
+
+
+def prepare(job, device):
+    dataset = job["dataset"]
+    if dataset == "fashion-mnist":
+        (xs, ys), (xt, yt), classes = fashion_mnist(job["data_dir"])
+    elif dataset == "cifar10":
+        (xs, ys), (xt, yt), classes = cifar10(job["data_dir"])
+    else:
+        fail(f"unknown dataset '{dataset}' (fashion-mnist, cifar10)")
+    validation = int(job["validation_size"])
+    if not 1 <= validation < len(xs):
+        fail(f"validation_size must be in 1...{len(xs) - 1}, got {validation}")
+    order = np.random.default_rng(0xDA7A ^ int(job["seed"])).permutation(len(xs))
+    held, rest = order[:validation], order[validation:]
+    limit = job["train_limit"]
+    if limit:
+        rest = rest[:int(limit)]
+    test_limit = job["test_limit"]
+    if test_limit is not None and test_limit >= 0:
+        xt, yt = xt[:int(test_limit)], yt[:int(test_limit)]
+    train = xs[rest].astype(np.float32) / 255
+    mean = train.mean(axis=(0, 2, 3), keepdims=True)
+    std = train.std(axis=(0, 2, 3), keepdims=True) + 1e-8
+
+    def tensor(x, y):
+        x = (x.astype(np.float32) / 255 - mean) / std
+        return torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
+
+    return tensor(xs[rest], ys[rest]), tensor(xs[held], ys[held]), tensor(xt, yt) if len(xt) else None, classes
+
+
+def augment(x, generator):
+    """Random crops (zero padding 2) and horizontal flips, per image."""
+    n, c, h, w = x.shape
+    padded = F.pad(x, (2, 2, 2, 2))
+    dy = torch.randint(0, 5, (n,), generator=generator).to(x.device)
+    dx = torch.randint(0, 5, (n,), generator=generator).to(x.device)
+    rows = dy[:, None] + torch.arange(h, device=x.device)
+    cols = dx[:, None] + torch.arange(w, device=x.device)
+    out = padded.gather(2, rows[:, None, :, None].expand(n, c, h, w + 4))
+    out = out.gather(3, cols[:, None, None, :].expand(n, c, h, w))
+    flip = (torch.rand((n,), generator=generator) < 0.5).to(x.device)
+    return torch.where(flip[:, None, None, None], out.flip(3), out)
+
+
+def error_rate(model, data, batch, amp):
+    if data is None:
+        return None
+    x, y = data
+    model.eval()
+    wrong = 0
+    with torch.no_grad(), amp():
+        for i in range(0, len(x), batch):
+            wrong += (model(x[i:i + batch]).argmax(1) != y[i:i + batch]).sum().item()
+    model.train()
+    return 100.0 * wrong / len(x)
+
+
+# --------------------------------------------------------------------------------------------- training
+
+def train(job):
+    cuda = torch.cuda.is_available()
+    device = torch.device("cuda" if cuda else "cpu")
+    seed = int(job["seed"]) & 0xFFFF_FFFF_FFFF
+    torch.manual_seed(seed)
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = True
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    ops = job.get("operations") or parse_arch(job["architecture"])
+    if len(ops) != 6 or any(op not in OPERATIONS for op in ops):
+        fail(f"not an NB201 cell: {ops}")
+
+    (x, y), validation, test, classes = prepare(job, device)
+    model = NB201Network(ops, int(job["channels"]), int(job["cells"]), x.shape[1], classes).to(device)
+    if cuda:
+        model = model.to(memory_format=torch.channels_last)
+    parameters = sum(p.numel() for p in model.parameters())
+    macs = multiply_accumulates(model, tuple(x.shape[1:]))
+
+    decay = [p for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear)) for p in [m.weight]]
+    ids = {id(p) for p in decay}
+    rest = [p for p in model.parameters() if id(p) not in ids]
+    optimizer = torch.optim.SGD([{"params": decay, "weight_decay": 5e-4}, {"params": rest, "weight_decay": 0}],
+                                lr=float(job["learning_rate"]), momentum=0.9, nesterov=True)
+    batch = int(job["batch_size"])
+    epochs = int(job["epochs"])
+    steps_per_epoch = math.ceil(len(x) / batch)
+    total = max(1, epochs * steps_per_epoch)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * step / total)))
+
+    use_amp = cuda and bool(job["amp"])
+    dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and dtype == torch.float16)
+
+    def amp():
+        return torch.autocast(device_type="cuda", dtype=dtype, enabled=use_amp)
+
+    generator = torch.Generator(device="cpu").manual_seed(seed)
+    log(f"{'|'.join(ops)}: {parameters} parameters, {macs} MACs/image, {len(x)} training images on {device}"
+        + (f" ({torch.cuda.get_device_name(0)}, {dtype} autocast)" if cuda else ""))
+    started = time.time()
+    validation_error = 100.0
+    for epoch in range(1, epochs + 1):
+        epoch_start = time.time()
+        order = torch.randperm(len(x), generator=generator).to(device)
+        losses = []
+        for i in range(0, len(x), batch):
+            index = order[i:i + batch]
+            if len(index) < 2:
+                continue  # batch norm needs two images
+            inputs = x[index]
+            if job["augment"]:
+                inputs = augment(inputs, generator)
+            if cuda:
+                inputs = inputs.contiguous(memory_format=torch.channels_last)
+            with amp():
+                loss = F.cross_entropy(model(inputs), y[index])
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+            schedule.step()
+            losses.append(loss.detach())
+        train_loss = torch.stack(losses).float().mean().item() if losses else float("nan")
+        validation_error = error_rate(model, validation, 512, amp)
+        emit("progress", epoch=epoch, train_loss=train_loss, validation_error=validation_error,
+             seconds=time.time() - epoch_start)
+    train_seconds = time.time() - started
+    test_error = error_rate(model, test, 512, amp)
+    if not math.isfinite(validation_error):
+        fail("training diverged", status=4)
+    emit("result", validation_error=validation_error, test_error=test_error, train_seconds=train_seconds,
+         parameters=parameters, flops=2 * macs, device=str(device))
+
+
+def read_job(args):
+    if args.arch:
+        job = {"architecture": args.arch}
+    else:
+        path = args.job or os.environ.get("ANASOD_JOB_FILE")
+        try:
+            text = open(path).read() if path else sys.stdin.read()
+            job = json.loads(text)
+        except (OSError, ValueError) as error:
+            fail(f"cannot read the job ({path or 'stdin'}): {error}")
+        if not isinstance(job, dict) or "architecture" not in job:
+            fail("the job is not a JSON object with an 'architecture'")
+        if job.get("protocol", 1) != 1:
+            fail(f"trainer protocol {job.get('protocol')} is not supported (this trainer speaks 1)")
+    merged = dict(DEFAULTS)
+    merged.update({k: v for k, v in job.items() if v is not None})
+    settings = job.get("settings") or {}
+    if "amp" in settings:
+        merged["amp"] = settings["amp"] == "true"
+    for key in ("dataset", "data_dir", "channels", "cells", "epochs", "batch_size", "learning_rate", "train_limit",
+                "validation_size", "test_limit", "seed"):
+        value = getattr(args, key)
+        if value is not None:
+            merged[key] = value
+    return merged
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--job", help="the job file (default: $ANASOD_JOB_FILE, else standard input)")
+    parser.add_argument("--arch", help="train this NB201 arch string without a job file")
+    for key, kind in (("dataset", str), ("data_dir", str), ("channels", int), ("cells", int), ("epochs", int),
+                      ("batch_size", int), ("learning_rate", float), ("train_limit", int), ("validation_size", int),
+                      ("test_limit", int), ("seed", int)):
+        parser.add_argument("--" + key.replace("_", "-"), dest=key, type=kind)
+    args = parser.parse_args()
+    job = read_job(args)
+    try:
+        train(job)
+    except ValueError as error:
+        fail(str(error))
+
+
+if __name__ == "__main__":
+    main()
