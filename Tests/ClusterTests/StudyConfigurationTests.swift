@@ -15,6 +15,17 @@ import Testing
         #expect(c.budget == 150)
     }
 
+    @Test func theGPUConfigDescribesAnExternalTrainer() throws {
+        let c = try StudyConfiguration(file: repository.appendingPathComponent("configs/fmnist-nb201-gpu.yaml").path)
+        #expect(c.evaluator.kind == "external")
+        let wire = c.evaluator.wire
+        #expect(wire["command"] == "python3 scripts/train_cell.py")
+        #expect(wire["channels"] == "16" && wire["cells"] == "5" && wire["epochs"] == "10")
+        #expect(wire["amp"] == "true")
+        #expect(wire["kill_grace"] == "10.0")
+        #expect(wire["dataset"] == "fashion-mnist")
+    }
+
     @Test func defaultsFillWhatIsLeftOut() throws {
         let c = try StudyConfiguration(yaml: "study: s\n", source: "t.yaml")
         #expect(c.journal == "runs/s.sqlite")
@@ -31,6 +42,9 @@ import Testing
         ("study: s\ncluster:\n  listen: http://x\n", "'cluster.listen'"),
         ("study: s\nevaluator:\n  kind: magic\n", "'evaluator.kind'"),
         ("study: s\nevaluator:\n  fail_rate: 2\n", "'evaluator.fail_rate'"),
+        ("study: s\nevaluator:\n  command: ''\n", "'evaluator.command' must be a non-empty string"),
+        ("study: s\nevaluator:\n  kill_grace: -1\n", "'evaluator.kill_grace' must be non-negative"),
+        ("study: s\nevaluator:\n  amp: maybe\n", "'evaluator.amp' must be true or false"),
         ("budget: 3\n", "'study' is required"),
         ("study: [a, b]\n", "'study' must be a non-empty string"),
         ("- a\n- b\n", "mapping"),

@@ -52,6 +52,13 @@ struct FakeTrainer {
         return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 
+    /// Whether a process is gone within `seconds` (signals are delivered asynchronously; init reaps orphans).
+    static func gone(_ pid: pid_t, within seconds: Double = 3) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while alive(pid) && Date() < deadline { try? await Task.sleep(nanoseconds: 20_000_000) }
+        return !alive(pid)
+    }
+
     /// Waits up to `seconds` for a file the script writes.
     func waitFor(_ name: String, seconds: Double = 10) async {
         let deadline = Date().addingTimeInterval(seconds)

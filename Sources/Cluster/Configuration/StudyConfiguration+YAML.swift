@@ -61,11 +61,7 @@ extension StudyConfiguration {
                 evaluator.training["learning_rate"] = String(rate)
             }
             for key in ["command", "data_dir"] {
-                if let v = e[key] {
-                    let text = try Self.string(v, "evaluator.\(key)", fail)
-                    guard !text.isEmpty else { throw fail("'evaluator.\(key)' must not be empty") }
-                    evaluator.training[key] = text
-                }
+                if let v = e[key] { evaluator.training[key] = try Self.string(v, "evaluator.\(key)", fail) }
             }
             if let v = e["kill_grace"] {
                 let grace = try Self.number(v, "evaluator.kill_grace", fail)

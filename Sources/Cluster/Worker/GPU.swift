@@ -1,5 +1,6 @@
 import Foundation
 import Subprocess
+import SystemPackage
 
 /// One GPU slot of a worker: the index its jobs see through `CUDA_VISIBLE_DEVICES` and a name to announce.
 public struct GPU: Hashable, Sendable {
@@ -48,7 +49,8 @@ public struct GPU: Hashable, Sendable {
     public static func discover(nvidiaSMI: String = "nvidia-smi") async throws -> [GPU] {
         let status: TerminationStatus, output: String?, errorText: String?
         do {
-            let result = try await run(.name(nvidiaSMI), arguments: ["-L"], output: .string(limit: 1 << 20), error: .string(limit: 1 << 16))
+            let executable: Executable = nvidiaSMI.contains("/") ? .path(FilePath(nvidiaSMI)) : .name(nvidiaSMI)
+            let result = try await run(executable, arguments: ["-L"], output: .string(limit: 1 << 20), error: .string(limit: 1 << 16))
             (status, output, errorText) = (result.terminationStatus, result.standardOutput, result.standardError)
         } catch {
             throw ClusterError(.invalidConfiguration, "--gpus auto: cannot run \(nvidiaSMI) (\(error)); is the NVIDIA driver installed? Or list the GPUs: --gpus 0,1")

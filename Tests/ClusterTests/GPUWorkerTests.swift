@@ -1,0 +1,88 @@
+import ANASOD
+@testable import Cluster
+import Evaluation
+import Foundation
+import Journal
+import Logging
+import Testing
+import Wire
+
+@Suite struct GPUWorkerTests {
+    @Test func gpuListsAndNvidiaSMIOutputAreParsed() throws {
+        #expect(try GPU.parseList("0,1,3").map(\.index) == ["0", "1", "3"])
+        #expect(throws: ClusterError.self) { try GPU.parseList("0,,1") }
+        #expect(throws: ClusterError.self) { try GPU.parseList("0,0") }
+        #expect(throws: ClusterError.self) { try GPU.parseList("a b") }
+        let smi = """
+            GPU 0: NVIDIA H200 (UUID: GPU-0d8c6c1e-aaaa-bbbb-cccc-123456789abc)
+            GPU 1: NVIDIA H200 (UUID: GPU-1d8c6c1e-aaaa-bbbb-cccc-123456789abc)
+              MIG 1g.18gb     Device  0: (UUID: MIG-aaaa)
+            """
+        let gpus = GPU.parseNvidiaSMI(smi)
+        #expect(gpus == [GPU(index: "0", name: "NVIDIA H200"), GPU(index: "1", name: "NVIDIA H200")])
+        let worker = WorkerConfiguration(id: "g", gpus: gpus)
+        #expect(worker.slots == 2)
+        #expect(worker.devices == ["cuda:0 NVIDIA H200", "cuda:1 NVIDIA H200"])
+    }
+
+    @Test func autoDiscoveryRunsNvidiaSMIAndFailsClearlyWithoutIt() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("smi-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fake = folder.appendingPathComponent("nvidia-smi").path
+        try "#!/bin/sh\necho 'GPU 0: Fake GPU (UUID: GPU-1)'\necho 'GPU 1: Fake GPU (UUID: GPU-2)'\n"
+            .write(toFile: fake, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake)
+        #expect(try await GPU.discover(nvidiaSMI: fake).map(\.announcement) == ["cuda:0 Fake GPU", "cuda:1 Fake GPU"])
+        do {
+            _ = try await GPU.discover(nvidiaSMI: folder.appendingPathComponent("missing").path)
+            Issue.record("found GPUs without nvidia-smi")
+        } catch let error as ClusterError {
+            #expect(error.message.contains("--gpus auto"))
+        }
+    }
+
+    /// A worker with two GPU slots runs external trainers: every job sees exactly one GPU, never one that
+    /// another running job holds, and the study completes.
+    @Test func eachJobGetsAGPUOfItsOwn() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gpu-worker-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let dir = folder.path
+        let script = folder.appendingPathComponent("trainer.sh").path
+        // mkdir is atomic: a second job on the same GPU at the same time would fail it and say so.
+        try """
+            #!/bin/sh
+            mkdir \(dir)/busy-$CUDA_VISIBLE_DEVICES 2>/dev/null || echo "overlap on $CUDA_VISIBLE_DEVICES" >> \(dir)/log
+            echo "gpu $CUDA_VISIBLE_DEVICES" >> \(dir)/log
+            sleep 0.2
+            rmdir \(dir)/busy-$CUDA_VISIBLE_DEVICES
+            echo '{"event": "progress", "epoch": 1, "seconds": 0.2}'
+            echo "{\\"event\\": \\"result\\", \\"validation_error\\": $(( $(cksum < "$ANASOD_JOB_FILE" | cut -c1-4) % 90 + 5 ))}"
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        var c = StudyConfiguration(study: "gpu")
+        c.budget = 8
+        c.strategy = "rs"
+        c.evaluator.kind = "external"
+        c.evaluator.training["command"] = "/bin/sh \(script)"
+        c.heartbeatInterval = 0.2
+        c.workerTimeout = 5
+        let server = InMemoryServer()
+        let journal = InMemoryJournal()
+        let coordinator = try Coordinator(configuration: c, journal: journal, transport: server, resume: false, logger: Logger(label: "test"))
+        let worker = Worker(configuration: WorkerConfiguration(id: "gpu-box", gpus: [GPU(index: "0"), GPU(index: "1")]),
+                            transport: server.connect(identity: "gpu-box"),
+                            evaluators: LocalEvaluators(workDirectory: folder.appendingPathComponent("work").path),
+                            logger: Logger(label: "gpu-box"))
+        let task = Task { try await worker.run() }
+        let status = try await coordinator.runOnThread()
+        _ = try? await task.value
+        #expect(status.successes == 8)
+        let log = try String(contentsOfFile: folder.appendingPathComponent("log").path, encoding: .utf8)
+        let lines = log.split(separator: "\n").map(String.init)
+        #expect(!lines.contains { $0.hasPrefix("overlap") }, "\(lines)")
+        let used = Set(lines.filter { $0.hasPrefix("gpu ") })
+        #expect(used == ["gpu 0", "gpu 1"])
+        #expect(lines.count >= 8)
+    }
+}
