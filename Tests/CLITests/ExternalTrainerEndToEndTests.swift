@@ -95,4 +95,20 @@ import Testing
         #expect(export.stdout.contains("\"params\""))
         #expect(export.stdout.contains("\"test_error\""))
     }
+
+    @Test(.enabled(if: ExternalTrainerEndToEndTests.torchPython.python == nil, "torch is installed here"))
+    func theReferenceTrainerSaysClearlyWhenTorchIsMissing() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", Self.repository.appendingPathComponent("scripts/train_cell.py").path, "--arch", "x"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 3)
+        #expect(text.contains("needs PyTorch"))
+        #expect(!text.contains("Traceback"))
+    }
 }
