@@ -10,7 +10,7 @@ struct BenchTrainer: ParsableCommand {
         abstract: "Training and inference images/second of NB201 networks on the Swift CPU trainer, beside PyTorch's.")
 
     @Option(help: "Timed training steps per row (batch 128).") var steps = 8
-    @Option(help: "Threads (OpenBLAS and the trainer's own loops).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads of the trainer's loops (OpenBLAS runs single-threaded inside them).") var threads = ProcessInfo.processInfo.activeProcessorCount
 
     /// PyTorch 2.15 on this CPU (oneDNN, 2 threads, SGD step included), training images/second (issue 5).
     static let reference: [String: [Double]] = ["C8N1": [1215, 1870, 1601], "C16N1": [515, 1085, 1052], "C16N5": [106, 345, 346]]
@@ -18,8 +18,7 @@ struct BenchTrainer: ParsableCommand {
                                            ("avgpool", [4, 4, 4, 4, 4, 4])]
 
     func run() throws {
-        LinearAlgebraThreads.set(threads)
-        Parallel.threads = threads
+        Parallel.configure(threads: threads)
         print("OpenBLAS kernels: \(LinearAlgebraThreads.coreName), threads: \(threads), batch 128, 1 × 28 × 28\n")
         print("| network | cell | train img/s | PyTorch train img/s | ratio | inference img/s |")
         print("|---|---|---|---|---|---|")

@@ -137,7 +137,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("nb201-dir"), help: "Folder of the NB201 CSV files (default: $ANASOD_NB201_DIR, else ../shared/data/nb201).")
     var nb201Dir: String?
     @Option(help: "Log level.") var logLevel = "info"
-    @Option(help: "Threads per job, OpenBLAS and the trainer's loops (1 suits one job per core; raise it for few slots on many cores).")
+    @Option(help: "Threads per job for the Swift trainer (1 suits one job per core; raise it for few slots on many cores).")
     var blasThreads = 1
     @Option(help: ArgumentHelp("GPU slots: one job per GPU, each job's trainer sees only its GPU (CUDA_VISIBLE_DEVICES).",
                                discussion: "A list (0,1,2,3) or 'auto' (the GPUs nvidia-smi -L lists). Replaces --slots."))
@@ -155,8 +155,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         LogSetup.bootstrap(logLevel)
-        LinearAlgebraThreads.set(blasThreads)
-        Parallel.threads = blasThreads
+        Parallel.configure(threads: blasThreads)
         let id = self.id ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         let logger = Logger(label: "worker \(id)")
         var configuration = WorkerConfiguration(id: id, slots: slots)

@@ -11,7 +11,7 @@ struct LearningTests {
     static func trainer() throws -> CellTrainer { try shared.get() }
 
     static func load() throws -> CellTrainer {
-        openblas_set_num_threads(1)
+        Parallel.configure(threads: 1)
         var s = TrainingSettings()
         s.trainingLimit = 2_000
         s.validationSize = 1_000

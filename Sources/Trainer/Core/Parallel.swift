@@ -1,3 +1,4 @@
+import CLinearAlgebra
 import Dispatch
 
 /// Splits loops over independent items (samples, channels, planes, elements) across threads. Every item
@@ -6,6 +7,13 @@ import Dispatch
 /// single-job runs raise it.
 public enum Parallel {
     nonisolated(unsafe) public static var threads = 1
+
+    /// Uses `threads` threads for the trainer's loops and runs OpenBLAS single-threaded inside them (its
+    /// own threads would spin between the many small GEMMs and compete with these for the cores).
+    public static func configure(threads: Int) {
+        self.threads = max(1, threads)
+        openblas_set_num_threads(1)
+    }
 
     /// Calls `body(range, chunk)` for `min(threads, ⌈count / minimum⌉)` contiguous ranges covering
     /// `0..<count`, concurrently when there is more than one.

@@ -1,6 +1,10 @@
-/// A float32 tensor in NCHW layout (batch, channels, height, width), row-major, stored flat. A class, so
-/// layers keep and reuse their output and gradient buffers across steps: `resize` reallocates only when
-/// the element count grows.
+/// A float32 tensor of shape (batch n, channels c, height h, width w), stored flat. Activations inside a
+/// network are **channel-major**, C × N × H × W: element (i, ch, y, x) at ((ch·n + i)·h + y)·w + x, so a
+/// channel's values over the batch are contiguous (batch norm runs over one span, a convolution's GEMM
+/// writes its output in place). Images and data sets are sample-major (N × C × H × W; `ChannelMajor`
+/// converts at the network's entry), and feature matrices (h = w = 1, into `Linear`) are N × C. The two
+/// layouts coincide when c = 1. A class, so layers keep and reuse their output and gradient buffers across
+/// steps: `resize` reallocates only when the element count grows.
 public final class Tensor {
     public private(set) var n: Int
     public private(set) var c: Int
@@ -27,7 +31,7 @@ public final class Tensor {
 
     public var count: Int { n * c * h * w }
     public var shape: [Int] { [n, c, h, w] }
-    /// Elements of one sample.
+    /// Elements of one sample (of one row of a feature matrix).
     public var sampleSize: Int { c * h * w }
 
     /// Gives the tensor a new shape; contents are undefined unless `zero`.

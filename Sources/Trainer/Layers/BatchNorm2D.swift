@@ -2,7 +2,8 @@ import Foundation
 
 /// Batch normalisation over (N, H, W) per channel (Ioffe & Szegedy 2015), with learnable scale γ and
 /// shift β. Training uses the batch's mean and biased variance and updates the running statistics
-/// (momentum 0.1, unbiased variance, as PyTorch); inference uses the running statistics.
+/// (momentum 0.1, unbiased variance, as PyTorch); inference uses the running statistics. Activations are
+/// channel-major, so each channel is one contiguous run of N·H·W values; channels run on several threads.
 public final class BatchNorm2D: Layer {
     public let channels: Int
     public let epsilon: Float = 1e-5
@@ -29,48 +30,41 @@ public final class BatchNorm2D: Layer {
     public var parameters: [Parameter] { [scale, shift] }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        precondition(x.c == channels, "BatchNorm2D expects \(channels) channels, got \(x.c)")
         output.resize(like: x)
-        let plane = x.h * x.w, m = x.n * plane
+        let m = x.n * x.h * x.w
         if normalized.count < x.count { normalized = [Float](repeating: 0, count: x.count) }
         x.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer { yp in
                 normalized.withUnsafeMutableBufferPointer { np in
-                  Parallel.chunks(channels) { range, _ in
-                    for ch in range {
-                        var mean: Float, invStd: Float
-                        if training {
-                            var sum: Double = 0, sumSq: Double = 0
-                            for i in 0..<x.n {
-                                let p = xp.baseAddress! + (i * channels + ch) * plane
-                                for j in 0..<plane {
-                                    let v = Double(p[j])
-                                    sum += v
-                                    sumSq += v * v
+                    runningMean.withUnsafeMutableBufferPointer { rm in
+                        runningVariance.withUnsafeMutableBufferPointer { rv in
+                            inverseStd.withUnsafeMutableBufferPointer { istd in
+                                Parallel.chunks(channels) { range, _ in
+                                    for ch in range {
+                                        let src = xp.baseAddress! + ch * m
+                                        var mean: Float, invStd: Float
+                                        if training {
+                                            let (sum, sumSq) = Vector.sums(src, m)
+                                            let mu = sum / Double(m)
+                                            let variance = max(sumSq / Double(m) - mu * mu, 0)
+                                            mean = Float(mu)
+                                            invStd = Float(1 / (variance + Double(epsilon)).squareRoot())
+                                            rm[ch] = (1 - momentum) * rm[ch] + momentum * mean
+                                            let unbiased = m > 1 ? variance * Double(m) / Double(m - 1) : variance
+                                            rv[ch] = (1 - momentum) * rv[ch] + momentum * Float(unbiased)
+                                        } else {
+                                            mean = rm[ch]
+                                            invStd = 1 / (rv[ch] + epsilon).squareRoot()
+                                        }
+                                        istd[ch] = invStd
+                                        Vector.normalize(src, m, mean: mean, invStd: invStd, scale: scale.value[ch], shift: shift.value[ch],
+                                                         normalized: np.baseAddress! + ch * m, output: yp.baseAddress! + ch * m)
+                                    }
                                 }
-                            }
-                            let mu = sum / Double(m)
-                            let variance = max(sumSq / Double(m) - mu * mu, 0)
-                            mean = Float(mu)
-                            invStd = Float(1 / (variance + Double(epsilon)).squareRoot())
-                            runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * mean
-                            let unbiased = m > 1 ? variance * Double(m) / Double(m - 1) : variance
-                            runningVariance[ch] = (1 - momentum) * runningVariance[ch] + momentum * Float(unbiased)
-                        } else {
-                            mean = runningMean[ch]
-                            invStd = 1 / (runningVariance[ch] + epsilon).squareRoot()
-                        }
-                        inverseStd[ch] = invStd
-                        let g = scale.value[ch], b = shift.value[ch]
-                        for i in 0..<x.n {
-                            let offset = (i * channels + ch) * plane
-                            for j in 0..<plane {
-                                let xhat = (xp[offset + j] - mean) * invStd
-                                np[offset + j] = xhat
-                                yp[offset + j] = g * xhat + b
                             }
                         }
                     }
-                  }
                 }
             }
         }
@@ -80,31 +74,25 @@ public final class BatchNorm2D: Layer {
     /// dx = γ·invStd / M · (M·dy − Σdy − x̂·Σ(dy·x̂)), dγ = Σ dy·x̂, dβ = Σ dy (training statistics).
     public func backward(_ dy: Tensor) -> Tensor {
         gradInput.resize(like: dy)
-        let plane = dy.h * dy.w, m = Float(dy.n * plane)
+        let m = dy.n * dy.h * dy.w
         dy.data.withUnsafeBufferPointer { gp in
             gradInput.data.withUnsafeMutableBufferPointer { dxp in
                 normalized.withUnsafeBufferPointer { np in
-                  Parallel.chunks(channels) { range, _ in
-                    for ch in range {
-                        var sumG: Float = 0, sumGX: Float = 0
-                        for i in 0..<dy.n {
-                            let offset = (i * channels + ch) * plane
-                            for j in 0..<plane {
-                                sumG += gp[offset + j]
-                                sumGX += gp[offset + j] * np[offset + j]
-                            }
-                        }
-                        scale.gradient[ch] += sumGX
-                        shift.gradient[ch] += sumG
-                        let k = scale.value[ch] * inverseStd[ch] / m
-                        for i in 0..<dy.n {
-                            let offset = (i * channels + ch) * plane
-                            for j in 0..<plane {
-                                dxp[offset + j] = k * (m * gp[offset + j] - sumG - np[offset + j] * sumGX)
+                    scale.gradient.withUnsafeMutableBufferPointer { dg in
+                        shift.gradient.withUnsafeMutableBufferPointer { db in
+                            Parallel.chunks(channels) { range, _ in
+                                for ch in range {
+                                    let g = gp.baseAddress! + ch * m, xhat = np.baseAddress! + ch * m
+                                    let (sumG, sumGX) = Vector.sumAndDot(g, xhat, m)
+                                    dg[ch] += sumGX
+                                    db[ch] += sumG
+                                    let k = scale.value[ch] * inverseStd[ch] / Float(m)
+                                    Vector.batchNormGradient(g, xhat, m, k: k, sumG: sumG, sumGX: sumGX,
+                                                             output: dxp.baseAddress! + ch * m)
+                                }
                             }
                         }
                     }
-                  }
                 }
             }
         }

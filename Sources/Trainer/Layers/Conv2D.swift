@@ -2,10 +2,13 @@ import CLinearAlgebra
 import Foundation
 
 /// 2-D convolution without bias (every NB201 convolution is followed by batch norm), square kernel,
-/// stride and zero padding, by im2col and `cblas_sgemm` over chunks of samples laid side by side
-/// (≈ 8,192 columns per GEMM, so the thin NB201 matrices still run at BLAS speed):
-/// forward  P (O × g·HoWo) = W (O × C·k·k) · [col(X_1) … col(X_g)];
-/// backward dW += dP · [col(X_i)]ᵀ, [dcol_i] = Wᵀ · dP, dX_i = col2im(dcol_i).
+/// stride and zero padding. Activations are channel-major (C × N·H·W, see `Tensor`), so one GEMM covers
+/// a chunk of g samples side by side and writes its output in place, with no layout shuffles:
+/// forward  Y[:, chunk] (O × g·HoWo) = W (O × C·k·k) · col(X[:, chunk]);
+/// backward dW += Σ_chunks dY[:, chunk] · colᵀ (summed in chunk order), dcol = Wᵀ · dY[:, chunk], dX = col2im(dcol).
+/// A 1×1 convolution with stride 1 needs no im2col: X itself is the column matrix.
+/// Chunks (≈ 4,096 columns) run on `Parallel.threads` threads, each with its own scratch matrices and a
+/// single-threaded `cblas_sgemm`; every chunk's arithmetic is the same whatever the thread count.
 /// Weights are Kaiming-normal (fan-in, ReLU gain): N(0, 2 / (C·k·k)).
 public final class Conv2D: Layer {
     public let inChannels: Int
@@ -18,9 +21,10 @@ public final class Conv2D: Layer {
     private var input: Tensor?
     private let output = Tensor(n: 0, c: 0)
     private let gradInput = Tensor(n: 0, c: 0)
-    private var column = [Float]()
-    private var gradColumn = [Float]()
-    private var product = [Float]()
+    private let columns = Scratch()
+    private let gradColumns = Scratch()
+    /// Per-chunk weight gradients, summed in chunk order after the parallel part.
+    private var partials = [Float]()
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 rng: inout some RandomNumberGenerator) {
@@ -46,51 +50,39 @@ public final class Conv2D: Layer {
         return outChannels * inChannels * kernel * kernel * ho * wo
     }
 
-    /// Grows the scratch matrices (columns, products, and column gradients for backward) to fit.
-    private func reserve(rows: Int, width: Int, gradient: Bool) {
-        if column.count < rows * width { column = [Float](repeating: 0, count: rows * width) }
-        if product.count < outChannels * width { product = [Float](repeating: 0, count: outChannels * width) }
-        if gradient && gradColumn.count < rows * width { gradColumn = [Float](repeating: 0, count: rows * width) }
-    }
+    /// A 1×1, stride-1, unpadded convolution: the input is its own column matrix.
+    private var pointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
 
-    /// Samples per GEMM: enough columns (≈ 8,192) that OpenBLAS runs at speed on these thin matrices.
-    private func chunkSize(_ n: Int, _ cols: Int) -> Int { max(1, min(n, 8192 / max(1, cols))) }
+    /// Samples per chunk: about 4,096 output columns, enough for OpenBLAS to run at speed on these thin
+    /// matrices while the column matrix stays in cache.
+    private func samplesPerChunk(_ cols: Int) -> Int { max(1, 4096 / max(1, cols)) }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.c == inChannels, "Conv2D expects \(inChannels) channels, got \(x.c)")
         input = x
-        let (ho, wo) = outputSize(h: x.h, w: x.w)
-        output.resize(n: x.n, c: outChannels, h: ho, w: wo)
-        let rows = inChannels * kernel * kernel, cols = ho * wo
-        let group = chunkSize(x.n, cols)
-        reserve(rows: rows, width: group * cols, gradient: false)
-        let inSize = x.sampleSize, outSize = outChannels * cols
+        let n = x.n, (ho, wo) = outputSize(h: x.h, w: x.w)
+        output.resize(n: n, c: outChannels, h: ho, w: wo)
+        let rows = inChannels * kernel * kernel, cols = ho * wo, total = n * cols, inTotal = n * x.h * x.w
+        let g = samplesPerChunk(cols), chunks = (n + g - 1) / g
+        if !pointwise { columns.reserve(slots: Parallel.threads, count: rows * g * cols) }
+        let o = Int32(outChannels), pointwise = self.pointwise
         x.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer { yp in
                 weight.value.withUnsafeBufferPointer { wp in
-                    column.withUnsafeMutableBufferPointer { cp in
-                        product.withUnsafeMutableBufferPointer { pp in
-                            var first = 0
-                            while first < x.n {
-                                let g = min(group, x.n - first), ld = g * cols
-                                Parallel.chunks(g) { samples, _ in
-                                    for s in samples {
-                                        im2col(xp.baseAddress! + (first + s) * inSize, x.h, x.w, ho, wo, cp.baseAddress! + s * cols, ld)
-                                    }
-                                }
-                                // P (O × g·cols) = W (O × rows) · col (rows × g·cols)
-                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(ld), Int32(rows),
-                                            1, wp.baseAddress, Int32(rows), cp.baseAddress, Int32(ld), 0, pp.baseAddress, Int32(ld))
-                                Parallel.chunks(g) { samples, _ in
-                                    for s in samples {
-                                        let dst = yp.baseAddress! + (first + s) * outSize
-                                        for o in 0..<outChannels {
-                                            (dst + o * cols).update(from: pp.baseAddress! + o * ld + s * cols, count: cols)
-                                        }
-                                    }
-                                }
-                                first += g
+                    Parallel.chunks(chunks) { range, slot in
+                        for chunk in range {
+                            let first = chunk * g, count = min(g, n - first), ld = count * cols
+                            let b: UnsafePointer<Float>, ldb: Int
+                            if pointwise {
+                                (b, ldb) = (xp.baseAddress! + first * cols, inTotal)
+                            } else {
+                                let col = columns[slot]
+                                for s in 0..<count { im2col(xp.baseAddress!, n, first + s, x.h, x.w, ho, wo, col + s * cols, ld) }
+                                (b, ldb) = (UnsafePointer(col), ld)
                             }
+                            // Y[:, chunk] (O × ld) = W (O × rows) · col (rows × ld), written in place.
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, o, Int32(ld), Int32(rows), 1, wp.baseAddress,
+                                        Int32(rows), b, Int32(ldb), 0, yp.baseAddress! + first * cols, Int32(total))
                         }
                     }
                 }
@@ -101,51 +93,61 @@ public final class Conv2D: Layer {
 
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("backward before forward") }
-        let (ho, wo) = (dy.h, dy.w)
-        let rows = inChannels * kernel * kernel, cols = ho * wo
-        let group = chunkSize(x.n, cols)
-        gradInput.resize(like: x, zero: true)
-        reserve(rows: rows, width: group * cols, gradient: true)
-        let inSize = x.sampleSize, outSize = outChannels * cols
+        let n = x.n, (ho, wo) = (dy.h, dy.w)
+        let rows = inChannels * kernel * kernel, cols = ho * wo, total = n * cols, inTotal = n * x.h * x.w
+        let g = samplesPerChunk(cols), chunks = (n + g - 1) / g
+        gradInput.resize(like: x)
+        let pointwise = self.pointwise
+        if !pointwise {
+            columns.reserve(slots: Parallel.threads, count: rows * g * cols)
+            gradColumns.reserve(slots: Parallel.threads, count: rows * g * cols)
+        }
+        let wSize = outChannels * rows
+        if partials.count < chunks * wSize { partials = [Float](repeating: 0, count: chunks * wSize) }
+        let o = Int32(outChannels)
         x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
                 gradInput.data.withUnsafeMutableBufferPointer { dxp in
                     weight.value.withUnsafeBufferPointer { wp in
-                        weight.gradient.withUnsafeMutableBufferPointer { dwp in
-                            column.withUnsafeMutableBufferPointer { cp in
-                                gradColumn.withUnsafeMutableBufferPointer { gcp in
-                                    product.withUnsafeMutableBufferPointer { pp in
-                                        var first = 0
-                                        while first < x.n {
-                                            let g = min(group, x.n - first), ld = g * cols
-                                            Parallel.chunks(g) { samples, _ in
-                                                for s in samples {
-                                                    im2col(xp.baseAddress! + (first + s) * inSize, x.h, x.w, ho, wo, cp.baseAddress! + s * cols, ld)
-                                                    let src = dyp.baseAddress! + (first + s) * outSize
-                                                    for o in 0..<outChannels {
-                                                        (pp.baseAddress! + o * ld + s * cols).update(from: src + o * cols, count: cols)
-                                                    }
-                                                }
-                                            }
-                                            // dW (O × rows) += dP (O × g·cols) · colᵀ (g·cols × rows)
-                                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(outChannels), Int32(rows), Int32(ld),
-                                                        1, pp.baseAddress, Int32(ld), cp.baseAddress, Int32(ld), 1, dwp.baseAddress, Int32(rows))
-                                            // dcol (rows × g·cols) = Wᵀ (rows × O) · dP (O × g·cols)
-                                            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(ld), Int32(outChannels),
-                                                        1, wp.baseAddress, Int32(rows), pp.baseAddress, Int32(ld), 0, gcp.baseAddress, Int32(ld))
-                                            Parallel.chunks(g) { samples, _ in
-                                                for s in samples {
-                                                    col2im(UnsafePointer(gcp.baseAddress! + s * cols), x.h, x.w, ho, wo,
-                                                           dxp.baseAddress! + (first + s) * inSize, ld)
-                                                }
-                                            }
-                                            first += g
-                                        }
+                        partials.withUnsafeMutableBufferPointer { pp in
+                            Parallel.chunks(chunks) { range, slot in
+                                for chunk in range {
+                                    let first = chunk * g, count = min(g, n - first), ld = count * cols
+                                    let d = dyp.baseAddress! + first * cols
+                                    let partial = pp.baseAddress! + chunk * wSize
+                                    if pointwise {
+                                        let xc = xp.baseAddress! + first * cols
+                                        // dW_chunk (O × C) = dY (O × ld) · Xᵀ (ld × C)
+                                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, o, Int32(rows), Int32(ld), 1, d,
+                                                    Int32(total), xc, Int32(inTotal), 0, partial, Int32(rows))
+                                        // dX[:, chunk] (C × ld) = Wᵀ (C × O) · dY (O × ld)
+                                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(ld), o, 1,
+                                                    wp.baseAddress, Int32(rows), d, Int32(total), 0,
+                                                    dxp.baseAddress! + first * cols, Int32(inTotal))
+                                        continue
+                                    }
+                                    let col = columns[slot], dcol = gradColumns[slot]
+                                    for s in 0..<count { im2col(xp.baseAddress!, n, first + s, x.h, x.w, ho, wo, col + s * cols, ld) }
+                                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, o, Int32(rows), Int32(ld), 1, d,
+                                                Int32(total), col, Int32(ld), 0, partial, Int32(rows))
+                                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(ld), o, 1,
+                                                wp.baseAddress, Int32(rows), d, Int32(total), 0, dcol, Int32(ld))
+                                    for s in 0..<count {
+                                        col2im(UnsafePointer(dcol + s * cols), n, first + s, x.h, x.w, ho, wo, dxp.baseAddress!, ld)
                                     }
                                 }
                             }
                         }
                     }
+                }
+            }
+        }
+        // dW += the chunks' partial gradients, in chunk order (the same sums whatever the thread count).
+        weight.gradient.withUnsafeMutableBufferPointer { gw in
+            partials.withUnsafeBufferPointer { pp in
+                for chunk in 0..<chunks {
+                    let p = pp.baseAddress! + chunk * wSize
+                    for i in 0..<wSize { gw[i] += p[i] }
                 }
             }
         }
@@ -160,14 +162,15 @@ public final class Conv2D: Layer {
         return lo..<max(lo, hi)
     }
 
-    /// col[(ch·k + ky)·k + kx][oy·wo + ox] = x[ch][oy·s − p + ky][ox·s − p + kx] (0 outside): per kernel
-    /// offset the valid output columns are one range, copied contiguously when the stride is 1.
-    /// Row r of the column matrix starts at `col + r·ld` (ld ≥ ho·wo: several samples side by side).
-    private func im2col(_ x: UnsafePointer<Float>, _ h: Int, _ w: Int, _ ho: Int, _ wo: Int, _ col: UnsafeMutablePointer<Float>,
-                        _ ld: Int) {
+    /// The column matrix of sample `sample` (of `n`, channel-major input):
+    /// col[(ch·k + ky)·k + kx][oy·wo + ox] = x[ch][sample][oy·s − p + ky][ox·s − p + kx] (0 outside). Per
+    /// kernel offset the valid output columns are one range, copied contiguously when the stride is 1.
+    /// Row r starts at `col + r·ld` (ld ≥ ho·wo: several samples side by side).
+    private func im2col(_ x: UnsafePointer<Float>, _ n: Int, _ sample: Int, _ h: Int, _ w: Int, _ ho: Int, _ wo: Int,
+                        _ col: UnsafeMutablePointer<Float>, _ ld: Int) {
         var row = 0
         for ch in 0..<inChannels {
-            let plane = x + ch * h * w
+            let plane = x + (ch * n + sample) * h * w
             for ky in 0..<kernel {
                 for kx in 0..<kernel {
                     let out = col + row * ld
@@ -194,12 +197,14 @@ public final class Conv2D: Layer {
         }
     }
 
-    /// The adjoint of im2col: accumulates columns back into the image.
-    private func col2im(_ col: UnsafePointer<Float>, _ h: Int, _ w: Int, _ ho: Int, _ wo: Int, _ x: UnsafeMutablePointer<Float>,
-                        _ ld: Int) {
+    /// The adjoint of im2col: sets sample `sample`'s planes of the image from its columns (the first
+    /// kernel offset that covers a pixel writes it, the others add).
+    private func col2im(_ col: UnsafePointer<Float>, _ n: Int, _ sample: Int, _ h: Int, _ w: Int, _ ho: Int, _ wo: Int,
+                        _ x: UnsafeMutablePointer<Float>, _ ld: Int) {
         var row = 0
         for ch in 0..<inChannels {
-            let plane = x + ch * h * w
+            let plane = x + (ch * n + sample) * h * w
+            plane.update(repeating: 0, count: h * w)
             for ky in 0..<kernel {
                 for kx in 0..<kernel {
                     let src = col + row * ld

@@ -1,6 +1,7 @@
 /// The NB201 macro skeleton (Dong & Yang, ICLR 2020; arXiv 2111.04670 §4) around one cell:
 /// stem Conv3×3(in → C) + BN; stage 1: N cells on C channels; reduction to 2C; stage 2: N cells; reduction
-/// to 4C; stage 3: N cells; BN + ReLU; global average pooling; linear classifier.
+/// to 4C; stage 3: N cells; BN + ReLU; global average pooling; linear classifier. Takes sample-major
+/// N × C × H × W images; inside, activations are channel-major (see `Tensor`).
 public final class NB201Network {
     public let channels: Int
     public let cellsPerStage: Int
@@ -15,7 +16,7 @@ public final class NB201Network {
         self.channels = channels
         self.cellsPerStage = cellsPerStage
         self.classes = classes
-        var layers: [Layer] = [Conv2D(inputChannels, channels, kernel: 3, padding: 1, rng: &rng), BatchNorm2D(channels)]
+        var layers: [Layer] = [ChannelMajor(), Conv2D(inputChannels, channels, kernel: 3, padding: 1, rng: &rng), BatchNorm2D(channels)]
         var c = channels
         for stage in 0..<3 {
             if stage > 0 {
