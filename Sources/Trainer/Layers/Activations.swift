@@ -23,7 +23,17 @@ public final class ReLU: Layer {
             output.data.withUnsafeBufferPointer { yp in
                 gradInput.data.withUnsafeMutableBufferPointer { dxp in
                     Parallel.chunks(dy.count, minimum: 1 << 15) { range, _ in
-                        for i in range { dxp[i] = yp[i] > 0 ? gp[i] : 0 }
+                        var i = range.lowerBound
+                        let zero = Vector.V()
+                        while i + 8 <= range.upperBound {
+                            let g = Vector.load(gp.baseAddress! + i)
+                            Vector.store(g.replacing(with: zero, where: Vector.load(yp.baseAddress! + i) .<= zero), dxp.baseAddress! + i)
+                            i += 8
+                        }
+                        while i < range.upperBound {
+                            dxp[i] = yp[i] > 0 ? gp[i] : 0
+                            i += 1
+                        }
                     }
                 }
             }

@@ -7,7 +7,7 @@ import Foundation
 /// forward  Y[:, chunk] (O × g·HoWo) = W (O × C·k·k) · col(X[:, chunk]);
 /// backward dW += Σ_chunks dY[:, chunk] · colᵀ (summed in chunk order), dcol = Wᵀ · dY[:, chunk], dX = col2im(dcol).
 /// A 1×1 convolution with stride 1 needs no im2col: X itself is the column matrix.
-/// Chunks (≈ 4,096 columns) run on `Parallel.threads` threads, each with its own scratch matrices and a
+/// Chunks (≈ 2,048 columns) run on `Parallel.threads` threads, each with its own scratch matrices and a
 /// single-threaded `cblas_sgemm`; every chunk's arithmetic is the same whatever the thread count.
 /// Weights are Kaiming-normal (fan-in, ReLU gain): N(0, 2 / (C·k·k)).
 public final class Conv2D: Layer {
@@ -53,9 +53,9 @@ public final class Conv2D: Layer {
     /// A 1×1, stride-1, unpadded convolution: the input is its own column matrix.
     private var pointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
 
-    /// Samples per chunk: about 4,096 output columns, enough for OpenBLAS to run at speed on these thin
+    /// Samples per chunk: about 2,048 output columns, enough for OpenBLAS to run at speed on these thin
     /// matrices while the column matrix stays in cache.
-    private func samplesPerChunk(_ cols: Int) -> Int { max(1, 4096 / max(1, cols)) }
+    private func samplesPerChunk(_ cols: Int) -> Int { max(1, 2048 / max(1, cols)) }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.c == inChannels, "Conv2D expects \(inChannels) channels, got \(x.c)")
@@ -164,8 +164,8 @@ public final class Conv2D: Layer {
 
     /// The column matrix of sample `sample` (of `n`, channel-major input):
     /// col[(ch·k + ky)·k + kx][oy·wo + ox] = x[ch][sample][oy·s − p + ky][ox·s − p + kx] (0 outside). Per
-    /// kernel offset the valid output columns are one range, copied contiguously when the stride is 1.
-    /// Row r starts at `col + r·ld` (ld ≥ ho·wo: several samples side by side).
+    /// kernel offset the valid output columns are one range. Rows are short (7–32 values), so plain loops
+    /// beat memcpy/memset calls. Row r starts at `col + r·ld` (ld ≥ ho·wo: several samples side by side).
     private func im2col(_ x: UnsafePointer<Float>, _ n: Int, _ sample: Int, _ h: Int, _ w: Int, _ ho: Int, _ wo: Int,
                         _ col: UnsafeMutablePointer<Float>, _ ld: Int) {
         var row = 0
@@ -175,21 +175,22 @@ public final class Conv2D: Layer {
                 for kx in 0..<kernel {
                     let out = col + row * ld
                     let valid = validColumns(kx, w, wo)
+                    let lo = valid.lowerBound, hi = valid.upperBound
                     for oy in 0..<ho {
                         let iy = oy * stride - padding + ky
                         let line = out + oy * wo
-                        if iy < 0 || iy >= h || valid.isEmpty {
-                            line.update(repeating: 0, count: wo)
+                        if iy < 0 || iy >= h || lo >= hi {
+                            for ox in 0..<wo { line[ox] = 0 }
                             continue
                         }
-                        if valid.lowerBound > 0 { line.update(repeating: 0, count: valid.lowerBound) }
-                        if valid.upperBound < wo { (line + valid.upperBound).update(repeating: 0, count: wo - valid.upperBound) }
+                        for ox in 0..<lo { line[ox] = 0 }
                         let src = plane + iy * w - padding + kx
                         if stride == 1 {
-                            (line + valid.lowerBound).update(from: src + valid.lowerBound, count: valid.count)
+                            for ox in lo..<hi { line[ox] = src[ox] }
                         } else {
-                            for ox in valid { line[ox] = src[ox * stride] }
+                            for ox in lo..<hi { line[ox] = src[ox * stride] }
                         }
+                        for ox in hi..<wo { line[ox] = 0 }
                     }
                     row += 1
                 }
@@ -204,7 +205,7 @@ public final class Conv2D: Layer {
         var row = 0
         for ch in 0..<inChannels {
             let plane = x + (ch * n + sample) * h * w
-            plane.update(repeating: 0, count: h * w)
+            for i in 0..<(h * w) { plane[i] = 0 }
             for ky in 0..<kernel {
                 for kx in 0..<kernel {
                     let src = col + row * ld
