@@ -5,4 +5,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-swift test "$@"
+
+# OpenBLAS 0.3.21 falls back to its slowest kernels on CPUs it does not know; `anasod` re-executes itself
+# with OPENBLAS_CORETYPE set, and the test process (which trains networks) needs it set before it starts.
+if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
+    swift build --product anasod
+    core=$("$(swift build --show-bin-path)/anasod" openblas-core)
+    if [ -n "$core" ]; then
+        echo "test.sh: OpenBLAS would pick its generic kernels here; running the tests with OPENBLAS_CORETYPE=$core"
+        export OPENBLAS_CORETYPE=$core
+    fi
+fi
+
+# One test at a time: the heavy ones (training, clusters of processes) use every core themselves, and
+# tests with deadlines must not wait for a free Swift-concurrency thread behind them.
+swift test --no-parallel "$@"

@@ -120,113 +120,123 @@ final class ProcessGroup: @unchecked Sendable {
     }
 
     @Test(.enabled(if: CommandRunner.tableAvailable, Comment(rawValue: "needs the NB201 table; set ANASOD_NB201_DIR")))
-    func aCoordinatorAndThreeWorkersFinishASixtyEvaluationSearch() throws {
-        let group = try ProcessGroup()
-        let path = try config(group, budget: 60, evaluator: "table", seconds: 0)
-        let (coordinator, output) = try group.start(["coordinator", "--config", path], name: "coordinator")
-        let endpoint = try #require(group.waitForLine(output, prefix: "coordinator listening on ")).split(separator: " ").last!
-        _ = try startWorkers(group, endpoint: String(endpoint), count: 3)
-        #expect(group.wait(coordinator, timeout: 120), "coordinator did not finish: \(group.log("coordinator"))")
-        #expect(coordinator.terminationStatus == 0)
-        let rows = try results(group)
-        #expect(rows.count == 60)
-        #expect(Set(rows.map(\.arch)).count == 60)
-        #expect(try resultRows(group) == 60)
+    func aCoordinatorAndThreeWorkersFinishASixtyEvaluationSearch() async throws {
+        try await offPool {
+            let group = try ProcessGroup()
+            let path = try config(group, budget: 60, evaluator: "table", seconds: 0)
+            let (coordinator, output) = try group.start(["coordinator", "--config", path], name: "coordinator")
+            let endpoint = try #require(group.waitForLine(output, prefix: "coordinator listening on ")).split(separator: " ").last!
+            _ = try startWorkers(group, endpoint: String(endpoint), count: 3)
+            #expect(group.wait(coordinator, timeout: 120), "coordinator did not finish: \(group.log("coordinator"))")
+            #expect(coordinator.terminationStatus == 0)
+            let rows = try results(group)
+            #expect(rows.count == 60)
+            #expect(Set(rows.map(\.arch)).count == 60)
+            #expect(try resultRows(group) == 60)
+        }
     }
 
-    @Test func killingAWorkerMidJobReRunsItsJobElsewhere() throws {
-        let group = try ProcessGroup()
-        let path = try config(group, budget: 24, evaluator: "synthetic", seconds: 0.4)
-        let (coordinator, output) = try group.start(["coordinator", "--config", path], name: "coordinator")
-        let endpoint = String(try #require(group.waitForLine(output, prefix: "coordinator listening on ")).split(separator: " ").last!)
-        let workers = try startWorkers(group, endpoint: endpoint, count: 3)
-        // Kill e2e-0 while it holds a job: a dispatch to it without a result yet (each evaluation takes 0.4 s).
-        let running = """
-            SELECT count(*) FROM record d WHERE d.kind = 2 AND d.worker = 'e2e-0'
-            AND NOT EXISTS (SELECT 1 FROM record r WHERE r.kind = 4 AND r.job = d.job)
-            """
-        Thread.sleep(forTimeInterval: 1.5)
-        let deadline = Date().addingTimeInterval(30)
-        while (try count(group, running)) == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        kill(workers[0].processIdentifier, SIGKILL)
-        #expect(group.wait(coordinator, timeout: 120), "coordinator did not finish: \(group.log("coordinator"))")
-        let rows = try results(group)
-        #expect(rows.count == 24)
-        #expect(Set(rows.map(\.arch)).count == 24)
-        #expect(try resultRows(group) == 24)
-        let log = group.log("coordinator")
-        #expect(log.contains("on e2e-0 failed: worker e2e-0 went silent; re-queued")
-                || log.contains("on e2e-0 failed: worker e2e-0 unreachable; re-queued"),
-                "the lost worker's lease was not released: \(log)")
+    @Test func killingAWorkerMidJobReRunsItsJobElsewhere() async throws {
+        try await offPool {
+            let group = try ProcessGroup()
+            let path = try config(group, budget: 24, evaluator: "synthetic", seconds: 0.4)
+            let (coordinator, output) = try group.start(["coordinator", "--config", path], name: "coordinator")
+            let endpoint = String(try #require(group.waitForLine(output, prefix: "coordinator listening on ")).split(separator: " ").last!)
+            let workers = try startWorkers(group, endpoint: endpoint, count: 3)
+            // Kill e2e-0 while it holds a job: a dispatch to it without a result yet (each evaluation takes 0.4 s).
+            let running = """
+                SELECT count(*) FROM record d WHERE d.kind = 2 AND d.worker = 'e2e-0'
+                AND NOT EXISTS (SELECT 1 FROM record r WHERE r.kind = 4 AND r.job = d.job)
+                """
+            Thread.sleep(forTimeInterval: 1.5)
+            let deadline = Date().addingTimeInterval(30)
+            while (try count(group, running)) == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            kill(workers[0].processIdentifier, SIGKILL)
+            #expect(group.wait(coordinator, timeout: 120), "coordinator did not finish: \(group.log("coordinator"))")
+            let rows = try results(group)
+            #expect(rows.count == 24)
+            #expect(Set(rows.map(\.arch)).count == 24)
+            #expect(try resultRows(group) == 24)
+            let log = group.log("coordinator")
+            #expect(log.contains("on e2e-0 failed: worker e2e-0 went silent; re-queued")
+                    || log.contains("on e2e-0 failed: worker e2e-0 unreachable; re-queued"),
+                    "the lost worker's lease was not released: \(log)")
+        }
     }
 
-    @Test func killingTheCoordinatorThenResumingKeepsEveryResult() throws {
-        let group = try ProcessGroup()
-        let path = try config(group, budget: 30, evaluator: "synthetic", seconds: 0.2)
-        let (first, output) = try group.start(["coordinator", "--config", path], name: "coordinator1")
-        let endpoint = String(try #require(group.waitForLine(output, prefix: "coordinator listening on ")).split(separator: " ").last!)
-        _ = try startWorkers(group, endpoint: endpoint, count: 3)
-        // Let it collect some results, then kill it hard.
-        let deadline = Date().addingTimeInterval(60)
-        while (try resultRows(group)) < 8 && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
-        kill(first.processIdentifier, SIGKILL)
-        _ = group.wait(first, timeout: 5)
-        let before = try results(group)
-        #expect(before.count >= 8)
-        #expect(before.count < 30)
-        // Resume on the same endpoint: the workers reconnect by themselves.
-        let (second, _) = try group.start(["coordinator", "--config", path, "--resume", "--listen", endpoint], name: "coordinator2")
-        #expect(group.wait(second, timeout: 120), "resumed coordinator did not finish: \(group.log("coordinator2"))")
-        #expect(second.terminationStatus == 0)
-        let after = try results(group)
-        #expect(after.count == 30)
-        #expect(Set(after.map(\.arch)).count == 30)
-        #expect(try resultRows(group) == 30)  // none duplicated
-        for row in before { #expect(after.contains { $0.job == row.job && $0.arch == row.arch }) }
+    @Test func killingTheCoordinatorThenResumingKeepsEveryResult() async throws {
+        try await offPool {
+            let group = try ProcessGroup()
+            let path = try config(group, budget: 30, evaluator: "synthetic", seconds: 0.2)
+            let (first, output) = try group.start(["coordinator", "--config", path], name: "coordinator1")
+            let endpoint = String(try #require(group.waitForLine(output, prefix: "coordinator listening on ")).split(separator: " ").last!)
+            _ = try startWorkers(group, endpoint: endpoint, count: 3)
+            // Let it collect some results, then kill it hard.
+            let deadline = Date().addingTimeInterval(60)
+            while (try resultRows(group)) < 8 && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+            kill(first.processIdentifier, SIGKILL)
+            _ = group.wait(first, timeout: 5)
+            let before = try results(group)
+            #expect(before.count >= 8)
+            #expect(before.count < 30)
+            // Resume on the same endpoint: the workers reconnect by themselves.
+            let (second, _) = try group.start(["coordinator", "--config", path, "--resume", "--listen", endpoint], name: "coordinator2")
+            #expect(group.wait(second, timeout: 120), "resumed coordinator did not finish: \(group.log("coordinator2"))")
+            #expect(second.terminationStatus == 0)
+            let after = try results(group)
+            #expect(after.count == 30)
+            #expect(Set(after.map(\.arch)).count == 30)
+            #expect(try resultRows(group) == 30)  // none duplicated
+            for row in before { #expect(after.contains { $0.job == row.job && $0.arch == row.arch }) }
+        }
     }
 
-    @Test func sigintStopsTheCoordinatorGracefullyAndTheStudyResumes() throws {
-        let group = try ProcessGroup()
-        let path = try config(group, budget: 16, evaluator: "synthetic", seconds: 0.3)
-        let (first, output) = try group.start(["coordinator", "--config", path], name: "coordinator1")
-        let endpoint = String(try #require(group.waitForLine(output, prefix: "coordinator listening on ")).split(separator: " ").last!)
-        let workers = try startWorkers(group, endpoint: endpoint, count: 2)
-        let deadline = Date().addingTimeInterval(60)
-        while (try resultRows(group)) < 4 && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
-        kill(first.processIdentifier, SIGINT)
-        #expect(group.wait(first, timeout: 20), "the coordinator ignored SIGINT")
-        #expect(first.terminationStatus == 0)
-        #expect(group.log("coordinator1").contains("stopping: no new jobs"))
-        // The workers were told to shut down and exited by themselves.
-        for w in workers { #expect(group.wait(w, timeout: 10)) }
-        let stopped = try results(group)
-        #expect(stopped.count < 16)
-        _ = try startWorkers(group, endpoint: endpoint, count: 2)
-        let (second, _) = try group.start(["coordinator", "--config", path, "--resume", "--listen", endpoint], name: "coordinator2")
-        #expect(group.wait(second, timeout: 120))
-        let after = try results(group)
-        #expect(after.count == 16)
-        #expect(try resultRows(group) == 16)
-        for row in stopped { #expect(after.contains { $0.job == row.job }) }
+    @Test func sigintStopsTheCoordinatorGracefullyAndTheStudyResumes() async throws {
+        try await offPool {
+            let group = try ProcessGroup()
+            let path = try config(group, budget: 16, evaluator: "synthetic", seconds: 0.3)
+            let (first, output) = try group.start(["coordinator", "--config", path], name: "coordinator1")
+            let endpoint = String(try #require(group.waitForLine(output, prefix: "coordinator listening on ")).split(separator: " ").last!)
+            let workers = try startWorkers(group, endpoint: endpoint, count: 2)
+            let deadline = Date().addingTimeInterval(60)
+            while (try resultRows(group)) < 4 && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+            kill(first.processIdentifier, SIGINT)
+            #expect(group.wait(first, timeout: 20), "the coordinator ignored SIGINT")
+            #expect(first.terminationStatus == 0)
+            #expect(group.log("coordinator1").contains("stopping: no new jobs"))
+            // The workers were told to shut down and exited by themselves.
+            for w in workers { #expect(group.wait(w, timeout: 10)) }
+            let stopped = try results(group)
+            #expect(stopped.count < 16)
+            _ = try startWorkers(group, endpoint: endpoint, count: 2)
+            let (second, _) = try group.start(["coordinator", "--config", path, "--resume", "--listen", endpoint], name: "coordinator2")
+            #expect(group.wait(second, timeout: 120))
+            let after = try results(group)
+            #expect(after.count == 16)
+            #expect(try resultRows(group) == 16)
+            for row in stopped { #expect(after.contains { $0.job == row.job }) }
+        }
     }
 }
 
 @Suite struct TrainerSearchEndToEndTests {
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"),
                    "needs Fashion-MNIST: apt-get install dataset-fashion-mnist (scripts/setup.sh)"))
-    func aLocalSearchTrainsCellsOnFashionMNIST() throws {
-        let group = try ProcessGroup()
-        let config = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("configs/fmnist-nb201-proxy.yaml").path
-        let journal = group.directory.path + "/fmnist.sqlite"
-        let (search, output) = try group.start(["search", "--config", config, "--workers", "1", "--budget", "2",
-                                                "--journal", journal], name: "search")
-        #expect(group.wait(search, timeout: 300), "search did not finish: \(group.log("search"))")
-        #expect(search.terminationStatus == 0, "\(group.log("search"))")
-        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-        #expect(text.contains("2/2 evaluated"))
-        let export = try CommandRunner.run(["export", "--journal", journal, "--format", "json"])
-        #expect(export.stdout.contains("\"params\""))       // the trainer reports parameters
-        #expect(export.stdout.contains("\"test_error\""))
+    func aLocalSearchTrainsCellsOnFashionMNIST() async throws {
+        try await offPool {
+            let group = try ProcessGroup()
+            let config = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("configs/fmnist-nb201-proxy.yaml").path
+            let journal = group.directory.path + "/fmnist.sqlite"
+            let (search, output) = try group.start(["search", "--config", config, "--workers", "1", "--budget", "2",
+                                                    "--journal", journal], name: "search")
+            #expect(group.wait(search, timeout: 300), "search did not finish: \(group.log("search"))")
+            #expect(search.terminationStatus == 0, "\(group.log("search"))")
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            #expect(text.contains("2/2 evaluated"))
+            let export = try CommandRunner.run(["export", "--journal", journal, "--format", "json"])
+            #expect(export.stdout.contains("\"params\""))       // the trainer reports parameters
+            #expect(export.stdout.contains("\"test_error\""))
+        }
     }
 }

@@ -42,73 +42,79 @@ import Testing
         return path
     }
 
-    @Test func aLocalSearchDrivesAFakeTrainerOnTwoGPUSlots() throws {
-        let group = try ProcessGroup()
-        let dir = group.directory.path
-        let script = group.directory.appendingPathComponent("fake.sh").path
-        try """
-            #!/bin/sh
-            echo "$CUDA_VISIBLE_DEVICES" >> \(dir)/devices
-            echo '{"event": "progress", "epoch": 1, "train_loss": 1.0, "validation_error": 50, "seconds": 0.01}'
-            echo "{\\"event\\": \\"result\\", \\"validation_error\\": $(( $(cksum < "$ANASOD_JOB_FILE" | cut -c1-4) % 90 + 5 )), \\"parameters\\": 42}"
-            """.write(toFile: script, atomically: true, encoding: .utf8)
-        // The study names a trainer that does not exist; the worker's --trainer-command replaces it.
-        let config = try writeConfig(group, command: "/no/such/trainer", budget: 6)
-        let journal = dir + "/external.sqlite"
-        let (search, output) = try group.start(["search", "--config", config, "--gpus", "0,1", "--journal", journal,
-                                                "--trainer-command", "/bin/sh \(script)"], name: "search")
-        #expect(group.wait(search, timeout: 120), "search did not finish: \(group.log("search"))")
-        #expect(search.terminationStatus == 0, "\(group.log("search"))")
-        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-        #expect(text.contains("6/6 evaluated"), "\(text)")
-        let devices = try String(contentsOfFile: dir + "/devices", encoding: .utf8).split(separator: "\n").map(String.init)
-        #expect(devices.count == 6)
-        #expect(Set(devices).isSubset(of: ["0", "1"]))
-        let export = try CommandRunner.run(["export", "--journal", journal, "--format", "json"])
-        #expect(export.stdout.contains("\"params\""))
+    @Test func aLocalSearchDrivesAFakeTrainerOnTwoGPUSlots() async throws {
+        try await offPool {
+            let group = try ProcessGroup()
+            let dir = group.directory.path
+            let script = group.directory.appendingPathComponent("fake.sh").path
+            try """
+                #!/bin/sh
+                echo "$CUDA_VISIBLE_DEVICES" >> \(dir)/devices
+                echo '{"event": "progress", "epoch": 1, "train_loss": 1.0, "validation_error": 50, "seconds": 0.01}'
+                echo "{\\"event\\": \\"result\\", \\"validation_error\\": $(( $(cksum < "$ANASOD_JOB_FILE" | cut -c1-4) % 90 + 5 )), \\"parameters\\": 42}"
+                """.write(toFile: script, atomically: true, encoding: .utf8)
+            // The study names a trainer that does not exist; the worker's --trainer-command replaces it.
+            let config = try writeConfig(group, command: "/no/such/trainer", budget: 6)
+            let journal = dir + "/external.sqlite"
+            let (search, output) = try group.start(["search", "--config", config, "--gpus", "0,1", "--journal", journal,
+                                                    "--trainer-command", "/bin/sh \(script)"], name: "search")
+            #expect(group.wait(search, timeout: 120), "search did not finish: \(group.log("search"))")
+            #expect(search.terminationStatus == 0, "\(group.log("search"))")
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            #expect(text.contains("6/6 evaluated"), "\(text)")
+            let devices = try String(contentsOfFile: dir + "/devices", encoding: .utf8).split(separator: "\n").map(String.init)
+            #expect(devices.count == 6)
+            #expect(Set(devices).isSubset(of: ["0", "1"]))
+            let export = try CommandRunner.run(["export", "--journal", journal, "--format", "json"])
+            #expect(export.stdout.contains("\"params\""))
+        }
     }
 
     @Test(.enabled(if: ExternalTrainerEndToEndTests.torchPython.python != nil, Comment(rawValue: ExternalTrainerEndToEndTests.torchPython.reason)),
           .enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"),
                    "needs Fashion-MNIST: apt-get install dataset-fashion-mnist (scripts/setup.sh)"))
-    func theReferencePyTorchTrainerTrainsACellThroughTheWorker() throws {
-        let group = try ProcessGroup()
-        let python = Self.torchPython.python!
-        let trainer = Self.repository.appendingPathComponent("scripts/train_cell.py").path
-        let config = try writeConfig(group, command: "\(python) \(trainer)", extra: """
-              channels: 4
-              cells: 1
-              epochs: 1
-              batch_size: 64
-              learning_rate: 0.05
-              train_limit: 512
-              validation_size: 256
-              test_limit: 256
-            """, budget: 1)
-        let journal = group.directory.path + "/torch.sqlite"
-        let (search, output) = try group.start(["search", "--config", config, "--workers", "1", "--journal", journal], name: "search")
-        #expect(group.wait(search, timeout: 300), "search did not finish: \(group.log("search"))")
-        #expect(search.terminationStatus == 0, "\(group.log("search"))")
-        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-        #expect(text.contains("1/1 evaluated"), "\(text)")
-        let export = try CommandRunner.run(["export", "--journal", journal, "--format", "json"])
-        #expect(export.stdout.contains("\"params\""))
-        #expect(export.stdout.contains("\"test_error\""))
+    func theReferencePyTorchTrainerTrainsACellThroughTheWorker() async throws {
+        try await offPool {
+            let group = try ProcessGroup()
+            let python = Self.torchPython.python!
+            let trainer = Self.repository.appendingPathComponent("scripts/train_cell.py").path
+            let config = try writeConfig(group, command: "\(python) \(trainer)", extra: """
+                  channels: 4
+                  cells: 1
+                  epochs: 1
+                  batch_size: 64
+                  learning_rate: 0.05
+                  train_limit: 512
+                  validation_size: 256
+                  test_limit: 256
+                """, budget: 1)
+            let journal = group.directory.path + "/torch.sqlite"
+            let (search, output) = try group.start(["search", "--config", config, "--workers", "1", "--journal", journal], name: "search")
+            #expect(group.wait(search, timeout: 300), "search did not finish: \(group.log("search"))")
+            #expect(search.terminationStatus == 0, "\(group.log("search"))")
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            #expect(text.contains("1/1 evaluated"), "\(text)")
+            let export = try CommandRunner.run(["export", "--journal", journal, "--format", "json"])
+            #expect(export.stdout.contains("\"params\""))
+            #expect(export.stdout.contains("\"test_error\""))
+        }
     }
 
     @Test(.enabled(if: ExternalTrainerEndToEndTests.torchPython.python == nil, "torch is installed here"))
-    func theReferenceTrainerSaysClearlyWhenTorchIsMissing() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Self.repository.appendingPathComponent("scripts/train_cell.py").path, "--arch", "x"]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 3)
-        #expect(text.contains("needs PyTorch"))
-        #expect(!text.contains("Traceback"))
+    func theReferenceTrainerSaysClearlyWhenTorchIsMissing() async throws {
+        try await offPool {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["python3", Self.repository.appendingPathComponent("scripts/train_cell.py").path, "--arch", "x"]
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 3)
+            #expect(text.contains("needs PyTorch"))
+            #expect(!text.contains("Traceback"))
+        }
     }
 }

@@ -61,6 +61,19 @@ import Testing
         }
     }
 
+    @Test func channelMajorReordersSamplesAndChannels() {
+        // 2 samples × 3 channels × 1 × 2: sample-major in, channel-major out, and back.
+        let x = Tensor(n: 2, c: 3, h: 1, w: 2, data: [0, 1, 10, 11, 20, 21, 100, 101, 110, 111, 120, 121])
+        let layer = ChannelMajor()
+        let y = layer.forward(x, training: true)
+        #expect(y.data == [0, 1, 100, 101, 10, 11, 110, 111, 20, 21, 120, 121])
+        #expect(layer.backward(y).data == x.data)
+        var rng = TestRNG(state: 11)
+        GradientCheck.check(ChannelMajor(), input: GradientCheck.randomTensor(3, 2, 2, 3, &rng), rng: &rng)
+        let one = Tensor(n: 4, c: 1, h: 2, w: 2, data: (0..<16).map(Float.init))
+        #expect(ChannelMajor().forward(one, training: false) === one)  // one channel: already channel-major
+    }
+
     @Test func knownForwardValues() {
         // A 1-channel 3×3 image, a 3×3 kernel of ones, padding 1: each output sums its neighbourhood.
         var rng = TestRNG(state: 1)

@@ -139,6 +139,10 @@ public final class Coordinator: @unchecked Sendable {
                 switch event {
                 case .transport(.message(let peer, let message), let received):
                     if case .result = message { awaitingJob[peer] = (received, state.successes + 1) }
+                    if case .hello(let hello) = message, hello.heldJobs.isEmpty {
+                        let devices = hello.devices.isEmpty ? "" : " on \(hello.devices.joined(separator: ", "))"
+                        logger.info("worker \(hello.workerID) (\(hello.host)) says hello: \(hello.slots) slot(s)\(devices), evaluators \(hello.evaluators.joined(separator: ","))")
+                    }
                     actions += state.handle(message, from: peer, now: now)
                 case .transport(.rejected(let peer, let error), _):
                     logger.warning("rejected a message from \(peer): \(error.message)")

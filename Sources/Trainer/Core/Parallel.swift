@@ -17,8 +17,10 @@ public enum Parallel {
 
     /// Calls `body(range, chunk)` for `min(threads, ⌈count / minimum⌉)` contiguous ranges covering
     /// `0..<count`, concurrently when there is more than one.
+    /// Pass `threads` when scratch buffers were sized for a thread count read earlier (chunk indices stay
+    /// below it even if `Parallel.threads` changes meanwhile).
     @inline(__always)
-    public static func chunks(_ count: Int, minimum: Int = 1, _ body: (Range<Int>, Int) -> Void) {
+    public static func chunks(_ count: Int, minimum: Int = 1, threads: Int = Parallel.threads, _ body: (Range<Int>, Int) -> Void) {
         let k = max(1, min(threads, count / max(1, minimum)))
         if k == 1 {
             body(0..<count, 0)

@@ -64,12 +64,13 @@ public final class Conv2D: Layer {
         output.resize(n: n, c: outChannels, h: ho, w: wo)
         let rows = inChannels * kernel * kernel, cols = ho * wo, total = n * cols, inTotal = n * x.h * x.w
         let g = samplesPerChunk(cols), chunks = (n + g - 1) / g
-        if !pointwise { columns.reserve(slots: Parallel.threads, count: rows * g * cols) }
+        let threads = Parallel.threads
+        if !pointwise { columns.reserve(slots: threads, count: rows * g * cols) }
         let o = Int32(outChannels), pointwise = self.pointwise
         x.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer { yp in
                 weight.value.withUnsafeBufferPointer { wp in
-                    Parallel.chunks(chunks) { range, slot in
+                    Parallel.chunks(chunks, threads: threads) { range, slot in
                         for chunk in range {
                             let first = chunk * g, count = min(g, n - first), ld = count * cols
                             let b: UnsafePointer<Float>, ldb: Int
@@ -98,9 +99,10 @@ public final class Conv2D: Layer {
         let g = samplesPerChunk(cols), chunks = (n + g - 1) / g
         gradInput.resize(like: x)
         let pointwise = self.pointwise
+        let threads = Parallel.threads
         if !pointwise {
-            columns.reserve(slots: Parallel.threads, count: rows * g * cols)
-            gradColumns.reserve(slots: Parallel.threads, count: rows * g * cols)
+            columns.reserve(slots: threads, count: rows * g * cols)
+            gradColumns.reserve(slots: threads, count: rows * g * cols)
         }
         let wSize = outChannels * rows
         if partials.count < chunks * wSize { partials = [Float](repeating: 0, count: chunks * wSize) }
@@ -110,7 +112,7 @@ public final class Conv2D: Layer {
                 gradInput.data.withUnsafeMutableBufferPointer { dxp in
                     weight.value.withUnsafeBufferPointer { wp in
                         partials.withUnsafeMutableBufferPointer { pp in
-                            Parallel.chunks(chunks) { range, slot in
+                            Parallel.chunks(chunks, threads: threads) { range, slot in
                                 for chunk in range {
                                     let first = chunk * g, count = min(g, n - first), ld = count * cols
                                     let d = dyp.baseAddress! + first * cols

@@ -50,11 +50,12 @@ public final class AveragePool3x3: Layer {
         output.resize(like: input)
         let h = input.h, w = input.w, plane = h * w
         prepare(h, w)
-        rows.reserve(slots: Parallel.threads, count: plane)
+        let threads = Parallel.threads
+        rows.reserve(slots: threads, count: plane)
         input.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer { yp in
                 inverseCounts.withUnsafeBufferPointer { inv in
-                    Parallel.chunks(input.n * input.c, minimum: 16) { planes, slot in
+                    Parallel.chunks(input.n * input.c, minimum: 16, threads: threads) { planes, slot in
                         for p in planes {
                             let dst = yp.baseAddress! + p * plane
                             Self.boxSum(xp.baseAddress! + p * plane, dst, h, w, rows[slot])
@@ -71,12 +72,13 @@ public final class AveragePool3x3: Layer {
         gradInput.resize(like: dy)
         let h = dy.h, w = dy.w, plane = h * w
         prepare(h, w)
-        rows.reserve(slots: Parallel.threads, count: plane)
-        scaled.reserve(slots: Parallel.threads, count: plane)
+        let threads = Parallel.threads
+        rows.reserve(slots: threads, count: plane)
+        scaled.reserve(slots: threads, count: plane)
         dy.data.withUnsafeBufferPointer { gp in
             gradInput.data.withUnsafeMutableBufferPointer { dxp in
                 inverseCounts.withUnsafeBufferPointer { inv in
-                    Parallel.chunks(dy.n * dy.c, minimum: 16) { planes, slot in
+                    Parallel.chunks(dy.n * dy.c, minimum: 16, threads: threads) { planes, slot in
                         let sp = scaled[slot]
                         for p in planes {
                             let src = gp.baseAddress! + p * plane

@@ -38,4 +38,37 @@ public enum TrainerBenchmark {
         let inference = Double(steps * batch) / Date().timeIntervalSince(start)
         return Row(channels: channels, cells: cells, cell: name, trainImagesPerSecond: train, inferenceImagesPerSecond: inference)
     }
+
+    /// One 3×3 convolution of each NB201 stage (C → C channels on 28², 2C on 14², 4C on 7², batch 128):
+    /// milliseconds and GFLOP/s of forward and backward (dW and dX), where a training step spends most of
+    /// its time.
+    public struct ConvolutionRow: Sendable {
+        public var channels: Int
+        public var size: Int
+        public var forwardMilliseconds: Double
+        public var backwardMilliseconds: Double
+        public var forwardGFLOPS: Double
+        public var backwardGFLOPS: Double
+    }
+
+    public static func measureConvolutions(channels: Int = 16, batch: Int = 128, repeats: Int = 5) -> [ConvolutionRow] {
+        [(channels, 28), (2 * channels, 14), (4 * channels, 7)].map { c, size in
+            var rng = SplitMix(state: 2)
+            let conv = Conv2D(c, c, kernel: 3, padding: 1, rng: &rng)
+            let count = batch * c * size * size
+            let x = Tensor(n: batch, c: c, h: size, w: size, data: (0..<count).map { _ in Float(rng.next() % 1000) / 500 - 1 })
+            let dy = Tensor(n: batch, c: c, h: size, w: size, data: (0..<count).map { _ in Float(rng.next() % 1000) / 500 - 1 })
+            _ = conv.forward(x, training: true)
+            _ = conv.backward(dy)
+            var start = Date()
+            for _ in 0..<repeats { _ = conv.forward(x, training: true) }
+            let forward = Date().timeIntervalSince(start) / Double(repeats)
+            start = Date()
+            for _ in 0..<repeats { _ = conv.backward(dy) }
+            let backward = Date().timeIntervalSince(start) / Double(repeats)
+            let flops = 2 * Double(conv.multiplyAccumulates(h: size, w: size) * batch)
+            return ConvolutionRow(channels: c, size: size, forwardMilliseconds: forward * 1000, backwardMilliseconds: backward * 1000,
+                                  forwardGFLOPS: flops / forward / 1e9, backwardGFLOPS: 2 * flops / backward / 1e9)
+        }
+    }
 }
