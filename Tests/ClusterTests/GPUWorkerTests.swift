@@ -76,6 +76,7 @@ import Wire
                             logger: Logger(label: "gpu-box"))
         let task = Task { try await worker.run() }
         let status = try await coordinator.runOnThread()
+        worker.drain(reason: "test over")
         _ = try? await task.value
         #expect(status.successes == 8)
         let log = try String(contentsOfFile: folder.appendingPathComponent("log").path, encoding: .utf8)
