@@ -2,7 +2,8 @@ import Testing
 @testable import Trainer
 
 @Suite struct LayerGradientTests {
-    @Test(arguments: [(3, 1, 1, 7, 7), (3, 2, 1, 7, 7), (1, 1, 0, 5, 6), (3, 2, 1, 8, 8), (1, 2, 0, 6, 6), (3, 1, 0, 5, 5)])
+    @Test(arguments: [(3, 1, 1, 7, 7), (3, 2, 1, 7, 7), (1, 1, 0, 5, 6), (3, 2, 1, 8, 8), (1, 2, 0, 6, 6), (3, 1, 0, 5, 5),
+                      (3, 1, 1, 4, 9), (3, 1, 1, 1, 2), (3, 1, 1, 2, 1), (5, 1, 2, 6, 4)])
     func convolution(kernel: Int, stride: Int, padding: Int, h: Int, w: Int) {
         var rng = TestRNG(state: UInt64(kernel * 100 + stride * 10 + padding + h))
         let conv = Conv2D(3, 4, kernel: kernel, stride: stride, padding: padding, rng: &rng)

@@ -78,7 +78,7 @@ public final class Conv2D: Layer {
                                 (b, ldb) = (xp.baseAddress! + first * cols, inTotal)
                             } else {
                                 let col = columns[slot]
-                                for s in 0..<count { im2col(xp.baseAddress!, n, first + s, x.h, x.w, ho, wo, col + s * cols, ld) }
+                                for s in 0..<count { columnsOf(xp.baseAddress!, n, first + s, x.h, x.w, ho, wo, col + s * cols, ld) }
                                 (b, ldb) = (UnsafePointer(col), ld)
                             }
                             // Y[:, chunk] (O × ld) = W (O × rows) · col (rows × ld), written in place.
@@ -106,7 +106,7 @@ public final class Conv2D: Layer {
         }
         let wSize = outChannels * rows
         if partials.count < chunks * wSize { partials = [Float](repeating: 0, count: chunks * wSize) }
-        let o = Int32(outChannels)
+        let o = Int32(outChannels), same = sameSize(x.h, x.w)
         x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
                 gradInput.data.withUnsafeMutableBufferPointer { dxp in
@@ -129,13 +129,17 @@ public final class Conv2D: Layer {
                                         continue
                                     }
                                     let col = columns[slot], dcol = gradColumns[slot]
-                                    for s in 0..<count { im2col(xp.baseAddress!, n, first + s, x.h, x.w, ho, wo, col + s * cols, ld) }
+                                    for s in 0..<count { columnsOf(xp.baseAddress!, n, first + s, x.h, x.w, ho, wo, col + s * cols, ld) }
                                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, o, Int32(rows), Int32(ld), 1, d,
                                                 Int32(total), col, Int32(ld), 0, partial, Int32(rows))
                                     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(ld), o, 1,
                                                 wp.baseAddress, Int32(rows), d, Int32(total), 0, dcol, Int32(ld))
                                     for s in 0..<count {
-                                        col2im(UnsafePointer(dcol + s * cols), n, first + s, x.h, x.w, ho, wo, dxp.baseAddress!, ld)
+                                        if same {
+                                            sameCol2im(dcol + s * cols, n, first + s, x.h, x.w, dxp.baseAddress!, ld)
+                                        } else {
+                                            col2im(UnsafePointer(dcol + s * cols), n, first + s, x.h, x.w, ho, wo, dxp.baseAddress!, ld)
+                                        }
                                     }
                                 }
                             }
@@ -154,6 +158,91 @@ public final class Conv2D: Layer {
             }
         }
         return gradInput
+    }
+
+    /// Stride 1 with "same" padding (2p = k − 1): output and input planes have one size, and each kernel
+    /// offset's column row is the input plane shifted by (ky − p)·w + (kx − p).
+    private func sameSize(_ h: Int, _ w: Int) -> Bool { stride == 1 && 2 * padding == kernel - 1 && h >= 1 && w >= 1 }
+
+    @inline(__always)
+    private func columnsOf(_ x: UnsafePointer<Float>, _ n: Int, _ sample: Int, _ h: Int, _ w: Int, _ ho: Int, _ wo: Int,
+                           _ col: UnsafeMutablePointer<Float>, _ ld: Int) {
+        if sameSize(h, w) {
+            sameIm2col(x, n, sample, h, w, col, ld)
+        } else {
+            im2col(x, n, sample, h, w, ho, wo, col, ld)
+        }
+    }
+
+    /// For one kernel offset (dy, dx) of a same-size convolution: the flat output positions whose shifted
+    /// source lies in the plane (`lo..<hi`, inside the valid rows `start..<end`).
+    @inline(__always)
+    private func shiftRange(_ dy: Int, _ dx: Int, _ h: Int, _ w: Int) -> (start: Int, end: Int, lo: Int, hi: Int) {
+        let hw = h * w, offset = dy * w + dx
+        let start = min(hw, max(0, -dy) * w), end = max(start, min(hw, min(h, h - dy) * w))
+        let lo = min(end, max(start, -offset)), hi = max(lo, min(end, hw - offset))
+        return (start, end, lo, hi)
+    }
+
+    /// im2col of a same-size convolution: per kernel offset one contiguous shifted copy of the plane, then
+    /// the rows outside the image and the columns that wrapped around a row edge set to 0.
+    private func sameIm2col(_ x: UnsafePointer<Float>, _ n: Int, _ sample: Int, _ h: Int, _ w: Int,
+                            _ col: UnsafeMutablePointer<Float>, _ ld: Int) {
+        let hw = h * w
+        var row = 0
+        for ch in 0..<inChannels {
+            let plane = x + (ch * n + sample) * hw
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let dy = ky - padding, dx = kx - padding
+                    let out = col + row * ld
+                    let r = shiftRange(dy, dx, h, w)
+                    for i in 0..<r.lo { out[i] = 0 }
+                    let src = plane + (dy * w + dx)
+                    for i in r.lo..<r.hi { out[i] = src[i] }
+                    for i in r.hi..<hw { out[i] = 0 }
+                    if dx != 0 {
+                        let first = dx < 0 ? 0 : w - min(w, dx), count = min(w, abs(dx))
+                        var y = r.start
+                        while y < r.end {
+                            for j in 0..<count { out[y + first + j] = 0 }
+                            y += w
+                        }
+                    }
+                    row += 1
+                }
+            }
+        }
+    }
+
+    /// col2im of a same-size convolution (the adjoint of `sameIm2col`): the wrapped columns of each row are
+    /// dropped (set to 0 in the scratch rows), then each row is added back as one contiguous shifted run.
+    private func sameCol2im(_ col: UnsafeMutablePointer<Float>, _ n: Int, _ sample: Int, _ h: Int, _ w: Int,
+                            _ x: UnsafeMutablePointer<Float>, _ ld: Int) {
+        let hw = h * w
+        var row = 0
+        for ch in 0..<inChannels {
+            let plane = x + (ch * n + sample) * hw
+            for i in 0..<hw { plane[i] = 0 }
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let dy = ky - padding, dx = kx - padding
+                    let src = col + row * ld
+                    let r = shiftRange(dy, dx, h, w)
+                    if dx != 0 {
+                        let first = dx < 0 ? 0 : w - min(w, dx), count = min(w, abs(dx))
+                        var y = r.start
+                        while y < r.end {
+                            for j in 0..<count { src[y + first + j] = 0 }
+                            y += w
+                        }
+                    }
+                    let dst = plane + (dy * w + dx)
+                    for i in r.lo..<r.hi { dst[i] += src[i] }
+                    row += 1
+                }
+            }
+        }
     }
 
     /// The output columns `ox` whose input column `ox·s − p + kx` lies inside `0..<w`.
