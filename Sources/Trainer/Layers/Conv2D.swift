@@ -25,6 +25,8 @@ public final class Conv2D: Layer {
     private let gradColumns = Scratch()
     /// Per-chunk weight gradients, summed in chunk order after the parallel part.
     private var partials = [Float]()
+    /// W̃[c][(o·k + ky)·k + kx] = W[o][c][k−1−ky][k−1−kx], for the input gradient of same-size convolutions.
+    private var flipped = [Float]()
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 rng: inout some RandomNumberGenerator) {
@@ -100,13 +102,15 @@ public final class Conv2D: Layer {
         gradInput.resize(like: x)
         let pointwise = self.pointwise
         let threads = Parallel.threads
+        let same = sameSize(x.h, x.w), flippedRows = outChannels * kernel * kernel
         if !pointwise {
             columns.reserve(slots: threads, count: rows * g * cols)
-            gradColumns.reserve(slots: threads, count: rows * g * cols)
+            gradColumns.reserve(slots: threads, count: (same ? flippedRows : rows) * g * cols)
         }
+        if same { flipWeights() }
         let wSize = outChannels * rows
         if partials.count < chunks * wSize { partials = [Float](repeating: 0, count: chunks * wSize) }
-        let o = Int32(outChannels), same = sameSize(x.h, x.w)
+        let o = Int32(outChannels)
         x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
                 gradInput.data.withUnsafeMutableBufferPointer { dxp in
@@ -132,14 +136,24 @@ public final class Conv2D: Layer {
                                     for s in 0..<count { columnsOf(xp.baseAddress!, n, first + s, x.h, x.w, ho, wo, col + s * cols, ld) }
                                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, o, Int32(rows), Int32(ld), 1, d,
                                                 Int32(total), col, Int32(ld), 0, partial, Int32(rows))
+                                    if same {
+                                        // dX[:, chunk] (C × ld) = W̃ (C × O·k·k) · col(dY) (O·k·k × ld): the adjoint of
+                                        // a same-size convolution is the same-size convolution of dY with the
+                                        // flipped, transposed kernel, written in place (no col2im).
+                                        for s in 0..<count {
+                                            sameIm2col(dyp.baseAddress!, n, first + s, x.h, x.w, dcol + s * cols, ld, channels: outChannels)
+                                        }
+                                        flipped.withUnsafeBufferPointer { fp in
+                                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(inChannels), Int32(ld),
+                                                        Int32(flippedRows), 1, fp.baseAddress, Int32(flippedRows), dcol, Int32(ld), 0,
+                                                        dxp.baseAddress! + first * cols, Int32(inTotal))
+                                        }
+                                        continue
+                                    }
                                     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(ld), o, 1,
                                                 wp.baseAddress, Int32(rows), d, Int32(total), 0, dcol, Int32(ld))
                                     for s in 0..<count {
-                                        if same {
-                                            sameCol2im(dcol + s * cols, n, first + s, x.h, x.w, dxp.baseAddress!, ld)
-                                        } else {
-                                            col2im(UnsafePointer(dcol + s * cols), n, first + s, x.h, x.w, ho, wo, dxp.baseAddress!, ld)
-                                        }
+                                        col2im(UnsafePointer(dcol + s * cols), n, first + s, x.h, x.w, ho, wo, dxp.baseAddress!, ld)
                                     }
                                 }
                             }
@@ -184,13 +198,29 @@ public final class Conv2D: Layer {
         return (start, end, lo, hi)
     }
 
+    /// Builds `flipped` from the current weights.
+    private func flipWeights() {
+        let k = kernel, kk = k * k, c = inChannels, o = outChannels
+        if flipped.count != c * o * kk { flipped = [Float](repeating: 0, count: c * o * kk) }
+        weight.value.withUnsafeBufferPointer { wp in
+            flipped.withUnsafeMutableBufferPointer { fp in
+                for oc in 0..<o {
+                    for ic in 0..<c {
+                        for j in 0..<kk { fp[ic * o * kk + oc * kk + j] = wp[(oc * c + ic) * kk + (kk - 1 - j)] }
+                    }
+                }
+            }
+        }
+    }
+
     /// im2col of a same-size convolution: per kernel offset one contiguous shifted copy of the plane, then
-    /// the rows outside the image and the columns that wrapped around a row edge set to 0.
+    /// the rows outside the image and the columns that wrapped around a row edge set to 0. `channels`
+    /// planes of the channel-major tensor `x` (the input's, or the output gradient's for the adjoint).
     private func sameIm2col(_ x: UnsafePointer<Float>, _ n: Int, _ sample: Int, _ h: Int, _ w: Int,
-                            _ col: UnsafeMutablePointer<Float>, _ ld: Int) {
+                            _ col: UnsafeMutablePointer<Float>, _ ld: Int, channels: Int? = nil) {
         let hw = h * w
         var row = 0
-        for ch in 0..<inChannels {
+        for ch in 0..<(channels ?? inChannels) {
             let plane = x + (ch * n + sample) * hw
             for ky in 0..<kernel {
                 for kx in 0..<kernel {
@@ -209,36 +239,6 @@ public final class Conv2D: Layer {
                             y += w
                         }
                     }
-                    row += 1
-                }
-            }
-        }
-    }
-
-    /// col2im of a same-size convolution (the adjoint of `sameIm2col`): the wrapped columns of each row are
-    /// dropped (set to 0 in the scratch rows), then each row is added back as one contiguous shifted run.
-    private func sameCol2im(_ col: UnsafeMutablePointer<Float>, _ n: Int, _ sample: Int, _ h: Int, _ w: Int,
-                            _ x: UnsafeMutablePointer<Float>, _ ld: Int) {
-        let hw = h * w
-        var row = 0
-        for ch in 0..<inChannels {
-            let plane = x + (ch * n + sample) * hw
-            for i in 0..<hw { plane[i] = 0 }
-            for ky in 0..<kernel {
-                for kx in 0..<kernel {
-                    let dy = ky - padding, dx = kx - padding
-                    let src = col + row * ld
-                    let r = shiftRange(dy, dx, h, w)
-                    if dx != 0 {
-                        let first = dx < 0 ? 0 : w - min(w, dx), count = min(w, abs(dx))
-                        var y = r.start
-                        while y < r.end {
-                            for j in 0..<count { src[y + first + j] = 0 }
-                            y += w
-                        }
-                    }
-                    let dst = plane + (dy * w + dx)
-                    for i in r.lo..<r.hi { dst[i] += src[i] }
                     row += 1
                 }
             }
