@@ -6,7 +6,10 @@ import Foundation
 /// a chunk of g samples side by side and writes its output in place, with no layout shuffles:
 /// forward  Y[:, chunk] (O × g·HoWo) = W (O × C·k·k) · col(X[:, chunk]);
 /// backward dW += Σ_chunks dY[:, chunk] · colᵀ (summed in chunk order), dcol = Wᵀ · dY[:, chunk], dX = col2im(dcol).
-/// A 1×1 convolution with stride 1 needs no im2col: X itself is the column matrix.
+/// A 1×1 convolution with stride 1 needs no im2col: X itself is the column matrix. A same-size stride-1
+/// convolution (3×3, padding 1: every convolution inside a cell) builds each column row as one shifted
+/// copy of the plane, and takes dX as the same convolution of dY with the flipped, transposed kernel
+/// (dX[:, chunk] = W̃ · col(dY), in place) instead of the col2im scatter.
 /// Chunks (≈ 2,048 columns) run on `Parallel.threads` threads, each with its own scratch matrices and a
 /// single-threaded `cblas_sgemm`; every chunk's arithmetic is the same whatever the thread count.
 /// Weights are Kaiming-normal (fan-in, ReLU gain): N(0, 2 / (C·k·k)).
