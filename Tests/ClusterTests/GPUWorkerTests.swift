@@ -86,4 +86,56 @@ import Wire
         #expect(used == ["gpu 0", "gpu 1"])
         #expect(lines.count >= 8)
     }
+
+    /// A worker shut down while an external trainer runs tears the trainer's process group down before
+    /// `run()` returns: no trainer outlives its worker.
+    @Test func shuttingAWorkerDownStopsItsTrainers() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("shutdown-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let dir = folder.path
+        let script = folder.appendingPathComponent("trainer.sh").path
+        try "#!/bin/sh\nsleep 300 &\necho $! > \(dir)/child\necho $$ > \(dir)/pid\nwait\n".write(toFile: script, atomically: true, encoding: .utf8)
+        let server = InMemoryServer()
+        let joined = AsyncStream<PeerID>.makeStream()
+        server.start { event in
+            if case .message(let peer, .hello) = event { joined.continuation.yield(peer) }
+        }
+        let worker = Worker(configuration: WorkerConfiguration(id: "w", slots: 1), transport: server.connect(identity: "w"),
+                            evaluators: LocalEvaluators(workDirectory: folder.appendingPathComponent("work").path),
+                            logger: Logger(label: "w"))
+        let run = Task { try await worker.run() }
+        var peers = joined.stream.makeAsyncIterator()
+        let peer = try #require(await peers.next())
+        server.send(.welcome(Welcome(workerID: "w", studyID: "s", heartbeatInterval: 1, software: "test")), to: peer)
+        server.send(.job(Job(key: JobKey(jobID: 1, attempt: 1), studyID: "s", space: "nb201", encoding: [[1, 0, 0, 0, 0]],
+                             architecture: "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|",
+                             evaluator: "external", settings: ["command": "/bin/sh \(script)", "kill_grace": "0.5"], seed: 1,
+                             deadline: Date().timeIntervalSince1970 + 120)), to: peer)
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: dir + "/pid") && Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+        let pid = try #require(pid_t((try? String(contentsOfFile: dir + "/pid", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
+        let child = try #require(pid_t((try? String(contentsOfFile: dir + "/child", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
+        server.send(.shutdown(Shutdown(reason: "test over")), to: peer)
+        _ = try await run.value
+        #expect(kill(pid, 0) != 0 || Self.zombie(pid), "the trainer outlived its worker")
+        // The trainer's own child is killed too; init reaps it shortly after.
+        let reaped = Date().addingTimeInterval(3)
+        while kill(child, 0) == 0 && !Self.zombie(child) && Date() < reaped { try await Task.sleep(nanoseconds: 20_000_000) }
+        #expect(kill(child, 0) != 0 || Self.zombie(child))
+    }
+
+    @Test func aStudyIdThatWouldLeaveTheWorkDirectoryIsRefused() throws {
+        let evaluators = LocalEvaluators(workDirectory: "/tmp/anasod-test-work")
+        let job = Job(key: JobKey(jobID: 1, attempt: 1), studyID: "..", space: "nb201", encoding: [[1, 0, 0, 0, 0]],
+                      architecture: "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|",
+                      evaluator: "external", settings: ["command": "true"], seed: 1, deadline: Date().timeIntervalSince1970 + 60)
+        #expect(throws: EvaluationError.self) { try evaluators.evaluator(for: job, device: nil) }
+    }
+
+    static func zombie(_ pid: pid_t) -> Bool {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        guard let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+    }
 }

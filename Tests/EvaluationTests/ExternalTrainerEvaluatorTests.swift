@@ -179,4 +179,16 @@ import Testing
         #expect(await FakeTrainer.gone(pid))
         #expect(await FakeTrainer.gone(child))
     }
+
+    @Test func absurdGraceAndDeadlineValuesDoNotCrash() async throws {
+        let fake = try FakeTrainer()
+        defer { fake.remove() }
+        let command = try fake.command("quick.sh", "echo '{\"event\": \"result\", \"validation_error\": 12.5}'\n")
+        for (grace, seconds) in [(Double.infinity, 1e300), (Double.nan, 60), (-3, 1e18)] {
+            let evaluator = try fake.evaluator(command, seconds: seconds, killGrace: grace)
+            #expect(evaluator.killGrace >= 0 && evaluator.killGrace <= 3600)
+            let result = try await evaluator.evaluate(architecture, seed: 0) { _ in }
+            #expect(result.validationError == 12.5)
+        }
+    }
 }

@@ -83,6 +83,10 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
                 throw EvaluationError(.unsupportedArchitecture, "the external evaluator needs 'evaluator.command' in the study or --trainer-command on the worker")
             }
             let architecture = try space.parse(job.architecture)
+            // The study id names a folder: nothing that could leave the work directory.
+            guard !job.studyID.isEmpty, !job.studyID.contains("/"), job.studyID != ".", job.studyID != ".." else {
+                throw EvaluationError(.unsupportedArchitecture, "study id '\(job.studyID)' cannot name a job folder")
+            }
             let folder = URL(fileURLWithPath: workDirectory).appendingPathComponent(job.studyID)
                 .appendingPathComponent("job-\(job.key.jobID)-attempt-\(job.key.attempt)").path
             let trainerJob = try TrainerJob(study: job.studyID, job: job.key.jobID, attempt: job.key.attempt, space: job.space,

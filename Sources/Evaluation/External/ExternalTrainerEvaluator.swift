@@ -33,7 +33,8 @@ public struct ExternalTrainerEvaluator: Evaluator {
         _ = Self.ignoreBrokenPipes
         self.command = command
         self.job = job
-        self.killGrace = killGrace
+        // A grace that is not a sane number of seconds (it travels as text in the job) falls back to 5 s.
+        self.killGrace = killGrace.isFinite && killGrace >= 0 ? min(killGrace, 3600) : 5
         self.tailLines = tailLines
     }
 
@@ -83,7 +84,7 @@ public struct ExternalTrainerEvaluator: Evaluator {
                     try await runTrainer(job, json: json, jobFile: jobFile.path, log: stderrLog, reports: reports, started: started)
                 }
                 group.addTask {
-                    try await Task.sleep(nanoseconds: UInt64(remaining * 1e9))
+                    try await Task.sleep(nanoseconds: UInt64(min(remaining, 1e8) * 1e9))  // ≤ ~3 years
                     return nil  // the deadline
                 }
                 // The first child to finish decides; leaving the group cancels the other, which tears the

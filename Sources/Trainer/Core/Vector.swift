@@ -10,33 +10,10 @@ enum Vector {
     static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
 
     /// Σx and Σx² of `count` values.
-    static func sums(_ x: UnsafePointer<Float>, _ count: Int) -> (Double, Double) {
-        var sum = 0.0, sumSq = 0.0
-        var start = 0
-        while start < count {
-            let end = min(count, start + 1024)
-            var s = V(), q = V(), i = start
-            while i + 8 <= end {
-                let v = load(x + i)
-                s += v
-                q += v * v
-                i += 8
-            }
-            var ts = s.sum(), tq = q.sum()
-            while i < end {
-                ts += x[i]
-                tq += x[i] * x[i]
-                i += 1
-            }
-            sum += Double(ts)
-            sumSq += Double(tq)
-            start = end
-        }
-        return (sum, sumSq)
-    }
+    static func sums(_ x: UnsafePointer<Float>, _ count: Int) -> (Double, Double) { sumAndDot(x, x, count) }
 
     /// Σa and Σa·b of `count` values.
-    static func sumAndDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> (Float, Float) {
+    static func sumAndDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> (Double, Double) {
         var sum = 0.0, dot = 0.0
         var start = 0
         while start < count {
@@ -58,7 +35,7 @@ enum Vector {
             dot += Double(td)
             start = end
         }
-        return (Float(sum), Float(dot))
+        return (sum, dot)
     }
 
     /// normalized = (x − mean)·invStd, output = scale·normalized + shift.

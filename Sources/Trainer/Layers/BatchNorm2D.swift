@@ -83,7 +83,8 @@ public final class BatchNorm2D: Layer {
                             Parallel.chunks(channels) { range, _ in
                                 for ch in range {
                                     let g = gp.baseAddress! + ch * m, xhat = np.baseAddress! + ch * m
-                                    let (sumG, sumGX) = Vector.sumAndDot(g, xhat, m)
+                                    let (sg, sgx) = Vector.sumAndDot(g, xhat, m)
+                                    let sumG = Float(sg), sumGX = Float(sgx)
                                     dg[ch] += sumGX
                                     db[ch] += sumG
                                     let k = scale.value[ch] * inverseStd[ch] / Float(m)

@@ -105,7 +105,7 @@ public final class Conv2D: Layer {
         gradInput.resize(like: x)
         let pointwise = self.pointwise
         let threads = Parallel.threads
-        let same = sameSize(x.h, x.w), flippedRows = outChannels * kernel * kernel
+        let same = sameSize, flippedRows = outChannels * kernel * kernel
         if !pointwise {
             columns.reserve(slots: threads, count: rows * g * cols)
             gradColumns.reserve(slots: threads, count: (same ? flippedRows : rows) * g * cols)
@@ -179,12 +179,12 @@ public final class Conv2D: Layer {
 
     /// Stride 1 with "same" padding (2p = k − 1): output and input planes have one size, and each kernel
     /// offset's column row is the input plane shifted by (ky − p)·w + (kx − p).
-    private func sameSize(_ h: Int, _ w: Int) -> Bool { stride == 1 && 2 * padding == kernel - 1 && h >= 1 && w >= 1 }
+    private var sameSize: Bool { stride == 1 && 2 * padding == kernel - 1 }
 
     @inline(__always)
     private func columnsOf(_ x: UnsafePointer<Float>, _ n: Int, _ sample: Int, _ h: Int, _ w: Int, _ ho: Int, _ wo: Int,
                            _ col: UnsafeMutablePointer<Float>, _ ld: Int) {
-        if sameSize(h, w) {
+        if sameSize {
             sameIm2col(x, n, sample, h, w, col, ld)
         } else {
             im2col(x, n, sample, h, w, ho, wo, col, ld)
