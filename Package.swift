@@ -4,6 +4,14 @@
 //   anasod (CLI) -> Evaluation -> ANASOD (core);  system-library shims have no Swift deps.
 import PackageDescription
 
+// The trainer's AVX-512 kernels are compiled for skylake-avx512 and only called after a run-time CPU check;
+// on other hosts the module builds for the baseline CPU and is never called.
+#if arch(x86_64)
+let kernelFlags = ["-Ounchecked", "-target-cpu", "skylake-avx512"]
+#else
+let kernelFlags = ["-Ounchecked"]
+#endif
+
 let package = Package(
     name: "ANASODCluster",
     platforms: [.macOS(.v14)],
@@ -34,8 +42,10 @@ let package = Package(
 
         // The encoding core: no dependencies.
         .target(name: "ANASOD"),
+        // Shifted-row convolution micro-kernels (AVX-512, plain Swift SIMD): no dependencies.
+        .target(name: "TrainerKernels", swiftSettings: [.unsafeFlags(kernelFlags)]),
         // The CPU trainer: tensors, layers on OpenBLAS, the NB201 network, data, SGD.
-        .target(name: "Trainer", dependencies: ["CLinearAlgebra", "CZlib"],
+        .target(name: "Trainer", dependencies: ["CLinearAlgebra", "CZlib", "TrainerKernels"],
                 // Optimised in every build (the test suite trains real networks), without overflow checks
                 // in the inner loops (indices are computed from validated shapes).
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),

@@ -10,6 +10,7 @@ import Foundation
 /// convolution (3×3, padding 1: every convolution inside a cell) builds each column row as one shifted
 /// copy of the plane, and takes dX as the same convolution of dY with the flipped, transposed kernel
 /// (dX[:, chunk] = W̃ · col(dY), in place) instead of the col2im scatter.
+/// On AVX-512 CPUs a 3×3 same-size convolution runs on `ShiftedConvolution` instead (no im2col).
 /// Chunks (≈ 2,048 columns) run on `Parallel.threads` threads, each with its own scratch matrices and a
 /// single-threaded `cblas_sgemm`; every chunk's arithmetic is the same whatever the thread count.
 /// Weights are Kaiming-normal (fan-in, ReLU gain): N(0, 2 / (C·k·k)).
@@ -30,6 +31,12 @@ public final class Conv2D: Layer {
     private var partials = [Float]()
     /// W̃[c][(o·k + ky)·k + kx] = W[o][c][k−1−ky][k−1−kx], for the input gradient of same-size convolutions.
     private var flipped = [Float]()
+    /// The AVX-512 path of 3×3 same-size convolutions (see `ShiftedConvolution`).
+    private lazy var shifted = ShiftedConvolution(inChannels: inChannels, outChannels: outChannels)
+    /// Whether a 3×3 same-size convolution may use the shifted-row kernels (`ShiftedConvolution.enabled`
+    /// when the layer is made; tests turn it off to compare against im2col + OpenBLAS).
+    var allowsShiftedKernels = ShiftedConvolution.enabled
+    private var usesShiftedKernels: Bool { kernel == 3 && stride == 1 && padding == 1 && allowsShiftedKernels }
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 rng: inout some RandomNumberGenerator) {
@@ -65,6 +72,10 @@ public final class Conv2D: Layer {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.c == inChannels, "Conv2D expects \(inChannels) channels, got \(x.c)")
         input = x
+        if usesShiftedKernels {
+            shifted.forward(x, weights: weight.value, into: output)
+            return output
+        }
         let n = x.n, (ho, wo) = outputSize(h: x.h, w: x.w)
         output.resize(n: n, c: outChannels, h: ho, w: wo)
         let rows = inChannels * kernel * kernel, cols = ho * wo, total = n * cols, inTotal = n * x.h * x.w
@@ -99,6 +110,10 @@ public final class Conv2D: Layer {
 
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("backward before forward") }
+        if usesShiftedKernels {
+            shifted.backward(x, dy, weights: weight.value, weightGradient: &weight.gradient, gradInput: gradInput)
+            return gradInput
+        }
         let n = x.n, (ho, wo) = (dy.h, dy.w)
         let rows = inChannels * kernel * kernel, cols = ho * wo, total = n * cols, inTotal = n * x.h * x.w
         let g = samplesPerChunk(cols), chunks = (n + g - 1) / g

@@ -1,0 +1,229 @@
+import Foundation
+import TrainerKernels
+
+/// A 3×3, stride-1, padding-1 convolution (every convolution inside an NB201 cell, and the stem) on the
+/// AVX-512 shifted-row kernels, without im2col.
+///
+/// A chunk of samples is copied once into a *padded* buffer per channel: each row gets one zero column
+/// after it and each plane one zero row below it, so every plane sits in a (h+1) × (w+1) grid whose zeros
+/// serve as the left/right and top/bottom padding of its neighbours, and a guard of zeros precedes the
+/// first plane. In that grid the input under kernel offset (ky, kx) at position q is simply the value at
+/// q + (ky−1)(w+1) + (kx−1): the column matrix's 9·C rows are 9·C pointers into the buffer. Outputs are
+/// computed at every grid position ("wide", 7 % more positions than pixels at 28 × 28) and the valid ones
+/// copied out.
+/// - forward: Y = W · rows(X) (`ShiftedRowKernels.product`);
+/// - weight gradient: dW[o][r] = Σ_q dY[o][q] · rows(X)[r][q], with dY in the same padded grid (zeros at
+///   the grid's padding positions, so they add nothing) (`rowDots`), per chunk, summed in chunk order;
+/// - input gradient: the same-size convolution of dY with the flipped, transposed kernel, on dY's rows.
+/// Chunk sizes depend on the plane size only, so results do not depend on the thread count.
+final class ShiftedConvolution {
+    /// Whether 3×3 same-size convolutions use these kernels: on CPUs with AVX-512, unless the environment
+    /// sets ANASOD_TRAINER_KERNELS=generic (then, as on other CPUs, im2col + OpenBLAS). Tests flip it to
+    /// compare the two paths.
+    nonisolated(unsafe) static var enabled = CPUFeatures.avx512
+        && ProcessInfo.processInfo.environment["ANASOD_TRAINER_KERNELS"] != "generic"
+
+    /// The padded grid of one plane size.
+    struct Geometry {
+        let h: Int, w: Int
+        /// Grid row length (w + 1) and plane stride ((h + 1)(w + 1)).
+        let rowStride: Int, planeStride: Int
+        /// Samples per chunk: about 1,700 grid positions, so a chunk's rows stay in the L1/L2 caches.
+        let samplesPerChunk: Int
+        /// Zeros before position 0 of each channel (reads reach back (w + 2) positions).
+        let guardSize: Int
+        /// Floats per channel in a padded buffer: guard, positions, and slack for reads past the end.
+        let channelStride: Int
+
+        init(h: Int, w: Int) {
+            self.h = h
+            self.w = w
+            rowStride = w + 1
+            planeStride = (h + 1) * (w + 1)
+            samplesPerChunk = max(1, 1728 / planeStride)
+            guardSize = Self.roundUp(w + 2, 16)
+            channelStride = guardSize + Self.roundUp(samplesPerChunk * planeStride, ShiftedRowKernels.positionBlock) + guardSize
+        }
+
+        /// Positions computed for a chunk of `samples` samples.
+        func positions(samples: Int) -> Int { Self.roundUp(samples * planeStride, ShiftedRowKernels.positionBlock) }
+        var maxPositions: Int { positions(samples: samplesPerChunk) }
+
+        static func roundUp(_ x: Int, _ m: Int) -> Int { (x + m - 1) / m * m }
+    }
+
+    let inChannels: Int
+    let outChannels: Int
+    private let padded = Scratch()
+    private let paddedGradient = Scratch()
+    private let wide = Scratch()
+    private let rowTables = RowTables()
+    /// wᵀ[r·O + o] = W[o][r], r = c·9 + ky·3 + kx: the forward weights, one row of O per column row.
+    private var transposed = [Float]()
+    /// W̃[(o·9 + j)·C + c] = W[o][c][8 − j]: the input gradient's weights.
+    private var flipped = [Float]()
+    private var partials = [Float]()
+
+    init(inChannels: Int, outChannels: Int) {
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+    }
+
+    func forward(_ x: Tensor, weights: [Float], into output: Tensor) {
+        let geo = Geometry(h: x.h, w: x.w), n = x.n
+        let c = inChannels, o = outChannels, rows = c * 9
+        let g = geo.samplesPerChunk, chunks = (n + g - 1) / g, threads = Parallel.threads
+        output.resize(n: n, c: o, h: x.h, w: x.w)
+        if transposed.count != rows * o { transposed = [Float](repeating: 0, count: rows * o) }
+        for oc in 0..<o { for r in 0..<rows { transposed[r * o + oc] = weights[oc * rows + r] } }
+        padded.reserve(slots: threads, count: c * geo.channelStride)
+        wide.reserve(slots: threads, count: o * geo.maxPositions)
+        rowTables.reserve(slots: threads, count: rows)
+        x.data.withUnsafeBufferPointer { xp in
+            output.data.withUnsafeMutableBufferPointer { yp in
+                transposed.withUnsafeBufferPointer { wt in
+                    Parallel.chunks(chunks, threads: threads) { range, slot in
+                        let buffer = padded[slot], table = rowTables[slot], out = wide[slot]
+                        for chunk in range {
+                            let first = chunk * g, samples = min(g, n - first), count = geo.positions(samples: samples)
+                            Self.pack(xp.baseAddress!, n: n, first: first, samples: samples, channels: c, geo, into: buffer)
+                            Self.fillRows(table, buffer, channels: c, geo)
+                            ShiftedRowKernels.product(weights: wt.baseAddress!, outputs: o, rows: table, rowCount: rows,
+                                                      count: count, out: out, outStride: count)
+                            Self.unpack(out, stride: count, n: n, first: first, samples: samples, channels: o, geo,
+                                        into: yp.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds dW to `weightGradient` and writes dX into `gradInput` (shaped like `x`).
+    func backward(_ x: Tensor, _ dy: Tensor, weights: [Float], weightGradient: inout [Float], gradInput: Tensor) {
+        let geo = Geometry(h: x.h, w: x.w), n = x.n
+        let c = inChannels, o = outChannels, rows = c * 9, gradientRows = o * 9, wSize = o * rows
+        let g = geo.samplesPerChunk, chunks = (n + g - 1) / g, threads = Parallel.threads
+        gradInput.resize(like: x)
+        if flipped.count != wSize { flipped = [Float](repeating: 0, count: wSize) }
+        for oc in 0..<o {
+            for ic in 0..<c {
+                for j in 0..<9 { flipped[(oc * 9 + j) * c + ic] = weights[(oc * c + ic) * 9 + (8 - j)] }
+            }
+        }
+        if partials.count < chunks * wSize { partials = [Float](repeating: 0, count: chunks * wSize) }
+        padded.reserve(slots: threads, count: c * geo.channelStride)
+        paddedGradient.reserve(slots: threads, count: o * geo.channelStride)
+        wide.reserve(slots: threads, count: c * geo.maxPositions)
+        rowTables.reserve(slots: threads, count: rows + gradientRows)
+        x.data.withUnsafeBufferPointer { xp in
+            dy.data.withUnsafeBufferPointer { dyp in
+                gradInput.data.withUnsafeMutableBufferPointer { dxp in
+                    flipped.withUnsafeBufferPointer { wf in
+                        partials.withUnsafeMutableBufferPointer { pp in
+                            Parallel.chunks(chunks, threads: threads) { range, slot in
+                                let xBuffer = padded[slot], dyBuffer = paddedGradient[slot], out = wide[slot]
+                                let xRows = rowTables[slot], dyRows = xRows + rows
+                                for chunk in range {
+                                    let first = chunk * g, samples = min(g, n - first), count = geo.positions(samples: samples)
+                                    Self.pack(xp.baseAddress!, n: n, first: first, samples: samples, channels: c, geo, into: xBuffer)
+                                    Self.pack(dyp.baseAddress!, n: n, first: first, samples: samples, channels: o, geo, into: dyBuffer)
+                                    Self.fillRows(xRows, xBuffer, channels: c, geo)
+                                    Self.fillRows(dyRows, dyBuffer, channels: o, geo)
+                                    ShiftedRowKernels.rowDots(dyBuffer + geo.guardSize, dStride: geo.channelStride, outputs: o,
+                                                              rows: xRows, rowCount: rows, count: count,
+                                                              into: pp.baseAddress! + chunk * wSize)
+                                    ShiftedRowKernels.product(weights: wf.baseAddress!, outputs: c, rows: dyRows, rowCount: gradientRows,
+                                                              count: count, out: out, outStride: count)
+                                    Self.unpack(out, stride: count, n: n, first: first, samples: samples, channels: c, geo,
+                                                into: dxp.baseAddress!)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // dW += the chunks' partial gradients, in chunk order (the same sums whatever the thread count).
+        weightGradient.withUnsafeMutableBufferPointer { gw in
+            partials.withUnsafeBufferPointer { pp in
+                for chunk in 0..<chunks {
+                    let p = pp.baseAddress! + chunk * wSize
+                    for i in 0..<wSize { gw[i] += p[i] }
+                }
+            }
+        }
+    }
+
+    /// Copies samples `first..<first+samples` of `channels` channels of the channel-major tensor `x` (n
+    /// samples) into the padded grid, zeros everywhere else in each channel's span.
+    private static func pack(_ x: UnsafePointer<Float>, n: Int, first: Int, samples: Int, channels: Int, _ geo: Geometry,
+                             into buffer: UnsafeMutablePointer<Float>) {
+        let h = geo.h, w = geo.w, hw = h * w, rs = geo.rowStride, ps = geo.planeStride
+        for ch in 0..<channels {
+            let span = buffer + ch * geo.channelStride
+            for i in 0..<geo.guardSize { span[i] = 0 }
+            let base = span + geo.guardSize
+            for s in 0..<samples {
+                let src = x + (ch * n + first + s) * hw, plane = base + s * ps
+                for y in 0..<h {
+                    let row = plane + y * rs, line = src + y * w
+                    for i in 0..<w { row[i] = line[i] }
+                    row[w] = 0
+                }
+                let last = plane + h * rs
+                for i in 0..<rs { last[i] = 0 }
+            }
+            let used = geo.guardSize + samples * ps
+            for i in used..<geo.channelStride { span[i] = 0 }
+        }
+    }
+
+    /// Copies the valid positions of a wide result (`channels` rows of `stride`) into the channel-major tensor.
+    private static func unpack(_ wide: UnsafePointer<Float>, stride: Int, n: Int, first: Int, samples: Int, channels: Int,
+                               _ geo: Geometry, into y: UnsafeMutablePointer<Float>) {
+        let h = geo.h, w = geo.w, hw = h * w, rs = geo.rowStride, ps = geo.planeStride
+        for ch in 0..<channels {
+            for s in 0..<samples {
+                let src = wide + ch * stride + s * ps, dst = y + (ch * n + first + s) * hw
+                for row in 0..<h {
+                    let from = src + row * rs, to = dst + row * w
+                    for i in 0..<w { to[i] = from[i] }
+                }
+            }
+        }
+    }
+
+    /// Row c·9 + ky·3 + kx of the implicit column matrix: channel c's grid shifted by (ky − 1, kx − 1).
+    private static func fillRows(_ table: UnsafeMutablePointer<UnsafePointer<Float>>, _ buffer: UnsafeMutablePointer<Float>,
+                                 channels: Int, _ geo: Geometry) {
+        for ch in 0..<channels {
+            let origin = UnsafePointer(buffer + ch * geo.channelStride + geo.guardSize)
+            for ky in 0..<3 {
+                for kx in 0..<3 { table[ch * 9 + ky * 3 + kx] = origin + (ky - 1) * geo.rowStride + (kx - 1) }
+            }
+        }
+    }
+}
+
+/// Row-pointer tables, one per worker thread, reused across steps.
+final class RowTables {
+    private var tables: [UnsafeMutablePointer<UnsafePointer<Float>>] = []
+    private var capacities: [Int] = []
+
+    func reserve(slots: Int, count: Int) {
+        while tables.count < slots {
+            tables.append(.allocate(capacity: 1))
+            capacities.append(1)
+        }
+        for i in 0..<slots where capacities[i] < count {
+            tables[i].deallocate()
+            tables[i] = .allocate(capacity: count)
+            capacities[i] = count
+        }
+    }
+
+    subscript(slot: Int) -> UnsafeMutablePointer<UnsafePointer<Float>> { tables[slot] }
+
+    deinit { for t in tables { t.deallocate() } }
+}

@@ -1,0 +1,161 @@
+/// AVX-512 micro-kernels for convolutions written as products with *shifted rows*: row r of the
+/// (implicit) column matrix is a pointer into a padded activation buffer, so a 3×3 convolution reads its
+/// input nine times at nine offsets instead of copying it nine times (im2col). This module is compiled
+/// for x86-64-v4 (AVX-512 F/BW/CD/DQ/VL): call it only after `Trainer` has checked that the CPU has
+/// those features. Everything is plain Swift: `SIMD16<Float>.addingProduct` becomes one `vfmadd231ps`
+/// on a zmm register, with the weight broadcast folded into its memory operand.
+///
+/// Positions `q` run over `0..<count`, `count` a multiple of `positionBlock`; every row must be readable
+/// over that whole range.
+public enum ShiftedRowKernels {
+    public typealias V = SIMD16<Float>
+    /// Positions per block of the product kernel: three 16-float vectors.
+    public static let positionBlock = 48
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+
+    @inline(__always)
+    static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
+
+    /// out[o][q] = Σ_r wt[r·outputs + o] · rows[r][q] for o in 0..<outputs, q in 0..<count.
+    /// Blocks of 8 outputs × 48 positions keep 24 accumulators in registers; each row's three vectors are
+    /// loaded once per block and used by 8 fused multiply-adds each.
+    @inline(never)
+    public static func product(weights wt: UnsafePointer<Float>, outputs: Int, rows: UnsafePointer<UnsafePointer<Float>>,
+                               rowCount: Int, count: Int, out: UnsafeMutablePointer<Float>, outStride: Int) {
+        precondition(count % positionBlock == 0, "count must be a multiple of \(positionBlock)")
+        var q = 0
+        while q < count {
+            var o = 0
+            while o + 8 <= outputs {
+                product8x3(wt + o, outputs, rows, rowCount, q, out + o * outStride + q, outStride)
+                o += 8
+            }
+            while o < outputs {
+                product1x3(wt + o, outputs, rows, rowCount, q, out + o * outStride + q)
+                o += 1
+            }
+            q += positionBlock
+        }
+    }
+
+    @inline(__always)
+    private static func product8x3(_ w: UnsafePointer<Float>, _ ws: Int, _ rows: UnsafePointer<UnsafePointer<Float>>, _ rowCount: Int,
+                                   _ q: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+        var a00 = V(), a01 = V(), a02 = V(), a10 = V(), a11 = V(), a12 = V()
+        var a20 = V(), a21 = V(), a22 = V(), a30 = V(), a31 = V(), a32 = V()
+        var a40 = V(), a41 = V(), a42 = V(), a50 = V(), a51 = V(), a52 = V()
+        var a60 = V(), a61 = V(), a62 = V(), a70 = V(), a71 = V(), a72 = V()
+        var wr = w
+        for r in 0..<rowCount {
+            let s = rows[r] + q
+            let x0 = load(s), x1 = load(s + 16), x2 = load(s + 32)
+            var b = V(repeating: wr[0])
+            a00 = a00.addingProduct(b, x0); a01 = a01.addingProduct(b, x1); a02 = a02.addingProduct(b, x2)
+            b = V(repeating: wr[1])
+            a10 = a10.addingProduct(b, x0); a11 = a11.addingProduct(b, x1); a12 = a12.addingProduct(b, x2)
+            b = V(repeating: wr[2])
+            a20 = a20.addingProduct(b, x0); a21 = a21.addingProduct(b, x1); a22 = a22.addingProduct(b, x2)
+            b = V(repeating: wr[3])
+            a30 = a30.addingProduct(b, x0); a31 = a31.addingProduct(b, x1); a32 = a32.addingProduct(b, x2)
+            b = V(repeating: wr[4])
+            a40 = a40.addingProduct(b, x0); a41 = a41.addingProduct(b, x1); a42 = a42.addingProduct(b, x2)
+            b = V(repeating: wr[5])
+            a50 = a50.addingProduct(b, x0); a51 = a51.addingProduct(b, x1); a52 = a52.addingProduct(b, x2)
+            b = V(repeating: wr[6])
+            a60 = a60.addingProduct(b, x0); a61 = a61.addingProduct(b, x1); a62 = a62.addingProduct(b, x2)
+            b = V(repeating: wr[7])
+            a70 = a70.addingProduct(b, x0); a71 = a71.addingProduct(b, x1); a72 = a72.addingProduct(b, x2)
+            wr += ws
+        }
+        var p = out
+        store(a00, p); store(a01, p + 16); store(a02, p + 32); p += os
+        store(a10, p); store(a11, p + 16); store(a12, p + 32); p += os
+        store(a20, p); store(a21, p + 16); store(a22, p + 32); p += os
+        store(a30, p); store(a31, p + 16); store(a32, p + 32); p += os
+        store(a40, p); store(a41, p + 16); store(a42, p + 32); p += os
+        store(a50, p); store(a51, p + 16); store(a52, p + 32); p += os
+        store(a60, p); store(a61, p + 16); store(a62, p + 32); p += os
+        store(a70, p); store(a71, p + 16); store(a72, p + 32)
+    }
+
+    @inline(__always)
+    private static func product1x3(_ w: UnsafePointer<Float>, _ ws: Int, _ rows: UnsafePointer<UnsafePointer<Float>>, _ rowCount: Int,
+                                   _ q: Int, _ out: UnsafeMutablePointer<Float>) {
+        var a0 = V(), a1 = V(), a2 = V()
+        var wr = w
+        for r in 0..<rowCount {
+            let s = rows[r] + q
+            let b = V(repeating: wr[0])
+            a0 = a0.addingProduct(b, load(s)); a1 = a1.addingProduct(b, load(s + 16)); a2 = a2.addingProduct(b, load(s + 32))
+            wr += ws
+        }
+        store(a0, out); store(a1, out + 16); store(a2, out + 32)
+    }
+
+    /// g[o·rowCount + r] = Σ_q d[o·dStride + q] · rows[r][q] (the weight gradient: output gradients against
+    /// shifted input rows), for q in 0..<count (a multiple of 16). Blocks of 4 outputs × 4 rows keep 16
+    /// accumulators in registers (4 × 6 made LLVM spill inside the loop, 4 × 5 ran slower; measured);
+    /// each accumulator's 16 lanes are added up once at the end.
+    @inline(never)
+    public static func rowDots(_ d: UnsafePointer<Float>, dStride: Int, outputs: Int, rows: UnsafePointer<UnsafePointer<Float>>,
+                               rowCount: Int, count: Int, into g: UnsafeMutablePointer<Float>) {
+        precondition(count % 16 == 0, "count must be a multiple of 16")
+        var o = 0
+        while o < outputs {
+            let ob = min(4, outputs - o)
+            var r = 0
+            while r < rowCount {
+                if ob == 4 && r + 4 <= rowCount {
+                    dots4x4(d + o * dStride, dStride, rows + r, count, g + o * rowCount + r, rowCount)
+                    r += 4
+                } else {
+                    for i in 0..<ob { g[(o + i) * rowCount + r] = dot(d + (o + i) * dStride, rows[r], count) }
+                    r += 1
+                }
+            }
+            o += ob
+        }
+    }
+
+    @inline(__always)
+    private static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+        var acc = V()
+        var q = 0
+        while q < count {
+            acc = acc.addingProduct(load(a + q), load(b + q))
+            q += 16
+        }
+        return acc.sum()
+    }
+
+    @inline(__always)
+    private static func dots4x4(_ d: UnsafePointer<Float>, _ ds: Int, _ rows: UnsafePointer<UnsafePointer<Float>>, _ count: Int,
+                                _ g: UnsafeMutablePointer<Float>, _ gs: Int) {
+        var a00 = V(), a01 = V(), a02 = V(), a03 = V()
+        var a10 = V(), a11 = V(), a12 = V(), a13 = V()
+        var a20 = V(), a21 = V(), a22 = V(), a23 = V()
+        var a30 = V(), a31 = V(), a32 = V(), a33 = V()
+        let d0 = d + 0 * ds, d1 = d + 1 * ds, d2 = d + 2 * ds, d3 = d + 3 * ds
+        let r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3]
+        var q = 0
+        while q < count {
+            let y0 = load(d0 + q), y1 = load(d1 + q), y2 = load(d2 + q), y3 = load(d3 + q)
+            var x = load(r0 + q)
+            a00 = a00.addingProduct(y0, x); a10 = a10.addingProduct(y1, x); a20 = a20.addingProduct(y2, x); a30 = a30.addingProduct(y3, x)
+            x = load(r1 + q)
+            a01 = a01.addingProduct(y0, x); a11 = a11.addingProduct(y1, x); a21 = a21.addingProduct(y2, x); a31 = a31.addingProduct(y3, x)
+            x = load(r2 + q)
+            a02 = a02.addingProduct(y0, x); a12 = a12.addingProduct(y1, x); a22 = a22.addingProduct(y2, x); a32 = a32.addingProduct(y3, x)
+            x = load(r3 + q)
+            a03 = a03.addingProduct(y0, x); a13 = a13.addingProduct(y1, x); a23 = a23.addingProduct(y2, x); a33 = a33.addingProduct(y3, x)
+            q += 16
+        }
+        var p = g
+        p[0] = a00.sum(); p[1] = a01.sum(); p[2] = a02.sum(); p[3] = a03.sum(); p += gs
+        p[0] = a10.sum(); p[1] = a11.sum(); p[2] = a12.sum(); p[3] = a13.sum(); p += gs
+        p[0] = a20.sum(); p[1] = a21.sum(); p[2] = a22.sum(); p[3] = a23.sum(); p += gs
+        p[0] = a30.sum(); p[1] = a31.sum(); p[2] = a32.sum(); p[3] = a33.sum()
+    }
+}

@@ -1,0 +1,57 @@
+import Testing
+@testable import Trainer
+
+/// The AVX-512 shifted-row path of 3×3 same-size convolutions against im2col + OpenBLAS, and against
+/// finite differences. Shapes cover partial last chunks (28×28: 2 samples a chunk; 7×7: 27), output
+/// counts that are not a multiple of the 8-row block, one input channel (9 rows: the 4-row dot blocks
+/// leave one), and planes of one row or one column.
+@Suite(.enabled(if: CPUFeatures.avx512, "this CPU lacks AVX-512: the shifted-row kernels are never used here"))
+struct ShiftedConvolutionTests {
+    @Test(arguments: [(3, 3, 4, 28, 28), (30, 2, 8, 7, 7), (5, 1, 16, 7, 7), (4, 3, 9, 5, 3), (2, 16, 16, 14, 14),
+                      (3, 5, 2, 1, 6), (2, 4, 3, 6, 1), (1, 8, 8, 4, 4)])
+    func matchesIm2colAndOpenBLAS(n: Int, c: Int, o: Int, h: Int, w: Int) {
+        var rng = TestRNG(state: UInt64(n * 1000 + c * 100 + o * 10 + h))
+        var seed = TestRNG(state: UInt64(c * o + h))
+        let shifted = Conv2D(c, o, kernel: 3, padding: 1, rng: &seed)
+        seed = TestRNG(state: UInt64(c * o + h))
+        let generic = Conv2D(c, o, kernel: 3, padding: 1, rng: &seed)
+        generic.allowsShiftedKernels = false
+        #expect(shifted.weight.value == generic.weight.value)
+        let x = GradientCheck.randomTensor(n, c, h, w, &rng)
+        let dy = GradientCheck.randomTensor(n, o, h, w, &rng)
+        let y1 = shifted.forward(x, training: true).data, y2 = generic.forward(x, training: true).data
+        expectClose(y1, y2, "forward")
+        let dx1 = shifted.backward(dy).data, dx2 = generic.backward(dy).data
+        expectClose(dx1, dx2, "input gradient")
+        expectClose(shifted.weight.gradient, generic.weight.gradient, "weight gradient")
+        // Gradients accumulate: a second backward pass doubles dW on both paths.
+        _ = shifted.backward(dy)
+        _ = generic.backward(dy)
+        expectClose(shifted.weight.gradient, generic.weight.gradient, "accumulated weight gradient")
+    }
+
+    @Test(arguments: [(2, 3, 4, 7, 7), (3, 1, 5, 4, 9), (2, 2, 3, 1, 2)])
+    func gradientsMatchFiniteDifferences(n: Int, c: Int, o: Int, h: Int, w: Int) {
+        var rng = TestRNG(state: UInt64(n + c + o + h * w))
+        let conv = Conv2D(c, o, kernel: 3, padding: 1, rng: &rng)
+        #expect(conv.allowsShiftedKernels)
+        GradientCheck.check(conv, input: GradientCheck.randomTensor(n, c, h, w, &rng), rng: &rng)
+    }
+
+    private func expectClose(_ a: [Float], _ b: [Float], _ what: String) {
+        #expect(a.count == b.count, "\(what): sizes differ")
+        var worst: Float = 0
+        for i in 0..<min(a.count, b.count) { worst = max(worst, abs(a[i] - b[i]) / max(1, abs(b[i]))) }
+        #expect(worst < 1e-4, "\(what): largest relative difference \(worst)")
+    }
+}
+
+@Suite struct CPUFeatureTests {
+    @Test func avx512NeedsEveryFeatureTheKernelsUse() {
+        let full = "flags\t\t: fpu sse2 avx2 fma avx512f avx512dq avx512cd avx512bw avx512vl avx512_vnni"
+        #expect(CPUFeatures.hasAVX512(flags: full[...]))
+        #expect(!CPUFeatures.hasAVX512(flags: "flags\t\t: fpu sse2 avx2 fma avx512f avx512dq avx512cd avx512bw"))
+        #expect(!CPUFeatures.hasAVX512(flags: "flags\t\t: fpu sse2 avx2 fma"))
+        #expect(!CPUFeatures.hasAVX512(flags: "flags\t\t: avx512fx avx512bwx avx512cdx avx512dqx avx512vlx"))
+    }
+}
