@@ -11,6 +11,17 @@ struct BenchTrainer: ParsableCommand {
 
     @Option(help: "Timed training steps per row (batch 128).") var steps = 8
     @Option(help: "Threads of the trainer's loops (OpenBLAS runs single-threaded inside them).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .customLong("network"), help: "Only these networks (C8N1, C16N1, C16N5; repeatable).") var networks: [String] = []
+    @Option(name: .customLong("cell"), help: "Only these cells (conv3x3, ResNet-like, avgpool; repeatable).") var cellNames: [String] = []
+
+    func validate() throws {
+        for name in networks where Self.reference[name] == nil {
+            throw ValidationError("unknown network '\(name)': choose from C8N1, C16N1, C16N5")
+        }
+        for name in cellNames where !Self.cells.contains(where: { $0.0 == name }) {
+            throw ValidationError("unknown cell '\(name)': choose from \(Self.cells.map(\.0).joined(separator: ", "))")
+        }
+    }
 
     /// PyTorch 2.15 on this CPU (oneDNN, 2 threads, SGD step included), training images/second (issue 5).
     static let reference: [String: [Double]] = ["C8N1": [1215, 1870, 1601], "C16N1": [515, 1085, 1052], "C16N5": [106, 345, 346]]
@@ -24,13 +35,15 @@ struct BenchTrainer: ParsableCommand {
         print("|---|---|---|---|---|---|")
         for (c, n) in [(8, 1), (16, 1), (16, 5)] {
             let key = "C\(c)N\(n)"
-            for (i, cell) in Self.cells.enumerated() {
+            if !networks.isEmpty && !networks.contains(key) { continue }
+            for (i, cell) in Self.cells.enumerated() where cellNames.isEmpty || cellNames.contains(cell.0) {
                 let row = TrainerBenchmark.measure(operations: cell.1, name: cell.0, channels: c, cells: n, steps: steps)
                 let ref = Self.reference[key]![i]
                 print("| \(key) | \(cell.0) | \(String(format: "%.0f", row.trainImagesPerSecond)) | \(String(format: "%.0f", ref)) | "
                       + "\(String(format: "%.2f", row.trainImagesPerSecond / ref)) | \(String(format: "%.0f", row.inferenceImagesPerSecond)) |")
             }
         }
+        if !networks.isEmpty || !cellNames.isEmpty { return }  // a filtered run: the rows asked for only
         print("\nOne 3×3 convolution per stage, batch 128 (where a C16N5 conv3x3 step spends ~80 % of its time):\n")
         print("| channels | size | forward ms | forward GFLOP/s | backward ms | backward GFLOP/s |")
         print("|---|---|---|---|---|---|")
