@@ -11,6 +11,23 @@ import Testing
         GradientCheck.check(conv, input: GradientCheck.randomTensor(2, 3, h, w, &rng), rng: &rng)
     }
 
+    /// A ReLU fused into the convolution (im2col path; ShiftedConvolutionTests check the other), inputs
+    /// kept away from the kink, including stride 2 and a 1×1 kernel.
+    @Test(arguments: [(3, 1, 1), (3, 2, 1), (1, 1, 0)])
+    func convolutionWithFusedReLU(kernel: Int, stride: Int, padding: Int) {
+        var rng = TestRNG(state: UInt64(40 + kernel * 10 + stride))
+        let conv = Conv2D(3, 4, kernel: kernel, stride: stride, padding: padding, rectifiesInput: true, rng: &rng)
+        conv.allowsShiftedKernels = false
+        GradientCheck.check(conv, input: GradientCheck.awayFromZero(GradientCheck.randomTensor(2, 3, 6, 5, &rng)), rng: &rng)
+        let x = Tensor(n: 1, c: 3, h: 6, w: 5, data: (0..<90).map { Float($0 % 7) - 3 })
+        let plain = Conv2D(3, 4, kernel: kernel, stride: stride, padding: padding, rng: &rng)
+        plain.allowsShiftedKernels = false
+        let fused = Conv2D(3, 4, kernel: kernel, stride: stride, padding: padding, rectifiesInput: true, rng: &rng)
+        fused.allowsShiftedKernels = false
+        fused.weight.value = plain.weight.value
+        #expect(fused.forward(x, training: true).data == plain.forward(ReLU().forward(x, training: true), training: true).data)
+    }
+
     @Test func batchNorm() {
         var rng = TestRNG(state: 5)
         let bn = BatchNorm2D(3)

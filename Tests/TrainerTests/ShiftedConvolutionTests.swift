@@ -10,39 +10,45 @@ struct ShiftedConvolutionTests {
     @Test(arguments: [(3, 3, 4, 28, 28), (30, 2, 8, 7, 7), (5, 1, 16, 7, 7), (4, 3, 9, 5, 3), (2, 16, 16, 14, 14),
                       (3, 5, 2, 1, 6), (2, 4, 3, 6, 1), (1, 8, 8, 4, 4)])
     func matchesIm2colAndOpenBLAS(n: Int, c: Int, o: Int, h: Int, w: Int) {
+        for rectify in [false, true] { compareWithGeneric(n: n, c: c, o: o, h: h, w: w, rectify: rectify) }
+    }
+
+    private func compareWithGeneric(n: Int, c: Int, o: Int, h: Int, w: Int, rectify: Bool) {
         var rng = TestRNG(state: UInt64(n * 1000 + c * 100 + o * 10 + h))
         var seed = TestRNG(state: UInt64(c * o + h))
-        let shifted = Conv2D(c, o, kernel: 3, padding: 1, rng: &seed)
+        let shifted = Conv2D(c, o, kernel: 3, padding: 1, rectifiesInput: rectify, rng: &seed)
         seed = TestRNG(state: UInt64(c * o + h))
-        let generic = Conv2D(c, o, kernel: 3, padding: 1, rng: &seed)
+        let generic = Conv2D(c, o, kernel: 3, padding: 1, rectifiesInput: rectify, rng: &seed)
         generic.allowsShiftedKernels = false
         #expect(shifted.weight.value == generic.weight.value)
         let x = GradientCheck.randomTensor(n, c, h, w, &rng)
         let dy = GradientCheck.randomTensor(n, o, h, w, &rng)
         let y1 = shifted.forward(x, training: true).data, y2 = generic.forward(x, training: true).data
-        expectClose(y1, y2, "forward")
+        expectClose(y1, y2, "forward", rectify: rectify)
         let dx1 = shifted.backward(dy).data, dx2 = generic.backward(dy).data
-        expectClose(dx1, dx2, "input gradient")
-        expectClose(shifted.weight.gradient, generic.weight.gradient, "weight gradient")
+        expectClose(dx1, dx2, "input gradient", rectify: rectify)
+        expectClose(shifted.weight.gradient, generic.weight.gradient, "weight gradient", rectify: rectify)
         // Gradients accumulate: a second backward pass doubles dW on both paths.
         _ = shifted.backward(dy)
         _ = generic.backward(dy)
-        expectClose(shifted.weight.gradient, generic.weight.gradient, "accumulated weight gradient")
+        expectClose(shifted.weight.gradient, generic.weight.gradient, "accumulated weight gradient", rectify: rectify)
     }
 
     @Test(arguments: [(2, 3, 4, 7, 7), (3, 1, 5, 4, 9), (2, 2, 3, 1, 2)])
     func gradientsMatchFiniteDifferences(n: Int, c: Int, o: Int, h: Int, w: Int) {
         var rng = TestRNG(state: UInt64(n + c + o + h * w))
-        let conv = Conv2D(c, o, kernel: 3, padding: 1, rng: &rng)
-        #expect(conv.allowsShiftedKernels)
-        GradientCheck.check(conv, input: GradientCheck.randomTensor(n, c, h, w, &rng), rng: &rng)
+        for rectify in [false, true] {
+            let conv = Conv2D(c, o, kernel: 3, padding: 1, rectifiesInput: rectify, rng: &rng)
+            #expect(conv.allowsShiftedKernels)
+            GradientCheck.check(conv, input: GradientCheck.awayFromZero(GradientCheck.randomTensor(n, c, h, w, &rng)), rng: &rng)
+        }
     }
 
-    private func expectClose(_ a: [Float], _ b: [Float], _ what: String) {
+    private func expectClose(_ a: [Float], _ b: [Float], _ what: String, rectify: Bool) {
         #expect(a.count == b.count, "\(what): sizes differ")
         var worst: Float = 0
         for i in 0..<min(a.count, b.count) { worst = max(worst, abs(a[i] - b[i]) / max(1, abs(b[i]))) }
-        #expect(worst < 1e-4, "\(what): largest relative difference \(worst)")
+        #expect(worst < 1e-4, "\(what) (rectify: \(rectify)): largest relative difference \(worst)")
     }
 }
 

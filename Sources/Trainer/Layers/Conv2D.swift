@@ -21,8 +21,13 @@ public final class Conv2D: Layer {
     public let stride: Int
     public let padding: Int
     public let weight: Parameter
+    /// Whether a ReLU in front of the convolution is fused into it: the layer computes W ∗ max(x, 0) and
+    /// its input gradient is zero where x ≤ 0 (NB201's ReLU → Conv → BN without a separate ReLU pass).
+    public let rectifiesInput: Bool
 
     private var input: Tensor?
+    /// max(x, 0) for the im2col path of a convolution with a fused ReLU (the shifted path rectifies while packing).
+    private let rectified = Tensor(n: 0, c: 0)
     private let output = Tensor(n: 0, c: 0)
     private let gradInput = Tensor(n: 0, c: 0)
     private let columns = Scratch()
@@ -39,7 +44,8 @@ public final class Conv2D: Layer {
     private var usesShiftedKernels: Bool { kernel == 3 && stride == 1 && padding == 1 && allowsShiftedKernels }
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-                rng: inout some RandomNumberGenerator) {
+                rectifiesInput: Bool = false, rng: inout some RandomNumberGenerator) {
+        self.rectifiesInput = rectifiesInput
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernel = kernel
@@ -71,11 +77,13 @@ public final class Conv2D: Layer {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.c == inChannels, "Conv2D expects \(inChannels) channels, got \(x.c)")
-        input = x
         if usesShiftedKernels {
-            shifted.forward(x, weights: weight.value, into: output)
+            input = x
+            shifted.forward(x, weights: weight.value, rectify: rectifiesInput, into: output)
             return output
         }
+        let x = rectifiesInput ? rectify(x) : x
+        input = x
         let n = x.n, (ho, wo) = outputSize(h: x.h, w: x.w)
         output.resize(n: n, c: outChannels, h: ho, w: wo)
         let rows = inChannels * kernel * kernel, cols = ho * wo, total = n * cols, inTotal = n * x.h * x.w
@@ -111,9 +119,11 @@ public final class Conv2D: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("backward before forward") }
         if usesShiftedKernels {
-            shifted.backward(x, dy, weights: weight.value, weightGradient: &weight.gradient, gradInput: gradInput)
+            shifted.backward(x, dy, weights: weight.value, rectify: rectifiesInput, weightGradient: &weight.gradient,
+                             gradInput: gradInput)
             return gradInput
         }
+        defer { if rectifiesInput { maskRectified() } }
         let n = x.n, (ho, wo) = (dy.h, dy.w)
         let rows = inChannels * kernel * kernel, cols = ho * wo, total = n * cols, inTotal = n * x.h * x.w
         let g = samplesPerChunk(cols), chunks = (n + g - 1) / g
@@ -190,6 +200,28 @@ public final class Conv2D: Layer {
             }
         }
         return gradInput
+    }
+
+    /// Stores max(x, 0) in `rectified` (im2col path of a fused ReLU).
+    private func rectify(_ x: Tensor) -> Tensor {
+        rectified.resize(like: x)
+        x.data.withUnsafeBufferPointer { xp in
+            rectified.data.withUnsafeMutableBufferPointer { rp in
+                Parallel.chunks(x.count, minimum: 1 << 15) { range, _ in
+                    for i in range { rp[i] = max(xp[i], 0) }
+                }
+            }
+        }
+        return rectified
+    }
+
+    /// Zeroes the input gradient where the fused ReLU's input was ≤ 0 (where `rectified` is 0).
+    private func maskRectified() {
+        rectified.data.withUnsafeBufferPointer { rp in
+            gradInput.data.withUnsafeMutableBufferPointer { dxp in
+                for i in 0..<rectified.count where rp[i] <= 0 { dxp[i] = 0 }
+            }
+        }
     }
 
     /// Stride 1 with "same" padding (2p = k − 1): output and input planes have one size, and each kernel

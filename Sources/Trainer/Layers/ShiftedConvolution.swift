@@ -45,6 +45,8 @@ final class ShiftedConvolution {
             channelStride = guardSize + Self.roundUp(samplesPerChunk * planeStride, ShiftedRowKernels.positionBlock) + guardSize
         }
 
+        var layout: PaddedGrid.Layout { PaddedGrid.Layout(h: h, w: w, guardSize: guardSize, channelStride: channelStride) }
+
         /// Positions computed for a chunk of `samples` samples.
         func positions(samples: Int) -> Int { Self.roundUp(samples * planeStride, ShiftedRowKernels.positionBlock) }
         var maxPositions: Int { positions(samples: samplesPerChunk) }
@@ -69,8 +71,9 @@ final class ShiftedConvolution {
         self.outChannels = outChannels
     }
 
-    func forward(_ x: Tensor, weights: [Float], into output: Tensor) {
-        let geo = Geometry(h: x.h, w: x.w), n = x.n
+    /// Y = W ∗ X, or W ∗ max(X, 0) with `rectify` (the ReLU in front of a cell's convolution, fused).
+    func forward(_ x: Tensor, weights: [Float], rectify: Bool, into output: Tensor) {
+        let geo = Geometry(h: x.h, w: x.w), layout = geo.layout, n = x.n, hw = x.h * x.w
         let c = inChannels, o = outChannels, rows = c * 9
         let g = geo.samplesPerChunk, chunks = (n + g - 1) / g, threads = Parallel.threads
         output.resize(n: n, c: o, h: x.h, w: x.w)
@@ -86,12 +89,13 @@ final class ShiftedConvolution {
                         let buffer = padded[slot], table = rowTables[slot], out = wide[slot]
                         for chunk in range {
                             let first = chunk * g, samples = min(g, n - first), count = geo.positions(samples: samples)
-                            Self.pack(xp.baseAddress!, n: n, first: first, samples: samples, channels: c, geo, into: buffer)
+                            PaddedGrid.pack(xp.baseAddress! + first * hw, sourceChannelStride: n * hw, samples: samples,
+                                            channels: c, rectify: rectify, layout, into: buffer)
                             Self.fillRows(table, buffer, channels: c, geo)
                             ShiftedRowKernels.product(weights: wt.baseAddress!, outputs: o, rows: table, rowCount: rows,
                                                       count: count, out: out, outStride: count)
-                            Self.unpack(out, stride: count, n: n, first: first, samples: samples, channels: o, geo,
-                                        into: yp.baseAddress!)
+                            PaddedGrid.unpack(out, wideStride: count, samples: samples, channels: o, layout,
+                                              into: yp.baseAddress! + first * hw, targetChannelStride: n * hw, mask: nil)
                         }
                     }
                 }
@@ -99,9 +103,10 @@ final class ShiftedConvolution {
         }
     }
 
-    /// Adds dW to `weightGradient` and writes dX into `gradInput` (shaped like `x`).
-    func backward(_ x: Tensor, _ dy: Tensor, weights: [Float], weightGradient: inout [Float], gradInput: Tensor) {
-        let geo = Geometry(h: x.h, w: x.w), n = x.n
+    /// Adds dW to `weightGradient` and writes dX into `gradInput` (shaped like `x`); with `rectify`, dX
+    /// is the gradient with respect to the ReLU's input (zero where x ≤ 0).
+    func backward(_ x: Tensor, _ dy: Tensor, weights: [Float], rectify: Bool, weightGradient: inout [Float], gradInput: Tensor) {
+        let geo = Geometry(h: x.h, w: x.w), layout = geo.layout, n = x.n, hw = x.h * x.w
         let c = inChannels, o = outChannels, rows = c * 9, gradientRows = o * 9, wSize = o * rows
         let g = geo.samplesPerChunk, chunks = (n + g - 1) / g, threads = Parallel.threads
         gradInput.resize(like: x)
@@ -126,8 +131,10 @@ final class ShiftedConvolution {
                                 let xRows = rowTables[slot], dyRows = xRows + rows
                                 for chunk in range {
                                     let first = chunk * g, samples = min(g, n - first), count = geo.positions(samples: samples)
-                                    Self.pack(xp.baseAddress!, n: n, first: first, samples: samples, channels: c, geo, into: xBuffer)
-                                    Self.pack(dyp.baseAddress!, n: n, first: first, samples: samples, channels: o, geo, into: dyBuffer)
+                                    PaddedGrid.pack(xp.baseAddress! + first * hw, sourceChannelStride: n * hw, samples: samples,
+                                                    channels: c, rectify: rectify, layout, into: xBuffer)
+                                    PaddedGrid.pack(dyp.baseAddress! + first * hw, sourceChannelStride: n * hw, samples: samples,
+                                                    channels: o, rectify: false, layout, into: dyBuffer)
                                     Self.fillRows(xRows, xBuffer, channels: c, geo)
                                     Self.fillRows(dyRows, dyBuffer, channels: o, geo)
                                     ShiftedRowKernels.rowDots(dyBuffer + geo.guardSize, dStride: geo.channelStride, outputs: o,
@@ -135,8 +142,9 @@ final class ShiftedConvolution {
                                                               into: pp.baseAddress! + chunk * wSize)
                                     ShiftedRowKernels.product(weights: wf.baseAddress!, outputs: c, rows: dyRows, rowCount: gradientRows,
                                                               count: count, out: out, outStride: count)
-                                    Self.unpack(out, stride: count, n: n, first: first, samples: samples, channels: c, geo,
-                                                into: dxp.baseAddress!)
+                                    PaddedGrid.unpack(out, wideStride: count, samples: samples, channels: c, layout,
+                                                      into: dxp.baseAddress! + first * hw, targetChannelStride: n * hw,
+                                                      mask: rectify ? xp.baseAddress! + first * hw : nil)
                                 }
                             }
                         }
@@ -150,45 +158,6 @@ final class ShiftedConvolution {
                 for chunk in 0..<chunks {
                     let p = pp.baseAddress! + chunk * wSize
                     for i in 0..<wSize { gw[i] += p[i] }
-                }
-            }
-        }
-    }
-
-    /// Copies samples `first..<first+samples` of `channels` channels of the channel-major tensor `x` (n
-    /// samples) into the padded grid, zeros everywhere else in each channel's span.
-    private static func pack(_ x: UnsafePointer<Float>, n: Int, first: Int, samples: Int, channels: Int, _ geo: Geometry,
-                             into buffer: UnsafeMutablePointer<Float>) {
-        let h = geo.h, w = geo.w, hw = h * w, rs = geo.rowStride, ps = geo.planeStride
-        for ch in 0..<channels {
-            let span = buffer + ch * geo.channelStride
-            for i in 0..<geo.guardSize { span[i] = 0 }
-            let base = span + geo.guardSize
-            for s in 0..<samples {
-                let src = x + (ch * n + first + s) * hw, plane = base + s * ps
-                for y in 0..<h {
-                    let row = plane + y * rs, line = src + y * w
-                    for i in 0..<w { row[i] = line[i] }
-                    row[w] = 0
-                }
-                let last = plane + h * rs
-                for i in 0..<rs { last[i] = 0 }
-            }
-            let used = geo.guardSize + samples * ps
-            for i in used..<geo.channelStride { span[i] = 0 }
-        }
-    }
-
-    /// Copies the valid positions of a wide result (`channels` rows of `stride`) into the channel-major tensor.
-    private static func unpack(_ wide: UnsafePointer<Float>, stride: Int, n: Int, first: Int, samples: Int, channels: Int,
-                               _ geo: Geometry, into y: UnsafeMutablePointer<Float>) {
-        let h = geo.h, w = geo.w, hw = h * w, rs = geo.rowStride, ps = geo.planeStride
-        for ch in 0..<channels {
-            for s in 0..<samples {
-                let src = wide + ch * stride + s * ps, dst = y + (ch * n + first + s) * hw
-                for row in 0..<h {
-                    let from = src + row * rs, to = dst + row * w
-                    for i in 0..<w { to[i] = from[i] }
                 }
             }
         }

@@ -1,6 +1,7 @@
 /// One NB201 cell on C channels (Dong & Yang, ICLR 2020): 4 nodes, node 0 the input, node j the sum of
 /// its incoming edges op_{i→j}(node i), node 3 the output. Edge ops: `none` (elided: costs nothing),
-/// `skip_connect` (identity), `nor_conv_1x1` / `nor_conv_3x3` (ReLU → Conv → BN), `avg_pool_3x3`
+/// `skip_connect` (identity), `nor_conv_1x1` / `nor_conv_3x3` (ReLU → Conv → BN, the ReLU fused into the
+/// convolution), `avg_pool_3x3`
 /// (stride 1, padding excluded from the count). A node reached only through `none` edges, or only from
 /// zero nodes, is zero and is never computed; if the output node is zero the cell outputs zeros.
 ///
@@ -30,8 +31,9 @@ public final class NB201Cell: Layer {
         edges = operations.enumerated().map { e, op -> Layer? in
             guard live[Self.sources[e]] else { return nil }
             switch op {
-            case 2: return Sequential([ReLU(), Conv2D(channels, channels, kernel: 1, rng: &rng), BatchNorm2D(channels)])
-            case 3: return Sequential([ReLU(), Conv2D(channels, channels, kernel: 3, padding: 1, rng: &rng), BatchNorm2D(channels)])
+            case 2: return Sequential([Conv2D(channels, channels, kernel: 1, rectifiesInput: true, rng: &rng), BatchNorm2D(channels)])
+            case 3: return Sequential([Conv2D(channels, channels, kernel: 3, padding: 1, rectifiesInput: true, rng: &rng),
+                                       BatchNorm2D(channels)])
             case 4: return AveragePool3x3()
             default: return nil
             }

@@ -1,5 +1,5 @@
 /// NB201's reduction block between stages (ResNet basic block, stride 2):
-/// y = BN(Conv3×3(ReLU(BN(Conv3×3/2(ReLU(x)))))) + Conv1×1(AvgPool2×2(x)).
+/// y = BN(Conv3×3(ReLU(BN(Conv3×3/2(ReLU(x)))))) + Conv1×1(AvgPool2×2(x)) (the ReLUs fused into the convolutions).
 public final class ResidualReduction: Layer {
     let main: Sequential
     let shortcut: Sequential
@@ -8,8 +8,8 @@ public final class ResidualReduction: Layer {
 
     public init(_ inChannels: Int, _ outChannels: Int, rng: inout some RandomNumberGenerator) {
         main = Sequential([
-            ReLU(), Conv2D(inChannels, outChannels, kernel: 3, stride: 2, padding: 1, rng: &rng), BatchNorm2D(outChannels),
-            ReLU(), Conv2D(outChannels, outChannels, kernel: 3, padding: 1, rng: &rng), BatchNorm2D(outChannels),
+            Conv2D(inChannels, outChannels, kernel: 3, stride: 2, padding: 1, rectifiesInput: true, rng: &rng), BatchNorm2D(outChannels),
+            Conv2D(outChannels, outChannels, kernel: 3, padding: 1, rectifiesInput: true, rng: &rng), BatchNorm2D(outChannels),
         ])
         shortcut = Sequential([AveragePool2x2(), Conv2D(inChannels, outChannels, kernel: 1, rng: &rng)])
     }

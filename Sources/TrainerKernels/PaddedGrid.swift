@@ -1,0 +1,128 @@
+/// Copies between channel-major activations (C × N × H × W) and the padded grid of the shifted-row
+/// kernels: per channel a guard of zeros, then each sample's plane as (h + 1) rows of (w + 1) values,
+/// the last column and the last row zero, then zeros to the end of the channel's span. Compiled with
+/// the kernels (AVX-512), so the row copies vectorise wide.
+public enum PaddedGrid {
+    /// The grid's layout: `rowStride` = w + 1, `planeStride` = (h + 1)(w + 1), `guardSize` zeros before
+    /// position 0 of each channel, `channelStride` floats per channel.
+    public struct Layout: Sendable {
+        public let h: Int, w: Int, rowStride: Int, planeStride: Int, guardSize: Int, channelStride: Int
+        public init(h: Int, w: Int, guardSize: Int, channelStride: Int) {
+            self.h = h
+            self.w = w
+            rowStride = w + 1
+            planeStride = (h + 1) * (w + 1)
+            self.guardSize = guardSize
+            self.channelStride = channelStride
+        }
+    }
+
+    /// Packs `samples` planes of each of `channels` channels: channel ch's first plane at
+    /// `x + ch·sourceChannelStride`, planes h·w apart. `rectify` stores max(x, 0) (a ReLU in front of the
+    /// convolution, fused into the copy).
+    @inline(never)
+    public static func pack(_ x: UnsafePointer<Float>, sourceChannelStride: Int, samples: Int, channels: Int, rectify: Bool,
+                            _ layout: Layout, into buffer: UnsafeMutablePointer<Float>) {
+        let h = layout.h, w = layout.w, hw = h * w, rs = layout.rowStride, ps = layout.planeStride
+        for ch in 0..<channels {
+            let span = buffer + ch * layout.channelStride
+            span.update(repeating: 0, count: layout.guardSize)
+            let base = span + layout.guardSize
+            for s in 0..<samples {
+                let src = x + ch * sourceChannelStride + s * hw, plane = base + s * ps
+                for y in 0..<h {
+                    let row = plane + y * rs
+                    copyRow(src + y * w, row, w, rectify: rectify, mask: nil)
+                    row[w] = 0
+                }
+                (plane + h * rs).update(repeating: 0, count: rs)
+            }
+            let used = layout.guardSize + samples * ps
+            (span + used).update(repeating: 0, count: layout.channelStride - used)
+        }
+    }
+
+    /// Copies the valid positions of a wide result (`channels` rows of `wideStride` grid positions) into
+    /// channel-major planes (channel ch's first at `y + ch·targetChannelStride`). With `mask` (laid out
+    /// like the target), a value is kept only where the mask is positive: the gradient through a fused ReLU.
+    @inline(never)
+    public static func unpack(_ wide: UnsafePointer<Float>, wideStride: Int, samples: Int, channels: Int, _ layout: Layout,
+                              into y: UnsafeMutablePointer<Float>, targetChannelStride: Int, mask: UnsafePointer<Float>?) {
+        let h = layout.h, w = layout.w, hw = h * w, rs = layout.rowStride, ps = layout.planeStride
+        for ch in 0..<channels {
+            for s in 0..<samples {
+                let src = wide + ch * wideStride + s * ps, offset = ch * targetChannelStride + s * hw
+                let dst = y + offset, keep = mask.map { $0 + offset }
+                for row in 0..<h {
+                    copyRow(src + row * rs, dst + row * w, w, rectify: false, mask: keep.map { $0 + row * w })
+                }
+            }
+        }
+    }
+
+    /// dst[i] = src[i] (max(src[i], 0) with `rectify`; 0 where mask[i] ≤ 0) for i in 0..<w, in the widest
+    /// vectors that fit, the last one overlapping the one before instead of a scalar tail (rows are short:
+    /// 28, 14 or 7 values).
+    @inline(__always)
+    static func copyRow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ w: Int, rectify: Bool,
+                        mask: UnsafePointer<Float>?) {
+        if w >= 16 {
+            copyRow16(src, dst, w, rectify, mask)
+        } else if w >= 8 {
+            copyRow8(src, dst, w, rectify, mask)
+        } else if w >= 4 {
+            copyRow4(src, dst, w, rectify, mask)
+        } else {
+            for i in 0..<w {
+                var v = rectify ? max(src[i], 0) : src[i]
+                if let mask, !(mask[i] > 0) { v = 0 }
+                dst[i] = v
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func copyRow16(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ w: Int, _ rectify: Bool,
+                                   _ mask: UnsafePointer<Float>?) {
+        typealias V = SIMD16<Float>
+        var i = 0
+        while i < w {
+            let at = min(i, w - 16)
+            var v = UnsafeRawPointer(src + at).loadUnaligned(as: V.self)
+            if rectify { v = v.replacing(with: 0, where: v .< 0) }
+            if let mask { v = v.replacing(with: 0, where: UnsafeRawPointer(mask + at).loadUnaligned(as: V.self) .<= 0) }
+            UnsafeMutableRawPointer(dst + at).storeBytes(of: v, as: V.self)
+            i += 16
+        }
+    }
+
+    @inline(__always)
+    private static func copyRow8(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ w: Int, _ rectify: Bool,
+                                   _ mask: UnsafePointer<Float>?) {
+        typealias V = SIMD8<Float>
+        var i = 0
+        while i < w {
+            let at = min(i, w - 8)
+            var v = UnsafeRawPointer(src + at).loadUnaligned(as: V.self)
+            if rectify { v = v.replacing(with: 0, where: v .< 0) }
+            if let mask { v = v.replacing(with: 0, where: UnsafeRawPointer(mask + at).loadUnaligned(as: V.self) .<= 0) }
+            UnsafeMutableRawPointer(dst + at).storeBytes(of: v, as: V.self)
+            i += 8
+        }
+    }
+
+    @inline(__always)
+    private static func copyRow4(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ w: Int, _ rectify: Bool,
+                                   _ mask: UnsafePointer<Float>?) {
+        typealias V = SIMD4<Float>
+        var i = 0
+        while i < w {
+            let at = min(i, w - 4)
+            var v = UnsafeRawPointer(src + at).loadUnaligned(as: V.self)
+            if rectify { v = v.replacing(with: 0, where: v .< 0) }
+            if let mask { v = v.replacing(with: 0, where: UnsafeRawPointer(mask + at).loadUnaligned(as: V.self) .<= 0) }
+            UnsafeMutableRawPointer(dst + at).storeBytes(of: v, as: V.self)
+            i += 4
+        }
+    }
+}
