@@ -52,12 +52,16 @@ public final class NB201Cell: Layer {
         input = x
         for j in 1...3 {
             let node = nodes[j]
-            node.resize(like: x, zero: true)
-            guard live[j] else { continue }
+            guard live[j] else {
+                node.resize(like: x, zero: true)
+                continue
+            }
+            var first = true
             for e in 0..<6 where Self.targets[e] == j && active(e) {
                 let source = Self.sources[e] == 0 ? x : nodes[Self.sources[e]]
                 let y = edges[e]?.forward(source, training: training) ?? source  // skip: identity
-                add(y, into: node)
+                if first { Elementwise.assign(y, to: node) } else { Elementwise.add(y, into: node) }
+                first = false
             }
         }
         return nodes[3]
@@ -65,27 +69,30 @@ public final class NB201Cell: Layer {
 
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("backward before forward") }
-        for g in nodeGradients { g.resize(like: x, zero: true) }
-        add(dy, into: nodeGradients[3])
-        // Edges in reverse topological order: all edges into node 3, then into 2, then into 1.
+        // The first contribution to a node's gradient is assigned, later ones added; a gradient nothing
+        // reached is zeroed before it is read. Node 3's gradient is dy itself.
+        var reached = [false, false, false, true]
+        func gradient(_ j: Int) -> Tensor {
+            if j == 3 { return dy }
+            if !reached[j] {
+                nodeGradients[j].resize(like: x, zero: true)
+                reached[j] = true
+            }
+            return nodeGradients[j]
+        }
+        // Edges in reverse topological order: all edges into node 3, then into 2, then into 1, so a node's
+        // gradient is complete before the edges into it read it.
         for e in (0..<6).reversed() where active(e) && live[Self.targets[e]] {
-            let g = nodeGradients[Self.targets[e]]
-            let back: Tensor
-            if let layer = edges[e] {
-                back = layer.backward(g)  // each edge owns its layer, which still holds its forward
+            let g = gradient(Self.targets[e])
+            let back = edges[e]?.backward(g) ?? g  // each edge owns its layer, which still holds its forward
+            let s = Self.sources[e]
+            if reached[s] {
+                Elementwise.add(back, into: nodeGradients[s])
             } else {
-                back = g  // skip_connect
-            }
-            add(back, into: nodeGradients[Self.sources[e]])
-        }
-        return nodeGradients[0]
-    }
-
-    private func add(_ y: Tensor, into node: Tensor) {
-        y.data.withUnsafeBufferPointer { yp in
-            node.data.withUnsafeMutableBufferPointer { np in
-                for i in 0..<node.count { np[i] += yp[i] }
+                Elementwise.assign(back, to: nodeGradients[s])
+                reached[s] = true
             }
         }
+        return gradient(0)
     }
 }

@@ -24,16 +24,14 @@ public final class ResidualReduction: Layer {
         let a = main.forward(x, training: training)
         let b = shortcut.forward(x, training: training)
         precondition(a.shape == b.shape, "reduction branches disagree: \(a.shape) vs \(b.shape) (odd input size?)")
-        output.resize(like: a)
-        for i in 0..<a.count { output.data[i] = a.data[i] + b.data[i] }
+        Elementwise.sum(a, b, into: output)
         return output
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
         let ga = main.backward(dy)
         let gb = shortcut.backward(dy)
-        gradInput.resize(like: ga)
-        for i in 0..<ga.count { gradInput.data[i] = ga.data[i] + gb.data[i] }
+        Elementwise.sum(ga, gb, into: gradInput)
         return gradInput
     }
 }

@@ -1,0 +1,59 @@
+/// Whole-tensor copies and sums, split across the trainer's threads (SIMD8 lanes, scalar tails). Each
+/// element is computed by one thread with the same arithmetic, so results do not depend on the thread count.
+enum Elementwise {
+    /// Elements per thread below which a loop stays on one thread.
+    static let minimumPerThread = 1 << 15
+
+    /// dst = src (dst takes src's shape).
+    static func assign(_ src: Tensor, to dst: Tensor) {
+        dst.resize(like: src)
+        src.data.withUnsafeBufferPointer { s in
+            dst.data.withUnsafeMutableBufferPointer { d in
+                Parallel.chunks(src.count, minimum: minimumPerThread) { range, _ in
+                    (d.baseAddress! + range.lowerBound).update(from: s.baseAddress! + range.lowerBound, count: range.count)
+                }
+            }
+        }
+    }
+
+    /// dst += src (same shapes).
+    static func add(_ src: Tensor, into dst: Tensor) {
+        precondition(src.count == dst.count, "adding tensors of different sizes")
+        src.data.withUnsafeBufferPointer { s in
+            dst.data.withUnsafeMutableBufferPointer { d in
+                Parallel.chunks(src.count, minimum: minimumPerThread) { range, _ in
+                    sum(UnsafePointer(d.baseAddress!), s.baseAddress!, into: d.baseAddress!, range)
+                }
+            }
+        }
+    }
+
+    /// out = a + b (out takes a's shape).
+    static func sum(_ a: Tensor, _ b: Tensor, into out: Tensor) {
+        precondition(a.count == b.count, "adding tensors of different sizes")
+        out.resize(like: a)
+        a.data.withUnsafeBufferPointer { ap in
+            b.data.withUnsafeBufferPointer { bp in
+                out.data.withUnsafeMutableBufferPointer { op in
+                    Parallel.chunks(a.count, minimum: minimumPerThread) { range, _ in
+                        sum(ap.baseAddress!, bp.baseAddress!, into: op.baseAddress!, range)
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func sum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                            _ range: Range<Int>) {
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            Vector.store(Vector.load(a + i) + Vector.load(b + i), out + i)
+            i += 8
+        }
+        while i < range.upperBound {
+            out[i] = a[i] + b[i]
+            i += 1
+        }
+    }
+}
