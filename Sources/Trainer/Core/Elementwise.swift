@@ -56,4 +56,41 @@ enum Elementwise {
             i += 1
         }
     }
+
+    /// g[i] += Σ_chunk partials[chunk·size + i], the chunks added in order (the same sums whatever the
+    /// thread count); elements split across threads.
+    static func addChunks(_ partials: [Float], chunks: Int, size: Int, into g: inout [Float]) {
+        g.withUnsafeMutableBufferPointer { gw in
+            partials.withUnsafeBufferPointer { pp in
+                Parallel.chunks(size, minimum: 4096) { range, _ in
+                    for chunk in 0..<chunks {
+                        let p = pp.baseAddress! + chunk * size
+                        for i in range { gw[i] += p[i] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// g[i] = 0 where keep[i] ≤ 0 (the gradient through a ReLU whose output was `keep`).
+    static func maskNonPositive(_ g: Tensor, by keep: Tensor) {
+        precondition(g.count == keep.count, "masking tensors of different sizes")
+        keep.data.withUnsafeBufferPointer { kp in
+            g.data.withUnsafeMutableBufferPointer { gp in
+                Parallel.chunks(g.count, minimum: minimumPerThread) { range, _ in
+                    var i = range.lowerBound
+                    let zero = Vector.V()
+                    while i + 8 <= range.upperBound {
+                        let v = Vector.load(gp.baseAddress! + i)
+                        Vector.store(v.replacing(with: zero, where: Vector.load(kp.baseAddress! + i) .<= zero), gp.baseAddress! + i)
+                        i += 8
+                    }
+                    while i < range.upperBound {
+                        if kp[i] <= 0 { gp[i] = 0 }
+                        i += 1
+                    }
+                }
+            }
+        }
+    }
 }

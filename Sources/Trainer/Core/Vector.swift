@@ -38,37 +38,63 @@ enum Vector {
         return (sum, dot)
     }
 
-    /// normalized = (x − mean)·invStd, output = scale·normalized + shift.
+    /// Σg and Σg·(x − mean) of `count` values (float lanes over blocks of 1,024, double across blocks).
+    static func sumAndCenteredDot(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int, mean: Float) -> (Double, Double) {
+        var sum = 0.0, dot = 0.0
+        var start = 0
+        let vm = V(repeating: mean)
+        while start < count {
+            let end = min(count, start + 1024)
+            var s = V(), d = V(), i = start
+            while i + 8 <= end {
+                let vg = load(g + i)
+                s += vg
+                d += vg * (load(x + i) - vm)
+                i += 8
+            }
+            var ts = s.sum(), td = d.sum()
+            while i < end {
+                ts += g[i]
+                td += g[i] * (x[i] - mean)
+                i += 1
+            }
+            sum += Double(ts)
+            dot += Double(td)
+            start = end
+        }
+        return (sum, dot)
+    }
+
+    /// output = scale·(x − mean)·invStd + shift.
     static func normalize(_ x: UnsafePointer<Float>, _ count: Int, mean: Float, invStd: Float, scale: Float, shift: Float,
-                          normalized: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
+                          output: UnsafeMutablePointer<Float>) {
         var i = 0
         let vm = V(repeating: mean), vi = V(repeating: invStd), vg = V(repeating: scale), vb = V(repeating: shift)
         while i + 8 <= count {
-            let xhat = (load(x + i) - vm) * vi
-            store(xhat, normalized + i)
-            store(vg * xhat + vb, output + i)
+            store(vg * ((load(x + i) - vm) * vi) + vb, output + i)
             i += 8
         }
         while i < count {
-            let xhat = (x[i] - mean) * invStd
-            normalized[i] = xhat
-            output[i] = scale * xhat + shift
+            output[i] = scale * ((x[i] - mean) * invStd) + shift
             i += 1
         }
     }
 
-    /// output = k·(M·g − sumG − x̂·sumGX), M = count.
-    static func batchNormGradient(_ g: UnsafePointer<Float>, _ xhat: UnsafePointer<Float>, _ count: Int, k: Float, sumG: Float,
-                                  sumGX: Float, output: UnsafeMutablePointer<Float>) {
+    /// output = k·(M·g − sumG − x̂·sumGX), M = count, x̂ = (x − mean)·invStd recomputed from the input.
+    static func batchNormGradient(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int, mean: Float, invStd: Float,
+                                  k: Float, sumG: Float, sumGX: Float, output: UnsafeMutablePointer<Float>) {
         let m = Float(count)
         var i = 0
         let vk = V(repeating: k), vm = V(repeating: m), vs = V(repeating: sumG), vx = V(repeating: sumGX)
+        let vmean = V(repeating: mean), vi = V(repeating: invStd)
         while i + 8 <= count {
-            store(vk * (vm * load(g + i) - vs - load(xhat + i) * vx), output + i)
+            let xhat = (load(x + i) - vmean) * vi
+            store(vk * (vm * load(g + i) - vs - xhat * vx), output + i)
             i += 8
         }
         while i < count {
-            output[i] = k * (m * g[i] - sumG - xhat[i] * sumGX)
+            let xhat = (x[i] - mean) * invStd
+            output[i] = k * (m * g[i] - sumG - xhat * sumGX)
             i += 1
         }
     }

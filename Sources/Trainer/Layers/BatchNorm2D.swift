@@ -15,7 +15,10 @@ public final class BatchNorm2D: Layer {
 
     private let output = Tensor(n: 0, c: 0)
     private let gradInput = Tensor(n: 0, c: 0)
-    private var normalized = [Float]()
+    /// The forward pass's input and per-channel statistics: x̂ = (x − mean)·invStd is recomputed in the
+    /// backward pass instead of stored.
+    private var input: Tensor?
+    private var means = [Float]()
     private var inverseStd = [Float]()
 
     public init(_ channels: Int) {
@@ -25,6 +28,7 @@ public final class BatchNorm2D: Layer {
         runningMean = [Float](repeating: 0, count: channels)
         runningVariance = [Float](repeating: 1, count: channels)
         inverseStd = [Float](repeating: 1, count: channels)
+        means = [Float](repeating: 0, count: channels)
     }
 
     public var parameters: [Parameter] { [scale, shift] }
@@ -32,11 +36,11 @@ public final class BatchNorm2D: Layer {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.c == channels, "BatchNorm2D expects \(channels) channels, got \(x.c)")
         output.resize(like: x)
+        input = x
         let m = x.n * x.h * x.w
-        if normalized.count < x.count { normalized = [Float](repeating: 0, count: x.count) }
         x.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer { yp in
-                normalized.withUnsafeMutableBufferPointer { np in
+                means.withUnsafeMutableBufferPointer { np in
                     runningMean.withUnsafeMutableBufferPointer { rm in
                         runningVariance.withUnsafeMutableBufferPointer { rv in
                             inverseStd.withUnsafeMutableBufferPointer { istd in
@@ -58,8 +62,9 @@ public final class BatchNorm2D: Layer {
                                             invStd = 1 / (rv[ch] + epsilon).squareRoot()
                                         }
                                         istd[ch] = invStd
+                                        np[ch] = mean
                                         Vector.normalize(src, m, mean: mean, invStd: invStd, scale: scale.value[ch], shift: shift.value[ch],
-                                                         normalized: np.baseAddress! + ch * m, output: yp.baseAddress! + ch * m)
+                                                         output: yp.baseAddress! + ch * m)
                                     }
                                 }
                             }
@@ -73,22 +78,24 @@ public final class BatchNorm2D: Layer {
 
     /// dx = γ·invStd / M · (M·dy − Σdy − x̂·Σ(dy·x̂)), dγ = Σ dy·x̂, dβ = Σ dy (training statistics).
     public func backward(_ dy: Tensor) -> Tensor {
+        guard let x = input else { preconditionFailure("backward before forward") }
         gradInput.resize(like: dy)
         let m = dy.n * dy.h * dy.w
         dy.data.withUnsafeBufferPointer { gp in
             gradInput.data.withUnsafeMutableBufferPointer { dxp in
-                normalized.withUnsafeBufferPointer { np in
+                x.data.withUnsafeBufferPointer { xp in
                     scale.gradient.withUnsafeMutableBufferPointer { dg in
                         shift.gradient.withUnsafeMutableBufferPointer { db in
                             Parallel.chunks(channels) { range, _ in
                                 for ch in range {
-                                    let g = gp.baseAddress! + ch * m, xhat = np.baseAddress! + ch * m
-                                    let (sg, sgx) = Vector.sumAndDot(g, xhat, m)
-                                    let sumG = Float(sg), sumGX = Float(sgx)
+                                    let g = gp.baseAddress! + ch * m, xc = xp.baseAddress! + ch * m
+                                    let mean = means[ch], invStd = inverseStd[ch]
+                                    let (sg, sgc) = Vector.sumAndCenteredDot(g, xc, m, mean: mean)
+                                    let sumG = Float(sg), sumGX = Float(sgc * Double(invStd))  // Σ dy·x̂
                                     dg[ch] += sumGX
                                     db[ch] += sumG
-                                    let k = scale.value[ch] * inverseStd[ch] / Float(m)
-                                    Vector.batchNormGradient(g, xhat, m, k: k, sumG: sumG, sumGX: sumGX,
+                                    let k = scale.value[ch] * invStd / Float(m)
+                                    Vector.batchNormGradient(g, xc, m, mean: mean, invStd: invStd, k: k, sumG: sumG, sumGX: sumGX,
                                                              output: dxp.baseAddress! + ch * m)
                                 }
                             }

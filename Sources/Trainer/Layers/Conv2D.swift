@@ -123,7 +123,7 @@ public final class Conv2D: Layer {
                              gradInput: gradInput)
             return gradInput
         }
-        defer { if rectifiesInput { maskRectified() } }
+        defer { if rectifiesInput { Elementwise.maskNonPositive(gradInput, by: rectified) } }
         let n = x.n, (ho, wo) = (dy.h, dy.w)
         let rows = inChannels * kernel * kernel, cols = ho * wo, total = n * cols, inTotal = n * x.h * x.w
         let g = samplesPerChunk(cols), chunks = (n + g - 1) / g
@@ -191,14 +191,7 @@ public final class Conv2D: Layer {
             }
         }
         // dW += the chunks' partial gradients, in chunk order (the same sums whatever the thread count).
-        weight.gradient.withUnsafeMutableBufferPointer { gw in
-            partials.withUnsafeBufferPointer { pp in
-                for chunk in 0..<chunks {
-                    let p = pp.baseAddress! + chunk * wSize
-                    for i in 0..<wSize { gw[i] += p[i] }
-                }
-            }
-        }
+        Elementwise.addChunks(partials, chunks: chunks, size: wSize, into: &weight.gradient)
         return gradInput
     }
 
@@ -213,15 +206,6 @@ public final class Conv2D: Layer {
             }
         }
         return rectified
-    }
-
-    /// Zeroes the input gradient where the fused ReLU's input was ≤ 0 (where `rectified` is 0).
-    private func maskRectified() {
-        rectified.data.withUnsafeBufferPointer { rp in
-            gradInput.data.withUnsafeMutableBufferPointer { dxp in
-                for i in 0..<rectified.count where rp[i] <= 0 { dxp[i] = 0 }
-            }
-        }
     }
 
     /// Stride 1 with "same" padding (2p = k − 1): output and input planes have one size, and each kernel

@@ -153,14 +153,7 @@ final class ShiftedConvolution {
             }
         }
         // dW += the chunks' partial gradients, in chunk order (the same sums whatever the thread count).
-        weightGradient.withUnsafeMutableBufferPointer { gw in
-            partials.withUnsafeBufferPointer { pp in
-                for chunk in 0..<chunks {
-                    let p = pp.baseAddress! + chunk * wSize
-                    for i in 0..<wSize { gw[i] += p[i] }
-                }
-            }
-        }
+        Elementwise.addChunks(partials, chunks: chunks, size: wSize, into: &weightGradient)
     }
 
     /// Row c·9 + ky·3 + kx of the implicit column matrix: channel c's grid shifted by (ky − 1, kx − 1).
