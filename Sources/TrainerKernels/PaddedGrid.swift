@@ -60,6 +60,70 @@ public enum PaddedGrid {
         }
     }
 
+    /// Packs the four stride-2 phases of `samples` planes of size `sourceH × sourceW` per channel: grid
+    /// channel 4·ch + 2a + b holds X[ch][2y + a][2x + b] at (y, x) of a grid laid out for the output size
+    /// (`layout.h × layout.w`), 0 where 2y + a or 2x + b falls outside the plane (odd sizes).
+    @inline(never)
+    public static func packPhases(_ x: UnsafePointer<Float>, sourceChannelStride: Int, sourceH: Int, sourceW: Int, samples: Int,
+                                  channels: Int, rectify: Bool, _ layout: Layout, into buffer: UnsafeMutablePointer<Float>) {
+        let h = layout.h, w = layout.w, rs = layout.rowStride, ps = layout.planeStride, hw = sourceH * sourceW
+        for ch in 0..<channels {
+            for phase in 0..<4 {
+                let a = phase >> 1, b = phase & 1
+                let span = buffer + (ch * 4 + phase) * layout.channelStride
+                span.update(repeating: 0, count: layout.guardSize)
+                let base = span + layout.guardSize
+                for s in 0..<samples {
+                    let src = x + ch * sourceChannelStride + s * hw, plane = base + s * ps
+                    for y in 0..<h {
+                        let row = plane + y * rs, sy = 2 * y + a
+                        if sy >= sourceH {
+                            row.update(repeating: 0, count: w)
+                        } else {
+                            let line = src + sy * sourceW + b, valid = (sourceW - b + 1) / 2
+                            if rectify {
+                                for i in 0..<valid { row[i] = max(line[2 * i], 0) }
+                            } else {
+                                for i in 0..<valid { row[i] = line[2 * i] }
+                            }
+                            for i in valid..<w { row[i] = 0 }
+                        }
+                        row[w] = 0
+                    }
+                    (plane + h * rs).update(repeating: 0, count: rs)
+                }
+                let used = layout.guardSize + samples * ps
+                (span + used).update(repeating: 0, count: layout.channelStride - used)
+            }
+        }
+    }
+
+    /// Writes phase (a, b) of a wide result (`channels` rows of `wideStride` positions on the output-size
+    /// grid) into the full-size channel-major planes: y[ch][2i + a][2j + b] = wide[ch][i·rowStride + j],
+    /// kept only where `mask` (laid out like the target) is positive when one is given.
+    @inline(never)
+    public static func unpackPhase(_ wide: UnsafePointer<Float>, wideStride: Int, a: Int, b: Int, targetH: Int, targetW: Int,
+                                   samples: Int, channels: Int, _ layout: Layout, into y: UnsafeMutablePointer<Float>,
+                                   targetChannelStride: Int, mask: UnsafePointer<Float>?) {
+        let rs = layout.rowStride, ps = layout.planeStride, hw = targetH * targetW
+        let rows = (targetH - a + 1) / 2, cols = (targetW - b + 1) / 2
+        for ch in 0..<channels {
+            for s in 0..<samples {
+                let src = wide + ch * wideStride + s * ps, offset = ch * targetChannelStride + s * hw
+                for i in 0..<rows {
+                    let from = src + i * rs, at = offset + (2 * i + a) * targetW + b
+                    let to = y + at
+                    if let mask {
+                        let keep = mask + at
+                        for j in 0..<cols { to[2 * j] = keep[2 * j] > 0 ? from[j] : 0 }
+                    } else {
+                        for j in 0..<cols { to[2 * j] = from[j] }
+                    }
+                }
+            }
+        }
+    }
+
     /// dst[i] = src[i] (max(src[i], 0) with `rectify`; 0 where mask[i] ≤ 0) for i in 0..<w, in the widest
     /// vectors that fit, the last one overlapping the one before instead of a scalar tail (rows are short:
     /// 28, 14 or 7 values).

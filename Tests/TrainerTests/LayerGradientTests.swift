@@ -28,6 +28,26 @@ import Testing
         #expect(fused.forward(x, training: true).data == plain.forward(ReLU().forward(x, training: true), training: true).data)
     }
 
+    /// A first layer skips its input gradient; its weight gradient is unchanged (both convolution paths).
+    @Test(arguments: [(3, 1, 1, true), (3, 1, 1, false), (3, 2, 1, false), (1, 1, 0, false)])
+    func weightGradientWithoutInputGradient(kernel: Int, stride: Int, padding: Int, shifted: Bool) {
+        var rng = TestRNG(state: 77)
+        let x = GradientCheck.randomTensor(3, 2, 8, 8, &rng)
+        var convs = [Conv2D]()
+        for computes in [true, false] {
+            var seed = TestRNG(state: 78)
+            let conv = Conv2D(2, 5, kernel: kernel, stride: stride, padding: padding, rng: &seed)
+            conv.allowsShiftedKernels = shifted
+            conv.computesInputGradient = computes
+            let y = conv.forward(x, training: true)
+            var dyRNG = TestRNG(state: 79)
+            let g = conv.backward(GradientCheck.randomTensor(y.n, y.c, y.h, y.w, &dyRNG))
+            #expect(g.shape == x.shape)
+            convs.append(conv)
+        }
+        #expect(convs[0].weight.gradient == convs[1].weight.gradient)
+    }
+
     @Test func batchNorm() {
         var rng = TestRNG(state: 5)
         let bn = BatchNorm2D(3)

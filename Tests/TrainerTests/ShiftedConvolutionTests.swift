@@ -1,7 +1,7 @@
 import Testing
 @testable import Trainer
 
-/// The AVX-512 shifted-row path of 3×3 same-size convolutions against im2col + OpenBLAS, and against
+/// The AVX-512 shifted-row paths of 3×3 convolutions (same-size and stride 2) against im2col + OpenBLAS, and against
 /// finite differences. Shapes cover partial last chunks (28×28: 2 samples a chunk; 7×7: 27), output
 /// counts that are not a multiple of the 8-row block, one input channel (9 rows: the 4-row dot blocks
 /// leave one), and planes of one row or one column.
@@ -10,19 +10,26 @@ struct ShiftedConvolutionTests {
     @Test(arguments: [(3, 3, 4, 28, 28), (30, 2, 8, 7, 7), (5, 1, 16, 7, 7), (4, 3, 9, 5, 3), (2, 16, 16, 14, 14),
                       (3, 5, 2, 1, 6), (2, 4, 3, 6, 1), (1, 8, 8, 4, 4)])
     func matchesIm2colAndOpenBLAS(n: Int, c: Int, o: Int, h: Int, w: Int) {
-        for rectify in [false, true] { compareWithGeneric(n: n, c: c, o: o, h: h, w: w, rectify: rectify) }
+        for rectify in [false, true] { compareWithGeneric(n: n, c: c, o: o, h: h, w: w, stride: 1, rectify: rectify) }
     }
 
-    private func compareWithGeneric(n: Int, c: Int, o: Int, h: Int, w: Int, rectify: Bool) {
+    /// Stride 2 (`PhaseConvolution`), even and odd sizes: 28 → 14 and 14 → 7 as in NB201, 7 → 4, 5 × 3 → 3 × 2.
+    @Test(arguments: [(3, 3, 4, 28, 28), (4, 16, 32, 14, 14), (5, 2, 8, 7, 7), (3, 3, 9, 5, 3), (2, 4, 3, 1, 2), (2, 1, 5, 2, 6)])
+    func strideTwoMatchesIm2colAndOpenBLAS(n: Int, c: Int, o: Int, h: Int, w: Int) {
+        for rectify in [false, true] { compareWithGeneric(n: n, c: c, o: o, h: h, w: w, stride: 2, rectify: rectify) }
+    }
+
+    private func compareWithGeneric(n: Int, c: Int, o: Int, h: Int, w: Int, stride: Int, rectify: Bool) {
         var rng = TestRNG(state: UInt64(n * 1000 + c * 100 + o * 10 + h))
         var seed = TestRNG(state: UInt64(c * o + h))
-        let shifted = Conv2D(c, o, kernel: 3, padding: 1, rectifiesInput: rectify, rng: &seed)
+        let shifted = Conv2D(c, o, kernel: 3, stride: stride, padding: 1, rectifiesInput: rectify, rng: &seed)
         seed = TestRNG(state: UInt64(c * o + h))
-        let generic = Conv2D(c, o, kernel: 3, padding: 1, rectifiesInput: rectify, rng: &seed)
+        let generic = Conv2D(c, o, kernel: 3, stride: stride, padding: 1, rectifiesInput: rectify, rng: &seed)
         generic.allowsShiftedKernels = false
         #expect(shifted.weight.value == generic.weight.value)
         let x = GradientCheck.randomTensor(n, c, h, w, &rng)
-        let dy = GradientCheck.randomTensor(n, o, h, w, &rng)
+        let (ho, wo) = generic.outputSize(h: h, w: w)
+        let dy = GradientCheck.randomTensor(n, o, ho, wo, &rng)
         let y1 = shifted.forward(x, training: true).data, y2 = generic.forward(x, training: true).data
         expectClose(y1, y2, "forward", rectify: rectify)
         let dx1 = shifted.backward(dy).data, dx2 = generic.backward(dy).data
@@ -34,11 +41,11 @@ struct ShiftedConvolutionTests {
         expectClose(shifted.weight.gradient, generic.weight.gradient, "accumulated weight gradient", rectify: rectify)
     }
 
-    @Test(arguments: [(2, 3, 4, 7, 7), (3, 1, 5, 4, 9), (2, 2, 3, 1, 2)])
-    func gradientsMatchFiniteDifferences(n: Int, c: Int, o: Int, h: Int, w: Int) {
+    @Test(arguments: [(2, 3, 4, 7, 7, 1), (3, 1, 5, 4, 9, 1), (2, 2, 3, 1, 2, 1), (2, 3, 4, 8, 8, 2), (2, 2, 3, 7, 5, 2)])
+    func gradientsMatchFiniteDifferences(n: Int, c: Int, o: Int, h: Int, w: Int, stride: Int) {
         var rng = TestRNG(state: UInt64(n + c + o + h * w))
         for rectify in [false, true] {
-            let conv = Conv2D(c, o, kernel: 3, padding: 1, rectifiesInput: rectify, rng: &rng)
+            let conv = Conv2D(c, o, kernel: 3, stride: stride, padding: 1, rectifiesInput: rectify, rng: &rng)
             #expect(conv.allowsShiftedKernels)
             GradientCheck.check(conv, input: GradientCheck.awayFromZero(GradientCheck.randomTensor(n, c, h, w, &rng)), rng: &rng)
         }

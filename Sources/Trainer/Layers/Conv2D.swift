@@ -10,7 +10,8 @@ import Foundation
 /// convolution (3×3, padding 1: every convolution inside a cell) builds each column row as one shifted
 /// copy of the plane, and takes dX as the same convolution of dY with the flipped, transposed kernel
 /// (dX[:, chunk] = W̃ · col(dY), in place) instead of the col2im scatter.
-/// On AVX-512 CPUs a 3×3 same-size convolution runs on `ShiftedConvolution` instead (no im2col).
+/// On AVX-512 CPUs a 3×3 same-size convolution runs on `ShiftedConvolution` instead (no im2col), and a
+/// 3×3 stride-2 one on `PhaseConvolution`.
 /// Chunks (≈ 2,048 columns) run on `Parallel.threads` threads, each with its own scratch matrices and a
 /// single-threaded `cblas_sgemm`; every chunk's arithmetic is the same whatever the thread count.
 /// Weights are Kaiming-normal (fan-in, ReLU gain): N(0, 2 / (C·k·k)).
@@ -41,7 +42,13 @@ public final class Conv2D: Layer {
     /// Whether a 3×3 same-size convolution may use the shifted-row kernels (`ShiftedConvolution.enabled`
     /// when the layer is made; tests turn it off to compare against im2col + OpenBLAS).
     var allowsShiftedKernels = ShiftedConvolution.enabled
+    /// False for a network's first layer, whose input gradient nobody reads: `backward` then computes the
+    /// weight gradient only and returns a gradient tensor of the input's shape with undefined contents.
+    public var computesInputGradient = true
     private var usesShiftedKernels: Bool { kernel == 3 && stride == 1 && padding == 1 && allowsShiftedKernels }
+    /// The AVX-512 path of 3×3 stride-2 convolutions (see `PhaseConvolution`).
+    private lazy var phases = PhaseConvolution(inChannels: inChannels, outChannels: outChannels)
+    private var usesPhaseKernels: Bool { kernel == 3 && stride == 2 && padding == 1 && allowsShiftedKernels }
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 rectifiesInput: Bool = false, rng: inout some RandomNumberGenerator) {
@@ -82,6 +89,11 @@ public final class Conv2D: Layer {
             shifted.forward(x, weights: weight.value, rectify: rectifiesInput, into: output)
             return output
         }
+        if usesPhaseKernels {
+            input = x
+            phases.forward(x, weights: weight.value, rectify: rectifiesInput, into: output)
+            return output
+        }
         let x = rectifiesInput ? rectify(x) : x
         input = x
         let n = x.n, (ho, wo) = outputSize(h: x.h, w: x.w)
@@ -120,10 +132,16 @@ public final class Conv2D: Layer {
         guard let x = input else { preconditionFailure("backward before forward") }
         if usesShiftedKernels {
             shifted.backward(x, dy, weights: weight.value, rectify: rectifiesInput, weightGradient: &weight.gradient,
-                             gradInput: gradInput)
+                             gradInput: gradInput, computesInputGradient: computesInputGradient)
             return gradInput
         }
-        defer { if rectifiesInput { Elementwise.maskNonPositive(gradInput, by: rectified) } }
+        if usesPhaseKernels {
+            phases.backward(x, dy, weights: weight.value, rectify: rectifiesInput, weightGradient: &weight.gradient,
+                            gradInput: gradInput, computesInputGradient: computesInputGradient)
+            return gradInput
+        }
+        let inputGradient = computesInputGradient
+        defer { if rectifiesInput && inputGradient { Elementwise.maskNonPositive(gradInput, by: rectified) } }
         let n = x.n, (ho, wo) = (dy.h, dy.w)
         let rows = inChannels * kernel * kernel, cols = ho * wo, total = n * cols, inTotal = n * x.h * x.w
         let g = samplesPerChunk(cols), chunks = (n + g - 1) / g
@@ -154,6 +172,7 @@ public final class Conv2D: Layer {
                                         // dW_chunk (O × C) = dY (O × ld) · Xᵀ (ld × C)
                                         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, o, Int32(rows), Int32(ld), 1, d,
                                                     Int32(total), xc, Int32(inTotal), 0, partial, Int32(rows))
+                                        if !inputGradient { continue }
                                         // dX[:, chunk] (C × ld) = Wᵀ (C × O) · dY (O × ld)
                                         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(ld), o, 1,
                                                     wp.baseAddress, Int32(rows), d, Int32(total), 0,
@@ -164,6 +183,7 @@ public final class Conv2D: Layer {
                                     for s in 0..<count { columnsOf(xp.baseAddress!, n, first + s, x.h, x.w, ho, wo, col + s * cols, ld) }
                                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, o, Int32(rows), Int32(ld), 1, d,
                                                 Int32(total), col, Int32(ld), 0, partial, Int32(rows))
+                                    if !inputGradient { continue }
                                     if same {
                                         // dX[:, chunk] (C × ld) = W̃ (C × O·k·k) · col(dY) (O·k·k × ld): the adjoint of
                                         // a same-size convolution is the same-size convolution of dY with the

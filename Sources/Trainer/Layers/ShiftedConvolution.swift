@@ -105,7 +105,9 @@ final class ShiftedConvolution {
 
     /// Adds dW to `weightGradient` and writes dX into `gradInput` (shaped like `x`); with `rectify`, dX
     /// is the gradient with respect to the ReLU's input (zero where x ≤ 0).
-    func backward(_ x: Tensor, _ dy: Tensor, weights: [Float], rectify: Bool, weightGradient: inout [Float], gradInput: Tensor) {
+    /// Without `computesInputGradient` only dW is computed (`gradInput` is shaped but not written).
+    func backward(_ x: Tensor, _ dy: Tensor, weights: [Float], rectify: Bool, weightGradient: inout [Float], gradInput: Tensor,
+                  computesInputGradient: Bool) {
         let geo = Geometry(h: x.h, w: x.w), layout = geo.layout, n = x.n, hw = x.h * x.w
         let c = inChannels, o = outChannels, rows = c * 9, gradientRows = o * 9, wSize = o * rows
         let g = geo.samplesPerChunk, chunks = (n + g - 1) / g, threads = Parallel.threads
@@ -140,6 +142,7 @@ final class ShiftedConvolution {
                                     ShiftedRowKernels.rowDots(dyBuffer + geo.guardSize, dStride: geo.channelStride, outputs: o,
                                                               rows: xRows, rowCount: rows, count: count,
                                                               into: pp.baseAddress! + chunk * wSize)
+                                    if !computesInputGradient { continue }
                                     ShiftedRowKernels.product(weights: wf.baseAddress!, outputs: c, rows: dyRows, rowCount: gradientRows,
                                                               count: count, out: out, outStride: count)
                                     PaddedGrid.unpack(out, wideStride: count, samples: samples, channels: c, layout,

@@ -6,6 +6,8 @@ public final class NB201Network {
     public let channels: Int
     public let cellsPerStage: Int
     public let classes: Int
+    /// Sample-major images to channel-major activations (no backward pass: the input needs no gradient).
+    let entry = ChannelMajor()
     let body: Sequential
     let head: Sequential
 
@@ -16,7 +18,9 @@ public final class NB201Network {
         self.channels = channels
         self.cellsPerStage = cellsPerStage
         self.classes = classes
-        var layers: [Layer] = [ChannelMajor(), Conv2D(inputChannels, channels, kernel: 3, padding: 1, rng: &rng), BatchNorm2D(channels)]
+        let stem = Conv2D(inputChannels, channels, kernel: 3, padding: 1, rng: &rng)
+        stem.computesInputGradient = false
+        var layers: [Layer] = [stem, BatchNorm2D(channels)]
         var c = channels
         for stage in 0..<3 {
             if stage > 0 {
@@ -48,7 +52,7 @@ public final class NB201Network {
 
     /// Logits (N × classes) of a batch.
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        head.forward(body.forward(x, training: training), training: training)
+        head.forward(body.forward(entry.forward(x, training: training), training: training), training: training)
     }
 
     /// Backpropagates dL/dlogits through the whole network.
