@@ -2,7 +2,8 @@ import Testing
 @testable import Trainer
 
 @Suite struct CellGradientTests {
-    @Test(arguments: [[3, 0, 3, 1, 0, 1], [4, 2, 1, 3, 4, 2], [1, 1, 1, 1, 1, 1], [0, 4, 0, 2, 0, 4], [3, 3, 3, 3, 3, 3]])
+    @Test(arguments: [[3, 0, 3, 1, 0, 1], [4, 2, 1, 3, 4, 2], [1, 1, 1, 1, 1, 1], [0, 4, 0, 2, 0, 4], [3, 3, 3, 3, 3, 3],
+                      [0, 0, 0, 1, 0, 0], [3, 0, 0, 1, 0, 0]])
     func cell(operations: [Int]) {
         var rng = TestRNG(state: 77)
         let cell = NB201Cell(channels: 2, operations: operations, rng: &rng)

@@ -41,7 +41,7 @@ final class NetworkLayer: Layer {
         #expect(partial.edges[4] == nil)
     }
 
-    @Test(arguments: [[3, 0, 3, 1, 0, 1], [4, 2, 1, 3, 4, 2], [1, 1, 1, 1, 1, 1], [0, 4, 0, 2, 0, 4]])
+    @Test(arguments: [[3, 0, 3, 1, 0, 1], [4, 2, 1, 3, 4, 2], [1, 1, 1, 1, 1, 1], [0, 4, 0, 2, 0, 4], [0, 0, 0, 1, 0, 0]])
     func wholeNetworkGradients(operations: [Int]) {
         var rng = TestRNG(state: UInt64(operations.reduce(0) { $0 * 5 + $1 }))
         let network = NB201Network(operations: operations, channels: 2, cellsPerStage: 1, inputChannels: 1, classes: 3, rng: &rng)

@@ -43,6 +43,43 @@ enum Elementwise {
         }
     }
 
+    /// The sum of one or more same-shaped tensors: the tensor itself when there is one (no copy),
+    /// otherwise written into `out` in one pass (three or more: the first three together, then one pass
+    /// for each further one).
+    static func total(_ terms: [Tensor], into out: Tensor) -> Tensor {
+        precondition(!terms.isEmpty, "summing no tensors")
+        if terms.count == 1 { return terms[0] }
+        if terms.count == 2 {
+            sum(terms[0], terms[1], into: out)
+            return out
+        }
+        let a = terms[0], b = terms[1], c = terms[2]
+        precondition(a.count == b.count && a.count == c.count, "adding tensors of different sizes")
+        out.resize(like: a)
+        a.data.withUnsafeBufferPointer { ap in
+            b.data.withUnsafeBufferPointer { bp in
+                c.data.withUnsafeBufferPointer { cp in
+                    out.data.withUnsafeMutableBufferPointer { op in
+                        Parallel.chunks(a.count, minimum: minimumPerThread) { range, _ in
+                            let x = ap.baseAddress!, y = bp.baseAddress!, z = cp.baseAddress!, o = op.baseAddress!
+                            var i = range.lowerBound
+                            while i + 8 <= range.upperBound {
+                                Vector.store(Vector.load(x + i) + Vector.load(y + i) + Vector.load(z + i), o + i)
+                                i += 8
+                            }
+                            while i < range.upperBound {
+                                o[i] = x[i] + y[i] + z[i]
+                                i += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for t in terms.dropFirst(3) { add(t, into: out) }
+        return out
+    }
+
     @inline(__always)
     private static func sum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
                             _ range: Range<Int>) {

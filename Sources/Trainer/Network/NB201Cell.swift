@@ -17,8 +17,12 @@ public final class NB201Cell: Layer {
     let edges: [Layer?]
     /// Whether each node carries a signal.
     let live: [Bool]
-    private let nodes = (0..<4).map { _ in Tensor(n: 0, c: 0) }
-    private let nodeGradients = (0..<4).map { _ in Tensor(n: 0, c: 0) }
+    /// Each node's value in the current forward pass: the input, a lone incoming edge's output itself, or
+    /// the sum of several in the node's buffer. Layers write their outputs only in their own forward
+    /// pass, so these references stay valid through the backward pass.
+    private var values = [Tensor]()
+    private let buffers = (0..<4).map { _ in Tensor(n: 0, c: 0) }
+    private let gradientBuffers = (0..<4).map { _ in Tensor(n: 0, c: 0) }
     private var input: Tensor?
 
     public init(channels: Int, operations: [Int], rng: inout some RandomNumberGenerator) {
@@ -28,6 +32,7 @@ public final class NB201Cell: Layer {
         var live = [true, false, false, false]
         for (e, op) in operations.enumerated() where op != 0 && live[Self.sources[e]] { live[Self.targets[e]] = true }
         self.live = live
+        values = buffers
         edges = operations.enumerated().map { e, op -> Layer? in
             guard live[Self.sources[e]] else { return nil }
             switch op {
@@ -50,48 +55,48 @@ public final class NB201Cell: Layer {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         input = x
+        values[0] = x
         for j in 1...3 {
-            let node = nodes[j]
             guard live[j] else {
-                node.resize(like: x, zero: true)
+                buffers[j].resize(like: x, zero: true)
+                values[j] = buffers[j]
                 continue
             }
-            var first = true
+            var terms = [Tensor]()
             for e in 0..<6 where Self.targets[e] == j && active(e) {
-                let source = Self.sources[e] == 0 ? x : nodes[Self.sources[e]]
-                let y = edges[e]?.forward(source, training: training) ?? source  // skip: identity
-                if first { Elementwise.assign(y, to: node) } else { Elementwise.add(y, into: node) }
-                first = false
+                let source = values[Self.sources[e]]
+                terms.append(edges[e]?.forward(source, training: training) ?? source)  // skip: identity
             }
+            values[j] = Elementwise.total(terms, into: buffers[j])
         }
-        return nodes[3]
+        return values[3]
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("backward before forward") }
-        // The first contribution to a node's gradient is assigned, later ones added; a gradient nothing
-        // reached is zeroed before it is read. Node 3's gradient is dy itself.
-        var reached = [false, false, false, true]
+        // A node's gradient is the sum of what its outgoing edges send back, taken when the edges into it
+        // need it (or at the end, for the input); a lone contribution is used as it is, no copy. Node 3's
+        // gradient is dy itself.
+        var contributions: [[Tensor]] = [[], [], [], [dy]]
         func gradient(_ j: Int) -> Tensor {
-            if j == 3 { return dy }
-            if !reached[j] {
-                nodeGradients[j].resize(like: x, zero: true)
-                reached[j] = true
+            if contributions[j].isEmpty {
+                gradientBuffers[j].resize(like: x, zero: true)
+                return gradientBuffers[j]
             }
-            return nodeGradients[j]
+            return Elementwise.total(contributions[j], into: gradientBuffers[j])
         }
         // Edges in reverse topological order: all edges into node 3, then into 2, then into 1, so a node's
-        // gradient is complete before the edges into it read it.
+        // contributions are all in before the edges into it read its gradient.
+        var current = 3
+        var g = dy
         for e in (0..<6).reversed() where active(e) && live[Self.targets[e]] {
-            let g = gradient(Self.targets[e])
-            let back = edges[e]?.backward(g) ?? g  // each edge owns its layer, which still holds its forward
-            let s = Self.sources[e]
-            if reached[s] {
-                Elementwise.add(back, into: nodeGradients[s])
-            } else {
-                Elementwise.assign(back, to: nodeGradients[s])
-                reached[s] = true
+            let t = Self.targets[e]
+            if t != current {
+                current = t
+                g = gradient(t)
             }
+            // Each edge owns its layer, which still holds its forward pass; skip_connect passes g through.
+            contributions[Self.sources[e]].append(edges[e]?.backward(g) ?? g)
         }
         return gradient(0)
     }
