@@ -30,7 +30,8 @@ struct BenchTrainer: ParsableCommand {
 
     func run() throws {
         Parallel.configure(threads: threads)
-        print("OpenBLAS kernels: \(LinearAlgebraThreads.coreName), threads: \(threads), batch 128, 1 × 28 × 28\n")
+        print("OpenBLAS kernels: \(LinearAlgebraThreads.coreName), 3×3 convolutions: \(ShiftedConvolution.kernelDescription), "
+              + "threads: \(threads), batch 128, 1 × 28 × 28\n")
         print("| network | cell | train img/s | PyTorch train img/s | ratio | inference img/s |")
         print("|---|---|---|---|---|---|")
         for (c, n) in [(8, 1), (16, 1), (16, 5)] {

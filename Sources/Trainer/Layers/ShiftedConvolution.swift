@@ -16,12 +16,18 @@ import TrainerKernels
 ///   the grid's padding positions, so they add nothing) (`rowDots`), per chunk, summed in chunk order;
 /// - input gradient: the same-size convolution of dY with the flipped, transposed kernel, on dY's rows.
 /// Chunk sizes depend on the plane size only, so results do not depend on the thread count.
-final class ShiftedConvolution {
+public final class ShiftedConvolution {
     /// Whether 3×3 same-size convolutions use these kernels: on CPUs with AVX-512, unless the environment
     /// sets ANASOD_TRAINER_KERNELS=generic (then, as on other CPUs, im2col + OpenBLAS). Tests flip it to
     /// compare the two paths.
     nonisolated(unsafe) static var enabled = CPUFeatures.avx512
         && ProcessInfo.processInfo.environment["ANASOD_TRAINER_KERNELS"] != "generic"
+
+    /// Which path 3×3 convolutions take in this process, and why, for logs and benchmark headers.
+    public static var kernelDescription: String {
+        if enabled { return "AVX-512 shifted rows" }
+        return CPUFeatures.avx512 ? "im2col + OpenBLAS (ANASOD_TRAINER_KERNELS=generic)" : "im2col + OpenBLAS (no AVX-512 on this CPU)"
+    }
 
     /// The padded grid of one plane size.
     struct Geometry {
