@@ -126,7 +126,8 @@ public enum PaddedGrid {
 
     /// dst[i] = src[i] (max(src[i], 0) with `rectify`; 0 where mask[i] ≤ 0) for i in 0..<w, in the widest
     /// vectors that fit, the last one overlapping the one before instead of a scalar tail (rows are short:
-    /// 28, 14 or 7 values).
+    /// 28, 14 or 7 values). One function per width: a single generic one over `SIMD` ran 2× slower (it
+    /// was not specialised).
     @inline(__always)
     static func copyRow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ w: Int, rectify: Bool,
                         mask: UnsafePointer<Float>?) {

@@ -109,24 +109,47 @@ enum Elementwise {
         }
     }
 
-    /// g[i] = 0 where keep[i] ≤ 0 (the gradient through a ReLU whose output was `keep`).
-    static func maskNonPositive(_ g: Tensor, by keep: Tensor) {
+    /// out = max(x, 0) (out takes x's shape).
+    static func rectify(_ x: Tensor, into out: Tensor) {
+        out.resize(like: x)
+        x.data.withUnsafeBufferPointer { xp in
+            out.data.withUnsafeMutableBufferPointer { op in
+                Parallel.chunks(x.count, minimum: minimumPerThread) { range, _ in
+                    for i in range { op[i] = max(xp[i], 0) }
+                }
+            }
+        }
+    }
+
+    /// out = g where keep > 0, else 0 (the gradient through a ReLU whose output was `keep`); `out` may be
+    /// `g` itself.
+    static func mask(_ g: Tensor, by keep: Tensor, into out: Tensor) {
         precondition(g.count == keep.count, "masking tensors of different sizes")
         keep.data.withUnsafeBufferPointer { kp in
-            g.data.withUnsafeMutableBufferPointer { gp in
-                Parallel.chunks(g.count, minimum: minimumPerThread) { range, _ in
-                    var i = range.lowerBound
-                    let zero = Vector.V()
-                    while i + 8 <= range.upperBound {
-                        let v = Vector.load(gp.baseAddress! + i)
-                        Vector.store(v.replacing(with: zero, where: Vector.load(kp.baseAddress! + i) .<= zero), gp.baseAddress! + i)
-                        i += 8
-                    }
-                    while i < range.upperBound {
-                        if kp[i] <= 0 { gp[i] = 0 }
-                        i += 1
-                    }
+            if out === g {
+                out.data.withUnsafeMutableBufferPointer { op in
+                    mask(UnsafePointer(op.baseAddress!), kp.baseAddress!, op.baseAddress!, g.count)
                 }
+            } else {
+                out.resize(like: g)
+                g.data.withUnsafeBufferPointer { gp in
+                    out.data.withUnsafeMutableBufferPointer { op in mask(gp.baseAddress!, kp.baseAddress!, op.baseAddress!, g.count) }
+                }
+            }
+        }
+    }
+
+    private static func mask(_ g: UnsafePointer<Float>, _ keep: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ count: Int) {
+        Parallel.chunks(count, minimum: minimumPerThread) { range, _ in
+            var i = range.lowerBound
+            let zero = Vector.V()
+            while i + 8 <= range.upperBound {
+                Vector.store(Vector.load(g + i).replacing(with: zero, where: Vector.load(keep + i) .<= zero), out + i)
+                i += 8
+            }
+            while i < range.upperBound {
+                out[i] = keep[i] > 0 ? g[i] : 0
+                i += 1
             }
         }
     }

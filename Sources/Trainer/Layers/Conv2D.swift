@@ -94,7 +94,8 @@ public final class Conv2D: Layer {
             phases.forward(x, weights: weight.value, rectify: rectifiesInput, into: output)
             return output
         }
-        let x = rectifiesInput ? rectify(x) : x
+        if rectifiesInput { Elementwise.rectify(x, into: rectified) }
+        let x = rectifiesInput ? rectified : x
         input = x
         let n = x.n, (ho, wo) = outputSize(h: x.h, w: x.w)
         output.resize(n: n, c: outChannels, h: ho, w: wo)
@@ -141,7 +142,7 @@ public final class Conv2D: Layer {
             return gradInput
         }
         let inputGradient = computesInputGradient
-        defer { if rectifiesInput && inputGradient { Elementwise.maskNonPositive(gradInput, by: rectified) } }
+        defer { if rectifiesInput && inputGradient { Elementwise.mask(gradInput, by: rectified, into: gradInput) } }
         let n = x.n, (ho, wo) = (dy.h, dy.w)
         let rows = inChannels * kernel * kernel, cols = ho * wo, total = n * cols, inTotal = n * x.h * x.w
         let g = samplesPerChunk(cols), chunks = (n + g - 1) / g
@@ -213,19 +214,6 @@ public final class Conv2D: Layer {
         // dW += the chunks' partial gradients, in chunk order (the same sums whatever the thread count).
         Elementwise.addChunks(partials, chunks: chunks, size: wSize, into: &weight.gradient)
         return gradInput
-    }
-
-    /// Stores max(x, 0) in `rectified` (im2col path of a fused ReLU).
-    private func rectify(_ x: Tensor) -> Tensor {
-        rectified.resize(like: x)
-        x.data.withUnsafeBufferPointer { xp in
-            rectified.data.withUnsafeMutableBufferPointer { rp in
-                Parallel.chunks(x.count, minimum: 1 << 15) { range, _ in
-                    for i in range { rp[i] = max(xp[i], 0) }
-                }
-            }
-        }
-        return rectified
     }
 
     /// Stride 1 with "same" padding (2p = k − 1): output and input planes have one size, and each kernel

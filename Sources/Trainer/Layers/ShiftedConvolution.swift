@@ -176,25 +176,3 @@ public final class ShiftedConvolution {
         }
     }
 }
-
-/// Row-pointer tables, one per worker thread, reused across steps.
-final class RowTables {
-    private var tables: [UnsafeMutablePointer<UnsafePointer<Float>>] = []
-    private var capacities: [Int] = []
-
-    func reserve(slots: Int, count: Int) {
-        while tables.count < slots {
-            tables.append(.allocate(capacity: 1))
-            capacities.append(1)
-        }
-        for i in 0..<slots where capacities[i] < count {
-            tables[i].deallocate()
-            tables[i] = .allocate(capacity: count)
-            capacities[i] = count
-        }
-    }
-
-    subscript(slot: Int) -> UnsafeMutablePointer<UnsafePointer<Float>> { tables[slot] }
-
-    deinit { for t in tables { t.deallocate() } }
-}
