@@ -4,18 +4,6 @@ enum Elementwise {
     /// Elements per thread below which a loop stays on one thread.
     static let minimumPerThread = 1 << 15
 
-    /// dst = src (dst takes src's shape).
-    static func assign(_ src: Tensor, to dst: Tensor) {
-        dst.resize(like: src)
-        src.data.withUnsafeBufferPointer { s in
-            dst.data.withUnsafeMutableBufferPointer { d in
-                Parallel.chunks(src.count, minimum: minimumPerThread) { range, _ in
-                    (d.baseAddress! + range.lowerBound).update(from: s.baseAddress! + range.lowerBound, count: range.count)
-                }
-            }
-        }
-    }
-
     /// dst += src (same shapes).
     static func add(_ src: Tensor, into dst: Tensor) {
         precondition(src.count == dst.count, "adding tensors of different sizes")
