@@ -1,7 +1,7 @@
 import Foundation
 import TrainerKernels
 
-/// A 3×3, stride-1, padding-1 convolution (every convolution inside an NB201 cell, and the stem) on the
+/// A 3×3, stride-1, padding-1 convolution (every 3×3 convolution inside an NB201 cell, and the stem) on the
 /// AVX-512 shifted-row kernels, without im2col.
 ///
 /// A chunk of samples is copied once into a *padded* buffer per channel: each row gets one zero column
@@ -18,9 +18,9 @@ import TrainerKernels
 /// Chunk sizes depend on the plane size only, so results do not depend on the thread count.
 public final class ShiftedConvolution {
     /// Whether 3×3 same-size convolutions use these kernels: on CPUs with AVX-512, unless the environment
-    /// sets ANASOD_TRAINER_KERNELS=generic (then, as on other CPUs, im2col + OpenBLAS). Tests flip it to
-    /// compare the two paths.
-    nonisolated(unsafe) static var enabled = CPUFeatures.avx512
+    /// sets ANASOD_TRAINER_KERNELS=generic (then, as on other CPUs, im2col + OpenBLAS). Tests compare the
+    /// two paths per layer (`Conv2D.allowsShiftedKernels`).
+    static let enabled = CPUFeatures.avx512
         && ProcessInfo.processInfo.environment["ANASOD_TRAINER_KERNELS"] != "generic"
 
     /// Which path 3×3 convolutions take in this process, and why, for logs and benchmark headers.
