@@ -13,7 +13,7 @@ struct ShiftedConvolutionTests {
         for rectify in [false, true] { compareWithGeneric(n: n, c: c, o: o, h: h, w: w, stride: 1, rectify: rectify) }
     }
 
-    /// Stride 2 (`PhaseConvolution`), even and odd sizes: 28 → 14 and 14 → 7 as in NB201, 7 → 4, 5 × 3 → 3 × 2.
+    /// Stride 2 (phase grids), even and odd sizes: 28 → 14 and 14 → 7 as in NB201, 7 → 4, 5 × 3 → 3 × 2.
     @Test(arguments: [(3, 3, 4, 28, 28), (4, 16, 32, 14, 14), (5, 2, 8, 7, 7), (3, 3, 9, 5, 3), (2, 4, 3, 1, 2), (2, 1, 5, 2, 6)])
     func strideTwoMatchesIm2colAndOpenBLAS(n: Int, c: Int, o: Int, h: Int, w: Int) {
         for rectify in [false, true] { compareWithGeneric(n: n, c: c, o: o, h: h, w: w, stride: 2, rectify: rectify) }

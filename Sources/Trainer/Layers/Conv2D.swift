@@ -10,8 +10,7 @@ import Foundation
 /// convolution (3×3, padding 1: every convolution inside a cell) builds each column row as one shifted
 /// copy of the plane, and takes dX as the same convolution of dY with the flipped, transposed kernel
 /// (dX[:, chunk] = W̃ · col(dY), in place) instead of the col2im scatter.
-/// On AVX-512 CPUs a 3×3 same-size convolution runs on `ShiftedConvolution` instead (no im2col), and a
-/// 3×3 stride-2 one on `PhaseConvolution`.
+/// On AVX-512 CPUs a 3×3 convolution of stride 1 or 2 runs on `ShiftedConvolution` instead (no im2col).
 /// Chunks (≈ 2,048 columns) run on `Parallel.threads` threads, each with its own scratch matrices and a
 /// single-threaded `cblas_sgemm`; every chunk's arithmetic is the same whatever the thread count.
 /// Weights are Kaiming-normal (fan-in, ReLU gain): N(0, 2 / (C·k·k)).
@@ -37,18 +36,15 @@ public final class Conv2D: Layer {
     private var partials = [Float]()
     /// W̃[c][(o·k + ky)·k + kx] = W[o][c][k−1−ky][k−1−kx], for the input gradient of same-size convolutions.
     private var flipped = [Float]()
-    /// The AVX-512 path of 3×3 same-size convolutions (see `ShiftedConvolution`).
-    private lazy var shifted = ShiftedConvolution(inChannels: inChannels, outChannels: outChannels)
-    /// Whether a 3×3 same-size convolution may use the shifted-row kernels (`ShiftedConvolution.enabled`
+    /// The AVX-512 path of 3×3 convolutions of stride 1 or 2 (see `ShiftedConvolution`).
+    private lazy var shifted = ShiftedConvolution(inChannels: inChannels, outChannels: outChannels, stride: stride)
+    /// Whether a 3×3 convolution may use the shifted-row kernels (`ShiftedConvolution.enabled`
     /// when the layer is made; tests turn it off to compare against im2col + OpenBLAS).
     var allowsShiftedKernels = ShiftedConvolution.enabled
     /// False for a network's first layer, whose input gradient nobody reads: `backward` then computes the
     /// weight gradient only and returns a gradient tensor of the input's shape with undefined contents.
     public var computesInputGradient = true
-    private var usesShiftedKernels: Bool { kernel == 3 && stride == 1 && padding == 1 && allowsShiftedKernels }
-    /// The AVX-512 path of 3×3 stride-2 convolutions (see `PhaseConvolution`).
-    private lazy var phases = PhaseConvolution(inChannels: inChannels, outChannels: outChannels)
-    private var usesPhaseKernels: Bool { kernel == 3 && stride == 2 && padding == 1 && allowsShiftedKernels }
+    private var usesShiftedKernels: Bool { kernel == 3 && (stride == 1 || stride == 2) && padding == 1 && allowsShiftedKernels }
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 rectifiesInput: Bool = false, rng: inout some RandomNumberGenerator) {
@@ -87,11 +83,6 @@ public final class Conv2D: Layer {
         if usesShiftedKernels {
             input = x
             shifted.forward(x, weights: weight.value, rectify: rectifiesInput, into: output)
-            return output
-        }
-        if usesPhaseKernels {
-            input = x
-            phases.forward(x, weights: weight.value, rectify: rectifiesInput, into: output)
             return output
         }
         if rectifiesInput { Elementwise.rectify(x, into: rectified) }
@@ -134,11 +125,6 @@ public final class Conv2D: Layer {
         if usesShiftedKernels {
             shifted.backward(x, dy, weights: weight.value, rectify: rectifiesInput, weightGradient: &weight.gradient,
                              gradInput: gradInput, computesInputGradient: computesInputGradient)
-            return gradInput
-        }
-        if usesPhaseKernels {
-            phases.backward(x, dy, weights: weight.value, rectify: rectifiesInput, weightGradient: &weight.gradient,
-                            gradInput: gradInput, computesInputGradient: computesInputGradient)
             return gradInput
         }
         let inputGradient = computesInputGradient

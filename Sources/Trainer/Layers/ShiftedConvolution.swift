@@ -1,8 +1,8 @@
 import Foundation
 import TrainerKernels
 
-/// A 3×3, stride-1, padding-1 convolution (every 3×3 convolution inside an NB201 cell, and the stem) on the
-/// AVX-512 shifted-row kernels, without im2col.
+/// A 3×3, padding-1 convolution of stride 1 (every 3×3 convolution inside an NB201 cell, and the stem) or
+/// stride 2 (the reduction blocks) on the AVX-512 shifted-row kernels, without im2col.
 ///
 /// A chunk of samples is copied once into a *padded* buffer per channel: each row gets one zero column
 /// after it and each plane one zero row below it, so every plane sits in a (h+1) × (w+1) grid whose zeros
@@ -14,7 +14,13 @@ import TrainerKernels
 /// - forward: Y = W · rows(X) (`ShiftedRowKernels.product`);
 /// - weight gradient: dW[o][r] = Σ_q dY[o][q] · rows(X)[r][q], with dY in the same padded grid (zeros at
 ///   the grid's padding positions, so they add nothing) (`rowDots`), per chunk, summed in chunk order;
-/// - input gradient: the same-size convolution of dY with the flipped, transposed kernel, on dY's rows.
+/// - input gradient: Σ over taps of W[o][c][ky][kx] · dY shifted back by the tap's offset (for stride 1 the
+///   same-size convolution of dY with the flipped, transposed kernel).
+/// Stride 2 works on the four *phases* of the input: phase (a, b) is the output-sized plane of pixels
+/// X[2y + a][2x + b]. Input row 2y + ky − 1 is phase row y − 1 of phase 1 (ky = 0), row y of phase 0
+/// (ky = 1) or row y of phase 1 (ky = 2), and likewise for columns, so every tap is still a grid (a
+/// phase's) at a shift; the input gradient is computed per phase from the 1, 2, 2 or 4 taps that read it
+/// and written back interleaved. Odd sizes work: a phase's missing last row or column is zero.
 /// Chunk sizes depend on the plane size only, so results do not depend on the thread count.
 public final class ShiftedConvolution {
     /// Whether 3×3 same-size convolutions use these kernels: on CPUs with AVX-512, unless the environment
@@ -62,30 +68,43 @@ public final class ShiftedConvolution {
 
     let inChannels: Int
     let outChannels: Int
+    let stride: Int
     private let padded = Scratch()
     private let paddedGradient = Scratch()
     private let wide = Scratch()
     private let rowTables = RowTables()
     /// wᵀ[r·O + o] = W[o][r], r = c·9 + ky·3 + kx: the forward weights, one row of O per column row.
     private var transposed = [Float]()
-    /// W̃[(o·9 + j)·C + c] = W[o][c][8 − j]: the input gradient's weights.
-    private var flipped = [Float]()
+    /// Per phase, W[o][c][ky][kx] for the taps that read it, as [tap row (o, ky, kx)][c]: the input
+    /// gradient's weights.
+    private var phaseWeights = [[Float]]()
     private var partials = [Float]()
 
-    init(inChannels: Int, outChannels: Int) {
+    /// Phases per dimension (the stride), and for kernel row (or column) k its phase and its shift in
+    /// grid rows (columns).
+    private var phases: Int { stride }
+    @inline(__always) private func phase(_ k: Int) -> Int { stride == 1 ? 0 : (k == 1 ? 0 : 1) }
+    @inline(__always) private func shift(_ k: Int) -> Int { stride == 1 ? k - 1 : (k == 0 ? -1 : 0) }
+    /// The kernel rows (or columns) that read phase a.
+    private func taps(_ a: Int) -> [Int] { (0..<3).filter { phase($0) == a } }
+
+    init(inChannels: Int, outChannels: Int, stride: Int) {
+        precondition(stride == 1 || stride == 2, "shifted-row convolutions have stride 1 or 2")
         self.inChannels = inChannels
         self.outChannels = outChannels
+        self.stride = stride
     }
 
     /// Y = W ∗ X, or W ∗ max(X, 0) with `rectify` (the ReLU in front of a cell's convolution, fused).
     func forward(_ x: Tensor, weights: [Float], rectify: Bool, into output: Tensor) {
-        let geo = Geometry(h: x.h, w: x.w), layout = geo.layout, n = x.n, hw = x.h * x.w
+        let ho = (x.h - 1) / stride + 1, wo = (x.w - 1) / stride + 1
+        let geo = Geometry(h: ho, w: wo), n = x.n, hw = x.h * x.w, ohw = ho * wo
         let c = inChannels, o = outChannels, rows = c * 9
         let g = geo.samplesPerChunk, chunks = (n + g - 1) / g, threads = Parallel.threads
-        output.resize(n: n, c: o, h: x.h, w: x.w)
+        output.resize(n: n, c: o, h: ho, w: wo)
         if transposed.count != rows * o { transposed = [Float](repeating: 0, count: rows * o) }
         for oc in 0..<o { for r in 0..<rows { transposed[r * o + oc] = weights[oc * rows + r] } }
-        padded.reserve(slots: threads, count: c * geo.channelStride)
+        padded.reserve(slots: threads, count: phases * phases * c * geo.channelStride)
         wide.reserve(slots: threads, count: o * geo.maxPositions)
         rowTables.reserve(slots: threads, count: rows)
         x.data.withUnsafeBufferPointer { xp in
@@ -93,15 +112,14 @@ public final class ShiftedConvolution {
                 transposed.withUnsafeBufferPointer { wt in
                     Parallel.chunks(chunks, threads: threads) { range, slot in
                         let buffer = padded[slot], table = rowTables[slot], out = wide[slot]
+                        fillRows(table, buffer, channels: c, geo)
                         for chunk in range {
                             let first = chunk * g, samples = min(g, n - first), count = geo.positions(samples: samples)
-                            PaddedGrid.pack(xp.baseAddress! + first * hw, sourceChannelStride: n * hw, samples: samples,
-                                            channels: c, rectify: rectify, layout, into: buffer)
-                            Self.fillRows(table, buffer, channels: c, geo)
+                            pack(xp.baseAddress! + first * hw, x, samples: samples, rectify: rectify, geo, into: buffer)
                             ShiftedRowKernels.product(weights: wt.baseAddress!, outputs: o, rows: table, rowCount: rows,
                                                       count: count, out: out, outStride: count)
-                            PaddedGrid.unpack(out, wideStride: count, samples: samples, channels: o, layout,
-                                              into: yp.baseAddress! + first * hw, targetChannelStride: n * hw, mask: nil)
+                            PaddedGrid.unpack(out, wideStride: count, samples: samples, channels: o, geo.layout,
+                                              into: yp.baseAddress! + first * ohw, targetChannelStride: n * ohw, mask: nil)
                         }
                     }
                 }
@@ -114,46 +132,50 @@ public final class ShiftedConvolution {
     /// Without `computesInputGradient` only dW is computed (`gradInput` is shaped but not written).
     func backward(_ x: Tensor, _ dy: Tensor, weights: [Float], rectify: Bool, weightGradient: inout [Float], gradInput: Tensor,
                   computesInputGradient: Bool) {
-        let geo = Geometry(h: x.h, w: x.w), layout = geo.layout, n = x.n, hw = x.h * x.w
-        let c = inChannels, o = outChannels, rows = c * 9, gradientRows = o * 9, wSize = o * rows
+        let geo = Geometry(h: dy.h, w: dy.w), layout = geo.layout, n = x.n, hw = x.h * x.w, ohw = dy.h * dy.w
+        let c = inChannels, o = outChannels, rows = c * 9, wSize = o * rows
         let g = geo.samplesPerChunk, chunks = (n + g - 1) / g, threads = Parallel.threads
         gradInput.resize(like: x)
-        if flipped.count != wSize { flipped = [Float](repeating: 0, count: wSize) }
-        for oc in 0..<o {
-            for ic in 0..<c {
-                for j in 0..<9 { flipped[(oc * 9 + j) * c + ic] = weights[(oc * c + ic) * 9 + (8 - j)] }
-            }
-        }
+        preparePhaseWeights(weights)
         if partials.count < chunks * wSize { partials = [Float](repeating: 0, count: chunks * wSize) }
-        padded.reserve(slots: threads, count: c * geo.channelStride)
+        padded.reserve(slots: threads, count: phases * phases * c * geo.channelStride)
         paddedGradient.reserve(slots: threads, count: o * geo.channelStride)
         wide.reserve(slots: threads, count: c * geo.maxPositions)
-        rowTables.reserve(slots: threads, count: rows + gradientRows)
+        rowTables.reserve(slots: threads, count: rows + o * 9)
+        let phaseWeights = self.phaseWeights
         x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
                 gradInput.data.withUnsafeMutableBufferPointer { dxp in
-                    flipped.withUnsafeBufferPointer { wf in
-                        partials.withUnsafeMutableBufferPointer { pp in
-                            Parallel.chunks(chunks, threads: threads) { range, slot in
-                                let xBuffer = padded[slot], dyBuffer = paddedGradient[slot], out = wide[slot]
-                                let xRows = rowTables[slot], dyRows = xRows + rows
-                                for chunk in range {
-                                    let first = chunk * g, samples = min(g, n - first), count = geo.positions(samples: samples)
-                                    PaddedGrid.pack(xp.baseAddress! + first * hw, sourceChannelStride: n * hw, samples: samples,
-                                                    channels: c, rectify: rectify, layout, into: xBuffer)
-                                    PaddedGrid.pack(dyp.baseAddress! + first * hw, sourceChannelStride: n * hw, samples: samples,
-                                                    channels: o, rectify: false, layout, into: dyBuffer)
-                                    Self.fillRows(xRows, xBuffer, channels: c, geo)
-                                    Self.fillRows(dyRows, dyBuffer, channels: o, geo)
-                                    ShiftedRowKernels.rowDots(dyBuffer + geo.guardSize, dStride: geo.channelStride, outputs: o,
-                                                              rows: xRows, rowCount: rows, count: count,
-                                                              into: pp.baseAddress! + chunk * wSize)
-                                    if !computesInputGradient { continue }
-                                    ShiftedRowKernels.product(weights: wf.baseAddress!, outputs: c, rows: dyRows, rowCount: gradientRows,
-                                                              count: count, out: out, outStride: count)
-                                    PaddedGrid.unpack(out, wideStride: count, samples: samples, channels: c, layout,
-                                                      into: dxp.baseAddress! + first * hw, targetChannelStride: n * hw,
-                                                      mask: rectify ? xp.baseAddress! + first * hw : nil)
+                    partials.withUnsafeMutableBufferPointer { pp in
+                        Parallel.chunks(chunks, threads: threads) { range, slot in
+                            let xBuffer = padded[slot], dyBuffer = paddedGradient[slot], out = wide[slot]
+                            let xRows = rowTables[slot], dyRows = xRows + rows
+                            fillRows(xRows, xBuffer, channels: c, geo)
+                            for chunk in range {
+                                let first = chunk * g, samples = min(g, n - first), count = geo.positions(samples: samples)
+                                pack(xp.baseAddress! + first * hw, x, samples: samples, rectify: rectify, geo, into: xBuffer)
+                                PaddedGrid.pack(dyp.baseAddress! + first * ohw, sourceChannelStride: n * ohw, samples: samples,
+                                                channels: o, rectify: false, layout, into: dyBuffer)
+                                ShiftedRowKernels.rowDots(dyBuffer + geo.guardSize, dStride: geo.channelStride, outputs: o,
+                                                          rows: xRows, rowCount: rows, count: count,
+                                                          into: pp.baseAddress! + chunk * wSize)
+                                if !computesInputGradient { continue }
+                                let mask = rectify ? xp.baseAddress! + first * hw : nil, target = dxp.baseAddress! + first * hw
+                                for p in 0..<(phases * phases) {
+                                    let a = p / phases, b = p % phases
+                                    let tapRows = fillGradientRows(dyRows, dyBuffer, outputs: o, a: a, b: b, geo)
+                                    phaseWeights[p].withUnsafeBufferPointer { wp in
+                                        ShiftedRowKernels.product(weights: wp.baseAddress!, outputs: c, rows: dyRows, rowCount: tapRows,
+                                                                  count: count, out: out, outStride: count)
+                                    }
+                                    if stride == 1 {
+                                        PaddedGrid.unpack(out, wideStride: count, samples: samples, channels: c, layout, into: target,
+                                                          targetChannelStride: n * hw, mask: mask)
+                                    } else {
+                                        PaddedGrid.unpackPhase(out, wideStride: count, a: a, b: b, targetH: x.h, targetW: x.w,
+                                                               samples: samples, channels: c, layout, into: target,
+                                                               targetChannelStride: n * hw, mask: mask)
+                                    }
                                 }
                             }
                         }
@@ -165,13 +187,69 @@ public final class ShiftedConvolution {
         Elementwise.addChunks(partials, chunks: chunks, size: wSize, into: &weightGradient)
     }
 
-    /// Row c·9 + ky·3 + kx of the implicit column matrix: channel c's grid shifted by (ky − 1, kx − 1).
-    private static func fillRows(_ table: UnsafeMutablePointer<UnsafePointer<Float>>, _ buffer: UnsafeMutablePointer<Float>,
-                                 channels: Int, _ geo: Geometry) {
+    /// Packs `samples` samples of the input (its first plane at `x`) into the grid: as they are for stride
+    /// 1, as four phase grids per channel (channel c's phase (a, b) is grid 4c + 2a + b) for stride 2.
+    private func pack(_ x: UnsafePointer<Float>, _ input: Tensor, samples: Int, rectify: Bool, _ geo: Geometry,
+                      into buffer: UnsafeMutablePointer<Float>) {
+        let channelStride = input.n * input.h * input.w
+        if stride == 1 {
+            PaddedGrid.pack(x, sourceChannelStride: channelStride, samples: samples, channels: inChannels, rectify: rectify, geo.layout,
+                            into: buffer)
+        } else {
+            PaddedGrid.packPhases(x, sourceChannelStride: channelStride, sourceH: input.h, sourceW: input.w, samples: samples,
+                                  channels: inChannels, rectify: rectify, geo.layout, into: buffer)
+        }
+    }
+
+    /// Row c·9 + ky·3 + kx of the implicit column matrix: the grid of channel c's phase (phase(ky),
+    /// phase(kx)) shifted by (shift(ky), shift(kx)).
+    private func fillRows(_ table: UnsafeMutablePointer<UnsafePointer<Float>>, _ buffer: UnsafeMutablePointer<Float>,
+                          channels: Int, _ geo: Geometry) {
         for ch in 0..<channels {
-            let origin = UnsafePointer(buffer + ch * geo.channelStride + geo.guardSize)
             for ky in 0..<3 {
-                for kx in 0..<3 { table[ch * 9 + ky * 3 + kx] = origin + (ky - 1) * geo.rowStride + (kx - 1) }
+                for kx in 0..<3 {
+                    let grid = (ch * phases + phase(ky)) * phases + phase(kx)
+                    let origin = UnsafePointer(buffer + grid * geo.channelStride + geo.guardSize)
+                    table[ch * 9 + ky * 3 + kx] = origin + shift(ky) * geo.rowStride + shift(kx)
+                }
+            }
+        }
+    }
+
+    /// The rows of phase (a, b)'s input gradient, in `phaseWeights` order (o, ky, kx): dY's grid of channel
+    /// o shifted by (−shift(ky), −shift(kx)). Returns their number.
+    private func fillGradientRows(_ table: UnsafeMutablePointer<UnsafePointer<Float>>, _ buffer: UnsafeMutablePointer<Float>,
+                                  outputs: Int, a: Int, b: Int, _ geo: Geometry) -> Int {
+        var r = 0
+        for oc in 0..<outputs {
+            let origin = UnsafePointer(buffer + oc * geo.channelStride + geo.guardSize)
+            for ky in taps(a) {
+                for kx in taps(b) {
+                    table[r] = origin - shift(ky) * geo.rowStride - shift(kx)
+                    r += 1
+                }
+            }
+        }
+        return r
+    }
+
+    /// Fills `phaseWeights` from the current weights.
+    private func preparePhaseWeights(_ weights: [Float]) {
+        let c = inChannels
+        if phaseWeights.count != phases * phases { phaseWeights = Array(repeating: [], count: phases * phases) }
+        for p in 0..<(phases * phases) {
+            let kys = taps(p / phases), kxs = taps(p % phases), tapRows = outChannels * kys.count * kxs.count
+            if phaseWeights[p].count != tapRows * c { phaseWeights[p] = [Float](repeating: 0, count: tapRows * c) }
+            phaseWeights[p].withUnsafeMutableBufferPointer { pw in
+                var r = 0
+                for oc in 0..<outChannels {
+                    for ky in kys {
+                        for kx in kxs {
+                            for ic in 0..<c { pw[r * c + ic] = weights[(oc * c + ic) * 9 + ky * 3 + kx] }
+                            r += 1
+                        }
+                    }
+                }
             }
         }
     }
