@@ -158,6 +158,7 @@ struct WorkerCommand: AsyncParsableCommand {
         Parallel.configure(threads: blasThreads)
         let id = self.id ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         let logger = Logger(label: "worker \(id)")
+        logger.info("Swift trainer: 3×3 convolutions on \(ShiftedConvolution.kernelDescription), \(blasThreads) thread(s) a job")
         var configuration = WorkerConfiguration(id: id, slots: slots)
         if let gpus {
             let list = gpus == "auto" ? try await GPU.discover() : try GPU.parseList(gpus)

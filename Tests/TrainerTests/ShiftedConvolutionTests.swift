@@ -61,6 +61,15 @@ struct ShiftedConvolutionTests {
 }
 
 @Suite struct CPUFeatureTests {
+    @Test func theKernelPathIsNamedAndAnUnknownSettingSaidSo() {
+        #expect(ShiftedConvolution.describe(avx512: true, requested: nil) == "AVX-512 shifted rows")
+        #expect(ShiftedConvolution.describe(avx512: true, requested: "auto") == "AVX-512 shifted rows")
+        #expect(ShiftedConvolution.describe(avx512: true, requested: "generic").hasPrefix("im2col + OpenBLAS"))
+        #expect(ShiftedConvolution.describe(avx512: false, requested: nil).contains("no AVX-512"))
+        let typo = ShiftedConvolution.describe(avx512: true, requested: "gneric")
+        #expect(typo.hasPrefix("AVX-512 shifted rows") && typo.contains("gneric not understood"))
+    }
+
     @Test func avx512NeedsEveryFeatureTheKernelsUse() {
         let full = "flags\t\t: fpu sse2 avx2 fma avx512f avx512dq avx512cd avx512bw avx512vl avx512_vnni"
         #expect(CPUFeatures.hasAVX512(flags: full[...]))

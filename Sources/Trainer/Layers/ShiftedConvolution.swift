@@ -23,16 +23,23 @@ import TrainerKernels
 /// and written back interleaved. Odd sizes work: a phase's missing last row or column is zero.
 /// Chunk sizes depend on the plane size only, so results do not depend on the thread count.
 public final class ShiftedConvolution {
-    /// Whether 3×3 same-size convolutions use these kernels: on CPUs with AVX-512, unless the environment
-    /// sets ANASOD_TRAINER_KERNELS=generic (then, as on other CPUs, im2col + OpenBLAS). Tests compare the
-    /// two paths per layer (`Conv2D.allowsShiftedKernels`).
-    static let enabled = CPUFeatures.avx512
-        && ProcessInfo.processInfo.environment["ANASOD_TRAINER_KERNELS"] != "generic"
+    /// ANASOD_TRAINER_KERNELS: unset or `auto` (the shifted-row kernels where the CPU has AVX-512),
+    /// `generic` (im2col + OpenBLAS everywhere); any other value is reported and treated as `auto`.
+    static let requested = ProcessInfo.processInfo.environment["ANASOD_TRAINER_KERNELS"]
+
+    /// Whether 3×3 convolutions use these kernels: on CPUs with AVX-512 unless ANASOD_TRAINER_KERNELS=generic
+    /// (then, as on other CPUs, im2col + OpenBLAS). Tests compare the two paths per layer
+    /// (`Conv2D.allowsShiftedKernels`).
+    static let enabled = CPUFeatures.avx512 && requested != "generic"
 
     /// Which path 3×3 convolutions take in this process, and why, for logs and benchmark headers.
-    public static var kernelDescription: String {
-        if enabled { return "AVX-512 shifted rows" }
-        return CPUFeatures.avx512 ? "im2col + OpenBLAS (ANASOD_TRAINER_KERNELS=generic)" : "im2col + OpenBLAS (no AVX-512 on this CPU)"
+    public static var kernelDescription: String { describe(avx512: CPUFeatures.avx512, requested: requested) }
+
+    static func describe(avx512: Bool, requested: String?) -> String {
+        let path = avx512 && requested != "generic" ? "AVX-512 shifted rows"
+            : avx512 ? "im2col + OpenBLAS (ANASOD_TRAINER_KERNELS=generic)" : "im2col + OpenBLAS (no AVX-512 on this CPU)"
+        guard let requested, requested != "generic", requested != "auto" else { return path }
+        return path + " (ANASOD_TRAINER_KERNELS=\(requested) not understood: use auto or generic)"
     }
 
     /// The padded grid of one plane size.
