@@ -95,31 +95,51 @@ public enum ShiftedRowKernels {
     }
 
     /// g[o·rowCount + r] = Σ_q d[o·dStride + q] · rows[r][q] (the weight gradient: output gradients against
-    /// shifted input rows), for q in 0..<count (a multiple of 16). Blocks of 4 outputs × 5 rows keep 20
-    /// accumulators in registers (4 × 6 made LLVM spill inside the loop; 4 × 5 ran 3-10 % faster than 4 × 4,
-    /// which takes a last block of 4 rows); each accumulator's 16 lanes are added up once at the end.
+    /// shifted input rows), for q in 0..<count (a multiple of 16); with `accumulate`, added to g instead.
+    /// Blocks of 4 outputs × 5 rows keep 20 accumulators in registers (4 × 6 made LLVM spill inside the
+    /// loop; 4 × 5 ran 3-10 % faster than 4 × 4), with blocks of 4 rows where 5 would leave 1-3 rows or
+    /// a remainder no mix of 4s and 5s covers (16 rows: 4 × 4, not 5 + 5 + 5 + 1); each accumulator's 16
+    /// lanes are added up once at the end.
     @inline(never)
     public static func rowDots(_ d: UnsafePointer<Float>, dStride: Int, outputs: Int, rows: UnsafePointer<UnsafePointer<Float>>,
-                               rowCount: Int, count: Int, into g: UnsafeMutablePointer<Float>) {
+                               rowCount: Int, count: Int, into g: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         precondition(count % 16 == 0, "count must be a multiple of 16")
         var o = 0
         while o < outputs {
             let ob = min(4, outputs - o)
             var r = 0
             while r < rowCount {
-                if ob == 4 && r + 5 <= rowCount {
-                    dots4x5(d + o * dStride, dStride, rows + r, count, g + o * rowCount + r, rowCount)
+                let left = rowCount - r
+                if ob == 4 && left >= 5 && coveredByFoursAndFives(left - 5) {
+                    dots4x5(d + o * dStride, dStride, rows + r, count, g + o * rowCount + r, rowCount, accumulate)
                     r += 5
-                } else if ob == 4 && r + 4 <= rowCount {
-                    dots4x4(d + o * dStride, dStride, rows + r, count, g + o * rowCount + r, rowCount)
+                } else if ob == 4 && left >= 4 {
+                    dots4x4(d + o * dStride, dStride, rows + r, count, g + o * rowCount + r, rowCount, accumulate)
                     r += 4
                 } else {
-                    for i in 0..<ob { g[(o + i) * rowCount + r] = dot(d + (o + i) * dStride, rows[r], count) }
+                    for i in 0..<ob {
+                        let sum = dot(d + (o + i) * dStride, rows[r], count), at = g + (o + i) * rowCount + r
+                        at.pointee = accumulate ? at.pointee + sum : sum
+                    }
                     r += 1
                 }
             }
             o += ob
         }
+    }
+
+    /// Whether n rows split into blocks of 4 and 5 exactly (every n except 1, 2, 3, 6, 7 and 11).
+    @inline(__always)
+    static func coveredByFoursAndFives(_ n: Int) -> Bool {
+        switch n {
+        case 1, 2, 3, 6, 7, 11: return false
+        default: return true
+        }
+    }
+
+    @inline(__always)
+    private static func put(_ a: V, _ p: UnsafeMutablePointer<Float>, _ accumulate: Bool) {
+        p.pointee = accumulate ? p.pointee + a.sum() : a.sum()
     }
 
     @inline(__always)
@@ -135,7 +155,7 @@ public enum ShiftedRowKernels {
 
     @inline(__always)
     private static func dots4x4(_ d: UnsafePointer<Float>, _ ds: Int, _ rows: UnsafePointer<UnsafePointer<Float>>, _ count: Int,
-                                _ g: UnsafeMutablePointer<Float>, _ gs: Int) {
+                                _ g: UnsafeMutablePointer<Float>, _ gs: Int, _ accumulate: Bool) {
         var a00 = V(), a01 = V(), a02 = V(), a03 = V()
         var a10 = V(), a11 = V(), a12 = V(), a13 = V()
         var a20 = V(), a21 = V(), a22 = V(), a23 = V()
@@ -156,14 +176,14 @@ public enum ShiftedRowKernels {
             q += 16
         }
         var p = g
-        p[0] = a00.sum(); p[1] = a01.sum(); p[2] = a02.sum(); p[3] = a03.sum(); p += gs
-        p[0] = a10.sum(); p[1] = a11.sum(); p[2] = a12.sum(); p[3] = a13.sum(); p += gs
-        p[0] = a20.sum(); p[1] = a21.sum(); p[2] = a22.sum(); p[3] = a23.sum(); p += gs
-        p[0] = a30.sum(); p[1] = a31.sum(); p[2] = a32.sum(); p[3] = a33.sum()
+        put(a00, p + 0, accumulate); put(a01, p + 1, accumulate); put(a02, p + 2, accumulate); put(a03, p + 3, accumulate); p += gs
+        put(a10, p + 0, accumulate); put(a11, p + 1, accumulate); put(a12, p + 2, accumulate); put(a13, p + 3, accumulate); p += gs
+        put(a20, p + 0, accumulate); put(a21, p + 1, accumulate); put(a22, p + 2, accumulate); put(a23, p + 3, accumulate); p += gs
+        put(a30, p + 0, accumulate); put(a31, p + 1, accumulate); put(a32, p + 2, accumulate); put(a33, p + 3, accumulate)
     }
     @inline(__always)
     private static func dots4x5(_ d: UnsafePointer<Float>, _ ds: Int, _ rows: UnsafePointer<UnsafePointer<Float>>, _ count: Int,
-                                _ g: UnsafeMutablePointer<Float>, _ gs: Int) {
+                                _ g: UnsafeMutablePointer<Float>, _ gs: Int, _ accumulate: Bool) {
         var a00 = V(), a01 = V(), a02 = V(), a03 = V(), a04 = V()
         var a10 = V(), a11 = V(), a12 = V(), a13 = V(), a14 = V()
         var a20 = V(), a21 = V(), a22 = V(), a23 = V(), a24 = V()
@@ -186,9 +206,9 @@ public enum ShiftedRowKernels {
             q += 16
         }
         var p = g
-        p[0] = a00.sum(); p[1] = a01.sum(); p[2] = a02.sum(); p[3] = a03.sum(); p[4] = a04.sum(); p += gs
-        p[0] = a10.sum(); p[1] = a11.sum(); p[2] = a12.sum(); p[3] = a13.sum(); p[4] = a14.sum(); p += gs
-        p[0] = a20.sum(); p[1] = a21.sum(); p[2] = a22.sum(); p[3] = a23.sum(); p[4] = a24.sum(); p += gs
-        p[0] = a30.sum(); p[1] = a31.sum(); p[2] = a32.sum(); p[3] = a33.sum(); p[4] = a34.sum()
+        put(a00, p + 0, accumulate); put(a01, p + 1, accumulate); put(a02, p + 2, accumulate); put(a03, p + 3, accumulate); put(a04, p + 4, accumulate); p += gs
+        put(a10, p + 0, accumulate); put(a11, p + 1, accumulate); put(a12, p + 2, accumulate); put(a13, p + 3, accumulate); put(a14, p + 4, accumulate); p += gs
+        put(a20, p + 0, accumulate); put(a21, p + 1, accumulate); put(a22, p + 2, accumulate); put(a23, p + 3, accumulate); put(a24, p + 4, accumulate); p += gs
+        put(a30, p + 0, accumulate); put(a31, p + 1, accumulate); put(a32, p + 2, accumulate); put(a33, p + 3, accumulate); put(a34, p + 4, accumulate)
     }
 }

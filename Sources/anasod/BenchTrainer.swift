@@ -13,6 +13,7 @@ struct BenchTrainer: ParsableCommand {
     @Option(help: "Threads of the trainer's loops (OpenBLAS runs single-threaded inside them).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .customLong("network"), help: "Only these networks (C8N1, C16N1, C16N5; repeatable).") var networks: [String] = []
     @Option(name: .customLong("cell"), help: "Only these cells (conv3x3, ResNet-like, avgpool; repeatable).") var cellNames: [String] = []
+    @Flag(help: "Only the table of one 3×3 convolution per stage (median of --steps repeats).") var convolutionsOnly = false
 
     func validate() throws {
         for name in networks where Self.reference[name] == nil {
@@ -32,6 +33,19 @@ struct BenchTrainer: ParsableCommand {
         Parallel.configure(threads: threads)
         print("OpenBLAS kernels: \(LinearAlgebraThreads.coreName), 3×3 convolutions: \(ShiftedConvolution.kernelDescription), "
               + "threads: \(threads), batch 128, 1 × 28 × 28\n")
+        if !convolutionsOnly { networkTable() }
+        if !convolutionsOnly && (!networks.isEmpty || !cellNames.isEmpty) { return }  // a filtered run: the rows asked for only
+        print("\nOne 3×3 convolution per stage, batch 128 (where a C16N5 conv3x3 step spends ~80 % of its time; GFLOP/s count")
+        print("the direct convolution's 2·9·C² multiply-adds per pixel, whatever the algorithm):\n")
+        print("| channels | size | forward ms | forward GFLOP/s | backward ms | backward GFLOP/s |")
+        print("|---|---|---|---|---|---|")
+        for r in TrainerBenchmark.measureConvolutions(repeats: steps) {
+            print("| \(r.channels) | \(r.size)×\(r.size) | \(String(format: "%.2f", r.forwardMilliseconds)) | \(String(format: "%.1f", r.forwardGFLOPS)) | "
+                  + "\(String(format: "%.2f", r.backwardMilliseconds)) | \(String(format: "%.1f", r.backwardGFLOPS)) |")
+        }
+    }
+
+    private func networkTable() {
         print("| network | cell | train img/s | PyTorch train img/s | ratio | inference img/s |")
         print("|---|---|---|---|---|---|")
         for (c, n) in [(8, 1), (16, 1), (16, 5)] {
@@ -43,14 +57,6 @@ struct BenchTrainer: ParsableCommand {
                 print("| \(key) | \(cell.0) | \(String(format: "%.0f", row.trainImagesPerSecond)) | \(String(format: "%.0f", ref)) | "
                       + "\(String(format: "%.2f", row.trainImagesPerSecond / ref)) | \(String(format: "%.0f", row.inferenceImagesPerSecond)) |")
             }
-        }
-        if !networks.isEmpty || !cellNames.isEmpty { return }  // a filtered run: the rows asked for only
-        print("\nOne 3×3 convolution per stage, batch 128 (where a C16N5 conv3x3 step spends ~80 % of its time):\n")
-        print("| channels | size | forward ms | forward GFLOP/s | backward ms | backward GFLOP/s |")
-        print("|---|---|---|---|---|---|")
-        for r in TrainerBenchmark.measureConvolutions() {
-            print("| \(r.channels) | \(r.size)×\(r.size) | \(String(format: "%.2f", r.forwardMilliseconds)) | \(String(format: "%.1f", r.forwardGFLOPS)) | "
-                  + "\(String(format: "%.2f", r.backwardMilliseconds)) | \(String(format: "%.1f", r.backwardGFLOPS)) |")
         }
     }
 }

@@ -8,9 +8,13 @@ import Testing
 @Suite(.enabled(if: CPUFeatures.avx512, "this CPU lacks AVX-512: the shifted-row kernels are never used here"))
 struct ShiftedConvolutionTests {
     @Test(arguments: [(3, 3, 4, 28, 28), (30, 2, 8, 7, 7), (5, 1, 16, 7, 7), (4, 3, 9, 5, 3), (2, 16, 16, 14, 14),
-                      (3, 5, 2, 1, 6), (2, 4, 3, 6, 1), (1, 8, 8, 4, 4)])
+                      (3, 5, 2, 1, 6), (2, 4, 3, 6, 1), (1, 8, 8, 4, 4), (40, 3, 5, 3, 2), (3, 2, 17, 9, 11)])
     func matchesIm2colAndOpenBLAS(n: Int, c: Int, o: Int, h: Int, w: Int) {
-        for rectify in [false, true] { compareWithGeneric(n: n, c: c, o: o, h: h, w: w, stride: 1, rectify: rectify) }
+        for rectify in [false, true] {
+            for winograd in [false, true] {
+                compareWithGeneric(n: n, c: c, o: o, h: h, w: w, stride: 1, rectify: rectify, winograd: winograd)
+            }
+        }
     }
 
     /// Stride 2 (phase grids), even and odd sizes: 28 → 14 and 14 → 7 as in NB201, 7 → 4, 5 × 3 → 3 × 2.
@@ -19,36 +23,41 @@ struct ShiftedConvolutionTests {
         for rectify in [false, true] { compareWithGeneric(n: n, c: c, o: o, h: h, w: w, stride: 2, rectify: rectify) }
     }
 
-    private func compareWithGeneric(n: Int, c: Int, o: Int, h: Int, w: Int, stride: Int, rectify: Bool) {
+    private func compareWithGeneric(n: Int, c: Int, o: Int, h: Int, w: Int, stride: Int, rectify: Bool, winograd: Bool = false) {
         var rng = TestRNG(state: UInt64(n * 1000 + c * 100 + o * 10 + h))
         var seed = TestRNG(state: UInt64(c * o + h))
         let shifted = Conv2D(c, o, kernel: 3, stride: stride, padding: 1, rectifiesInput: rectify, rng: &seed)
         seed = TestRNG(state: UInt64(c * o + h))
         let generic = Conv2D(c, o, kernel: 3, stride: stride, padding: 1, rectifiesInput: rectify, rng: &seed)
         shifted.allowsShiftedKernels = true  // even under ANASOD_TRAINER_KERNELS=generic
+        shifted.allowsWinograd = winograd
         generic.allowsShiftedKernels = false
         #expect(shifted.weight.value == generic.weight.value)
         let x = GradientCheck.randomTensor(n, c, h, w, &rng)
         let (ho, wo) = generic.outputSize(h: h, w: w)
         let dy = GradientCheck.randomTensor(n, o, ho, wo, &rng)
         let y1 = shifted.forward(x, training: true).data, y2 = generic.forward(x, training: true).data
-        expectClose(y1, y2, "forward", rectify: rectify)
+        let path = winograd ? "Winograd" : "shifted"
+        expectClose(y1, y2, "\(path) forward", rectify: rectify)
         let dx1 = shifted.backward(dy).data, dx2 = generic.backward(dy).data
-        expectClose(dx1, dx2, "input gradient", rectify: rectify)
-        expectClose(shifted.weight.gradient, generic.weight.gradient, "weight gradient", rectify: rectify)
+        expectClose(dx1, dx2, "\(path) input gradient", rectify: rectify)
+        expectClose(shifted.weight.gradient, generic.weight.gradient, "\(path) weight gradient", rectify: rectify)
         // Gradients accumulate: a second backward pass doubles dW on both paths.
         _ = shifted.backward(dy)
         _ = generic.backward(dy)
-        expectClose(shifted.weight.gradient, generic.weight.gradient, "accumulated weight gradient", rectify: rectify)
+        expectClose(shifted.weight.gradient, generic.weight.gradient, "\(path) accumulated weight gradient", rectify: rectify)
     }
 
-    @Test(arguments: [(2, 3, 4, 7, 7, 1), (3, 1, 5, 4, 9, 1), (2, 2, 3, 1, 2, 1), (2, 3, 4, 8, 8, 2), (2, 2, 3, 7, 5, 2)])
+    @Test(arguments: [(2, 3, 4, 7, 7, 1), (3, 1, 5, 4, 9, 1), (2, 2, 3, 1, 2, 1), (2, 2, 3, 5, 4, 1), (2, 3, 4, 8, 8, 2), (2, 2, 3, 7, 5, 2)])
     func gradientsMatchFiniteDifferences(n: Int, c: Int, o: Int, h: Int, w: Int, stride: Int) {
         var rng = TestRNG(state: UInt64(n + c + o + h * w))
         for rectify in [false, true] {
-            let conv = Conv2D(c, o, kernel: 3, stride: stride, padding: 1, rectifiesInput: rectify, rng: &rng)
-            conv.allowsShiftedKernels = true  // even under ANASOD_TRAINER_KERNELS=generic
-            GradientCheck.check(conv, input: GradientCheck.awayFromZero(GradientCheck.randomTensor(n, c, h, w, &rng)), rng: &rng)
+            for winograd in stride == 1 ? [false, true] : [false] {
+                let conv = Conv2D(c, o, kernel: 3, stride: stride, padding: 1, rectifiesInput: rectify, rng: &rng)
+                conv.allowsShiftedKernels = true  // even under ANASOD_TRAINER_KERNELS=generic
+                conv.allowsWinograd = winograd
+                GradientCheck.check(conv, input: GradientCheck.awayFromZero(GradientCheck.randomTensor(n, c, h, w, &rng)), rng: &rng)
+            }
         }
     }
 
@@ -62,12 +71,15 @@ struct ShiftedConvolutionTests {
 
 @Suite struct CPUFeatureTests {
     @Test func theKernelPathIsNamedAndAnUnknownSettingSaidSo() {
-        #expect(ShiftedConvolution.describe(avx512: true, requested: nil) == "AVX-512 shifted rows")
-        #expect(ShiftedConvolution.describe(avx512: true, requested: "auto") == "AVX-512 shifted rows")
+        let auto = "AVX-512 Winograd F(2,3) rows (stride 1), shifted rows (stride 2)"
+        #expect(ShiftedConvolution.describe(avx512: true, requested: nil) == auto)
+        #expect(ShiftedConvolution.describe(avx512: true, requested: "auto") == auto)
+        #expect(ShiftedConvolution.describe(avx512: true, requested: "shifted") == "AVX-512 shifted rows (ANASOD_TRAINER_KERNELS=shifted)")
         #expect(ShiftedConvolution.describe(avx512: true, requested: "generic").hasPrefix("im2col + OpenBLAS"))
         #expect(ShiftedConvolution.describe(avx512: false, requested: nil).contains("no AVX-512"))
+        #expect(ShiftedConvolution.describe(avx512: false, requested: "shifted").contains("no AVX-512"))
         let typo = ShiftedConvolution.describe(avx512: true, requested: "gneric")
-        #expect(typo.hasPrefix("AVX-512 shifted rows") && typo.contains("gneric not understood"))
+        #expect(typo.hasPrefix(auto) && typo.contains("gneric not understood"))
     }
 
     @Test func avx512NeedsEveryFeatureTheKernelsUse() {

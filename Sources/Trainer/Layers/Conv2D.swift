@@ -38,13 +38,19 @@ public final class Conv2D: Layer {
     private var flipped = [Float]()
     /// The AVX-512 path of 3×3 convolutions of stride 1 or 2 (see `ShiftedConvolution`).
     private lazy var shifted = ShiftedConvolution(inChannels: inChannels, outChannels: outChannels, stride: stride)
+    /// The AVX-512 path of 3×3 convolutions of stride 1 (see `WinogradConvolution`).
+    private lazy var winograd = WinogradConvolution(inChannels: inChannels, outChannels: outChannels)
     /// Whether a 3×3 convolution may use the shifted-row kernels (`ShiftedConvolution.enabled`
     /// when the layer is made; tests turn it off to compare against im2col + OpenBLAS).
     var allowsShiftedKernels = ShiftedConvolution.enabled
     /// False for a network's first layer, whose input gradient nobody reads: `backward` then computes the
     /// weight gradient only and returns a gradient tensor of the input's shape with undefined contents.
     public var computesInputGradient = true
+    /// Whether a stride-1 3×3 convolution on those kernels runs as Winograd F(2, 3) down the columns
+    /// (tests turn it off to check the plain shifted rows too).
+    var allowsWinograd = ShiftedConvolution.winogradEnabled
     private var usesShiftedKernels: Bool { kernel == 3 && (stride == 1 || stride == 2) && padding == 1 && allowsShiftedKernels }
+    private var usesWinograd: Bool { usesShiftedKernels && stride == 1 && allowsWinograd }
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 rectifiesInput: Bool = false, rng: inout some RandomNumberGenerator) {
@@ -80,6 +86,11 @@ public final class Conv2D: Layer {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.c == inChannels, "Conv2D expects \(inChannels) channels, got \(x.c)")
+        if usesWinograd {
+            input = x
+            winograd.forward(x, weights: weight.value, rectify: rectifiesInput, into: output)
+            return output
+        }
         if usesShiftedKernels {
             input = x
             shifted.forward(x, weights: weight.value, rectify: rectifiesInput, into: output)
@@ -122,6 +133,11 @@ public final class Conv2D: Layer {
 
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("backward before forward") }
+        if usesWinograd {
+            winograd.backward(x, dy, weights: weight.value, rectify: rectifiesInput, weightGradient: &weight.gradient,
+                              gradInput: gradInput, computesInputGradient: computesInputGradient)
+            return gradInput
+        }
         if usesShiftedKernels {
             shifted.backward(x, dy, weights: weight.value, rectify: rectifiesInput, weightGradient: &weight.gradient,
                              gradInput: gradInput, computesInputGradient: computesInputGradient)

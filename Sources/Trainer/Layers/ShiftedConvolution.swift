@@ -23,23 +23,28 @@ import TrainerKernels
 /// and written back interleaved. Odd sizes work: a phase's missing last row or column is zero.
 /// Chunk sizes depend on the plane size only, so results do not depend on the thread count.
 public final class ShiftedConvolution {
-    /// ANASOD_TRAINER_KERNELS: unset or `auto` (the shifted-row kernels where the CPU has AVX-512),
-    /// `generic` (im2col + OpenBLAS everywhere); any other value is reported and treated as `auto`.
+    /// ANASOD_TRAINER_KERNELS: unset or `auto` (on CPUs with AVX-512, Winograd F(2, 3) rows for stride 1 and
+    /// shifted rows for stride 2), `shifted` (shifted rows for both), `generic` (im2col + OpenBLAS
+    /// everywhere); any other value is reported and treated as `auto`.
     static let requested = ProcessInfo.processInfo.environment["ANASOD_TRAINER_KERNELS"]
 
     /// Whether 3×3 convolutions use these kernels: on CPUs with AVX-512 unless ANASOD_TRAINER_KERNELS=generic
-    /// (then, as on other CPUs, im2col + OpenBLAS). Tests compare the two paths per layer
-    /// (`Conv2D.allowsShiftedKernels`).
+    /// (then, as on other CPUs, im2col + OpenBLAS). Tests compare the paths per layer
+    /// (`Conv2D.allowsShiftedKernels`, `Conv2D.allowsWinograd`).
     static let enabled = CPUFeatures.avx512 && requested != "generic"
+    /// Whether stride-1 3×3 convolutions on these kernels run as `WinogradConvolution`.
+    static let winogradEnabled = requested != "shifted"
 
     /// Which path 3×3 convolutions take in this process, and why, for logs and benchmark headers.
     public static var kernelDescription: String { describe(avx512: CPUFeatures.avx512, requested: requested) }
 
     static func describe(avx512: Bool, requested: String?) -> String {
-        let path = avx512 && requested != "generic" ? "AVX-512 shifted rows"
-            : avx512 ? "im2col + OpenBLAS (ANASOD_TRAINER_KERNELS=generic)" : "im2col + OpenBLAS (no AVX-512 on this CPU)"
-        guard let requested, requested != "generic", requested != "auto" else { return path }
-        return path + " (ANASOD_TRAINER_KERNELS=\(requested) not understood: use auto or generic)"
+        let path = !avx512 ? "im2col + OpenBLAS (no AVX-512 on this CPU)"
+            : requested == "generic" ? "im2col + OpenBLAS (ANASOD_TRAINER_KERNELS=generic)"
+            : requested == "shifted" ? "AVX-512 shifted rows (ANASOD_TRAINER_KERNELS=shifted)"
+            : "AVX-512 Winograd F(2,3) rows (stride 1), shifted rows (stride 2)"
+        guard let requested, !["generic", "auto", "shifted"].contains(requested) else { return path }
+        return path + " (ANASOD_TRAINER_KERNELS=\(requested) not understood: use auto, shifted or generic)"
     }
 
     /// The padded grid of one plane size.
@@ -47,19 +52,23 @@ public final class ShiftedConvolution {
         let h: Int, w: Int
         /// Grid row length (w + 1) and plane stride ((h + 1)(w + 1)).
         let rowStride: Int, planeStride: Int
-        /// Samples per chunk: about 1,700 grid positions, so a chunk's rows stay in the L1/L2 caches.
+        /// Samples per chunk: at most about 1,700 grid positions, so a chunk's rows stay in the L1/L2
+        /// caches, and an even number of chunks of near-equal size, so two threads get equal shares (seven
+        /// chunks of 27 samples for a 7 × 7 batch of 128 gave one thread 74 samples and the other 54). It
+        /// depends on the batch only, never on the thread count: dW sums its chunks in the same order.
         let samplesPerChunk: Int
         /// Zeros before position 0 of each channel (reads reach back (w + 2) positions).
         let guardSize: Int
         /// Floats per channel in a padded buffer: guard, positions, and slack for reads past the end.
         let channelStride: Int
 
-        init(h: Int, w: Int) {
+        init(h: Int, w: Int, samples n: Int) {
             self.h = h
             self.w = w
             rowStride = w + 1
             planeStride = (h + 1) * (w + 1)
-            samplesPerChunk = max(1, 1728 / planeStride)
+            let most = max(1, 1728 / planeStride), chunks = (n + most - 1) / most
+            samplesPerChunk = chunks <= 1 ? most : (n + (chunks + chunks % 2) - 1) / (chunks + chunks % 2)
             guardSize = Self.roundUp(w + 2, 16)
             channelStride = guardSize + Self.roundUp(samplesPerChunk * planeStride, ShiftedRowKernels.positionBlock) + guardSize
         }
@@ -105,7 +114,7 @@ public final class ShiftedConvolution {
     /// Y = W ∗ X, or W ∗ max(X, 0) with `rectify` (the ReLU in front of a cell's convolution, fused).
     func forward(_ x: Tensor, weights: [Float], rectify: Bool, into output: Tensor) {
         let ho = (x.h - 1) / stride + 1, wo = (x.w - 1) / stride + 1
-        let geo = Geometry(h: ho, w: wo), n = x.n, hw = x.h * x.w, ohw = ho * wo
+        let n = x.n, geo = Geometry(h: ho, w: wo, samples: n), hw = x.h * x.w, ohw = ho * wo
         let c = inChannels, o = outChannels, rows = c * 9
         let g = geo.samplesPerChunk, chunks = (n + g - 1) / g, threads = Parallel.threads
         output.resize(n: n, c: o, h: ho, w: wo)
@@ -139,7 +148,7 @@ public final class ShiftedConvolution {
     /// Without `computesInputGradient` only dW is computed (`gradInput` is shaped but not written).
     func backward(_ x: Tensor, _ dy: Tensor, weights: [Float], rectify: Bool, weightGradient: inout [Float], gradInput: Tensor,
                   computesInputGradient: Bool) {
-        let geo = Geometry(h: dy.h, w: dy.w), layout = geo.layout, n = x.n, hw = x.h * x.w, ohw = dy.h * dy.w
+        let n = x.n, geo = Geometry(h: dy.h, w: dy.w, samples: n), layout = geo.layout, hw = x.h * x.w, ohw = dy.h * dy.w
         let c = inChannels, o = outChannels, rows = c * 9, wSize = o * rows
         let g = geo.samplesPerChunk, chunks = (n + g - 1) / g, threads = Parallel.threads
         gradInput.resize(like: x)

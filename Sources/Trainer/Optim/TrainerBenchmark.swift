@@ -11,7 +11,8 @@ public enum TrainerBenchmark {
         public var inferenceImagesPerSecond: Double
     }
 
-    /// Runs `warmup` then `steps` training steps and as many inference passes of batch `batch`.
+    /// Runs `warmup` then `steps` training steps and as many inference passes of batch `batch`; rates are
+    /// from the median step (a shared machine's occasional stall moves a mean, not the median).
     public static func measure(operations: [Int], name: String, channels: Int, cells: Int, batch: Int = 128,
                                warmup: Int = 2, steps: Int = 8) -> Row {
         var rng = SplitMix(state: 1)
@@ -29,14 +30,22 @@ public enum TrainerBenchmark {
             sgd.step(parameters)
         }
         for _ in 0..<warmup { trainStep() }
-        var start = Date()
-        for _ in 0..<steps { trainStep() }
-        let train = Double(steps * batch) / Date().timeIntervalSince(start)
+        let train = Double(batch) / medianSeconds(steps, trainStep)
         for _ in 0..<warmup { _ = network.forward(input, training: false) }
-        start = Date()
-        for _ in 0..<steps { _ = network.forward(input, training: false) }
-        let inference = Double(steps * batch) / Date().timeIntervalSince(start)
+        let inference = Double(batch) / medianSeconds(steps) { _ = network.forward(input, training: false) }
         return Row(channels: channels, cells: cells, cell: name, trainImagesPerSecond: train, inferenceImagesPerSecond: inference)
+    }
+
+    /// The median of `count` timings of `body`, in seconds.
+    static func medianSeconds(_ count: Int, _ body: () -> Void) -> Double {
+        var times = [Double]()
+        for _ in 0..<max(1, count) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        times.sort()
+        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
     }
 
     /// One 3×3 convolution of each NB201 stage (C → C channels on 28², 2C on 14², 4C on 7², batch 128):
@@ -60,12 +69,8 @@ public enum TrainerBenchmark {
             let dy = Tensor(n: batch, c: c, h: size, w: size, data: (0..<count).map { _ in Float(rng.next() % 1000) / 500 - 1 })
             _ = conv.forward(x, training: true)
             _ = conv.backward(dy)
-            var start = Date()
-            for _ in 0..<repeats { _ = conv.forward(x, training: true) }
-            let forward = Date().timeIntervalSince(start) / Double(repeats)
-            start = Date()
-            for _ in 0..<repeats { _ = conv.backward(dy) }
-            let backward = Date().timeIntervalSince(start) / Double(repeats)
+            let forward = medianSeconds(repeats) { _ = conv.forward(x, training: true) }
+            let backward = medianSeconds(repeats) { _ = conv.backward(dy) }
             let flops = 2 * Double(conv.multiplyAccumulates(h: size, w: size) * batch)
             return ConvolutionRow(channels: c, size: size, forwardMilliseconds: forward * 1000, backwardMilliseconds: backward * 1000,
                                   forwardGFLOPS: flops / forward / 1e9, backwardGFLOPS: 2 * flops / backward / 1e9)
