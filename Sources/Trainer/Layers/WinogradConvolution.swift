@@ -1,4 +1,3 @@
-import Foundation
 import TrainerKernels
 
 /// A 3×3, padding-1, stride-1 convolution (every 3×3 convolution inside an NB201 cell) as Winograd
@@ -33,9 +32,9 @@ final class WinogradConvolution {
         let chunks: Int
 
         /// `floats`: the budget of a block's transformed rows and products, 4·(C + O) floats a position.
-        init(h: Int, w: Int, samples n: Int, inChannels: Int, outChannels: Int, floats: Int = Self.blockFloats) {
+        init(h: Int, w: Int, samples n: Int, inChannels: Int, outChannels: Int) {
             let planeStride = (h + 1) / 2 * (w + 1)
-            blockSamples = max(1, floats / (4 * (inChannels + outChannels)) / planeStride)
+            blockSamples = max(1, Self.blockPositions / planeStride)
             samplesPerChunk = (n + Self.chunkCount - 1) / Self.chunkCount
             chunks = (n + samplesPerChunk - 1) / samplesPerChunk
             let guardSize = 16
@@ -46,9 +45,12 @@ final class WinogradConvolution {
         /// Chunks per batch: enough for 8 threads, few enough that each chunk's blocks are long (a
         /// block's weight-gradient sums end in one horizontal add per output and row, which dominates
         /// blocks of a few hundred positions).
+        /// Chunks per batch: enough for 8 threads, and few enough that a chunk's blocks stay long.
         static let chunkCount = 8
-
-        nonisolated(unsafe) static var blockFloats = Int(ProcessInfo.processInfo.environment["ANASOD_WINOGRAD_BLOCK"] ?? "") ?? 262_144
+        /// Positions per block: about 1,024, so that `rowDots`' 8 output-gradient rows (32 KB) stay in the
+        /// L1 cache (on this machine 512 to 2,048 ran alike within the noise; a quarter of that ran 2-3×
+        /// slower, its horizontal sums per block dominating).
+        static let blockPositions = 1024
 
         /// Positions computed for a block of `samples` samples.
         func positions(samples: Int) -> Int { Self.roundUp(samples * layout.planeStride, ShiftedRowKernels.positionBlock) }
@@ -207,22 +209,29 @@ final class WinogradConvolution {
         }
     }
 
-    /// Uᵢ[o][c][kx] = Σ_ky G[i][ky] · W[o][c][ky][kx], laid out for the forward and the input-gradient products.
+    /// Uᵢ[o][c][kx] = Σ_ky G[i][ky] · W[o][c][ky][kx], laid out for the forward and the input-gradient
+    /// products: U₀ = W[0], U₃ = W[2], U₁,₂ = (W[0] + W[2] ± W[1]) / 2.
     private func prepareWeights(_ weights: [Float]) {
-        let c = inChannels, o = outChannels, size = 4 * 3 * c * o
+        let c = inChannels, o = outChannels, size = 4 * 3 * c * o, block = 3 * c * o
         if forwardWeights.count != size {
             forwardWeights = [Float](repeating: 0, count: size)
             gradientWeights = [Float](repeating: 0, count: size)
         }
-        for i in 0..<4 {
-            let gi = Self.g[i]
-            for oc in 0..<o {
-                for ic in 0..<c {
-                    let w = (oc * c + ic) * 9
-                    for kx in 0..<3 {
-                        let u = gi[0] * weights[w + kx] + gi[1] * weights[w + 3 + kx] + gi[2] * weights[w + 6 + kx]
-                        forwardWeights[(i * 3 * c + ic * 3 + kx) * o + oc] = u
-                        gradientWeights[(i * 3 * o + oc * 3 + kx) * c + ic] = u
+        weights.withUnsafeBufferPointer { w in
+            forwardWeights.withUnsafeMutableBufferPointer { fw in
+                gradientWeights.withUnsafeMutableBufferPointer { gw in
+                    let f = fw.baseAddress!, g = gw.baseAddress!
+                    for oc in 0..<o {
+                        for ic in 0..<c {
+                            let k = w.baseAddress! + (oc * c + ic) * 9
+                            for kx in 0..<3 {
+                                let top = k[kx], middle = k[3 + kx], bottom = k[6 + kx], outer = (top + bottom) * 0.5, half = middle * 0.5
+                                let u0 = top, u1 = outer + half, u2 = outer - half, u3 = bottom
+                                let fi = (ic * 3 + kx) * o + oc, gi = (oc * 3 + kx) * c + ic
+                                f[fi] = u0; f[block + fi] = u1; f[2 * block + fi] = u2; f[3 * block + fi] = u3
+                                g[gi] = u0; g[block + gi] = u1; g[2 * block + gi] = u2; g[3 * block + gi] = u3
+                            }
+                        }
                     }
                 }
             }
