@@ -1,3 +1,5 @@
+import TrainerKernels
+
 /// Whole-tensor copies and sums, split across the trainer's threads (SIMD8 lanes, scalar tails). Each
 /// element is computed by one thread with the same arithmetic, so results do not depend on the thread count.
 enum Elementwise {
@@ -50,6 +52,7 @@ enum Elementwise {
                     out.data.withUnsafeMutableBufferPointer { op in
                         Parallel.chunks(a.count, minimum: minimumPerThread) { range, _ in
                             let x = ap.baseAddress!, y = bp.baseAddress!, z = cp.baseAddress!, o = op.baseAddress!
+                            if Vector.wide { return Streams.sum(x, y, z, into: o, range) }
                             var i = range.lowerBound
                             while i + 8 <= range.upperBound {
                                 Vector.store(Vector.load(x + i) + Vector.load(y + i) + Vector.load(z + i), o + i)
@@ -71,6 +74,7 @@ enum Elementwise {
     @inline(__always)
     private static func sum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
                             _ range: Range<Int>) {
+        if Vector.wide { return Streams.sum(a, b, into: out, range) }
         var i = range.lowerBound
         while i + 8 <= range.upperBound {
             Vector.store(Vector.load(a + i) + Vector.load(b + i), out + i)
@@ -129,6 +133,7 @@ enum Elementwise {
 
     private static func mask(_ g: UnsafePointer<Float>, _ keep: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ count: Int) {
         Parallel.chunks(count, minimum: minimumPerThread) { range, _ in
+            if Vector.wide { return Streams.mask(g, keep, into: out, range) }
             var i = range.lowerBound
             let zero = Vector.V()
             while i + 8 <= range.upperBound {

@@ -1,7 +1,14 @@
+import TrainerKernels
+
 /// Vectorised loops over contiguous float runs (SIMD8 lanes, scalar tails). Sums accumulate in float
 /// lanes over blocks of 1,024 values and in double across blocks, so long runs keep their precision.
 enum Vector {
     typealias V = SIMD8<Float>
+
+    /// Whether these loops run as `TrainerKernels.Streams` (16-float lanes, compiled for AVX-512): where
+    /// the convolutions use the AVX-512 kernels (`ShiftedConvolution.enabled`), so
+    /// ANASOD_TRAINER_KERNELS=generic keeps the whole trainer portable.
+    static let wide = ShiftedConvolution.enabled
 
     @inline(__always)
     static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
@@ -14,6 +21,7 @@ enum Vector {
 
     /// Σa and Σa·b of `count` values.
     static func sumAndDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> (Double, Double) {
+        if wide { return Streams.sumAndDot(a, b, count) }
         var sum = 0.0, dot = 0.0
         var start = 0
         while start < count {
@@ -40,6 +48,7 @@ enum Vector {
 
     /// Σg and Σg·(x − mean) of `count` values (float lanes over blocks of 1,024, double across blocks).
     static func sumAndCenteredDot(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int, mean: Float) -> (Double, Double) {
+        if wide { return Streams.sumAndCenteredDot(g, x, count, mean: mean) }
         var sum = 0.0, dot = 0.0
         var start = 0
         let vm = V(repeating: mean)
@@ -68,6 +77,7 @@ enum Vector {
     /// output = scale·(x − mean)·invStd + shift.
     static func normalize(_ x: UnsafePointer<Float>, _ count: Int, mean: Float, invStd: Float, scale: Float, shift: Float,
                           output: UnsafeMutablePointer<Float>) {
+        if wide { return Streams.normalize(x, count, mean: mean, invStd: invStd, scale: scale, shift: shift, output: output) }
         var i = 0
         let vm = V(repeating: mean), vi = V(repeating: invStd), vg = V(repeating: scale), vb = V(repeating: shift)
         while i + 8 <= count {
@@ -83,6 +93,9 @@ enum Vector {
     /// output = k·(M·g − sumG − x̂·sumGX), M = count, x̂ = (x − mean)·invStd recomputed from the input.
     static func batchNormGradient(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int, mean: Float, invStd: Float,
                                   k: Float, sumG: Float, sumGX: Float, output: UnsafeMutablePointer<Float>) {
+        if wide {
+            return Streams.batchNormGradient(g, x, count, mean: mean, invStd: invStd, k: k, sumG: sumG, sumGX: sumGX, output: output)
+        }
         let m = Float(count)
         var i = 0
         let vk = V(repeating: k), vm = V(repeating: m), vs = V(repeating: sumG), vx = V(repeating: sumGX)
