@@ -14,6 +14,7 @@ public protocol Lane {
     static func + (a: Self, b: Self) -> Self
     static func - (a: Self, b: Self) -> Self
     static prefix func - (a: Self) -> Self
+    static func * (a: Self, b: Float) -> Self
 }
 
 extension Float: Lane {

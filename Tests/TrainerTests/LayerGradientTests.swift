@@ -115,11 +115,23 @@ import Testing
 
     @Test func knownForwardValues() {
         // A 1-channel 3×3 image, a 3×3 kernel of ones, padding 1: each output sums its neighbourhood.
-        var rng = TestRNG(state: 1)
-        let conv = Conv2D(1, 1, kernel: 3, stride: 1, padding: 1, rng: &rng)
-        conv.weight.value = [Float](repeating: 1, count: 9)
+        // im2col + OpenBLAS and the shifted rows sum exactly; Winograd F(4, 3)'s kernel transform holds
+        // 1/6 and 1/24, so it is exact to a few roundings.
         let x = Tensor(n: 1, c: 1, h: 3, w: 3, data: [1, 2, 3, 4, 5, 6, 7, 8, 9])
-        #expect(conv.forward(x, training: false).data == [12, 21, 16, 27, 45, 33, 24, 39, 28])
+        let expected: [Float] = [12, 21, 16, 27, 45, 33, 24, 39, 28]
+        for (shifted, winograd) in [(false, false), (true, false), (true, true)] {
+            var rng = TestRNG(state: 1)
+            let conv = Conv2D(1, 1, kernel: 3, stride: 1, padding: 1, rng: &rng)
+            conv.allowsShiftedKernels = shifted && CPUFeatures.avx512
+            conv.allowsWinograd = winograd
+            conv.weight.value = [Float](repeating: 1, count: 9)
+            let y = conv.forward(x, training: false).data
+            if winograd {
+                #expect(zip(y, expected).allSatisfy { abs($0 - $1) <= 1e-5 * $1 }, "Winograd: \(y)")
+            } else {
+                #expect(y == expected, "shifted rows: \(shifted)")
+            }
+        }
         let pool = AveragePool3x3().forward(x, training: false).data
         #expect(pool[0] == (1 + 2 + 4 + 5) / 4)  // the corner averages 4 values, not 9
         #expect(pool[4] == 5)

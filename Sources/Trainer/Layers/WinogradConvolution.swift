@@ -1,55 +1,56 @@
 import TrainerKernels
 
 /// A 3×3, padding-1, stride-1 convolution (every 3×3 convolution inside an NB201 cell) as Winograd
-/// F(2, 3) down the columns and shifted rows along them, on the AVX-512 kernels: 12 instead of 18
-/// multiply-adds per pair of output rows and channel pair, in the forward pass, the weight gradient and
+/// F(4, 3) down the columns and shifted rows along them, on the AVX-512 kernels: 18 instead of 36
+/// multiply-adds per four output rows and channel pair, in the forward pass, the weight gradient and
 /// the input gradient alike.
 ///
-/// Per chunk of samples, each input row pair's four transformed rows Vᵢ (`WinogradRows.packInput`, with a
-/// fused ReLU) sit in a padded grid like `ShiftedConvolution`'s (one zero column per row), so the 1 × 3
-/// convolution of transform i is a product with 3·C shifted rows:
+/// Per block of samples, each group of four output rows gets six transformed input rows Vᵢ
+/// (`WinogradRows.packInput`, with a fused ReLU), which sit in a padded grid like `ShiftedConvolution`'s
+/// (one zero column per row), so the 1 × 3 convolution of transform i is a product with 3·C shifted rows:
 /// - forward: Mᵢ = Uᵢ · rows(Vᵢ) (`ShiftedRowKernels.product`, Uᵢ = G-transformed kernel rows), then
 ///   Y = AᵀM (`unpackOutput`);
 /// - weight gradient: dMᵢ = (A·dY)ᵢ (`packGradient`), dUᵢ = Σ_q dMᵢ[q] · rows(Vᵢ)[q] (`rowDots`) per
 ///   chunk, summed in chunk order, then dW = Gᵀ·dU;
 /// - input gradient: dVᵢ = the 1 × 3 correlation of dMᵢ with Uᵢ transposed (a product with 3·O shifted rows
-///   of dMᵢ), then dX = B·dV with overlapping row pairs added (`unpackInputGradient`, with the ReLU mask).
-/// F(2, 3)'s transforms hold only 0, ±1 and ±½, so results agree with the direct convolution to float
-/// rounding. Chunk sizes depend on the plane size and the batch only, so results do not depend on the
-/// thread count.
+///   of dMᵢ), then dX = B·dV with overlapping groups added (`unpackInputGradient`, with the ReLU mask).
+/// F(4, 3)'s transforms hold small integers (up to 8) and G's 1/4, 1/6, 1/12, 1/24: results agree with the
+/// direct convolution to a few float roundings (ShiftedConvolutionTests: within 1e-4 relative). Chunk
+/// sizes depend on the plane size and the batch only, so results do not depend on the thread count.
 final class WinogradConvolution {
-    /// G, the kernel transform: Uᵢ = Σ_ky G[i][ky] · W[ky].
-    static let g: [[Float]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+    /// G, the kernel transform of F(4, 3): Uᵢ = Σ_ky G[i][ky] · W[ky].
+    static let g: [[Float]] = [[0.25, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6], [-1.0 / 6, 1.0 / 6, -1.0 / 6],
+                               [1.0 / 24, 1.0 / 12, 1.0 / 6], [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1]]
+    /// Transformed rows (and products) per group of output rows.
+    static let transforms = WinogradRows.transforms
 
-    /// How a batch is cut: into `chunks` (the units the threads share: 8 of near-equal size, fewer for
-    /// batches under 8; they depend on the batch only, so results do not depend on the thread count) and
-    /// each chunk into blocks of at most `blockSamples` samples, small enough that a
-    /// block's transformed input and products stay in the core's L2 cache.
+    /// How a batch is cut: into `chunks`, the units the threads share, and each chunk into blocks of at
+    /// most `blockSamples` samples (about `blockPositions` grid positions). Chunks: one per
+    /// `blockPositions` positions of the batch, rounded up to an even number, at least 2 and at most 8, of
+    /// near-equal size; they depend on the batch only, so results do not depend on the thread count.
     struct Geometry {
         let layout: WinogradRows.Layout
         let blockSamples: Int
         let samplesPerChunk: Int
         let chunks: Int
 
-        /// `floats`: the budget of a block's transformed rows and products, 4·(C + O) floats a position.
         init(h: Int, w: Int, samples n: Int, inChannels: Int, outChannels: Int) {
-            let planeStride = (h + 1) / 2 * (w + 1)
+            let planeStride = (h + 3) / 4 * (w + 1)
             blockSamples = max(1, Self.blockPositions / planeStride)
-            samplesPerChunk = (n + Self.chunkCount - 1) / Self.chunkCount
+            let blocks = (n * planeStride + Self.blockPositions - 1) / Self.blockPositions
+            let wanted = min(Self.maximumChunks, max(2, blocks + blocks % 2))
+            samplesPerChunk = (n + wanted - 1) / wanted
             chunks = (n + samplesPerChunk - 1) / samplesPerChunk
             let guardSize = 16
             let span = Self.roundUp(blockSamples * planeStride, ShiftedRowKernels.positionBlock)
             layout = WinogradRows.Layout(h: h, w: w, guardSize: guardSize, channelStride: guardSize + span + 16)
         }
 
-        /// Chunks per batch: enough for 8 threads, few enough that each chunk's blocks are long (a
-        /// block's weight-gradient sums end in one horizontal add per output and row, which dominates
-        /// blocks of a few hundred positions).
-        /// Chunks per batch: enough for 8 threads, and few enough that a chunk's blocks stay long.
-        static let chunkCount = 8
-        /// Positions per block: about 1,024, so that `rowDots`' 8 output-gradient rows (32 KB) stay in the
-        /// L1 cache (on this machine 512 to 2,048 ran alike within the noise; a quarter of that ran 2-3×
-        /// slower, its horizontal sums per block dominating).
+        /// Chunks per batch at most: enough for 8 threads.
+        static let maximumChunks = 8
+        /// Positions per block, and per chunk at least: about 1,024, so that `rowDots`' 8 output-gradient
+        /// rows (32 KB) stay in the L1 cache and its horizontal sums, one per output and row and block,
+        /// stay rare (512 to 2,048 ran alike within this machine's noise; a quarter of that ran 2-3× slower).
         static let blockPositions = 1024
 
         /// Positions computed for a block of `samples` samples.
@@ -93,9 +94,9 @@ final class WinogradConvolution {
         let chunks = geo.chunks, threads = Parallel.threads
         output.resize(n: n, c: o, h: x.h, w: x.w)
         prepareWeights(weights)
-        transformed.reserve(slots: threads, count: 4 * c * layout.channelStride)
-        wide.reserve(slots: threads, count: 4 * o * geo.maxPositions)
-        rowTables.reserve(slots: threads, count: 4 * rows)
+        transformed.reserve(slots: threads, count: Self.transforms * c * layout.channelStride)
+        wide.reserve(slots: threads, count: Self.transforms * o * geo.maxPositions)
+        rowTables.reserve(slots: threads, count: Self.transforms * rows)
         x.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer { yp in
                 forwardWeights.withUnsafeBufferPointer { wt in
@@ -107,7 +108,7 @@ final class WinogradConvolution {
                                 let count = geo.positions(samples: samples)
                                 WinogradRows.packInput(xp.baseAddress! + first * hw, sourceChannelStride: n * hw, samples: samples,
                                                        channels: c, rectify: rectify, layout, into: buffer)
-                                for i in 0..<4 {
+                                for i in 0..<Self.transforms {
                                     ShiftedRowKernels.product(weights: wt.baseAddress! + i * rows * o, outputs: o, rows: table + i * rows,
                                                               rowCount: rows, count: count, out: out + i * o * count, outStride: count)
                                 }
@@ -125,16 +126,16 @@ final class WinogradConvolution {
     /// gradient with respect to the ReLU's input). Without `computesInputGradient` only dW is computed.
     func backward(_ x: Tensor, _ dy: Tensor, weights: [Float], rectify: Bool, weightGradient: inout [Float], gradInput: Tensor,
                   computesInputGradient: Bool) {
-        let c = inChannels, o = outChannels, rows = 3 * c, gradientRows = 3 * o, uSize = 4 * o * rows, n = x.n, hw = x.h * x.w
+        let c = inChannels, o = outChannels, rows = 3 * c, gradientRows = 3 * o, uSize = Self.transforms * o * rows, n = x.n, hw = x.h * x.w
         let geo = Geometry(h: x.h, w: x.w, samples: n, inChannels: c, outChannels: o), layout = geo.layout
         let chunks = geo.chunks, threads = Parallel.threads
         gradInput.resize(like: x)
         prepareWeights(weights)
         if partials.count < chunks * uSize { partials = [Float](repeating: 0, count: chunks * uSize) }
-        transformed.reserve(slots: threads, count: 4 * c * layout.channelStride)
-        transformedGradient.reserve(slots: threads, count: 4 * o * layout.channelStride)
-        wide.reserve(slots: threads, count: 4 * c * geo.maxPositions)
-        rowTables.reserve(slots: threads, count: 4 * (rows + gradientRows))
+        transformed.reserve(slots: threads, count: Self.transforms * c * layout.channelStride)
+        transformedGradient.reserve(slots: threads, count: Self.transforms * o * layout.channelStride)
+        wide.reserve(slots: threads, count: Self.transforms * c * geo.maxPositions)
+        rowTables.reserve(slots: threads, count: Self.transforms * (rows + gradientRows))
         x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
                 gradInput.data.withUnsafeMutableBufferPointer { dxp in
@@ -142,7 +143,7 @@ final class WinogradConvolution {
                         gradientWeights.withUnsafeBufferPointer { wb in
                             Parallel.chunks(chunks, threads: threads) { range, slot in
                                 let xBuffer = transformed[slot], dyBuffer = transformedGradient[slot], out = wide[slot]
-                                let xRows = rowTables[slot], dyRows = xRows + 4 * rows
+                                let xRows = rowTables[slot], dyRows = xRows + Self.transforms * rows
                                 Self.fillRows(xRows, xBuffer, channels: c, layout, shiftSign: 1)
                                 Self.fillRows(dyRows, dyBuffer, channels: o, layout, shiftSign: -1)
                                 for chunk in range {
@@ -155,14 +156,14 @@ final class WinogradConvolution {
                                         WinogradRows.packGradient(dyp.baseAddress! + first * hw, sourceChannelStride: n * hw,
                                                                   samples: samples, channels: o, layout, into: dyBuffer)
                                         let dm = dyBuffer + layout.guardSize, dmStride = layout.channelStride
-                                        for i in 0..<4 {
+                                        for i in 0..<Self.transforms {
                                             ShiftedRowKernels.rowDots(dm + i * o * dmStride, dStride: dmStride, outputs: o,
                                                                       rows: xRows + i * rows, rowCount: rows, count: count,
                                                                       into: partial + i * o * rows, accumulate: accumulate)
                                         }
                                         accumulate = true
                                         if !computesInputGradient { return }
-                                        for i in 0..<4 {
+                                        for i in 0..<Self.transforms {
                                             ShiftedRowKernels.product(weights: wb.baseAddress! + i * gradientRows * c, outputs: c,
                                                                       rows: dyRows + i * gradientRows, rowCount: gradientRows, count: count,
                                                                       out: out + i * c * count, outStride: count)
@@ -189,7 +190,7 @@ final class WinogradConvolution {
                 for ky in 0..<3 {
                     for kx in 0..<3 {
                         var sum: Float = 0
-                        for i in 0..<4 where Self.g[i][ky] != 0 { sum += Self.g[i][ky] * du[(i * o + oc) * rows + ic * 3 + kx] }
+                        for i in 0..<Self.transforms where Self.g[i][ky] != 0 { sum += Self.g[i][ky] * du[(i * o + oc) * rows + ic * 3 + kx] }
                         weightGradient[((oc * c + ic) * 3 + ky) * 3 + kx] += sum
                     }
                 }
@@ -201,7 +202,7 @@ final class WinogradConvolution {
     /// the products over the input, −1 for the input gradient's products over dM).
     private static func fillRows(_ table: UnsafeMutablePointer<UnsafePointer<Float>>, _ buffer: UnsafeMutablePointer<Float>,
                                  channels: Int, _ layout: WinogradRows.Layout, shiftSign: Int) {
-        for i in 0..<4 {
+        for i in 0..<Self.transforms {
             for ch in 0..<channels {
                 let origin = UnsafePointer(buffer + (i * channels + ch) * layout.channelStride + layout.guardSize)
                 for kx in 0..<3 { table[(i * channels + ch) * 3 + kx] = origin + shiftSign * (kx - 1) }
@@ -209,27 +210,28 @@ final class WinogradConvolution {
         }
     }
 
-    /// Uᵢ[o][c][kx] = Σ_ky G[i][ky] · W[o][c][ky][kx], laid out for the forward and the input-gradient
-    /// products: U₀ = W[0], U₃ = W[2], U₁,₂ = (W[0] + W[2] ± W[1]) / 2.
+    /// Uᵢ[o][c][kx] = Σ_ky G[i][ky] · W[o][c][ky][kx], laid out for the forward and the input-gradient products.
     private func prepareWeights(_ weights: [Float]) {
-        let c = inChannels, o = outChannels, size = 4 * 3 * c * o, block = 3 * c * o
+        let c = inChannels, o = outChannels, t = Self.transforms, block = 3 * c * o, size = t * block
         if forwardWeights.count != size {
             forwardWeights = [Float](repeating: 0, count: size)
             gradientWeights = [Float](repeating: 0, count: size)
         }
+        let g = Self.g.map { ($0[0], $0[1], $0[2]) }
         weights.withUnsafeBufferPointer { w in
             forwardWeights.withUnsafeMutableBufferPointer { fw in
                 gradientWeights.withUnsafeMutableBufferPointer { gw in
-                    let f = fw.baseAddress!, g = gw.baseAddress!
                     for oc in 0..<o {
                         for ic in 0..<c {
                             let k = w.baseAddress! + (oc * c + ic) * 9
                             for kx in 0..<3 {
-                                let top = k[kx], middle = k[3 + kx], bottom = k[6 + kx], outer = (top + bottom) * 0.5, half = middle * 0.5
-                                let u0 = top, u1 = outer + half, u2 = outer - half, u3 = bottom
+                                let top = k[kx], middle = k[3 + kx], bottom = k[6 + kx]
                                 let fi = (ic * 3 + kx) * o + oc, gi = (oc * 3 + kx) * c + ic
-                                f[fi] = u0; f[block + fi] = u1; f[2 * block + fi] = u2; f[3 * block + fi] = u3
-                                g[gi] = u0; g[block + gi] = u1; g[2 * block + gi] = u2; g[3 * block + gi] = u3
+                                for i in 0..<t {
+                                    let u = g[i].0 * top + g[i].1 * middle + g[i].2 * bottom
+                                    fw[i * block + fi] = u
+                                    gw[i * block + gi] = u
+                                }
                             }
                         }
                     }
