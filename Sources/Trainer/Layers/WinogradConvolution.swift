@@ -78,6 +78,8 @@ final class WinogradConvolution {
     private let rowTables = RowTables()
     /// Uᵢ for the products: forward [i][c·3 + kx][o], input gradient [i][o·3 + kx][c].
     private var forwardWeights = [Float]()
+    /// Whether `forwardWeights` and `gradientWeights` hold the last forward pass's weights.
+    private var prepared = false
     private var gradientWeights = [Float]()
     private var partials = [Float]()
     private var transformedWeightGradient = [Float]()
@@ -94,6 +96,7 @@ final class WinogradConvolution {
         let chunks = geo.chunks, threads = Parallel.threads
         output.resize(n: n, c: o, h: x.h, w: x.w)
         prepareWeights(weights)
+        prepared = true
         transformed.reserve(slots: threads, count: Self.transforms * c * layout.channelStride)
         wide.reserve(slots: threads, count: Self.transforms * o * geo.maxPositions)
         rowTables.reserve(slots: threads, count: Self.transforms * rows)
@@ -124,13 +127,15 @@ final class WinogradConvolution {
 
     /// Adds dW to `weightGradient` and writes dX into `gradInput` (shaped like `x`; with `rectify`, the
     /// gradient with respect to the ReLU's input). Without `computesInputGradient` only dW is computed.
+    /// Uses the kernel transform of the last forward pass (whose weights the gradient belongs to; `weights`
+    /// only when there was none).
     func backward(_ x: Tensor, _ dy: Tensor, weights: [Float], rectify: Bool, weightGradient: inout [Float], gradInput: Tensor,
                   computesInputGradient: Bool) {
         let c = inChannels, o = outChannels, rows = 3 * c, gradientRows = 3 * o, uSize = Self.transforms * o * rows, n = x.n, hw = x.h * x.w
         let geo = Geometry(h: x.h, w: x.w, samples: n, inChannels: c, outChannels: o), layout = geo.layout
         let chunks = geo.chunks, threads = Parallel.threads
         gradInput.resize(like: x)
-        prepareWeights(weights)
+        if !prepared { prepareWeights(weights) }  // the forward pass's transform: the weights this gradient belongs to
         if partials.count < chunks * uSize { partials = [Float](repeating: 0, count: chunks * uSize) }
         transformed.reserve(slots: threads, count: Self.transforms * c * layout.channelStride)
         transformedGradient.reserve(slots: threads, count: Self.transforms * o * layout.channelStride)
