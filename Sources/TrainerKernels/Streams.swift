@@ -151,3 +151,68 @@ public enum Streams {
         }
     }
 }
+
+extension Streams {
+    /// dst = the 3×3 box sum of an h × w plane, neighbours outside the plane left out, computed separably
+    /// over the flat plane (a row pass into `rows`, then a column pass), so every width vectorises
+    /// alike; with `scale`, each output is multiplied by scale[j] (average pooling's 1 / count).
+    @inline(never)
+    public static func boxSum(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, h: Int, w: Int,
+                              rows r: UnsafeMutablePointer<Float>, scale: UnsafePointer<Float>?) {
+        let plane = h * w
+        // Row pass: r[j] = s[j − 1] + s[j] + s[j + 1] over the flat plane, then each row's two ends fixed.
+        if w == 1 {
+            r.update(from: src, count: plane)
+        } else {
+            var j = 1
+            while j + 16 <= plane - 1 {
+                store(load(src + j - 1) + load(src + j) + load(src + j + 1), r + j)
+                j += 16
+            }
+            while j < plane - 1 {
+                r[j] = src[j - 1] + src[j] + src[j + 1]
+                j += 1
+            }
+            for y in 0..<h {
+                let s = src + y * w, o = r + y * w
+                o[0] = s[0] + s[1]
+                o[w - 1] = s[w - 2] + s[w - 1]
+            }
+        }
+        // Column pass: dst[j] = r[j − w] + r[j] + r[j + w], the first and last rows with two terms.
+        @inline(__always) func put(_ v: V, _ j: Int) {
+            if let scale { store(v * load(scale + j), dst + j) } else { store(v, dst + j) }
+        }
+        @inline(__always) func put(_ v: Float, _ j: Int) {
+            dst[j] = scale.map { v * $0[j] } ?? v
+        }
+        if h == 1 {
+            var j = 0
+            while j + 16 <= plane { put(load(r + j), j); j += 16 }
+            while j < plane { put(r[j], j); j += 1 }
+            return
+        }
+        var j = 0
+        while j + 16 <= w { put(load(r + j) + load(r + w + j), j); j += 16 }
+        while j < w { put(r[j] + r[w + j], j); j += 1 }
+        let end = plane - w
+        while j + 16 <= end { put(load(r + j - w) + load(r + j) + load(r + j + w), j); j += 16 }
+        while j < end { put(r[j - w] + r[j] + r[j + w], j); j += 1 }
+        while j + 16 <= plane { put(load(r + j - w) + load(r + j), j); j += 16 }
+        while j < plane { put(r[j - w] + r[j], j); j += 1 }
+    }
+
+    /// out[j] = a[j]·b[j] for j in 0..<count.
+    @inline(never)
+    public static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+        var j = 0
+        while j + 16 <= count {
+            store(load(a + j) * load(b + j), out + j)
+            j += 16
+        }
+        while j < count {
+            out[j] = a[j] * b[j]
+            j += 1
+        }
+    }
+}

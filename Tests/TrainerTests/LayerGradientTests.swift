@@ -65,10 +65,35 @@ import Testing
         GradientCheck.check(ReLU(), input: x, rng: &rng)
     }
 
-    @Test(arguments: [(5, 5), (4, 7), (1, 1), (2, 3)])
+    @Test(arguments: [(5, 5), (4, 7), (1, 1), (2, 3), (7, 19), (18, 3), (1, 20), (20, 1)])
     func averagePool3x3(h: Int, w: Int) {
         var rng = TestRNG(state: UInt64(h * 10 + w))
         GradientCheck.check(AveragePool3x3(), input: GradientCheck.randomTensor(2, 2, h, w, &rng), rng: &rng)
+    }
+
+    /// The forward pass against the brute-force mean of each position's in-bounds neighbours, on sizes
+    /// whose flat planes are shorter and longer than the 16-float vectors of the AVX-512 path.
+    @Test(arguments: [(1, 1), (1, 5), (5, 1), (2, 3), (3, 2), (7, 7), (14, 14), (28, 28), (17, 20)])
+    func averagePool3x3MatchesBruteForce(h: Int, w: Int) {
+        var rng = TestRNG(state: UInt64(h * 100 + w))
+        let x = GradientCheck.randomTensor(3, 2, h, w, &rng)
+        let y = AveragePool3x3().forward(x, training: false).data
+        var worst: Float = 0
+        for p in 0..<(x.n * x.c) {
+            for i in 0..<h {
+                for j in 0..<w {
+                    var sum: Float = 0, count: Float = 0
+                    for a in max(0, i - 1)...min(h - 1, i + 1) {
+                        for b in max(0, j - 1)...min(w - 1, j + 1) {
+                            sum += x.data[p * h * w + a * w + b]
+                            count += 1
+                        }
+                    }
+                    worst = max(worst, abs(y[p * h * w + i * w + j] - sum / count))
+                }
+            }
+        }
+        #expect(worst < 1e-5, "largest difference \(worst)")
     }
 
     @Test func averagePool2x2() {

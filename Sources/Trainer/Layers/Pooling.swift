@@ -1,3 +1,4 @@
+import TrainerKernels
 /// 3×3 average pooling, stride 1, padding 1, the padding left out of the count (NB201's avg_pool_3x3,
 /// `count_include_pad=False`). Planes run on several threads; 1 / count comes from a table per size.
 public final class AveragePool3x3: Layer {
@@ -58,6 +59,10 @@ public final class AveragePool3x3: Layer {
                     Parallel.chunks(input.n * input.c, minimum: 16, threads: threads) { planes, slot in
                         for p in planes {
                             let dst = yp.baseAddress! + p * plane
+                            if Vector.wide {
+                                Streams.boxSum(xp.baseAddress! + p * plane, into: dst, h: h, w: w, rows: rows[slot], scale: inv.baseAddress!)
+                                continue
+                            }
                             Self.boxSum(xp.baseAddress! + p * plane, dst, h, w, rows[slot])
                             for j in 0..<plane { dst[j] *= inv[j] }
                         }
@@ -82,6 +87,11 @@ public final class AveragePool3x3: Layer {
                         let sp = scaled[slot]
                         for p in planes {
                             let src = gp.baseAddress! + p * plane
+                            if Vector.wide {
+                                Streams.multiply(src, inv.baseAddress!, into: sp, count: plane)
+                                Streams.boxSum(UnsafePointer(sp), into: dxp.baseAddress! + p * plane, h: h, w: w, rows: rows[slot], scale: nil)
+                                continue
+                            }
                             for j in 0..<plane { sp[j] = src[j] * inv[j] }
                             Self.boxSum(UnsafePointer(sp), dxp.baseAddress! + p * plane, h, w, rows[slot])
                         }
