@@ -62,65 +62,141 @@ public enum PaddedGrid {
 
     /// Packs the four stride-2 phases of `samples` planes of size `sourceH × sourceW` per channel: grid
     /// channel 4·ch + 2a + b holds X[ch][2y + a][2x + b] at (y, x) of a grid laid out for the output size
-    /// (`layout.h × layout.w`), 0 where 2y + a or 2x + b falls outside the plane (odd sizes).
+    /// (`layout.h × layout.w`), 0 where 2y + a or 2x + b falls outside the plane (odd sizes). Each source
+    /// row is split into its even and odd columns in one pass (`splitRow`).
     @inline(never)
     public static func packPhases(_ x: UnsafePointer<Float>, sourceChannelStride: Int, sourceH: Int, sourceW: Int, samples: Int,
                                   channels: Int, rectify: Bool, _ layout: Layout, into buffer: UnsafeMutablePointer<Float>) {
         let h = layout.h, w = layout.w, rs = layout.rowStride, ps = layout.planeStride, hw = sourceH * sourceW
+        let used = layout.guardSize + samples * ps
         for ch in 0..<channels {
             for phase in 0..<4 {
-                let a = phase >> 1, b = phase & 1
                 let span = buffer + (ch * 4 + phase) * layout.channelStride
                 span.update(repeating: 0, count: layout.guardSize)
-                let base = span + layout.guardSize
-                for s in 0..<samples {
-                    let src = x + ch * sourceChannelStride + s * hw, plane = base + s * ps
-                    for y in 0..<h {
-                        let row = plane + y * rs, sy = 2 * y + a
-                        if sy >= sourceH {
-                            row.update(repeating: 0, count: w)
-                        } else {
-                            let line = src + sy * sourceW + b, valid = (sourceW - b + 1) / 2
-                            if rectify {
-                                for i in 0..<valid { row[i] = max(line[2 * i], 0) }
-                            } else {
-                                for i in 0..<valid { row[i] = line[2 * i] }
-                            }
-                            for i in valid..<w { row[i] = 0 }
-                        }
-                        row[w] = 0
-                    }
-                    (plane + h * rs).update(repeating: 0, count: rs)
-                }
-                let used = layout.guardSize + samples * ps
                 (span + used).update(repeating: 0, count: layout.channelStride - used)
+            }
+            for a in 0..<2 {
+                let even = buffer + (ch * 4 + 2 * a) * layout.channelStride + layout.guardSize
+                let odd = even + layout.channelStride
+                for s in 0..<samples {
+                    let src = x + ch * sourceChannelStride + s * hw
+                    for y in 0..<h {
+                        let at = s * ps + y * rs, sy = 2 * y + a
+                        if sy >= sourceH {
+                            (even + at).update(repeating: 0, count: rs)
+                            (odd + at).update(repeating: 0, count: rs)
+                        } else {
+                            splitRow(src + sy * sourceW, sourceW, even: even + at, odd: odd + at, w, rectify: rectify)
+                        }
+                    }
+                    (even + s * ps + h * rs).update(repeating: 0, count: rs)
+                    (odd + s * ps + h * rs).update(repeating: 0, count: rs)
+                }
             }
         }
     }
 
-    /// Writes phase (a, b) of a wide result (`channels` rows of `wideStride` positions on the output-size
-    /// grid) into the full-size channel-major planes: y[ch][2i + a][2j + b] = wide[ch][i·rowStride + j],
-    /// kept only where `mask` (laid out like the target) is positive when one is given.
+    /// even[i] = line[2i], odd[i] = line[2i + 1] (max(·, 0) with `rectify`), both rows zero from their last
+    /// value through index w (the grid's zero column); w = ⌈n / 2⌉.
+    @inline(__always)
+    static func splitRow(_ line: UnsafePointer<Float>, _ n: Int, even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>,
+                         _ w: Int, rectify: Bool) {
+        let pairs = n / 2
+        if pairs >= 8 {
+            var i = 0
+            while i < pairs {
+                let at = min(i, pairs - 8)
+                var v = UnsafeRawPointer(line + 2 * at).loadUnaligned(as: SIMD16<Float>.self)
+                if rectify { v = v.replacing(with: 0, where: v .< 0) }
+                UnsafeMutableRawPointer(even + at).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(odd + at).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
+                i += 8
+            }
+        } else if pairs >= 4 {
+            var i = 0
+            while i < pairs {
+                let at = min(i, pairs - 4)
+                var v = UnsafeRawPointer(line + 2 * at).loadUnaligned(as: SIMD8<Float>.self)
+                if rectify { v = v.replacing(with: 0, where: v .< 0) }
+                UnsafeMutableRawPointer(even + at).storeBytes(of: v.evenHalf, as: SIMD4<Float>.self)
+                UnsafeMutableRawPointer(odd + at).storeBytes(of: v.oddHalf, as: SIMD4<Float>.self)
+                i += 4
+            }
+        } else {
+            for i in 0..<pairs {
+                even[i] = rectify ? max(line[2 * i], 0) : line[2 * i]
+                odd[i] = rectify ? max(line[2 * i + 1], 0) : line[2 * i + 1]
+            }
+        }
+        if n % 2 == 1 { even[pairs] = rectify ? max(line[n - 1], 0) : line[n - 1] }
+        for i in ((n + 1) / 2)...w { even[i] = 0 }
+        for i in pairs...w { odd[i] = 0 }
+    }
+
+    /// Writes the four phases of a wide result (phase p = 2a + b of channel ch at
+    /// `wide + (p·channels + ch)·wideStride`, positions on the output-size grid) into the full-size
+    /// channel-major planes: y[ch][2i + a][2j + b] = phase (a, b) at i·rowStride + j, kept only where
+    /// `mask` (laid out like the target) is positive when one is given. Each target row is one pass that
+    /// interleaves its two phases.
     @inline(never)
-    public static func unpackPhase(_ wide: UnsafePointer<Float>, wideStride: Int, a: Int, b: Int, targetH: Int, targetW: Int,
-                                   samples: Int, channels: Int, _ layout: Layout, into y: UnsafeMutablePointer<Float>,
-                                   targetChannelStride: Int, mask: UnsafePointer<Float>?) {
-        let rs = layout.rowStride, ps = layout.planeStride, hw = targetH * targetW
-        let rows = (targetH - a + 1) / 2, cols = (targetW - b + 1) / 2
+    public static func unpackPhases(_ wide: UnsafePointer<Float>, wideStride: Int, targetH: Int, targetW: Int, samples: Int, channels: Int,
+                                    _ layout: Layout, into y: UnsafeMutablePointer<Float>, targetChannelStride: Int,
+                                    mask: UnsafePointer<Float>?) {
+        let rs = layout.rowStride, ps = layout.planeStride, hw = targetH * targetW, span = channels * wideStride
         for ch in 0..<channels {
             for s in 0..<samples {
-                let src = wide + ch * wideStride + s * ps, offset = ch * targetChannelStride + s * hw
-                for i in 0..<rows {
-                    let from = src + i * rs, at = offset + (2 * i + a) * targetW + b
-                    let to = y + at
-                    if let mask {
-                        let keep = mask + at
-                        for j in 0..<cols { to[2 * j] = keep[2 * j] > 0 ? from[j] : 0 }
-                    } else {
-                        for j in 0..<cols { to[2 * j] = from[j] }
-                    }
+                let offset = ch * targetChannelStride + s * hw
+                for row in 0..<targetH {
+                    let a = row & 1, i = row >> 1
+                    let even = wide + (2 * a * channels + ch) * wideStride + s * ps + i * rs, odd = even + span
+                    let at = offset + row * targetW
+                    mergeRow(even, odd, targetW, into: y + at, mask: mask.map { $0 + at })
                 }
             }
+        }
+    }
+
+    /// line[2i] = even[i], line[2i + 1] = odd[i] for the n values of a row (0 where mask ≤ 0).
+    @inline(__always)
+    static func mergeRow(_ even: UnsafePointer<Float>, _ odd: UnsafePointer<Float>, _ n: Int, into line: UnsafeMutablePointer<Float>,
+                         mask: UnsafePointer<Float>?) {
+        let pairs = n / 2
+        if pairs >= 8 {
+            var i = 0
+            while i < pairs {
+                let at = min(i, pairs - 8)
+                var v = SIMD16<Float>()
+                v.evenHalf = UnsafeRawPointer(even + at).loadUnaligned(as: SIMD8<Float>.self)
+                v.oddHalf = UnsafeRawPointer(odd + at).loadUnaligned(as: SIMD8<Float>.self)
+                if let mask { v = v.replacing(with: 0, where: UnsafeRawPointer(mask + 2 * at).loadUnaligned(as: SIMD16<Float>.self) .<= 0) }
+                UnsafeMutableRawPointer(line + 2 * at).storeBytes(of: v, as: SIMD16<Float>.self)
+                i += 8
+            }
+        } else if pairs >= 4 {
+            var i = 0
+            while i < pairs {
+                let at = min(i, pairs - 4)
+                var v = SIMD8<Float>()
+                v.evenHalf = UnsafeRawPointer(even + at).loadUnaligned(as: SIMD4<Float>.self)
+                v.oddHalf = UnsafeRawPointer(odd + at).loadUnaligned(as: SIMD4<Float>.self)
+                if let mask { v = v.replacing(with: 0, where: UnsafeRawPointer(mask + 2 * at).loadUnaligned(as: SIMD8<Float>.self) .<= 0) }
+                UnsafeMutableRawPointer(line + 2 * at).storeBytes(of: v, as: SIMD8<Float>.self)
+                i += 4
+            }
+        } else {
+            for i in 0..<pairs {
+                line[2 * i] = even[i]
+                line[2 * i + 1] = odd[i]
+                if let mask {
+                    if !(mask[2 * i] > 0) { line[2 * i] = 0 }
+                    if !(mask[2 * i + 1] > 0) { line[2 * i + 1] = 0 }
+                }
+            }
+        }
+        if n % 2 == 1 {
+            var v = even[pairs]
+            if let mask, !(mask[n - 1] > 0) { v = 0 }
+            line[n - 1] = v
         }
     }
 

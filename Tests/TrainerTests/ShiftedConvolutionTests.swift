@@ -17,8 +17,10 @@ struct ShiftedConvolutionTests {
         }
     }
 
-    /// Stride 2 (phase grids), even and odd sizes: 28 → 14 and 14 → 7 as in NB201, 7 → 4, 5 × 3 → 3 × 2.
-    @Test(arguments: [(3, 3, 4, 28, 28), (4, 16, 32, 14, 14), (5, 2, 8, 7, 7), (3, 3, 9, 5, 3), (2, 4, 3, 1, 2), (2, 1, 5, 2, 6)])
+    /// Stride 2 (phase grids), even and odd sizes: 28 → 14 and 14 → 7 as in NB201, 7 → 4, 5 × 3 → 3 × 2, and
+    /// odd widths whose column split and merge take the 16-, 8- and 1-float paths (17, 11, 33).
+    @Test(arguments: [(3, 3, 4, 28, 28), (4, 16, 32, 14, 14), (5, 2, 8, 7, 7), (3, 3, 9, 5, 3), (2, 4, 3, 1, 2), (2, 1, 5, 2, 6),
+                      (2, 3, 5, 9, 17), (3, 2, 4, 6, 11), (2, 2, 3, 4, 33)])
     func strideTwoMatchesIm2colAndOpenBLAS(n: Int, c: Int, o: Int, h: Int, w: Int) {
         for rectify in [false, true] { compareWithGeneric(n: n, c: c, o: o, h: h, w: w, stride: 2, rectify: rectify) }
     }

@@ -156,7 +156,7 @@ public final class ShiftedConvolution {
         if partials.count < chunks * wSize { partials = [Float](repeating: 0, count: chunks * wSize) }
         padded.reserve(slots: threads, count: phases * phases * c * geo.channelStride)
         paddedGradient.reserve(slots: threads, count: o * geo.channelStride)
-        wide.reserve(slots: threads, count: c * geo.maxPositions)
+        wide.reserve(slots: threads, count: phases * phases * c * geo.maxPositions)
         rowTables.reserve(slots: threads, count: rows + o * 9)
         let phaseWeights = self.phaseWeights
         x.data.withUnsafeBufferPointer { xp in
@@ -182,16 +182,15 @@ public final class ShiftedConvolution {
                                     let tapRows = fillGradientRows(dyRows, dyBuffer, outputs: o, a: a, b: b, geo)
                                     phaseWeights[p].withUnsafeBufferPointer { wp in
                                         ShiftedRowKernels.product(weights: wp.baseAddress!, outputs: c, rows: dyRows, rowCount: tapRows,
-                                                                  count: count, out: out, outStride: count)
+                                                                  count: count, out: out + p * c * count, outStride: count)
                                     }
-                                    if stride == 1 {
-                                        PaddedGrid.unpack(out, wideStride: count, samples: samples, channels: c, layout, into: target,
-                                                          targetChannelStride: n * hw, mask: mask)
-                                    } else {
-                                        PaddedGrid.unpackPhase(out, wideStride: count, a: a, b: b, targetH: x.h, targetW: x.w,
-                                                               samples: samples, channels: c, layout, into: target,
-                                                               targetChannelStride: n * hw, mask: mask)
-                                    }
+                                }
+                                if stride == 1 {
+                                    PaddedGrid.unpack(out, wideStride: count, samples: samples, channels: c, layout, into: target,
+                                                      targetChannelStride: n * hw, mask: mask)
+                                } else {
+                                    PaddedGrid.unpackPhases(out, wideStride: count, targetH: x.h, targetW: x.w, samples: samples,
+                                                            channels: c, layout, into: target, targetChannelStride: n * hw, mask: mask)
                                 }
                             }
                         }
