@@ -35,7 +35,7 @@ struct BenchTrainer: ParsableCommand {
               + "threads: \(threads), batch 128, 1 × 28 × 28\n")
         if !convolutionsOnly { networkTable() }
         if !convolutionsOnly && (!networks.isEmpty || !cellNames.isEmpty) { return }  // a filtered run: the rows asked for only
-        print("\nOne 3×3 convolution per stage, batch 128 (where a C16N5 conv3x3 step spends ~80 % of its time; GFLOP/s count")
+        print("\nOne 3×3 convolution per stage, batch 128 (where a C16N5 conv3x3 step spends most of its time; GFLOP/s count")
         print("the direct convolution's 2·9·C² multiply-adds per pixel, whatever the algorithm):\n")
         print("| channels | size | forward ms | forward GFLOP/s | backward ms | backward GFLOP/s |")
         print("|---|---|---|---|---|---|")

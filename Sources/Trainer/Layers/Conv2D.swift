@@ -10,7 +10,8 @@ import Foundation
 /// convolution (3×3, padding 1: every convolution inside a cell) builds each column row as one shifted
 /// copy of the plane, and takes dX as the same convolution of dY with the flipped, transposed kernel
 /// (dX[:, chunk] = W̃ · col(dY), in place) instead of the col2im scatter.
-/// On AVX-512 CPUs a 3×3 convolution of stride 1 or 2 runs on `ShiftedConvolution` instead (no im2col).
+/// On AVX-512 CPUs a 3×3 convolution runs on the trainer's own kernels instead (no im2col): stride 1 as
+/// `WinogradConvolution`, stride 2 as `ShiftedConvolution`.
 /// Chunks (≈ 2,048 columns) run on `Parallel.threads` threads, each with its own scratch matrices and a
 /// single-threaded `cblas_sgemm`; every chunk's arithmetic is the same whatever the thread count.
 /// Weights are Kaiming-normal (fan-in, ReLU gain): N(0, 2 / (C·k·k)).

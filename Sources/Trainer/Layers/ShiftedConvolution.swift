@@ -1,8 +1,9 @@
 import Foundation
 import TrainerKernels
 
-/// A 3×3, padding-1 convolution of stride 1 (every 3×3 convolution inside an NB201 cell, and the stem) or
-/// stride 2 (the reduction blocks) on the AVX-512 shifted-row kernels, without im2col.
+/// A 3×3, padding-1 convolution of stride 2 (the reduction blocks) or stride 1 on the AVX-512 shifted-row
+/// kernels, without im2col. Stride 1 runs here only with ANASOD_TRAINER_KERNELS=shifted (and in tests):
+/// by default it is `WinogradConvolution`, which builds on the same kernels with half the multiply-adds.
 ///
 /// A chunk of samples is copied once into a *padded* buffer per channel: each row gets one zero column
 /// after it and each plane one zero row below it, so every plane sits in a (h+1) × (w+1) grid whose zeros

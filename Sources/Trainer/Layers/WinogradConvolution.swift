@@ -34,7 +34,7 @@ final class WinogradConvolution {
         let samplesPerChunk: Int
         let chunks: Int
 
-        init(h: Int, w: Int, samples n: Int, inChannels: Int, outChannels: Int) {
+        init(h: Int, w: Int, samples n: Int) {
             let planeStride = (h + 3) / 4 * (w + 1)
             blockSamples = max(1, Self.blockPositions / planeStride)
             let blocks = (n * planeStride + Self.blockPositions - 1) / Self.blockPositions
@@ -92,7 +92,7 @@ final class WinogradConvolution {
     /// Y = W ∗ X, or W ∗ max(X, 0) with `rectify`.
     func forward(_ x: Tensor, weights: [Float], rectify: Bool, into output: Tensor) {
         let c = inChannels, o = outChannels, rows = 3 * c, n = x.n, hw = x.h * x.w
-        let geo = Geometry(h: x.h, w: x.w, samples: n, inChannels: c, outChannels: o), layout = geo.layout
+        let geo = Geometry(h: x.h, w: x.w, samples: n), layout = geo.layout
         let chunks = geo.chunks, threads = Parallel.threads
         output.resize(n: n, c: o, h: x.h, w: x.w)
         prepareWeights(weights)
@@ -132,7 +132,7 @@ final class WinogradConvolution {
     func backward(_ x: Tensor, _ dy: Tensor, weights: [Float], rectify: Bool, weightGradient: inout [Float], gradInput: Tensor,
                   computesInputGradient: Bool) {
         let c = inChannels, o = outChannels, rows = 3 * c, gradientRows = 3 * o, uSize = Self.transforms * o * rows, n = x.n, hw = x.h * x.w
-        let geo = Geometry(h: x.h, w: x.w, samples: n, inChannels: c, outChannels: o), layout = geo.layout
+        let geo = Geometry(h: x.h, w: x.w, samples: n), layout = geo.layout
         let chunks = geo.chunks, threads = Parallel.threads
         gradInput.resize(like: x)
         if !prepared { prepareWeights(weights) }  // the forward pass's transform: the weights this gradient belongs to
