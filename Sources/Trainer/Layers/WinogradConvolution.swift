@@ -217,26 +217,30 @@ final class WinogradConvolution {
 
     /// Uᵢ[o][c][kx] = Σ_ky G[i][ky] · W[o][c][ky][kx], laid out for the forward and the input-gradient products.
     private func prepareWeights(_ weights: [Float]) {
-        let c = inChannels, o = outChannels, t = Self.transforms, block = 3 * c * o, size = t * block
+        let c = inChannels, o = outChannels, block = 3 * c * o, size = Self.transforms * block
         if forwardWeights.count != size {
             forwardWeights = [Float](repeating: 0, count: size)
             gradientWeights = [Float](repeating: 0, count: size)
         }
-        let g = Self.g.map { ($0[0], $0[1], $0[2]) }
         weights.withUnsafeBufferPointer { w in
             forwardWeights.withUnsafeMutableBufferPointer { fw in
                 gradientWeights.withUnsafeMutableBufferPointer { gw in
+                    let f = fw.baseAddress!, g = gw.baseAddress!
                     for oc in 0..<o {
                         for ic in 0..<c {
                             let k = w.baseAddress! + (oc * c + ic) * 9
                             for kx in 0..<3 {
+                                // Uᵢ = Σ_ky G[i][ky]·W[ky] with G's rows written out (`Self.g`).
                                 let top = k[kx], middle = k[3 + kx], bottom = k[6 + kx]
+                                let outer = top + bottom, quarter = top * 0.25 + bottom
+                                let u: (Float, Float, Float, Float, Float, Float) = (
+                                    top * 0.25, -(outer + middle) / 6, -(outer - middle) / 6,
+                                    (quarter + middle * 0.5) / 6, (quarter - middle * 0.5) / 6, bottom)
                                 let fi = (ic * 3 + kx) * o + oc, gi = (oc * 3 + kx) * c + ic
-                                for i in 0..<t {
-                                    let u = g[i].0 * top + g[i].1 * middle + g[i].2 * bottom
-                                    fw[i * block + fi] = u
-                                    gw[i * block + gi] = u
-                                }
+                                f[fi] = u.0; f[block + fi] = u.1; f[2 * block + fi] = u.2
+                                f[3 * block + fi] = u.3; f[4 * block + fi] = u.4; f[5 * block + fi] = u.5
+                                g[gi] = u.0; g[block + gi] = u.1; g[2 * block + gi] = u.2
+                                g[3 * block + gi] = u.3; g[4 * block + gi] = u.4; g[5 * block + gi] = u.5
                             }
                         }
                     }
