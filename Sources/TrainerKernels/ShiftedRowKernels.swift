@@ -96,14 +96,21 @@ public enum ShiftedRowKernels {
 
     /// g[o·rowCount + r] = Σ_q d[o·dStride + q] · rows[r][q] (the weight gradient: output gradients against
     /// shifted input rows), for q in 0..<count (a multiple of 16); with `accumulate`, added to g instead.
-    /// Blocks of 4 outputs × 5 rows keep 20 accumulators in registers (4 × 6 made LLVM spill inside the
-    /// loop; 4 × 5 ran 3-10 % faster than 4 × 4), with blocks of 4 rows where 5 would leave 1-3 rows or
-    /// a remainder no mix of 4s and 5s covers (16 rows: 4 × 4, not 5 + 5 + 5 + 1); each accumulator's 16
-    /// lanes are added up once at the end.
+    /// Blocks of 8 outputs × 3 rows (`dots8x3`; every row count here is 3·C or 9·C), then 4 outputs × 4
+    /// rows for a remainder of 4-7 outputs, single dots for what is left; each accumulator's 16 lanes are
+    /// added up once at the end, so the blocking does not change any sum.
     @inline(never)
     public static func rowDots(_ d: UnsafePointer<Float>, dStride: Int, outputs: Int, rows: UnsafePointer<UnsafePointer<Float>>,
                                rowCount: Int, count: Int, into g: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         precondition(count % 16 == 0, "count must be a multiple of 16")
+        @inline(__always) func singles(_ o: Int, _ outputCount: Int, from r: Int) {
+            for row in r..<rowCount {
+                for i in 0..<outputCount {
+                    let sum = dot(d + (o + i) * dStride, rows[row], count), at = g + (o + i) * rowCount + row
+                    at.pointee = accumulate ? at.pointee + sum : sum
+                }
+            }
+        }
         var o = 0
         while o + 8 <= outputs {
             var r = 0
@@ -111,45 +118,19 @@ public enum ShiftedRowKernels {
                 dots8x3(d + o * dStride, dStride, rows + r, count, g + o * rowCount + r, rowCount, accumulate)
                 r += 3
             }
-            while r < rowCount {
-                for i in 0..<8 {
-                    let sum = dot(d + (o + i) * dStride, rows[r], count), at = g + (o + i) * rowCount + r
-                    at.pointee = accumulate ? at.pointee + sum : sum
-                }
-                r += 1
-            }
+            singles(o, 8, from: r)
             o += 8
         }
-        while o < outputs {
-            let ob = min(4, outputs - o)
+        if o + 4 <= outputs {
             var r = 0
-            while r < rowCount {
-                let left = rowCount - r
-                if ob == 4 && left >= 5 && coveredByFoursAndFives(left - 5) {
-                    dots4x5(d + o * dStride, dStride, rows + r, count, g + o * rowCount + r, rowCount, accumulate)
-                    r += 5
-                } else if ob == 4 && left >= 4 {
-                    dots4x4(d + o * dStride, dStride, rows + r, count, g + o * rowCount + r, rowCount, accumulate)
-                    r += 4
-                } else {
-                    for i in 0..<ob {
-                        let sum = dot(d + (o + i) * dStride, rows[r], count), at = g + (o + i) * rowCount + r
-                        at.pointee = accumulate ? at.pointee + sum : sum
-                    }
-                    r += 1
-                }
+            while r + 4 <= rowCount {
+                dots4x4(d + o * dStride, dStride, rows + r, count, g + o * rowCount + r, rowCount, accumulate)
+                r += 4
             }
-            o += ob
+            singles(o, 4, from: r)
+            o += 4
         }
-    }
-
-    /// Whether n rows split into blocks of 4 and 5 exactly (every n except 1, 2, 3, 6, 7 and 11).
-    @inline(__always)
-    static func coveredByFoursAndFives(_ n: Int) -> Bool {
-        switch n {
-        case 1, 2, 3, 6, 7, 11: return false
-        default: return true
-        }
+        singles(o, outputs - o, from: 0)
     }
 
     @inline(__always)
@@ -238,35 +219,5 @@ public enum ShiftedRowKernels {
         put(a10, p + 0, accumulate); put(a11, p + 1, accumulate); put(a12, p + 2, accumulate); put(a13, p + 3, accumulate); p += gs
         put(a20, p + 0, accumulate); put(a21, p + 1, accumulate); put(a22, p + 2, accumulate); put(a23, p + 3, accumulate); p += gs
         put(a30, p + 0, accumulate); put(a31, p + 1, accumulate); put(a32, p + 2, accumulate); put(a33, p + 3, accumulate)
-    }
-    @inline(__always)
-    private static func dots4x5(_ d: UnsafePointer<Float>, _ ds: Int, _ rows: UnsafePointer<UnsafePointer<Float>>, _ count: Int,
-                                _ g: UnsafeMutablePointer<Float>, _ gs: Int, _ accumulate: Bool) {
-        var a00 = V(), a01 = V(), a02 = V(), a03 = V(), a04 = V()
-        var a10 = V(), a11 = V(), a12 = V(), a13 = V(), a14 = V()
-        var a20 = V(), a21 = V(), a22 = V(), a23 = V(), a24 = V()
-        var a30 = V(), a31 = V(), a32 = V(), a33 = V(), a34 = V()
-        let d0 = d + 0 * ds, d1 = d + 1 * ds, d2 = d + 2 * ds, d3 = d + 3 * ds
-        let r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4]
-        var q = 0
-        while q < count {
-            let y0 = load(d0 + q), y1 = load(d1 + q), y2 = load(d2 + q), y3 = load(d3 + q)
-            var x = load(r0 + q)
-            a00 = a00.addingProduct(y0, x); a10 = a10.addingProduct(y1, x); a20 = a20.addingProduct(y2, x); a30 = a30.addingProduct(y3, x)
-            x = load(r1 + q)
-            a01 = a01.addingProduct(y0, x); a11 = a11.addingProduct(y1, x); a21 = a21.addingProduct(y2, x); a31 = a31.addingProduct(y3, x)
-            x = load(r2 + q)
-            a02 = a02.addingProduct(y0, x); a12 = a12.addingProduct(y1, x); a22 = a22.addingProduct(y2, x); a32 = a32.addingProduct(y3, x)
-            x = load(r3 + q)
-            a03 = a03.addingProduct(y0, x); a13 = a13.addingProduct(y1, x); a23 = a23.addingProduct(y2, x); a33 = a33.addingProduct(y3, x)
-            x = load(r4 + q)
-            a04 = a04.addingProduct(y0, x); a14 = a14.addingProduct(y1, x); a24 = a24.addingProduct(y2, x); a34 = a34.addingProduct(y3, x)
-            q += 16
-        }
-        var p = g
-        put(a00, p + 0, accumulate); put(a01, p + 1, accumulate); put(a02, p + 2, accumulate); put(a03, p + 3, accumulate); put(a04, p + 4, accumulate); p += gs
-        put(a10, p + 0, accumulate); put(a11, p + 1, accumulate); put(a12, p + 2, accumulate); put(a13, p + 3, accumulate); put(a14, p + 4, accumulate); p += gs
-        put(a20, p + 0, accumulate); put(a21, p + 1, accumulate); put(a22, p + 2, accumulate); put(a23, p + 3, accumulate); put(a24, p + 4, accumulate); p += gs
-        put(a30, p + 0, accumulate); put(a31, p + 1, accumulate); put(a32, p + 2, accumulate); put(a33, p + 3, accumulate); put(a34, p + 4, accumulate)
     }
 }

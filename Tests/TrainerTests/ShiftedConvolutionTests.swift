@@ -73,7 +73,7 @@ struct ShiftedConvolutionTests {
 
 @Suite struct CPUFeatureTests {
     @Test func theKernelPathIsNamedAndAnUnknownSettingSaidSo() {
-        let auto = "AVX-512 Winograd F(2,3) rows (stride 1), shifted rows (stride 2)"
+        let auto = "AVX-512 Winograd F(4,3) rows (stride 1), shifted rows (stride 2)"
         #expect(ShiftedConvolution.describe(avx512: true, requested: nil) == auto)
         #expect(ShiftedConvolution.describe(avx512: true, requested: "auto") == auto)
         #expect(ShiftedConvolution.describe(avx512: true, requested: "shifted") == "AVX-512 shifted rows (ANASOD_TRAINER_KERNELS=shifted)")

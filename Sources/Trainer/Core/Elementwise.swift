@@ -1,7 +1,8 @@
 import TrainerKernels
 
-/// Whole-tensor copies and sums, split across the trainer's threads (SIMD8 lanes, scalar tails). Each
-/// element is computed by one thread with the same arithmetic, so results do not depend on the thread count.
+/// Whole-tensor sums, masks and ReLUs, split across the trainer's threads (SIMD8 lanes, scalar tails; the
+/// 16-float `Streams` loops where `Vector.wide`). Each element is computed by one thread with the same
+/// arithmetic, so results do not depend on the thread count.
 enum Elementwise {
     /// Elements per thread below which a loop stays on one thread.
     static let minimumPerThread = 1 << 15
@@ -51,17 +52,7 @@ enum Elementwise {
                 c.data.withUnsafeBufferPointer { cp in
                     out.data.withUnsafeMutableBufferPointer { op in
                         Parallel.chunks(a.count, minimum: minimumPerThread) { range, _ in
-                            let x = ap.baseAddress!, y = bp.baseAddress!, z = cp.baseAddress!, o = op.baseAddress!
-                            if Vector.wide { return Streams.sum(x, y, z, into: o, range) }
-                            var i = range.lowerBound
-                            while i + 8 <= range.upperBound {
-                                Vector.store(Vector.load(x + i) + Vector.load(y + i) + Vector.load(z + i), o + i)
-                                i += 8
-                            }
-                            while i < range.upperBound {
-                                o[i] = x[i] + y[i] + z[i]
-                                i += 1
-                            }
+                            sum(ap.baseAddress!, bp.baseAddress!, cp.baseAddress!, into: op.baseAddress!, range)
                         }
                     }
                 }
@@ -82,6 +73,21 @@ enum Elementwise {
         }
         while i < range.upperBound {
             out[i] = a[i] + b[i]
+            i += 1
+        }
+    }
+
+    @inline(__always)
+    private static func sum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>,
+                            into out: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
+        if Vector.wide { return Streams.sum(a, b, c, into: out, range) }
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            Vector.store(Vector.load(a + i) + Vector.load(b + i) + Vector.load(c + i), out + i)
+            i += 8
+        }
+        while i < range.upperBound {
+            out[i] = a[i] + b[i] + c[i]
             i += 1
         }
     }

@@ -47,7 +47,7 @@ public final class Conv2D: Layer {
     /// False for a network's first layer, whose input gradient nobody reads: `backward` then computes the
     /// weight gradient only and returns a gradient tensor of the input's shape with undefined contents.
     public var computesInputGradient = true
-    /// Whether a stride-1 3×3 convolution on those kernels runs as Winograd F(2, 3) down the columns
+    /// Whether a stride-1 3×3 convolution on those kernels runs as Winograd F(4, 3) down the columns
     /// (tests turn it off to check the plain shifted rows too).
     var allowsWinograd = ShiftedConvolution.winogradEnabled
     private var usesShiftedKernels: Bool { kernel == 3 && (stride == 1 || stride == 2) && padding == 1 && allowsShiftedKernels }

@@ -24,7 +24,7 @@ import TrainerKernels
 /// and written back interleaved. Odd sizes work: a phase's missing last row or column is zero.
 /// Chunk sizes depend on the plane size only, so results do not depend on the thread count.
 public final class ShiftedConvolution {
-    /// ANASOD_TRAINER_KERNELS: unset or `auto` (on CPUs with AVX-512, Winograd F(2, 3) rows for stride 1 and
+    /// ANASOD_TRAINER_KERNELS: unset or `auto` (on CPUs with AVX-512, Winograd F(4, 3) rows for stride 1 and
     /// shifted rows for stride 2), `shifted` (shifted rows for both), `generic` (im2col + OpenBLAS
     /// everywhere); any other value is reported and treated as `auto`.
     static let requested = ProcessInfo.processInfo.environment["ANASOD_TRAINER_KERNELS"]
@@ -43,7 +43,7 @@ public final class ShiftedConvolution {
         let path = !avx512 ? "im2col + OpenBLAS (no AVX-512 on this CPU)"
             : requested == "generic" ? "im2col + OpenBLAS (ANASOD_TRAINER_KERNELS=generic)"
             : requested == "shifted" ? "AVX-512 shifted rows (ANASOD_TRAINER_KERNELS=shifted)"
-            : "AVX-512 Winograd F(2,3) rows (stride 1), shifted rows (stride 2)"
+            : "AVX-512 Winograd F(4,3) rows (stride 1), shifted rows (stride 2)"
         guard let requested, !["generic", "auto", "shifted"].contains(requested) else { return path }
         return path + " (ANASOD_TRAINER_KERNELS=\(requested) not understood: use auto, shifted or generic)"
     }
