@@ -92,10 +92,99 @@ import Wire
         let moved = sentJobs(actions)
         #expect(moved.first?.0 == other)
         #expect(moved.first?.1.key == JobKey(jobID: job.key.jobID, attempt: 2))
-        // The old attempt's late result is still accepted once, and the new lease cancelled.
+        // The old attempt's late result no longer counts: only the holder of the lease may report.
+        _ = s.handle(hello("w1", slots: 1), from: peer, now: 4)
         let late = s.handle(.result(JobResult(key: job.key, validationError: 6, trainSeconds: 1)), from: peer, now: 4)
-        #expect(late.contains { if case .send(let p, .cancel) = $0 { p == other } else { false } })
+        #expect(!late.contains { if case .observe = $0 { true } else { false } })
+        #expect(s.successes == 0)
+        #expect(s.refusals.notLeaseHolder == 1)
+        let current = JobKey(jobID: job.key.jobID, attempt: 2)
+        _ = s.handle(.result(JobResult(key: current, validationError: 6, trainSeconds: 1)), from: other, now: 5)
         #expect(s.successes == 1)
+    }
+
+    @Test func nothingButHelloCountsFromAPeerThatWasNeverWelcomed() {
+        var s = state()
+        _ = s.handle(hello("w1", slots: 1), from: peer, now: 0)
+        _ = s.handle(.request(JobRequest(slots: 1)), from: peer, now: 0)
+        let job = sentJobs(s.proposalsArrived(proposals(1), now: 0))[0].1
+        let stranger = PeerID(Array("intruder".utf8))
+        for id in UInt64(1)...300 {
+            let forged = s.handle(.result(JobResult(key: JobKey(jobID: id, attempt: 1), validationError: 0, trainSeconds: 0)),
+                                  from: stranger, now: 1)
+            #expect(forged.isEmpty)
+        }
+        _ = s.handle(.failure(JobFailure(key: job.key, reason: "x", retryable: false)), from: stranger, now: 1)
+        _ = s.handle(.hello(Hello(workerID: "w9", host: "h", slots: 1, evaluators: ["synthetic"], software: "t",
+                                  heldJobs: [job.key])), from: stranger, now: 1)
+        #expect(s.successes == 0 && s.failedJobs == 0)
+        #expect(s.refusals.unwelcomed == 301)
+        #expect(s.refusals.refusedAdoptions == 1)  // the held claim is refused: it was never queued for re-adoption
+        #expect(s.jobs[job.key.jobID]?.lease?.peer == peer)
+    }
+
+    @Test func aWelcomedPeerCannotReportForLeasesItDoesNotHoldAndIsEvictedAfterTenTries() {
+        var s = state(budget: 50)
+        _ = s.handle(hello("w1", slots: 1), from: peer, now: 0)
+        _ = s.handle(.request(JobRequest(slots: 1)), from: peer, now: 0)
+        let job = sentJobs(s.proposalsArrived(proposals(1), now: 0))[0].1
+        _ = s.handle(hello("w2", slots: 2), from: other, now: 0)
+        var actions = [CoordinatorAction]()
+        for attempt in 1...10 {
+            actions = s.handle(.result(JobResult(key: JobKey(jobID: job.key.jobID, attempt: attempt), validationError: 0,
+                                                 trainSeconds: 0)), from: other, now: 1)
+        }
+        #expect(s.successes == 0)
+        #expect(s.refusals.notLeaseHolder == 10)
+        #expect(s.refusals.evictedWorkers == 1)
+        #expect(s.workers[other] == nil)
+        #expect(actions.contains { if case .send(let p, .refusal) = $0 { p == other } else { false } })
+        // Evicted: even a hello no longer counts.
+        #expect(s.handle(hello("w2"), from: other, now: 2).isEmpty)
+        // The honest holder still reports.
+        _ = s.handle(.result(JobResult(key: job.key, validationError: 9, trainSeconds: 1)), from: peer, now: 3)
+        #expect(s.successes == 1)
+    }
+
+    @Test func aResultWithValuesOutOfRangeReleasesTheLeaseInsteadOfReachingTheStrategy() {
+        var s = state()
+        _ = s.handle(hello("w1", slots: 1), from: peer, now: 0)
+        _ = s.handle(.request(JobRequest(slots: 1)), from: peer, now: 0)
+        let job = sentJobs(s.proposalsArrived(proposals(1), now: 0))[0].1
+        let actions = s.handle(.result(JobResult(key: job.key, validationError: -1e9, trainSeconds: 1)), from: peer, now: 1)
+        #expect(!actions.contains { if case .observe(_, _, _, _, .result) = $0 { true } else { false } })
+        #expect(s.refusals.invalidValues == 1)
+        #expect(s.jobs[job.key.jobID]?.status == .queued)
+        _ = s.handle(.result(JobResult(key: job.key, validationError: 12, testError: 101, trainSeconds: 1)), from: peer, now: 1)
+        #expect(s.successes == 0)
+    }
+
+    @Test func afterARestartOnlyTheJournaledAttemptIsAdoptedAndOnlyFromItsWorker() throws {
+        var s = state()
+        let arch = space.architecture(at: 5)
+        let records: [JournalRecord] = [
+            .proposed(call: 0, jobs: [.init(job: 1, architecture: space.format(arch), encoding: [[0.2, 0.2, 0.2, 0.2, 0.2]]),
+                                      .init(job: 2, architecture: space.format(space.architecture(at: 6)), encoding: [[0.2, 0.2, 0.2, 0.2, 0.2]])]),
+            .dispatched(job: 1, attempt: 1, worker: "w1", time: 0),
+            .dispatched(job: 2, attempt: 1, worker: "w1", time: 0),
+        ]
+        _ = try s.restore(from: records, now: 100)
+        // Another worker asking for work within the re-adoption window gets neither job.
+        _ = s.handle(hello("w2", slots: 2), from: other, now: 100)
+        #expect(sentJobs(s.handle(.request(JobRequest(slots: 2)), from: other, now: 101)).isEmpty)
+        // A forged claim (wrong attempt) is refused; the right worker's claim of attempt 1 is adopted.
+        let impostor = s.handle(hello("w2", slots: 2, held: [JobKey(jobID: 1, attempt: 1)]), from: other, now: 101)
+        #expect(impostor.contains { if case .send(_, .cancel) = $0 { true } else { false } })
+        _ = s.handle(hello("w1", slots: 2, held: [JobKey(jobID: 1, attempt: 2)]), from: peer, now: 101)
+        #expect(s.jobs[1]?.status == .queued)
+        _ = s.handle(hello("w1", slots: 2, held: [JobKey(jobID: 1, attempt: 1)]), from: peer, now: 102)
+        #expect(s.jobs[1]?.status == .leased && s.jobs[1]?.lease?.peer == peer)
+        #expect(s.refusals.refusedAdoptions == 2)
+        // After the window, the job nobody re-announced goes to the next free slot as attempt 2.
+        _ = s.handle(.request(JobRequest(slots: 2)), from: other, now: 102)  // a hello resets credit
+        #expect(sentJobs(s.tick(now: 102.5)).isEmpty)
+        let moved = sentJobs(s.tick(now: 100 + 3.5))
+        #expect(moved.contains { $0.1.key == JobKey(jobID: 2, attempt: 2) })
     }
 
     @Test func aReconnectingWorkerKeepsTheJobsItHolds() {

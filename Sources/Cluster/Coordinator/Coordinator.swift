@@ -19,6 +19,25 @@ public struct CoordinatorStatus: Sendable {
     public var elapsed: Double
     /// Why the study stopped early with an error (evaluations kept failing), if it did.
     public var abortReason: String?
+    /// Messages dropped because their sender had no right to send them, by kind.
+    public var refusals: RefusalCounts = .init()
+}
+
+/// Messages the coordinator dropped, by kind (`CoordinatorState.Refusals`, for status and tests).
+public struct RefusalCounts: Sendable, Equatable {
+    /// Non-hello messages from peers never welcomed (or evicted).
+    public var unwelcomed = 0
+    /// Results, failures and progress for leases the sender does not hold.
+    public var notLeaseHolder = 0
+    /// Results or progress with values out of range.
+    public var invalidValues = 0
+    /// `held` claims that match no attempt awaiting re-adoption.
+    public var refusedAdoptions = 0
+    /// Undecodable frames.
+    public var malformed = 0
+    /// Workers evicted for invalid messages.
+    public var evictedWorkers = 0
+    public init() {}
 }
 
 /// The search cluster's coordinator: binds the transport, runs `CoordinatorState` on one event-loop
@@ -77,7 +96,7 @@ public final class Coordinator: @unchecked Sendable {
                 throw ClusterError(.resume, "journal holds study '\(existing.id)', not '\(configuration.study)'")
             }
             let records = try journal.records()
-            let replay = try state.restore(from: records)
+            let replay = try state.restore(from: records, now: Date().timeIntervalSince1970)
             strategy.replay(replay)
             calls = records.filter { if case .proposed = $0 { true } else { false } }.count
             logger.info("resumed study \(configuration.study): \(state.successes) results kept, \(state.queue.count) jobs re-queued")
@@ -145,7 +164,12 @@ public final class Coordinator: @unchecked Sendable {
                     }
                     actions += state.handle(message, from: peer, now: now)
                 case .transport(.rejected(let peer, let error), _):
-                    logger.warning("rejected a message from \(peer): \(error.message)")
+                    let count = state.refusals.malformed + 1
+                    // Rate-limited: the first ten, then every power of two (a flood must not fill the log).
+                    if count <= 10 || count & (count - 1) == 0 {
+                        logger.warning("rejected a message from \(peer): \(error.message) (\(count) rejected so far)")
+                    }
+                    actions += state.malformed(from: peer, now: now)
                     if error.code == .unsupportedVersion {
                         transport.send(.refusal(Refusal(reason: error.message)), to: peer)
                     }
@@ -205,6 +229,8 @@ public final class Coordinator: @unchecked Sendable {
                                        time: Date().timeIntervalSince1970))
             case .propose(let count, let pending):
                 runner.submit(.propose(count: count, pending: pending))
+            case .evicted(let worker, let reason):
+                logger.warning("evicted worker \(worker): \(reason); its leases are re-queued")
             case .finished(let reason):
                 logger.notice("study \(configuration.study) finished: \(reason)")
             }
@@ -226,7 +252,8 @@ public final class Coordinator: @unchecked Sendable {
         let s = CoordinatorStatus(study: configuration.study, budget: configuration.budget, successes: state.successes,
                                   failed: state.failedJobs, running: state.leasedCount, queued: state.queue.count,
                                   workers: state.workers.count, best: best, finished: finished,
-                                  elapsed: Date().timeIntervalSince(started), abortReason: state.abortReason)
+                                  elapsed: Date().timeIntervalSince(started), abortReason: state.abortReason,
+                                  refusals: state.refusals.counts)
         statusLock.withLock { snapshot = s }
         return s
     }

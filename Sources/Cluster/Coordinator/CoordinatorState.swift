@@ -16,6 +16,12 @@ import Wire
 ///   silent for `workerTimeout` loses its leases; a draining worker gets no new jobs.
 /// - Budget: proposals are requested while successes + jobs in flight or queued fall short of the budget;
 ///   the study ends when `budget` distinct results are in.
+/// - Trust (every peer may be hostile): nothing but a hello counts from a peer that was not welcomed; a
+///   result, failure or progress counts only from the worker that holds that exact `(job, attempt)`
+///   lease, and only with values in range (errors in 0…100 %, seconds ≥ 0); a `held` claim is adopted
+///   only for the exact attempt a restart queued for re-adoption, from the worker the journal names.
+///   Everything else is dropped and counted in `refusals`; a worker that sends `evictionThreshold`
+///   invalid messages is evicted (its leases re-queued, later messages from it dropped).
 struct CoordinatorState {
     enum JobStatus: Equatable { case queued, leased, done, failed }
 
@@ -27,6 +33,46 @@ struct CoordinatorState {
         var status = JobStatus.queued
         var lease: (peer: PeerID, attempt: Int, deadline: Double)?
         var value: Double?
+        /// After a restart: the attempt that was in flight and its worker, which may re-announce it (`held`).
+        var reAdoption: (attempt: Int, worker: String)?
+        /// The lease whose result was accepted (a repeat of it is a harmless duplicate).
+        var acceptedFrom: (peer: PeerID, attempt: Int)?
+    }
+
+    /// What was dropped, by kind: the counters a harness or an operator compares with what was sent.
+    struct Refusals: Equatable {
+        /// Messages other than hello from a peer that was never welcomed (or was evicted).
+        var unwelcomed = 0
+        /// Results, failures or progress for a `(job, attempt)` the sender does not hold (stale or forged).
+        var notLeaseHolder = 0
+        /// Results with values out of range (the lease is released and retried).
+        var invalidValues = 0
+        /// `held` claims that match no attempt queued for re-adoption (cancelled on the sender).
+        var refusedAdoptions = 0
+        /// Workers evicted for sending invalid messages.
+        var evictedWorkers = 0
+        /// Undecodable frames (counted by the coordinator, which sees them before the state does).
+        var malformed = 0
+
+        var counts: RefusalCounts {
+            var c = RefusalCounts()
+            c.unwelcomed = unwelcomed
+            c.notLeaseHolder = notLeaseHolder
+            c.invalidValues = invalidValues
+            c.refusedAdoptions = refusedAdoptions
+            c.malformed = malformed
+            c.evictedWorkers = evictedWorkers
+            return c
+        }
+    }
+
+    /// An undecodable frame: counted, and held against the sender when it is a welcomed worker.
+    mutating func malformed(from peer: PeerID, now: Double) -> [CoordinatorAction] {
+        guard workers[peer] != nil else {
+            refusals.malformed += 1
+            return []
+        }
+        return strike(peer, now: now) { $0.malformed += 1 }
     }
 
     struct WorkerEntry {
@@ -38,7 +84,12 @@ struct CoordinatorState {
         var lastHeartbeatSent: Double
         var leases = Set<UInt64>()
         var draining = false
+        /// Invalid messages so far (dropped results for leases it does not hold, values out of range).
+        var strikes = 0
     }
+
+    /// Invalid messages after which a worker is evicted.
+    static let evictionThreshold = 10
 
     let configuration: StudyConfiguration
     let space: any SearchSpace
@@ -56,6 +107,12 @@ struct CoordinatorState {
     /// Jobs in a row that failed for good, reset by any result.
     private(set) var consecutiveFailures = 0
     var nextJobID: UInt64 = 1
+    /// Messages dropped, by kind.
+    var refusals = Refusals()
+    /// Peers evicted for invalid messages: nothing they send counts any more.
+    private(set) var evicted = Set<PeerID>()
+    /// Until then, jobs that were in flight before a restart wait for their worker to re-announce them.
+    private(set) var reAdoptionUntil = -Double.infinity
 
     init(configuration: StudyConfiguration, space: any SearchSpace) {
         self.configuration = configuration
@@ -70,7 +127,10 @@ struct CoordinatorState {
 
     /// Rebuilds the job table from a journal; returns the strategy's replay events. Jobs that were in
     /// flight are queued again (re-leased); completed ones are kept and never redone.
-    mutating func restore(from records: [JournalRecord]) throws -> [StrategyEvent] {
+    /// Jobs that were in flight are held back for `workerTimeout` seconds after `now`, so that the worker
+    /// that ran them can re-announce them (`held`) instead of their being trained again.
+    mutating func restore(from records: [JournalRecord], now: Double = 0) throws -> [StrategyEvent] {
+        reAdoptionUntil = now + configuration.workerTimeout
         var events = [StrategyEvent]()
         for record in records {
             switch record {
@@ -89,8 +149,9 @@ struct CoordinatorState {
                     nextJobID = max(nextJobID, p.job + 1)
                 }
                 events.append(.proposed(proposals))
-            case .dispatched(let job, let attempt, _, _):
+            case .dispatched(let job, let attempt, let worker, _):
                 if let known = jobs[job]?.attempts { jobs[job]?.attempts = max(known, attempt) }
+                if jobs[job]?.status == .queued { jobs[job]?.reAdoption = (attempt, worker) }
             case .result(let job, _, _, let metrics, _):
                 guard let entry = jobs[job], entry.status != .done else { continue }
                 jobs[job]?.status = .done
@@ -98,7 +159,8 @@ struct CoordinatorState {
                 successes += 1
                 if best == nil || metrics.validationError < best!.value { best = (metrics.validationError, job) }
                 events.append(.observed(Observation(architecture: entry.proposal.architecture, value: metrics.validationError)))
-            case .failure(let job, _, _, _, let final, _):
+            case .failure(let job, let attempt, _, _, let final, _):
+                if jobs[job]?.reAdoption?.attempt == attempt { jobs[job]?.reAdoption = nil }
                 guard final, let entry = jobs[job], entry.status != .done, entry.status != .failed else { continue }
                 jobs[job]?.status = .failed
                 failedJobs += 1
@@ -116,6 +178,14 @@ struct CoordinatorState {
     // MARK: Messages
 
     mutating func handle(_ message: WireMessage, from peer: PeerID, now: Double) -> [CoordinatorAction] {
+        if evicted.contains(peer) {
+            refusals.unwelcomed += 1
+            return []
+        }
+        if case .hello = message {} else if workers[peer] == nil {
+            refusals.unwelcomed += 1  // not welcomed: nothing it says counts
+            return []
+        }
         workers[peer]?.lastSeen = now
         var actions = [CoordinatorAction]()
         switch message {
@@ -128,22 +198,73 @@ struct CoordinatorState {
         case .heartbeat:
             break
         case .progress(let p):
-            guard jobs[p.key.jobID]?.lease?.attempt == p.key.attempt else { break }
+            guard holdsLease(p.key, peer: peer) else {
+                actions += strike(peer, now: now) { $0.notLeaseHolder += 1 }
+                break
+            }
+            guard Self.validError(p.validationError), p.trainLoss.map({ $0 >= 0 }) ?? true, p.seconds >= 0 else {
+                actions += strike(peer, now: now) { $0.invalidValues += 1 }
+                break
+            }
             actions.append(.journal(.progress(job: p.key.jobID, attempt: p.key.attempt, epoch: p.epoch,
                                               trainLoss: p.trainLoss, validationError: p.validationError, seconds: p.seconds)))
         case .result(let r):
             actions += accept(r, from: peer, now: now)
         case .failure(let f):
-            guard let job = jobs[f.key.jobID], job.status == .leased, let lease = job.lease,
-                  lease.attempt == f.key.attempt, lease.peer == peer else { break }  // stale: ignore
+            guard holdsLease(f.key, peer: peer) else {
+                if !isRepeatOfAcceptedLease(f.key, peer: peer) { actions += strike(peer, now: now) { $0.notLeaseHolder += 1 } }
+                break
+            }
             actions += releaseLease(f.key.jobID, reason: f.reason, retryable: f.retryable, now: now)
         case .drain:
             workers[peer]?.draining = true
             workers[peer]?.credits = 0
         case .welcome, .refusal, .job, .cancel, .shutdown:
-            break  // coordinator-to-worker messages: ignore
+            actions += strike(peer, now: now) { $0.notLeaseHolder += 1 }  // coordinator-to-worker messages
         }
         actions += dispatch(now: now)
+        return actions
+    }
+
+    /// Whether `peer` holds the lease of exactly `key`.
+    func holdsLease(_ key: JobKey, peer: PeerID) -> Bool {
+        guard let job = jobs[key.jobID], job.status == .leased, let lease = job.lease else { return false }
+        return lease.peer == peer && lease.attempt == key.attempt
+    }
+
+    /// Whether `key` from `peer` is the lease whose result was already accepted (a harmless repeat).
+    func isRepeatOfAcceptedLease(_ key: JobKey, peer: PeerID) -> Bool {
+        guard let from = jobs[key.jobID]?.acceptedFrom else { return false }
+        return from.peer == peer && from.attempt == key.attempt
+    }
+
+    static func validError(_ value: Double?) -> Bool {
+        guard let value else { return true }
+        return value.isFinite && (0...100).contains(value)
+    }
+
+    /// Counts an invalid message against a worker; evicts it at `evictionThreshold`.
+    mutating func strike(_ peer: PeerID, now: Double, _ count: (inout Refusals) -> Void) -> [CoordinatorAction] {
+        count(&refusals)
+        guard var worker = workers[peer] else { return [] }
+        worker.strikes += 1
+        workers[peer] = worker
+        guard worker.strikes >= Self.evictionThreshold else { return [] }
+        return evict(peer, reason: "\(worker.strikes) invalid messages", now: now)
+    }
+
+    /// Removes a worker for good: its leases are re-queued and nothing it sends counts any more.
+    mutating func evict(_ peer: PeerID, reason: String, now: Double) -> [CoordinatorAction] {
+        guard let worker = workers[peer] else { return [] }
+        var actions = [CoordinatorAction]()
+        for jobID in worker.leases.sorted() {
+            actions += releaseLease(jobID, reason: "worker \(worker.id) evicted: \(reason)", retryable: true, now: now)
+        }
+        workers.removeValue(forKey: peer)
+        evicted.insert(peer)
+        refusals.evictedWorkers += 1
+        actions.append(.send(peer, .refusal(Refusal(reason: "evicted: \(reason)"))))
+        actions.append(.evicted(worker: worker.id, reason: reason))
         return actions
     }
 
@@ -167,7 +288,9 @@ struct CoordinatorState {
         entry.leases = workers[peer]?.leases ?? []
         // Jobs the worker re-announces: adopt them if nobody else has them, else cancel its copy.
         for key in hello.heldJobs where !entry.leases.contains(key.jobID) {
-            if var job = jobs[key.jobID], job.status == .queued {
+            if var job = jobs[key.jobID], job.status == .queued, let claim = job.reAdoption,
+               claim.attempt == key.attempt, claim.worker == hello.workerID {
+                job.reAdoption = nil
                 job.status = .leased
                 job.attempts = max(job.attempts, key.attempt)
                 job.lease = (peer, key.attempt, now + configuration.jobTimeout)
@@ -175,9 +298,11 @@ struct CoordinatorState {
                 queue.removeAll { $0 == key.jobID }
                 entry.leases.insert(key.jobID)
             } else {
+                refusals.refusedAdoptions += 1
                 actions.append(.send(peer, .cancel(JobCancel(key: key))))
             }
         }
+        entry.strikes = workers[peer]?.strikes ?? 0
         workers[peer] = entry
         actions.append(.send(peer, .welcome(Welcome(workerID: hello.workerID, studyID: configuration.study,
                                                     heartbeatInterval: configuration.heartbeatInterval,
@@ -186,20 +311,26 @@ struct CoordinatorState {
     }
 
     mutating func accept(_ r: JobResult, from peer: PeerID, now: Double) -> [CoordinatorAction] {
-        guard var job = jobs[r.key.jobID], job.status != .done, job.status != .failed else { return [] }
+        guard holdsLease(r.key, peer: peer) else {
+            if isRepeatOfAcceptedLease(r.key, peer: peer) { return [] }  // a resend of what was accepted
+            return strike(peer, now: now) { $0.notLeaseHolder += 1 }
+        }
+        guard Self.validError(r.validationError), Self.validError(r.testError), r.trainSeconds >= 0,
+              r.trainSeconds.isFinite else {
+            let reason = "invalid result: val_error \(r.validationError), test_error \(r.testError.map { "\($0)" } ?? "—"), "
+                + "seconds \(r.trainSeconds) (errors must be in 0…100 %, seconds ≥ 0)"
+            var actions = releaseLease(r.key.jobID, reason: reason, retryable: true, now: now)
+            actions += strike(peer, now: now) { $0.invalidValues += 1 }
+            return actions
+        }
+        guard var job = jobs[r.key.jobID] else { return [] }
         var actions = [CoordinatorAction]()
         workers[peer]?.leases.remove(job.id)
-        if let lease = job.lease {
-            workers[lease.peer]?.leases.remove(job.id)
-            if lease.peer != peer || lease.attempt != r.key.attempt {
-                actions.append(.send(lease.peer, .cancel(JobCancel(key: JobKey(jobID: job.id, attempt: lease.attempt)))))
-            }
-        }
-        if job.status == .queued { queue.removeAll { $0 == job.id } }
         active.remove(job.id)
         job.lease = nil
         job.status = .done
         job.value = r.validationError
+        job.acceptedFrom = (peer, r.key.attempt)
         jobs[job.id] = job
         successes += 1
         consecutiveFailures = 0
@@ -245,10 +376,12 @@ struct CoordinatorState {
         guard !finished, !stopping else { return [] }
         var actions = [CoordinatorAction]()
         for peer in workers.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
-            while var worker = workers[peer], worker.credits > 0, !worker.draining, !queue.isEmpty {
-                let jobID = queue.removeFirst()
+            while var worker = workers[peer], worker.credits > 0, !worker.draining,
+                  let index = queue.firstIndex(where: { now >= reAdoptionUntil || jobs[$0]?.reAdoption == nil }) {
+                let jobID = queue.remove(at: index)
                 guard var job = jobs[jobID], job.status == .queued else { continue }
                 job.attempts += 1
+                job.reAdoption = nil
                 job.status = .leased
                 job.lease = (peer, job.attempts, now + configuration.jobTimeout)
                 jobs[jobID] = job
@@ -359,6 +492,8 @@ enum CoordinatorAction {
     /// Ask the strategy for proposals.
     case propose(count: Int, pending: [Proposal])
     case finished(reason: String)
+    /// A worker was evicted for invalid messages (for the log).
+    case evicted(worker: String, reason: String)
 
     enum Outcome {
         case result(JournalRecord.Metrics)
