@@ -108,6 +108,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
         let server = try ZeroMQServer(bind: c.listen)
         let coordinator = try Coordinator(configuration: c, journal: try openJournal(c.journal), transport: server,
                                           resume: resume, logger: logger)
+        if c.evaluator.kind == "external", let command = c.evaluator.localTrainerCommand {
+            logger.notice("evaluator.command '\(command)' is not sent to workers: start each with --trainer-command")
+        }
         // Unbuffered, so that scripts and tests reading our output see it at once.
         FileHandle.standardOutput.write(Data("coordinator listening on \(server.endpoint)\n".utf8))
         let box = StatusBox()
@@ -142,7 +145,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("GPU slots: one job per GPU, each job's trainer sees only its GPU (CUDA_VISIBLE_DEVICES).",
                                discussion: "A list (0,1,2,3) or 'auto' (the GPUs nvidia-smi -L lists). Replaces --slots."))
     var gpus: String?
-    @Option(help: "Command that runs external trainers on this worker, instead of the study's evaluator.command.")
+    @Option(help: "Command that runs this worker's external trainers (needed for evaluator.kind external; jobs never carry one).")
     var trainerCommand: String?
     @Option(help: "Folder for the external trainers' job folders (default: a temporary folder).")
     var workDir: String?

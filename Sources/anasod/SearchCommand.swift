@@ -12,7 +12,7 @@ struct SearchCommand: AsyncParsableCommand {
     @OptionGroup var study: StudyOverrides
     @Option(help: "Worker processes to start (default 2; 1 with --gpus).") var workers: Int?
     @Option(help: "GPU slots for the (single) worker: a list (0,1) or 'auto' (nvidia-smi -L).") var gpus: String?
-    @Option(help: "Command that runs external trainers, instead of the study's evaluator.command.") var trainerCommand: String?
+    @Option(help: "Command that runs external trainers on the local workers (default: the study's evaluator.command).") var trainerCommand: String?
     @Option(help: "Slots (parallel jobs) per worker.") var slotsPerWorker = 1
     @Flag(help: "Continue the study in the journal.") var resume = false
     @Option(name: .customLong("nb201-dir"), help: "Folder of the NB201 CSV files, passed to the workers.") var nb201Dir: String?
@@ -46,7 +46,8 @@ struct SearchCommand: AsyncParsableCommand {
                              "--id", "local-\(i)", "--log-level", workerLogLevel]
             if let nb201Dir { arguments += ["--nb201-dir", nb201Dir] }
             if let gpus { arguments += ["--gpus", gpus] }
-            if let trainerCommand { arguments += ["--trainer-command", trainerCommand] }
+            // The study's evaluator.command runs only on this machine's own workers: it never goes on the wire.
+            if let command = trainerCommand ?? c.evaluator.localTrainerCommand { arguments += ["--trainer-command", command] }
             p.arguments = arguments
             do {
                 try p.run()

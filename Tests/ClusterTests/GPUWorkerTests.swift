@@ -72,7 +72,8 @@ import Wire
         let coordinator = try Coordinator(configuration: c, journal: journal, transport: server, resume: false, logger: Logger(label: "test"))
         let worker = Worker(configuration: WorkerConfiguration(id: "gpu-box", gpus: [GPU(index: "0"), GPU(index: "1")]),
                             transport: server.connect(identity: "gpu-box"),
-                            evaluators: LocalEvaluators(workDirectory: folder.appendingPathComponent("work").path),
+                            evaluators: LocalEvaluators(trainerCommand: "/bin/sh \(script)",
+                                                        workDirectory: folder.appendingPathComponent("work").path),
                             logger: Logger(label: "gpu-box"))
         let task = Task { try await worker.run() }
         let status = try await coordinator.runOnThread()
@@ -102,7 +103,8 @@ import Wire
             if case .message(let peer, .hello) = event { joined.continuation.yield(peer) }
         }
         let worker = Worker(configuration: WorkerConfiguration(id: "w", slots: 1), transport: server.connect(identity: "w"),
-                            evaluators: LocalEvaluators(workDirectory: folder.appendingPathComponent("work").path),
+                            evaluators: LocalEvaluators(trainerCommand: "/bin/sh \(script)",
+                                                        workDirectory: folder.appendingPathComponent("work").path),
                             logger: Logger(label: "w"))
         let run = Task { try await worker.run() }
         var peers = joined.stream.makeAsyncIterator()
@@ -110,7 +112,7 @@ import Wire
         server.send(.welcome(Welcome(workerID: "w", studyID: "s", heartbeatInterval: 1, software: "test")), to: peer)
         server.send(.job(Job(key: JobKey(jobID: 1, attempt: 1), studyID: "s", space: "nb201", encoding: [[1, 0, 0, 0, 0]],
                              architecture: "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|",
-                             evaluator: "external", settings: ["command": "/bin/sh \(script)", "kill_grace": "0.5"], seed: 1,
+                             evaluator: "external", settings: ["kill_grace": "0.5"], seed: 1,
                              deadline: Date().timeIntervalSince1970 + 120)), to: peer)
         let deadline = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: dir + "/pid") && Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
@@ -126,11 +128,30 @@ import Wire
     }
 
     @Test func aStudyIdThatWouldLeaveTheWorkDirectoryIsRefused() throws {
-        let evaluators = LocalEvaluators(workDirectory: "/tmp/anasod-test-work")
+        let evaluators = LocalEvaluators(trainerCommand: "true", workDirectory: "/tmp/anasod-test-work")
         let job = Job(key: JobKey(jobID: 1, attempt: 1), studyID: "..", space: "nb201", encoding: [[1, 0, 0, 0, 0]],
                       architecture: "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|",
-                      evaluator: "external", settings: ["command": "true"], seed: 1, deadline: Date().timeIntervalSince1970 + 60)
+                      evaluator: "external", settings: [:], seed: 1, deadline: Date().timeIntervalSince1970 + 60)
         #expect(throws: EvaluationError.self) { try evaluators.evaluator(for: job, device: nil) }
+    }
+
+    /// A job names no command: a worker without a trainer command of its own runs none, whatever the job
+    /// says, and the coordinator never puts the study's command in a job.
+    @Test func aJobCannotMakeAWorkerRunACommand() throws {
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("pwned-\(UUID().uuidString)").path
+        let evaluators = LocalEvaluators(workDirectory: "/tmp/anasod-test-work")
+        #expect(!evaluators.kinds.contains("external"))
+        let job = Job(key: JobKey(jobID: 1, attempt: 1), studyID: "s", space: "nb201", encoding: [[1, 0, 0, 0, 0]],
+                      architecture: "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|",
+                      evaluator: "external", settings: ["command": "touch \(marker)"], seed: 1,
+                      deadline: Date().timeIntervalSince1970 + 60)
+        #expect(throws: EvaluationError.self) { try evaluators.evaluator(for: job, device: nil) }
+        #expect(!FileManager.default.fileExists(atPath: marker))
+        var c = StudyConfiguration(study: "s")
+        c.evaluator.kind = "external"
+        c.evaluator.training["command"] = "touch \(marker)"
+        #expect(c.evaluator.wire["command"] == nil)
+        #expect(c.evaluator.localTrainerCommand == "touch \(marker)")
     }
 
     static func zombie(_ pid: pid_t) -> Bool {

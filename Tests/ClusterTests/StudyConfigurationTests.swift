@@ -19,7 +19,8 @@ import Testing
         let c = try StudyConfiguration(file: repository.appendingPathComponent("configs/fmnist-nb201-gpu.yaml").path)
         #expect(c.evaluator.kind == "external")
         let wire = c.evaluator.wire
-        #expect(wire["command"] == "python3 scripts/train_cell.py")
+        #expect(wire["command"] == nil)  // the command stays local: jobs never carry one
+        #expect(c.evaluator.localTrainerCommand == "python3 scripts/train_cell.py")
         #expect(wire["channels"] == "16" && wire["cells"] == "5" && wire["epochs"] == "10")
         #expect(wire["amp"] == "true")
         #expect(wire["kill_grace"] == "10.0")

@@ -81,8 +81,15 @@ public struct EvaluatorSettings: Sendable, Hashable {
 
     public init() {}
 
-    /// The settings as they travel in a job message.
+    /// For `external`: the command `anasod search` gives its own local workers. It never travels: a job
+    /// carries no command, and a remote worker runs only the trainer it was started with
+    /// (`--trainer-command`).
+    public var localTrainerCommand: String? { training["command"] }
+
+    /// The settings as they travel in a job message: never a command (a worker must not run a shell
+    /// command chosen by whoever can reach it).
     public var wire: [String: String] {
-        training.merging(["dataset": dataset, "seconds": String(seconds), "fail_rate": String(failRate)]) { $1 }
+        training.filter { $0.key != "command" }
+            .merging(["dataset": dataset, "seconds": String(seconds), "fail_rate": String(failRate)]) { $1 }
     }
 }

@@ -271,7 +271,8 @@ struct CoordinatorState {
     mutating func welcome(_ hello: Hello, peer: PeerID, now: Double) -> [CoordinatorAction] {
         guard hello.evaluators.contains(configuration.evaluator.kind) else {
             return [.send(peer, .refusal(Refusal(reason:
-                "this study needs the '\(configuration.evaluator.kind)' evaluator; the worker offers \(hello.evaluators)")))]
+                "this study needs the '\(configuration.evaluator.kind)' evaluator; the worker offers \(hello.evaluators)"
+                + (configuration.evaluator.kind == "external" ? " (a worker offers 'external' only when started with --trainer-command)" : ""))))]
         }
         guard !finished else { return [.send(peer, .shutdown(Shutdown(reason: "the study is complete")))] }
         var actions = [CoordinatorAction]()

@@ -19,10 +19,12 @@ public protocol EvaluatorProvider: Sendable {
 /// training time); the Swift CPU trainer; and external trainer processes (`cluster/TRAINER.md`), each
 /// attempt in a folder of its own under `workDirectory`.
 public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
-    public let kinds = ["table", "synthetic", "trainer", "external"]
+    /// The evaluator kinds offered: `external` only with a trainer command of the worker's own.
+    public var kinds: [String] { trainerCommand == nil ? ["table", "synthetic", "trainer"] : ["table", "synthetic", "trainer", "external"] }
     let nb201Directory: String?
     let fashionMNISTDirectory: String
-    /// Replaces the study's `evaluator.command` on this worker (a site-specific Python, say).
+    /// The command that starts this worker's external trainers (`--trainer-command`): the worker's own
+    /// decision, never taken from a job.
     let trainerCommand: String?
     let workDirectory: String
     private let lock = NSLock()
@@ -79,8 +81,9 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
             }
             return TrainerEvaluator(trainer: trainer, settings: settings)
         case "external":
-            guard let command = trainerCommand ?? job.settings["command"], !command.isEmpty else {
-                throw EvaluationError(.unsupportedArchitecture, "the external evaluator needs 'evaluator.command' in the study or --trainer-command on the worker")
+            guard let command = trainerCommand, !command.isEmpty else {
+                throw EvaluationError(.unsupportedArchitecture,
+                                      "this worker runs no external trainer: start it with --trainer-command CMD (a job never carries a command)")
             }
             let architecture = try space.parse(job.architecture)
             // The study id names a folder: nothing that could leave the work directory.
