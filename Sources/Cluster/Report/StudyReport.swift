@@ -67,16 +67,27 @@ public struct StudyReport: Sendable {
     /// Counts per status.
     public var counts: [String: Int] { Dictionary(grouping: rows, by: \.status).mapValues(\.count) }
 
+    /// RFC 4180 CSV: a field holding a comma, a quote or a line break is quoted, quotes doubled. Worker ids
+    /// come from the network: one that starts like a spreadsheet formula (`=`, `+`, `-`, `@`) gets a
+    /// leading `'` so that opening the file cannot run it.
     public func csv() -> String {
         var out = "job,status,attempts,worker,val_error,test_error,train_seconds,params,flops,arch,encoding\n"
         func f(_ x: Double?) -> String { x.map { String($0) } ?? "" }
         for r in rows {
             let encoding = r.encoding.map { $0.map { String($0) }.joined(separator: " ") }.joined(separator: " | ")
-            out += "\(r.job),\(r.status),\(r.attempts),\(r.worker ?? ""),\(f(r.validationError)),\(f(r.testError)),"
-            out += "\(f(r.trainSeconds)),\(r.parameters.map(String.init) ?? ""),\(r.flops.map(String.init) ?? ""),"
-            out += "\(r.architecture),\(encoding)\n"
+            var worker = r.worker ?? ""
+            if let first = worker.first, "=+-@\t\r".contains(first) { worker = "'" + worker }
+            let fields = [String(r.job), r.status, String(r.attempts), worker, f(r.validationError), f(r.testError),
+                          f(r.trainSeconds), r.parameters.map(String.init) ?? "", r.flops.map(String.init) ?? "",
+                          r.architecture, encoding]
+            out += fields.map(Self.csvField).joined(separator: ",") + "\n"
         }
         return out
+    }
+
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     public func json() throws -> String {
