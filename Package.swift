@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "SearchTests", dependencies: ["Search", "ANASOD", "BayesOpt"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ANASOD"], resources: [.copy("Fixtures")]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "ANASOD"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ANASOD", "Wire", "Journal", "Search", "Evaluation"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ANASOD", "Wire", "Journal", "Search", "Evaluation", "CZeroMQ"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "CLinearAlgebra"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD", "Trainer"]),
         .testTarget(name: "CLITests", dependencies: ["anasod"]),

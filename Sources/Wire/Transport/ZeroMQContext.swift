@@ -34,7 +34,15 @@ enum ZeroMQOptions {
         }
     }
 
+    /// The largest frame a socket accepts: a peer that sends more is disconnected by ZeroMQ before the
+    /// bytes are buffered (the decoder's own limit is 1 MiB; the slack is for the envelope).
+    static let maxMessageSize: Int64 = 2 << 20
+
     static func common(_ socket: UnsafeMutableRawPointer) throws {
+        var limit = maxMessageSize
+        guard zmq_setsockopt(socket, ZMQ_MAXMSGSIZE, &limit, MemoryLayout<Int64>.size) == 0 else {
+            throw ZeroMQContext.lastError("zmq_setsockopt(ZMQ_MAXMSGSIZE)")
+        }
         try set(socket, ZMQ_SNDHWM, highWaterMark)
         try set(socket, ZMQ_RCVHWM, highWaterMark)
         try set(socket, ZMQ_LINGER, 0)

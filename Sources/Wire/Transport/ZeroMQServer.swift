@@ -37,15 +37,18 @@ public final class ZeroMQServer: ServerTransport, @unchecked Sendable {
         let decoder = self.decoder
         loop.start(name: "anasod.router", socket: socket, receive: { socket in
             while let identity = receiveFrame(socket) {
+                // At most two frames are kept; the rest of a longer multipart message is read and dropped.
                 var frames = [[UInt8]]()
+                var count = 0
                 var more = identity.more
                 while more, let frame = receiveFrame(socket) {
-                    frames.append(frame.bytes)
+                    count += 1
+                    if frames.count < 2 { frames.append(frame.bytes) }
                     more = frame.more
                 }
                 let peer = PeerID(identity.bytes)
-                guard frames.count == 1 else {
-                    handler(.rejected(peer, WireError(.malformed, "expected one payload frame, got \(frames.count)")))
+                guard count == 1 else {
+                    handler(.rejected(peer, WireError(.malformed, "expected one payload frame, got \(count)")))
                     continue
                 }
                 do {
@@ -59,12 +62,16 @@ public final class ZeroMQServer: ServerTransport, @unchecked Sendable {
         }, flush: { socket, items in
             for item in items {
                 guard let identity = item.identity else { continue }
-                let sentIdentity = identity.withUnsafeBufferPointer { zmq_send(socket, $0.baseAddress, identity.count, ZMQ_SNDMORE) }
+                // Never blocks: a peer that is gone or does not read (its queue full) is reported unreachable
+                // and loses its leases, instead of stalling the socket thread.
+                let sentIdentity = identity.withUnsafeBufferPointer {
+                    zmq_send(socket, $0.baseAddress, identity.count, ZMQ_SNDMORE | ZMQ_DONTWAIT)
+                }
                 guard sentIdentity >= 0 else {
                     handler(.unreachable(PeerID(identity)))
                     continue
                 }
-                _ = item.payload.withUnsafeBufferPointer { zmq_send(socket, $0.baseAddress, item.payload.count, 0) }
+                _ = item.payload.withUnsafeBufferPointer { zmq_send(socket, $0.baseAddress, item.payload.count, ZMQ_DONTWAIT) }
             }
         })
     }

@@ -1,0 +1,151 @@
+import ANASOD
+@testable import Cluster
+import CZeroMQ
+import Foundation
+import Journal
+import Logging
+import Testing
+import Wire
+
+/// A raw DEALER for the harness: sends any bytes, blocking (nothing dropped at its high-water mark).
+final class RawPeer {
+    let context: UnsafeMutableRawPointer
+    let socket: UnsafeMutableRawPointer
+
+    init(_ endpoint: String, identity: String) throws {
+        context = zmq_ctx_new()!
+        socket = zmq_socket(context, ZMQ_DEALER)!
+        let id = Array(identity.utf8)
+        zmq_setsockopt(socket, ZMQ_ROUTING_ID, id, id.count)
+        var hwm: Int32 = 0  // no limit: every frame is queued
+        zmq_setsockopt(socket, ZMQ_SNDHWM, &hwm, 4)
+        var linger: Int32 = 5000
+        zmq_setsockopt(socket, ZMQ_LINGER, &linger, 4)
+        guard zmq_connect(socket, endpoint) == 0 else { throw WireError(.transport, "connect \(endpoint)") }
+    }
+
+    func send(_ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBufferPointer { zmq_send(socket, $0.baseAddress, bytes.count, 0) }
+    }
+
+    func send(_ message: WireMessage) { send(message.encoded()) }
+
+    deinit {
+        zmq_close(socket)
+        zmq_ctx_term(context)
+    }
+}
+
+/// The trust harness of issue 12 over real ZeroMQ tcp on loopback: a peer that never says hello forges
+/// results, a welcomed peer reports for leases it does not hold and claims jobs, and a fuzzer floods
+/// 100,000 random and mutated frames. The study still completes with exactly its budget, every result
+/// from an honest worker's lease, and the coordinator's refusal counters match what was sent.
+@Suite(.serialized) struct HostilePeerTests {
+    @Test func forgedClaimedAndFuzzedMessagesChangeNothingAndAreCounted() async throws {
+        var c = StudyConfiguration(study: "hostile")
+        c.budget = 40
+        c.strategy = "anasod-bo"
+        c.evaluator.kind = "synthetic"
+        c.evaluator.seconds = 0.02
+        c.heartbeatInterval = 0.2
+        c.workerTimeout = 3
+        let server = try ZeroMQServer(bind: "tcp://127.0.0.1:0")
+        let journal = InMemoryJournal()
+        let coordinator = try Coordinator(configuration: c, journal: journal, transport: server, resume: false,
+                                          logger: Logger(label: "test"))
+        let run = Task { try await coordinator.runOnThread() }
+
+        // 1. A stranger that never says hello forges 300 perfect results.
+        let stranger = try RawPeer(server.endpoint, identity: "stranger")
+        for id in UInt64(1)...300 {
+            stranger.send(.result(JobResult(key: JobKey(jobID: id, attempt: 1), validationError: 0, trainSeconds: 0)))
+        }
+        // 2. An insider is welcomed, claims a job it never had, then reports for leases it does not hold:
+        //    10 invalid messages evict it; the 5 after that count as unwelcomed.
+        let insider = try RawPeer(server.endpoint, identity: "insider")
+        insider.send(.hello(Hello(workerID: "insider", host: "h", slots: 1, evaluators: ["synthetic"], software: "x",
+                                  heldJobs: [JobKey(jobID: 3, attempt: 1)])))
+        try await Task.sleep(nanoseconds: 300_000_000)
+        for id in UInt64(1)...15 {
+            if id % 3 == 0 {
+                insider.send(.failure(JobFailure(key: JobKey(jobID: id, attempt: 1), reason: "x", retryable: false)))
+            } else if id % 3 == 1 {
+                insider.send(.progress(Progress(key: JobKey(jobID: id, attempt: 1), epoch: 1, seconds: 1)))
+            } else {
+                insider.send(.result(JobResult(key: JobKey(jobID: id, attempt: 1), validationError: 0, trainSeconds: 0)))
+            }
+        }
+        // 3. A fuzzer: random frames and mutations of valid ones; a frame that happens to decode as a hello is
+        //    not sent (that would make the fuzzer a worker), so each frame is either malformed or unwelcomed.
+        let fuzzer = try RawPeer(server.endpoint, identity: "fuzzer")
+        var rng = SeededGenerator(seed: 12)
+        let samples: [[UInt8]] = [
+            WireMessage.result(JobResult(key: JobKey(jobID: 2, attempt: 1), validationError: 5, testError: 6, trainSeconds: 1,
+                                         parameters: 10, flops: 20)).encoded(),
+            WireMessage.request(JobRequest(slots: 3)).encoded(),
+            WireMessage.heartbeat(Heartbeat(sent: 1, running: [JobKey(jobID: 1, attempt: 1)])).encoded(),
+            WireMessage.failure(JobFailure(key: JobKey(jobID: 4, attempt: 1), reason: "r", retryable: true, log: "l")).encoded(),
+        ]
+        var expectedMalformed = 0
+        var expectedUnwelcomed = 0
+        var sent = 0
+        while sent < 100_000 {
+            var frame: [UInt8]
+            if sent % 2 == 0 {
+                frame = (0..<Int.random(in: 0...64, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            } else {
+                frame = samples[sent % samples.count]
+                for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                    switch Int.random(in: 0...2, using: &rng) {
+                    case 0: frame[Int.random(in: 0..<frame.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+                    case 1: frame = Array(frame.prefix(Int.random(in: 0..<frame.count, using: &rng)))
+                    default: frame.append(UInt8.random(in: 0...255, using: &rng))
+                    }
+                    if frame.isEmpty { frame = [0xc1] }
+                }
+            }
+            let decoded = try? WireMessage.decode(frame)
+            if case .hello? = decoded { continue }
+            if decoded == nil { expectedMalformed += 1 } else { expectedUnwelcomed += 1 }
+            fuzzer.send(frame)
+            sent += 1
+        }
+        // A frame over ZMQ_MAXMSGSIZE: ZeroMQ drops the connection before buffering it (not counted).
+        fuzzer.send([UInt8](repeating: 0x91, count: 4 << 20))
+
+        var expected = RefusalCounts()
+        expected.unwelcomed = 300 + 5 + expectedUnwelcomed
+        expected.notLeaseHolder = 10
+        expected.refusedAdoptions = 1
+        expected.malformed = expectedMalformed
+        expected.evictedWorkers = 1
+        // Every hostile frame is handled before the honest workers start, so the counts are exact.
+        let deadline = Date().addingTimeInterval(60)
+        while coordinator.status.refusals != expected && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
+        #expect(coordinator.status.refusals == expected)
+        #expect(coordinator.status.successes == 0)
+
+        let honest = try (0..<2).map { i in
+            Worker(configuration: WorkerConfiguration(id: "honest-\(i)", slots: 2),
+                   transport: try ZeroMQClient(connect: server.endpoint, identity: "honest-\(i)"),
+                   evaluators: LocalEvaluators(), logger: Logger(label: "honest-\(i)"))
+        }
+        let tasks = honest.map { w in Task { try await w.run() } }
+        let status = try await run.value
+        for w in honest { w.drain(reason: "test over") }
+        for t in tasks { _ = try? await t.value }
+
+        #expect(status.successes == 40)
+        #expect(status.refusals == expected)
+        var results = [UInt64]()
+        var workers = Set<String>()
+        for case .result(let job, _, let worker, let metrics, _) in try journal.records() {
+            results.append(job)
+            workers.insert(worker)
+            #expect(metrics.validationError > 0)  // the synthetic objective; the forgeries said 0
+        }
+        #expect(results.count == 40)
+        #expect(Set(results).count == 40)
+        #expect(workers.isSubset(of: ["honest-0", "honest-1"]))
+    }
+}
