@@ -81,6 +81,8 @@ public struct JournalError: Error, Equatable, Sendable, CustomStringConvertible 
         case corrupt
         /// A resume against a journal of another study, or no study at all.
         case studyMismatch
+        /// Another coordinator writes this journal (`JournalLock`).
+        case locked
     }
 
     public let code: Code

@@ -19,11 +19,16 @@ import GRDB
 public final class SQLiteJournal: Journal, @unchecked Sendable {
     public let path: String
     private let queue: DatabaseQueue
+    /// Held by a writer opened with `exclusive: true` for as long as the journal is open.
+    private let lock: JournalLock?
 
     /// Opens (creating if needed) the journal at `path`.
     /// - Throws: `JournalError.storage` with the path and SQLite's message.
-    public init(path: String, durable: Bool = false) throws {
+    /// With `exclusive`, the journal's single writer: a second one (another coordinator) is refused
+    /// (`JournalError.locked`) while this one lives.
+    public init(path: String, durable: Bool = false, exclusive: Bool = false) throws {
         self.path = path
+        lock = exclusive ? try JournalLock(journalPath: path) : nil
         do {
             var configuration = Configuration()
             let synchronous = durable ? "FULL" : "NORMAL"

@@ -73,7 +73,8 @@ func runGracefully(_ logger: Logger, body: @escaping @Sendable () async throws -
 func openJournal(_ path: String) throws -> SQLiteJournal {
     let directory = (path as NSString).deletingLastPathComponent
     if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-    return try SQLiteJournal(path: path)
+    // The coordinator is the journal's one writer: a second coordinator on it is refused.
+    return try SQLiteJournal(path: path, exclusive: true)
 }
 
 /// Prints the outcome; a study that stopped because evaluations kept failing is an error.
