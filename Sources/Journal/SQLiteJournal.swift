@@ -111,11 +111,12 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
                 var batch: (call: Int, jobs: [JournalRecord.ProposedJob])?
                 let rows = try Row.fetchCursor(db, sql: "SELECT * FROM record ORDER BY seq")
                 while let row = try rows.next() {
-                    let kind: Int = row["kind"]
+                    let kind: Int = try Self.column(row, "kind")
                     if kind == 1 {
-                        let call: Int = row["call"]
-                        let job = JournalRecord.ProposedJob(job: UInt64(row["job"] as Int64), architecture: row["arch"],
-                                                            encoding: try Self.decodeEncoding(row["encoding"], seq: row["seq"]))
+                        let call: Int = try Self.column(row, "call")
+                        let job = JournalRecord.ProposedJob(job: try Self.jobID(row), architecture: try Self.column(row, "arch"),
+                                                            encoding: try Self.decodeEncoding(try Self.column(row, "encoding"),
+                                                                                              seq: row["seq"]))
                         if batch?.call == call {
                             batch!.jobs.append(job)
                         } else {
@@ -136,19 +137,36 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
         }
     }
 
+    /// A required column: a NULL or a value of another type (a damaged or hand-edited row) is a
+    /// `JournalError.corrupt` naming the row and the column, never a crash.
+    static func column<T: DatabaseValueConvertible>(_ row: Row, _ name: String) throws -> T {
+        guard let value = row[name] as DatabaseValue?, !value.isNull, let typed = T.fromDatabaseValue(value) else {
+            let seq = (row["seq"] as DatabaseValue?).flatMap { Int64.fromDatabaseValue($0) }.map(String.init) ?? "?"
+            throw JournalError(.corrupt, "journal record \(seq): column '\(name)' is missing or not a \(T.self)")
+        }
+        return typed
+    }
+
+    static func jobID(_ row: Row) throws -> UInt64 {
+        let id: Int64 = try column(row, "job")
+        guard id > 0 else { throw JournalError(.corrupt, "journal record \(row["seq"] as Int64? ?? -1): job id \(id) is not positive") }
+        return UInt64(id)
+    }
+
     static func record(_ row: Row, kind: Int) throws -> JournalRecord {
-        let job = UInt64(row["job"] as Int64)
-        let attempt: Int = row["attempt"]
+        let job = try jobID(row)
+        let attempt: Int = try column(row, "attempt")
         switch kind {
-        case 2: return .dispatched(job: job, attempt: attempt, worker: row["worker"], time: row["time"])
-        case 3: return .progress(job: job, attempt: attempt, epoch: row["epoch"], trainLoss: row["loss"],
-                                 validationError: row["val_error"], seconds: row["seconds"])
-        case 4: return .result(job: job, attempt: attempt, worker: row["worker"],
-                               metrics: .init(validationError: row["val_error"], testError: row["test_error"],
-                                              trainSeconds: row["seconds"], parameters: row["params"], flops: row["flops"]),
-                               time: row["time"])
-        case 5: return .failure(job: job, attempt: attempt, worker: row["worker"], reason: row["reason"],
-                                final: (row["final"] as Int) != 0, time: row["time"])
+        case 2: return .dispatched(job: job, attempt: attempt, worker: try column(row, "worker"), time: try column(row, "time"))
+        case 3: return .progress(job: job, attempt: attempt, epoch: try column(row, "epoch"), trainLoss: row["loss"],
+                                 validationError: row["val_error"], seconds: try column(row, "seconds"))
+        case 4: return .result(job: job, attempt: attempt, worker: try column(row, "worker"),
+                               metrics: .init(validationError: try column(row, "val_error"), testError: row["test_error"],
+                                              trainSeconds: try column(row, "seconds"), parameters: row["params"],
+                                              flops: row["flops"]),
+                               time: try column(row, "time"))
+        case 5: return .failure(job: job, attempt: attempt, worker: try column(row, "worker"), reason: try column(row, "reason"),
+                                final: (try column(row, "final") as Int) != 0, time: try column(row, "time"))
         default: throw JournalError(.corrupt, "journal record \(row["seq"] as Int64) has unknown kind \(kind)")
         }
     }

@@ -47,3 +47,38 @@ import Testing
         #expect(throws: Never.self) { _ = try JournalLock(journalPath: path) }
     }
 }
+
+@Suite struct DamagedJournalTests {
+    func damage(_ sql: String) throws -> JournalError? {
+        let path = JournalTests.temporaryPath()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let journal = try SQLiteJournal(path: path)
+        try journal.begin(StudyRecord(id: "s", configuration: "", created: 0))
+        try journal.append(JournalTests.sample)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [path, sql]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        do {
+            _ = try journal.records()
+            return nil
+        } catch let error as JournalError {
+            return error
+        }
+    }
+
+    @Test func aDamagedRowIsAClearErrorNamingTheRowAndColumnNeverACrash() throws {
+        let missingWorker = try damage("UPDATE record SET worker = NULL WHERE kind = 4")
+        #expect(missingWorker?.code == .corrupt)
+        #expect(missingWorker?.message.contains("column 'worker'") == true)
+        let bare = try damage("INSERT INTO record(kind) VALUES (2)")
+        #expect(bare?.code == .corrupt)
+        #expect(bare?.message.contains("column 'job'") == true)
+        let noKind = try damage("INSERT INTO record(kind, job) VALUES ('x', 3)")
+        #expect(noKind?.code == .corrupt)
+        let unknown = try damage("INSERT INTO record(kind, job, attempt) VALUES (99, 3, 1)")
+        #expect(unknown?.message.contains("unknown kind 99") == true)
+    }
+}

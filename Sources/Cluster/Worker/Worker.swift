@@ -197,12 +197,14 @@ public final class Worker: @unchecked Sendable {
         do {
             evaluator = try evaluators.evaluator(for: job, device: device)
         } catch {
-            // This worker cannot evaluate the study's jobs at all (a missing table, say): hand the job back
-            // for another worker and leave, rather than fail every job it would be sent.
+            // A job this worker cannot run (a missing table, an evaluator it lacks) is that job's failure,
+            // never the end of the worker: the coordinator retries it elsewhere and its failure limit stops
+            // a study that no worker can serve.
             let reason = (error as? EvaluationError)?.message ?? "\(error)"
-            transport.send(.failure(JobFailure(key: job.key, reason: reason, retryable: true)))
-            logger.error("cannot evaluate jobs: \(reason)")
-            end(.failure(ClusterError(.run, "this worker cannot evaluate the study's jobs: \(reason)")))
+            transport.send(.failure(JobFailure(key: job.key, reason: "worker \(configuration.id) cannot run this job: \(reason)",
+                                               retryable: true)))
+            logger.error("cannot run job \(job.key.jobID) attempt \(job.key.attempt): \(reason)")
+            if welcomed && !draining { transport.send(.request(JobRequest(slots: 1))) }
             return
         }
         if let device { heldGPUs[job.key] = device }
