@@ -91,6 +91,12 @@ func printSummary(_ status: CoordinatorStatus, journal: String) {
         print(String(format: "best validation error: %.3f", best.value))
         print("best cell: \(best.architecture)")
     }
+    let r = status.refusals
+    if r != RefusalCounts() {
+        print("dropped messages: \(r.unwelcomed) from peers never welcomed, \(r.notLeaseHolder) for leases the sender "
+              + "did not hold, \(r.invalidValues) with values out of range, \(r.refusedAdoptions) job claims refused, "
+              + "\(r.malformed) malformed; \(r.evictedWorkers) worker(s) evicted")
+    }
     print("journal: \(journal)")
 }
 

@@ -23,7 +23,7 @@ public struct CoordinatorStatus: Sendable {
     public var refusals: RefusalCounts = .init()
 }
 
-/// Messages the coordinator dropped, by kind (`CoordinatorState.Refusals`, for status and tests).
+/// Messages the coordinator dropped, by kind: the counters a harness or an operator compares with what was sent.
 public struct RefusalCounts: Sendable, Equatable {
     /// Non-hello messages from peers never welcomed (or evicted).
     public var unwelcomed = 0
@@ -253,7 +253,7 @@ public final class Coordinator: @unchecked Sendable {
                                   failed: state.failedJobs, running: state.leasedCount, queued: state.queue.count,
                                   workers: state.workers.count, best: best, finished: finished,
                                   elapsed: Date().timeIntervalSince(started), abortReason: state.abortReason,
-                                  refusals: state.refusals.counts)
+                                  refusals: state.refusals)
         statusLock.withLock { snapshot = s }
         return s
     }

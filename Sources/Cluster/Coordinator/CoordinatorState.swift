@@ -39,42 +39,6 @@ struct CoordinatorState {
         var acceptedFrom: (peer: PeerID, attempt: Int)?
     }
 
-    /// What was dropped, by kind: the counters a harness or an operator compares with what was sent.
-    struct Refusals: Equatable {
-        /// Messages other than hello from a peer that was never welcomed (or was evicted).
-        var unwelcomed = 0
-        /// Results, failures or progress for a `(job, attempt)` the sender does not hold (stale or forged).
-        var notLeaseHolder = 0
-        /// Results with values out of range (the lease is released and retried).
-        var invalidValues = 0
-        /// `held` claims that match no attempt queued for re-adoption (cancelled on the sender).
-        var refusedAdoptions = 0
-        /// Workers evicted for sending invalid messages.
-        var evictedWorkers = 0
-        /// Undecodable frames (counted by the coordinator, which sees them before the state does).
-        var malformed = 0
-
-        var counts: RefusalCounts {
-            var c = RefusalCounts()
-            c.unwelcomed = unwelcomed
-            c.notLeaseHolder = notLeaseHolder
-            c.invalidValues = invalidValues
-            c.refusedAdoptions = refusedAdoptions
-            c.malformed = malformed
-            c.evictedWorkers = evictedWorkers
-            return c
-        }
-    }
-
-    /// An undecodable frame: counted, and held against the sender when it is a welcomed worker.
-    mutating func malformed(from peer: PeerID, now: Double) -> [CoordinatorAction] {
-        guard workers[peer] != nil else {
-            refusals.malformed += 1
-            return []
-        }
-        return strike(peer, now: now) { $0.malformed += 1 }
-    }
-
     struct WorkerEntry {
         var id: String
         var host: String
@@ -108,7 +72,7 @@ struct CoordinatorState {
     private(set) var consecutiveFailures = 0
     var nextJobID: UInt64 = 1
     /// Messages dropped, by kind.
-    var refusals = Refusals()
+    var refusals = RefusalCounts()
     /// Peers evicted for invalid messages: nothing they send counts any more.
     private(set) var evicted = Set<PeerID>()
     /// Until then, jobs that were in flight before a restart wait for their worker to re-announce them.
@@ -244,13 +208,22 @@ struct CoordinatorState {
     }
 
     /// Counts an invalid message against a worker; evicts it at `evictionThreshold`.
-    mutating func strike(_ peer: PeerID, now: Double, _ count: (inout Refusals) -> Void) -> [CoordinatorAction] {
+    mutating func strike(_ peer: PeerID, now: Double, _ count: (inout RefusalCounts) -> Void) -> [CoordinatorAction] {
         count(&refusals)
         guard var worker = workers[peer] else { return [] }
         worker.strikes += 1
         workers[peer] = worker
         guard worker.strikes >= Self.evictionThreshold else { return [] }
         return evict(peer, reason: "\(worker.strikes) invalid messages", now: now)
+    }
+
+    /// An undecodable frame: counted, and held against the sender when it is a welcomed worker.
+    mutating func malformed(from peer: PeerID, now: Double) -> [CoordinatorAction] {
+        guard workers[peer] != nil else {
+            refusals.malformed += 1
+            return []
+        }
+        return strike(peer, now: now) { $0.malformed += 1 }
     }
 
     /// Removes a worker for good: its leases are re-queued and nothing it sends counts any more.
