@@ -10,7 +10,8 @@ import GRDB
 ///            params INTEGER, flops INTEGER, reason TEXT, final INTEGER)
 ///     VIEW results(job, attempt, worker, arch, val_error, test_error, seconds, params, flops, time)
 ///
-/// `kind`: 1 proposed (one row per job, `call` groups a propose call), 2 dispatched, 3 progress,
+/// `kind`: 1 proposed (one row per job, `call` groups a propose call; a call that returned nothing is one
+/// row with a NULL job), 2 dispatched, 3 progress,
 /// 4 result, 5 failure. `encoding` is JSON (`[[p, …], …]`, one array per cell type). The database runs in
 /// WAL mode with `synchronous = NORMAL`: an append that returned survives the death of the process
 /// (`kill -9`, a crash) — the failure the cluster is built to survive; a power cut may lose the last
@@ -112,6 +113,13 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
                 let rows = try Row.fetchCursor(db, sql: "SELECT * FROM record ORDER BY seq")
                 while let row = try rows.next() {
                     let kind: Int = try Self.column(row, "kind")
+                    if kind == 1, (row["job"] as DatabaseValue?)?.isNull ?? true {
+                        // A propose call that returned nothing: one row without a job.
+                        if let b = batch { out.append(.proposed(call: b.call, jobs: b.jobs)) }
+                        batch = nil
+                        out.append(.proposed(call: try Self.column(row, "call"), jobs: []))
+                        continue
+                    }
                     if kind == 1 {
                         let call: Int = try Self.column(row, "call")
                         let job = JournalRecord.ProposedJob(job: try Self.jobID(row), architecture: try Self.column(row, "arch"),
@@ -176,6 +184,8 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
         // kind, time, call, job, attempt, worker, arch, encoding, epoch, loss, val_error, test_error, seconds,
         // params, flops, reason, final
         switch record {
+        case .proposed(let call, let jobs) where jobs.isEmpty:
+            return [[1, nil, call, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil]]
         case .proposed(let call, let jobs):
             return jobs.map { j in
                 [1, nil, call, Int64(j.job), nil, nil, j.architecture, encodeEncoding(j.encoding),

@@ -28,7 +28,8 @@ import Testing
         .result(job: 1, attempt: 2, worker: "w2", metrics: .init(validationError: 5.63, testError: 5.7, trainSeconds: 3,
                                                                   parameters: 100, flops: nil), time: 13),
         .failure(job: 2, attempt: 3, worker: "w2", reason: "NaN loss", final: true, time: 14),
-        .proposed(call: 2, jobs: [.init(job: 4, architecture: "|d|", encoding: [[0.1, 0.9]])]),
+        .proposed(call: 2, jobs: []),  // a call that proposed nothing is journaled too
+        .proposed(call: 3, jobs: [.init(job: 4, architecture: "|d|", encoding: [[0.1, 0.9]])]),
     ]
 
     @Test(arguments: Kind.allCases)

@@ -115,12 +115,12 @@ final class StrategyRunner: @unchecked Sendable {
                     jobs.append((nextJobID, p))
                     nextJobID += 1
                 }
-                if !jobs.isEmpty {
-                    try journal.append([.proposed(call: call, jobs: jobs.map {
-                        .init(job: $0.job, architecture: space.format($0.proposal.architecture),
-                              encoding: $0.proposal.encoding.parts.map(\.probabilities))
-                    })])
-                }
+                // Journaled even when empty: the call advanced the strategy's random stream and schedules,
+                // and a resume must replay it to rebuild the same state.
+                try journal.append([.proposed(call: call, jobs: jobs.map {
+                    .init(job: $0.job, architecture: space.format($0.proposal.architecture),
+                          encoding: $0.proposal.encoding.parts.map(\.probabilities))
+                })])
                 call += 1
                 onProposals(jobs)
                 index += 1
