@@ -103,6 +103,22 @@ import Wire
         #expect(s.successes == 1)
     }
 
+    @Test func lateResultsFromLeasesAWorkerReallyHeldAreDroppedButNeverEvictIt() {
+        var s = state(budget: 50)
+        _ = s.handle(hello("w1", slots: 12), from: peer, now: 0)
+        _ = s.handle(.request(JobRequest(slots: 12)), from: peer, now: 0)
+        let jobs = sentJobs(s.proposalsArrived(proposals(12), now: 0)).map(\.1)
+        #expect(jobs.count == 12)
+        _ = s.tick(now: 3.5)  // silent past the 3 s worker timeout: every lease released
+        _ = s.handle(hello("w1", slots: 12), from: peer, now: 4)
+        for job in jobs {
+            _ = s.handle(.result(JobResult(key: job.key, validationError: 5, trainSeconds: 1)), from: peer, now: 4)
+        }
+        #expect(s.refusals.notLeaseHolder == 12)
+        #expect(s.refusals.evictedWorkers == 0)
+        #expect(s.workers[peer]?.strikes == 0)
+    }
+
     @Test func nothingButHelloCountsFromAPeerThatWasNeverWelcomed() {
         var s = state()
         _ = s.handle(hello("w1", slots: 1), from: peer, now: 0)

@@ -37,6 +37,9 @@ struct CoordinatorState {
         var reAdoption: (attempt: Int, worker: String)?
         /// The lease whose result was accepted (a repeat of it is a harmless duplicate).
         var acceptedFrom: (peer: PeerID, attempt: Int)?
+        /// Which peer each attempt was leased to: a late report from a lease a worker really held (it went
+        /// silent, the lease timed out) is dropped but not held against it.
+        var holders = [Int: PeerID]()
     }
 
     struct WorkerEntry {
@@ -163,7 +166,7 @@ struct CoordinatorState {
             break
         case .progress(let p):
             guard holdsLease(p.key, peer: peer) else {
-                actions += strike(peer, now: now) { $0.notLeaseHolder += 1 }
+                actions += dropForeignReport(p.key, from: peer, now: now)
                 break
             }
             guard Self.validError(p.validationError), p.trainLoss.map({ $0 >= 0 }) ?? true, p.seconds >= 0 else {
@@ -176,7 +179,7 @@ struct CoordinatorState {
             actions += accept(r, from: peer, now: now)
         case .failure(let f):
             guard holdsLease(f.key, peer: peer) else {
-                if !isRepeatOfAcceptedLease(f.key, peer: peer) { actions += strike(peer, now: now) { $0.notLeaseHolder += 1 } }
+                actions += dropForeignReport(f.key, from: peer, now: now)
                 break
             }
             actions += releaseLease(f.key.jobID, reason: f.reason, retryable: f.retryable, now: now)
@@ -194,6 +197,22 @@ struct CoordinatorState {
     func holdsLease(_ key: JobKey, peer: PeerID) -> Bool {
         guard let job = jobs[key.jobID], job.status == .leased, let lease = job.lease else { return false }
         return lease.peer == peer && lease.attempt == key.attempt
+    }
+
+    /// Whether `peer` once held the lease of `key` (released since): its late report is stale, not forged.
+    func heldEarlier(_ key: JobKey, peer: PeerID) -> Bool {
+        jobs[key.jobID]?.holders[key.attempt] == peer
+    }
+
+    /// Counts a report for a lease the sender does not hold; only a forgery (a lease it never held) is a
+    /// strike against it.
+    mutating func dropForeignReport(_ key: JobKey, from peer: PeerID, now: Double) -> [CoordinatorAction] {
+        if isRepeatOfAcceptedLease(key, peer: peer) { return [] }
+        if heldEarlier(key, peer: peer) {
+            refusals.notLeaseHolder += 1
+            return []
+        }
+        return strike(peer, now: now) { $0.notLeaseHolder += 1 }
     }
 
     /// Whether `key` from `peer` is the lease whose result was already accepted (a harmless repeat).
@@ -268,6 +287,7 @@ struct CoordinatorState {
                 job.status = .leased
                 job.attempts = max(job.attempts, key.attempt)
                 job.lease = (peer, key.attempt, now + configuration.jobTimeout)
+                job.holders[key.attempt] = peer
                 jobs[key.jobID] = job
                 queue.removeAll { $0 == key.jobID }
                 entry.leases.insert(key.jobID)
@@ -285,10 +305,7 @@ struct CoordinatorState {
     }
 
     mutating func accept(_ r: JobResult, from peer: PeerID, now: Double) -> [CoordinatorAction] {
-        guard holdsLease(r.key, peer: peer) else {
-            if isRepeatOfAcceptedLease(r.key, peer: peer) { return [] }  // a resend of what was accepted
-            return strike(peer, now: now) { $0.notLeaseHolder += 1 }
-        }
+        guard holdsLease(r.key, peer: peer) else { return dropForeignReport(r.key, from: peer, now: now) }
         guard Self.validError(r.validationError), Self.validError(r.testError), r.trainSeconds >= 0,
               r.trainSeconds.isFinite else {
             let reason = "invalid result: val_error \(r.validationError), test_error \(r.testError.map { "\($0)" } ?? "—"), "
@@ -358,6 +375,7 @@ struct CoordinatorState {
                 job.reAdoption = nil
                 job.status = .leased
                 job.lease = (peer, job.attempts, now + configuration.jobTimeout)
+                job.holders[job.attempts] = peer
                 jobs[jobID] = job
                 worker.credits -= 1
                 worker.leases.insert(jobID)
