@@ -106,6 +106,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
                                                     abstract: "Run a study's coordinator: workers connect to it.")
     @OptionGroup var study: StudyOverrides
     @Flag(help: "Continue the study in the journal: every result kept, in-flight jobs re-leased.") var resume = false
+    @Flag(help: "With --resume: go on with a study that stopped because its jobs kept failing.")
+    var continueAfterFailures = false
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "info"
 
     func run() async throws {
@@ -114,7 +116,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
         let logger = Logger(label: "coordinator")
         let server = try ZeroMQServer(bind: c.listen)
         let coordinator = try Coordinator(configuration: c, journal: try openJournal(c.journal), transport: server,
-                                          resume: resume, logger: logger)
+                                          resume: resume,
+                                          continueAfterFailures: continueAfterFailures, logger: logger)
         if c.evaluator.kind == "external", let command = c.evaluator.localTrainerCommand {
             logger.notice("evaluator.command '\(command)' is not sent to workers: start each with --trainer-command")
         }

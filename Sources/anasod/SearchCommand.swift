@@ -15,6 +15,8 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(help: "Command that runs external trainers on the local workers (default: the study's evaluator.command).") var trainerCommand: String?
     @Option(help: "Slots (parallel jobs) per worker.") var slotsPerWorker = 1
     @Flag(help: "Continue the study in the journal.") var resume = false
+    @Flag(help: "With --resume: go on with a study that stopped because its jobs kept failing.")
+    var continueAfterFailures = false
     @Option(name: .customLong("nb201-dir"), help: "Folder of the NB201 CSV files, passed to the workers.") var nb201Dir: String?
     @Option(help: "Log level of the coordinator.") var logLevel = "info"
     @Option(help: "Log level of the workers.") var workerLogLevel = "warning"
@@ -35,7 +37,8 @@ struct SearchCommand: AsyncParsableCommand {
         let logger = Logger(label: "search")
         let server = try ZeroMQServer(bind: c.listen)
         let coordinator = try Coordinator(configuration: c, journal: try openJournal(c.journal), transport: server,
-                                          resume: resume, logger: logger)
+                                          resume: resume,
+                                          continueAfterFailures: continueAfterFailures, logger: logger)
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var processes = [Process]()
         defer { LocalProcesses.terminate(processes) }

@@ -20,10 +20,11 @@ import Wire
         return c
     }
 
-    func runCluster(_ c: StudyConfiguration, journal: any Journal, workers: Int, resume: Bool = false) async throws -> CoordinatorStatus {
+    func runCluster(_ c: StudyConfiguration, journal: any Journal, workers: Int, resume: Bool = false,
+                    continueAfterFailures: Bool = false) async throws -> CoordinatorStatus {
         let server = InMemoryServer()
         let coordinator = try Coordinator(configuration: c, journal: journal, transport: server, resume: resume,
-                                          logger: Logger(label: "test"))
+                                          continueAfterFailures: continueAfterFailures, logger: Logger(label: "test"))
         let pool = (0..<workers).map { i in
             Worker(configuration: WorkerConfiguration(id: "w\(i)", slots: 2), transport: server.connect(identity: "w\(i)"),
                    evaluators: LocalEvaluators(), logger: Logger(label: "w\(i)"))
@@ -65,5 +66,24 @@ import Wire
         let results = try journal.records().compactMap { r -> UInt64? in if case .result(let j, _, _, _, _) = r { j } else { nil } }
         #expect(results.count == 20)
         #expect(Set(results).count == 20)
+    }
+
+    @Test func aStudyStoppedForFailuresStaysStoppedOnResumeUnlessAskedToGoOn() async throws {
+        let journal = InMemoryJournal()
+        var c = configuration(budget: 20, strategy: "rs", failRate: 1)
+        c.maxAttempts = 1
+        c.maxConsecutiveFailures = 3
+        let first = try await runCluster(c, journal: journal, workers: 1)
+        #expect(first.abortReason != nil)
+        let failed = first.failed
+        do {
+            _ = try await runCluster(c, journal: journal, workers: 1, resume: true)
+            Issue.record("a study that stopped for failures was resumed without being asked")
+        } catch let error as ClusterError {
+            #expect(error.message.contains("--continue-after-failures"))
+        }
+        let again = try await runCluster(c, journal: journal, workers: 1, resume: true, continueAfterFailures: true)
+        #expect(again.failed >= failed + 3)  // it went on, and stopped again on the same cause
+        #expect(again.abortReason != nil)
     }
 }

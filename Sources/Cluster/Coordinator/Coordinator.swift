@@ -78,7 +78,7 @@ public final class Coordinator: @unchecked Sendable {
     /// rebuilt by replay.
     /// - Throws: `ClusterError` for a resume that does not match, `JournalError` for storage trouble.
     public init(configuration: StudyConfiguration, journal: any Journal, transport: any ServerTransport,
-                resume: Bool, logger: Logger) throws {
+                resume: Bool, continueAfterFailures: Bool = false, logger: Logger) throws {
         self.configuration = configuration
         self.journal = journal
         self.transport = transport
@@ -97,6 +97,14 @@ public final class Coordinator: @unchecked Sendable {
             }
             let records = try journal.records()
             let replay = try state.restore(from: records, now: Date().timeIntervalSince1970)
+            if let reason = state.abortReason {
+                guard continueAfterFailures else {
+                    throw ClusterError(.resume, "study '\(configuration.study)' stopped because \(reason); fix the cause, then "
+                                       + "resume with --continue-after-failures")
+                }
+                logger.notice("continuing study \(configuration.study), which had stopped because \(reason)")
+                state.continueAfterFailures()
+            }
             strategy.replay(replay)
             calls = records.filter { if case .proposed = $0 { true } else { false } }.count
             logger.info("resumed study \(configuration.study): \(state.successes) results kept, \(state.queue.count) jobs re-queued")

@@ -73,6 +73,8 @@ struct CoordinatorState {
     private(set) var abortReason: String?
     /// Jobs in a row that failed for good, reset by any result.
     private(set) var consecutiveFailures = 0
+    /// The reason of the last job that failed for good (for the abort message after a resume).
+    private(set) var lastFailure: String?
     var nextJobID: UInt64 = 1
     /// Messages dropped, by kind.
     var refusals = RefusalCounts()
@@ -124,13 +126,16 @@ struct CoordinatorState {
                 jobs[job]?.status = .done
                 jobs[job]?.value = metrics.validationError
                 successes += 1
+                consecutiveFailures = 0
                 if best == nil || metrics.validationError < best!.value { best = (metrics.validationError, job) }
                 events.append(.observed(Observation(architecture: entry.proposal.architecture, value: metrics.validationError)))
-            case .failure(let job, let attempt, _, _, let final, _):
+            case .failure(let job, let attempt, _, let reason, let final, _):
                 if jobs[job]?.reAdoption?.attempt == attempt { jobs[job]?.reAdoption = nil }
                 guard final, let entry = jobs[job], entry.status != .done, entry.status != .failed else { continue }
                 jobs[job]?.status = .failed
                 failedJobs += 1
+                consecutiveFailures += 1
+                lastFailure = reason
                 events.append(.observed(Observation(architecture: entry.proposal.architecture, value: nil)))
             case .progress:
                 continue
@@ -139,7 +144,18 @@ struct CoordinatorState {
         queue = jobs.values.filter { $0.status == .queued }.map(\.id).sorted()
         active = Set(queue)
         if successes >= configuration.budget { finished = true }
+        // A study that stopped because its jobs kept failing stays stopped (`abortReason`) until the
+        // caller decides otherwise (`continueAfterFailures()`): resuming must not burn jobs on the same cause.
+        if !finished, consecutiveFailures >= configuration.maxConsecutiveFailures {
+            abortReason = "\(consecutiveFailures) jobs in a row failed for good; the last: \(lastFailure ?? "?")"
+        }
         return events
+    }
+
+    /// Resumes a study that had stopped for too many failures: the run of failures starts again from zero.
+    mutating func continueAfterFailures() {
+        abortReason = nil
+        consecutiveFailures = 0
     }
 
     // MARK: Messages
