@@ -115,7 +115,11 @@ import Wire
                              evaluator: "external", settings: ["kill_grace": "0.5"], seed: 1,
                              deadline: Date().timeIntervalSince1970 + 120)), to: peer)
         let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: dir + "/pid") && Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+        // Both files written in full (a shell redirect creates the file before it writes the number).
+        func written(_ name: String) -> Bool {
+            ((try? String(contentsOfFile: dir + "/" + name, encoding: .utf8)) ?? "").hasSuffix("\n")
+        }
+        while !(written("pid") && written("child")) && Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
         let pid = try #require(pid_t((try? String(contentsOfFile: dir + "/pid", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
         let child = try #require(pid_t((try? String(contentsOfFile: dir + "/child", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
         server.send(.shutdown(Shutdown(reason: "test over")), to: peer)

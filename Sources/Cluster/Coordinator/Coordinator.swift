@@ -165,7 +165,10 @@ public final class Coordinator: @unchecked Sendable {
             for event in batch {
                 switch event {
                 case .transport(.message(let peer, let message), let received):
-                    if case .result = message { awaitingJob[peer] = (received, state.successes + 1) }
+                    // Only a lease holder's result starts a turnaround measurement (a stranger's would never end).
+                    if case .result(let r) = message, state.holdsLease(r.key, peer: peer) {
+                        awaitingJob[peer] = (received, state.successes + 1)
+                    }
                     if case .hello(let hello) = message, hello.heldJobs.isEmpty {
                         let devices = hello.devices.isEmpty ? "" : " on \(hello.devices.joined(separator: ", "))"
                         logger.info("worker \(hello.workerID) (\(hello.host)) says hello: \(hello.slots) slot(s)\(devices), evaluators \(hello.evaluators.joined(separator: ","))")
