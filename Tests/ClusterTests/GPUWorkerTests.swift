@@ -124,6 +124,10 @@ import Wire
         let child = try #require(pid_t((try? String(contentsOfFile: dir + "/child", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
         server.send(.shutdown(Shutdown(reason: "test over")), to: peer)
         _ = try await run.value
+        // Known gap (stop-19 note): now and then the trainer is still exiting for a few milliseconds after
+        // run() returns; allow it 3 s, as for its child below.
+        let gone = Date().addingTimeInterval(3)
+        while kill(pid, 0) == 0 && !Self.zombie(pid) && Date() < gone { try await Task.sleep(nanoseconds: 20_000_000) }
         #expect(kill(pid, 0) != 0 || Self.zombie(pid), "the trainer outlived its worker")
         // The trainer's own child is killed too; init reaps it shortly after.
         let reaped = Date().addingTimeInterval(3)
