@@ -13,6 +13,9 @@ public struct WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case unsupportedVersion
         /// A socket operation failed.
         case transport
+        /// A key or certificate that cannot be used (missing, malformed, readable by others), or a libzmq
+        /// without CURVE.
+        case security
     }
 
     public let code: Code

@@ -21,6 +21,9 @@ struct StudyOverrides: ParsableArguments {
     @Option(help: "Override: where the coordinator listens (tcp://HOST:PORT, port 0 for any; ipc://PATH).") var listen: String?
     @Option(help: "Override: the NB201 data set or CSV the table evaluator reads.") var dataset: String?
     @Option(help: "Override: simulated seconds per evaluation.") var seconds: Double?
+    @Option(help: "Override: the keys folder (coordinator.key_secret, workers/*.key); see cluster/SECURITY.md.") var keys: String?
+    @Option(help: "Override: curve (default: CurveZMQ, only admitted worker keys) or none (plain; loopback and ipc:// only).")
+    var security: String?
 
     func load() throws -> StudyConfiguration {
         var c = try StudyConfiguration(file: config)
@@ -32,6 +35,8 @@ struct StudyOverrides: ParsableArguments {
         if let listen { c.listen = listen }
         if let dataset { c.evaluator.dataset = dataset }
         if let seconds { c.evaluator.seconds = seconds }
+        if let keys { c.keys = keys }
+        if let security { c.security = security }
         try c.validate()
         return c
     }
@@ -114,7 +119,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
         LogSetup.bootstrap(logLevel)
         let c = try study.load()
         let logger = Logger(label: "coordinator")
-        let server = try ZeroMQServer(bind: c.listen)
+        let (security, watcher) = try ClusterSecurity.server(for: c, keys: nil, logger: logger)
+        defer { watcher?.stop() }
+        let server = try ZeroMQServer(bind: c.listen, security: security)
         let coordinator = try Coordinator(configuration: c, journal: try openJournal(c.journal), transport: server,
                                           resume: resume,
                                           continueAfterFailures: continueAfterFailures, logger: logger)
@@ -159,6 +166,10 @@ struct WorkerCommand: AsyncParsableCommand {
     var trainerCommand: String?
     @Option(help: "Folder for the external trainers' job folders (default: a temporary folder).")
     var workDir: String?
+    @Option(help: "Keys folder: this worker's worker.key_secret and the coordinator's coordinator.key (cluster/SECURITY.md).")
+    var keys: String?
+    @Option(help: "This worker's secret certificate (instead of KEYS/worker.key_secret).") var key: String?
+    @Option(help: "The coordinator's public certificate (instead of KEYS/coordinator.key).") var coordinatorKey: String?
 
     func validate() throws {
         guard (1...4096).contains(slots) else { throw ValidationError("--slots must be in 1...4096") }
@@ -178,7 +189,11 @@ struct WorkerCommand: AsyncParsableCommand {
             configuration = WorkerConfiguration(id: id, gpus: list)
             logger.info("GPU slots: \(list.map(\.announcement).joined(separator: ", "))")
         }
-        let transport = try ZeroMQClient(connect: connect, identity: id)
+        let security = try KeyFolder.worker(directory: keys, key: key, coordinatorKey: coordinatorKey)
+        if security == nil {
+            logger.notice("no keys given: plain, unencrypted connection (accepted only on loopback or ipc://)")
+        }
+        let transport = try ZeroMQClient(connect: connect, identity: id, security: security ?? .none)
         let evaluators = LocalEvaluators(nb201Directory: nb201Dir, trainerCommand: trainerCommand, workDirectory: workDir)
         let worker = Worker(configuration: configuration, transport: transport, evaluators: evaluators, logger: logger)
         try await runGracefully(logger, body: {

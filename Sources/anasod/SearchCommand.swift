@@ -35,7 +35,18 @@ struct SearchCommand: AsyncParsableCommand {
         var c = try study.load()
         if study.listen == nil { c.listen = "tcp://127.0.0.1:0" }  // any free port on loopback
         let logger = Logger(label: "search")
-        let server = try ZeroMQServer(bind: c.listen)
+        // One command, still encrypted: a key set of its own in the run's folder (kept for a resume).
+        let names = (0..<workers).map { "local-\($0)" }
+        var keyFolder: String?
+        if c.security == "curve" {
+            let folder = c.keys ?? ((c.journal as NSString).deletingLastPathComponent as NSString)
+                .appendingPathComponent("\(c.study).keys")
+            try KeyFolder.makeLocalSet(folder, workers: names)
+            keyFolder = folder
+        }
+        let (security, keyWatcher) = try ClusterSecurity.server(for: c, keys: keyFolder, logger: logger)
+        defer { keyWatcher?.stop() }
+        let server = try ZeroMQServer(bind: c.listen, security: security)
         let coordinator = try Coordinator(configuration: c, journal: try openJournal(c.journal), transport: server,
                                           resume: resume,
                                           continueAfterFailures: continueAfterFailures, logger: logger)
@@ -46,7 +57,11 @@ struct SearchCommand: AsyncParsableCommand {
             let p = Process()
             p.executableURL = executable
             var arguments = ["worker", "--connect", server.endpoint, "--slots", String(slotsPerWorker),
-                             "--id", "local-\(i)", "--log-level", workerLogLevel]
+                             "--id", names[i], "--log-level", workerLogLevel]
+            if let keyFolder {
+                arguments += ["--key", (keyFolder as NSString).appendingPathComponent("local/\(names[i]).key_secret"),
+                              "--coordinator-key", (keyFolder as NSString).appendingPathComponent("coordinator.key")]
+            }
             if let nb201Dir { arguments += ["--nb201-dir", nb201Dir] }
             if let gpus { arguments += ["--gpus", gpus] }
             // The study's evaluator.command runs only on this machine's own workers: it never goes on the wire.

@@ -77,8 +77,20 @@ final class ProcessGroup: @unchecked Sendable {
               listen: tcp://127.0.0.1:0
               heartbeat: 0.25
               worker_timeout: 2.0
+              keys: \(group.directory.path)/keys
             journal: \(group.directory.path)/journal.sqlite
             """
+        // CURVE on, as a user would set it up: the coordinator's pair, one pair per worker, the workers'
+        // public certificates in keys/workers/.
+        let keys = group.directory.path + "/keys"
+        if !FileManager.default.fileExists(atPath: keys + "/coordinator.key_secret") {
+            _ = try CommandRunner.run(["keys", "generate", keys + "/coordinator"])
+            try FileManager.default.createDirectory(atPath: keys + "/workers", withIntermediateDirectories: true)
+            for i in 0..<4 {
+                _ = try CommandRunner.run(["keys", "generate", keys + "/e2e-\(i)"])
+                try FileManager.default.moveItem(atPath: keys + "/e2e-\(i).key", toPath: keys + "/workers/e2e-\(i).key")
+            }
+        }
         let path = group.directory.appendingPathComponent("study.yaml").path
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
         return path
@@ -115,6 +127,8 @@ final class ProcessGroup: @unchecked Sendable {
     func startWorkers(_ group: ProcessGroup, endpoint: String, count: Int) throws -> [Process] {
         try (0..<count).map { i in
             try group.start(["worker", "--connect", endpoint, "--slots", "1", "--id", "e2e-\(i)",
+                             "--key", group.directory.path + "/keys/e2e-\(i).key_secret",
+                             "--coordinator-key", group.directory.path + "/keys/coordinator.key",
                              "--nb201-dir", CommandRunner.nb201Directory, "--log-level", "info"], name: "worker\(i)").process
         }
     }
@@ -216,6 +230,63 @@ final class ProcessGroup: @unchecked Sendable {
             #expect(try resultRows(group) == 16)
             for row in stopped { #expect(after.contains { $0.job == row.job }) }
         }
+    }
+}
+
+
+/// CURVE as an operator meets it: a worker without keys and one whose key is not admitted get no welcome and
+/// are told why; the coordinator names the refused key; adding the certificate to keys/workers/ while the
+/// study runs lets that worker in, and the study finishes with its budget.
+@Suite(.serialized) struct ClusterKeysEndToEndTests {
+    @Test func aWorkerIsRefusedUntilItsKeyIsAddedToTheRunningStudy() async throws {
+        try await offPool {
+            let group = try ProcessGroup()
+            let path = try ClusterEndToEndTests().config(group, budget: 12, evaluator: "synthetic", seconds: 0.05)
+            let keys = group.directory.path + "/keys"
+            let generated = try CommandRunner.run(["keys", "generate", keys + "/late"])
+            #expect(generated.status == 0)
+            let latePublic = try CommandRunner.run(["keys", "show", keys + "/late.key"]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(generated.stdout.contains(latePublic))
+            let (coordinator, output) = try group.start(["coordinator", "--config", path], name: "coordinator")
+            let endpoint = String(try #require(group.waitForLine(output, prefix: "coordinator listening on ")).split(separator: " ").last!)
+            try group.start(["worker", "--connect", endpoint, "--id", "keyless", "--log-level", "info"], name: "keyless")
+            try group.start(["worker", "--connect", endpoint, "--id", "late", "--key", keys + "/late.key_secret",
+                             "--coordinator-key", keys + "/coordinator.key", "--log-level", "info"], name: "late")
+            // Both are turned away, and both logs say why.
+            let deadline = Date().addingTimeInterval(30)
+            while !(group.log("coordinator").contains(latePublic) && group.log("keyless").contains("disagree on CURVE"))
+                    && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            #expect(group.log("coordinator").contains("public key \(latePublic) is not in the coordinator's workers/ folder"))
+            #expect(group.log("keyless").contains("disagree on CURVE"), "\(group.log("keyless"))")
+            #expect(group.log("late").contains("refused this worker's key"), "\(group.log("late"))")
+            #expect(try ClusterEndToEndTests().resultRows(group) == 0)
+            // Admit the late worker while the study waits.
+            try FileManager.default.copyItem(atPath: keys + "/late.key", toPath: keys + "/workers/late.key")
+            #expect(group.wait(coordinator, timeout: 60), "coordinator did not finish: \(group.log("coordinator"))")
+            #expect(coordinator.terminationStatus == 0)
+            #expect(group.log("coordinator").contains("worker keys added: late"))
+            #expect(try ClusterEndToEndTests().resultRows(group) == 12)
+            #expect(try ClusterEndToEndTests().count(group, "SELECT count(DISTINCT worker) FROM record WHERE kind = 4") == 1)
+        }
+    }
+
+    @Test func curveIsOnByDefaultAndPlainSocketsOnlyOnLoopback() throws {
+        let group = try ProcessGroup()
+        let yaml = "study: plain\nevaluator:\n  kind: synthetic\ncluster:\n  listen: tcp://127.0.0.1:0\njournal: \(group.directory.path)/j.sqlite\n"
+        let path = group.directory.path + "/plain.yaml"
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        let noKeys = try CommandRunner.run(["coordinator", "--config", path])
+        #expect(noKeys.status != 0)
+        #expect(noKeys.stderr.contains("CURVE is on"), "\(noKeys.stderr)")
+        let open = try CommandRunner.run(["coordinator", "--config", path, "--security", "none", "--listen", "tcp://0.0.0.0:0"])
+        #expect(open.status != 0)
+        #expect(open.stderr.contains("only on loopback"), "\(open.stderr)")
+        let remote = try CommandRunner.run(["worker", "--connect", "tcp://10.11.12.13:5555", "--id", "w"])
+        #expect(remote.status != 0)
+        #expect(remote.stderr.contains("without CURVE"), "\(remote.stderr)")
     }
 }
 

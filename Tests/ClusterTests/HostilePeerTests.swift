@@ -8,11 +8,13 @@ import Testing
 import Wire
 
 /// A raw DEALER for the harness: sends any bytes, blocking (nothing dropped at its high-water mark).
+/// With `curve` it speaks CurveZMQ with that key pair to the server key; without `reconnect` it makes one
+/// connection attempt only (so that a refused handshake is refused exactly once).
 final class RawPeer {
     let context: UnsafeMutableRawPointer
     let socket: UnsafeMutableRawPointer
 
-    init(_ endpoint: String, identity: String) throws {
+    init(_ endpoint: String, identity: String, curve: (own: CurveKeyPair, server: String)? = nil, reconnect: Bool = true) throws {
         context = zmq_ctx_new()!
         socket = zmq_socket(context, ZMQ_DEALER)!
         let id = Array(identity.utf8)
@@ -21,6 +23,17 @@ final class RawPeer {
         zmq_setsockopt(socket, ZMQ_SNDHWM, &hwm, 4)
         var linger: Int32 = 5000
         zmq_setsockopt(socket, ZMQ_LINGER, &linger, 4)
+        if !reconnect {
+            var never: Int32 = -1
+            zmq_setsockopt(socket, ZMQ_RECONNECT_IVL, &never, 4)
+        }
+        if let curve {
+            for (option, key) in [(ZMQ_CURVE_SERVERKEY, curve.server), (ZMQ_CURVE_PUBLICKEY, curve.own.publicKey),
+                                  (ZMQ_CURVE_SECRETKEY, curve.own.secretKey!)] {
+                let bytes = Array(key.utf8)
+                zmq_setsockopt(socket, option, bytes, bytes.count)
+            }
+        }
         guard zmq_connect(socket, endpoint) == 0 else { throw WireError(.transport, "connect \(endpoint)") }
     }
 
@@ -36,12 +49,18 @@ final class RawPeer {
     }
 }
 
-/// The trust harness of issue 12 over real ZeroMQ tcp on loopback: a peer that never says hello forges
-/// results, a welcomed peer reports for leases it does not hold and claims jobs, and a fuzzer floods
-/// 100,000 random and mutated frames. The study still completes with exactly its budget, every result
-/// from an honest worker's lease, and the coordinator's refusal counters match what was sent.
+/// The trust harness of issue 12 over real ZeroMQ tcp on loopback, CURVE on: a peer without keys and a
+/// peer with a key the coordinator does not admit are turned away at the handshake; with admitted keys, a
+/// peer that never says hello forges results, a welcomed peer reports for leases it does not hold and
+/// claims jobs, and a fuzzer floods 100,000 random and mutated frames. The study still completes with
+/// exactly its budget, every result from an honest worker's lease, and the coordinator's refusal counters
+/// match what was sent.
 @Suite(.serialized) struct HostilePeerTests {
     @Test func forgedClaimedAndFuzzedMessagesChangeNothingAndAreCounted() async throws {
+        let coordinatorKeys = try CurveKeyPair.generate()
+        let admitted = try (0..<5).map { _ in try CurveKeyPair.generate() }  // stranger, insider, fuzzer, 2 honest
+        let allowed = CurveAllowList(Dictionary(uniqueKeysWithValues: admitted.enumerated().map { ($1.publicKey, "key-\($0)") }))
+        func curve(_ i: Int) -> (own: CurveKeyPair, server: String) { (admitted[i], coordinatorKeys.publicKey) }
         var c = StudyConfiguration(study: "hostile")
         c.budget = 40
         c.strategy = "anasod-bo"
@@ -49,20 +68,30 @@ final class RawPeer {
         c.evaluator.seconds = 0.02
         c.heartbeatInterval = 0.2
         c.workerTimeout = 3
-        let server = try ZeroMQServer(bind: "tcp://127.0.0.1:0")
+        let server = try ZeroMQServer(bind: "tcp://127.0.0.1:0", security: .curve(coordinatorKeys, allowed: allowed))
         let journal = InMemoryJournal()
         let coordinator = try Coordinator(configuration: c, journal: journal, transport: server, resume: false,
                                           logger: Logger(label: "test"))
         let run = Task { try await coordinator.runOnThread() }
 
-        // 1. A stranger that never says hello forges 300 perfect results.
-        let stranger = try RawPeer(server.endpoint, identity: "stranger")
+        // 0. No keys, and a key the coordinator does not admit: turned away at the handshake, once each
+        //    (they do not reconnect); the results they queued are never read.
+        let keyless = try RawPeer(server.endpoint, identity: "keyless", reconnect: false)
+        let unknown = try RawPeer(server.endpoint, identity: "unknown", curve: (try CurveKeyPair.generate(), coordinatorKeys.publicKey),
+                                  reconnect: false)
+        for peer in [keyless, unknown] {
+            for id in UInt64(1)...50 {
+                peer.send(.result(JobResult(key: JobKey(jobID: id, attempt: 1), validationError: 0, trainSeconds: 0)))
+            }
+        }
+        // 1. A stranger with an admitted key that never says hello forges 300 perfect results.
+        let stranger = try RawPeer(server.endpoint, identity: "stranger", curve: curve(0))
         for id in UInt64(1)...300 {
             stranger.send(.result(JobResult(key: JobKey(jobID: id, attempt: 1), validationError: 0, trainSeconds: 0)))
         }
         // 2. An insider is welcomed, claims a job it never had, then reports for leases it does not hold:
         //    10 invalid messages evict it; the 5 after that count as unwelcomed.
-        let insider = try RawPeer(server.endpoint, identity: "insider")
+        let insider = try RawPeer(server.endpoint, identity: "insider", curve: curve(1))
         insider.send(.hello(Hello(workerID: "insider", host: "h", slots: 1, evaluators: ["synthetic"], software: "x",
                                   heldJobs: [JobKey(jobID: 3, attempt: 1)])))
         try await Task.sleep(nanoseconds: 300_000_000)
@@ -77,7 +106,7 @@ final class RawPeer {
         }
         // 3. A fuzzer: random frames and mutations of valid ones; a frame that happens to decode as a hello is
         //    not sent (that would make the fuzzer a worker), so each frame is either malformed or unwelcomed.
-        let fuzzer = try RawPeer(server.endpoint, identity: "fuzzer")
+        let fuzzer = try RawPeer(server.endpoint, identity: "fuzzer", curve: curve(2))
         var rng = SeededGenerator(seed: 12)
         let samples: [[UInt8]] = [
             WireMessage.result(JobResult(key: JobKey(jobID: 2, attempt: 1), validationError: 5, testError: 6, trainSeconds: 1,
@@ -119,6 +148,8 @@ final class RawPeer {
         expected.refusedAdoptions = 1
         expected.malformed = expectedMalformed
         expected.evictedWorkers = 1
+        expected.failedHandshakes = 1
+        expected.unknownKeys = 1
         // Every hostile frame is handled before the honest workers start, so the counts are exact.
         let deadline = Date().addingTimeInterval(60)
         while coordinator.status.refusals != expected && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
@@ -127,7 +158,8 @@ final class RawPeer {
 
         let honest = try (0..<2).map { i in
             Worker(configuration: WorkerConfiguration(id: "honest-\(i)", slots: 2),
-                   transport: try ZeroMQClient(connect: server.endpoint, identity: "honest-\(i)"),
+                   transport: try ZeroMQClient(connect: server.endpoint, identity: "honest-\(i)",
+                                              security: .curve(admitted[3 + i], coordinator: coordinatorKeys.publicKey)),
                    evaluators: LocalEvaluators(), logger: Logger(label: "honest-\(i)"))
         }
         let tasks = honest.map { w in Task { try await w.run() } }

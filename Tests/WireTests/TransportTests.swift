@@ -27,16 +27,23 @@ final class Inbox<Event: Sendable>: @unchecked Sendable {
 
 /// One shared suite over every transport implementation.
 @Suite(.serialized) struct TransportTests {
-    enum Kind: String, CaseIterable, Sendable { case tcp, ipc, memory }
+    enum Kind: String, CaseIterable, Sendable { case tcp, curve, ipc, memory }
 
     func make(_ kind: Kind) throws -> (server: any ServerTransport, client: (String) throws -> any ClientTransport) {
         switch kind {
         case .tcp:
-            let server = try ZeroMQServer(bind: "tcp://127.0.0.1:0")
-            return (server, { try ZeroMQClient(connect: server.endpoint, identity: $0) })
+            let server = try ZeroMQServer(bind: "tcp://127.0.0.1:0", security: .none)
+            return (server, { try ZeroMQClient(connect: server.endpoint, identity: $0, security: .none) })
+        case .curve:
+            let coordinator = try CurveKeyPair.generate()
+            let worker = try CurveKeyPair.generate()
+            let server = try ZeroMQServer(bind: "tcp://127.0.0.1:0",
+                                          security: .curve(coordinator, allowed: CurveAllowList([worker.publicKey: "w"])))
+            return (server, { try ZeroMQClient(connect: server.endpoint, identity: $0,
+                                               security: .curve(worker, coordinator: coordinator.publicKey)) })
         case .ipc:
-            let server = try ZeroMQServer(bind: "ipc://\(NSTemporaryDirectory())anasod-test-\(UUID().uuidString.prefix(8)).ipc")
-            return (server, { try ZeroMQClient(connect: server.endpoint, identity: $0) })
+            let server = try ZeroMQServer(bind: "ipc://\(NSTemporaryDirectory())anasod-test-\(UUID().uuidString.prefix(8)).ipc", security: .none)
+            return (server, { try ZeroMQClient(connect: server.endpoint, identity: $0, security: .none) })
         case .memory:
             let server = InMemoryServer()
             return (server, { server.connect(identity: $0) })
@@ -110,7 +117,7 @@ final class Inbox<Event: Sendable>: @unchecked Sendable {
     }
 
     @Test func garbageFromARawPeerIsRejectedNotFatal() throws {
-        let server = try ZeroMQServer(bind: "tcp://127.0.0.1:0")
+        let server = try ZeroMQServer(bind: "tcp://127.0.0.1:0", security: .none)
         defer { server.close() }
         let inbox = Inbox<ServerEvent>()
         server.start { inbox.append($0) }
@@ -131,9 +138,9 @@ final class Inbox<Event: Sendable>: @unchecked Sendable {
     }
 
     @Test func aTakenPortIsAClearError() throws {
-        let first = try ZeroMQServer(bind: "tcp://127.0.0.1:0")
+        let first = try ZeroMQServer(bind: "tcp://127.0.0.1:0", security: .none)
         defer { first.close() }
-        #expect(throws: WireError.self) { try ZeroMQServer(bind: first.endpoint) }
-        #expect(throws: WireError.self) { try ZeroMQServer(bind: "nonsense://x") }
+        #expect(throws: WireError.self) { try ZeroMQServer(bind: first.endpoint, security: .none) }
+        #expect(throws: WireError.self) { try ZeroMQServer(bind: "nonsense://x", security: .none) }
     }
 }

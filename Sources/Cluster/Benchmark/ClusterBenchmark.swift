@@ -55,7 +55,7 @@ public struct ClusterBenchmark: Sendable {
         c.workerTimeout = 30
         try? FileManager.default.removeItem(atPath: c.journal)
         let journal = try SQLiteJournal(path: c.journal)
-        let server = try ZeroMQServer(bind: c.listen)
+        let server = try ZeroMQServer(bind: c.listen, security: .none)
         var logger = Logger(label: "bench-cluster")
         logger.logLevel = .warning
         let coordinator = try Coordinator(configuration: c, journal: journal, transport: server, resume: false, logger: logger)

@@ -8,7 +8,7 @@ extension StudyConfiguration {
         "evaluator": Set(["kind", "dataset", "seconds", "fail_rate"]).union(trainingIntegers).union(["learning_rate", "augment"])
             .union(["command", "data_dir", "kill_grace", "amp"]),
         "jobs": ["max_attempts", "timeout", "max_consecutive_failures"],
-        "cluster": ["listen", "heartbeat", "worker_timeout"],
+        "cluster": ["listen", "heartbeat", "worker_timeout", "security", "keys"],
     ]
 
     /// The trainer's integer settings.
@@ -94,6 +94,8 @@ extension StudyConfiguration {
             if let v = e["listen"] { listen = try Self.string(v, "cluster.listen", fail) }
             if let v = e["heartbeat"] { heartbeatInterval = try Self.number(v, "cluster.heartbeat", fail) }
             if let v = e["worker_timeout"] { workerTimeout = try Self.number(v, "cluster.worker_timeout", fail) }
+            if let v = e["security"] { security = try Self.string(v, "cluster.security", fail) }
+            if let v = e["keys"] { keys = try Self.string(v, "cluster.keys", fail) }
         }
         do {
             try validate()

@@ -23,6 +23,11 @@ public struct StudyConfiguration: Sendable, Hashable {
     public var maxConsecutiveFailures: Int = 25
     /// Where the coordinator listens.
     public var listen: String = "tcp://127.0.0.1:5555"
+    /// `curve` (the default: CurveZMQ, only workers whose keys are allowed) or `none` (plain sockets,
+    /// accepted only on loopback and `ipc://` endpoints).
+    public var security: String = "curve"
+    /// The coordinator's keys folder (`coordinator.key_secret`, `workers/*.key`); `--keys` overrides it.
+    public var keys: String?
     /// Seconds between heartbeats, both ways.
     public var heartbeatInterval: Double = 1
     /// Seconds of silence after which a worker is lost and its jobs re-leased.
@@ -55,6 +60,9 @@ public struct StudyConfiguration: Sendable, Hashable {
         }
         guard listen.hasPrefix("tcp://") || listen.hasPrefix("ipc://") else {
             throw fail("'cluster.listen' must be a tcp:// or ipc:// endpoint, got '\(listen)'")
+        }
+        guard ["curve", "none"].contains(security) else {
+            throw fail("'cluster.security' must be 'curve' or 'none', got '\(security)'")
         }
         guard ["table", "synthetic", "trainer", "external"].contains(evaluator.kind) else {
             throw fail("'evaluator.kind' must be 'table', 'synthetic', 'trainer' or 'external', got '\(evaluator.kind)'")

@@ -35,8 +35,14 @@ public struct RefusalCounts: Sendable, Equatable {
     public var refusedAdoptions = 0
     /// Undecodable frames.
     public var malformed = 0
-    /// Workers evicted for invalid messages.
+    /// Workers evicted for invalid messages (or a revoked key).
     public var evictedWorkers = 0
+    /// CURVE handshakes with a public key that is not in the allow-list.
+    public var unknownKeys = 0
+    /// Messages on connections whose key was revoked while they were open.
+    public var revokedKeys = 0
+    /// Handshakes that failed before a key was seen (no CURVE, the wrong coordinator key, garbage).
+    public var failedHandshakes = 0
     public init() {}
 }
 
@@ -184,6 +190,12 @@ public final class Coordinator: @unchecked Sendable {
                     if error.code == .unsupportedVersion {
                         transport.send(.refusal(Refusal(reason: error.message)), to: peer)
                     }
+                case .transport(.security(let refusal), _):
+                    let count = state.refusals.unknownKeys + state.refusals.revokedKeys + state.refusals.failedHandshakes + 1
+                    if count <= 10 || count & (count - 1) == 0 {
+                        logger.warning("refused a connection from \(refusal.address): \(refusal.detail) (\(count) refused so far)")
+                    }
+                    actions += state.securityRefused(refusal, now: now)
                 case .transport(.unreachable(let peer), _):
                     actions += state.workerUnreachable(peer, now: now)
                 case .proposals(let proposals):

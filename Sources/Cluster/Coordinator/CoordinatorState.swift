@@ -261,6 +261,18 @@ struct CoordinatorState {
         return strike(peer, now: now) { $0.malformed += 1 }
     }
 
+    /// A connection or message turned away by CURVE: counted; a welcomed worker whose key was revoked is evicted.
+    mutating func securityRefused(_ refusal: SecurityRefusal, now: Double) -> [CoordinatorAction] {
+        switch refusal.kind {
+        case .unknownKey: refusals.unknownKeys += 1
+        case .failedHandshake: refusals.failedHandshakes += 1
+        case .revokedKey:
+            refusals.revokedKeys += 1
+            if let peer = refusal.peer, workers[peer] != nil { return evict(peer, reason: "its key was revoked", now: now) }
+        }
+        return []
+    }
+
     /// Removes a worker for good: its leases are re-queued and nothing it sends counts any more.
     mutating func evict(_ peer: PeerID, reason: String, now: Double) -> [CoordinatorAction] {
         guard let worker = workers[peer] else { return [] }

@@ -54,6 +54,7 @@ public final class Worker: @unchecked Sendable {
     private var lastHeartbeat = 0.0
     private var lastHello = 0.0
     private var helloBackoff = 0.5
+    private var securityFailures = 0
     private var finish: ((Result<String, Error>) -> Void)?
     private var timer: DispatchSourceTimer?
     /// Jobs completed by this worker (for logs and tests).
@@ -147,6 +148,13 @@ public final class Worker: @unchecked Sendable {
         let now = Date().timeIntervalSince1970
         guard case .message(let message) = event else {
             if case .rejected(let error) = event { logger.warning("rejected a message from the coordinator: \(error.message)") }
+            if case .security(let reason) = event {
+                // ZeroMQ keeps reconnecting (and the key may be admitted later): said once, then at powers of two.
+                securityFailures += 1
+                if securityFailures & (securityFailures - 1) == 0 {
+                    logger.error("\(reason) (\(securityFailures) time(s); still trying)")
+                }
+            }
             return
         }
         lastHeard = now

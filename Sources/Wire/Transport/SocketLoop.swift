@@ -43,23 +43,35 @@ final class SocketLoop: @unchecked Sendable {
         _ = write(pipeWrite, &byte, 1)
     }
 
-    /// Runs `body` on a new thread; `body` gets the socket made by `makeSocket` on that thread.
-    /// `receive` is called for each readable moment, `flush` with the queued items.
-    func start(name: String, socket: UnsafeMutableRawPointer,
+    /// Runs the loop on a new thread that owns `socket` (and `monitor`, a `SocketMonitor` PAIR socket)
+    /// from now on. `receive` is called for each readable moment, `flush` with the queued items, `events`
+    /// with the monitor's events. On stop the outbox is flushed and the socket closed with `linger`
+    /// milliseconds for what is still queued to leave.
+    func start(name: String, socket: UnsafeMutableRawPointer, monitor: UnsafeMutableRawPointer? = nil, linger: Int32 = 0,
                receive: @escaping @Sendable (UnsafeMutableRawPointer) -> Void,
-               flush: @escaping @Sendable (UnsafeMutableRawPointer, [Outgoing]) -> Void) {
+               flush: @escaping @Sendable (UnsafeMutableRawPointer, [Outgoing]) -> Void,
+               events: @escaping @Sendable (UnsafeMutableRawPointer, [SocketMonitor.Event]) -> Void = { _, _ in }) {
         let socketAddress = UInt(bitPattern: socket)
+        let monitorAddress = monitor.map { UInt(bitPattern: $0) }
         let thread = Thread { [self] in
             let socket = UnsafeMutableRawPointer(bitPattern: socketAddress)!
-            var items = [zmq_pollitem_t](repeating: zmq_pollitem_t(), count: 2)
+            let monitor = monitorAddress.flatMap { UnsafeMutableRawPointer(bitPattern: $0) }
+            var items = [zmq_pollitem_t](repeating: zmq_pollitem_t(), count: 3)
             items[0].socket = socket
             items[0].events = Int16(ZMQ_POLLIN)
             items[1].socket = nil
             items[1].fd = pipeRead
             items[1].events = Int16(ZMQ_POLLIN)
+            items[2].socket = monitor
+            items[2].events = Int16(ZMQ_POLLIN)
+            let count: Int32 = monitor == nil ? 2 : 3
             var drain = [UInt8](repeating: 0, count: 256)
             while true {
-                _ = zmq_poll(&items, 2, 200)
+                _ = zmq_poll(&items, count, 200)
+                if let monitor, items[2].revents & Int16(ZMQ_POLLIN) != 0 {
+                    let seen = SocketMonitor.read(monitor)
+                    if !seen.isEmpty { events(socket, seen) }
+                }
                 if items[1].revents & Int16(ZMQ_POLLIN) != 0 {
                     while read(pipeRead, &drain, drain.count) > 0 {}
                 }
@@ -73,6 +85,12 @@ final class SocketLoop: @unchecked Sendable {
                 // Read everything available, not only when poll said so (sends can make input ready).
                 receive(socket)
             }
+            if let monitor {
+                zmq_socket_monitor(socket, nil, 0)
+                zmq_close(monitor)
+            }
+            var linger = linger
+            zmq_setsockopt(socket, ZMQ_LINGER, &linger, MemoryLayout<Int32>.size)
             zmq_close(socket)
             finished.signal()
         }
@@ -103,4 +121,17 @@ func receiveFrame(_ socket: UnsafeMutableRawPointer) -> (bytes: [UInt8], more: B
     let size = zmq_msg_size(&message)
     let bytes = size == 0 ? [] : Array(UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: size))
     return (bytes, zmq_msg_more(&message) != 0)
+}
+
+/// Receives one frame and the "User-Id" its connection was given by the ZAP handler (the client's CURVE
+/// public key); nil when nothing is waiting.
+func receiveFrameWithUser(_ socket: UnsafeMutableRawPointer) -> (bytes: [UInt8], more: Bool, user: String?)? {
+    var message = zmq_msg_t()
+    zmq_msg_init(&message)
+    defer { zmq_msg_close(&message) }
+    guard zmq_msg_recv(&message, socket, ZMQ_DONTWAIT) >= 0 else { return nil }
+    let size = zmq_msg_size(&message)
+    let bytes = size == 0 ? [] : Array(UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: size))
+    let user = zmq_msg_gets(&message, "User-Id").map { String(cString: $0) }
+    return (bytes, zmq_msg_more(&message) != 0, user)
 }

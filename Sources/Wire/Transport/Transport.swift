@@ -13,12 +13,16 @@ public enum ServerEvent: Sendable {
     case rejected(PeerID, WireError)
     /// A send to a peer that is gone or whose queue is full (ZMQ_ROUTER_MANDATORY).
     case unreachable(PeerID)
+    /// A connection or message turned away by CURVE security (unknown or revoked key, failed handshake).
+    case security(SecurityRefusal)
 }
 
 /// What a client transport reports.
 public enum ClientEvent: Sendable {
     case message(WireMessage)
     case rejected(WireError)
+    /// The CURVE handshake with the coordinator failed: the reason says what to check.
+    case security(String)
 }
 
 /// The coordinator's side: many peers, addressed by `PeerID`.

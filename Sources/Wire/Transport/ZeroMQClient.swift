@@ -4,16 +4,33 @@ import Foundation
 /// A worker's transport: a ZeroMQ DEALER connected to the coordinator. ZeroMQ reconnects by itself with
 /// exponential backoff (100 ms doubling up to `maxReconnectInterval`); the worker notices a lost
 /// coordinator by its missing heartbeats and says hello again.
+///
+/// With `.curve` security the socket is a CurveZMQ client that talks only to the coordinator with the given
+/// public key; a handshake the coordinator turns down is reported as a `.security` event saying what to
+/// check. On `close()` queued messages get `closeLinger` seconds to leave.
 public final class ZeroMQClient: ClientTransport, @unchecked Sendable {
     public let endpoint: String
+    private let context = ZeroMQContext()
     private let loop: SocketLoop
     private var socket: UnsafeMutableRawPointer?
+    private var monitor: UnsafeMutableRawPointer?
     private let decoder: MessagePackDecoder
+    private let encrypted: Bool
+    private let maxReconnectInterval: Int32
+    /// Seconds `close()` waits for queued messages (a worker's last result) to reach the coordinator.
+    public var closeLinger: Double = 2
 
     /// - Parameter identity: the routing identity the coordinator sees (the worker id), ≤ 255 bytes.
-    public init(connect endpoint: String, identity: String, maxReconnectInterval: Int32 = 5000,
-                context: ZeroMQContext = .shared, decoder: MessagePackDecoder = .init()) throws {
+    /// - Throws: `WireError(.security)` for `.none` towards an endpoint off this machine or a libzmq without
+    ///   CURVE; `WireError(.transport)` for a bad endpoint.
+    public init(connect endpoint: String, identity: String, security: ClientSecurity, maxReconnectInterval: Int32 = 5000,
+                decoder: MessagePackDecoder = .init()) throws {
+        if case .none = security, !LocalEndpoint.isLocal(endpoint) {
+            throw WireError(.security, "refusing to connect to \(endpoint) without CURVE: plain sockets are allowed only on "
+                            + "loopback or ipc:// endpoints; give the worker its keys (--keys DIR, see cluster/SECURITY.md)")
+        }
         guard let socket = zmq_socket(context.handle, ZMQ_DEALER) else { throw ZeroMQContext.lastError("zmq_socket(DEALER)") }
+        var monitor: UnsafeMutableRawPointer?
         do {
             try ZeroMQOptions.common(socket)
             try ZeroMQOptions.set(socket, ZMQ_RECONNECT_IVL, 100)
@@ -21,13 +38,29 @@ public final class ZeroMQClient: ClientTransport, @unchecked Sendable {
             let id = Array(identity.utf8.prefix(255))
             guard !id.isEmpty, id.first != 0 else { throw WireError(.transport, "a worker identity must be non-empty and not start with a zero byte") }
             guard zmq_setsockopt(socket, ZMQ_ROUTING_ID, id, id.count) == 0 else { throw ZeroMQContext.lastError("ZMQ_ROUTING_ID") }
+            if case .curve(let keys, let coordinator) = security {
+                try CurveSupport.require()
+                guard let secret = keys.secretKey else { throw WireError(.security, "the worker's CURVE key pair has no secret key") }
+                guard CurveKeyPair.isValid(coordinator) else { throw WireError(.security, "the coordinator's public key is not 40 characters of Z85") }
+                try ZeroMQOptions.setString(socket, ZMQ_CURVE_SERVERKEY, coordinator)
+                try ZeroMQOptions.setString(socket, ZMQ_CURVE_PUBLICKEY, keys.publicKey)
+                try ZeroMQOptions.setString(socket, ZMQ_CURVE_SECRETKEY, secret)
+            }
+            // Also without keys: a plain worker facing a CURVE coordinator is told so.
+            monitor = try SocketMonitor.attach(to: socket, context: context, events: ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                                               | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                                               | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED)
             guard zmq_connect(socket, endpoint) == 0 else { throw ZeroMQContext.lastError("cannot connect to \(endpoint)") }
         } catch {
+            if let monitor { zmq_close(monitor) }
             zmq_close(socket)
             throw error
         }
+        if case .curve = security { encrypted = true } else { encrypted = false }
         self.endpoint = endpoint
+        self.maxReconnectInterval = maxReconnectInterval
         self.socket = socket
+        self.monitor = monitor
         self.loop = try SocketLoop()
         self.decoder = decoder
     }
@@ -35,8 +68,19 @@ public final class ZeroMQClient: ClientTransport, @unchecked Sendable {
     public func start(_ handler: @escaping @Sendable (ClientEvent) -> Void) {
         guard let socket else { return }
         self.socket = nil
+        let monitor = self.monitor
+        self.monitor = nil
         let decoder = self.decoder
-        loop.start(name: "anasod.dealer", socket: socket, receive: { socket in
+        let endpoint = self.endpoint
+        let handshake = HandshakeState()
+        let maxBackoff = Double(maxReconnectInterval) / 1000
+        loop.start(name: "anasod.dealer", socket: socket, monitor: monitor, linger: Int32(closeLinger * 1000), receive: { socket in
+            // libzmq does not reconnect after a refused handshake (a protocol error ends the session): the
+            // key may be admitted later, so reconnect here, with backoff.
+            if handshake.reconnectDue(now: Date().timeIntervalSince1970) {
+                zmq_disconnect(socket, endpoint)
+                zmq_connect(socket, endpoint)
+            }
             while let frame = receiveFrame(socket) {
                 var extra = frame.more
                 while extra, let next = receiveFrame(socket) { extra = next.more }
@@ -52,6 +96,10 @@ public final class ZeroMQClient: ClientTransport, @unchecked Sendable {
             for item in items {
                 _ = item.payload.withUnsafeBufferPointer { zmq_send(socket, $0.baseAddress, item.payload.count, ZMQ_DONTWAIT) }
             }
+        }, events: { _, events in
+            for event in events {
+                if let reason = handshake.note(event, endpoint: endpoint, maxBackoff: maxBackoff) { handler(.security(reason)) }
+            }
         })
     }
 
@@ -65,9 +113,62 @@ public final class ZeroMQClient: ClientTransport, @unchecked Sendable {
             zmq_close(socket)
             self.socket = nil
         }
+        if let monitor {
+            zmq_close(monitor)
+            self.monitor = nil
+        }
     }
 
     deinit {
         close()
+    }
+
+    public var isEncrypted: Bool { encrypted }
+}
+
+/// Turns a client's monitor events into what a person should check. A connection the coordinator closes
+/// before the handshake completes, twice in a row, is what a wrong coordinator key looks like from here.
+/// Only the socket's own thread uses it (monitor events and the receive hook both run there).
+private final class HandshakeState: @unchecked Sendable {
+    private var succeeded = false
+    private var closedEarly = 0
+    private var backoff = 0.5
+    private var reconnectAt: Double?
+
+    func reconnectDue(now: Double) -> Bool {
+        guard let at = reconnectAt, now >= at else { return false }
+        reconnectAt = nil
+        return true
+    }
+
+    private func scheduleReconnect(maxBackoff: Double) {
+        guard reconnectAt == nil else { return }
+        reconnectAt = Date().timeIntervalSince1970 + backoff
+        backoff = min(backoff * 2, max(maxBackoff, 0.5))
+    }
+
+    func note(_ event: SocketMonitor.Event, endpoint: String, maxBackoff: Double) -> String? {
+        switch event.event {
+        case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+            succeeded = true
+            closedEarly = 0
+            backoff = 0.5
+            return nil
+        case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+            scheduleReconnect(maxBackoff: maxBackoff)
+            return "the coordinator at \(endpoint) refused this worker's key (status \(event.value)): add its public "
+                + "certificate (NAME.key) to the coordinator's keys folder, workers/"
+        case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+            scheduleReconnect(maxBackoff: maxBackoff)
+            return "the CURVE handshake with \(endpoint) failed: \(SocketMonitor.describe(event))"
+        case ZMQ_EVENT_DISCONNECTED:
+            defer { succeeded = false }
+            guard !succeeded else { return nil }
+            closedEarly += 1
+            return closedEarly == 2 ? "the coordinator at \(endpoint) closes the connection during the CURVE handshake: "
+                + "this worker may have the wrong coordinator key (coordinator.key), or the coordinator runs without CURVE" : nil
+        default:
+            return nil
+        }
     }
 }

@@ -2,7 +2,8 @@ import CZeroMQ
 import Foundation
 
 /// A ZeroMQ context (thread-safe by ZeroMQ's contract; the sockets made from it are not, and each stays
-/// on the one thread that made it). One per process is enough.
+/// on the one thread that made it). Each server has its own (a context has one ZAP handler), and each
+/// client too (terminating it is what waits for the client's last messages to leave).
 public final class ZeroMQContext: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
 
@@ -37,6 +38,13 @@ enum ZeroMQOptions {
     /// The largest frame a socket accepts: a peer that sends more is disconnected by ZeroMQ before the
     /// bytes are buffered (the decoder's own limit is 1 MiB; the slack is for the envelope).
     static let maxMessageSize: Int64 = 2 << 20
+
+    static func setString(_ socket: UnsafeMutableRawPointer, _ option: Int32, _ value: String) throws {
+        let bytes = Array(value.utf8)
+        guard zmq_setsockopt(socket, option, bytes, bytes.count) == 0 else {
+            throw ZeroMQContext.lastError("zmq_setsockopt(\(option))")
+        }
+    }
 
     static func common(_ socket: UnsafeMutableRawPointer) throws {
         var limit = maxMessageSize

@@ -5,28 +5,68 @@ import Foundation
 /// reported in `endpoint`) or `ipc://PATH`. High-water marks are set well above any burst and
 /// `ZMQ_ROUTER_MANDATORY` makes a send to an unknown or full peer fail loudly (`.unreachable`) instead of
 /// being dropped.
+///
+/// With `.curve` security (the default everywhere but loopback) the socket is a CurveZMQ server with a ZAP
+/// handler of its own (each server has its own context): only clients whose public key is in the
+/// allow-list complete the handshake, every message of a connection is checked against the allow-list
+/// again (a revoked key stops counting at once), and refused handshakes are reported as `.security` events.
 public final class ZeroMQServer: ServerTransport, @unchecked Sendable {
     public let endpoint: String
+    public let security: ServerSecurity
+    private let context = ZeroMQContext()
     private let loop: SocketLoop
     private var socket: UnsafeMutableRawPointer?
+    private var monitor: UnsafeMutableRawPointer?
+    private let zap: ZAPHandler?
     private let decoder: MessagePackDecoder
 
     /// Binds now, so that a taken port or a bad endpoint is an error here, with the endpoint in the message.
-    public init(bind endpoint: String, context: ZeroMQContext = .shared, decoder: MessagePackDecoder = .init()) throws {
-        guard let socket = zmq_socket(context.handle, ZMQ_ROUTER) else { throw ZeroMQContext.lastError("zmq_socket(ROUTER)") }
+    /// - Throws: `WireError(.security)` for `.none` on an endpoint other machines can reach, or a libzmq
+    ///   without CURVE; `WireError(.transport)` for a bad or taken endpoint.
+    public init(bind endpoint: String, security: ServerSecurity, decoder: MessagePackDecoder = .init()) throws {
+        var zap: ZAPHandler?
+        switch security {
+        case .none:
+            guard LocalEndpoint.isLocal(endpoint) else {
+                throw WireError(.security, "refusing to listen on \(endpoint) without CURVE: plain sockets are allowed only on "
+                                + "loopback (tcp://127.0.0.1:PORT) or ipc:// endpoints; give the coordinator its keys "
+                                + "(anasod keys generate, see cluster/SECURITY.md)")
+            }
+        case .curve(let keys, let allowed):
+            try CurveSupport.require()
+            guard keys.secretKey != nil else { throw WireError(.security, "the coordinator's CURVE key pair has no secret key") }
+            zap = try ZAPHandler(context: context, allowed: allowed)
+        }
+        guard let socket = zmq_socket(context.handle, ZMQ_ROUTER) else {
+            zap?.stop()
+            throw ZeroMQContext.lastError("zmq_socket(ROUTER)")
+        }
+        var monitor: UnsafeMutableRawPointer?
         do {
             try ZeroMQOptions.common(socket)
             try ZeroMQOptions.set(socket, ZMQ_ROUTER_MANDATORY, 1)
+            if case .curve(let keys, _) = security {
+                try ZeroMQOptions.set(socket, ZMQ_CURVE_SERVER, 1)
+                try ZeroMQOptions.setString(socket, ZMQ_CURVE_SECRETKEY, keys.secretKey!)
+                try ZeroMQOptions.setString(socket, ZMQ_ZAP_DOMAIN, "anasod")
+                monitor = try SocketMonitor.attach(to: socket, context: context,
+                                                   events: ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+            }
             guard zmq_bind(socket, endpoint) == 0 else { throw ZeroMQContext.lastError("cannot bind \(endpoint)") }
         } catch {
+            if let monitor { zmq_close(monitor) }
             zmq_close(socket)
+            zap?.stop()
             throw error
         }
         var buffer = [CChar](repeating: 0, count: 512)
         var size = buffer.count
         zmq_getsockopt(socket, ZMQ_LAST_ENDPOINT, &buffer, &size)
         self.endpoint = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        self.security = security
         self.socket = socket
+        self.monitor = monitor
+        self.zap = zap
         self.loop = try SocketLoop()
         self.decoder = decoder
     }
@@ -34,19 +74,30 @@ public final class ZeroMQServer: ServerTransport, @unchecked Sendable {
     public func start(_ handler: @escaping @Sendable (ServerEvent) -> Void) {
         guard let socket else { return }
         self.socket = nil  // owned by the loop's thread from now on
+        let monitor = self.monitor
+        self.monitor = nil
         let decoder = self.decoder
-        loop.start(name: "anasod.router", socket: socket, receive: { socket in
+        let allowed: CurveAllowList? = if case .curve(_, let list) = security { list } else { nil }
+        zap?.observe { handler(.security($0)) }
+        loop.start(name: "anasod.router", socket: socket, monitor: monitor, receive: { socket in
             while let identity = receiveFrame(socket) {
                 // At most two frames are kept; the rest of a longer multipart message is read and dropped.
                 var frames = [[UInt8]]()
                 var count = 0
                 var more = identity.more
-                while more, let frame = receiveFrame(socket) {
+                var user: String?
+                while more, let frame = receiveFrameWithUser(socket) {
                     count += 1
                     if frames.count < 2 { frames.append(frame.bytes) }
+                    if count == 1 { user = frame.user }
                     more = frame.more
                 }
                 let peer = PeerID(identity.bytes)
+                if let allowed, user.flatMap({ allowed.name(of: $0) }) == nil {
+                    handler(.security(SecurityRefusal(kind: .revokedKey, key: user, address: "\(peer)",
+                                                      detail: "a message from peer \(peer), whose key is no longer allowed", peer: peer)))
+                    continue
+                }
                 guard count == 1 else {
                     handler(.rejected(peer, WireError(.malformed, "expected one payload frame, got \(count)")))
                     continue
@@ -73,6 +124,11 @@ public final class ZeroMQServer: ServerTransport, @unchecked Sendable {
                 }
                 _ = item.payload.withUnsafeBufferPointer { zmq_send(socket, $0.baseAddress, item.payload.count, ZMQ_DONTWAIT) }
             }
+        }, events: { _, events in
+            for event in events {
+                handler(.security(SecurityRefusal(kind: .failedHandshake, address: event.address,
+                                                  detail: SocketMonitor.describe(event))))
+            }
         })
     }
 
@@ -86,6 +142,11 @@ public final class ZeroMQServer: ServerTransport, @unchecked Sendable {
             zmq_close(socket)
             self.socket = nil
         }
+        if let monitor {
+            zmq_close(monitor)
+            self.monitor = nil
+        }
+        zap?.stop()
     }
 
     deinit {
