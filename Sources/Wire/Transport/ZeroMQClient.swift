@@ -72,15 +72,11 @@ public final class ZeroMQClient: ClientTransport, @unchecked Sendable {
         self.monitor = nil
         let decoder = self.decoder
         let endpoint = self.endpoint
-        let handshake = HandshakeState()
+        let handshake = HandshakeState(encrypted: encrypted)
         let maxBackoff = Double(maxReconnectInterval) / 1000
         loop.start(name: "anasod.dealer", socket: socket, monitor: monitor, linger: Int32(closeLinger * 1000), receive: { socket in
-            // libzmq does not reconnect after a refused handshake (a protocol error ends the session): the
-            // key may be admitted later, so reconnect here, with backoff.
-            if handshake.reconnectDue(now: Date().timeIntervalSince1970) {
-                zmq_disconnect(socket, endpoint)
-                zmq_connect(socket, endpoint)
-            }
+            // After a failed handshake the socket reconnects here, paced (see HandshakeState).
+            if handshake.reconnectDue(now: Date().timeIntervalSince1970) { zmq_connect(socket, endpoint) }
             while let frame = receiveFrame(socket) {
                 var extra = frame.more
                 while extra, let next = receiveFrame(socket) { extra = next.more }
@@ -96,9 +92,11 @@ public final class ZeroMQClient: ClientTransport, @unchecked Sendable {
             for item in items {
                 _ = item.payload.withUnsafeBufferPointer { zmq_send(socket, $0.baseAddress, item.payload.count, ZMQ_DONTWAIT) }
             }
-        }, events: { _, events in
+        }, events: { socket, events in
             for event in events {
-                if let reason = handshake.note(event, endpoint: endpoint, maxBackoff: maxBackoff) { handler(.security(reason)) }
+                let (disconnect, reason) = handshake.note(event, endpoint: endpoint, maxBackoff: maxBackoff)
+                if disconnect { zmq_disconnect(socket, endpoint) }
+                if let reason { handler(.security(reason)) }
             }
         })
     }
@@ -126,14 +124,17 @@ public final class ZeroMQClient: ClientTransport, @unchecked Sendable {
     public var isEncrypted: Bool { encrypted }
 }
 
-/// Turns a client's monitor events into what a person should check. A connection the coordinator closes
-/// before the handshake completes, twice in a row, is what a wrong coordinator key looks like from here.
-/// Only the socket's own thread uses it (monitor events and the receive hook both run there).
+/// Turns a client's monitor events into what a person should check, and paces reconnects after a failed
+/// handshake: libzmq does not reconnect after a refused one (a protocol error ends the session) and, after
+/// a connection dropped mid-handshake, retries every 100 ms (its backoff restarts with each TCP connect).
+/// Here the socket disconnects at once and reconnects after 0.5 s, doubling up to the reconnect maximum
+/// (the key may be admitted later). Only the socket's own thread uses it.
 private final class HandshakeState: @unchecked Sendable {
-    private var succeeded = false
-    private var closedEarly = 0
+    private let encrypted: Bool
     private var backoff = 0.5
     private var reconnectAt: Double?
+
+    init(encrypted: Bool) { self.encrypted = encrypted }
 
     func reconnectDue(now: Double) -> Bool {
         guard let at = reconnectAt, now >= at else { return false }
@@ -141,34 +142,33 @@ private final class HandshakeState: @unchecked Sendable {
         return true
     }
 
-    private func scheduleReconnect(maxBackoff: Double) {
-        guard reconnectAt == nil else { return }
-        reconnectAt = Date().timeIntervalSince1970 + backoff
-        backoff = min(backoff * 2, max(maxBackoff, 0.5))
-    }
-
-    func note(_ event: SocketMonitor.Event, endpoint: String, maxBackoff: Double) -> String? {
+    /// - Returns: whether the socket should disconnect now (a reconnect is scheduled), and what to tell the user.
+    func note(_ event: SocketMonitor.Event, endpoint: String, maxBackoff: Double) -> (disconnect: Bool, reason: String?) {
         switch event.event {
         case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
-            succeeded = true
-            closedEarly = 0
             backoff = 0.5
-            return nil
-        case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
-            scheduleReconnect(maxBackoff: maxBackoff)
+            return (false, nil)
+        case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+            let first = reconnectAt == nil
+            if first {
+                reconnectAt = Date().timeIntervalSince1970 + backoff
+                backoff = min(backoff * 2, max(maxBackoff, 0.5))
+            }
+            return (first, first ? describe(event, endpoint: endpoint) : nil)
+        default:
+            return (false, nil)
+        }
+    }
+
+    private func describe(_ event: SocketMonitor.Event, endpoint: String) -> String {
+        if event.event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH {
             return "the coordinator at \(endpoint) refused this worker's key (status \(event.value)): add its public "
                 + "certificate (NAME.key) to the coordinator's keys folder, workers/"
-        case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
-            scheduleReconnect(maxBackoff: maxBackoff)
-            return "the CURVE handshake with \(endpoint) failed: \(SocketMonitor.describe(event))"
-        case ZMQ_EVENT_DISCONNECTED:
-            defer { succeeded = false }
-            guard !succeeded else { return nil }
-            closedEarly += 1
-            return closedEarly == 2 ? "the coordinator at \(endpoint) closes the connection during the CURVE handshake: "
-                + "this worker may have the wrong coordinator key (coordinator.key), or the coordinator runs without CURVE" : nil
-        default:
-            return nil
         }
+        let what = SocketMonitor.describe(event)
+        return encrypted
+            ? "the CURVE handshake with \(endpoint) failed: \(what); check that coordinator.key is this coordinator's public key"
+            : "the handshake with \(endpoint) failed: \(what); a coordinator with CURVE (the default) admits only workers "
+              + "with keys: start this worker with --keys DIR (cluster/SECURITY.md)"
     }
 }
