@@ -20,6 +20,8 @@ public struct WireError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public let code: Code
     public let message: String
+    /// For `.unsupportedVersion`: the version the peer spoke.
+    public var peerVersion: UInt64?
 
     public init(_ code: Code, _ message: String) {
         self.code = code

@@ -113,7 +113,7 @@ import Wire
         server.send(.job(Job(key: JobKey(jobID: 1, attempt: 1), studyID: "s", space: "nb201", encoding: [[1, 0, 0, 0, 0]],
                              architecture: "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|",
                              evaluator: "external", settings: ["kill_grace": "0.5"], seed: 1,
-                             deadline: Date().timeIntervalSince1970 + 120)), to: peer)
+                             timeout: 120)), to: peer)
         let deadline = Date().addingTimeInterval(10)
         // Both files written in full (a shell redirect creates the file before it writes the number).
         func written(_ name: String) -> Bool {
@@ -139,7 +139,7 @@ import Wire
         let evaluators = LocalEvaluators(trainerCommand: "true", workDirectory: "/tmp/anasod-test-work")
         let job = Job(key: JobKey(jobID: 1, attempt: 1), studyID: "..", space: "nb201", encoding: [[1, 0, 0, 0, 0]],
                       architecture: "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|",
-                      evaluator: "external", settings: [:], seed: 1, deadline: Date().timeIntervalSince1970 + 60)
+                      evaluator: "external", settings: [:], seed: 1, timeout: 60)
         #expect(throws: EvaluationError.self) { try evaluators.evaluator(for: job, device: nil) }
     }
 
@@ -152,7 +152,7 @@ import Wire
         let job = Job(key: JobKey(jobID: 1, attempt: 1), studyID: "s", space: "nb201", encoding: [[1, 0, 0, 0, 0]],
                       architecture: "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|",
                       evaluator: "external", settings: ["command": "touch \(marker)"], seed: 1,
-                      deadline: Date().timeIntervalSince1970 + 60)
+                      timeout: 60)
         #expect(throws: EvaluationError.self) { try evaluators.evaluator(for: job, device: nil) }
         #expect(!FileManager.default.fileExists(atPath: marker))
         var c = StudyConfiguration(study: "s")

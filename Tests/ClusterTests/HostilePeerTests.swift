@@ -37,11 +37,13 @@ final class RawPeer {
         guard zmq_connect(socket, endpoint) == 0 else { throw WireError(.transport, "connect \(endpoint)") }
     }
 
-    func send(_ bytes: [UInt8]) {
-        _ = bytes.withUnsafeBufferPointer { zmq_send(socket, $0.baseAddress, bytes.count, 0) }
+    /// - Parameter blocking: wait for room (and for a peer: a DEALER whose only connection was refused has
+    ///   none, and a blocking send would wait forever).
+    func send(_ bytes: [UInt8], blocking: Bool = true) {
+        _ = bytes.withUnsafeBufferPointer { zmq_send(socket, $0.baseAddress, bytes.count, blocking ? 0 : ZMQ_DONTWAIT) }
     }
 
-    func send(_ message: WireMessage) { send(message.encoded()) }
+    func send(_ message: WireMessage, blocking: Bool = true) { send(message.encoded(), blocking: blocking) }
 
     deinit {
         zmq_close(socket)
@@ -81,7 +83,7 @@ final class RawPeer {
                                   reconnect: false)
         for peer in [keyless, unknown] {
             for id in UInt64(1)...50 {
-                peer.send(.result(JobResult(key: JobKey(jobID: id, attempt: 1), validationError: 0, trainSeconds: 0)))
+                peer.send(.result(JobResult(key: JobKey(jobID: id, attempt: 1), validationError: 0, trainSeconds: 0)), blocking: false)
             }
         }
         // 1. A stranger with an admitted key that never says hello forges 300 perfect results.

@@ -16,6 +16,17 @@ final class ClientInbox: @unchecked Sendable {
         while events.isEmpty && condition.wait(until: deadline) {}
         return events.first
     }
+
+    /// Removes and returns the first event `match` accepts, waiting up to `timeout` seconds.
+    func take<T>(timeout: Double, _ match: (ClientEvent) -> T?) -> T? {
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        repeat {
+            if let index = events.firstIndex(where: { match($0) != nil }) { return match(events.remove(at: index)) }
+        } while condition.wait(until: deadline)
+        return nil
+    }
 }
 
 @Suite struct VersionRefusalTests {
@@ -33,12 +44,38 @@ final class ClientInbox: @unchecked Sendable {
         thread.start()
         defer { coordinator.stop() }
         Thread.sleep(forTimeInterval: 0.1)  // the coordinator has started its transport
-        let v2 = MessagePackEncoder.encode(.array([.uint(2), .uint(1), .map([])]))
-        server.deliver(v2, from: client.peer)
+        let v3 = MessagePackEncoder.encode(.array([.uint(3), .uint(1), .map([])]))
+        server.deliver(v3, from: client.peer)
         guard case .message(.refusal(let refusal))? = inbox.first(timeout: 5) else {
             Issue.record("no refusal")
             return
         }
-        #expect(refusal.reason.contains("protocol version 2"))
+        #expect(refusal.reason.contains("protocol version 3"))
+    }
+
+    /// A version-1 worker is refused in the version-1 envelope (which it can read): to this build, the
+    /// refusal is a message of version 1.
+    @Test func aVersionOnePeerIsRefusedInItsOwnVersion() throws {
+        var c = StudyConfiguration(study: "v1")
+        c.evaluator.kind = "synthetic"
+        c.budget = 1
+        let server = InMemoryServer()
+        let coordinator = try Coordinator(configuration: c, journal: InMemoryJournal(), transport: server, resume: false,
+                                          logger: Logger(label: "test"))
+        let client = server.connect(identity: "old")
+        let inbox = ClientInbox()
+        client.start { inbox.add($0) }
+        let thread = Thread { _ = try? coordinator.run() }
+        thread.start()
+        defer { coordinator.stop() }
+        Thread.sleep(forTimeInterval: 0.1)
+        let hello = MessagePackEncoder.encode(.array([.uint(1), .uint(1), .map([(.string("worker"), .string("old"))])]))
+        server.deliver(hello, from: client.peer)
+        guard case .rejected(let error)? = inbox.first(timeout: 5) else {
+            Issue.record("no refusal")
+            return
+        }
+        #expect(error.peerVersion == 1)
+        #expect(coordinator.status.refusals.malformed == 1)
     }
 }

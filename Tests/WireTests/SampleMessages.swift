@@ -1,7 +1,7 @@
 import Wire
 
 /// One sample of every message type, with every optional field set, kept as versioned fixtures in
-/// `Fixtures/v1/<type>.hex` (regenerate deliberately with ANASOD_WRITE_FIXTURES=1 only when adding a type).
+/// `Fixtures/v2/<type>.hex` (version 1's are kept in `Fixtures/v1`, to check they are refused) (regenerate deliberately with ANASOD_WRITE_FIXTURES=1 only when adding a type).
 enum SampleMessages {
     static let key = JobKey(jobID: 42, attempt: 2)
 
@@ -13,7 +13,7 @@ enum SampleMessages {
         .request(JobRequest(slots: 3)),
         .job(Job(key: key, studyID: "nb201-c10", space: "nb201", encoding: [[0, 0.5, 0, 0.5, 0]],
                  architecture: "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
-                 evaluator: "table", settings: ["dataset": "cifar10", "epochs": "12"], seed: 1234, deadline: 1_800_000_000.5)),
+                 evaluator: "table", settings: ["dataset": "cifar10", "epochs": "12"], seed: 1234, timeout: 3600.5)),
         .heartbeat(Heartbeat(sent: 1_700_000_000.25, running: [key, JobKey(jobID: 43, attempt: 1)])),
         .progress(Progress(key: key, epoch: 3, trainLoss: 0.71, validationError: 18.5, seconds: 12.25)),
         .result(JobResult(key: key, validationError: 5.63, testError: 5.7, trainSeconds: 301.5, parameters: 1_531_258,
@@ -22,5 +22,6 @@ enum SampleMessages {
         .cancel(JobCancel(key: key)),
         .drain(Drain(reason: "SIGTERM")),
         .shutdown(Shutdown(reason: "budget reached")),
+        .ack(Ack(keys: [key, JobKey(jobID: 43, attempt: 1)])),
     ]
 }

@@ -20,14 +20,14 @@ import Testing
         for m in messages { #expect(try WireMessage.decode(m.encoded()) == m) }
     }
 
-    static let fixtures: URL = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/v1")
+    static let fixtures: URL = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/v\(WireProtocol.version)")
 
     @Test func versionedFixturesDecode() throws {
         let writing = ProcessInfo.processInfo.environment["ANASOD_WRITE_FIXTURES"] == "1"
         for message in SampleMessages.all {
             let name = "\(message.type).hex"
             if writing {
-                let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/v1/\(name)")
+                let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/v\(WireProtocol.version)/\(name)")
                 try (hex(message.encoded()) + "\n").write(to: source, atomically: true, encoding: .utf8)
                 continue
             }
@@ -39,14 +39,40 @@ import Testing
     }
 
     @Test func rejectsAnotherProtocolVersion() {
-        let bytes = MessagePackEncoder.encode(.array([.uint(2), .uint(4), .map([(.string("slots"), .uint(1))])]))
-        #expect(throws: WireError.self) { try WireMessage.decode(bytes) }
-        do { _ = try WireMessage.decode(bytes) } catch let e as WireError { #expect(e.code == .unsupportedVersion) } catch {}
+        for version in [1, 3] as [UInt64] {
+            let bytes = MessagePackEncoder.encode(.array([.uint(version), .uint(4), .map([(.string("slots"), .uint(1))])]))
+            let error = #expect(throws: WireError.self) { try WireMessage.decode(bytes) }
+            #expect(error?.code == .unsupportedVersion)
+            #expect(error?.peerVersion == version)
+            #expect(error?.message.contains("protocol version \(version)") == true)
+        }
+    }
+
+    /// Every version-1 message (the fixtures of the old protocol, kept as they were) is refused by version,
+    /// and a refusal can still be written in the version-1 envelope those peers read.
+    @Test func versionOneMessagesAreRefusedByName() throws {
+        let folder = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/v1")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".hex") }
+        #expect(names.count == 12)
+        for name in names {
+            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            let bytes = try #require(unhex(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+            let error = #expect(throws: WireError.self, "\(name)") { try WireMessage.decode(bytes) }
+            #expect(error?.peerVersion == 1)
+        }
+        let refusal = WireMessage.refusal(Refusal(reason: "protocol version 1; this build speaks 2"))
+        let v1 = try String(contentsOf: folder.appendingPathComponent("refusal.hex"), encoding: .utf8)
+        let old = MessagePackEncoder.encode(.array([.uint(1), .uint(3), .map([(.string("reason"), .string("protocol version 2 not supported"))])]))
+        #expect(hex(old) == v1.trimmingCharacters(in: .whitespacesAndNewlines))  // the v1 refusal layout, byte for byte
+        let bytes = refusal.encoded(version: 1)
+        guard case .array(let envelope) = try MessagePackDecoder().decode(bytes) else { Issue.record("not an array"); return }
+        #expect(envelope.first == .uint(1))
+        #expect(envelope.count == 3 && envelope[1] == .uint(3))
     }
 
     @Test func rejectsUnknownTypes() {
-        for code in [0, 13, 200, 70000] as [UInt64] {
-            let bytes = MessagePackEncoder.encode(.array([.uint(1), .uint(code), .map([])]))
+        for code in [0, 14, 200, 70000] as [UInt64] {
+            let bytes = MessagePackEncoder.encode(.array([.uint(WireProtocol.version), .uint(code), .map([])]))
             do {
                 _ = try WireMessage.decode(bytes)
                 Issue.record("type \(code) decoded")
@@ -61,7 +87,7 @@ import Testing
     @Test func wrongFieldTypesNameTheField() {
         var body = SampleMessages.all[4].encodedBody
         body[0] = (.string("job"), .string("forty-two"))
-        let bytes = MessagePackEncoder.encode(.array([.uint(1), .uint(5), .map(body)]))
+        let bytes = MessagePackEncoder.encode(.array([.uint(WireProtocol.version), .uint(5), .map(body)]))
         do {
             _ = try WireMessage.decode(bytes)
             Issue.record("decoded")
@@ -71,9 +97,9 @@ import Testing
         } catch {
             Issue.record("\(error)")
         }
-        let missing = MessagePackEncoder.encode(.array([.uint(1), .uint(8), .map([(.string("job"), .uint(1))])]))
+        let missing = MessagePackEncoder.encode(.array([.uint(WireProtocol.version), .uint(8), .map([(.string("job"), .uint(1))])]))
         #expect(throws: WireError.self) { try WireMessage.decode(missing) }
-        let nan = MessagePackEncoder.encode(.array([.uint(1), .uint(8), .map([
+        let nan = MessagePackEncoder.encode(.array([.uint(WireProtocol.version), .uint(8), .map([
             (.string("job"), .uint(1)), (.string("attempt"), .uint(1)), (.string("val_error"), .double(.nan)),
             (.string("seconds"), .double(1)),
         ])]))

@@ -53,6 +53,7 @@ public final class Coordinator: @unchecked Sendable {
     enum Event {
         case transport(ServerEvent, received: Double)
         case proposals([(job: UInt64, proposal: Proposal)])
+        case committed([JobKey])
         case failed(Error)
         case stop
     }
@@ -72,9 +73,14 @@ public final class Coordinator: @unchecked Sendable {
     private let statusLock = NSLock()
     private var snapshot: CoordinatorStatus
     private let started = Date()
+    private let clock = ClusterClock()
     /// Results waiting for their worker's next job: when the result arrived, and the observation count.
     private var awaitingJob = [PeerID: (received: Double, observations: Int)]()
     private var latencies = [(observations: Int, seconds: Double)]()
+    /// Results and failures in the journal: a report of one of them is acknowledged at once.
+    private var committedKeys = Set<JobKey>()
+    /// Reports accepted but not yet committed, and the peer to acknowledge each to once they are.
+    private var awaitingAck = [JobKey: PeerID]()
 
     /// For each result: the observations it made, and the seconds from its arrival until its worker was
     /// sent its next job (the coordinator's turnaround, GP included).
@@ -102,7 +108,14 @@ public final class Coordinator: @unchecked Sendable {
                 throw ClusterError(.resume, "journal holds study '\(existing.id)', not '\(configuration.study)'")
             }
             let records = try journal.records()
-            let replay = try state.restore(from: records, now: Date().timeIntervalSince1970)
+            let replay = try state.restore(from: records, now: clock.now())
+            for record in records {
+                switch record {
+                case .result(let job, let attempt, _, _, _), .failure(let job, let attempt, _, _, _, _):
+                    committedKeys.insert(JobKey(jobID: job, attempt: attempt))
+                default: break
+                }
+            }
             if let reason = state.abortReason {
                 guard continueAfterFailures else {
                     throw ClusterError(.resume, "study '\(configuration.study)' stopped because \(reason); fix the cause, then "
@@ -123,6 +136,7 @@ public final class Coordinator: @unchecked Sendable {
                                      abortReason: nil)
         runner = StrategyRunner(strategy: strategy, journal: journal, space: space, nextJobID: state.nextJobID, call: calls,
                                 onProposals: { [weak self] in self?.post(.proposals($0)) },
+                                onCommitted: { [weak self] in self?.post(.committed($0)) },
                                 onError: { [weak self] in self?.post(.failed($0)) })
     }
 
@@ -150,7 +164,7 @@ public final class Coordinator: @unchecked Sendable {
     /// Runs until the budget is reached, the space is exhausted, or `stop()`; returns the final status.
     /// - Throws: `JournalError` when the journal cannot be written (the run stops; nothing acknowledged is lost).
     public func run() throws -> CoordinatorStatus {
-        transport.start { [weak self] in self?.post(.transport($0, received: Date().timeIntervalSince1970)) }
+        transport.start { [weak self] in self?.post(.transport($0, received: self?.clock.now() ?? 0)) }
         logger.info("coordinator for study \(configuration.study) listening on \(transport.endpoint)")
         defer {
             runner.stop()
@@ -166,7 +180,7 @@ public final class Coordinator: @unchecked Sendable {
             let batch = events
             events.removeAll()
             condition.unlock()
-            let now = Date().timeIntervalSince1970
+            let now = clock.now()
             var actions = [CoordinatorAction]()
             for event in batch {
                 switch event {
@@ -175,6 +189,7 @@ public final class Coordinator: @unchecked Sendable {
                     if case .result(let r) = message, state.holdsLease(r.key, peer: peer) {
                         awaitingJob[peer] = (received, state.successes + 1)
                     }
+                    noteReport(message, from: peer)
                     if case .hello(let hello) = message, hello.heldJobs.isEmpty {
                         let devices = hello.devices.isEmpty ? "" : " on \(hello.devices.joined(separator: ", "))"
                         logger.info("worker \(hello.workerID) (\(hello.host)) says hello: \(hello.slots) slot(s)\(devices), evaluators \(hello.evaluators.joined(separator: ","))")
@@ -188,7 +203,13 @@ public final class Coordinator: @unchecked Sendable {
                     }
                     actions += state.malformed(from: peer, now: now)
                     if error.code == .unsupportedVersion {
-                        transport.send(.refusal(Refusal(reason: error.message)), to: peer)
+                        // In the peer's own envelope when it is older, so that it can read why it is refused.
+                        let refusal = WireMessage.refusal(Refusal(reason: error.message))
+                        if let version = error.peerVersion, version >= 1, version < WireProtocol.version {
+                            transport.send(encoded: refusal.encoded(version: version), to: peer)
+                        } else {
+                            transport.send(refusal, to: peer)
+                        }
                     }
                 case .transport(.security(let refusal), _):
                     let count = state.refusals.unknownKeys + state.refusals.revokedKeys + state.refusals.failedHandshakes + 1
@@ -200,6 +221,8 @@ public final class Coordinator: @unchecked Sendable {
                     actions += state.workerUnreachable(peer, now: now)
                 case .proposals(let proposals):
                     actions += state.proposalsArrived(proposals, now: now)
+                case .committed(let keys):
+                    acknowledge(keys)
                 case .failed(let error):
                     failure = error
                 case .stop:
@@ -249,7 +272,7 @@ public final class Coordinator: @unchecked Sendable {
                     logger.error("job \(job) failed for good after attempt \(attempt) on \(worker): \(reason)")
                 }
                 runner.submit(.observe(job: job, attempt: attempt, worker: worker, proposal: proposal, outcome: outcome,
-                                       time: Date().timeIntervalSince1970))
+                                       time: clock.now()))
             case .propose(let count, let pending):
                 runner.submit(.propose(count: count, pending: pending))
             case .evicted(let worker, let reason):
@@ -259,14 +282,46 @@ public final class Coordinator: @unchecked Sendable {
             }
         }
         try journal.append(records)  // durable before anything is sent
+        acknowledge(records.compactMap { record in
+            if case .failure(let job, let attempt, _, _, _, _) = record { JobKey(jobID: job, attempt: attempt) } else { nil }
+        })
         for (peer, message) in sends {
             transport.send(message, to: peer)
             if case .job = message, let waiting = awaitingJob.removeValue(forKey: peer) {
-                let sample = (waiting.observations, Date().timeIntervalSince1970 - waiting.received)
+                let sample = (waiting.observations, clock.now() - waiting.received)
                 statusLock.withLock { latencies.append(sample) }
             }
         }
         _ = publish(finished: state.finished)
+    }
+
+    /// Before a result or failure is handled: one already in the journal is acknowledged now (a worker sends
+    /// its unacknowledged reports again after a reconnect); one from the lease holder, or a repeat of one
+    /// accepted but still on its way to the journal, is acknowledged once committed.
+    private func noteReport(_ message: WireMessage, from peer: PeerID) {
+        let key: JobKey
+        switch message {
+        case .result(let r): key = r.key
+        case .failure(let f): key = f.key
+        default: return
+        }
+        guard state.workers[peer] != nil else { return }
+        if committedKeys.contains(key) {
+            transport.send(.ack(Ack(keys: [key])), to: peer)
+        } else if state.holdsLease(key, peer: peer) || state.isRepeatOfAcceptedLease(key, peer: peer) {
+            awaitingAck[key] = peer
+        }
+    }
+
+    /// Records now committed: each goes to the peer waiting for it, one `ack` per peer.
+    private func acknowledge(_ keys: [JobKey]) {
+        guard !keys.isEmpty else { return }
+        committedKeys.formUnion(keys)
+        var byPeer = [PeerID: [JobKey]]()
+        for key in keys {
+            if let peer = awaitingAck.removeValue(forKey: key) { byPeer[peer, default: []].append(key) }
+        }
+        for (peer, keys) in byPeer { transport.send(.ack(Ack(keys: keys.sorted())), to: peer) }
     }
 
     @discardableResult

@@ -202,7 +202,7 @@ struct CoordinatorState {
         case .drain:
             workers[peer]?.draining = true
             workers[peer]?.credits = 0
-        case .welcome, .refusal, .job, .cancel, .shutdown:
+        case .welcome, .refusal, .job, .cancel, .shutdown, .ack:
             actions += strike(peer, now: now) { $0.notLeaseHolder += 1 }  // coordinator-to-worker messages
         }
         actions += dispatch(now: now)
@@ -225,8 +225,9 @@ struct CoordinatorState {
     mutating func dropForeignReport(_ key: JobKey, from peer: PeerID, now: Double) -> [CoordinatorAction] {
         if isRepeatOfAcceptedLease(key, peer: peer) { return [] }
         if heldEarlier(key, peer: peer) {
+            // Its lease moved on: the worker stops the job, or forgets its report.
             refusals.notLeaseHolder += 1
-            return []
+            return [.send(peer, .cancel(JobCancel(key: key)))]
         }
         return strike(peer, now: now) { $0.notLeaseHolder += 1 }
     }
@@ -320,7 +321,11 @@ struct CoordinatorState {
                 queue.removeAll { $0 == key.jobID }
                 entry.leases.insert(key.jobID)
             } else {
-                refusals.refusedAdoptions += 1
+                // A job already done or failed for good is no claim on anything (a report the worker still
+                // holds for it is acknowledged when it is sent again); any other claim is refused.
+                if let status = jobs[key.jobID]?.status, status == .done || status == .failed {} else {
+                    refusals.refusedAdoptions += 1
+                }
                 actions.append(.send(peer, .cancel(JobCancel(key: key))))
             }
         }
@@ -413,7 +418,7 @@ struct CoordinatorState {
                     key: JobKey(jobID: jobID, attempt: job.attempts), studyID: configuration.study, space: space.name,
                     encoding: job.proposal.encoding.parts.map(\.probabilities), architecture: job.architectureString,
                     evaluator: configuration.evaluator.kind, settings: configuration.evaluator.wire,
-                    seed: jobSeed(jobID), deadline: now + configuration.jobTimeout))))
+                    seed: jobSeed(jobID), timeout: configuration.jobTimeout))))
             }
         }
         // Ask the strategy for more when workers have credit and nothing is queued.

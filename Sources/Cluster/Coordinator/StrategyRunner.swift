@@ -2,6 +2,7 @@ import ANASOD
 import Foundation
 import Journal
 import Search
+import Wire
 
 /// Owns the search strategy on a thread of its own, so that fitting a GP never delays heartbeats or
 /// dispatch. Work arrives in order (observations, propose calls); each batch of observations is journaled
@@ -24,9 +25,13 @@ final class StrategyRunner: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let onProposals: @Sendable ([(job: UInt64, proposal: Proposal)]) -> Void
     private let onError: @Sendable (Error) -> Void
+    private let onCommitted: @Sendable ([JobKey]) -> Void
 
+    /// - Parameter onCommitted: the (job, attempt) of each result and final failure once its transaction has
+    ///   committed (the coordinator acknowledges them to their workers).
     init(strategy: any SearchStrategy, journal: any Journal, space: any SearchSpace, nextJobID: UInt64, call: Int,
          onProposals: @escaping @Sendable ([(job: UInt64, proposal: Proposal)]) -> Void,
+         onCommitted: @escaping @Sendable ([JobKey]) -> Void = { _ in },
          onError: @escaping @Sendable (Error) -> Void) {
         self.strategy = strategy
         self.journal = journal
@@ -35,6 +40,7 @@ final class StrategyRunner: @unchecked Sendable {
         self.call = call
         self.onProposals = onProposals
         self.onError = onError
+        self.onCommitted = onCommitted
         let thread = Thread { [self] in loop() }
         thread.name = "anasod.strategy"
         thread.start()
@@ -93,6 +99,7 @@ final class StrategyRunner: @unchecked Sendable {
             // A run of observations: one transaction, then the strategy.
             var records = [JournalRecord]()
             var observations = [Observation]()
+            var committed = [JobKey]()
             while index < batch.count, case .observe(let job, let attempt, let worker, let proposal, let outcome, let time) = batch[index] {
                 switch outcome {
                 case .result(let metrics):
@@ -102,10 +109,12 @@ final class StrategyRunner: @unchecked Sendable {
                     records.append(.failure(job: job, attempt: attempt, worker: worker, reason: reason, final: true, time: time))
                     observations.append(Observation(architecture: proposal.architecture, value: nil))
                 }
+                committed.append(JobKey(jobID: job, attempt: attempt))
                 index += 1
             }
             if !records.isEmpty {
                 try journal.append(records)
+                onCommitted(committed)
                 for o in observations { strategy.observe(o) }
             }
             if index < batch.count, case .propose(let count, let pending) = batch[index] {

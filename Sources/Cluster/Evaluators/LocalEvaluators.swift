@@ -94,7 +94,8 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
                 .appendingPathComponent("job-\(job.key.jobID)-attempt-\(job.key.attempt)").path
             let trainerJob = try TrainerJob(study: job.studyID, job: job.key.jobID, attempt: job.key.attempt, space: job.space,
                                             architecture: job.architecture, cell: architecture, encoding: job.encoding, seed: job.seed,
-                                            settings: job.settings, workDirectory: folder, device: device, deadline: job.deadline)
+                                            settings: job.settings, workDirectory: folder, device: device,
+                                            deadline: Date().timeIntervalSince1970 + job.timeout)
             let grace = Double(job.settings["kill_grace"] ?? "5") ?? 5
             return ExternalTrainerEvaluator(command: command, job: trainerJob, killGrace: grace)
         case "synthetic":

@@ -55,6 +55,13 @@ public final class Worker: @unchecked Sendable {
     private var lastHello = 0.0
     private var helloBackoff = 0.5
     private var securityFailures = 0
+    /// Results and failures sent but not yet acknowledged (committed by the coordinator): sent again after
+    /// every welcome, and announced as held, so that a coordinator restart loses none of them.
+    private var unacked = [JobKey: WireMessage]()
+    /// When a drain found no job running: it ends once every report is acknowledged, or `ackWait` later.
+    private var drainedAt: Double?
+    /// Seconds a drained worker waits for its last acknowledgements.
+    public var ackWait = 10.0
     private var finish: ((Result<String, Error>) -> Void)?
     private var timer: DispatchSourceTimer?
     /// Jobs completed by this worker (for logs and tests).
@@ -78,7 +85,7 @@ public final class Worker: @unchecked Sendable {
                     guard let worker = self else { return }
                     worker.queue.async { worker.handle(event) }
                 }
-                sayHello(now: Date().timeIntervalSince1970)
+                sayHello(now: Self.clock())
                 let timer = DispatchSource.makeTimerSource(queue: queue)
                 timer.schedule(deadline: .now() + 0.1, repeating: 0.1)
                 timer.setEventHandler { [weak self] in self?.tick() }
@@ -95,7 +102,7 @@ public final class Worker: @unchecked Sendable {
             draining = true
             logger.notice("draining: \(running.count) job(s) still running")
             transport.send(.drain(Drain(reason: reason)))
-            if running.isEmpty { end(.success("drained")) }
+            finishDrainIfDone()
         }
     }
 
@@ -120,11 +127,43 @@ public final class Worker: @unchecked Sendable {
         lastHello = now
         transport.send(.hello(Hello(workerID: configuration.id, host: configuration.host, slots: configuration.slots,
                                     devices: configuration.devices, evaluators: evaluators.kinds,
-                                    software: ClusterVersion.software, heldJobs: running.keys.sorted())))
+                                    software: ClusterVersion.software, heldJobs: Set(running.keys).union(unacked.keys).sorted())))
+    }
+
+    /// Seconds on a monotonic clock: heartbeats and silences are measured on it, never on the wall clock.
+    static func clock() -> Double { ProcessInfo.processInfo.systemUptime }
+
+    /// Sends a job's result or failure and keeps it until the coordinator acknowledges it.
+    private func report(_ message: WireMessage) {
+        switch message {
+        case .result(let r):
+            unacked[r.key] = message
+            logger.debug("sent result job \(r.key.jobID) attempt \(r.key.attempt)")
+        case .failure(let f):
+            unacked[f.key] = message
+            logger.debug("sent failure job \(f.key.jobID) attempt \(f.key.attempt)")
+        default: break
+        }
+        transport.send(message)
+    }
+
+    /// A drain ends when no job runs and every report is acknowledged (or `ackWait` seconds after the last job).
+    private func finishDrainIfDone() {
+        guard draining, running.isEmpty else { return }
+        let now = Self.clock()
+        if drainedAt == nil { drainedAt = now }
+        if unacked.isEmpty || !welcomed {  // nothing to wait for, or no coordinator to wait on
+            end(.success("drained"))
+        } else if now - drainedAt! >= ackWait {
+            logger.warning("drained with \(unacked.count) report(s) the coordinator never acknowledged")
+            end(.success("drained"))
+        }
     }
 
     private func tick() {
-        let now = Date().timeIntervalSince1970
+        let now = Self.clock()
+        if draining { finishDrainIfDone() }
+        guard finish != nil else { return }
         if !welcomed {
             if now - lastHello >= helloBackoff {
                 helloBackoff = min(helloBackoff * 2, 5)
@@ -134,7 +173,7 @@ public final class Worker: @unchecked Sendable {
         }
         if now - lastHeartbeat >= heartbeatInterval {
             lastHeartbeat = now
-            transport.send(.heartbeat(Heartbeat(sent: now, running: running.keys.sorted())))
+            transport.send(.heartbeat(Heartbeat(sent: Date().timeIntervalSince1970, running: running.keys.sorted())))
         }
         if now - lastHeard > max(3 * heartbeatInterval, 3) {
             logger.warning("coordinator silent for \(String(format: "%.1f", now - lastHeard)) s; saying hello again")
@@ -145,7 +184,7 @@ public final class Worker: @unchecked Sendable {
     }
 
     private func handle(_ event: ClientEvent) {
-        let now = Date().timeIntervalSince1970
+        let now = Self.clock()
         guard case .message(let message) = event else {
             if case .rejected(let error) = event { logger.warning("rejected a message from the coordinator: \(error.message)") }
             if case .security(let reason) = event {
@@ -166,6 +205,8 @@ public final class Worker: @unchecked Sendable {
             heartbeatInterval = welcome.heartbeatInterval
             if first {
                 logger.info("joined study \(welcome.studyID) with \(configuration.slots) slot(s)")
+                // Reports the coordinator may not have: sent again (it acknowledges those it already has).
+                for key in unacked.keys.sorted() { transport.send(unacked[key]!) }
                 let free = configuration.slots - running.count
                 if free > 0 && !draining { transport.send(.request(JobRequest(slots: free))) }
             }
@@ -175,13 +216,20 @@ public final class Worker: @unchecked Sendable {
             start(job)
         case .cancel(let cancel):
             running[cancel.key]?.cancel()
+            unacked[cancel.key] = nil  // its lease moved on: the report is not wanted
+            finishDrainIfDone()
+        case .ack(let ack):
+            for key in ack.keys where unacked.removeValue(forKey: key) != nil {
+                logger.debug("acknowledged job \(key.jobID) attempt \(key.attempt)")
+            }
+            finishDrainIfDone()
         case .shutdown(let shutdown):
             logger.info("coordinator shut the worker down: \(shutdown.reason)")
             end(.success(shutdown.reason))
         case .drain(let drain):
             draining = true
             logger.notice("coordinator asked to drain: \(drain.reason)")
-            if running.isEmpty { end(.success("drained")) }
+            finishDrainIfDone()
         case .heartbeat, .hello, .request, .progress, .result, .failure:
             break
         }
@@ -189,6 +237,10 @@ public final class Worker: @unchecked Sendable {
 
     private func start(_ job: Job) {
         guard running[job.key] == nil else { return }
+        if let done = unacked[job.key] {  // finished already: the report again, not the work
+            transport.send(done)
+            return
+        }
         let transport = self.transport
         let seed = job.seed ^ (UInt64(job.key.attempt) &* 0x9E37_79B9_7F4A_7C15)
         var device: String?
@@ -196,7 +248,7 @@ public final class Worker: @unchecked Sendable {
             let held = Set(heldGPUs.values)
             guard let free = configuration.gpus.first(where: { !held.contains($0.index) }) else {
                 // More jobs than GPUs (the coordinator over-sent): hand it back for another slot.
-                transport.send(.failure(JobFailure(key: job.key, reason: "no free GPU on worker \(configuration.id)", retryable: true)))
+                report(.failure(JobFailure(key: job.key, reason: "no free GPU on worker \(configuration.id)", retryable: true)))
                 return
             }
             device = free.index
@@ -209,8 +261,8 @@ public final class Worker: @unchecked Sendable {
             // never the end of the worker: the coordinator retries it elsewhere and its failure limit stops
             // a study that no worker can serve.
             let reason = (error as? EvaluationError)?.message ?? "\(error)"
-            transport.send(.failure(JobFailure(key: job.key, reason: "worker \(configuration.id) cannot run this job: \(reason)",
-                                               retryable: true)))
+            report(.failure(JobFailure(key: job.key, reason: "worker \(configuration.id) cannot run this job: \(reason)",
+                                       retryable: true)))
             logger.error("cannot run job \(job.key.jobID) attempt \(job.key.attempt): \(reason)")
             if welcomed && !draining { transport.send(.request(JobRequest(slots: 1))) }
             return
@@ -247,11 +299,11 @@ public final class Worker: @unchecked Sendable {
                 self.heldGPUs[job.key] = nil
                 guard self.running.removeValue(forKey: job.key) != nil else { return }
                 if let message {
-                    transport.send(message)
+                    self.report(message)
                     if case .result = message { self.completed += 1 }
                 }
                 if self.draining {
-                    if self.running.isEmpty { self.end(.success("drained")) }
+                    self.finishDrainIfDone()
                 } else if self.welcomed {
                     transport.send(.request(JobRequest(slots: 1)))
                 }

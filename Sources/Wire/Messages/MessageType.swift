@@ -1,8 +1,9 @@
 /// The wire protocol's version and message type codes. Codes are explicit and never reused: a retired
 /// message keeps its number reserved (see cluster/PROTOCOL.md).
 public enum WireProtocol {
-    /// The protocol version every envelope carries; a peer with another version is refused.
-    public static let version: UInt64 = 1
+    /// The protocol version every envelope carries; a peer with another version is refused (a version-1
+    /// peer with a refusal it can read). Version 2 added `ack` and made a job's `deadline` a relative `timeout`.
+    public static let version: UInt64 = 2
 }
 
 public enum MessageType: UInt8, Sendable, CaseIterable {
@@ -18,4 +19,5 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case cancel = 10
     case drain = 11
     case shutdown = 12
+    case ack = 13
 }

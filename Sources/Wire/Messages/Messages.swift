@@ -76,11 +76,12 @@ public struct Job: Hashable, Sendable {
     public var evaluator: String
     public var settings: [String: String]
     public var seed: UInt64
-    /// Seconds since 1970 by which the result must arrive.
-    public var deadline: Double
+    /// Seconds from the job's arrival within which the result must be sent (relative, so that the two
+    /// machines' clocks need not agree).
+    public var timeout: Double
 
     public init(key: JobKey, studyID: String, space: String, encoding: [[Double]], architecture: String,
-                evaluator: String, settings: [String: String] = [:], seed: UInt64, deadline: Double) {
+                evaluator: String, settings: [String: String] = [:], seed: UInt64, timeout: Double) {
         self.key = key
         self.studyID = studyID
         self.space = space
@@ -89,7 +90,7 @@ public struct Job: Hashable, Sendable {
         self.evaluator = evaluator
         self.settings = settings
         self.seed = seed
-        self.deadline = deadline
+        self.timeout = timeout
     }
 }
 
@@ -175,6 +176,13 @@ public struct Shutdown: Hashable, Sendable {
     public init(reason: String) { self.reason = reason }
 }
 
+/// Coordinator → worker: these results and failures are committed to the journal; the worker may forget
+/// them (until then it keeps them and sends them again after a reconnect).
+public struct Ack: Hashable, Sendable {
+    public var keys: [JobKey]
+    public init(keys: [JobKey]) { self.keys = keys }
+}
+
 /// Every message of the protocol.
 public enum WireMessage: Hashable, Sendable {
     case hello(Hello)
@@ -189,6 +197,7 @@ public enum WireMessage: Hashable, Sendable {
     case cancel(JobCancel)
     case drain(Drain)
     case shutdown(Shutdown)
+    case ack(Ack)
 
     public var type: MessageType {
         switch self {
@@ -204,6 +213,7 @@ public enum WireMessage: Hashable, Sendable {
         case .cancel: .cancel
         case .drain: .drain
         case .shutdown: .shutdown
+        case .ack: .ack
         }
     }
 }

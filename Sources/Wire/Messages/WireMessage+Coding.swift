@@ -2,8 +2,12 @@
 /// (cluster/PROTOCOL.md lists every field). Optional fields are omitted when absent.
 extension WireMessage {
     /// The message's bytes.
-    public func encoded() -> [UInt8] {
-        MessagePackEncoder.encode(.array([.uint(WireProtocol.version), .uint(UInt64(type.rawValue)), .map(body)]))
+    public func encoded() -> [UInt8] { encoded(version: WireProtocol.version) }
+
+    /// The message in another version's envelope: only for a refusal a version-1 peer must be able to read
+    /// (a refusal's body is the same in every version).
+    public func encoded(version: UInt64) -> [UInt8] {
+        MessagePackEncoder.encode(.array([.uint(version), .uint(UInt64(type.rawValue)), .map(body)]))
     }
 
     /// Decodes and validates one message.
@@ -16,7 +20,10 @@ extension WireMessage {
         }
         guard case .uint(let version) = envelope[0] else { throw WireError(.invalidMessage, "the version is not an integer") }
         guard version == WireProtocol.version else {
-            throw WireError(.unsupportedVersion, "protocol version \(version); this build speaks \(WireProtocol.version)")
+            var error = WireError(.unsupportedVersion, "protocol version \(version); this build speaks \(WireProtocol.version)"
+                                  + (version < WireProtocol.version ? ": upgrade the peer's anasod" : ""))
+            error.peerVersion = version
+            throw error
         }
         guard case .uint(let code) = envelope[1], code <= UInt64(UInt8.max), let type = MessageType(rawValue: UInt8(code)) else {
             throw WireError(.unknownType, "unknown message type \(envelope[1])")
@@ -39,7 +46,7 @@ extension WireMessage {
             return .job(Job(key: try f.jobKey(), studyID: try f.string("study"), space: try f.string("space"),
                             encoding: try f.matrix("encoding"), architecture: try nonEmpty(f, "arch"),
                             evaluator: try f.string("evaluator"), settings: try f.stringMap("settings"),
-                            seed: try f.uint64("seed"), deadline: try f.double("deadline")))
+                            seed: try f.uint64("seed"), timeout: try positive(f, "timeout")))
         case .heartbeat:
             return .heartbeat(Heartbeat(sent: try f.double("sent"), running: try f.jobKeys("running")))
         case .progress:
@@ -58,6 +65,8 @@ extension WireMessage {
             return .drain(Drain(reason: try f.string("reason")))
         case .shutdown:
             return .shutdown(Shutdown(reason: try f.string("reason")))
+        case .ack:
+            return .ack(Ack(keys: try f.jobKeys("keys")))
         }
     }
 
@@ -103,7 +112,7 @@ extension WireMessage {
                        ("encoding", .array(m.encoding.map { .array($0.map(MessagePackValue.double)) })),
                        ("arch", .string(m.architecture)), ("evaluator", .string(m.evaluator)),
                        ("settings", .map(m.settings.sorted { $0.key < $1.key }.map { (.string($0.key), .string($0.value)) })),
-                       ("seed", .uint(m.seed)), ("deadline", .double(m.deadline))]
+                       ("seed", .uint(m.seed)), ("timeout", .double(m.timeout))]
         case .heartbeat(let m):
             fields = [("sent", .double(m.sent)), ("running", keys(m.running))]
         case .progress(let m):
@@ -129,6 +138,8 @@ extension WireMessage {
             fields = [("reason", .string(m.reason))]
         case .shutdown(let m):
             fields = [("reason", .string(m.reason))]
+        case .ack(let m):
+            fields = [("keys", keys(m.keys))]
         }
         return fields.map { (.string($0.0), $0.1) }
     }

@@ -39,8 +39,9 @@ public final class InMemoryServer: ServerTransport, @unchecked Sendable {
         _ = lock.withLock { clients.removeValue(forKey: peer) }
     }
 
-    public func send(_ message: WireMessage, to peer: PeerID) {
-        let bytes = message.encoded()
+    public func send(_ message: WireMessage, to peer: PeerID) { send(encoded: message.encoded(), to: peer) }
+
+    public func send(encoded bytes: [UInt8], to peer: PeerID) {
         guard let client = lock.withLock({ clients[peer] }) else {
             queue.async { [self] in lock.withLock { self.handler }?(.unreachable(peer)) }
             return

@@ -33,6 +33,8 @@ public protocol ServerTransport: AnyObject, Sendable {
     func start(_ handler: @escaping @Sendable (ServerEvent) -> Void)
     /// Queues a message for a peer; thread-safe, never blocks on the network.
     func send(_ message: WireMessage, to peer: PeerID)
+    /// Queues bytes already encoded (a refusal in an older version's envelope).
+    func send(encoded bytes: [UInt8], to peer: PeerID)
     /// Stops the transport's thread and closes its socket.
     func close()
 }

@@ -136,6 +136,10 @@ public final class ZeroMQServer: ServerTransport, @unchecked Sendable {
         loop.enqueue((peer.bytes, message.encoded()))
     }
 
+    public func send(encoded bytes: [UInt8], to peer: PeerID) {
+        loop.enqueue((peer.bytes, bytes))
+    }
+
     public func close() {
         loop.stop()
         if let socket {

@@ -1,0 +1,119 @@
+import ANASOD
+@testable import Cluster
+import Foundation
+import Journal
+import Logging
+import Testing
+@testable import Wire
+
+/// Collects a server's events; waits for one that matches.
+final class ServerInbox: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var events = [ServerEvent]()
+    func add(_ e: ServerEvent) { condition.lock(); events.append(e); condition.signal(); condition.unlock() }
+
+    /// The first message not yet taken that `match` accepts, waiting up to `timeout` seconds.
+    func next<T>(timeout: Double = 30, _ match: (WireMessage) -> T?) -> T? {
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        repeat {
+            if let index = events.firstIndex(where: { if case .message(_, let m) = $0 { match(m) != nil } else { false } }) {
+                guard case .message(_, let m) = events.remove(at: index) else { return nil }
+                return match(m)
+            }
+        } while condition.wait(until: deadline)
+        return nil
+    }
+}
+
+/// Protocol version 2's acknowledgements: a result is acknowledged only once committed, a worker keeps
+/// what is not acknowledged and sends it again after a reconnect, and nothing it sent is trained again.
+@Suite struct AcknowledgementTests {
+    static let architecture = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+
+    func job(_ id: UInt64) -> Job {
+        Job(key: JobKey(jobID: id, attempt: 1), studyID: "acks", space: "nb201", encoding: [[0, 0, 0.5, 0.5, 0]],
+            architecture: Self.architecture, evaluator: "synthetic", settings: ["seconds": "0.05"], seed: 1, timeout: 60)
+    }
+
+    /// The test plays a coordinator that takes a result and then falls silent, as one killed before it
+    /// committed would: the worker re-announces the finished job, sends its result again once welcomed,
+    /// forgets it on the ack, and ran the job once.
+    @Test func anUnacknowledgedResultIsSentAgainAfterAReconnectNotRetrained() async throws {
+        let server = InMemoryServer()
+        let inbox = ServerInbox()
+        server.start { inbox.add($0) }
+        let worker = Worker(configuration: WorkerConfiguration(id: "w", slots: 1), transport: server.connect(identity: "w"),
+                            evaluators: LocalEvaluators(), logger: Logger(label: "w"))
+        let run = Task { try await worker.run() }
+        try await offPool { try Self.playSilentCoordinator(server, inbox, worker) }
+        _ = try await run.value
+        #expect(worker.completed == 1)  // trained once
+    }
+
+    static func playSilentCoordinator(_ server: InMemoryServer, _ inbox: ServerInbox, _ worker: Worker) throws {
+        let peer = PeerID(Array("w".utf8))
+        let welcome = WireMessage.welcome(Welcome(workerID: "w", studyID: "acks", heartbeatInterval: 0.2, software: "test"))
+        #expect(inbox.next { if case .hello(let h) = $0 { h } else { nil } } != nil)
+        server.send(welcome, to: peer)
+        #expect(inbox.next { if case .request(let r) = $0 { r } else { nil } } != nil)
+        server.send(.job(AcknowledgementTests().job(7)), to: peer)
+        let first = try #require(inbox.next { if case .result(let r) = $0 { r } else { nil } })
+        #expect(first.key == JobKey(jobID: 7, attempt: 1))
+        // Silence: after 3 s the worker says hello again, announcing the job it finished but nobody acknowledged.
+        let hello = try #require(inbox.next(timeout: 30) { m -> Hello? in
+            if case .hello(let h) = m, !h.heldJobs.isEmpty { h } else { nil }
+        })
+        #expect(hello.heldJobs == [first.key])
+        server.send(welcome, to: peer)
+        let again = try #require(inbox.next { if case .result(let r) = $0 { r } else { nil } })
+        #expect(again == first)
+        server.send(.ack(Ack(keys: [first.key])), to: peer)
+        Thread.sleep(forTimeInterval: 0.3)
+        worker.drain(reason: "test over")
+    }
+
+    /// A real coordinator acknowledges a result only after the journal holds it, and acknowledges a report
+    /// sent again at once, without a second result row.
+    @Test func theCoordinatorAcknowledgesCommittedResultsAndRepeats() async throws {
+        var c = StudyConfiguration(study: "acks")
+        c.budget = 3
+        c.strategy = "rs"
+        c.evaluator.kind = "synthetic"
+        c.heartbeatInterval = 0.2
+        let server = InMemoryServer()
+        let journal = InMemoryJournal()
+        let coordinator = try Coordinator(configuration: c, journal: journal, transport: server, resume: false,
+                                          logger: Logger(label: "test"))
+        let client = server.connect(identity: "raw")
+        let received = ClientInbox()
+        client.start { received.add($0) }
+        let run = Task { try await coordinator.runOnThread() }
+        let settings = c
+        try await offPool { try Self.reportTwice(client, received, journal, coordinator, settings) }
+        _ = try await run.value
+    }
+
+    static func reportTwice(_ client: InMemoryClient, _ received: ClientInbox, _ journal: InMemoryJournal,
+                            _ coordinator: Coordinator, _ c: StudyConfiguration) throws {
+        defer { coordinator.stop() }
+        Thread.sleep(forTimeInterval: 0.1)
+        client.send(.hello(Hello(workerID: "raw", host: "h", slots: 1, evaluators: ["synthetic"], software: "t")))
+        client.send(.request(JobRequest(slots: 1)))
+        let job = try #require(received.take(timeout: 30) { if case .message(.job(let j)) = $0 { j } else { nil } })
+        #expect(job.timeout == c.jobTimeout)
+        let result = JobResult(key: job.key, validationError: 12, trainSeconds: 1)
+        client.send(.result(result))
+        let ack = try #require(received.take(timeout: 30) { if case .message(.ack(let a)) = $0 { a } else { nil } })
+        #expect(ack.keys == [job.key])
+        // By the time the ack arrives the result is in the journal.
+        let rows = { try journal.records().filter { if case .result = $0 { true } else { false } }.count }
+        #expect(try rows() == 1)
+        client.send(.result(result))
+        let repeated = try #require(received.take(timeout: 30) { if case .message(.ack(let a)) = $0 { a } else { nil } })
+        #expect(repeated.keys == [job.key])
+        #expect(try rows() == 1)
+        #expect(coordinator.status.successes == 1)
+    }
+}
