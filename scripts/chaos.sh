@@ -61,7 +61,8 @@ PIDS_DIR="$RUN/pids"
 mkdir -p "$PIDS_DIR" "$RUN/logs"
 DONE="$RUN/done"
 cleanup() {
-  touch "$DONE"
+  touch "$DONE" 2>/dev/null || true
+  jobs -p | xargs -r kill -9 2>/dev/null || true  # the supervisors first, so that none restarts a worker
   pkill -9 -f "$RUN/" 2>/dev/null || true
   jobs -p | xargs -r kill -9 2>/dev/null || true
   wait 2>/dev/null || true
@@ -82,7 +83,7 @@ supervise() {
     sleep 0.2
   done
 }
-for i in $(seq 0 $((WORKERS - 1))); do supervise "$i" & done
+for i in $(seq 0 $((WORKERS - 1))); do supervise "$i" 2>/dev/null & done
 
 start_coordinator() {
   local n=$1 flags=()
@@ -166,12 +167,12 @@ fail=0
 [ "$archs" -eq "$BUDGET" ] || { echo "chaos: FAILED: $archs distinct architectures" >&2; fail=1; }
 [ "$acked_redone" -eq 0 ] || { echo "chaos: FAILED: $acked_redone acknowledged results were trained again" >&2; fail=1; }
 [ "$lost_other" -eq 0 ] || { echo "chaos: FAILED: $lost_other sent results were trained again without a worker kill" >&2; fail=1; }
+trap - EXIT
+cleanup
 if [ "$fail" -eq 0 ]; then
   echo "chaos: passed"
   rm -rf "$RUN"
 else
   echo "chaos: logs kept in $RUN" >&2
-  trap - EXIT
-  cleanup
   exit 1
 fi

@@ -20,3 +20,10 @@ fi
 # One test at a time: the heavy ones (training, clusters of processes) use every core themselves, and
 # tests with deadlines must not wait for a free Swift-concurrency thread behind them.
 swift test --no-parallel "$@"
+
+# The chaos check's short form (the long form: scripts/chaos.sh with its defaults, 1,000 evaluations), on
+# a full run only (not with --filter).
+if [ $# -eq 0 ]; then
+    swift build --product anasod
+    BUDGET=200 COORDINATOR_KILLS=1 ANASOD="$(swift build --show-bin-path)/anasod" bash scripts/chaos.sh
+fi

@@ -21,13 +21,17 @@ struct BenchCluster: AsyncParsableCommand {
         let directory = NSTemporaryDirectory() + "anasod-bench-cluster-\(ProcessInfo.processInfo.processIdentifier)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let bench = ClusterBenchmark(directory: directory) { endpoint, count, slots in
+        let bench = ClusterBenchmark(directory: directory) { endpoint, count, slots, keys in
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             var processes = [Process]()
             for i in 0..<count {
                 let p = Process()
                 p.executableURL = executable
-                p.arguments = ["worker", "--connect", endpoint, "--slots", String(slots), "--id", "bench-\(i)", "--log-level", "error"]
+                var arguments = ["worker", "--connect", endpoint, "--slots", String(slots), "--id", "bench-\(i)", "--log-level", "error"]
+                if let keys {
+                    arguments += ["--key", "\(keys)/local/bench-\(i).key_secret", "--coordinator-key", "\(keys)/coordinator.key"]
+                }
+                p.arguments = arguments
                 try p.run()
                 processes.append(p)
             }
@@ -35,12 +39,18 @@ struct BenchCluster: AsyncParsableCommand {
             return { LocalProcesses.terminate(box.processes) }
         }
         let counts = workers.split(separator: ",").compactMap { Int($0) }
-        print("| scenario | workers × slots | evaluations | seconds (first job → last result) | evaluations / s |")
-        print("|---|---|---|---|---|")
+        print("| scenario | security | workers × slots | evaluations | seconds (first job → last result) | evaluations / s | result → next job, median ms |")
+        print("|---|---|---|---|---|---|---|")
+        // CURVE and plain side by side, alternating, so that drift of the machine hits both alike.
         for (i, n) in counts.enumerated() {
-            let o = try await bench.run(.init(workers: n, slotsPerWorker: slots, budget: throughputBudget, seconds: 0,
-                                              strategy: throughputStrategy), name: "throughput-\(i)")
-            print("| zero-cost, \(throughputStrategy) | \(n) × \(slots) | \(throughputBudget) | \(String(format: "%.2f", o.span)) | \(String(format: "%.0f", o.rate)) |")
+            for curve in [true, false] {
+                let o = try await bench.run(.init(workers: n, slotsPerWorker: slots, budget: throughputBudget, seconds: 0,
+                                                  strategy: throughputStrategy, curve: curve), name: "throughput-\(i)-\(curve)")
+                let turnaround = o.latencies.map(\.seconds).sorted()
+                let median = turnaround.isEmpty ? Double.nan : turnaround[turnaround.count / 2] * 1000
+                print("| zero-cost, \(throughputStrategy) | \(curve ? "CURVE" : "plain") | \(n) × \(slots) | \(throughputBudget) | "
+                      + "\(String(format: "%.2f", o.span)) | \(String(format: "%.0f", o.rate)) | \(String(format: "%.2f", median)) |")
+            }
         }
         let one = try await bench.run(.init(workers: 1, slotsPerWorker: 1, budget: speedupBudget, seconds: 1, strategy: "anasod-bo"),
                                       name: "speedup-1")

@@ -194,6 +194,7 @@ struct WorkerCommand: AsyncParsableCommand {
             logger.notice("no keys given: plain, unencrypted connection (accepted only on loopback or ipc://)")
         }
         let transport = try ZeroMQClient(connect: connect, identity: id, security: security ?? .none)
+        transport.closeLinger = 2  // the last result and drain leave before the process exits
         let evaluators = LocalEvaluators(nb201Directory: nb201Dir, trainerCommand: trainerCommand, workDirectory: workDir)
         let worker = Worker(configuration: configuration, transport: transport, evaluators: evaluators, logger: logger)
         try await runGracefully(logger, body: {

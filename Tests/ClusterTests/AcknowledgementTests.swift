@@ -98,8 +98,13 @@ final class ServerInbox: @unchecked Sendable {
     static func reportTwice(_ client: InMemoryClient, _ received: ClientInbox, _ journal: InMemoryJournal,
                             _ coordinator: Coordinator, _ c: StudyConfiguration) throws {
         defer { coordinator.stop() }
-        Thread.sleep(forTimeInterval: 0.1)
-        client.send(.hello(Hello(workerID: "raw", host: "h", slots: 1, evaluators: ["synthetic"], software: "t")))
+        // Hello until welcomed, as a worker does (the coordinator may not be listening yet).
+        var welcomed = false
+        for _ in 0..<60 where !welcomed {
+            client.send(.hello(Hello(workerID: "raw", host: "h", slots: 1, evaluators: ["synthetic"], software: "t")))
+            welcomed = received.take(timeout: 0.5) { if case .message(.welcome) = $0 { true } else { nil } } != nil
+        }
+        #expect(welcomed)
         client.send(.request(JobRequest(slots: 1)))
         let job = try #require(received.take(timeout: 30) { if case .message(.job(let j)) = $0 { j } else { nil } })
         #expect(job.timeout == c.jobTimeout)

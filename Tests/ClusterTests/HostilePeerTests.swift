@@ -21,7 +21,7 @@ final class RawPeer {
         zmq_setsockopt(socket, ZMQ_ROUTING_ID, id, id.count)
         var hwm: Int32 = 0  // no limit: every frame is queued
         zmq_setsockopt(socket, ZMQ_SNDHWM, &hwm, 4)
-        var linger: Int32 = 5000
+        var linger: Int32 = reconnect ? 5000 : 0  // a refused peer's queue never leaves: do not wait on it
         zmq_setsockopt(socket, ZMQ_LINGER, &linger, 4)
         if !reconnect {
             var never: Int32 = -1

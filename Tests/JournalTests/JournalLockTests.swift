@@ -26,10 +26,13 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path + ".lock") }
         // A process holds an flock on the lock file and is killed -9: the lock goes with it. (`-o`: the lock
         // is the flock process's own, not inherited by its `sleep`.)
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        holder.arguments = ["-o", path + ".lock", "sleep", "5"]
-        try holder.run()
+        // posix_spawn and waitpid, not Foundation's Process: its waitUntilExit waited up to half a minute on a
+        // loaded machine while other tests ran processes, holding one of the few Swift-concurrency threads.
+        var pid: pid_t = 0
+        let arguments = ["/usr/bin/flock", "-o", path + ".lock", "sleep", "5"]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        #expect(posix_spawn(&pid, arguments[0], nil, nil, &argv, environ) == 0)
         let deadline = Date().addingTimeInterval(5)
         var refused = false
         while Date() < deadline {
@@ -42,8 +45,9 @@ import Testing
             }
         }
         #expect(refused)
-        kill(holder.processIdentifier, SIGKILL)
-        holder.waitUntilExit()
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
         #expect(throws: Never.self) { _ = try JournalLock(journalPath: path) }
     }
 }

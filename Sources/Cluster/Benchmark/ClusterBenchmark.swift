@@ -12,8 +12,11 @@ public struct ClusterBenchmark: Sendable {
         public var budget: Int
         public var seconds: Double
         public var strategy: String
+        /// CurveZMQ on (a fresh key set per scenario), or plain sockets on loopback.
+        public var curve: Bool
 
-        public init(workers: Int, slotsPerWorker: Int, budget: Int, seconds: Double, strategy: String) {
+        public init(workers: Int, slotsPerWorker: Int, budget: Int, seconds: Double, strategy: String, curve: Bool = true) {
+            self.curve = curve
             self.workers = workers
             self.slotsPerWorker = slotsPerWorker
             self.budget = budget
@@ -33,8 +36,11 @@ public struct ClusterBenchmark: Sendable {
         public var latencies: [(observations: Int, seconds: Double)]
     }
 
-    /// Starts `count` workers connected to `endpoint`; returns a function that stops them.
-    public typealias Launcher = @Sendable (_ endpoint: String, _ count: Int, _ slots: Int) throws -> (@Sendable () -> Void)
+    /// Starts `count` workers connected to `endpoint`, worker `i` with the key pair
+    /// `keys/local/bench-i.key_secret` and the coordinator key `keys/coordinator.key` when `keys` is given;
+    /// returns a function that stops them.
+    public typealias Launcher = @Sendable (_ endpoint: String, _ count: Int, _ slots: Int, _ keys: String?) throws
+        -> (@Sendable () -> Void)
 
     public let directory: String
     public let launch: Launcher
@@ -55,12 +61,21 @@ public struct ClusterBenchmark: Sendable {
         c.workerTimeout = 30
         try? FileManager.default.removeItem(atPath: c.journal)
         let journal = try SQLiteJournal(path: c.journal)
-        let server = try ZeroMQServer(bind: c.listen, security: .none)
         var logger = Logger(label: "bench-cluster")
         logger.logLevel = .warning
+        var keys: String?
+        if scenario.curve {
+            keys = "\(directory)/\(name).keys"
+            try KeyFolder.makeLocalSet(keys!, workers: (0..<scenario.workers).map { "bench-\($0)" })
+        } else {
+            c.security = "none"
+        }
+        let (security, watcher) = try ClusterSecurity.server(for: c, keys: keys, logger: logger)
+        defer { watcher?.stop() }
+        let server = try ZeroMQServer(bind: c.listen, security: security)
         let coordinator = try Coordinator(configuration: c, journal: journal, transport: server, resume: false, logger: logger)
         coordinator.progressInterval = 3600
-        let stop = try launch(server.endpoint, scenario.workers, scenario.slotsPerWorker)
+        let stop = try launch(server.endpoint, scenario.workers, scenario.slotsPerWorker, keys)
         defer { stop() }
         let status = try await coordinator.runOnThread()
         let records = try journal.records()

@@ -17,8 +17,9 @@ public final class ZeroMQClient: ClientTransport, @unchecked Sendable {
     private let decoder: MessagePackDecoder
     private let encrypted: Bool
     private let maxReconnectInterval: Int32
-    /// Seconds `close()` waits for queued messages (a worker's last result) to reach the coordinator.
-    public var closeLinger: Double = 2
+    /// Seconds `close()` may wait for queued messages (a worker's last result) to reach the coordinator;
+    /// set before `start`. 0 (the default) drops them at once; the `anasod worker` command uses 2.
+    public var closeLinger: Double = 0
 
     /// - Parameter identity: the routing identity the coordinator sees (the worker id), ≤ 255 bytes.
     /// - Throws: `WireError(.security)` for `.none` towards an endpoint off this machine or a libzmq without
@@ -115,6 +116,7 @@ public final class ZeroMQClient: ClientTransport, @unchecked Sendable {
             zmq_close(monitor)
             self.monitor = nil
         }
+        context.terminate()  // waits up to closeLinger for what is still queued
     }
 
     deinit {

@@ -6,6 +6,8 @@ import Foundation
 /// client too (terminating it is what waits for the client's last messages to leave).
 public final class ZeroMQContext: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
+    private let lock = NSLock()
+    private var terminated = false
 
     public static let shared = ZeroMQContext()
 
@@ -13,8 +15,18 @@ public final class ZeroMQContext: @unchecked Sendable {
         handle = zmq_ctx_new()!
     }
 
+    /// Waits until every socket of the context is closed and its linger has passed (what lets a worker's
+    /// last messages leave before the process exits); once.
+    func terminate() {
+        let first = lock.withLock {
+            defer { terminated = true }
+            return !terminated
+        }
+        if first { zmq_ctx_term(handle) }
+    }
+
     deinit {
-        zmq_ctx_term(handle)
+        terminate()
     }
 
     static func lastError(_ what: String) -> WireError {
