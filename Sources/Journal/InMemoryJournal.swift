@@ -17,6 +17,13 @@ public final class InMemoryJournal: Journal, @unchecked Sendable {
         }
     }
 
+    public func amendConfiguration(_ configuration: String) throws {
+        try lock.withLock {
+            guard studyRecord != nil else { throw JournalError(.studyMismatch, "the journal holds no study") }
+            studyRecord!.configuration = configuration
+        }
+    }
+
     public func append(_ records: [JournalRecord]) throws { lock.withLock { stored += records } }
 
     public func records() throws -> [JournalRecord] { lock.withLock { stored } }

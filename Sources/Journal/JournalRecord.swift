@@ -102,6 +102,8 @@ public protocol Journal: Sendable {
     func study() throws -> StudyRecord?
     /// Writes the study record (once).
     func begin(_ study: StudyRecord) throws
+    /// Replaces the study's stored configuration (a resume that was allowed to change it).
+    func amendConfiguration(_ configuration: String) throws
     /// Appends records atomically, in order.
     func append(_ records: [JournalRecord]) throws
     /// Every record in append order.

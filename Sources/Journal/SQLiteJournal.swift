@@ -88,6 +88,12 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
         }
     }
 
+    public func amendConfiguration(_ configuration: String) throws {
+        try wrap("amend the study's configuration") {
+            try queue.write { db in try db.execute(sql: "UPDATE study SET configuration = ?", arguments: [configuration]) }
+        }
+    }
+
     public func append(_ records: [JournalRecord]) throws {
         guard !records.isEmpty else { return }
         try wrap("append to the journal") {

@@ -113,6 +113,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Flag(help: "Continue the study in the journal: every result kept, in-flight jobs re-leased.") var resume = false
     @Flag(help: "With --resume: go on with a study that stopped because its jobs kept failing.")
     var continueAfterFailures = false
+    @Flag(help: "With --resume: accept a configuration that differs from the journal's (the change is journaled).")
+    var allowConfigChange = false
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "info"
 
     func run() async throws {
@@ -123,8 +125,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
         defer { watcher?.stop() }
         let server = try ZeroMQServer(bind: c.listen, security: security)
         let coordinator = try Coordinator(configuration: c, journal: try openJournal(c.journal), transport: server,
-                                          resume: resume,
-                                          continueAfterFailures: continueAfterFailures, logger: logger)
+                                          resume: resume, continueAfterFailures: continueAfterFailures,
+                                          allowConfigurationChange: allowConfigChange, logger: logger)
         if c.evaluator.kind == "external", let command = c.evaluator.localTrainerCommand {
             logger.notice("evaluator.command '\(command)' is not sent to workers: start each with --trainer-command")
         }

@@ -17,6 +17,8 @@ struct SearchCommand: AsyncParsableCommand {
     @Flag(help: "Continue the study in the journal.") var resume = false
     @Flag(help: "With --resume: go on with a study that stopped because its jobs kept failing.")
     var continueAfterFailures = false
+    @Flag(help: "With --resume: accept a configuration that differs from the journal's (the change is journaled).")
+    var allowConfigChange = false
     @Option(name: .customLong("nb201-dir"), help: "Folder of the NB201 CSV files, passed to the workers.") var nb201Dir: String?
     @Option(help: "Log level of the coordinator.") var logLevel = "info"
     @Option(help: "Log level of the workers.") var workerLogLevel = "warning"
@@ -48,8 +50,8 @@ struct SearchCommand: AsyncParsableCommand {
         defer { keyWatcher?.stop() }
         let server = try ZeroMQServer(bind: c.listen, security: security)
         let coordinator = try Coordinator(configuration: c, journal: try openJournal(c.journal), transport: server,
-                                          resume: resume,
-                                          continueAfterFailures: continueAfterFailures, logger: logger)
+                                          resume: resume, continueAfterFailures: continueAfterFailures,
+                                          allowConfigurationChange: allowConfigChange, logger: logger)
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var processes = [Process]()
         defer { LocalProcesses.terminate(processes) }

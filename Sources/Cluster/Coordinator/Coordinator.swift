@@ -90,7 +90,8 @@ public final class Coordinator: @unchecked Sendable {
     /// rebuilt by replay.
     /// - Throws: `ClusterError` for a resume that does not match, `JournalError` for storage trouble.
     public init(configuration: StudyConfiguration, journal: any Journal, transport: any ServerTransport,
-                resume: Bool, continueAfterFailures: Bool = false, logger: Logger) throws {
+                resume: Bool, continueAfterFailures: Bool = false, allowConfigurationChange: Bool = false,
+                logger: Logger) throws {
         self.configuration = configuration
         self.journal = journal
         self.transport = transport
@@ -106,6 +107,19 @@ public final class Coordinator: @unchecked Sendable {
             }
             guard existing.id == configuration.study else {
                 throw ClusterError(.resume, "journal holds study '\(existing.id)', not '\(configuration.study)'")
+            }
+            // The same search, or a change the user asked for (and that the journal then records).
+            if let stored = StudyConfiguration.storedDefinition(existing.configuration) {
+                let changed = configuration.differences(from: stored)
+                if !changed.isEmpty {
+                    guard allowConfigurationChange else {
+                        throw ClusterError(.resume, "the configuration differs from the one study '\(existing.id)' ran with: "
+                                           + changed.joined(separator: "; ") + ". Resume with the same settings, or pass "
+                                           + "--allow-config-change to go on with the new ones (the journal records the change)")
+                    }
+                    logger.notice("resuming with a changed configuration: \(changed.joined(separator: "; "))")
+                    try journal.amendConfiguration(configuration.journalText(amending: existing.configuration, changes: changed))
+                }
             }
             let records = try journal.records()
             let replay = try state.restore(from: records, now: clock.now())
@@ -128,7 +142,7 @@ public final class Coordinator: @unchecked Sendable {
             calls = records.filter { if case .proposed = $0 { true } else { false } }.count
             logger.info("resumed study \(configuration.study): \(state.successes) results kept, \(state.queue.count) jobs re-queued")
         } else {
-            try journal.begin(StudyRecord(id: configuration.study, configuration: configuration.source,
+            try journal.begin(StudyRecord(id: configuration.study, configuration: configuration.journalText,
                                           created: Date().timeIntervalSince1970))
         }
         snapshot = CoordinatorStatus(study: configuration.study, budget: configuration.budget, successes: 0, failed: 0,
