@@ -56,8 +56,8 @@ struct BenchCluster: AsyncParsableCommand {
                                       name: "speedup-1")
         let eight = try await bench.run(.init(workers: 8, slotsPerWorker: 1, budget: speedupBudget, seconds: 1, strategy: "anasod-bo"),
                                         name: "speedup-8")
-        print("| 1 s evaluator, anasod-bo | 1 × 1 | \(speedupBudget) | \(String(format: "%.2f", one.span)) | \(String(format: "%.2f", one.rate)) |")
-        print("| 1 s evaluator, anasod-bo | 8 × 1 | \(speedupBudget) | \(String(format: "%.2f", eight.span)) | \(String(format: "%.2f", eight.rate)) |")
+        print("| 1 s evaluator, anasod-bo | CURVE | 1 × 1 | \(speedupBudget) | \(String(format: "%.2f", one.span)) | \(String(format: "%.2f", one.rate)) | — |")
+        print("| 1 s evaluator, anasod-bo | CURVE | 8 × 1 | \(speedupBudget) | \(String(format: "%.2f", eight.span)) | \(String(format: "%.2f", eight.rate)) | — |")
         print(String(format: "\nSpeed-up of 8 workers over 1 (results per second): %.2f×", eight.rate / max(one.rate, 1e-9)))
 
         let marks = turnaroundAt.split(separator: ",").compactMap { Int($0) }
