@@ -36,6 +36,24 @@ import Wire
         actions.compactMap { if case .send(let p, .job(let j)) = $0 { (p, j) } else { nil } }
     }
 
+    /// CURVE refusals are counted by kind; a welcomed worker whose key is revoked is evicted and its lease
+    /// re-queued, and nothing it sends counts afterwards.
+    @Test func aRevokedKeyEvictsItsWorkerAndRequeuesItsLease() {
+        var s = state()
+        _ = s.handle(hello("w1", slots: 1), from: peer, now: 0)
+        _ = s.handle(.request(JobRequest(slots: 1)), from: peer, now: 0)
+        let (_, job) = sentJobs(s.proposalsArrived(proposals(1), now: 0))[0]
+        _ = s.securityRefused(SecurityRefusal(kind: .unknownKey, key: "k", address: "a", detail: "d"), now: 1)
+        _ = s.securityRefused(SecurityRefusal(kind: .failedHandshake, address: "a", detail: "d"), now: 1)
+        let actions = s.securityRefused(SecurityRefusal(kind: .revokedKey, key: "k", address: "a", detail: "d", peer: peer), now: 1)
+        #expect(actions.contains { if case .evicted(worker: "w1", _) = $0 { true } else { false } })
+        #expect(s.queue == [job.key.jobID])
+        #expect(s.refusals.unknownKeys == 1 && s.refusals.failedHandshakes == 1 && s.refusals.revokedKeys == 1)
+        #expect(s.refusals.evictedWorkers == 1)
+        _ = s.handle(.result(JobResult(key: job.key, validationError: 5, trainSeconds: 1)), from: peer, now: 2)
+        #expect(s.successes == 0)
+    }
+
     @Test func creditsBoundDispatchAndProposalsFollowCredit() {
         var s = state()
         _ = s.handle(hello("w1"), from: peer, now: 0)

@@ -30,7 +30,9 @@ final class ClientInbox: @unchecked Sendable {
 }
 
 @Suite struct VersionRefusalTests {
-    @Test func aPeerSpeakingAnotherVersionIsRefusedWithTheReason() throws {
+    /// Delivers `bytes` from a peer to a running coordinator; returns the peer's first event and the
+    /// coordinator's status after it.
+    func deliver(_ bytes: [UInt8]) throws -> (event: ClientEvent?, status: CoordinatorStatus) {
         var c = StudyConfiguration(study: "v")
         c.evaluator.kind = "synthetic"
         c.budget = 1
@@ -44,9 +46,14 @@ final class ClientInbox: @unchecked Sendable {
         thread.start()
         defer { coordinator.stop() }
         Thread.sleep(forTimeInterval: 0.1)  // the coordinator has started its transport
-        let v3 = MessagePackEncoder.encode(.array([.uint(3), .uint(1), .map([])]))
-        server.deliver(v3, from: client.peer)
-        guard case .message(.refusal(let refusal))? = inbox.first(timeout: 5) else {
+        server.deliver(bytes, from: client.peer)
+        let event = inbox.first(timeout: 5)
+        return (event, coordinator.status)
+    }
+
+    @Test func aPeerSpeakingAnotherVersionIsRefusedWithTheReason() throws {
+        let (event, _) = try deliver(MessagePackEncoder.encode(.array([.uint(3), .uint(1), .map([])])))
+        guard case .message(.refusal(let refusal))? = event else {
             Issue.record("no refusal")
             return
         }
@@ -56,26 +63,13 @@ final class ClientInbox: @unchecked Sendable {
     /// A version-1 worker is refused in the version-1 envelope (which it can read): to this build, the
     /// refusal is a message of version 1.
     @Test func aVersionOnePeerIsRefusedInItsOwnVersion() throws {
-        var c = StudyConfiguration(study: "v1")
-        c.evaluator.kind = "synthetic"
-        c.budget = 1
-        let server = InMemoryServer()
-        let coordinator = try Coordinator(configuration: c, journal: InMemoryJournal(), transport: server, resume: false,
-                                          logger: Logger(label: "test"))
-        let client = server.connect(identity: "old")
-        let inbox = ClientInbox()
-        client.start { inbox.add($0) }
-        let thread = Thread { _ = try? coordinator.run() }
-        thread.start()
-        defer { coordinator.stop() }
-        Thread.sleep(forTimeInterval: 0.1)
         let hello = MessagePackEncoder.encode(.array([.uint(1), .uint(1), .map([(.string("worker"), .string("old"))])]))
-        server.deliver(hello, from: client.peer)
-        guard case .rejected(let error)? = inbox.first(timeout: 5) else {
+        let (event, status) = try deliver(hello)
+        guard case .rejected(let error)? = event else {
             Issue.record("no refusal")
             return
         }
         #expect(error.peerVersion == 1)
-        #expect(coordinator.status.refusals.malformed == 1)
+        #expect(status.refusals.malformed == 1)
     }
 }

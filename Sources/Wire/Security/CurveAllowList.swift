@@ -16,7 +16,6 @@ public final class CurveAllowList: @unchecked Sendable {
     /// The name of an admitted key, nil for any other.
     public func name(of key: String) -> String? { lock.withLock { keys[key] } }
 
-    public var count: Int { lock.withLock { keys.count } }
     public var snapshot: [String: String] { lock.withLock { keys } }
 }
 
@@ -26,8 +25,6 @@ public enum ServerSecurity: Sendable {
     case none
     /// CurveZMQ with the coordinator's secret key; only clients whose public key is in `allowed` get in.
     case curve(CurveKeyPair, allowed: CurveAllowList)
-
-    public var isEncrypted: Bool { if case .curve = self { true } else { false } }
 }
 
 /// How a worker's socket talks to its coordinator.

@@ -114,24 +114,22 @@ final class SocketLoop: @unchecked Sendable {
 
 /// Receives one frame into a byte array; nil when nothing is waiting.
 func receiveFrame(_ socket: UnsafeMutableRawPointer) -> (bytes: [UInt8], more: Bool)? {
-    var message = zmq_msg_t()
-    zmq_msg_init(&message)
-    defer { zmq_msg_close(&message) }
-    guard zmq_msg_recv(&message, socket, ZMQ_DONTWAIT) >= 0 else { return nil }
-    let size = zmq_msg_size(&message)
-    let bytes = size == 0 ? [] : Array(UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: size))
-    return (bytes, zmq_msg_more(&message) != 0)
+    receiveFrame(socket, user: false).map { ($0.bytes, $0.more) }
 }
 
 /// Receives one frame and the "User-Id" its connection was given by the ZAP handler (the client's CURVE
 /// public key); nil when nothing is waiting.
 func receiveFrameWithUser(_ socket: UnsafeMutableRawPointer) -> (bytes: [UInt8], more: Bool, user: String?)? {
+    receiveFrame(socket, user: true)
+}
+
+private func receiveFrame(_ socket: UnsafeMutableRawPointer, user: Bool) -> (bytes: [UInt8], more: Bool, user: String?)? {
     var message = zmq_msg_t()
     zmq_msg_init(&message)
     defer { zmq_msg_close(&message) }
     guard zmq_msg_recv(&message, socket, ZMQ_DONTWAIT) >= 0 else { return nil }
     let size = zmq_msg_size(&message)
     let bytes = size == 0 ? [] : Array(UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: size))
-    let user = zmq_msg_gets(&message, "User-Id").map { String(cString: $0) }
-    return (bytes, zmq_msg_more(&message) != 0, user)
+    let id = user ? zmq_msg_gets(&message, "User-Id").map { String(cString: $0) } : nil
+    return (bytes, zmq_msg_more(&message) != 0, id)
 }

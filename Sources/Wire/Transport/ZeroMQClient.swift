@@ -122,8 +122,6 @@ public final class ZeroMQClient: ClientTransport, @unchecked Sendable {
     deinit {
         close()
     }
-
-    public var isEncrypted: Bool { encrypted }
 }
 
 /// Turns a client's monitor events into what a person should check, and paces reconnects after a failed
