@@ -1,28 +1,5 @@
 import ANASOD
 
-/// What an evaluation measured. Errors are in percent (100 − accuracy).
-public struct EvaluationResult: Hashable, Sendable, Codable {
-    /// The search objective: validation error in percent.
-    public var validationError: Double
-    /// Test error in percent, when known.
-    public var testError: Double?
-    /// Wall-clock seconds spent training (0 for a table look-up).
-    public var trainSeconds: Double
-    /// Trainable parameters, when known.
-    public var parameters: Int?
-    /// Floating-point operations of one forward pass, when known.
-    public var flops: Int?
-
-    public init(validationError: Double, testError: Double? = nil, trainSeconds: Double = 0,
-                parameters: Int? = nil, flops: Int? = nil) {
-        self.validationError = validationError
-        self.testError = testError
-        self.trainSeconds = trainSeconds
-        self.parameters = parameters
-        self.flops = flops
-    }
-}
-
 /// Partial metrics streamed while an evaluation runs (one per training epoch).
 public struct EvaluationProgress: Hashable, Sendable, Codable {
     public var epoch: Int
@@ -48,5 +25,5 @@ public protocol Evaluator: Sendable {
     /// - Parameter seed: the training seed of this evaluation (ignored by look-ups).
     /// - Throws: `EvaluationError` (or the evaluator's own error) when the evaluation fails.
     func evaluate(_ architecture: Architecture, seed: UInt64,
-                  progress: @Sendable (EvaluationProgress) -> Void) async throws -> EvaluationResult
+                  progress: @Sendable (EvaluationProgress) -> Void) async throws -> Metrics
 }

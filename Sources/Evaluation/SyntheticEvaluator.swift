@@ -36,7 +36,7 @@ public struct SyntheticEvaluator: Evaluator {
     }
 
     public func evaluate(_ architecture: Architecture, seed: UInt64,
-                         progress: @Sendable (EvaluationProgress) -> Void) async throws -> EvaluationResult {
+                         progress: @Sendable (EvaluationProgress) -> Void) async throws -> Metrics {
         if seconds > 0 { try await Task.sleep(nanoseconds: UInt64(seconds * 1e9)) }
         var rng = SeededGenerator(seed: seed, stream: 0xFA11)
         if failRate > 0 && rng.nextUniform() < failRate {
@@ -44,6 +44,6 @@ public struct SyntheticEvaluator: Evaluator {
         }
         let error = self.error(of: architecture)
         progress(EvaluationProgress(epoch: 1, trainLoss: nil, validationError: error, seconds: seconds))
-        return EvaluationResult(validationError: error, testError: error, trainSeconds: seconds)
+        return Metrics(validationError: error, testError: error, trainSeconds: seconds)
     }
 }

@@ -17,7 +17,7 @@ public struct TrainerEvaluator: Evaluator {
     }
 
     public func evaluate(_ architecture: Architecture, seed: UInt64,
-                         progress: @Sendable (EvaluationProgress) -> Void) async throws -> EvaluationResult {
+                         progress: @Sendable (EvaluationProgress) -> Void) async throws -> Metrics {
         do {
             try NB201SearchSpace().validate(architecture)
         } catch let error as ANASODError {
@@ -53,7 +53,7 @@ public struct TrainerEvaluator: Evaluator {
         guard outcome.validationError.isFinite else {
             throw EvaluationError(.evaluationFailed, "training diverged (non-finite validation error)")
         }
-        return EvaluationResult(validationError: outcome.validationError, testError: outcome.testError,
+        return Metrics(validationError: outcome.validationError, testError: outcome.testError,
                                 trainSeconds: outcome.trainSeconds, parameters: outcome.parameters,
                                 flops: 2 * outcome.multiplyAccumulates)
     }

@@ -1,3 +1,5 @@
+import ANASOD
+
 /// One entry of a run's journal. Journals are append-only; a run is rebuilt by replaying its records in
 /// order. Each kind has an explicit, never-reused code (the `kind` column).
 public enum JournalRecord: Hashable, Sendable {
@@ -21,23 +23,6 @@ public enum JournalRecord: Hashable, Sendable {
             self.job = job
             self.architecture = architecture
             self.encoding = encoding
-        }
-    }
-
-    public struct Metrics: Hashable, Sendable {
-        public var validationError: Double
-        public var testError: Double?
-        public var trainSeconds: Double
-        public var parameters: Int?
-        public var flops: Int?
-
-        public init(validationError: Double, testError: Double? = nil, trainSeconds: Double, parameters: Int? = nil,
-                    flops: Int? = nil) {
-            self.validationError = validationError
-            self.testError = testError
-            self.trainSeconds = trainSeconds
-            self.parameters = parameters
-            self.flops = flops
         }
     }
 

@@ -218,7 +218,7 @@ struct StatusCommand: ParsableCommand {
         print("study \(report.study.id): \(counts["done"] ?? 0) done, \(counts["running"] ?? 0) running, "
               + "\(counts["queued"] ?? 0) queued, \(counts["failed"] ?? 0) failed")
         if let best = report.best {
-            print(String(format: "best validation error: %.3f (job %llu)", best.validationError!, best.job))
+            print(String(format: "best validation error: %.3f (job %llu)", best.metrics!.validationError, best.job))
             print("best cell: \(best.architecture)")
         }
     }

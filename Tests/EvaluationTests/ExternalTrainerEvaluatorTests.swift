@@ -22,7 +22,7 @@ import Testing
             """)
         let log = ProgressLog()
         let result = try await fake.evaluator(command, device: "3").evaluate(architecture, seed: 42) { log.append($0) }
-        #expect(result == EvaluationResult(validationError: 30.5, testError: 31.25, trainSeconds: 0.2, parameters: 1234, flops: 5678))
+        #expect(result == Metrics(validationError: 30.5, testError: 31.25, trainSeconds: 0.2, parameters: 1234, flops: 5678))
         #expect(log.reports.map(\.epoch) == [1, 2])
         #expect(log.reports.map(\.validationError) == [40.0, 30.5])
         #expect(log.reports.first?.trainLoss == 1.5)

@@ -339,11 +339,8 @@ struct CoordinatorState {
 
     mutating func accept(_ r: JobResult, from peer: PeerID, now: Double) -> [CoordinatorAction] {
         guard holdsLease(r.key, peer: peer) else { return dropForeignReport(r.key, from: peer, now: now) }
-        guard Self.validError(r.validationError), Self.validError(r.testError), r.trainSeconds >= 0,
-              r.trainSeconds.isFinite else {
-            let reason = "invalid result: val_error \(r.validationError), test_error \(r.testError.map { "\($0)" } ?? "—"), "
-                + "seconds \(r.trainSeconds) (errors must be in 0…100 %, seconds ≥ 0)"
-            var actions = releaseLease(r.key.jobID, reason: reason, retryable: true, now: now)
+        if let problem = r.metrics.problem {
+            var actions = releaseLease(r.key.jobID, reason: "invalid result: \(problem)", retryable: true, now: now)
             actions += strike(peer, now: now) { $0.invalidValues += 1 }
             return actions
         }
@@ -353,17 +350,15 @@ struct CoordinatorState {
         active.remove(job.id)
         job.lease = nil
         job.status = .done
-        job.value = r.validationError
+        job.value = r.metrics.validationError
         job.acceptedFrom = (peer, r.key.attempt)
         jobs[job.id] = job
         successes += 1
         consecutiveFailures = 0
-        if best == nil || r.validationError < best!.value { best = (r.validationError, job.id) }
+        if best == nil || r.metrics.validationError < best!.value { best = (r.metrics.validationError, job.id) }
         let worker = workers[peer]?.id ?? peer.description
         actions.append(.observe(job: job.id, attempt: r.key.attempt, worker: worker, proposal: job.proposal,
-                                outcome: .result(.init(validationError: r.validationError, testError: r.testError,
-                                                       trainSeconds: r.trainSeconds, parameters: r.parameters,
-                                                       flops: r.flops))))
+                                outcome: .result(r.metrics)))
         if successes >= configuration.budget { actions += finish(reason: "budget of \(configuration.budget) reached") }
         return actions
     }
@@ -521,7 +516,7 @@ enum CoordinatorAction {
     case evicted(worker: String, reason: String)
 
     enum Outcome {
-        case result(JournalRecord.Metrics)
+        case result(Metrics)
         case failure(reason: String)
     }
 }

@@ -113,7 +113,7 @@ struct DelayedEvaluator: Evaluator {
     var kind: String { inner.kind }
 
     func evaluate(_ architecture: Architecture, seed: UInt64,
-                  progress: @Sendable (EvaluationProgress) -> Void) async throws -> EvaluationResult {
+                  progress: @Sendable (EvaluationProgress) -> Void) async throws -> Metrics {
         if seconds > 0 { try await Task.sleep(nanoseconds: UInt64(seconds * 1e9)) }
         var result = try await inner.evaluate(architecture, seed: seed, progress: progress)
         result.trainSeconds += seconds

@@ -1,3 +1,4 @@
+import ANASOD
 import Foundation
 import Journal
 
@@ -10,11 +11,8 @@ public struct StudyReport: Sendable {
         public var encoding: [[Double]]
         public var attempts: Int
         public var worker: String?
-        public var validationError: Double?
-        public var testError: Double?
-        public var trainSeconds: Double?
-        public var parameters: Int?
-        public var flops: Int?
+        /// What the accepted result measured (nil until the job is done).
+        public var metrics: Metrics?
         /// `done`, `failed`, `running` or `queued`.
         public var status: String
         public var failure: String?
@@ -45,11 +43,7 @@ public struct StudyReport: Sendable {
                 guard rows[job]?.status != "done" else { continue }
                 rows[job]?.status = "done"
                 rows[job]?.worker = worker
-                rows[job]?.validationError = m.validationError
-                rows[job]?.testError = m.testError
-                rows[job]?.trainSeconds = m.trainSeconds
-                rows[job]?.parameters = m.parameters
-                rows[job]?.flops = m.flops
+                rows[job]?.metrics = m
             case .failure(let job, _, _, let reason, let final, _):
                 rows[job]?.failure = reason
                 if final && rows[job]?.status != "done" { rows[job]?.status = "failed" }
@@ -62,7 +56,7 @@ public struct StudyReport: Sendable {
     }
 
     public var done: [Row] { rows.filter { $0.status == "done" } }
-    public var best: Row? { done.min { $0.validationError! < $1.validationError! } }
+    public var best: Row? { done.min { $0.metrics!.validationError < $1.metrics!.validationError } }
 
     /// Counts per status.
     public var counts: [String: Int] { Dictionary(grouping: rows, by: \.status).mapValues(\.count) }
@@ -77,8 +71,9 @@ public struct StudyReport: Sendable {
             let encoding = r.encoding.map { $0.map { String($0) }.joined(separator: " ") }.joined(separator: " | ")
             var worker = r.worker ?? ""
             if let first = worker.first, "=+-@\t\r".contains(first) { worker = "'" + worker }
-            let fields = [String(r.job), r.status, String(r.attempts), worker, f(r.validationError), f(r.testError),
-                          f(r.trainSeconds), r.parameters.map(String.init) ?? "", r.flops.map(String.init) ?? "",
+            let fields = [String(r.job), r.status, String(r.attempts), worker, f(r.metrics?.validationError),
+                          f(r.metrics?.testError), f(r.metrics?.trainSeconds), r.metrics?.parameters.map(String.init) ?? "",
+                          r.metrics?.flops.map(String.init) ?? "",
                           r.architecture, encoding]
             out += fields.map(Self.csvField).joined(separator: ",") + "\n"
         }
@@ -95,11 +90,13 @@ public struct StudyReport: Sendable {
             var o: [String: Any] = ["job": r.job, "status": r.status, "attempts": r.attempts, "arch": r.architecture,
                                     "encoding": r.encoding]
             if let v = r.worker { o["worker"] = v }
-            if let v = r.validationError { o["val_error"] = v }
-            if let v = r.testError { o["test_error"] = v }
-            if let v = r.trainSeconds { o["train_seconds"] = v }
-            if let v = r.parameters { o["params"] = v }
-            if let v = r.flops { o["flops"] = v }
+            if let m = r.metrics {
+                o["val_error"] = m.validationError
+                o["train_seconds"] = m.trainSeconds
+                if let v = m.testError { o["test_error"] = v }
+                if let v = m.parameters { o["params"] = v }
+                if let v = m.flops { o["flops"] = v }
+            }
             if let v = r.failure { o["failure"] = v }
             return o
         }

@@ -279,8 +279,7 @@ public final class Worker: @unchecked Sendable {
                 }
                 try Task.checkCancellation()
                 if result.validationError.isFinite {
-                    message = .result(JobResult(key: job.key, validationError: result.validationError, testError: result.testError,
-                                                trainSeconds: result.trainSeconds, parameters: result.parameters, flops: result.flops))
+                    message = .result(JobResult(key: job.key, metrics: result))
                 } else {
                     message = .failure(JobFailure(key: job.key, reason: "the evaluation returned a non-finite error", retryable: false))
                 }

@@ -39,7 +39,7 @@ public struct ExternalTrainerEvaluator: Evaluator {
     }
 
     public func evaluate(_ architecture: Architecture, seed: UInt64,
-                         progress: @Sendable (EvaluationProgress) -> Void) async throws -> EvaluationResult {
+                         progress: @Sendable (EvaluationProgress) -> Void) async throws -> Metrics {
         var job = self.job
         job.seed = seed
         let (reports, sink) = AsyncStream<EvaluationProgress>.makeStream()
@@ -62,7 +62,7 @@ public struct ExternalTrainerEvaluator: Evaluator {
     private static let ignoreBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
 
     /// Runs the trainer under the job's deadline.
-    func supervise(_ job: TrainerJob, reports: AsyncStream<EvaluationProgress>.Continuation) async throws -> EvaluationResult {
+    func supervise(_ job: TrainerJob, reports: AsyncStream<EvaluationProgress>.Continuation) async throws -> Metrics {
         let directory = URL(fileURLWithPath: job.workDirectory)
         let jobFile = directory.appendingPathComponent("job.json")
         let json: Data
@@ -79,7 +79,7 @@ public struct ExternalTrainerEvaluator: Evaluator {
         let stderrLog = StderrLog(path: directory.appendingPathComponent("stderr.log").path, keep: tailLines)
         defer { stderrLog.close() }
         do {
-            return try await withThrowingTaskGroup(of: EvaluationResult?.self) { group in
+            return try await withThrowingTaskGroup(of: Metrics?.self) { group in
                 group.addTask {
                     try await runTrainer(job, json: json, jobFile: jobFile.path, log: stderrLog, reports: reports, started: started)
                 }
@@ -110,7 +110,7 @@ public struct ExternalTrainerEvaluator: Evaluator {
 
     /// Starts the trainer, parses its output until it exits, and judges the outcome.
     private func runTrainer(_ job: TrainerJob, json: Data, jobFile: String, log: StderrLog,
-                            reports: AsyncStream<EvaluationProgress>.Continuation, started: Date) async throws -> EvaluationResult {
+                            reports: AsyncStream<EvaluationProgress>.Continuation, started: Date) async throws -> Metrics {
         var options = PlatformOptions()
         options.createSession = true
         let teardown: [TeardownStep] = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .milliseconds(Int64(killGrace * 1000)))]
@@ -127,12 +127,12 @@ public struct ExternalTrainerEvaluator: Evaluator {
             .path("/bin/sh"), arguments: ["-c", command], environment: .inherit.updating(environment),
             platformOptions: options, input: .fileDescriptor(stdin, closeAfterSpawningProcess: true),
             output: .sequence, error: .sequence
-        ) { execution -> (EvaluationResult?, EvaluationError?) in
+        ) { execution -> (Metrics?, EvaluationError?) in
             group.set(execution.processIdentifier.value)
             async let drained: Void = {
                 for try await line in execution.standardError.strings() { log.append(line) }
             }()
-            var result: EvaluationResult?
+            var result: Metrics?
             var violation: EvaluationError?
             do {
                 for try await line in execution.standardOutput.strings(bufferingPolicy: .maxLineLength(1 << 20)) {

@@ -1,3 +1,4 @@
+import ANASOD
 import Foundation
 
 /// One line an external trainer prints on standard output (`cluster/TRAINER.md`): a JSON object with an
@@ -5,7 +6,7 @@ import Foundation
 /// anything else is a protocol violation that names the line.
 public enum TrainerLine: Hashable, Sendable {
     case progress(EvaluationProgress)
-    case result(EvaluationResult)
+    case result(Metrics)
 
     /// The fields a line may have; unknown fields are ignored (trainers may add their own).
     private struct Fields: Decodable {
@@ -64,7 +65,7 @@ public enum TrainerLine: Hashable, Sendable {
             guard let error = try percent(f.validationError, "validation_error") else {
                 throw fail("a 'result' line without 'validation_error'")
             }
-            return .result(EvaluationResult(validationError: error, testError: try percent(f.testError, "test_error"),
+            return .result(Metrics(validationError: error, testError: try percent(f.testError, "test_error"),
                                             trainSeconds: f.trainSeconds ?? 0, parameters: try integer(f.parameters, "parameters"),
                                             flops: try integer(f.flops, "flops")))
         default:

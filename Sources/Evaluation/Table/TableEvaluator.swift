@@ -11,13 +11,13 @@ public struct TableEvaluator: Evaluator {
     }
 
     public func evaluate(_ architecture: Architecture, seed: UInt64,
-                         progress: @Sendable (EvaluationProgress) -> Void) async throws -> EvaluationResult {
+                         progress: @Sendable (EvaluationProgress) -> Void) async throws -> Metrics {
         do {
             try NB201Table.space.validate(architecture)
         } catch let error as ANASODError {
             throw EvaluationError(.unsupportedArchitecture, "the NB201 table cannot evaluate this architecture: \(error.message)")
         }
         let error = table.error(of: architecture)
-        return EvaluationResult(validationError: error, testError: error)
+        return Metrics(validationError: error, testError: error)
     }
 }

@@ -1,3 +1,5 @@
+import ANASOD
+
 /// Worker → coordinator: the first message on a connection, and again after every reconnect.
 public struct Hello: Hashable, Sendable {
     public var workerID: String
@@ -125,20 +127,17 @@ public struct Progress: Hashable, Sendable {
 /// Worker → coordinator: a finished evaluation.
 public struct JobResult: Hashable, Sendable {
     public var key: JobKey
-    public var validationError: Double
-    public var testError: Double?
-    public var trainSeconds: Double
-    public var parameters: Int?
-    public var flops: Int?
+    public var metrics: Metrics
+
+    public init(key: JobKey, metrics: Metrics) {
+        self.key = key
+        self.metrics = metrics
+    }
 
     public init(key: JobKey, validationError: Double, testError: Double? = nil, trainSeconds: Double,
                 parameters: Int? = nil, flops: Int? = nil) {
-        self.key = key
-        self.validationError = validationError
-        self.testError = testError
-        self.trainSeconds = trainSeconds
-        self.parameters = parameters
-        self.flops = flops
+        self.init(key: key, metrics: Metrics(validationError: validationError, testError: testError, trainSeconds: trainSeconds,
+                                             parameters: parameters, flops: flops))
     }
 }
 

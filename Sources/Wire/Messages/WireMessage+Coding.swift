@@ -1,3 +1,5 @@
+import ANASOD
+
 /// The envelope is a msgpack array `[version, type, body]`; the body is a map with string keys
 /// (cluster/PROTOCOL.md lists every field). Optional fields are omitted when absent.
 extension WireMessage {
@@ -53,9 +55,9 @@ extension WireMessage {
             return .progress(Progress(key: try f.jobKey(), epoch: try f.int("epoch"), trainLoss: try f.optionalDouble("loss"),
                                       validationError: try f.optionalDouble("val_error"), seconds: try f.double("seconds")))
         case .result:
-            return .result(JobResult(key: try f.jobKey(), validationError: try f.double("val_error"),
-                                     testError: try f.optionalDouble("test_error"), trainSeconds: try f.double("seconds"),
-                                     parameters: try f.optionalInt("params"), flops: try f.optionalInt("flops")))
+            return .result(JobResult(key: try f.jobKey(), metrics: Metrics(
+                validationError: try f.double("val_error"), testError: try f.optionalDouble("test_error"),
+                trainSeconds: try f.double("seconds"), parameters: try f.optionalInt("params"), flops: try f.optionalInt("flops"))))
         case .failure:
             return .failure(JobFailure(key: try f.jobKey(), reason: try f.string("reason"), retryable: try f.bool("retryable"),
                                        log: f.isAbsent("log") ? nil : try f.string("log")))
@@ -123,11 +125,11 @@ extension WireMessage {
             fields.append(("seconds", .double(m.seconds)))
         case .result(let m):
             key(m.key)
-            fields.append(("val_error", .double(m.validationError)))
-            optional("test_error", m.testError)
-            fields.append(("seconds", .double(m.trainSeconds)))
-            optional("params", m.parameters)
-            optional("flops", m.flops)
+            fields.append(("val_error", .double(m.metrics.validationError)))
+            optional("test_error", m.metrics.testError)
+            fields.append(("seconds", .double(m.metrics.trainSeconds)))
+            optional("params", m.metrics.parameters)
+            optional("flops", m.metrics.flops)
         case .failure(let m):
             key(m.key)
             fields += [("reason", .string(m.reason)), ("retryable", .bool(m.retryable))]
