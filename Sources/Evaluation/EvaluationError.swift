@@ -1,4 +1,7 @@
+import ANASOD
+
 /// The one public error type of the `Evaluation` module: unusable benchmark files, failed evaluations.
+/// Each carries the `FailureClass` that decides what the coordinator does with the job.
 public struct EvaluationError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         /// A file could not be found or read.
@@ -16,10 +19,22 @@ public struct EvaluationError: Error, Equatable, Sendable, CustomStringConvertib
     public let code: Code
     /// What was wrong and where (file and line for tables).
     public let message: String
+    /// What the failure means for the job and the study.
+    public let failureClass: FailureClass
 
-    public init(_ code: Code, _ message: String) {
+    /// - Parameter failureClass: nil: the code's usual class (unreadable files and tables: `data`; an
+    ///   architecture the evaluator cannot take and a broken trainer protocol: `configuration`; other
+    ///   failures: `transient`).
+    public init(_ code: Code, _ message: String, class failureClass: FailureClass? = nil) {
         self.code = code
         self.message = message
+        self.failureClass = failureClass ?? {
+            switch code {
+            case .fileUnreadable, .malformedTable: .data
+            case .unsupportedArchitecture, .trainerProtocol: .configuration
+            case .evaluationFailed: .transient
+            }
+        }()
     }
 
     public var description: String { message }

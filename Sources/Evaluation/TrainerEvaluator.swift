@@ -51,7 +51,7 @@ public struct TrainerEvaluator: Evaluator {
         }
         let outcome = try outcomeBox.get()
         guard outcome.validationError.isFinite else {
-            throw EvaluationError(.evaluationFailed, "training diverged (non-finite validation error)")
+            throw EvaluationError(.evaluationFailed, "training diverged (non-finite validation error)", class: .architecture)
         }
         return Metrics(validationError: outcome.validationError, testError: outcome.testError,
                                 trainSeconds: outcome.trainSeconds, parameters: outcome.parameters,
@@ -79,32 +79,23 @@ final class OutcomeBox: @unchecked Sendable {
 }
 
 extension TrainingSettings {
-    /// Reads the trainer's settings from a job's string map (keys as in configs/README.md); absent keys
-    /// keep their defaults.
-    /// - Throws: `EvaluationError.unsupportedArchitecture` naming a key whose value is not a number.
-    public init(settings: [String: String]) throws {
+    /// The Swift trainer's settings for a study's plan; unset values keep the trainer's defaults.
+    /// - Throws: `EvaluationError` (class `configuration`) for a plan this trainer cannot run.
+    public init(plan: TrainingPlan) throws {
         self.init()
-        func int(_ key: String) throws -> Int? {
-            guard let text = settings[key] else { return nil }
-            guard let v = Int(text) else { throw EvaluationError(.unsupportedArchitecture, "trainer setting '\(key)' is not an integer: '\(text)'") }
-            return v
-        }
-        if let v = try int("channels") { channels = v }
-        if let v = try int("cells") { cellsPerStage = v }
-        if let v = try int("epochs") { epochs = v }
-        if let v = try int("batch_size") { batchSize = v }
-        if let v = try int("validation_size") { validationSize = v }
-        if let v = try int("train_limit") { trainingLimit = v > 0 ? v : nil }
-        if let v = try int("test_limit") { testLimit = v >= 0 ? v : nil }
-        if let text = settings["learning_rate"] {
-            guard let v = Float(text), v > 0 else { throw EvaluationError(.unsupportedArchitecture, "trainer setting 'learning_rate' is not a positive number: '\(text)'") }
-            learningRate = v
-        }
-        if let text = settings["augment"] { augment = text == "true" }
+        if let v = plan.channels { channels = v }
+        if let v = plan.cells { cellsPerStage = v }
+        if let v = plan.epochs { epochs = v }
+        if let v = plan.batchSize { batchSize = v }
+        if let v = plan.validationSize { validationSize = v }
+        if let v = plan.trainLimit { trainingLimit = v > 0 ? v : nil }
+        if let v = plan.testLimit { testLimit = v }
+        if let v = plan.learningRate { learningRate = Float(v) }
+        if let v = plan.augment { augment = v }
         do {
             try validate()
         } catch let error as TrainerError {
-            throw EvaluationError(.unsupportedArchitecture, error.message)
+            throw EvaluationError(.unsupportedArchitecture, error.message, class: .configuration)
         }
     }
 }

@@ -11,8 +11,11 @@ public enum JournalRecord: Hashable, Sendable {
     case progress(job: UInt64, attempt: Int, epoch: Int, trainLoss: Double?, validationError: Double?, seconds: Double)
     /// A finished evaluation.
     case result(job: UInt64, attempt: Int, worker: String, metrics: Metrics, time: Double)
-    /// A failed attempt; `final` when the job will not be retried (reported to the strategy as a failure).
-    case failure(job: UInt64, attempt: Int, worker: String, reason: String, final: Bool, time: Double)
+    /// A failed attempt and its class (nil in journals written before classes); `final` when the job will
+    /// not be retried (reported to the strategy as a failure).
+    case failure(job: UInt64, attempt: Int, worker: String, reason: String, class: FailureClass?, final: Bool, time: Double)
+    /// What the coordinator decided about a worker (it gets no more jobs, and why), for `anasod status`.
+    case note(worker: String, message: String, time: Double)
 
     public struct ProposedJob: Hashable, Sendable {
         public var job: UInt64
@@ -34,6 +37,7 @@ public enum JournalRecord: Hashable, Sendable {
         case .progress: 3
         case .result: 4
         case .failure: 5
+        case .note: 6
         }
     }
 }

@@ -1,3 +1,4 @@
+import ANASOD
 import Foundation
 import GRDB
 
@@ -7,12 +8,13 @@ import GRDB
 ///     record(seq INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER, time REAL, call INTEGER,
 ///            job INTEGER, attempt INTEGER, worker TEXT, arch TEXT, encoding TEXT,
 ///            epoch INTEGER, loss REAL, val_error REAL, test_error REAL, seconds REAL,
-///            params INTEGER, flops INTEGER, reason TEXT, final INTEGER)
+///            params INTEGER, flops INTEGER, reason TEXT, final INTEGER, class TEXT)
 ///     VIEW results(job, attempt, worker, arch, val_error, test_error, seconds, params, flops, time)
 ///
 /// `kind`: 1 proposed (one row per job, `call` groups a propose call; a call that returned nothing is one
 /// row with a NULL job), 2 dispatched, 3 progress,
-/// 4 result, 5 failure. `encoding` is JSON (`[[p, …], …]`, one array per cell type). The database runs in
+/// 4 result, 5 failure (`class`: its failure class, since migration v2), 6 a note about a worker (`worker`,
+/// `reason`). `encoding` is JSON (`[[p, …], …]`, one array per cell type). The database runs in
 /// WAL mode with `synchronous = NORMAL`: an append that returned survives the death of the process
 /// (`kill -9`, a crash) — the failure the cluster is built to survive; a power cut may lose the last
 /// transactions, which the coordinator then re-leases. `durable: true` selects `synchronous = FULL`
@@ -63,6 +65,9 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
                     WHERE r.kind = 4;
                 """)
         }
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: "ALTER TABLE record ADD COLUMN class TEXT")
+        }
         return migrator
     }
 
@@ -102,9 +107,9 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
                     for row in Self.rows(record) {
                         try db.execute(sql: """
                             INSERT INTO record(kind, time, call, job, attempt, worker, arch, encoding, epoch, loss,
-                                               val_error, test_error, seconds, params, flops, reason, final)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """, arguments: StatementArguments(row))
+                                               val_error, test_error, seconds, params, flops, reason, final, class)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """, arguments: StatementArguments(row.count < 18 ? row + [nil] : row))
                     }
                 }
             }
@@ -168,6 +173,9 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
     }
 
     static func record(_ row: Row, kind: Int) throws -> JournalRecord {
+        if kind == 6 {
+            return .note(worker: try column(row, "worker"), message: try column(row, "reason"), time: try column(row, "time"))
+        }
         let job = try jobID(row)
         let attempt: Int = try column(row, "attempt")
         switch kind {
@@ -179,8 +187,16 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
                                               trainSeconds: try column(row, "seconds"), parameters: row["params"],
                                               flops: row["flops"]),
                                time: try column(row, "time"))
-        case 5: return .failure(job: job, attempt: attempt, worker: try column(row, "worker"), reason: try column(row, "reason"),
-                                final: (try column(row, "final") as Int) != 0, time: try column(row, "time"))
+        case 5:
+            let className: String? = row["class"]
+            let failureClass = try className.map { name in
+                guard let c = FailureClass(rawValue: name) else {
+                    throw JournalError(.corrupt, "journal record \(row["seq"] as Int64? ?? -1): unknown failure class '\(name)'")
+                }
+                return c
+            }
+            return .failure(job: job, attempt: attempt, worker: try column(row, "worker"), reason: try column(row, "reason"),
+                            class: failureClass, final: (try column(row, "final") as Int) != 0, time: try column(row, "time"))
         default: throw JournalError(.corrupt, "journal record \(row["seq"] as Int64) has unknown kind \(kind)")
         }
     }
@@ -188,7 +204,7 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
     /// The column values of one record (a proposed batch is one row per job).
     static func rows(_ record: JournalRecord) -> [[DatabaseValueConvertible?]] {
         // kind, time, call, job, attempt, worker, arch, encoding, epoch, loss, val_error, test_error, seconds,
-        // params, flops, reason, final
+        // params, flops, reason, final, class
         switch record {
         case .proposed(let call, let jobs) where jobs.isEmpty:
             return [[1, nil, call, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil]]
@@ -204,8 +220,11 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
         case .result(let job, let attempt, let worker, let m, let time):
             return [[4, time, nil, Int64(job), attempt, worker, nil, nil, nil, nil, m.validationError, m.testError,
                      m.trainSeconds, m.parameters, m.flops, nil, nil]]
-        case .failure(let job, let attempt, let worker, let reason, let final, let time):
-            return [[5, time, nil, Int64(job), attempt, worker, nil, nil, nil, nil, nil, nil, nil, nil, nil, reason, final ? 1 : 0]]
+        case .failure(let job, let attempt, let worker, let reason, let failureClass, let final, let time):
+            return [[5, time, nil, Int64(job), attempt, worker, nil, nil, nil, nil, nil, nil, nil, nil, nil, reason, final ? 1 : 0,
+                     failureClass?.rawValue]]
+        case .note(let worker, let message, let time):
+            return [[6, time, nil, nil, nil, worker, nil, nil, nil, nil, nil, nil, nil, nil, nil, message, nil, nil]]
         }
     }
 

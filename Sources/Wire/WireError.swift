@@ -22,6 +22,9 @@ public struct WireError: Error, Equatable, Sendable, CustomStringConvertible {
     public let message: String
     /// For `.unsupportedVersion`: the version the peer spoke.
     public var peerVersion: UInt64?
+    /// For a job whose evaluation settings this build cannot read: the job, so that the worker reports
+    /// that job's failure (class `configuration`) instead of leaving its lease to time out.
+    public var jobKey: JobKey?
 
     public init(_ code: Code, _ message: String) {
         self.code = code

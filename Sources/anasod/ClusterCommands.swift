@@ -19,7 +19,7 @@ struct StudyOverrides: ParsableArguments {
     @Option(help: "Override: the seed.") var seed: UInt64?
     @Option(help: "Override: the SQLite journal path.") var journal: String?
     @Option(help: "Override: where the coordinator listens (tcp://HOST:PORT, port 0 for any; ipc://PATH).") var listen: String?
-    @Option(help: "Override: the NB201 data set or CSV the table evaluator reads.") var dataset: String?
+    @Option(help: "Override: the data set (an NB201 table name or CSV for the table evaluator).") var dataset: String?
     @Option(help: "Override: simulated seconds per evaluation.") var seconds: Double?
     @Option(help: "Override: the keys folder (coordinator.key_secret, workers/*.key); see cluster/SECURITY.md.") var keys: String?
     @Option(help: "Override: curve (default: CurveZMQ, only admitted worker keys) or none (plain; loopback and ipc:// only).")
@@ -127,7 +127,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         let coordinator = try Coordinator(configuration: c, journal: try openJournal(c.journal), transport: server,
                                           resume: resume, continueAfterFailures: continueAfterFailures,
                                           allowConfigurationChange: allowConfigChange, logger: logger)
-        if c.evaluator.kind == "external", let command = c.evaluator.localTrainerCommand {
+        if c.evaluator.kind == .external, let command = c.trainerCommand {
             logger.notice("evaluator.command '\(command)' is not sent to workers: start each with --trainer-command")
         }
         // Unbuffered, so that scripts and tests reading our output see it at once.
@@ -164,8 +164,13 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("GPU slots: one job per GPU, each job's trainer sees only its GPU (CUDA_VISIBLE_DEVICES).",
                                discussion: "A list (0,1,2,3) or 'auto' (the GPUs nvidia-smi -L lists). Replaces --slots."))
     var gpus: String?
-    @Option(help: "Command that runs this worker's external trainers (needed for evaluator.kind external; jobs never carry one).")
+    @Option(help: "Command that runs this worker's external trainers (its 'default' trainer profile; jobs never carry one).")
     var trainerCommand: String?
+    @Option(name: .customLong("trainer"), help: ArgumentHelp("A named trainer profile, NAME=COMMAND (repeatable).",
+                                                             discussion: "A study picks one with evaluator.trainer: NAME."))
+    var trainerProfiles: [String] = []
+    @Option(help: "Search spaces this worker's external trainers build, comma-separated (default: any).") var trainerSpaces: String?
+    @Option(help: "Data sets this worker's external trainers read, comma-separated (default: any).") var trainerDatasets: String?
     @Option(help: "Folder for the external trainers' job folders (default: a temporary folder).")
     var workDir: String?
     @Option(help: "Keys folder: this worker's worker.key_secret and the coordinator's coordinator.key (cluster/SECURITY.md).")
@@ -177,6 +182,32 @@ struct WorkerCommand: AsyncParsableCommand {
         guard (1...4096).contains(slots) else { throw ValidationError("--slots must be in 1...4096") }
         if gpus != nil && slots != 1 { throw ValidationError("--gpus gives one slot per GPU; drop --slots") }
         guard (1...256).contains(blasThreads) else { throw ValidationError("--blas-threads must be in 1...256") }
+        _ = try profiles()
+    }
+
+    /// `--trainer NAME=COMMAND` values by name.
+    func profiles() throws -> [String: String] {
+        var profiles = [String: String]()
+        for entry in trainerProfiles {
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex, entry.index(after: equals) != entry.endIndex else {
+                throw ValidationError("--trainer wants NAME=COMMAND, got '\(entry)'")
+            }
+            let name = String(entry[..<equals])
+            guard name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+                throw ValidationError("--trainer profile name '\(name)' must be letters, digits, '-', '_' or '.'")
+            }
+            guard profiles.updateValue(String(entry[entry.index(after: equals)...]), forKey: name) == nil else {
+                throw ValidationError("--trainer names the profile '\(name)' twice")
+            }
+        }
+        if trainerCommand != nil, profiles["default"] != nil {
+            throw ValidationError("--trainer-command is the 'default' profile: drop --trainer default=…")
+        }
+        return profiles
+    }
+
+    static func list(_ text: String?) -> [String] {
+        (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     func run() async throws {
@@ -197,7 +228,10 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let transport = try ZeroMQClient(connect: connect, identity: id, security: security ?? .none)
         transport.closeLinger = 2  // the last result and drain leave before the process exits
-        let evaluators = LocalEvaluators(nb201Directory: nb201Dir, trainerCommand: trainerCommand, workDirectory: workDir)
+        let evaluators = LocalEvaluators(nb201Directory: nb201Dir, trainerCommand: trainerCommand, trainers: try profiles(),
+                                         trainerSpaces: Self.list(trainerSpaces), trainerDatasets: Self.list(trainerDatasets),
+                                         workDirectory: workDir)
+        logger.info("offers \(evaluators.capabilities.map(\.summary).joined(separator: ", "))")
         let worker = Worker(configuration: configuration, transport: transport, evaluators: evaluators, logger: logger)
         try await runGracefully(logger, body: {
             let reason = try await worker.run()

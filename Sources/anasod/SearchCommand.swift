@@ -67,7 +67,7 @@ struct SearchCommand: AsyncParsableCommand {
             if let nb201Dir { arguments += ["--nb201-dir", nb201Dir] }
             if let gpus { arguments += ["--gpus", gpus] }
             // The study's evaluator.command runs only on this machine's own workers: it never goes on the wire.
-            if let command = trainerCommand ?? c.evaluator.localTrainerCommand { arguments += ["--trainer-command", command] }
+            if let command = trainerCommand ?? c.trainerCommand { arguments += ["--trainer-command", command] }
             p.arguments = arguments
             do {
                 try p.run()

@@ -67,8 +67,7 @@ final class ProcessGroup: @unchecked Sendable {
             strategy: anasod-bo
             budget: \(budget)
             evaluator:
-              kind: \(evaluator)
-              dataset: \(dataset)
+              kind: \(evaluator)\(evaluator == "table" ? "\n  dataset: \(dataset)" : "")
               seconds: \(seconds)
             jobs:
               max_attempts: 5

@@ -34,7 +34,7 @@ final class ServerInbox: @unchecked Sendable {
 
     func job(_ id: UInt64) -> Job {
         Job(key: JobKey(jobID: id, attempt: 1), studyID: "acks", space: "nb201", encoding: [[0, 0, 0.5, 0.5, 0]],
-            architecture: Self.architecture, evaluator: "synthetic", settings: ["seconds": "0.05"], seed: 1, timeout: 60)
+            architecture: Self.architecture, evaluation: { var e = EvaluationSettings(kind: .synthetic); e.seconds = 0.05; return e }(), seed: 1, timeout: 60)
     }
 
     /// The test plays a coordinator that takes a result and then falls silent, as one killed before it
@@ -80,7 +80,7 @@ final class ServerInbox: @unchecked Sendable {
         var c = StudyConfiguration(study: "acks")
         c.budget = 3
         c.strategy = "rs"
-        c.evaluator.kind = "synthetic"
+        c.evaluator.kind = .synthetic
         c.heartbeatInterval = 0.2
         let server = InMemoryServer()
         let journal = InMemoryJournal()
@@ -101,7 +101,7 @@ final class ServerInbox: @unchecked Sendable {
         // Hello until welcomed, as a worker does (the coordinator may not be listening yet).
         var welcomed = false
         for _ in 0..<60 where !welcomed {
-            client.send(.hello(Hello(workerID: "raw", host: "h", slots: 1, evaluators: ["synthetic"], software: "t")))
+            client.send(.hello(Hello(workerID: "raw", host: "h", slots: 1, evaluators: [Capability(kind: "synthetic")], software: "t")))
             welcomed = received.take(timeout: 0.5) { if case .message(.welcome) = $0 { true } else { nil } } != nil
         }
         #expect(welcomed)

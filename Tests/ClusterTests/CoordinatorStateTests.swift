@@ -17,12 +17,12 @@ import Wire
         c.jobTimeout = 10
         c.workerTimeout = 3
         c.heartbeatInterval = 1
-        c.evaluator.kind = "synthetic"
+        c.evaluator.kind = .synthetic
         return CoordinatorState(configuration: c, space: space)
     }
 
     func hello(_ id: String, slots: Int = 2, held: [JobKey] = []) -> WireMessage {
-        .hello(Hello(workerID: id, host: "h", slots: slots, evaluators: ["synthetic"], software: "t", heldJobs: held))
+        .hello(Hello(workerID: id, host: "h", slots: slots, evaluators: [Capability(kind: "synthetic")], software: "t", heldJobs: held))
     }
 
     func proposals(_ n: Int, from first: UInt64 = 1) -> [(job: UInt64, proposal: Proposal)] {
@@ -88,10 +88,10 @@ import Wire
         _ = s.handle(.heartbeat(Heartbeat(sent: 10.9)), from: peer, now: 10.9)  // the worker is alive
         let timeout = s.tick(now: 11)  // past the 10 s job timeout
         #expect(timeout.contains { if case .send(_, .cancel(let c)) = $0 { c.key == job.key } else { false } })
-        #expect(timeout.contains { if case .journal(.failure(_, _, _, _, false, _)) = $0 { true } else { false } })
+        #expect(timeout.contains { if case .journal(.failure(_, _, _, _, _, false, _)) = $0 { true } else { false } })
         let retry = sentJobs(s.handle(.request(JobRequest(slots: 1)), from: peer, now: 11))
         #expect(retry.first?.1.key == JobKey(jobID: job.key.jobID, attempt: 2))
-        let final = s.handle(.failure(JobFailure(key: JobKey(jobID: job.key.jobID, attempt: 2), reason: "boom", retryable: true)),
+        let final = s.handle(.failure(JobFailure(key: JobKey(jobID: job.key.jobID, attempt: 2), reason: "boom", class: .transient)),
                              from: peer, now: 12)
         #expect(final.contains { if case .observe(_, _, _, _, .failure) = $0 { true } else { false } })
         #expect(s.failedJobs == 1)
@@ -148,8 +148,8 @@ import Wire
                                   from: stranger, now: 1)
             #expect(forged.isEmpty)
         }
-        _ = s.handle(.failure(JobFailure(key: job.key, reason: "x", retryable: false)), from: stranger, now: 1)
-        _ = s.handle(.hello(Hello(workerID: "w9", host: "h", slots: 1, evaluators: ["synthetic"], software: "t",
+        _ = s.handle(.failure(JobFailure(key: job.key, reason: "x", class: .architecture)), from: stranger, now: 1)
+        _ = s.handle(.hello(Hello(workerID: "w9", host: "h", slots: 1, evaluators: [Capability(kind: "synthetic")], software: "t",
                                   heldJobs: [job.key])), from: stranger, now: 1)
         #expect(s.successes == 0 && s.failedJobs == 0)
         #expect(s.refusals.unwelcomed == 301)
@@ -228,7 +228,7 @@ import Wire
         let jobs = sentJobs(s.proposalsArrived(proposals(2), now: 0)).map(\.1)
         // It re-announces only the first job: the second is lost and re-queued.
         let actions = s.handle(hello("w1", slots: 2, held: [jobs[0].key]), from: peer, now: 1)
-        #expect(actions.contains { if case .journal(.failure(let j, _, _, _, false, _)) = $0 { j == jobs[1].key.jobID } else { false } })
+        #expect(actions.contains { if case .journal(.failure(let j, _, _, _, _, false, _)) = $0 { j == jobs[1].key.jobID } else { false } })
         #expect(s.jobs[jobs[0].key.jobID]?.status == .leased)
         #expect(s.jobs[jobs[1].key.jobID]?.status == .queued)
     }
@@ -240,19 +240,19 @@ import Wire
         let jobs = sentJobs(s.proposalsArrived(proposals(3), now: 0)).map(\.1)
         var actions = [CoordinatorAction]()
         for job in jobs {
-            actions += s.handle(.failure(JobFailure(key: job.key, reason: "table missing", retryable: true)), from: peer, now: 1)
+            actions += s.handle(.failure(JobFailure(key: job.key, reason: "table missing", class: .transient)), from: peer, now: 1)
         }
         #expect(s.failedJobs == 3)
         #expect(!s.finished)  // the limit is 25 by default
         var strict = StudyConfiguration(study: "t")
         strict.maxConsecutiveFailures = 2
         strict.maxAttempts = 1
-        strict.evaluator.kind = "synthetic"
+        strict.evaluator.kind = .synthetic
         var t = CoordinatorState(configuration: strict, space: space)
         _ = t.handle(hello("w1", slots: 2), from: peer, now: 0)
         _ = t.handle(.request(JobRequest(slots: 2)), from: peer, now: 0)
         for job in sentJobs(t.proposalsArrived(proposals(2), now: 0)).map(\.1) {
-            actions = t.handle(.failure(JobFailure(key: job.key, reason: "table missing", retryable: true)), from: peer, now: 1)
+            actions = t.handle(.failure(JobFailure(key: job.key, reason: "table missing", class: .transient)), from: peer, now: 1)
         }
         #expect(t.finished)
         #expect(t.abortReason?.contains("table missing") == true)
@@ -261,7 +261,7 @@ import Wire
 
     @Test func refusesAWorkerWithoutTheEvaluator() {
         var s = state()
-        let actions = s.handle(.hello(Hello(workerID: "x", host: "h", slots: 1, evaluators: ["table"], software: "t")),
+        let actions = s.handle(.hello(Hello(workerID: "x", host: "h", slots: 1, evaluators: [Capability(kind: "table")], software: "t")),
                                from: peer, now: 0)
         #expect(actions.contains { if case .send(_, .refusal) = $0 { true } else { false } })
         #expect(s.workers.isEmpty)

@@ -63,8 +63,8 @@ import Wire
         var c = StudyConfiguration(study: "gpu")
         c.budget = 8
         c.strategy = "rs"
-        c.evaluator.kind = "external"
-        c.evaluator.training["command"] = "/bin/sh \(script)"
+        c.evaluator.kind = .external
+        c.trainerCommand = "/bin/sh \(script)"
         c.heartbeatInterval = 0.2
         c.workerTimeout = 5
         let server = InMemoryServer()
@@ -112,7 +112,7 @@ import Wire
         server.send(.welcome(Welcome(workerID: "w", studyID: "s", heartbeatInterval: 1, software: "test")), to: peer)
         server.send(.job(Job(key: JobKey(jobID: 1, attempt: 1), studyID: "s", space: "nb201", encoding: [[1, 0, 0, 0, 0]],
                              architecture: "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|",
-                             evaluator: "external", settings: ["kill_grace": "0.5"], seed: 1,
+                             evaluation: { var e = EvaluationSettings(kind: .external); e.killGrace = 0.5; return e }(), seed: 1,
                              timeout: 120)), to: peer)
         let deadline = Date().addingTimeInterval(10)
         // Both files written in full (a shell redirect creates the file before it writes the number).
@@ -139,7 +139,7 @@ import Wire
         let evaluators = LocalEvaluators(trainerCommand: "true", workDirectory: "/tmp/anasod-test-work")
         let job = Job(key: JobKey(jobID: 1, attempt: 1), studyID: "..", space: "nb201", encoding: [[1, 0, 0, 0, 0]],
                       architecture: "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|",
-                      evaluator: "external", settings: [:], seed: 1, timeout: 60)
+                      evaluation: EvaluationSettings(kind: .external), seed: 1, timeout: 60)
         #expect(throws: EvaluationError.self) { try evaluators.evaluator(for: job, device: nil) }
     }
 
@@ -148,18 +148,20 @@ import Wire
     @Test func aJobCannotMakeAWorkerRunACommand() throws {
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("pwned-\(UUID().uuidString)").path
         let evaluators = LocalEvaluators(workDirectory: "/tmp/anasod-test-work")
-        #expect(!evaluators.kinds.contains("external"))
+        #expect(!evaluators.capabilities.contains { $0.kind == "external" })
         let job = Job(key: JobKey(jobID: 1, attempt: 1), studyID: "s", space: "nb201", encoding: [[1, 0, 0, 0, 0]],
                       architecture: "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|",
-                      evaluator: "external", settings: ["command": "touch \(marker)"], seed: 1,
+                      evaluation: EvaluationSettings(kind: .external), seed: 1,
                       timeout: 60)
         #expect(throws: EvaluationError.self) { try evaluators.evaluator(for: job, device: nil) }
         #expect(!FileManager.default.fileExists(atPath: marker))
         var c = StudyConfiguration(study: "s")
-        c.evaluator.kind = "external"
-        c.evaluator.training["command"] = "touch \(marker)"
-        #expect(c.evaluator.wire["command"] == nil)
-        #expect(c.evaluator.localTrainerCommand == "touch \(marker)")
+        c.evaluator.kind = .external
+        c.trainerCommand = "touch \(marker)"
+        // The job's evaluation field has no place for a command, and a worker refuses unknown fields.
+        let wire = WireMessage.job(Job(key: job.key, studyID: "s", space: "nb201", encoding: job.encoding, architecture: job.architecture,
+                                       evaluation: c.evaluator, seed: 1, timeout: 60)).encoded()
+        #expect(!String(decoding: wire, as: UTF8.self).contains("touch"))
     }
 
     static func zombie(_ pid: pid_t) -> Bool {

@@ -66,7 +66,7 @@ final class RawPeer {
         var c = StudyConfiguration(study: "hostile")
         c.budget = 40
         c.strategy = "anasod-bo"
-        c.evaluator.kind = "synthetic"
+        c.evaluator.kind = .synthetic
         c.evaluator.seconds = 0.02
         c.heartbeatInterval = 0.2
         c.workerTimeout = 3
@@ -94,12 +94,12 @@ final class RawPeer {
         // 2. An insider is welcomed, claims a job it never had, then reports for leases it does not hold:
         //    10 invalid messages evict it; the 5 after that count as unwelcomed.
         let insider = try RawPeer(server.endpoint, identity: "insider", curve: curve(1))
-        insider.send(.hello(Hello(workerID: "insider", host: "h", slots: 1, evaluators: ["synthetic"], software: "x",
+        insider.send(.hello(Hello(workerID: "insider", host: "h", slots: 1, evaluators: [Capability(kind: "synthetic")], software: "x",
                                   heldJobs: [JobKey(jobID: 3, attempt: 1)])))
         try await Task.sleep(nanoseconds: 300_000_000)
         for id in UInt64(1)...15 {
             if id % 3 == 0 {
-                insider.send(.failure(JobFailure(key: JobKey(jobID: id, attempt: 1), reason: "x", retryable: false)))
+                insider.send(.failure(JobFailure(key: JobKey(jobID: id, attempt: 1), reason: "x", class: .architecture)))
             } else if id % 3 == 1 {
                 insider.send(.progress(Progress(key: JobKey(jobID: id, attempt: 1), epoch: 1, seconds: 1)))
             } else {
@@ -115,7 +115,7 @@ final class RawPeer {
                                          parameters: 10, flops: 20)).encoded(),
             WireMessage.request(JobRequest(slots: 3)).encoded(),
             WireMessage.heartbeat(Heartbeat(sent: 1, running: [JobKey(jobID: 1, attempt: 1)])).encoded(),
-            WireMessage.failure(JobFailure(key: JobKey(jobID: 4, attempt: 1), reason: "r", retryable: true, log: "l")).encoded(),
+            WireMessage.failure(JobFailure(key: JobKey(jobID: 4, attempt: 1), reason: "r", class: .transient, log: "l")).encoded(),
         ]
         var expectedMalformed = 0
         var expectedUnwelcomed = 0

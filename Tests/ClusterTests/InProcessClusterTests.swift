@@ -12,7 +12,7 @@ import Wire
         var c = StudyConfiguration(study: "test")
         c.budget = budget
         c.strategy = strategy
-        c.evaluator.kind = "synthetic"
+        c.evaluator.kind = .synthetic
         c.evaluator.failRate = failRate
         c.heartbeatInterval = 0.2
         c.workerTimeout = 2

@@ -10,7 +10,7 @@ import Wire
 @Suite struct ResumeConfigurationTests {
     func configuration() -> StudyConfiguration {
         var c = StudyConfiguration(study: "same")
-        c.evaluator.kind = "synthetic"
+        c.evaluator.kind = .synthetic
         c.budget = 10
         return c
     }
@@ -27,11 +27,11 @@ import Wire
         var changed = configuration()
         changed.strategy = "rs"
         changed.seed = 7
-        changed.evaluator.training["epochs"] = "3"
+        changed.evaluator.seconds = 3
         changed.listen = "tcp://127.0.0.1:6000"  // operational: may change
         let error = #expect(throws: ClusterError.self) { try open(changed, journal, resume: true) }
         #expect(error?.code == .resume)
-        for words in ["strategy: anasod-bo → rs", "seed: 0 → 7", "evaluator.epochs: (unset) → 3", "--allow-config-change"] {
+        for words in ["strategy: anasod-bo → rs", "seed: 0 → 7", "evaluator.seconds: 0.0 → 3.0", "--allow-config-change"] {
             #expect(error?.message.contains(words) == true, "\(error?.message ?? "")")
         }
         #expect(error?.message.contains("listen") == false)

@@ -11,20 +11,18 @@ import Testing
         let c = try StudyConfiguration(file: repository.appendingPathComponent("configs/\(name)").path)
         #expect(c.strategy == "anasod-bo")
         #expect(c.space == "nb201")
-        #expect(c.evaluator.kind == "table")
+        #expect(c.evaluator.kind == .table)
         #expect(c.budget == 150)
     }
 
     @Test func theGPUConfigDescribesAnExternalTrainer() throws {
         let c = try StudyConfiguration(file: repository.appendingPathComponent("configs/fmnist-nb201-gpu.yaml").path)
-        #expect(c.evaluator.kind == "external")
-        let wire = c.evaluator.wire
-        #expect(wire["command"] == nil)  // the command stays local: jobs never carry one
-        #expect(c.evaluator.localTrainerCommand == "python3 scripts/train_cell.py")
-        #expect(wire["channels"] == "16" && wire["cells"] == "5" && wire["epochs"] == "10")
-        #expect(wire["amp"] == "true")
-        #expect(wire["kill_grace"] == "10.0")
-        #expect(wire["dataset"] == "fashion-mnist")
+        #expect(c.evaluator.kind == .external)
+        #expect(c.trainerCommand == "python3 scripts/train_cell.py")  // stays local: jobs never carry one
+        #expect(c.evaluator.training.channels == 16 && c.evaluator.training.cells == 5 && c.evaluator.training.epochs == 10)
+        #expect(c.evaluator.amp == true)
+        #expect(c.evaluator.killGrace == 10)
+        #expect(c.evaluator.datasetName == "fashion-mnist")
     }
 
     @Test func defaultsFillWhatIsLeftOut() throws {
@@ -36,6 +34,16 @@ import Testing
 
     @Test(arguments: [
         ("study: s\nbugdet: 10\n", "unknown key 'bugdet'"),
+        // Combinations that cannot work (issue 18): named before anything starts.
+        ("study: s\nspace: darts\nevaluator:\n  kind: trainer\n", "'evaluator.kind: trainer' cannot build 'darts' cells"),
+        ("study: s\nspace: darts\n", "'evaluator.kind: table' cannot build 'darts' cells"),
+        ("study: s\nevaluator:\n  kind: trainer\n  dataset: cifar10\n", "'evaluator.dataset: cifar10' is not read by 'evaluator.kind: trainer'"),
+        ("study: s\nevaluator:\n  kind: table\n  epochs: 3\n", "'evaluator.epochs' not read by 'evaluator.kind: table'"),
+        ("study: s\nevaluator:\n  kind: synthetic\n  dataset: cifar10\n", "'evaluator.dataset: cifar10' is not read by 'evaluator.kind: synthetic'"),
+        ("study: s\nevaluator:\n  command: python3 t.py\n", "'evaluator.command' is read only by 'evaluator.kind: external'"),
+        ("study: s\nevaluator:\n  kind: trainer\n  batch_size: 1\n", "'evaluator.batch_size' must be in 2…65536"),
+        ("study: s\nevaluator:\n  kind: gpu\n", "'evaluator.kind' must be one of table, synthetic, trainer, external"),
+        ("study: s\nspace: nb301\n", "unknown 'space' 'nb301'"),
         ("study: s\njobs:\n  tries: 3\n", "unknown key 'jobs.tries'"),
         ("study: s\nbudget: ten\n", "'budget' must be an integer"),
         ("study: s\nbudget: 0\n", "'budget' must be an integer ≥ 1"),
@@ -44,7 +52,7 @@ import Testing
         ("study: s\nevaluator:\n  kind: magic\n", "'evaluator.kind'"),
         ("study: s\nevaluator:\n  fail_rate: 2\n", "'evaluator.fail_rate'"),
         ("study: s\nevaluator:\n  command: ''\n", "'evaluator.command' must be a non-empty string"),
-        ("study: s\nevaluator:\n  kill_grace: -1\n", "'evaluator.kill_grace' must be non-negative"),
+        ("study: s\nevaluator:\n  kind: external\n  kill_grace: -1\n", "'evaluator.kill_grace' must be non-negative"),
         ("study: s\nevaluator:\n  amp: maybe\n", "'evaluator.amp' must be true or false"),
         ("budget: 3\n", "'study' is required"),
         ("study: [a, b]\n", "'study' must be a non-empty string"),

@@ -34,7 +34,7 @@ final class ClientInbox: @unchecked Sendable {
     /// coordinator's status after it.
     func deliver(_ bytes: [UInt8]) throws -> (event: ClientEvent?, status: CoordinatorStatus) {
         var c = StudyConfiguration(study: "v")
-        c.evaluator.kind = "synthetic"
+        c.evaluator.kind = .synthetic
         c.budget = 1
         let server = InMemoryServer()
         let coordinator = try Coordinator(configuration: c, journal: InMemoryJournal(), transport: server, resume: false,
@@ -48,6 +48,9 @@ final class ClientInbox: @unchecked Sendable {
         Thread.sleep(forTimeInterval: 0.1)  // the coordinator has started its transport
         server.deliver(bytes, from: client.peer)
         let event = inbox.first(timeout: 5)
+        // The refusal leaves before the loop publishes its counters: give it a moment.
+        let published = Date().addingTimeInterval(2)
+        while coordinator.status.refusals.malformed == 0 && Date() < published { Thread.sleep(forTimeInterval: 0.01) }
         return (event, coordinator.status)
     }
 

@@ -30,9 +30,12 @@ struct FakeTrainer {
     /// An evaluator for `command` with a job whose deadline is `seconds` away.
     func evaluator(_ command: String, seconds: Double = 30, device: String? = nil, killGrace: Double = 0.5) throws -> ExternalTrainerEvaluator {
         let architecture = try NB201SearchSpace().parse(Self.cell)
-        let job = try TrainerJob(study: "fake", job: 7, attempt: 1, space: "nb201", architecture: Self.cell, cell: architecture,
-                                 encoding: [[0.5, 0, 0.5, 0, 0]], seed: 0,
-                                 settings: ["dataset": "fashion-mnist", "channels": "8", "epochs": "2", "learning_rate": "0.05"],
+        var evaluation = EvaluationSettings(kind: .external)
+        evaluation.training.channels = 8
+        evaluation.training.epochs = 2
+        evaluation.training.learningRate = 0.05
+        let job = TrainerJob(study: "fake", job: 7, attempt: 1, space: "nb201", architecture: Self.cell, cell: architecture,
+                                 encoding: [[0.5, 0, 0.5, 0, 0]], seed: 0, evaluation: evaluation,
                                  workDirectory: folder.appendingPathComponent("work").path, device: device,
                                  deadline: Date().timeIntervalSince1970 + seconds)
         return ExternalTrainerEvaluator(command: command, job: job, killGrace: killGrace)

@@ -15,8 +15,10 @@ final class ReportLog: @unchecked Sendable {
                              "needs Fashion-MNIST: apt-get install dataset-fashion-mnist (scripts/setup.sh)"))
 struct TrainerEvaluatorTests {
     static func evaluator() throws -> TrainerEvaluator {
-        let settings = try TrainingSettings(settings: ["channels": "4", "cells": "1", "epochs": "2", "batch_size": "32",
-                                                       "train_limit": "256", "validation_size": "128", "test_limit": "128"])
+        var plan = TrainingPlan()
+        (plan.channels, plan.cells, plan.epochs, plan.batchSize) = (4, 1, 2, 32)
+        (plan.trainLimit, plan.validationSize, plan.testLimit) = (256, 128, 128)
+        let settings = try TrainingSettings(plan: plan)
         return TrainerEvaluator(trainer: try CellTrainer.fashionMNIST(settings: settings), settings: settings)
     }
 
@@ -40,8 +42,10 @@ struct TrainerEvaluatorTests {
         await #expect(throws: CancellationError.self) { try await task.value }
     }
 
-    @Test func badSettingsNameTheKey() {
-        #expect(throws: EvaluationError.self) { try TrainingSettings(settings: ["epochs": "many"]) }
-        #expect(throws: EvaluationError.self) { try TrainingSettings(settings: ["batch_size": "1"]) }
+    @Test func settingsTheTrainerCannotRunAreConfigurationErrors() {
+        var plan = TrainingPlan()
+        plan.batchSize = 1
+        #expect { try TrainingSettings(plan: plan) } throws: { ($0 as? EvaluationError)?.failureClass == .configuration }
+        #expect(throws: ANASODError.self) { try plan.validate() }  // the coordinator refuses it before any job
     }
 }

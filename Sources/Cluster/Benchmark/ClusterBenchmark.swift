@@ -54,7 +54,7 @@ public struct ClusterBenchmark: Sendable {
         var c = StudyConfiguration(study: name, journal: "\(directory)/\(name).sqlite")
         c.strategy = scenario.strategy
         c.budget = scenario.budget
-        c.evaluator.kind = "synthetic"
+        c.evaluator.kind = .synthetic
         c.evaluator.seconds = scenario.seconds
         c.listen = "tcp://127.0.0.1:0"
         c.heartbeatInterval = 1

@@ -7,12 +7,11 @@ extension StudyConfiguration {
     public var searchDefinition: [String: String] {
         var d: [String: String] = [
             "study": study, "space": space, "strategy": strategy, "seed": String(seed), "budget": String(budget),
-            "evaluator.kind": evaluator.kind, "evaluator.dataset": evaluator.dataset,
-            "evaluator.seconds": String(evaluator.seconds), "evaluator.fail_rate": String(evaluator.failRate),
             "jobs.max_attempts": String(maxAttempts), "jobs.timeout": String(jobTimeout),
             "jobs.max_consecutive_failures": String(maxConsecutiveFailures),
         ]
-        for (key, value) in evaluator.training { d["evaluator.\(key)"] = value }
+        for (key, value) in evaluator.textFields { d["evaluator.\(key)"] = value }
+        if let command = trainerCommand { d["evaluator.command"] = command }
         return d
     }
 

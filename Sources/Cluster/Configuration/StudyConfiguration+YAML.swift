@@ -1,3 +1,4 @@
+import ANASOD
 import Foundation
 import Yams
 
@@ -5,15 +6,10 @@ extension StudyConfiguration {
     /// The keys a configuration may have; anything else is an error naming the key.
     static let schema: [String: Set<String>] = [
         "": ["study", "space", "strategy", "seed", "budget", "evaluator", "jobs", "cluster", "journal"],
-        "evaluator": Set(["kind", "dataset", "seconds", "fail_rate"]).union(trainingIntegers).union(["learning_rate", "augment"])
-            .union(["command", "data_dir", "kill_grace", "amp"]),
+        "evaluator": EvaluationSettings.Kind.allCases.reduce(Set(["kind", "dataset"])) { $0.union($1.keys) },
         "jobs": ["max_attempts", "timeout", "max_consecutive_failures"],
         "cluster": ["listen", "heartbeat", "worker_timeout", "security", "keys"],
     ]
-
-    /// The trainer's integer settings.
-    static let trainingIntegers: Set<String> = ["channels", "cells", "epochs", "batch_size", "train_limit", "validation_size",
-                                                "test_limit"]
 
     /// Loads and validates a configuration file.
     public init(file path: String) throws {
@@ -48,36 +44,8 @@ extension StudyConfiguration {
         if let n = top["evaluator"] {
             guard let m = n.mapping else { throw fail("'evaluator' must be a mapping") }
             let e = try Self.entries(m, section: "evaluator", fail: fail)
-            if let v = e["kind"] { evaluator.kind = try Self.string(v, "evaluator.kind", fail) }
-            if let v = e["dataset"] { evaluator.dataset = try Self.string(v, "evaluator.dataset", fail) }
-            if let v = e["seconds"] { evaluator.seconds = try Self.number(v, "evaluator.seconds", fail) }
-            if let v = e["fail_rate"] { evaluator.failRate = try Self.number(v, "evaluator.fail_rate", fail) }
-            for key in Self.trainingIntegers {
-                if let v = e[key] { evaluator.training[key] = String(try Self.int(v, "evaluator.\(key)", min: 0, fail)) }
-            }
-            if let v = e["learning_rate"] {
-                let rate = try Self.number(v, "evaluator.learning_rate", fail)
-                guard rate > 0 else { throw fail("'evaluator.learning_rate' must be positive, got \(rate)") }
-                evaluator.training["learning_rate"] = String(rate)
-            }
-            for key in ["command", "data_dir"] {
-                if let v = e[key] { evaluator.training[key] = try Self.string(v, "evaluator.\(key)", fail) }
-            }
-            if let v = e["kill_grace"] {
-                let grace = try Self.number(v, "evaluator.kill_grace", fail)
-                guard grace >= 0 else { throw fail("'evaluator.kill_grace' must be non-negative, got \(grace)") }
-                evaluator.training["kill_grace"] = String(grace)
-            }
-            if let v = e["amp"] {
-                guard let flag = v.scalar.flatMap({ Bool.construct(from: $0) }) else { throw fail("'evaluator.amp' must be true or false") }
-                evaluator.training["amp"] = String(flag)
-            }
-            if let v = e["augment"] {
-                guard let flag = v.scalar.flatMap({ Bool.construct(from: $0) }) else {
-                    throw fail("'evaluator.augment' must be true or false")
-                }
-                evaluator.training["augment"] = String(flag)
-            }
+            evaluator = try Self.evaluation(e, fail)
+            if let v = e["command"] { trainerCommand = try Self.string(v, "evaluator.command", fail) }
         }
         if let n = top["jobs"] {
             guard let m = n.mapping else { throw fail("'jobs' must be a mapping") }
@@ -102,6 +70,41 @@ extension StudyConfiguration {
         } catch let error as ClusterError {
             throw fail(error.message)
         }
+    }
+
+    /// The `evaluator` section, typed; `validate()` checks the combinations.
+    static func evaluation(_ e: [String: Node], _ fail: (String) -> ClusterError) throws -> EvaluationSettings {
+        var settings = EvaluationSettings()
+        if let v = e["kind"] {
+            let name = try string(v, "evaluator.kind", fail)
+            guard let kind = EvaluationSettings.Kind(rawValue: name) else {
+                throw fail("'evaluator.kind' must be one of \(EvaluationSettings.Kind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(name)'")
+            }
+            settings.kind = kind
+        }
+        if let v = e["dataset"] { settings.dataset = try string(v, "evaluator.dataset", fail) }
+        if let v = e["seconds"] { settings.seconds = try number(v, "evaluator.seconds", fail) }
+        if let v = e["fail_rate"] { settings.failRate = try number(v, "evaluator.fail_rate", fail) }
+        func integer(_ key: String) throws -> Int? { try e[key].map { try int($0, "evaluator.\(key)", min: 0, fail) } }
+        settings.training.channels = try integer("channels")
+        settings.training.cells = try integer("cells")
+        settings.training.epochs = try integer("epochs")
+        settings.training.batchSize = try integer("batch_size")
+        settings.training.trainLimit = try integer("train_limit")
+        settings.training.validationSize = try integer("validation_size")
+        settings.training.testLimit = try integer("test_limit")
+        if let v = e["learning_rate"] { settings.training.learningRate = try number(v, "evaluator.learning_rate", fail) }
+        if let v = e["augment"] { settings.training.augment = try bool(v, "evaluator.augment", fail) }
+        if let v = e["data_dir"] { settings.dataDirectory = try string(v, "evaluator.data_dir", fail) }
+        if let v = e["kill_grace"] { settings.killGrace = try number(v, "evaluator.kill_grace", fail) }
+        if let v = e["amp"] { settings.amp = try bool(v, "evaluator.amp", fail) }
+        if let v = e["trainer"] { settings.trainer = try string(v, "evaluator.trainer", fail) }
+        return settings
+    }
+
+    static func bool(_ node: Node, _ key: String, _ fail: (String) -> ClusterError) throws -> Bool {
+        guard let flag = node.scalar.flatMap({ Bool.construct(from: $0) }) else { throw fail("'\(key)' must be true or false") }
+        return flag
     }
 
     static func entries(_ mapping: Node.Mapping, section: String, fail: (String) -> ClusterError) throws -> [String: Node] {

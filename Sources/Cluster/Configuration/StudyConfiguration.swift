@@ -1,3 +1,4 @@
+import ANASOD
 import Foundation
 
 /// A search run: what to search, how to evaluate, how the cluster behaves. Read from YAML
@@ -13,7 +14,12 @@ public struct StudyConfiguration: Sendable, Hashable {
     public var seed: UInt64 = 0
     /// Distinct architectures to evaluate successfully.
     public var budget: Int = 150
-    public var evaluator = EvaluatorSettings()
+    /// How each architecture is evaluated (`evaluator`, except `command`): what every job carries.
+    public var evaluator = EvaluationSettings()
+    /// For `external`: the command `anasod search` gives its own local workers (`evaluator.command`). It
+    /// never travels: a job carries no command, and a remote worker runs only the trainer it was started
+    /// with (`--trainer-command`).
+    public var trainerCommand: String?
     /// Attempts per job before it is recorded as failed.
     public var maxAttempts: Int = 3
     /// Seconds one attempt may take before its lease expires.
@@ -64,40 +70,14 @@ public struct StudyConfiguration: Sendable, Hashable {
         guard ["curve", "none"].contains(security) else {
             throw fail("'cluster.security' must be 'curve' or 'none', got '\(security)'")
         }
-        guard ["table", "synthetic", "trainer", "external"].contains(evaluator.kind) else {
-            throw fail("'evaluator.kind' must be 'table', 'synthetic', 'trainer' or 'external', got '\(evaluator.kind)'")
+        guard ["nb201", "darts"].contains(space) else { throw fail("unknown 'space' '\(space)' (known: nb201, darts)") }
+        if trainerCommand != nil && evaluator.kind != .external {
+            throw fail("'evaluator.command' is read only by 'evaluator.kind: external', not '\(evaluator.kind.rawValue)'")
         }
-        guard (0...1).contains(evaluator.failRate) else { throw fail("'evaluator.fail_rate' must be in 0...1") }
-        guard evaluator.seconds >= 0 else { throw fail("'evaluator.seconds' must be non-negative") }
-    }
-}
-
-/// How workers evaluate a job.
-public struct EvaluatorSettings: Sendable, Hashable {
-    /// `table` (an NB201 look-up) or `synthetic` (a deterministic function of the cell, for load tests).
-    public var kind: String = "table"
-    /// For `table`: the NB201 data set (`cifar10`, `cifar100`) or a CSV path, resolved on each worker.
-    public var dataset: String = "cifar10"
-    /// Seconds each evaluation takes (simulated training time; 0 for none).
-    public var seconds: Double = 0
-    /// For `synthetic`: the share of attempts that fail with a retryable error.
-    public var failRate: Double = 0
-    /// For `trainer` and `external`: the training settings (`channels`, `cells`, `epochs`, `batch_size`,
-    /// `learning_rate`, `train_limit`, `validation_size`, `test_limit`, `augment`), validated when the config
-    /// is read; for `external` also `command`, `data_dir`, `kill_grace` and `amp`.
-    public var training: [String: String] = [:]
-
-    public init() {}
-
-    /// For `external`: the command `anasod search` gives its own local workers. It never travels: a job
-    /// carries no command, and a remote worker runs only the trainer it was started with
-    /// (`--trainer-command`).
-    public var localTrainerCommand: String? { training["command"] }
-
-    /// The settings as they travel in a job message: never a command (a worker must not run a shell
-    /// command chosen by whoever can reach it).
-    public var wire: [String: String] {
-        training.filter { $0.key != "command" }
-            .merging(["dataset": dataset, "seconds": String(seconds), "fail_rate": String(failRate)]) { $1 }
+        do {
+            try evaluator.validate(space: space)
+        } catch let error as ANASODError {
+            throw fail(error.message)
+        }
     }
 }

@@ -125,7 +125,7 @@ public final class Coordinator: @unchecked Sendable {
             let replay = try state.restore(from: records, now: clock.now())
             for record in records {
                 switch record {
-                case .result(let job, let attempt, _, _, _), .failure(let job, let attempt, _, _, _, _):
+                case .result(let job, let attempt, _, _, _), .failure(let job, let attempt, _, _, _, _, _):
                     committedKeys.insert(JobKey(jobID: job, attempt: attempt))
                 default: break
                 }
@@ -206,7 +206,7 @@ public final class Coordinator: @unchecked Sendable {
                     noteReport(message, from: peer)
                     if case .hello(let hello) = message, hello.heldJobs.isEmpty {
                         let devices = hello.devices.isEmpty ? "" : " on \(hello.devices.joined(separator: ", "))"
-                        logger.info("worker \(hello.workerID) (\(hello.host)) says hello: \(hello.slots) slot(s)\(devices), evaluators \(hello.evaluators.joined(separator: ","))")
+                        logger.info("worker \(hello.workerID) (\(hello.host)) says hello: \(hello.slots) slot(s)\(devices), evaluators \(hello.evaluators.map(\.summary).joined(separator: ", "))")
                     }
                     actions += state.handle(message, from: peer, now: now)
                 case .transport(.rejected(let peer, let error), _):
@@ -277,13 +277,17 @@ public final class Coordinator: @unchecked Sendable {
             switch action {
             case .journal(let record):
                 records.append(record)
-                if case .failure(let job, let attempt, let worker, let reason, _, _) = record {
-                    logger.warning("job \(job) attempt \(attempt) on \(worker) failed: \(reason); re-queued")
+                switch record {
+                case .failure(let job, let attempt, let worker, let reason, let failureClass, _, _):
+                    logger.warning("job \(job) attempt \(attempt) on \(worker) failed (\(failureClass?.rawValue ?? "transient")): \(reason); re-queued")
+                case .note(let worker, let message, _):
+                    logger.warning("worker \(worker): \(message)")
+                default: break
                 }
             case .send(let peer, let message): sends.append((peer, message))
             case .observe(let job, let attempt, let worker, let proposal, let outcome):
-                if case .failure(let reason) = outcome {
-                    logger.error("job \(job) failed for good after attempt \(attempt) on \(worker): \(reason)")
+                if case .failure(let reason, let failureClass) = outcome {
+                    logger.error("job \(job) failed for good (\(failureClass.rawValue)) after attempt \(attempt) on \(worker): \(reason)")
                 }
                 runner.submit(.observe(job: job, attempt: attempt, worker: worker, proposal: proposal, outcome: outcome,
                                        time: clock.now()))
@@ -297,7 +301,7 @@ public final class Coordinator: @unchecked Sendable {
         }
         try journal.append(records)  // durable before anything is sent
         acknowledge(records.compactMap { record in
-            if case .failure(let job, let attempt, _, _, _, _) = record { JobKey(jobID: job, attempt: attempt) } else { nil }
+            if case .failure(let job, let attempt, _, _, _, _, _) = record { JobKey(jobID: job, attempt: attempt) } else { nil }
         })
         for (peer, message) in sends {
             transport.send(message, to: peer)

@@ -30,6 +30,11 @@ struct CoordinatorState {
         var proposal: Proposal
         var architectureString: String
         var attempts = 0
+        /// Attempts that count against `maxAttempts`: not those that failed because of their worker (class
+        /// `data`, or `configuration` once other workers have succeeded).
+        var charged = 0
+        /// Workers that failed this job for lack of resources: another worker gets it when there is one.
+        var avoid = Set<PeerID>()
         var status = JobStatus.queued
         var lease: (peer: PeerID, attempt: Int, deadline: Double)?
         var value: Double?
@@ -53,6 +58,12 @@ struct CoordinatorState {
         var draining = false
         /// Invalid messages so far (dropped results for leases it does not hold, values out of range).
         var strikes = 0
+        /// What it announced it can evaluate.
+        var capabilities = [Capability]()
+        /// Why it gets no more jobs (a `data` failure, or a `configuration` failure where others succeed).
+        var excluded: String?
+        /// `resource` failures so far (out of memory, GPU errors).
+        var resourceFailures = 0
     }
 
     /// Invalid messages after which a worker is evicted.
@@ -75,6 +86,8 @@ struct CoordinatorState {
     private(set) var consecutiveFailures = 0
     /// The reason of the last job that failed for good (for the abort message after a resume).
     private(set) var lastFailure: String?
+    /// Set by a `configuration` failure before any result: the settings cannot work.
+    private(set) var configurationStop: String?
     var nextJobID: UInt64 = 1
     /// Messages dropped, by kind.
     var refusals = RefusalCounts()
@@ -129,15 +142,17 @@ struct CoordinatorState {
                 consecutiveFailures = 0
                 if best == nil || metrics.validationError < best!.value { best = (metrics.validationError, job) }
                 events.append(.observed(Observation(architecture: entry.proposal.architecture, value: metrics.validationError)))
-            case .failure(let job, let attempt, _, let reason, let final, _):
+            case .failure(let job, let attempt, _, let reason, let failureClass, let final, _):
                 if jobs[job]?.reAdoption?.attempt == attempt { jobs[job]?.reAdoption = nil }
+                if failureClass != .data && failureClass != .configuration { jobs[job]?.charged += 1 }
                 guard final, let entry = jobs[job], entry.status != .done, entry.status != .failed else { continue }
                 jobs[job]?.status = .failed
                 failedJobs += 1
                 consecutiveFailures += 1
                 lastFailure = reason
+                if failureClass == .configuration && successes == 0 { configurationStop = Self.configurationReason(job, reason) }
                 events.append(.observed(Observation(architecture: entry.proposal.architecture, value: nil)))
-            case .progress:
+            case .progress, .note:
                 continue
             }
         }
@@ -149,12 +164,14 @@ struct CoordinatorState {
         if !finished, consecutiveFailures >= configuration.maxConsecutiveFailures {
             abortReason = "\(consecutiveFailures) jobs in a row failed for good; the last: \(lastFailure ?? "?")"
         }
+        if !finished, successes == 0, let configurationStop { abortReason = configurationStop }
         return events
     }
 
     /// Resumes a study that had stopped for too many failures: the run of failures starts again from zero.
     mutating func continueAfterFailures() {
         abortReason = nil
+        configurationStop = nil
         consecutiveFailures = 0
     }
 
@@ -198,7 +215,7 @@ struct CoordinatorState {
                 actions += dropForeignReport(f.key, from: peer, now: now)
                 break
             }
-            actions += releaseLease(f.key.jobID, reason: f.reason, retryable: f.retryable, now: now)
+            actions += failed(f, from: peer, now: now)
         case .drain:
             workers[peer]?.draining = true
             workers[peer]?.credits = 0
@@ -279,7 +296,7 @@ struct CoordinatorState {
         guard let worker = workers[peer] else { return [] }
         var actions = [CoordinatorAction]()
         for jobID in worker.leases.sorted() {
-            actions += releaseLease(jobID, reason: "worker \(worker.id) evicted: \(reason)", retryable: true, now: now)
+            actions += releaseLease(jobID, reason: "worker \(worker.id) evicted: \(reason)", class: .transient, now: now)
         }
         workers.removeValue(forKey: peer)
         evicted.insert(peer)
@@ -290,10 +307,18 @@ struct CoordinatorState {
     }
 
     mutating func welcome(_ hello: Hello, peer: PeerID, now: Double) -> [CoordinatorAction] {
-        guard hello.evaluators.contains(configuration.evaluator.kind) else {
-            return [.send(peer, .refusal(Refusal(reason:
-                "this study needs the '\(configuration.evaluator.kind)' evaluator; the worker offers \(hello.evaluators)"
-                + (configuration.evaluator.kind == "external" ? " (a worker offers 'external' only when started with --trainer-command)" : ""))))]
+        let settings = configuration.evaluator
+        guard hello.evaluators.contains(where: { $0.serves(settings, space: configuration.space) }) else {
+            let hint: String = switch settings.kind {
+            case .external: " (a worker offers 'external' trainers it was started with: --trainer-command, --trainer NAME=CMD, and the spaces and data sets of --trainer-spaces / --trainer-datasets)"
+            case .table: " (a worker offers the NB201 tables it finds: --nb201-dir, $ANASOD_NB201_DIR)"
+            case .trainer: " (a worker offers the Swift trainer where Fashion-MNIST is installed: /usr/share/datasets/fashion-mnist)"
+            case .synthetic: ""
+            }
+            let offers = hello.evaluators.isEmpty ? "nothing" : hello.evaluators.map(\.summary).joined(separator: ", ")
+            let needs = "\(settings.kind.rawValue) for \(configuration.space) on \(settings.datasetName)"
+                + (settings.kind == .external ? " with trainer '\(settings.trainerProfile)'" : "")
+            return [.send(peer, .refusal(Refusal(reason: "this study needs \(needs); the worker offers \(offers)\(hint)")))]
         }
         guard !finished else { return [.send(peer, .shutdown(Shutdown(reason: "the study is complete")))] }
         var actions = [CoordinatorAction]()
@@ -303,7 +328,7 @@ struct CoordinatorState {
             for jobID in old.leases {
                 guard let lease = jobs[jobID]?.lease, !held.contains(JobKey(jobID: jobID, attempt: lease.attempt)) else { continue }
                 workers[peer]?.leases.remove(jobID)
-                actions += releaseLease(jobID, reason: "worker restarted", retryable: true, now: now)
+                actions += releaseLease(jobID, reason: "worker restarted", class: .transient, now: now)
             }
         }
         var entry = WorkerEntry(id: hello.workerID, host: hello.host, slots: hello.slots, lastSeen: now, lastHeartbeatSent: now)
@@ -330,6 +355,9 @@ struct CoordinatorState {
             }
         }
         entry.strikes = workers[peer]?.strikes ?? 0
+        entry.excluded = workers[peer]?.excluded
+        entry.resourceFailures = workers[peer]?.resourceFailures ?? 0
+        entry.capabilities = hello.evaluators
         workers[peer] = entry
         actions.append(.send(peer, .welcome(Welcome(workerID: hello.workerID, studyID: configuration.study,
                                                     heartbeatInterval: configuration.heartbeatInterval,
@@ -340,7 +368,7 @@ struct CoordinatorState {
     mutating func accept(_ r: JobResult, from peer: PeerID, now: Double) -> [CoordinatorAction] {
         guard holdsLease(r.key, peer: peer) else { return dropForeignReport(r.key, from: peer, now: now) }
         if let problem = r.metrics.problem {
-            var actions = releaseLease(r.key.jobID, reason: "invalid result: \(problem)", retryable: true, now: now)
+            var actions = releaseLease(r.key.jobID, reason: "invalid result: \(problem)", class: .transient, now: now)
             actions += strike(peer, now: now) { $0.invalidValues += 1 }
             return actions
         }
@@ -363,17 +391,73 @@ struct CoordinatorState {
         return actions
     }
 
-    /// Ends a lease that will not produce a result: re-queue, or record the job as failed.
-    mutating func releaseLease(_ jobID: UInt64, reason: String, retryable: Bool, now: Double) -> [CoordinatorAction] {
+    /// What a worker's failure report means, by its class (cluster/PROTOCOL.md): the settings cannot work
+    /// (the study stops), this worker cannot run such jobs (it gets no more; the job goes elsewhere), it ran
+    /// out of resources (another worker retries), a passing fault (retried), or the cell fails (recorded).
+    mutating func failed(_ f: JobFailure, from peer: PeerID, now: Double) -> [CoordinatorAction] {
+        let jobID = f.key.jobID
+        let worker = workers[peer]?.id ?? peer.description
+        switch f.failureClass {
+        case .configuration where successes == 0:
+            // Nothing has succeeded with these settings: they cannot work. Stop at the first one.
+            var actions = releaseLease(jobID, reason: f.reason, class: .configuration, now: now)
+            if abortReason == nil {
+                configurationStop = Self.configurationReason(jobID, "\(f.reason) (worker \(worker))")
+                abortReason = configurationStop
+                actions += finish(reason: abortReason!)
+            }
+            return actions
+        case .configuration, .data:
+            // This worker's problem: other workers succeed with the same settings, or its input is missing.
+            var actions = exclude(peer, reason: "gets no more jobs after a \(f.failureClass.rawValue) failure: \(f.reason)", now: now)
+            actions += releaseLease(jobID, reason: f.reason, class: f.failureClass, retry: true, charge: false, now: now)
+            return actions
+        case .resource:
+            jobs[jobID]?.avoid.insert(peer)
+            workers[peer]?.resourceFailures += 1
+            var actions = releaseLease(jobID, reason: f.reason, class: .resource, now: now)
+            if let count = workers[peer]?.resourceFailures, count & (count - 1) == 0 {
+                actions.append(.journal(.note(worker: worker, message: "\(count) resource failure(s); the last: \(f.reason)", time: now)))
+            }
+            return actions
+        case .transient, .architecture:
+            return releaseLease(jobID, reason: f.reason, class: f.failureClass, now: now)
+        }
+    }
+
+    static func configurationReason(_ job: UInt64, _ reason: String) -> String {
+        "job \(job) failed with a configuration error before any result: \(reason). Fix the study's settings "
+            + "(anasod check --config …), then resume with --allow-config-change --continue-after-failures"
+    }
+
+    /// A worker that gets no more jobs (said in the log and the journal, for `anasod status`).
+    mutating func exclude(_ peer: PeerID, reason: String, now: Double) -> [CoordinatorAction] {
+        guard var worker = workers[peer], worker.excluded == nil else { return [] }
+        worker.excluded = reason
+        worker.credits = 0
+        workers[peer] = worker
+        var actions: [CoordinatorAction] = [.journal(.note(worker: worker.id, message: reason, time: now))]
+        if workers.values.allSatisfy({ $0.excluded != nil || $0.draining }) {
+            actions.append(.journal(.note(worker: "*", message: "no connected worker can run this study's jobs; waiting for workers", time: now)))
+        }
+        return actions
+    }
+
+    /// Ends a lease that will not produce a result: re-queue (while the class allows a retry and the job has
+    /// attempts left), or record the job as failed.
+    mutating func releaseLease(_ jobID: UInt64, reason: String, class failureClass: FailureClass, retry: Bool? = nil,
+                               charge: Bool = true, now: Double) -> [CoordinatorAction] {
         guard var job = jobs[jobID], job.status == .leased, let lease = job.lease else { return [] }
         workers[lease.peer]?.leases.remove(jobID)
         job.lease = nil
+        if charge { job.charged += 1 }
         let worker = workers[lease.peer]?.id ?? lease.peer.description
-        if retryable && job.attempts < configuration.maxAttempts {
+        if retry ?? failureClass.retryable, job.charged < configuration.maxAttempts {
             job.status = .queued
             jobs[jobID] = job
             queue.insert(jobID, at: 0)
-            return [.journal(.failure(job: jobID, attempt: lease.attempt, worker: worker, reason: reason, final: false, time: now))]
+            return [.journal(.failure(job: jobID, attempt: lease.attempt, worker: worker, reason: reason, class: failureClass,
+                                      final: false, time: now))]
         }
         job.status = .failed
         jobs[jobID] = job
@@ -381,7 +465,7 @@ struct CoordinatorState {
         failedJobs += 1
         consecutiveFailures += 1
         var actions: [CoordinatorAction] = [.observe(job: jobID, attempt: lease.attempt, worker: worker, proposal: job.proposal,
-                                                     outcome: .failure(reason: reason))]
+                                                     outcome: .failure(reason: reason, class: failureClass))]
         if consecutiveFailures >= configuration.maxConsecutiveFailures && abortReason == nil {
             abortReason = "\(consecutiveFailures) jobs in a row failed for good; the last: \(reason)"
             actions += finish(reason: abortReason!)
@@ -395,8 +479,8 @@ struct CoordinatorState {
         guard !finished, !stopping else { return [] }
         var actions = [CoordinatorAction]()
         for peer in workers.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
-            while var worker = workers[peer], worker.credits > 0, !worker.draining,
-                  let index = queue.firstIndex(where: { now >= reAdoptionUntil || jobs[$0]?.reAdoption == nil }) {
+            while var worker = workers[peer], worker.credits > 0, !worker.draining, worker.excluded == nil,
+                  let index = queue.firstIndex(where: { (now >= reAdoptionUntil || jobs[$0]?.reAdoption == nil) && !avoids($0, peer) }) {
                 let jobID = queue.remove(at: index)
                 guard var job = jobs[jobID], job.status == .queued else { continue }
                 job.attempts += 1
@@ -412,12 +496,12 @@ struct CoordinatorState {
                 actions.append(.send(peer, .job(Job(
                     key: JobKey(jobID: jobID, attempt: job.attempts), studyID: configuration.study, space: space.name,
                     encoding: job.proposal.encoding.parts.map(\.probabilities), architecture: job.architectureString,
-                    evaluator: configuration.evaluator.kind, settings: configuration.evaluator.wire,
+                    evaluation: configuration.evaluator,
                     seed: jobSeed(jobID), timeout: configuration.jobTimeout))))
             }
         }
         // Ask the strategy for more when workers have credit and nothing is queued.
-        let credits = workers.values.filter { !$0.draining }.reduce(0) { $0 + $1.credits }
+        let credits = workers.values.filter { !$0.draining && $0.excluded == nil }.reduce(0) { $0 + $1.credits }
         let committed = successes + leasedCount + queue.count
         if !proposalOutstanding && queue.isEmpty && credits > 0 && committed < configuration.budget {
             proposalOutstanding = true
@@ -425,6 +509,13 @@ struct CoordinatorState {
             actions.append(.propose(count: min(credits, configuration.budget - committed), pending: pending))
         }
         return actions
+    }
+
+    /// Whether `peer` should pass `jobID` by: it failed it for lack of resources and another worker that
+    /// could run it is connected.
+    func avoids(_ jobID: UInt64, _ peer: PeerID) -> Bool {
+        guard let avoid = jobs[jobID]?.avoid, avoid.contains(peer) else { return false }
+        return workers.contains { $0.key != peer && !avoid.contains($0.key) && $0.value.excluded == nil && !$0.value.draining }
     }
 
     /// The strategy's proposals for a `propose` action, already journaled with their job ids.
@@ -453,14 +544,14 @@ struct CoordinatorState {
         var actions = [CoordinatorAction]()
         for (peer, worker) in workers where now - worker.lastSeen > configuration.workerTimeout {
             for jobID in worker.leases {
-                actions += releaseLease(jobID, reason: "worker \(worker.id) went silent", retryable: true, now: now)
+                actions += releaseLease(jobID, reason: "worker \(worker.id) went silent", class: .transient, now: now)
             }
             workers.removeValue(forKey: peer)
         }
         for id in active.sorted() {
             guard let job = jobs[id], job.status == .leased, let lease = job.lease, lease.deadline < now else { continue }
             actions.append(.send(lease.peer, .cancel(JobCancel(key: JobKey(jobID: id, attempt: lease.attempt)))))
-            actions += releaseLease(id, reason: "timed out after \(configuration.jobTimeout) s", retryable: true, now: now)
+            actions += releaseLease(id, reason: "timed out after \(configuration.jobTimeout) s", class: .transient, now: now)
         }
         for (peer, worker) in workers where now - worker.lastHeartbeatSent >= configuration.heartbeatInterval {
             workers[peer]?.lastHeartbeatSent = now
@@ -475,7 +566,7 @@ struct CoordinatorState {
         guard let worker = workers[peer] else { return [] }
         var actions = [CoordinatorAction]()
         for jobID in worker.leases {
-            actions += releaseLease(jobID, reason: "worker \(worker.id) unreachable", retryable: true, now: now)
+            actions += releaseLease(jobID, reason: "worker \(worker.id) unreachable", class: .transient, now: now)
         }
         workers.removeValue(forKey: peer)
         return actions + dispatch(now: now)
@@ -517,7 +608,7 @@ enum CoordinatorAction {
 
     enum Outcome {
         case result(Metrics)
-        case failure(reason: String)
+        case failure(reason: String, class: FailureClass)
     }
 }
 

@@ -105,8 +105,9 @@ final class StrategyRunner: @unchecked Sendable {
                 case .result(let metrics):
                     records.append(.result(job: job, attempt: attempt, worker: worker, metrics: metrics, time: time))
                     observations.append(Observation(architecture: proposal.architecture, value: metrics.validationError))
-                case .failure(let reason):
-                    records.append(.failure(job: job, attempt: attempt, worker: worker, reason: reason, final: true, time: time))
+                case .failure(let reason, let failureClass):
+                    records.append(.failure(job: job, attempt: attempt, worker: worker, reason: reason, class: failureClass,
+                                            final: true, time: time))
                     observations.append(Observation(architecture: proposal.architecture, value: nil))
                 }
                 committed.append(JobKey(jobID: job, attempt: attempt))

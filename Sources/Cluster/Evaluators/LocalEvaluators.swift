@@ -6,11 +6,11 @@ import Wire
 
 /// Builds the evaluator for a job on a worker.
 public protocol EvaluatorProvider: Sendable {
-    /// The evaluator kinds this worker offers (announced in its hello).
-    var kinds: [String] { get }
+    /// What this worker can evaluate (announced in its hello).
+    var capabilities: [Capability] { get }
     /// The evaluator for `job`, on the GPU `device` (a `CUDA_VISIBLE_DEVICES` value) when the worker has
     /// GPU slots.
-    /// - Throws: `EvaluationError` when this worker cannot evaluate it (a missing table, say).
+    /// - Throws: `EvaluationError` (with its failure class) when this worker cannot evaluate it.
     func evaluator(for job: Job, device: String?) throws -> any Evaluator
 }
 
@@ -19,89 +19,115 @@ public protocol EvaluatorProvider: Sendable {
 /// training time); the Swift CPU trainer; and external trainer processes (`cluster/TRAINER.md`), each
 /// attempt in a folder of its own under `workDirectory`.
 public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
-    /// The evaluator kinds offered: `external` only with a trainer command of the worker's own.
-    public var kinds: [String] { trainerCommand == nil ? ["table", "synthetic", "trainer"] : ["table", "synthetic", "trainer", "external"] }
     let nb201Directory: String?
     let fashionMNISTDirectory: String
-    /// The command that starts this worker's external trainers (`--trainer-command`): the worker's own
-    /// decision, never taken from a job.
-    let trainerCommand: String?
+    /// This worker's external trainers by profile (`--trainer-command` is the `default` profile): the
+    /// worker's own decision, never taken from a job.
+    let trainers: [String: String]
+    /// What the external trainers build and read (announced; empty: any).
+    let trainerSpaces: [String]
+    let trainerDatasets: [String]
     let workDirectory: String
     private let lock = NSLock()
     private var tables = [String: NB201Table]()
-    private var trainers = [String: CellTrainer]()
+    private var cellTrainers = [String: CellTrainer]()
 
     public init(nb201Directory: String? = nil, fashionMNISTDirectory: String = IDXLoader.fashionMNISTDirectory,
-                trainerCommand: String? = nil, workDirectory: String? = nil) {
+                trainerCommand: String? = nil, trainers: [String: String] = [:], trainerSpaces: [String] = [],
+                trainerDatasets: [String] = [], workDirectory: String? = nil) {
         self.nb201Directory = nb201Directory
         self.fashionMNISTDirectory = fashionMNISTDirectory
-        self.trainerCommand = trainerCommand
+        var profiles = trainers
+        if let trainerCommand, !trainerCommand.isEmpty { profiles["default"] = trainerCommand }
+        self.trainers = profiles
+        self.trainerSpaces = trainerSpaces
+        self.trainerDatasets = trainerDatasets
         self.workDirectory = workDirectory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("anasod-worker-\(getpid())").path
     }
 
+    /// The NB201 tables present on this worker (by data set name).
+    public var tableDatasets: [String] {
+        EvaluationSettings.Kind.table.datasets!.filter {
+            FileManager.default.isReadableFile(atPath: NB201Table.resolve($0, directory: nb201Directory))
+        }
+    }
+
+    /// Whether the Fashion-MNIST files the Swift trainer reads are here.
+    public var hasFashionMNIST: Bool {
+        ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+            .allSatisfy { FileManager.default.isReadableFile(atPath: "\(fashionMNISTDirectory)/\($0)") }
+    }
+
+    /// Tables for the data sets found (a `.csv` path is always accepted and checked when a job names it),
+    /// synthetic, the Swift trainer where Fashion-MNIST is installed, external trainers where the worker
+    /// has any.
+    public var capabilities: [Capability] {
+        var list = [Capability(kind: "synthetic", datasets: ["synthetic"])]
+        let tables = tableDatasets
+        if !tables.isEmpty { list.append(Capability(kind: "table", spaces: ["nb201"], datasets: tables)) }
+        if hasFashionMNIST { list.append(Capability(kind: "trainer", spaces: ["nb201"], datasets: ["fashion-mnist"])) }
+        if !trainers.isEmpty {
+            list.append(Capability(kind: "external", spaces: trainerSpaces, datasets: trainerDatasets, profiles: trainers.keys.sorted()))
+        }
+        return list
+    }
+
     public func evaluator(for job: Job, device: String?) throws -> any Evaluator {
-        let seconds = Double(job.settings["seconds"] ?? "0") ?? 0
+        let settings = job.evaluation
         let space: any SearchSpace
         do {
             space = try SpaceCatalog.space(named: job.space)
         } catch {
-            throw EvaluationError(.unsupportedArchitecture, "this worker does not know the search space '\(job.space)'")
+            throw EvaluationError(.unsupportedArchitecture, "this worker does not know the search space '\(job.space)'", class: .configuration)
         }
-        switch job.evaluator {
-        case "table":
-            guard job.space == "nb201" else {
-                throw EvaluationError(.unsupportedArchitecture, "the table evaluator needs the nb201 space, not '\(job.space)'")
-            }
-            let dataset = job.settings["dataset"] ?? "cifar10"
+        switch settings.kind {
+        case .table:
+            let dataset = settings.datasetName
             let table = try lock.withLock { () throws -> NB201Table in
                 if let cached = tables[dataset] { return cached }
                 let loaded = try NB201Table.load(path: NB201Table.resolve(dataset, directory: nb201Directory))
                 tables[dataset] = loaded
                 return loaded
             }
-            return DelayedEvaluator(inner: TableEvaluator(table: table), seconds: seconds)
-        case "trainer":
-            let settings = try TrainingSettings(settings: job.settings)
-            let dataset = job.settings["dataset"] ?? "fashion-mnist"
-            guard dataset == "fashion-mnist" else {
-                throw EvaluationError(.unsupportedArchitecture, "the Swift trainer reads 'fashion-mnist', not '\(dataset)'")
-            }
+            return DelayedEvaluator(inner: TableEvaluator(table: table), seconds: settings.seconds)
+        case .trainer:
+            let training = try TrainingSettings(plan: settings.training)
             // One loaded, split and normalised copy of the data per split definition.
-            let key = "\(dataset)/\(settings.validationSize)/\(settings.trainingLimit ?? -1)/\(settings.testLimit ?? -1)"
+            let key = "\(training.validationSize)/\(training.trainingLimit ?? -1)/\(training.testLimit ?? -1)"
             let trainer = try lock.withLock { () throws -> CellTrainer in
-                if let cached = trainers[key] { return cached }
+                if let cached = cellTrainers[key] { return cached }
                 do {
-                    let loaded = try CellTrainer.fashionMNIST(settings: settings, directory: fashionMNISTDirectory)
-                    trainers[key] = loaded
+                    let loaded = try CellTrainer.fashionMNIST(settings: training, directory: fashionMNISTDirectory)
+                    cellTrainers[key] = loaded
                     return loaded
                 } catch let error as TrainerError {
-                    throw EvaluationError(.fileUnreadable, error.message)
+                    // A split larger than the data is the study's mistake; missing files are this worker's.
+                    throw EvaluationError(.fileUnreadable, error.message, class: error.code == .invalidSettings ? .configuration : .data)
                 }
             }
-            return TrainerEvaluator(trainer: trainer, settings: settings)
-        case "external":
-            guard let command = trainerCommand, !command.isEmpty else {
+            return TrainerEvaluator(trainer: trainer, settings: training)
+        case .external:
+            guard let command = trainers[settings.trainerProfile] else {
                 throw EvaluationError(.unsupportedArchitecture,
-                                      "this worker runs no external trainer: start it with --trainer-command CMD (a job never carries a command)")
+                                      "this worker has no trainer '\(settings.trainerProfile)' (it offers \(trainers.keys.sorted())): "
+                                      + "start it with --trainer-command CMD or --trainer NAME=CMD (a job never carries a command)",
+                                      class: .data)
             }
             let architecture = try space.parse(job.architecture)
             // The study id names a folder: nothing that could leave the work directory.
             guard !job.studyID.isEmpty, !job.studyID.contains("/"), job.studyID != ".", job.studyID != ".." else {
-                throw EvaluationError(.unsupportedArchitecture, "study id '\(job.studyID)' cannot name a job folder")
+                throw EvaluationError(.unsupportedArchitecture, "study id '\(job.studyID)' cannot name a job folder", class: .configuration)
             }
             let folder = URL(fileURLWithPath: workDirectory).appendingPathComponent(job.studyID)
                 .appendingPathComponent("job-\(job.key.jobID)-attempt-\(job.key.attempt)").path
-            let trainerJob = try TrainerJob(study: job.studyID, job: job.key.jobID, attempt: job.key.attempt, space: job.space,
-                                            architecture: job.architecture, cell: architecture, encoding: job.encoding, seed: job.seed,
-                                            settings: job.settings, workDirectory: folder, device: device,
-                                            deadline: Date().timeIntervalSince1970 + job.timeout)
-            let grace = Double(job.settings["kill_grace"] ?? "5") ?? 5
-            return ExternalTrainerEvaluator(command: command, job: trainerJob, killGrace: grace)
-        case "synthetic":
-            return SyntheticEvaluator(space: space, seconds: seconds, failRate: Double(job.settings["fail_rate"] ?? "0") ?? 0)
-        default:
-            throw EvaluationError(.unsupportedArchitecture, "this worker has no '\(job.evaluator)' evaluator")
+            let trainerJob = TrainerJob(study: job.studyID, job: job.key.jobID, attempt: job.key.attempt, space: job.space,
+                                        architecture: job.architecture, cell: architecture, encoding: job.encoding, seed: job.seed,
+                                        evaluation: settings, workDirectory: folder, device: device,
+                                        deadline: Date().timeIntervalSince1970 + job.timeout)
+            return ExternalTrainerEvaluator(command: command, job: trainerJob, killGrace: settings.killGrace)
+        case .synthetic:
+            return SyntheticEvaluator(space: space, seconds: settings.seconds, failRate: settings.failRate)
         }
     }
 }

@@ -20,6 +20,8 @@ public struct StudyReport: Sendable {
 
     public var study: StudyRecord
     public var rows: [Row]
+    /// What the coordinator decided about workers (no more jobs for one, and why), oldest first.
+    public var notes = [(worker: String, message: String, time: Double)]()
 
     public init(journal: any Journal) throws {
         guard let study = try journal.study() else {
@@ -44,10 +46,12 @@ public struct StudyReport: Sendable {
                 rows[job]?.status = "done"
                 rows[job]?.worker = worker
                 rows[job]?.metrics = m
-            case .failure(let job, _, _, let reason, let final, _):
+            case .failure(let job, _, _, let reason, _, let final, _):
                 rows[job]?.failure = reason
                 if final && rows[job]?.status != "done" { rows[job]?.status = "failed" }
                 else if rows[job]?.status == "running" { rows[job]?.status = "queued" }
+            case .note(let worker, let message, let time):
+                notes.append((worker, message, time))
             case .progress:
                 continue
             }

@@ -126,7 +126,7 @@ public final class Worker: @unchecked Sendable {
     private func sayHello(now: Double) {
         lastHello = now
         transport.send(.hello(Hello(workerID: configuration.id, host: configuration.host, slots: configuration.slots,
-                                    devices: configuration.devices, evaluators: evaluators.kinds,
+                                    devices: configuration.devices, evaluators: evaluators.capabilities,
                                     software: ClusterVersion.software, heldJobs: Set(running.keys).union(unacked.keys).sorted())))
     }
 
@@ -186,7 +186,15 @@ public final class Worker: @unchecked Sendable {
     private func handle(_ event: ClientEvent) {
         let now = Self.clock()
         guard case .message(let message) = event else {
-            if case .rejected(let error) = event { logger.warning("rejected a message from the coordinator: \(error.message)") }
+            if case .rejected(let error) = event {
+                logger.warning("rejected a message from the coordinator: \(error.message)")
+                // A job whose settings this worker cannot read is that job's failure, not a lease left to time out.
+                if let key = error.jobKey, running[key] == nil, unacked[key] == nil {
+                    report(.failure(JobFailure(key: key, reason: "worker \(configuration.id) cannot read this job: \(error.message)",
+                                               class: .configuration)))
+                    if welcomed && !draining { transport.send(.request(JobRequest(slots: 1))) }
+                }
+            }
             if case .security(let reason) = event {
                 // ZeroMQ keeps reconnecting (and the key may be admitted later): said once, then at powers of two.
                 securityFailures += 1
@@ -248,7 +256,7 @@ public final class Worker: @unchecked Sendable {
             let held = Set(heldGPUs.values)
             guard let free = configuration.gpus.first(where: { !held.contains($0.index) }) else {
                 // More jobs than GPUs (the coordinator over-sent): hand it back for another slot.
-                report(.failure(JobFailure(key: job.key, reason: "no free GPU on worker \(configuration.id)", retryable: true)))
+                report(.failure(JobFailure(key: job.key, reason: "no free GPU on worker \(configuration.id)", class: .transient)))
                 return
             }
             device = free.index
@@ -258,11 +266,11 @@ public final class Worker: @unchecked Sendable {
             evaluator = try evaluators.evaluator(for: job, device: device)
         } catch {
             // A job this worker cannot run (a missing table, an evaluator it lacks) is that job's failure,
-            // never the end of the worker: the coordinator retries it elsewhere and its failure limit stops
-            // a study that no worker can serve.
+            // with its class, never the end of the worker: the coordinator decides (cluster/PROTOCOL.md).
             let reason = (error as? EvaluationError)?.message ?? "\(error)"
+            let failureClass = (error as? EvaluationError)?.failureClass ?? .configuration
             report(.failure(JobFailure(key: job.key, reason: "worker \(configuration.id) cannot run this job: \(reason)",
-                                       retryable: true)))
+                                       class: failureClass)))
             logger.error("cannot run job \(job.key.jobID) attempt \(job.key.attempt): \(reason)")
             if welcomed && !draining { transport.send(.request(JobRequest(slots: 1))) }
             return
@@ -281,16 +289,18 @@ public final class Worker: @unchecked Sendable {
                 if result.validationError.isFinite {
                     message = .result(JobResult(key: job.key, metrics: result))
                 } else {
-                    message = .failure(JobFailure(key: job.key, reason: "the evaluation returned a non-finite error", retryable: false))
+                    message = .failure(JobFailure(key: job.key, reason: "the evaluation returned a non-finite error", class: .architecture))
                 }
             } catch is CancellationError {
                 message = nil
             } catch let error as EvaluationError {
-                message = .failure(JobFailure(key: job.key, reason: error.message, retryable: ![.unsupportedArchitecture, .trainerProtocol].contains(error.code)))
+                message = .failure(JobFailure(key: job.key, reason: error.message, class: error.failureClass))
             } catch let error as ANASODError {
-                message = .failure(JobFailure(key: job.key, reason: error.message, retryable: false))
+                // The architecture string does not parse in the job's space: the coordinator sent a job of
+                // another space or version.
+                message = .failure(JobFailure(key: job.key, reason: error.message, class: .configuration))
             } catch {
-                message = .failure(JobFailure(key: job.key, reason: "\(error)", retryable: true))
+                message = .failure(JobFailure(key: job.key, reason: "\(error)", class: .transient))
             }
             guard let worker = self else { return }
             worker.queue.async {

@@ -127,13 +127,14 @@ public struct ExternalTrainerEvaluator: Evaluator {
             .path("/bin/sh"), arguments: ["-c", command], environment: .inherit.updating(environment),
             platformOptions: options, input: .fileDescriptor(stdin, closeAfterSpawningProcess: true),
             output: .sequence, error: .sequence
-        ) { execution -> (Metrics?, EvaluationError?) in
+        ) { execution -> (Metrics?, EvaluationError?, (FailureClass, String)?) in
             group.set(execution.processIdentifier.value)
             async let drained: Void = {
                 for try await line in execution.standardError.strings() { log.append(line) }
             }()
             var result: Metrics?
             var violation: EvaluationError?
+            var declared: (FailureClass, String)?
             do {
                 for try await line in execution.standardOutput.strings(bufferingPolicy: .maxLineLength(1 << 20)) {
                     guard violation == nil else { continue }  // draining after a violation
@@ -143,6 +144,8 @@ public struct ExternalTrainerEvaluator: Evaluator {
                         case .result(let r)?:
                             if result != nil { throw EvaluationError(.trainerProtocol, "trainer printed a second 'result' line") }
                             result = r
+                        case .failure(let failureClass, let reason)?:
+                            if declared == nil { declared = (failureClass, reason) }
                         case nil: break
                         }
                     } catch let error as EvaluationError {
@@ -155,10 +158,14 @@ public struct ExternalTrainerEvaluator: Evaluator {
                 await execution.teardown(using: teardown)
             }
             try? await drained
-            return (result, violation)
+            return (result, violation, declared)
         }
-        let (result, violation) = execution.closureResult
-        if let violation { throw EvaluationError(violation.code, violation.message + log.tailForMessage()) }
+        let (result, violation, declared) = execution.closureResult
+        if let violation { throw EvaluationError(violation.code, violation.message + log.tailForMessage(), class: violation.failureClass) }
+        if let (failureClass, reason) = declared, result == nil || execution.terminationStatus != .exited(0) {
+            throw EvaluationError(.evaluationFailed, "trainer failed (\(failureClass.rawValue)): \(reason)" + log.tailForMessage(),
+                                  class: failureClass)
+        }
         switch execution.terminationStatus {
         case .exited(0):
             guard var result else {
@@ -167,9 +174,29 @@ public struct ExternalTrainerEvaluator: Evaluator {
             if result.trainSeconds == 0 { result.trainSeconds = Date().timeIntervalSince(started) }
             return result
         case .exited(let code):
-            throw EvaluationError(.evaluationFailed, "trainer exited with status \(code)" + log.tailForMessage())
+            let failureClass = Self.failureClass(exitStatus: code)
+            throw EvaluationError(.evaluationFailed, "trainer exited with status \(code) (\(failureClass.rawValue))" + log.tailForMessage(),
+                                  class: failureClass)
         case .signaled(let signal):
-            throw EvaluationError(.evaluationFailed, "trainer was killed by signal \(signal)" + log.tailForMessage())
+            // SIGKILL that the worker did not send (its own kills end in a deadline or cancellation error):
+            // most often the kernel's out-of-memory killer.
+            let failureClass: FailureClass = signal == SIGKILL ? .resource : .transient
+            throw EvaluationError(.evaluationFailed, "trainer was killed by signal \(signal) (\(failureClass.rawValue))" + log.tailForMessage(),
+                                  class: failureClass)
+        }
+    }
+
+    /// What a trainer's exit status means when it printed no `failure` line (the table in cluster/TRAINER.md):
+    /// 2 the settings cannot work, 3 missing or unreadable input, 4 the cell itself fails, 5 out of memory
+    /// or a GPU error, 75 (`EX_TEMPFAIL`) try again, 126/127 the command cannot run on this worker; any
+    /// other status is taken as transient.
+    public static func failureClass(exitStatus: Int32) -> FailureClass {
+        switch exitStatus {
+        case 2: .configuration
+        case 3, 126, 127: .data
+        case 4: .architecture
+        case 5: .resource
+        default: .transient
         }
     }
 }

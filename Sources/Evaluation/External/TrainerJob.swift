@@ -31,6 +31,8 @@ public struct TrainerJob: Codable, Hashable, Sendable {
     public var validationSize: Int?
     public var testLimit: Int?
     public var augment: Bool?
+    /// Mixed precision on the GPU (nil: the trainer's default).
+    public var amp: Bool?
     /// Every setting of the study's `evaluator` section, as text (for trainers with keys of their own).
     public var settings: [String: String]
     /// A folder of this attempt's own, for checkpoints and logs; it already exists.
@@ -43,20 +45,14 @@ public struct TrainerJob: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case protocolVersion = "protocol", study, job, attempt, space, architecture, operations, encoding, seed, dataset
         case dataDirectory = "data_dir", channels, cells, epochs, batchSize = "batch_size", learningRate = "learning_rate"
-        case trainLimit = "train_limit", validationSize = "validation_size", testLimit = "test_limit", augment, settings
+        case trainLimit = "train_limit", validationSize = "validation_size", testLimit = "test_limit", augment, amp, settings
         case workDirectory = "work_dir", device, deadline
     }
 
-    /// The job for `architecture` (parsed: `cell`) with the study's evaluator settings (`settings`, as they travel in a
-    /// job message); typed fields are read from the settings that have them.
-    /// - Throws: `EvaluationError.unsupportedArchitecture` naming a setting that is not a number.
+    /// The job for `architecture` (parsed: `cell`) with the study's evaluation settings; `settings` holds
+    /// them as text too (for trainers with keys of their own).
     public init(study: String, job: UInt64, attempt: Int, space: String, architecture: String, cell: Architecture, encoding: [[Double]],
-                seed: UInt64, settings: [String: String], workDirectory: String, device: String?, deadline: Double) throws {
-        func int(_ key: String) throws -> Int? {
-            guard let text = settings[key] else { return nil }
-            guard let v = Int(text) else { throw EvaluationError(.unsupportedArchitecture, "setting '\(key)' is not an integer: '\(text)'") }
-            return v
-        }
+                seed: UInt64, evaluation: EvaluationSettings, workDirectory: String, device: String?, deadline: Double) {
         self.study = study
         self.job = job
         self.attempt = attempt
@@ -67,21 +63,22 @@ public struct TrainerJob: Codable, Hashable, Sendable {
         }
         self.encoding = encoding
         self.seed = seed
-        dataset = settings["dataset"] ?? "fashion-mnist"
-        dataDirectory = settings["data_dir"]
-        channels = try int("channels")
-        cells = try int("cells")
-        epochs = try int("epochs")
-        batchSize = try int("batch_size")
-        if let text = settings["learning_rate"] {
-            guard let v = Double(text) else { throw EvaluationError(.unsupportedArchitecture, "setting 'learning_rate' is not a number: '\(text)'") }
-            learningRate = v
-        }
-        trainLimit = try int("train_limit")
-        validationSize = try int("validation_size")
-        testLimit = try int("test_limit")
-        augment = settings["augment"].map { $0 == "true" }
-        self.settings = settings
+        dataset = evaluation.datasetName
+        dataDirectory = evaluation.dataDirectory
+        let plan = evaluation.training
+        channels = plan.channels
+        cells = plan.cells
+        epochs = plan.epochs
+        batchSize = plan.batchSize
+        learningRate = plan.learningRate
+        trainLimit = plan.trainLimit
+        validationSize = plan.validationSize
+        testLimit = plan.testLimit
+        augment = plan.augment
+        amp = evaluation.amp
+        var text = evaluation.textFields
+        text["kind"] = nil
+        settings = text
         self.workDirectory = workDirectory
         self.device = device
         self.deadline = deadline

@@ -2,11 +2,14 @@ import ANASOD
 import Foundation
 
 /// One line an external trainer prints on standard output (`cluster/TRAINER.md`): a JSON object with an
-/// `event` of `progress` (after each epoch) or `result` (once, at the end). Empty lines are skipped;
+/// `event` of `progress` (after each epoch), `result` (once, at the end) or `failure` (the class and reason
+/// of a failure the trainer is about to exit with). Empty lines are skipped;
 /// anything else is a protocol violation that names the line.
 public enum TrainerLine: Hashable, Sendable {
     case progress(EvaluationProgress)
     case result(Metrics)
+    /// The trainer says why it is about to fail, and the class of the failure.
+    case failure(FailureClass, reason: String)
 
     /// The fields a line may have; unknown fields are ignored (trainers may add their own).
     private struct Fields: Decodable {
@@ -19,10 +22,12 @@ public enum TrainerLine: Hashable, Sendable {
         var trainSeconds: Double?
         var parameters: Double?
         var flops: Double?
+        var failureClass: String?
+        var reason: String?
 
         enum CodingKeys: String, CodingKey {
             case event, epoch, trainLoss = "train_loss", validationError = "validation_error", testError = "test_error"
-            case seconds, trainSeconds = "train_seconds", parameters, flops
+            case seconds, trainSeconds = "train_seconds", parameters, flops, failureClass = "class", reason
         }
     }
 
@@ -68,8 +73,13 @@ public enum TrainerLine: Hashable, Sendable {
             return .result(Metrics(validationError: error, testError: try percent(f.testError, "test_error"),
                                             trainSeconds: f.trainSeconds ?? 0, parameters: try integer(f.parameters, "parameters"),
                                             flops: try integer(f.flops, "flops")))
+        case "failure":
+            guard let name = f.failureClass, let failureClass = FailureClass(rawValue: name) else {
+                throw fail("a 'failure' line without a 'class' of \(FailureClass.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return .failure(failureClass, reason: String((f.reason ?? "no reason given").prefix(2000)))
         default:
-            throw fail("an unknown event '\(f.event)' (known: progress, result)")
+            throw fail("an unknown event '\(f.event)' (known: progress, result, failure)")
         }
     }
 }

@@ -15,7 +15,8 @@ public struct TableEvaluator: Evaluator {
         do {
             try NB201Table.space.validate(architecture)
         } catch let error as ANASODError {
-            throw EvaluationError(.unsupportedArchitecture, "the NB201 table cannot evaluate this architecture: \(error.message)")
+            throw EvaluationError(.unsupportedArchitecture, "the NB201 table cannot evaluate this architecture: \(error.message)",
+                                  class: .architecture)
         }
         let error = table.error(of: architecture)
         return Metrics(validationError: error, testError: error)

@@ -2,18 +2,22 @@
 /// message type and the field.
 struct MessageFields {
     let type: MessageType
+    /// The name errors give the map: the message type, or `job evaluation` for a nested map.
+    let name: String
     let values: [String: MessagePackValue]
 
-    init(type: MessageType, body: MessagePackValue) throws {
+    init(type: MessageType, body: MessagePackValue, field: String? = nil) throws {
         self.type = type
+        let name = field.map { "\(type) \($0)" } ?? "\(type)"
+        self.name = name
         guard case .map(let pairs) = body else {
-            throw WireError(.invalidMessage, "\(type) body is not a map")
+            throw WireError(.invalidMessage, "\(name) is not a map")
         }
         var values = [String: MessagePackValue]()
         for (k, v) in pairs {
-            guard case .string(let key) = k else { throw WireError(.invalidMessage, "\(type) has a non-string key") }
+            guard case .string(let key) = k else { throw WireError(.invalidMessage, "\(name) has a non-string key") }
             guard values.updateValue(v, forKey: key) == nil else {
-                throw WireError(.invalidMessage, "\(type) repeats the field '\(key)'")
+                throw WireError(.invalidMessage, "\(name) repeats the field '\(key)'")
             }
         }
         self.values = values
@@ -21,8 +25,8 @@ struct MessageFields {
 
     func fail(_ key: String, _ expected: String) -> WireError {
         values[key] == nil
-            ? WireError(.invalidMessage, "\(type) is missing the field '\(key)'")
-            : WireError(.invalidMessage, "\(type) field '\(key)' is not \(expected)")
+            ? WireError(.invalidMessage, "\(name) is missing the field '\(key)'")
+            : WireError(.invalidMessage, "\(name) field '\(key)' is not \(expected)")
     }
 
     func isAbsent(_ key: String) -> Bool {
@@ -83,14 +87,21 @@ struct MessageFields {
         }
     }
 
-    func stringMap(_ key: String) throws -> [String: String] {
-        guard case .map(let pairs) = values[key] else { throw fail(key, "a map of strings") }
-        var result = [String: String]()
-        for (k, v) in pairs {
-            guard case .string(let ks) = k, case .string(let vs) = v else { throw fail(key, "a map of strings") }
-            result[ks] = vs
+    /// A hello's `evaluators`: at most 16 maps `{kind, spaces, datasets, profiles}`.
+    func capabilities(_ key: String) throws -> [Capability] {
+        guard case .array(let items) = values[key], items.count <= 16 else { throw fail(key, "an array of at most 16 evaluator maps") }
+        return try items.map { item in
+            let f = try MessageFields(type: type, body: item, field: key)
+            func list(_ name: String) throws -> [String] {
+                let strings = f.isAbsent(name) ? [] : try f.strings(name)
+                guard strings.count <= 64, strings.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 256 }) else {
+                    throw f.fail(name, "at most 64 non-empty names")
+                }
+                return strings
+            }
+            return Capability(kind: try f.string("kind"), spaces: try list("spaces"), datasets: try list("datasets"),
+                              profiles: try list("profiles"))
         }
-        return result
     }
 
     func matrix(_ key: String) throws -> [[Double]] {

@@ -6,12 +6,13 @@ public struct Hello: Hashable, Sendable {
     public var host: String
     public var slots: Int
     public var devices: [String]
-    public var evaluators: [String]
+    /// What the worker can evaluate, per evaluator.
+    public var evaluators: [Capability]
     public var software: String
     /// Jobs the worker still holds from before a reconnect, re-announced so they are not re-leased.
     public var heldJobs: [JobKey]
 
-    public init(workerID: String, host: String, slots: Int, devices: [String] = [], evaluators: [String],
+    public init(workerID: String, host: String, slots: Int, devices: [String] = [], evaluators: [Capability],
                 software: String, heldJobs: [JobKey] = []) {
         self.workerID = workerID
         self.host = host
@@ -74,23 +75,21 @@ public struct Job: Hashable, Sendable {
     public var encoding: [[Double]]
     /// The architecture string.
     public var architecture: String
-    /// The evaluator kind and its settings.
-    public var evaluator: String
-    public var settings: [String: String]
+    /// How to evaluate it: the study's settings, validated by the coordinator (`EvaluationSettings`).
+    public var evaluation: EvaluationSettings
     public var seed: UInt64
     /// Seconds from the job's arrival within which the result must be sent (relative, so that the two
     /// machines' clocks need not agree).
     public var timeout: Double
 
     public init(key: JobKey, studyID: String, space: String, encoding: [[Double]], architecture: String,
-                evaluator: String, settings: [String: String] = [:], seed: UInt64, timeout: Double) {
+                evaluation: EvaluationSettings, seed: UInt64, timeout: Double) {
         self.key = key
         self.studyID = studyID
         self.space = space
         self.encoding = encoding
         self.architecture = architecture
-        self.evaluator = evaluator
-        self.settings = settings
+        self.evaluation = evaluation
         self.seed = seed
         self.timeout = timeout
     }
@@ -141,20 +140,24 @@ public struct JobResult: Hashable, Sendable {
     }
 }
 
-/// Worker → coordinator: an evaluation that failed; `retryable` when another attempt may succeed.
+/// Worker → coordinator: an evaluation that failed, and the class of the failure (which decides whether
+/// and where it is retried).
 public struct JobFailure: Hashable, Sendable {
     public var key: JobKey
     public var reason: String
-    public var retryable: Bool
+    public var failureClass: FailureClass
     /// The last lines of the trainer's standard error, when there is one.
     public var log: String?
 
-    public init(key: JobKey, reason: String, retryable: Bool, log: String? = nil) {
+    public init(key: JobKey, reason: String, class failureClass: FailureClass, log: String? = nil) {
         self.key = key
         self.reason = reason
-        self.retryable = retryable
+        self.failureClass = failureClass
         self.log = log
     }
+
+    /// Whether another attempt may succeed.
+    public var retryable: Bool { failureClass.retryable }
 }
 
 /// Coordinator → worker: stop this job (its lease moved, or the study ended).

@@ -35,7 +35,7 @@ extension WireMessage {
         case .hello:
             return .hello(Hello(workerID: try nonEmpty(f, "worker"), host: try f.string("host"),
                                 slots: try f.int("slots", in: 1...4096), devices: try f.strings("devices"),
-                                evaluators: try f.strings("evaluators"), software: try f.string("software"),
+                                evaluators: try f.capabilities("evaluators"), software: try f.string("software"),
                                 heldJobs: f.isAbsent("held") ? [] : try f.jobKeys("held")))
         case .welcome:
             return .welcome(Welcome(workerID: try f.string("worker"), studyID: try f.string("study"),
@@ -45,10 +45,17 @@ extension WireMessage {
         case .request:
             return .request(JobRequest(slots: try f.int("slots", in: 0...4096)))
         case .job:
-            return .job(Job(key: try f.jobKey(), studyID: try f.string("study"), space: try f.string("space"),
+            let key = try f.jobKey()
+            let evaluation: EvaluationSettings
+            do {
+                evaluation = try EvaluationSettings(wire: f.values["evaluation"], space: try f.string("space"))
+            } catch var error as WireError {
+                error.jobKey = key  // the worker reports this job's failure instead of dropping it
+                throw error
+            }
+            return .job(Job(key: key, studyID: try f.string("study"), space: try f.string("space"),
                             encoding: try f.matrix("encoding"), architecture: try nonEmpty(f, "arch"),
-                            evaluator: try f.string("evaluator"), settings: try f.stringMap("settings"),
-                            seed: try f.uint64("seed"), timeout: try positive(f, "timeout")))
+                            evaluation: evaluation, seed: try f.uint64("seed"), timeout: try positive(f, "timeout")))
         case .heartbeat:
             return .heartbeat(Heartbeat(sent: try f.double("sent"), running: try f.jobKeys("running")))
         case .progress:
@@ -59,7 +66,11 @@ extension WireMessage {
                 validationError: try f.double("val_error"), testError: try f.optionalDouble("test_error"),
                 trainSeconds: try f.double("seconds"), parameters: try f.optionalInt("params"), flops: try f.optionalInt("flops"))))
         case .failure:
-            return .failure(JobFailure(key: try f.jobKey(), reason: try f.string("reason"), retryable: try f.bool("retryable"),
+            let name = try f.string("class")
+            guard let failureClass = FailureClass(rawValue: name) else {
+                throw WireError(.invalidMessage, "failure field 'class' is not one of \(FailureClass.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return .failure(JobFailure(key: try f.jobKey(), reason: try f.string("reason"), class: failureClass,
                                        log: f.isAbsent("log") ? nil : try f.string("log")))
         case .cancel:
             return .cancel(JobCancel(key: try f.jobKey()))
@@ -99,7 +110,7 @@ extension WireMessage {
         case .hello(let m):
             fields = [("worker", .string(m.workerID)), ("host", .string(m.host)), ("slots", .uint(UInt64(m.slots))),
                       ("devices", .array(m.devices.map(MessagePackValue.string))),
-                      ("evaluators", .array(m.evaluators.map(MessagePackValue.string))), ("software", .string(m.software))]
+                      ("evaluators", .array(m.evaluators.map(\.wireValue))), ("software", .string(m.software))]
             if !m.heldJobs.isEmpty { fields.append(("held", keys(m.heldJobs))) }
         case .welcome(let m):
             fields = [("worker", .string(m.workerID)), ("study", .string(m.studyID)),
@@ -112,8 +123,7 @@ extension WireMessage {
             key(m.key)
             fields += [("study", .string(m.studyID)), ("space", .string(m.space)),
                        ("encoding", .array(m.encoding.map { .array($0.map(MessagePackValue.double)) })),
-                       ("arch", .string(m.architecture)), ("evaluator", .string(m.evaluator)),
-                       ("settings", .map(m.settings.sorted { $0.key < $1.key }.map { (.string($0.key), .string($0.value)) })),
+                       ("arch", .string(m.architecture)), ("evaluation", m.evaluation.wireValue),
                        ("seed", .uint(m.seed)), ("timeout", .double(m.timeout))]
         case .heartbeat(let m):
             fields = [("sent", .double(m.sent)), ("running", keys(m.running))]
@@ -132,7 +142,7 @@ extension WireMessage {
             optional("flops", m.metrics.flops)
         case .failure(let m):
             key(m.key)
-            fields += [("reason", .string(m.reason)), ("retryable", .bool(m.retryable))]
+            fields += [("reason", .string(m.reason)), ("class", .string(m.failureClass.rawValue))]
             if let log = m.log { fields.append(("log", .string(log))) }
         case .cancel(let m):
             key(m.key)
