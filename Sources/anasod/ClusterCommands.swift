@@ -121,6 +121,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         LogSetup.bootstrap(logLevel)
         let c = try study.load()
         let logger = Logger(label: "coordinator")
+        _ = try await Preflight.check(c, local: nil)  // the workers' own data is checked by each worker
         let (security, watcher) = try ClusterSecurity.server(for: c, keys: nil, logger: logger)
         defer { watcher?.stop() }
         let server = try ZeroMQServer(bind: c.listen, security: security)
@@ -254,6 +255,15 @@ struct StatusCommand: ParsableCommand {
         if let best = report.best {
             print(String(format: "best validation error: %.3f (job %llu)", best.metrics!.validationError, best.job))
             print("best cell: \(best.architecture)")
+        }
+        // Why a worker gets no jobs (its last word only), and the study-wide notes.
+        var last = [String: String]()
+        var order = [String]()
+        for note in report.notes {
+            if last.updateValue(note.message, forKey: note.worker) == nil { order.append(note.worker) }
+        }
+        for worker in order {
+            print(worker == "*" ? "note: \(last[worker]!)" : "worker \(worker): \(last[worker]!)")
         }
     }
 }

@@ -37,6 +37,11 @@ struct SearchCommand: AsyncParsableCommand {
         var c = try study.load()
         if study.listen == nil { c.listen = "tcp://127.0.0.1:0" }  // any free port on loopback
         let logger = Logger(label: "search")
+        // Everything that cannot work stops here, before a port, a key or a journal exists.
+        let command = trainerCommand ?? c.trainerCommand
+        let local = LocalWorkers(nb201Directory: nb201Dir, trainerCommand: command, gpus: gpus)
+        let preflight = try await Preflight.check(c, local: local)
+        for skipped in preflight.skipped { logger.notice("pre-flight: \(skipped)") }
         // One command, still encrypted: a key set of its own in the run's folder (kept for a resume).
         let names = (0..<workers).map { "local-\($0)" }
         var keyFolder: String?
@@ -51,7 +56,8 @@ struct SearchCommand: AsyncParsableCommand {
         let server = try ZeroMQServer(bind: c.listen, security: security)
         let coordinator = try Coordinator(configuration: c, journal: try openJournal(c.journal), transport: server,
                                           resume: resume, continueAfterFailures: continueAfterFailures,
-                                          allowConfigurationChange: allowConfigChange, logger: logger)
+                                          allowConfigurationChange: allowConfigChange, endWhenNoWorkerCanRun: true,
+                                          logger: logger)
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var processes = [Process]()
         defer { LocalProcesses.terminate(processes) }
@@ -67,7 +73,7 @@ struct SearchCommand: AsyncParsableCommand {
             if let nb201Dir { arguments += ["--nb201-dir", nb201Dir] }
             if let gpus { arguments += ["--gpus", gpus] }
             // The study's evaluator.command runs only on this machine's own workers: it never goes on the wire.
-            if let command = trainerCommand ?? c.trainerCommand { arguments += ["--trainer-command", command] }
+            if let command { arguments += ["--trainer-command", command] }
             p.arguments = arguments
             do {
                 try p.run()

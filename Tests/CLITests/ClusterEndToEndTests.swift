@@ -171,8 +171,8 @@ final class ProcessGroup: @unchecked Sendable {
             #expect(Set(rows.map(\.arch)).count == 24)
             #expect(try resultRows(group) == 24)
             let log = group.log("coordinator")
-            #expect(log.contains("on e2e-0 failed: worker e2e-0 went silent; re-queued")
-                    || log.contains("on e2e-0 failed: worker e2e-0 unreachable; re-queued"),
+            #expect(log.contains("on e2e-0 failed (transient): worker e2e-0 went silent; re-queued")
+                    || log.contains("on e2e-0 failed (transient): worker e2e-0 unreachable; re-queued"),
                     "the lost worker's lease was not released: \(log)")
         }
     }

@@ -22,6 +22,7 @@ enum SampleMessages {
         e.killGrace = 10
         e.amp = true
         e.trainer = "a100"
+        e.device = .gpu
         return e
     }()
 

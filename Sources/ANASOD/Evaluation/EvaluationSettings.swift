@@ -61,7 +61,7 @@ public struct EvaluationSettings: Sendable, Hashable {
             case .table: ["seconds"]
             case .synthetic: ["seconds", "fail_rate"]
             case .trainer: TrainingPlan.keys
-            case .external: TrainingPlan.keys.union(["command", "data_dir", "kill_grace", "amp", "trainer"])
+            case .external: TrainingPlan.keys.union(["command", "data_dir", "kill_grace", "amp", "trainer", "device"])
             }
         }
     }
@@ -83,6 +83,16 @@ public struct EvaluationSettings: Sendable, Hashable {
     public var amp: Bool?
     /// `external`: the trainer profile a worker must offer (nil: its default trainer).
     public var trainer: String?
+    /// `external`: where the trainer must run; `gpu` studies go only to workers with GPU slots.
+    public var device = Device.any
+
+    /// Where a trainer runs.
+    public enum Device: String, Sendable, Hashable, CaseIterable {
+        /// On whatever slot the worker has (a GPU slot or a CPU one).
+        case any
+        /// On GPU slots only (`anasod worker --gpus`).
+        case gpu
+    }
 
     public init(kind: Kind = .table, dataset: String? = nil) {
         self.kind = kind
@@ -104,6 +114,7 @@ public struct EvaluationSettings: Sendable, Hashable {
         if killGrace != 5 { keys.insert("kill_grace") }
         if amp != nil { keys.insert("amp") }
         if trainer != nil { keys.insert("trainer") }
+        if device != .any { keys.insert("device") }
         return keys
     }
 
@@ -201,6 +212,7 @@ extension EvaluationSettings {
         if killGrace != 5 { fields["kill_grace"] = String(killGrace) }
         if let v = amp { fields["amp"] = String(v) }
         if let v = trainer { fields["trainer"] = v }
+        if device != .any { fields["device"] = device.rawValue }
         return fields
     }
 }

@@ -99,6 +99,13 @@ extension StudyConfiguration {
         if let v = e["kill_grace"] { settings.killGrace = try number(v, "evaluator.kill_grace", fail) }
         if let v = e["amp"] { settings.amp = try bool(v, "evaluator.amp", fail) }
         if let v = e["trainer"] { settings.trainer = try string(v, "evaluator.trainer", fail) }
+        if let v = e["device"] {
+            let name = try string(v, "evaluator.device", fail)
+            guard let device = EvaluationSettings.Device(rawValue: name) else {
+                throw fail("'evaluator.device' must be 'any' or 'gpu', got '\(name)'")
+            }
+            settings.device = device
+        }
         return settings
     }
 

@@ -87,17 +87,20 @@ public final class Coordinator: @unchecked Sendable {
     public var resultToJobLatencies: [(observations: Int, seconds: Double)] { statusLock.withLock { latencies } }
 
     /// Prepares a study: a new one (the journal must be empty) or, with `resume`, the journal's own,
-    /// rebuilt by replay.
+    /// rebuilt by replay. With `endWhenNoWorkerCanRun` (the machine's own workers, `anasod search`: no
+    /// others will come), the study ends once every connected worker was excluded for failures that were
+    /// its own (`data`), instead of waiting for workers.
     /// - Throws: `ClusterError` for a resume that does not match, `JournalError` for storage trouble.
     public init(configuration: StudyConfiguration, journal: any Journal, transport: any ServerTransport,
                 resume: Bool, continueAfterFailures: Bool = false, allowConfigurationChange: Bool = false,
-                logger: Logger) throws {
+                endWhenNoWorkerCanRun: Bool = false, logger: Logger) throws {
         self.configuration = configuration
         self.journal = journal
         self.transport = transport
         self.logger = logger
         let space = try SpaceCatalog.space(named: configuration.space)
         state = CoordinatorState(configuration: configuration, space: space)
+        state.endWhenNoWorkerCanRun = endWhenNoWorkerCanRun
         var strategy = try StrategyFactory.make(configuration.strategy, space: space, seed: configuration.seed)
         var calls = 0
         if let existing = try journal.study() {

@@ -93,6 +93,8 @@ struct CoordinatorState {
     var refusals = RefusalCounts()
     /// Peers evicted for invalid messages: nothing they send counts any more.
     private(set) var evicted = Set<PeerID>()
+    /// End the study when every connected worker is excluded (no other workers will come).
+    var endWhenNoWorkerCanRun = false
     /// Until then, jobs that were in flight before a restart wait for their worker to re-announce them.
     private(set) var reAdoptionUntil = -Double.infinity
 
@@ -320,6 +322,10 @@ struct CoordinatorState {
                 + (settings.kind == .external ? " with trainer '\(settings.trainerProfile)'" : "")
             return [.send(peer, .refusal(Refusal(reason: "this study needs \(needs); the worker offers \(offers)\(hint)")))]
         }
+        if settings.device == .gpu && hello.devices.isEmpty {
+            return [.send(peer, .refusal(Refusal(reason: "this study trains on GPUs only (evaluator.device: gpu) and the worker has no "
+                                                 + "GPU slots: start it with --gpus auto (or --gpus 0,1,…)")))]
+        }
         guard !finished else { return [.send(peer, .shutdown(Shutdown(reason: "the study is complete")))] }
         var actions = [CoordinatorAction]()
         let held = Set(hello.heldJobs)
@@ -438,7 +444,13 @@ struct CoordinatorState {
         workers[peer] = worker
         var actions: [CoordinatorAction] = [.journal(.note(worker: worker.id, message: reason, time: now))]
         if workers.values.allSatisfy({ $0.excluded != nil || $0.draining }) {
-            actions.append(.journal(.note(worker: "*", message: "no connected worker can run this study's jobs; waiting for workers", time: now)))
+            if endWhenNoWorkerCanRun && abortReason == nil {
+                abortReason = "no worker can run this study's jobs; the last: worker \(worker.id) \(reason)"
+                actions += finish(reason: abortReason!)
+            } else {
+                actions.append(.journal(.note(worker: "*", message: "no connected worker can run this study's jobs; waiting for workers",
+                                              time: now)))
+            }
         }
         return actions
     }

@@ -17,6 +17,7 @@ extension EvaluationSettings {
         if killGrace != 5 { fields.append(("kill_grace", .double(killGrace))) }
         if let v = amp { fields.append(("amp", .bool(v))) }
         if let v = trainer { fields.append(("trainer", .string(v))) }
+        if device != .any { fields.append(("device", .string(device.rawValue))) }
         return .map(fields.map { (.string($0.0), $0.1) })
     }
 
@@ -32,7 +33,7 @@ extension EvaluationSettings {
                             + "\(Self.version)\(version > UInt64(Self.version) ? ": upgrade this worker's anasod" : "")")
         }
         let known = Set<String>(["v", "kind", "dataset", "seconds", "fail_rate", "learning_rate", "augment", "data_dir",
-                                  "kill_grace", "amp", "trainer"]).union(TrainingPlan.keys)
+                                  "kill_grace", "amp", "trainer", "device"]).union(TrainingPlan.keys)
         if let unknown = f.values.keys.sorted().first(where: { !known.contains($0) }) {
             throw WireError(.invalidMessage, "job evaluation has an unknown field '\(unknown)'")
         }
@@ -56,6 +57,10 @@ extension EvaluationSettings {
         killGrace = try optional("kill_grace") { try f.double($0) } ?? 5
         amp = try optional("amp") { try f.bool($0) }
         trainer = try optional("trainer") { try f.string($0) }
+        if let name = try optional("device", { try f.string($0) }) {
+            guard let device = Device(rawValue: name) else { throw WireError(.invalidMessage, "job evaluation has an unknown device '\(name)'") }
+            self.device = device
+        }
         do {
             try validate(space: space)
         } catch let error as ANASODError {
