@@ -46,9 +46,16 @@ def emit(event, **fields):
     print(json.dumps({"event": event, **clean}), flush=True)
 
 
-def fail(message, status=2):
+# Failure classes (cluster/TRAINER.md) and the exit status that says each without a failure line.
+CLASS_STATUS = {"configuration": 2, "data": 3, "architecture": 4, "resource": 5, "transient": 75}
+
+
+def fail(message, status=2, failure_class=None):
+    """Says why on standard error, and the failure's class on standard output, then exits."""
     log(message)
-    sys.exit(status)
+    failure_class = failure_class or next((k for k, v in CLASS_STATUS.items() if v == status), "transient")
+    emit("failure", **{"class": failure_class, "reason": message})
+    sys.exit(CLASS_STATUS.get(failure_class, status))
 
 
 # Deterministic cuBLAS needs this before CUDA starts.
@@ -184,14 +191,14 @@ def read_idx(path):
         with gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb") as f:
             data = f.read()
     except OSError as error:
-        fail(f"cannot read {path}: {error}")
+        fail(f"cannot read {path}: {error}", status=3)
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 8:
-        fail(f"{path} is not an unsigned-byte IDX file")
+        fail(f"{path} is not an unsigned-byte IDX file", status=3)
     dims = data[3]
     shape = struct.unpack(f">{dims}I", data[4:4 + 4 * dims])
     body = data[4 + 4 * dims:]
     if len(body) != int(np.prod(shape)):
-        fail(f"{path} is truncated: {len(body)} bytes for shape {shape}")
+        fail(f"{path} is truncated: {len(body)} bytes for shape {shape}", status=3)
     return np.frombuffer(body, dtype=np.uint8).reshape(shape)
 
 
@@ -204,7 +211,7 @@ def fashion_mnist(directory):
             if os.path.exists(images):
                 return (read_idx(images)[:, None, :, :],
                         read_idx(os.path.join(directory, f"{prefix}-labels-idx1-ubyte{suffix}")).astype(np.int64))
-        fail(f"no Fashion-MNIST in {directory} (apt-get install dataset-fashion-mnist, or set data_dir)")
+        fail(f"no Fashion-MNIST in {directory} (apt-get install dataset-fashion-mnist, or set data_dir)", status=3)
 
     return pair("train"), pair("t10k"), 10
 
@@ -228,13 +235,13 @@ def cifar10(directory):
             def load_bin(name):
                 raw = np.fromfile(os.path.join(folder, name), dtype=np.uint8)
                 if raw.size % 3073:
-                    fail(f"{name} is truncated ({raw.size} bytes, not a multiple of 3073)")
+                    fail(f"{name} is truncated ({raw.size} bytes, not a multiple of 3073)", status=3)
                 raw = raw.reshape(-1, 3073)
                 return raw[:, 1:].reshape(-1, 3, 32, 32), raw[:, 0].astype(np.int64)
             train = [load_bin(f"data_batch_{i}.bin") for i in range(1, 6)]
             return ((np.concatenate([t[0] for t in train]), np.concatenate([t[1] for t in train])),
                     load_bin("test_batch.bin"), 10)
-    fail(f"no CIFAR-10 in {directory} (expected cifar-10-batches-py or cifar-10-batches-bin)")
+    fail(f"no CIFAR-10 in {directory} (expected cifar-10-batches-py or cifar-10-batches-bin)", status=3)
 
 
 def prepare(job, device):
@@ -412,6 +419,15 @@ def main():
         train(job)
     except ValueError as error:
         fail(str(error))
+    except MemoryError:
+        fail("out of host memory", failure_class="resource")
+    except RuntimeError as error:
+        # CUDA out of memory (torch.cuda.OutOfMemoryError is a RuntimeError) and other GPU faults: this
+        # worker's resources, not the cell's.
+        text = str(error)
+        if "out of memory" in text or "CUDA" in text or "cuDNN" in text:
+            fail(f"GPU error: {text.splitlines()[0] if text else error!r}", failure_class="resource")
+        raise
 
 
 if __name__ == "__main__":

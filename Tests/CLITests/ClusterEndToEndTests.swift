@@ -13,10 +13,11 @@ final class ProcessGroup: @unchecked Sendable {
 
     /// Starts `anasod ARGS`; stdout goes to a file whose path is returned with the process.
     @discardableResult
-    func start(_ arguments: [String], name: String) throws -> (process: Process, output: URL) {
+    func start(_ arguments: [String], name: String, environment: [String: String] = [:]) throws -> (process: Process, output: URL) {
         let p = Process()
         p.executableURL = CommandRunner.executable
         p.arguments = arguments
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let output = directory.appendingPathComponent("\(name).out")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
@@ -27,6 +28,17 @@ final class ProcessGroup: @unchecked Sendable {
         try p.run()
         processes.append(p)
         return (p, output)
+    }
+
+    /// A fake `nvidia-smi` that lists `count` GPUs, in a folder of its own: the folder, for `PATH`.
+    func fakeNvidiaSMI(gpus count: Int) throws -> String {
+        let bin = directory.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let lines = (0..<count).map { "echo 'GPU \($0): Fake GPU (UUID: GPU-fake-\($0))'" }.joined(separator: "\n")
+        let path = bin.appendingPathComponent("nvidia-smi").path
+        try "#!/bin/sh\n\(lines)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o755)
+        return bin.path
     }
 
     /// Waits for a line starting with `prefix` in a process's output.

@@ -56,8 +56,11 @@ import Testing
             // The study names a trainer that does not exist; the worker's --trainer-command replaces it.
             let config = try writeConfig(group, command: "/no/such/trainer", budget: 6)
             let journal = dir + "/external.sqlite"
+            // The pre-flight asks nvidia-smi for the GPUs --gpus names: a fake one lists two.
+            let bin = try group.fakeNvidiaSMI(gpus: 2)
             let (search, output) = try group.start(["search", "--config", config, "--gpus", "0,1", "--journal", journal,
-                                                    "--trainer-command", "/bin/sh \(script)"], name: "search")
+                                                    "--trainer-command", "/bin/sh \(script)"], name: "search",
+                                                   environment: ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")])
             #expect(group.wait(search, timeout: 120), "search did not finish: \(group.log("search"))")
             #expect(search.terminationStatus == 0, "\(group.log("search"))")
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
