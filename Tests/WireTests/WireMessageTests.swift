@@ -169,3 +169,58 @@ func unhex(_ text: String) -> [UInt8]? {
     return out
 }
 
+
+/// A job's evaluation settings are read strictly: a newer version, an unknown key, a wrong type or a value
+/// out of range is an error naming it, and carries the job's key (the worker fails that job instead of
+/// dropping it).
+@Suite struct EvaluationSettingsWireTests {
+    static let key = JobKey(jobID: 9, attempt: 1)
+
+    func job(evaluation: MessagePackValue) -> [UInt8] {
+        var body = WireMessage.job(Job(key: Self.key, studyID: "s", space: "nb201", encoding: [[1, 0, 0, 0, 0]], architecture: "|x|",
+                                       evaluation: EvaluationSettings(kind: .table), seed: 1, timeout: 5)).body
+        body = body.map { $0.key == .string("evaluation") ? (key: $0.key, value: evaluation) : $0 }
+        return MessagePackEncoder.encode(.array([.uint(WireProtocol.version), .uint(UInt64(MessageType.job.rawValue)), .map(body)]))
+    }
+
+    func error(_ evaluation: [(String, MessagePackValue)]) -> WireError? {
+        do {
+            _ = try WireMessage.decode(job(evaluation: .map(evaluation.map { (.string($0.0), $0.1) })))
+            return nil
+        } catch let error as WireError {
+            return error
+        } catch {
+            return nil
+        }
+    }
+
+    @Test func settingsRoundTripWithEveryField() throws {
+        #expect(try WireMessage.decode(SampleMessages.all[4].encoded()) == SampleMessages.all[4])
+    }
+
+    @Test func aNewerVersionIsRefusedByName() {
+        let e = error([("v", .uint(2)), ("kind", .string("table")), ("dataset", .string("cifar10"))])
+        #expect(e?.code == .unsupportedVersion)
+        #expect(e?.message.contains("version 2") == true)
+        #expect(e?.jobKey == Self.key)
+    }
+
+    @Test(arguments: [
+        ([("v", MessagePackValue.uint(1)), ("kind", .string("table")), ("dataset", .string("cifar10")), ("command", .string("rm -rf /"))],
+         "unknown field 'command'"),
+        ([("v", .uint(1)), ("kind", .string("gpu")), ("dataset", .string("cifar10"))], "unknown kind 'gpu'"),
+        ([("v", .uint(1)), ("kind", .string("trainer")), ("dataset", .string("fashion-mnist")), ("epochs", .string("ten"))],
+         "'epochs' is not"),
+        ([("v", .uint(1)), ("kind", .string("trainer")), ("dataset", .string("fashion-mnist")), ("batch_size", .uint(1))],
+         "'evaluator.batch_size' must be in 2…65536"),
+        ([("v", .uint(1)), ("kind", .string("table")), ("dataset", .string("cifar10")), ("epochs", .uint(3))],
+         "'evaluator.epochs' not read by 'evaluator.kind: table'"),
+        ([("kind", .string("table")), ("dataset", .string("cifar10"))], "missing the field 'v'"),
+    ])
+    func badSettingsAreNamed(fields: [(String, MessagePackValue)], words: String) {
+        let e = error(fields)
+        #expect(e?.code == .invalidMessage)
+        #expect(e?.message.contains(words) == true, "\(e?.message ?? "no error")")
+        #expect(e?.jobKey == Self.key)
+    }
+}
