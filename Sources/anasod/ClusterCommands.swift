@@ -172,7 +172,7 @@ struct WorkerCommand: AsyncParsableCommand {
     var trainerProfiles: [String] = []
     @Option(help: "Search spaces this worker's external trainers build, comma-separated (default: any).") var trainerSpaces: String?
     @Option(help: "Data sets this worker's external trainers read, comma-separated (default: any).") var trainerDatasets: String?
-    @Option(help: "Folder for the external trainers' job folders (default: a temporary folder).")
+    @Option(help: "Folder for the external trainers' job folders, where unacknowledged reports wait too (default: a temporary folder).")
     var workDir: String?
     @Option(help: "Keys folder: this worker's worker.key_secret and the coordinator's coordinator.key (cluster/SECURITY.md).")
     var keys: String?
@@ -233,7 +233,10 @@ struct WorkerCommand: AsyncParsableCommand {
                                          trainerSpaces: Self.list(trainerSpaces), trainerDatasets: Self.list(trainerDatasets),
                                          workDirectory: workDir)
         logger.info("offers \(evaluators.capabilities.map(\.summary).joined(separator: ", "))")
-        let worker = Worker(configuration: configuration, transport: transport, evaluators: evaluators, logger: logger)
+        // Reports of external-trainer jobs wait for their acknowledgement in their job folders too: a worker
+        // restarted with the same --work-dir sends them again.
+        let worker = Worker(configuration: configuration, transport: transport, evaluators: evaluators,
+                            reportStore: ReportStore(workDirectory: evaluators.workDirectory), logger: logger)
         try await runGracefully(logger, body: {
             let reason = try await worker.run()
             logger.info("worker finished: \(reason)")

@@ -122,3 +122,73 @@ final class ServerInbox: @unchecked Sendable {
         #expect(coordinator.status.successes == 1)
     }
 }
+
+/// An external trainer's report waits on disk in its job folder until acknowledged: a worker restarted
+/// with the same work folder sends it again, and the coordinator (restarted too) accepts it for the lease
+/// it queued for re-adoption — the cell is not trained again.
+@Suite struct KeptReportTests {
+    @Test func aReportKeptOnDiskSurvivesTheRestartOfBothSides() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kept-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let work = folder.appendingPathComponent("work").path
+        var c = StudyConfiguration(study: "kept")
+        c.budget = 1
+        c.strategy = "rs"
+        c.evaluator = EvaluationSettings(kind: .external)
+        c.heartbeatInterval = 0.2
+        c.workerTimeout = 5
+        // What the coordinator journaled before it died: job 1 attempt 1 dispatched to worker w.
+        let journal = InMemoryJournal()
+        try journal.begin(StudyRecord(id: "kept", configuration: c.journalText, created: 0))
+        let space = NB201SearchSpace()
+        let arch = try space.parse(AcknowledgementTests.architecture)
+        try journal.append([.proposed(call: 0, jobs: [.init(job: 1, architecture: AcknowledgementTests.architecture,
+                                                           encoding: space.encode(arch).parts.map(\.probabilities))]),
+                            .dispatched(job: 1, attempt: 1, worker: "w", time: 1)])
+        // What the worker kept before it died: the result of that attempt, never acknowledged.
+        let store = ReportStore(workDirectory: work)
+        let key = JobKey(jobID: 1, attempt: 1)
+        try store.save(.result(JobResult(key: key, validationError: 12.5, trainSeconds: 3)), study: "kept", key: key)
+        #expect(store.load(study: "kept").reports[key] != nil)
+        // Both start again; a trainer that ran would leave a marker.
+        let marker = folder.appendingPathComponent("trained").path
+        let script = folder.appendingPathComponent("trainer.sh").path
+        try "#!/bin/sh\ntouch \(marker)\necho '{\"event\": \"result\", \"validation_error\": 50}'\n".write(toFile: script, atomically: true, encoding: .utf8)
+        let server = InMemoryServer()
+        let coordinator = try Coordinator(configuration: c, journal: journal, transport: server, resume: true, logger: Logger(label: "test"))
+        let worker = Worker(configuration: WorkerConfiguration(id: "w", slots: 1), transport: server.connect(identity: "w"),
+                            evaluators: LocalEvaluators(trainerCommand: "/bin/sh \(script)", workDirectory: work),
+                            reportStore: store, logger: Logger(label: "w"))
+        let run = Task { try await worker.run() }
+        let status = try await coordinator.runOnThread()
+        worker.drain(reason: "test over")
+        _ = try? await run.value
+        #expect(status.successes == 1)
+        #expect(!FileManager.default.fileExists(atPath: marker), "the cell was trained again")
+        let results = try journal.records().compactMap { if case .result(let j, let a, _, let m, _) = $0 { (j, a, m.validationError) } else { nil } }
+        #expect(results.count == 1 && results[0] == (1, 1, 12.5), "\(results)")
+    }
+
+    @Test func anUnreadableKeptReportIsSetAsideNotSent() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("kept-bad-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let store = ReportStore(workDirectory: work)
+        let key = JobKey(jobID: 4, attempt: 2)
+        try store.save(.result(JobResult(key: key, validationError: 1, trainSeconds: 1)), study: "s", key: key)
+        // A report moved into another job's folder, and garbage: neither is sent.
+        let wrong = ReportStore.jobFolder(workDirectory: work, study: "s", key: JobKey(jobID: 5, attempt: 1))
+        try FileManager.default.createDirectory(atPath: wrong, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: ReportStore.jobFolder(workDirectory: work, study: "s", key: key) + "/report.msgpack",
+                                         toPath: wrong + "/report.msgpack")
+        let garbage = ReportStore.jobFolder(workDirectory: work, study: "s", key: JobKey(jobID: 6, attempt: 1))
+        try FileManager.default.createDirectory(atPath: garbage, withIntermediateDirectories: true)
+        try Data([0xc1, 0x00]).write(to: URL(fileURLWithPath: garbage + "/report.msgpack"))
+        let (reports, problems) = store.load(study: "s")
+        #expect(Array(reports.keys) == [key])
+        #expect(problems.count == 2)
+        #expect(FileManager.default.fileExists(atPath: garbage + "/report.msgpack.bad"))
+        store.remove(study: "s", key: key)
+        #expect(store.load(study: "s").reports.isEmpty)
+    }
+}

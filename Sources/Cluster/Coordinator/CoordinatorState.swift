@@ -211,8 +211,10 @@ struct CoordinatorState {
             actions.append(.journal(.progress(job: p.key.jobID, attempt: p.key.attempt, epoch: p.epoch,
                                               trainLoss: p.trainLoss, validationError: p.validationError, seconds: p.seconds)))
         case .result(let r):
+            adoptReported(r.key, from: peer, now: now)
             actions += accept(r, from: peer, now: now)
         case .failure(let f):
+            adoptReported(f.key, from: peer, now: now)
             guard holdsLease(f.key, peer: peer) else {
                 actions += dropForeignReport(f.key, from: peer, now: now)
                 break
@@ -337,21 +339,17 @@ struct CoordinatorState {
                 actions += releaseLease(jobID, reason: "worker restarted", class: .transient, now: now)
             }
         }
+        let previous = workers[peer]
         var entry = WorkerEntry(id: hello.workerID, host: hello.host, slots: hello.slots, lastSeen: now, lastHeartbeatSent: now)
-        entry.leases = workers[peer]?.leases ?? []
+        entry.leases = previous?.leases ?? []
+        entry.strikes = previous?.strikes ?? 0
+        entry.excluded = previous?.excluded
+        entry.resourceFailures = previous?.resourceFailures ?? 0
+        entry.capabilities = hello.evaluators
+        workers[peer] = entry
         // Jobs the worker re-announces: adopt them if nobody else has them, else cancel its copy.
         for key in hello.heldJobs where !entry.leases.contains(key.jobID) {
-            if var job = jobs[key.jobID], job.status == .queued, let claim = job.reAdoption,
-               claim.attempt == key.attempt, claim.worker == hello.workerID {
-                job.reAdoption = nil
-                job.status = .leased
-                job.attempts = max(job.attempts, key.attempt)
-                job.lease = (peer, key.attempt, now + configuration.jobTimeout)
-                job.holders[key.attempt] = peer
-                jobs[key.jobID] = job
-                queue.removeAll { $0 == key.jobID }
-                entry.leases.insert(key.jobID)
-            } else {
+            if !adopt(key, peer: peer, worker: hello.workerID, now: now) {
                 // A job already done or failed for good is no claim on anything (a report the worker still
                 // holds for it is acknowledged when it is sent again); any other claim is refused.
                 if let status = jobs[key.jobID]?.status, status == .done || status == .failed {} else {
@@ -360,15 +358,32 @@ struct CoordinatorState {
                 actions.append(.send(peer, .cancel(JobCancel(key: key))))
             }
         }
-        entry.strikes = workers[peer]?.strikes ?? 0
-        entry.excluded = workers[peer]?.excluded
-        entry.resourceFailures = workers[peer]?.resourceFailures ?? 0
-        entry.capabilities = hello.evaluators
-        workers[peer] = entry
         actions.append(.send(peer, .welcome(Welcome(workerID: hello.workerID, studyID: configuration.study,
                                                     heartbeatInterval: configuration.heartbeatInterval,
                                                     software: ClusterVersion.software))))
         return actions
+    }
+
+    /// Gives `peer` the lease of `key` when a restart queued exactly that attempt for re-adoption by that
+    /// worker (it re-announced the job, or sent the report it kept on disk across its own restart).
+    mutating func adopt(_ key: JobKey, peer: PeerID, worker: String, now: Double) -> Bool {
+        guard var job = jobs[key.jobID], job.status == .queued, let claim = job.reAdoption,
+              claim.attempt == key.attempt, claim.worker == worker else { return false }
+        job.reAdoption = nil
+        job.status = .leased
+        job.attempts = max(job.attempts, key.attempt)
+        job.lease = (peer, key.attempt, now + configuration.jobTimeout)
+        job.holders[key.attempt] = peer
+        jobs[key.jobID] = job
+        queue.removeAll { $0 == key.jobID }
+        workers[peer]?.leases.insert(key.jobID)
+        return true
+    }
+
+    /// A report for an attempt queued for re-adoption by its sender: adopted, so that it counts.
+    mutating func adoptReported(_ key: JobKey, from peer: PeerID, now: Double) {
+        guard let worker = workers[peer], !holdsLease(key, peer: peer) else { return }
+        _ = adopt(key, peer: peer, worker: worker.id, now: now)
     }
 
     mutating func accept(_ r: JobResult, from peer: PeerID, now: Double) -> [CoordinatorAction] {

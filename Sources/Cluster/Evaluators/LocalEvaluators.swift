@@ -27,7 +27,7 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
     /// What the external trainers build and read (announced; empty: any).
     let trainerSpaces: [String]
     let trainerDatasets: [String]
-    let workDirectory: String
+    public let workDirectory: String
     private let lock = NSLock()
     private var tables = [String: NB201Table]()
     private var cellTrainers = [String: CellTrainer]()
@@ -119,8 +119,7 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
             guard !job.studyID.isEmpty, !job.studyID.contains("/"), job.studyID != ".", job.studyID != ".." else {
                 throw EvaluationError(.unsupportedArchitecture, "study id '\(job.studyID)' cannot name a job folder", class: .configuration)
             }
-            let folder = URL(fileURLWithPath: workDirectory).appendingPathComponent(job.studyID)
-                .appendingPathComponent("job-\(job.key.jobID)-attempt-\(job.key.attempt)").path
+            let folder = ReportStore.jobFolder(workDirectory: workDirectory, study: job.studyID, key: job.key)
             let trainerJob = TrainerJob(study: job.studyID, job: job.key.jobID, attempt: job.key.attempt, space: job.space,
                                         architecture: job.architecture, cell: architecture, encoding: job.encoding, seed: job.seed,
                                         evaluation: settings, workDirectory: folder, device: device,

@@ -42,6 +42,8 @@ public final class Worker: @unchecked Sendable {
     let transport: any ClientTransport
     let evaluators: any EvaluatorProvider
     let logger: Logger
+    /// Where reports of external-trainer jobs wait on disk for their acknowledgement (nil: memory only).
+    let reportStore: ReportStore?
 
     private let queue = DispatchQueue(label: "anasod.worker")
     private var running = [JobKey: Task<Void, Never>]()
@@ -58,6 +60,12 @@ public final class Worker: @unchecked Sendable {
     /// Results and failures sent but not yet acknowledged (committed by the coordinator): sent again after
     /// every welcome, and announced as held, so that a coordinator restart loses none of them.
     private var unacked = [JobKey: WireMessage]()
+    /// Unacknowledged reports also kept in `reportStore` (external-trainer jobs), with their study.
+    private var stored = [JobKey: String]()
+    /// The jobs that run an external trainer (their reports go to disk).
+    private var externalJobs = [JobKey: String]()
+    /// Whether the reports a previous worker process left on disk were picked up (at the first welcome).
+    private var loadedStoredReports = false
     /// When a drain found no job running: it ends once every report is acknowledged, or `ackWait` later.
     private var drainedAt: Double?
     /// Seconds a drained worker waits for its last acknowledgements.
@@ -68,10 +76,11 @@ public final class Worker: @unchecked Sendable {
     public private(set) var completed = 0
 
     public init(configuration: WorkerConfiguration, transport: any ClientTransport, evaluators: any EvaluatorProvider,
-                logger: Logger) {
+                reportStore: ReportStore? = nil, logger: Logger) {
         self.configuration = configuration
         self.transport = transport
         self.evaluators = evaluators
+        self.reportStore = reportStore
         self.logger = logger
     }
 
@@ -133,18 +142,49 @@ public final class Worker: @unchecked Sendable {
     /// Seconds on a monotonic clock: heartbeats and silences are measured on it, never on the wall clock.
     static func clock() -> Double { ProcessInfo.processInfo.systemUptime }
 
-    /// Sends a job's result or failure and keeps it until the coordinator acknowledges it.
+    /// Sends a job's result or failure and keeps it until the coordinator acknowledges it: in memory, and
+    /// for an external trainer's job on disk too, in its job folder (a restarted worker sends it again).
     private func report(_ message: WireMessage) {
+        let key: JobKey
         switch message {
-        case .result(let r):
-            unacked[r.key] = message
-            logger.debug("sent result job \(r.key.jobID) attempt \(r.key.attempt)")
-        case .failure(let f):
-            unacked[f.key] = message
-            logger.debug("sent failure job \(f.key.jobID) attempt \(f.key.attempt)")
-        default: break
+        case .result(let r): key = r.key
+        case .failure(let f): key = f.key
+        default:
+            transport.send(message)
+            return
+        }
+        unacked[key] = message
+        logger.debug("sent report of job \(key.jobID) attempt \(key.attempt)")
+        if let study = externalJobs.removeValue(forKey: key), let reportStore {
+            do {
+                try reportStore.save(message, study: study, key: key)
+                stored[key] = study
+            } catch {
+                logger.warning("cannot keep the report of job \(key.jobID) on disk (\(error)); it is kept in memory only")
+            }
         }
         transport.send(message)
+    }
+
+    /// Forgets a report: acknowledged, or its lease moved on.
+    private func forget(_ key: JobKey) {
+        unacked[key] = nil
+        if let study = stored.removeValue(forKey: key) { reportStore?.remove(study: study, key: key) }
+    }
+
+    /// The reports a previous worker process with this work folder sent but never saw acknowledged.
+    private func loadStoredReports(study: String) {
+        guard let reportStore, !loadedStoredReports else { return }
+        loadedStoredReports = true
+        let (reports, problems) = reportStore.load(study: study)
+        for file in problems { logger.warning("set aside an unreadable kept report: \(file).bad") }
+        var picked = 0
+        for (key, message) in reports where unacked[key] == nil && running[key] == nil {
+            unacked[key] = message
+            stored[key] = study
+            picked += 1
+        }
+        if picked > 0 { logger.notice("sending again \(picked) report(s) a previous worker kept in \(reportStore.workDirectory)") }
     }
 
     /// A drain ends when no job runs and every report is acknowledged (or `ackWait` seconds after the last job).
@@ -213,6 +253,7 @@ public final class Worker: @unchecked Sendable {
             heartbeatInterval = welcome.heartbeatInterval
             if first {
                 logger.info("joined study \(welcome.studyID) with \(configuration.slots) slot(s)")
+                loadStoredReports(study: welcome.studyID)
                 // Reports the coordinator may not have: sent again (it acknowledges those it already has).
                 for key in unacked.keys.sorted() { transport.send(unacked[key]!) }
                 let free = configuration.slots - running.count
@@ -224,10 +265,11 @@ public final class Worker: @unchecked Sendable {
             start(job)
         case .cancel(let cancel):
             running[cancel.key]?.cancel()
-            unacked[cancel.key] = nil  // its lease moved on: the report is not wanted
+            forget(cancel.key)  // its lease moved on: the report is not wanted
             finishDrainIfDone()
         case .ack(let ack):
-            for key in ack.keys where unacked.removeValue(forKey: key) != nil {
+            for key in ack.keys where unacked[key] != nil {
+                forget(key)
                 logger.debug("acknowledged job \(key.jobID) attempt \(key.attempt)")
             }
             finishDrainIfDone()
@@ -276,6 +318,7 @@ public final class Worker: @unchecked Sendable {
             return
         }
         if let device { heldGPUs[job.key] = device }
+        if job.evaluation.kind == .external { externalJobs[job.key] = job.studyID }
         running[job.key] = Task { [weak self] in
             let message: WireMessage?
             do {
