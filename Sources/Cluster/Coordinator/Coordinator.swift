@@ -287,7 +287,11 @@ public final class Coordinator: @unchecked Sendable {
                     logger.warning("worker \(worker): \(message)")
                 default: break
                 }
-            case .send(let peer, let message): sends.append((peer, message))
+            case .send(let peer, let message):
+                if case .refusal(let refusal) = message, !refusal.reason.hasPrefix("evicted") {
+                    logger.warning("refused worker \(peer): \(refusal.reason)")
+                }
+                sends.append((peer, message))
             case .observe(let job, let attempt, let worker, let proposal, let outcome):
                 if case .failure(let reason, let failureClass) = outcome {
                     logger.error("job \(job) failed for good (\(failureClass.rawValue)) after attempt \(attempt) on \(worker): \(reason)")
