@@ -20,8 +20,21 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Comma-separated strategies: \(StrategyFactory.names.joined(separator: ", ")).")
     var strategies: String = "rs,anasod-rs,biased-rs,ls,re,onehot-bo,anasod-bo"
 
-    @Option(help: "Seeds per strategy (0 … N−1).")
+    @Option(help: "Seeds per strategy (first-seed … first-seed + N − 1).")
     var seeds: Int = 10
+
+    @Option(help: "The first seed (tune on one range, e.g. 100, report on another, e.g. 0).")
+    var firstSeed: UInt64 = 0
+
+    @Option(help: ArgumentHelp("Simulate a cluster of W workers against the clock (comma-separated: 1,8 compares them).",
+                               discussion: "Proposals are made whenever workers free, with the running evaluations pending, as the coordinator does."))
+    var workers: String?
+
+    @Option(help: "With --workers: evaluation time per cell: constant, flops or params (of the full C16 N5 network).")
+    var timeModel: String = "flops"
+
+    @Option(help: "With --workers: σ of the log-normal noise on each evaluation's time.")
+    var timeNoise: Double = 0.25
 
     @Option(help: "Distinct cells evaluated per run.")
     var budget: Int = 150
@@ -40,6 +53,22 @@ struct Bench: AsyncParsableCommand {
         guard budget > 0 && budget <= NB201SearchSpace.cellCount else { throw ValidationError("--budget must be in 1...15625") }
         guard batch > 0 else { throw ValidationError("--batch must be positive") }
         guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
+        if workers != nil {
+            guard batch == 1 else { throw ValidationError("--workers simulates the asynchronous loop: drop --batch") }
+            _ = try workerCounts()
+            guard TimeModel.Kind(rawValue: timeModel) != nil else {
+                throw ValidationError("--time-model must be \(TimeModel.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard timeNoise.isFinite, timeNoise >= 0, timeNoise <= 3 else { throw ValidationError("--time-noise must be in 0...3") }
+        }
+    }
+
+    func workerCounts() throws -> [Int] {
+        let list = (workers ?? "").split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !list.isEmpty, list.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 1024 }) else {
+            throw ValidationError("--workers wants counts in 1...1024, e.g. 1,8")
+        }
+        return list.map { $0! }
     }
 
     func run() async throws {
@@ -47,14 +76,51 @@ struct Bench: AsyncParsableCommand {
         let loaded = try NB201Table.load(path: path)
         let names = strategies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         LinearAlgebraThreads.set(1)  // one BLAS thread per run; runs are parallel
-        let benchmark = SearchBenchmark(space: NB201Table.space, budget: budget, batch: batch) { loaded.error(of: $0) }
         let started = Date()
-        let runs = try benchmark.runAll(strategies: names, seeds: seeds, parallelism: jobs)
+        var runs = [SearchBenchmark.Run]()
+        var simulated = [(workers: Int, labels: [String: String])]()
+        if workers != nil {
+            let model = TimeModel(kind: TimeModel.Kind(rawValue: timeModel)!, noise: timeNoise)
+            for count in try workerCounts() {
+                let simulation = ClusterSimulation(space: NB201Table.space, budget: budget, workers: count,
+                                                   objective: { loaded.error(of: $0) },
+                                                   duration: { model.duration($0, seed: $1) })
+                var batchRuns = try SearchBenchmark.runAll(strategies: names, seeds: seeds, firstSeed: firstSeed, parallelism: jobs,
+                                                           space: NB201Table.space) { try simulation.run(strategy: $0, seed: $1) }
+                var labels = [String: String]()
+                for i in batchRuns.indices {
+                    let label = "\(batchRuns[i].strategy) ×\(count)"
+                    labels[batchRuns[i].strategy] = label
+                    batchRuns[i].strategy = label
+                }
+                simulated.append((count, labels))
+                runs += batchRuns
+            }
+        } else {
+            let benchmark = SearchBenchmark(space: NB201Table.space, budget: budget, batch: batch) { loaded.error(of: $0) }
+            runs = try benchmark.runAll(strategies: names, seeds: seeds, firstSeed: firstSeed, parallelism: jobs)
+        }
         let report = BenchmarkReport(runs: runs)
-        print("NB201 table: \(path); \(seeds) seeds, budget \(budget), batch \(batch), \(jobs) parallel runs, "
+        let mode = workers == nil ? "batch \(batch)" : "simulated workers \(workers!), time model \(timeModel) (noise σ \(timeNoise))"
+        print("NB201 table: \(path); seeds \(firstSeed)…\(firstSeed + UInt64(seeds) - 1), budget \(budget), \(mode), \(jobs) parallel runs, "
               + "OpenBLAS kernels: \(LinearAlgebraThreads.coreName)\n")
         print(report.markdown(optimum: loaded.optimum.error))
-        print(String(format: "Wall time: %.1f s", Date().timeIntervalSince(started)))
+        // Against the clock: how soon W workers reach what one worker reaches with the whole budget.
+        if let sequential = simulated.first(where: { $0.workers == 1 }), simulated.count > 1 {
+            print("\nSimulated time to reach the 1-worker run's mean best after \(budget) evaluations (units: the space's mean evaluation time):\n")
+            print("| strategy | workers | 1 worker's time | time to reach it | fraction | runs that reached it |\n|---|---|---|---|---|---|")
+            for name in names {
+                guard let one = sequential.labels[name], let target = report.bestAfter(budget, strategy: one)?.mean,
+                      let full = report.simulatedTime(strategy: one)?.seconds else { continue }
+                for (count, labels) in simulated where count > 1 {
+                    guard let label = labels[name], let reach = report.timeToReach(target, strategy: label) else { continue }
+                    let fraction = reach.mean.isFinite ? String(format: "%.3f", reach.mean / full) : "—"
+                    print("| \(name) | \(count) | \(String(format: "%.1f", full)) | \(reach.mean.isFinite ? String(format: "%.1f", reach.mean) : "never") "
+                          + "| \(fraction) | \(reach.reached)/\(reach.runs) |")
+                }
+            }
+        }
+        print(String(format: "\nWall time: %.1f s", Date().timeIntervalSince(started)))
         if let csv {
             do {
                 try report.csv().write(toFile: csv, atomically: true, encoding: .utf8)

@@ -14,6 +14,18 @@ public struct SearchBenchmark: Sendable {
         public var curve: [Double]
         /// Wall-clock seconds of each propose call and the successful observations it saw.
         public var proposeCalls: [(observations: Int, seconds: Double)]
+        /// Simulated clock runs (`ClusterSimulation`): when each of the curve's evaluations ended, the
+        /// workers simulated, and the share of worker time spent idle.
+        public var times: [Double]?
+        public var workers: Int?
+        public var idleShare: Double?
+
+        public init(strategy: String, seed: UInt64, curve: [Double], proposeCalls: [(observations: Int, seconds: Double)]) {
+            self.strategy = strategy
+            self.seed = seed
+            self.curve = curve
+            self.proposeCalls = proposeCalls
+        }
     }
 
     public var space: any SearchSpace
@@ -59,10 +71,18 @@ public struct SearchBenchmark: Sendable {
         return Run(strategy: name, seed: seed, curve: curve, proposeCalls: calls)
     }
 
-    /// Runs every strategy on seeds 0..<seeds, `parallelism` runs at a time.
-    public func runAll(strategies: [String], seeds: Int, parallelism: Int) throws -> [Run] {
+    /// Runs every strategy on seeds `firstSeed ..< firstSeed + seeds`, `parallelism` runs at a time.
+    public func runAll(strategies: [String], seeds: Int, firstSeed: UInt64 = 0, parallelism: Int) throws -> [Run] {
+        try Self.runAll(strategies: strategies, seeds: seeds, firstSeed: firstSeed, parallelism: parallelism, space: space) {
+            try self.run(strategy: $0, seed: $1)
+        }
+    }
+
+    /// Runs `body` for every strategy × seed, `parallelism` at a time, results in strategy-then-seed order.
+    public static func runAll(strategies: [String], seeds: Int, firstSeed: UInt64, parallelism: Int, space: any SearchSpace,
+                              _ body: @escaping @Sendable (String, UInt64) throws -> Run) throws -> [Run] {
         for name in strategies { _ = try StrategyFactory.make(name, space: space, seed: 0) }  // validate names first
-        let jobs = strategies.flatMap { name in (0..<seeds).map { (name, UInt64($0)) } }
+        let jobs = strategies.flatMap { name in (0..<seeds).map { (name, firstSeed + UInt64($0)) } }
         let results = ResultBox(count: jobs.count)
         let queue = DispatchQueue(label: "anasod.bench", attributes: .concurrent)
         let group = DispatchGroup()
@@ -71,7 +91,7 @@ public struct SearchBenchmark: Sendable {
             slots.wait()
             queue.async(group: group) {
                 defer { slots.signal() }
-                results.set(index, try? self.run(strategy: job.0, seed: job.1))
+                results.set(index, try? body(job.0, job.1))
             }
         }
         group.wait()

@@ -1,0 +1,46 @@
+import ANASOD
+import Search
+import Testing
+
+/// The simulated cluster runs the coordinator's loop on a simulated clock.
+@Suite struct ClusterSimulationTests {
+    let space = NB201SearchSpace()
+
+    func simulation(workers: Int, duration: @escaping @Sendable (Architecture, UInt64) -> Double) -> ClusterSimulation {
+        let objective = SyntheticObjective(space: space)
+        return ClusterSimulation(space: space, budget: 40, workers: workers, objective: { objective($0) }, duration: duration)
+    }
+
+    /// One worker is the sequential loop: the same curve as the plain benchmark with batches of one.
+    @Test(arguments: ["rs", "re", "anasod-bo"])
+    func oneWorkerIsTheSequentialLoop(strategy: String) throws {
+        let objective = SyntheticObjective(space: space)
+        let sequential = try SearchBenchmark(space: space, budget: 40, batch: 1) { objective($0) }.run(strategy: strategy, seed: 3)
+        let simulated = try simulation(workers: 1) { _, _ in 2 }.run(strategy: strategy, seed: 3)
+        #expect(simulated.curve == sequential.curve)
+        #expect(simulated.times == (1...40).map { 2 * Double($0) })
+        #expect(simulated.idleShare == 0)
+    }
+
+    /// W workers with a constant time finish in rounds of W.
+    @Test func workersRunInParallelOnTheClock() throws {
+        let run = try simulation(workers: 8) { _, _ in 1 }.run(strategy: "rs", seed: 1)
+        #expect(run.curve.count == 40)
+        #expect(run.times == (1...40).map { Double(($0 + 7) / 8) })
+        #expect(run.workers == 8)
+    }
+
+    /// Proposals see every running evaluation as pending; the same seed gives the same run.
+    @Test func theSameSeedGivesTheSameRun() throws {
+        let duration: @Sendable (Architecture, UInt64) -> Double = { arch, seed in
+            Double((NB201SearchSpace().index(of: arch) &+ Int(seed)) % 7 + 1)
+        }
+        let a = try simulation(workers: 4, duration: duration).run(strategy: "anasod-bo", seed: 5)
+        let b = try simulation(workers: 4, duration: duration).run(strategy: "anasod-bo", seed: 5)
+        #expect(a.curve == b.curve)
+        #expect(a.times == b.times)
+        #expect(a.times.map { zip($0, $0.dropFirst()).allSatisfy { $0 <= $1 } } == true)  // the clock never runs back
+        let c = try simulation(workers: 4, duration: duration).run(strategy: "anasod-bo", seed: 6)
+        #expect(a.curve != c.curve)
+    }
+}
