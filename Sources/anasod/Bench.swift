@@ -18,7 +18,7 @@ struct Bench: AsyncParsableCommand {
     var nb201Dir: String?
 
     @Option(help: "Comma-separated strategies: \(StrategyFactory.names.joined(separator: ", ")).")
-    var strategies: String = "rs,anasod-rs,biased-rs,ls,re,onehot-bo,anasod-bo"
+    var strategies: String = "rs,anasod-rs,biased-rs,ls,ls-cell,re,onehot-bo,anasod-bo,anasod-bo-2s"
 
     @Option(help: "Seeds per strategy (first-seed … first-seed + N − 1).")
     var seeds: Int = 10

@@ -9,7 +9,7 @@ import Testing
     @Test(arguments: ["nb201-cifar10.yaml", "nb201-cifar100.yaml"])
     func shippedConfigsLoad(name: String) throws {
         let c = try StudyConfiguration(file: repository.appendingPathComponent("configs/\(name)").path)
-        #expect(c.strategy == "anasod-bo")
+        #expect(c.strategy == "anasod-bo-2s")
         #expect(c.space == "nb201")
         #expect(c.evaluator.kind == .table)
         #expect(c.budget == 150)

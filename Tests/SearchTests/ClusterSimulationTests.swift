@@ -1,5 +1,5 @@
 import ANASOD
-import Search
+@testable import Search
 import Testing
 
 /// The simulated cluster runs the coordinator's loop on a simulated clock.
@@ -42,5 +42,30 @@ import Testing
         #expect(a.times.map { zip($0, $0.dropFirst()).allSatisfy { $0 <= $1 } } == true)  // the clock never runs back
         let c = try simulation(workers: 4, duration: duration).run(strategy: "anasod-bo", seed: 6)
         #expect(a.curve != c.curve)
+    }
+}
+
+/// ANASOD-BO's options for experiments, and the bounded hyperparameter fit.
+@Suite struct StrategyOptionTests {
+    @Test func optionsInBracketsConfigureANASODBO() throws {
+        let s = try StrategyFactory.make("anasod-bo[pool=2000,pending=lp,fail=12]", space: NB201SearchSpace(), seed: 1)
+        let bo = try #require(s as? ANASODBO)
+        #expect(bo.configuration.poolSize == 2000)
+        #expect(bo.configuration.pending == .localPenalization)
+        #expect(bo.configuration.trustRegion.failureTolerance == 12)
+        #expect(bo.name == "anasod-bo[pool=2000,pending=lp,fail=12]")
+        let two = try #require(try StrategyFactory.make("anasod-bo-2s[pool=100]", space: NB201SearchSpace(), seed: 1) as? ANASODBO)
+        #expect(two.configuration.withinEncoding == .cellModel)
+        for bad in ["anasod-bo[pool]", "anasod-bo[colour=red]", "anasod-bo[pending=maybe]", "re[pool=3]"] {
+            #expect(throws: SearchError.self, "\(bad)") { try StrategyFactory.make(bad, space: NB201SearchSpace(), seed: 1) }
+        }
+    }
+
+    @Test func theFitSubsampleIsEvenAndKeepsTheEnds() {
+        #expect(Surrogate.evenSubsample(5, 10) == [0, 1, 2, 3, 4])
+        let picked = Surrogate.evenSubsample(1000, 256)
+        #expect(picked.count == 256 && Set(picked).count == 256)
+        #expect(picked.first == 0 && picked.last == 999)
+        #expect(zip(picked, picked.dropFirst()).allSatisfy { $1 - $0 >= 3 && $1 - $0 <= 4 })
     }
 }

@@ -9,8 +9,8 @@ public struct StudyConfiguration: Sendable, Hashable {
     public var study: String
     /// The search space (`nb201`).
     public var space: String = "nb201"
-    /// The strategy (`anasod-bo`, `anasod-bo-2s`, `rs`, …).
-    public var strategy: String = "anasod-bo"
+    /// The strategy (`anasod-bo-2s`, the default; `anasod-bo`, `rs`, …).
+    public var strategy: String = "anasod-bo-2s"
     public var seed: UInt64 = 0
     /// Distinct architectures to evaluate successfully.
     public var budget: Int = 150

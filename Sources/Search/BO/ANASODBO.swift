@@ -38,17 +38,48 @@ public struct ANASODBO: SearchStrategy {
         public var cellSurrogate = Surrogate.Configuration(refitGrowth: 0.1, defaultLengthscale: 2)
 
         public init() {}
+
+        /// Sets one option by name (`StrategyFactory`'s `anasod-bo[KEY=VALUE,…]`).
+        /// - Throws: `SearchError.invalidConfiguration` naming an unknown key or a bad value.
+        public mutating func apply(_ key: String, _ value: String) throws {
+            func fail() -> SearchError { SearchError(.invalidConfiguration, "anasod-bo option \(key)=\(value) is not valid") }
+            func int() throws -> Int { guard let v = Int(value), v >= 0 else { throw fail() }; return v }
+            func double() throws -> Double { guard let v = Double(value), v.isFinite, v >= 0 else { throw fail() }; return v }
+            switch key {
+            case "pending":
+                switch value {
+                case "kb": pending = .krigingBeliever
+                case "lp": pending = .localPenalization
+                case "cl-min": pending = .constantLiar(.min)
+                case "cl-mean": pending = .constantLiar(.mean)
+                case "cl-max": pending = .constantLiar(.max)
+                default: throw fail()
+                }
+            case "pool": poolSize = max(1, try int())
+            case "init": initialEvaluations = try int()
+            case "within":
+                guard let v = WithinEncoding(rawValue: value) else { throw fail() }
+                withinEncoding = v
+            case "succ": trustRegion.successTolerance = max(1, try int())
+            case "fail": trustRegion.failureTolerance = max(1, try int())
+            case "maxbeta": trustRegion.maxBeta = try double()
+            case "refit": surrogate.refitGrowth = try double()
+            default:
+                throw SearchError(.invalidConfiguration, "unknown anasod-bo option '\(key)' (pending, pool, init, within, succ, fail, maxbeta, refit)")
+            }
+        }
     }
 
     public let configuration: Configuration
-    public var name: String { configuration.withinEncoding == .cellModel ? "anasod-bo-2s" : "anasod-bo" }
+    public let name: String
     public private(set) var history: StrategyHistory
     public private(set) var trustRegion: TrustRegion
     var surrogate: Surrogate
     var cellSurrogate: Surrogate
     let cellFeatures: CellFeatures
 
-    public init(space: any SearchSpace, seed: UInt64, configuration: Configuration = .init()) {
+    public init(space: any SearchSpace, seed: UInt64, configuration: Configuration = .init(), name: String? = nil) {
+        self.name = name ?? (configuration.withinEncoding == .cellModel ? "anasod-bo-2s" : "anasod-bo")
         history = StrategyHistory(space: space, seed: seed)
         self.configuration = configuration
         trustRegion = configuration.trustRegion

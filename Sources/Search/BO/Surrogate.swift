@@ -17,15 +17,21 @@ public struct Surrogate: Sendable {
         /// Relative growth of n between refits (0: refit at every call).
         public var refitGrowth: Double = 0.05
         public var defaultLengthscale: Double = 0.5
+        /// Hyperparameters are fitted on at most this many observations (an even, deterministic subsample
+        /// of the first n beyond it): the fit's cost stays bounded as the study grows, while the model is
+        /// conditioned on every observation.
+        public var maxFitPoints: Int = 256
 
         public init(kernel: KernelKind = .matern52, warping: OutputWarping = .rank, restarts: Int = 3,
-                    maxIterations: Int = 40, refitGrowth: Double = 0.05, defaultLengthscale: Double = 0.5) {
+                    maxIterations: Int = 40, refitGrowth: Double = 0.05, defaultLengthscale: Double = 0.5,
+                    maxFitPoints: Int = 256) {
             self.kernel = kernel
             self.warping = warping
             self.restarts = restarts
             self.maxIterations = maxIterations
             self.refitGrowth = refitGrowth
             self.defaultLengthscale = defaultLengthscale
+            self.maxFitPoints = max(2, maxFitPoints)
         }
     }
 
@@ -66,8 +72,10 @@ public struct Surrogate: Sendable {
         let n = dueFit ?? features.count
         if cached?.n != n {
             let prefix = min(n, features.count)
-            let data = try GPData(points: Array(features.prefix(prefix)),
-                                  targets: configuration.warping.transform(Array(values.prefix(prefix))))
+            // Warped on all n, then subsampled evenly (every observation's rank counts in the warp).
+            let warped = configuration.warping.transform(Array(values.prefix(prefix)))
+            let chosen = Self.evenSubsample(prefix, configuration.maxFitPoints)
+            let data = try GPData(points: chosen.map { features[$0] }, targets: chosen.map { warped[$0] })
             var rng = SeededGenerator(seed: seed ^ salt, stream: UInt64(n))
             let fitter = HyperparameterFitter(restarts: configuration.restarts,
                                               defaultLengthscale: configuration.defaultLengthscale,
@@ -78,5 +86,11 @@ public struct Surrogate: Sendable {
         let gp = try GaussianProcess(kernel: kernel, data: try GPData(points: features, targets: targets),
                                      hyperparameters: cached!.hyperparameters)
         return Model(gp: gp, targets: targets, best: targets.min() ?? 0)
+    }
+
+    /// `limit` indices spread evenly over 0..<n (all of them when n ≤ limit), the last one always included.
+    static func evenSubsample(_ n: Int, _ limit: Int) -> [Int] {
+        guard n > limit else { return Array(0..<n) }
+        return (0..<limit).map { i in (i * (n - 1)) / (limit - 1) }
     }
 }

@@ -7,7 +7,24 @@ public enum StrategyFactory {
                                "anasod-bo-2s"]
 
     /// - Throws: `SearchError.unknownStrategy` naming the known ones.
+    /// ANASOD-BO takes options in brackets, for experiments: `anasod-bo[pending=lp,pool=1000]` (keys in
+    /// `ANASODBO.Configuration.apply`).
     public static func make(_ name: String, space: any SearchSpace, seed: UInt64) throws -> any SearchStrategy {
+        if let open = name.firstIndex(of: "["), name.hasSuffix("]") {
+            let base = String(name[..<open])
+            guard base == "anasod-bo" || base == "anasod-bo-2s" else {
+                throw SearchError(.unknownStrategy, "only anasod-bo and anasod-bo-2s take options, not '\(base)'")
+            }
+            var configuration = ANASODBO.Configuration()
+            if base == "anasod-bo-2s" { configuration.withinEncoding = .cellModel }
+            let options = name[name.index(after: open)..<name.index(before: name.endIndex)]
+            for option in options.split(separator: ",") {
+                let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { throw SearchError(.invalidConfiguration, "strategy option '\(option)' is not KEY=VALUE") }
+                try configuration.apply(parts[0], parts[1])
+            }
+            return ANASODBO(space: space, seed: seed, configuration: configuration, name: name)
+        }
         switch name {
         case "rs": return RandomSearch(space: space, seed: seed)
         case "anasod-rs": return ANASODRandomSearch(space: space, seed: seed)
