@@ -143,3 +143,41 @@ import Testing
         for i in 0..<9 { #expect(abs(grown.factor[i] - full.factor[i]) < 1e-12) }
     }
 }
+
+/// Thompson sampling from the joint posterior over a pool.
+@Suite struct ThompsonSelectionTests {
+    func posterior() throws -> PoolPosterior {
+        var rng = SeededGenerator(seed: 9)
+        let h = GPHyperparameters(lengthscales: [0.3, 0.3], outputScale: 1, noise: 0.01)
+        let x = Reference.randomPoints(12, 2, &rng)
+        let y = x.map { $0[0] + $0[1] }  // lowest towards the origin
+        let pool = Reference.randomPoints(40, 2, &rng)
+        let gp = try GaussianProcess(kernel: Matern52Kernel(), data: try GPData(points: x, targets: y), hyperparameters: h)
+        return gp.posterior(at: pool.flatMap { $0 }, count: 40)
+    }
+
+    @Test func samplesAreSeededAndRespectCapacity() throws {
+        let p = try posterior()
+        let selector = BatchSelector(policy: .thompson, seed: 3)
+        let a = selector.select(count: 8, posterior: p, candidateCount: 40, best: 0, observed: [0])
+        #expect(a == selector.select(count: 8, posterior: p, candidateCount: 40, best: 0, observed: [0]))
+        #expect(a != BatchSelector(policy: .thompson, seed: 4).select(count: 8, posterior: p, candidateCount: 40, best: 0, observed: [0]))
+        // Once each (the default capacity), so eight distinct points.
+        #expect(Set(a).count == 8)
+        // Capacity 0 excludes a point, capacity 3 allows repeats.
+        var capacity = [Int](repeating: 0, count: 40)
+        capacity[5] = 3
+        capacity[7] = 1
+        let limited = selector.select(count: 8, posterior: p, candidateCount: 40, best: 0, observed: [0], capacity: capacity)
+        #expect(limited.sorted() == [5, 5, 5, 7])
+    }
+
+    /// With little posterior uncertainty the samples' minima are the posterior mean's minima.
+    @Test func picksConcentrateWhereTheMeanIsLow() throws {
+        let p = try posterior()
+        let picks = BatchSelector(policy: .thompson, seed: 1).select(count: 10, posterior: p, candidateCount: 40, best: 0, observed: [0])
+        let meanOfPicks = picks.map { p.mean[$0] }.reduce(0, +) / Double(picks.count)
+        let meanOfPool = p.mean.reduce(0, +) / Double(p.mean.count)
+        #expect(meanOfPicks < meanOfPool)
+    }
+}

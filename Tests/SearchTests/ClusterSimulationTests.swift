@@ -48,12 +48,12 @@ import Testing
 /// ANASOD-BO's options for experiments, and the bounded hyperparameter fit.
 @Suite struct StrategyOptionTests {
     @Test func optionsInBracketsConfigureANASODBO() throws {
-        let s = try StrategyFactory.make("anasod-bo[pool=2000,pending=lp,fail=12]", space: NB201SearchSpace(), seed: 1)
+        let s = try StrategyFactory.make("anasod-bo[pool=2000,pending=ts,fail=12]", space: NB201SearchSpace(), seed: 1)
         let bo = try #require(s as? ANASODBO)
         #expect(bo.configuration.poolSize == 2000)
-        #expect(bo.configuration.pending == .localPenalization)
+        #expect(bo.configuration.pending == .thompson)
         #expect(bo.configuration.trustRegion.failureTolerance == 12)
-        #expect(bo.name == "anasod-bo[pool=2000,pending=lp,fail=12]")
+        #expect(bo.name == "anasod-bo[pool=2000,pending=ts,fail=12]")
         let two = try #require(try StrategyFactory.make("anasod-bo-2s[pool=100]", space: NB201SearchSpace(), seed: 1) as? ANASODBO)
         #expect(two.configuration.withinEncoding == .cellModel)
         for bad in ["anasod-bo[pool]", "anasod-bo[colour=red]", "anasod-bo[pending=maybe]", "re[pool=3]"] {

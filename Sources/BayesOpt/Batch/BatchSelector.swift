@@ -1,3 +1,4 @@
+import ANASOD
 import Foundation
 
 /// Chooses q points of a candidate pool by an acquisition function, accounting for pending points.
@@ -16,12 +17,15 @@ public struct BatchSelector: Sendable {
     /// this discount the noise would keep a batch on q draws of one point; the discount is a cheap stand-in
     /// for q-EI's diminishing return of repeated draws.
     public var includeNoise: Bool
+    /// Seeds the joint posterior samples of `.thompson` (selection stays deterministic).
+    public var seed: UInt64
 
     public init(acquisition: any AcquisitionFunction = ExpectedImprovement(), policy: PendingPolicy = .krigingBeliever,
-                includeNoise: Bool = true) {
+                includeNoise: Bool = true, seed: UInt64 = 0) {
         self.acquisition = acquisition
         self.policy = policy
         self.includeNoise = includeNoise
+        self.seed = seed
     }
 
     /// - Parameters:
@@ -58,6 +62,9 @@ public struct BatchSelector: Sendable {
                 available[j] = left[j] > 0
                 posterior.condition(on: j, value: lie(j))
             }
+        case .thompson:
+            for j in pending { posterior.condition(on: j, value: posterior.mean[j]) }
+            picks = thompsonPicks(count: count, posterior: posterior, candidateCount: candidateCount, left: &left)
         case .localPenalization:
             let base = (0..<candidateCount).map { score(posterior, $0, best, draws[$0]) }
             let lipschitz = lipschitzEstimate(posterior, candidateCount)
@@ -80,6 +87,56 @@ public struct BatchSelector: Sendable {
                 available[j] = left[j] > 0
                 penalise(around: j)
             }
+        }
+        return picks
+    }
+
+    /// `count` picks, each the lowest value of one sample of f over the candidates from their joint
+    /// posterior (μ + L z, L the Cholesky factor of the candidates' posterior covariance).
+    func thompsonPicks(count: Int, posterior: PoolPosterior, candidateCount m: Int, left: inout [Int]) -> [Int] {
+        guard m > 0 else { return [] }
+        var covariance = [Double](repeating: 0, count: m * m)
+        for j in 0..<m {
+            let column = posterior.covariance(with: j)
+            for a in 0..<m { covariance[j * m + a] = column[a] }
+        }
+        for a in 0..<m {  // symmetric to rounding
+            for b in (a + 1)..<max(a + 1, m) {
+                let v = 0.5 * (covariance[b * m + a] + covariance[a * m + b])
+                covariance[b * m + a] = v
+                covariance[a * m + b] = v
+            }
+        }
+        guard let factor = try? Cholesky(matrix: covariance, size: m) else {
+            // Not factorisable even with jitter: fall back to independent marginals.
+            var rng = SeededGenerator(seed: seed)
+            var picks = [Int]()
+            while picks.count < count {
+                var best: (Int, Double)?
+                for j in 0..<m where left[j] > 0 {
+                    let f = posterior.mean[j] + max(posterior.variance[j], 0).squareRoot() * rng.nextNormal()
+                    if best == nil || f < best!.1 { best = (j, f) }
+                }
+                guard let (j, _) = best else { break }
+                picks.append(j)
+                left[j] -= 1
+            }
+            return picks
+        }
+        var rng = SeededGenerator(seed: seed)
+        var picks = [Int]()
+        var z = [Double](repeating: 0, count: m)
+        while picks.count < count {
+            for i in 0..<m { z[i] = rng.nextNormal() }
+            var best: (Int, Double)?
+            for a in 0..<m where left[a] > 0 {
+                var f = posterior.mean[a]
+                for k in 0...a { f += factor.factor[k * m + a] * z[k] }  // (L z)_a, L lower, column-major
+                if best == nil || f < best!.1 { best = (a, f) }
+            }
+            guard let (j, _) = best else { break }
+            picks.append(j)
+            left[j] -= 1
         }
         return picks
     }

@@ -9,6 +9,9 @@ public enum PendingPolicy: Sendable, Hashable {
     /// Local penalisation (González et al., AISTATS 2016): multiply the acquisition by a soft exclusion
     /// ball around each pending point, sized by a Lipschitz estimate of the posterior mean.
     case localPenalization
+    /// Thompson sampling from the joint posterior over the pool (BoTorch's `MaxPosteriorSampling`): each
+    /// pick is the best point of one joint sample, pending points conditioned on first (kriging believer).
+    case thompson
 
     public enum Lie: String, Sendable, Hashable, CaseIterable {
         /// The best (lowest) observed target: optimistic, spreads the batch least.

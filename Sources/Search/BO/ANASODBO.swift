@@ -53,6 +53,7 @@ public struct ANASODBO: SearchStrategy {
                 case "cl-min": pending = .constantLiar(.min)
                 case "cl-mean": pending = .constantLiar(.mean)
                 case "cl-max": pending = .constantLiar(.max)
+                case "ts": pending = .thompson
                 default: throw fail()
                 }
             case "pool": poolSize = max(1, try int())
@@ -65,7 +66,7 @@ public struct ANASODBO: SearchStrategy {
             case "maxbeta": trustRegion.maxBeta = try double()
             case "refit": surrogate.refitGrowth = try double()
             default:
-                throw SearchError(.invalidConfiguration, "unknown anasod-bo option '\(key)' (pending, pool, init, within, succ, fail, maxbeta, refit)")
+                throw SearchError(.invalidConfiguration, "unknown anasod-bo option '\(key)' (pending: kb, lp, cl-min, cl-mean, cl-max, ts; pool, init, within, succ, fail, maxbeta, refit)")
             }
         }
     }
@@ -164,7 +165,8 @@ public struct ANASODBO: SearchStrategy {
         let capacity = pool.map { Int(min(history.remaining(counts: $0), Double(count))) }
         var pendingPerEncoding = [[[Int]]: Int]()
         for p in pending { pendingPerEncoding[space.counts(of: p.architecture), default: 0] += 1 }
-        let selector = BatchSelector(acquisition: configuration.acquisition.function, policy: configuration.pending)
+        let selector = BatchSelector(acquisition: configuration.acquisition.function, policy: configuration.pending,
+                                     seed: configuration.pending == .thompson ? rng.next() : 0)
         let picks = selector.select(count: count, posterior: posterior, candidateCount: pool.count, best: model.best,
                                     observed: model.targets, capacity: capacity,
                                     draws: pool.map { pendingPerEncoding[$0] ?? 0 })
