@@ -181,3 +181,38 @@ import Testing
         #expect(meanOfPicks < meanOfPool)
     }
 }
+
+/// Greedy Monte-Carlo q-EI and the exploration split of a batch.
+@Suite struct BatchPolicyTests {
+    func posterior() throws -> PoolPosterior {
+        var rng = SeededGenerator(seed: 21)
+        let h = GPHyperparameters(lengthscales: [0.3, 0.3], outputScale: 1, noise: 0.01)
+        let x = Reference.randomPoints(12, 2, &rng)
+        let gp = try GaussianProcess(kernel: Matern52Kernel(), data: try GPData(points: x, targets: x.map { $0[0] + $0[1] }),
+                                     hyperparameters: h)
+        return gp.posterior(at: Reference.randomPoints(30, 2, &rng).flatMap { $0 }, count: 30)
+    }
+
+    @Test func qEIIsSeededDiverseAndStartsAtTheBestSinglePoint() throws {
+        let p = try posterior()
+        let best = 0.0
+        let selector = BatchSelector(policy: .qEI, seed: 2)
+        let picks = selector.select(count: 6, posterior: p, candidateCount: 30, best: best, observed: [best])
+        #expect(picks == selector.select(count: 6, posterior: p, candidateCount: 30, best: best, observed: [best]))
+        #expect(Set(picks).count == 6)
+        // The first pick maximises the sampled EI of one new observation: within sampling error of the
+        // analytic maximum.
+        func ei(_ j: Int) -> Double { exp(ExpectedImprovement().logValue(mean: p.mean[j], variance: p.variance[j] + p.noise, best: best)) }
+        let top = (0..<30).map(ei).max()!
+        #expect(ei(picks[0]) >= 0.8 * top, "\(ei(picks[0])) vs \(top)")
+    }
+
+    @Test func theExplorationShareComesFromTheExplorationPool() throws {
+        let p = try posterior()
+        let exploring = (0..<30).map { $0 >= 20 }
+        let picks = BatchSelector(policy: .krigingBeliever).select(count: 8, posterior: p, candidateCount: 30, best: 0, observed: [0],
+                                                                   exploration: (exploring, 0.5))
+        #expect(picks.count == 8)
+        #expect(picks.suffix(4).allSatisfy { $0 >= 20 }, "\(picks)")
+    }
+}

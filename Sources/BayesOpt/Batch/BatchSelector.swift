@@ -35,8 +35,11 @@ public struct BatchSelector: Sendable {
     ///     has left unevaluated; 0 excludes it); nil = once each.
     ///   - draws: how many pending points coincide with each candidate (nil = none).
     /// - Returns: up to `count` candidate indices, in pick order.
+    ///   - exploration: for kriging believer and constant liar: the candidates of an exploration pool and the
+    ///     share of the batch (rounded down) picked only among them, after the others (a batch split
+    ///     between exploitation and a trust region's exploration).
     public func select(count: Int, posterior: PoolPosterior, candidateCount: Int, best: Double, observed: [Double],
-                       capacity: [Int]? = nil, draws: [Int]? = nil) -> [Int] {
+                       capacity: [Int]? = nil, draws: [Int]? = nil, exploration: (candidates: [Bool], share: Double)? = nil) -> [Int] {
         var posterior = posterior
         var draws = draws ?? [Int](repeating: 0, count: candidateCount)
         var left = capacity ?? [Int](repeating: 1, count: candidateCount)
@@ -54,8 +57,14 @@ public struct BatchSelector: Sendable {
                 }
             }
             for j in pending { posterior.condition(on: j, value: lie(j)) }
+            let explored = exploration.map { Int(Double(count) * min(max($0.share, 0), 1)) } ?? 0
             while picks.count < count {
-                guard let j = argmax(candidateCount, available, { self.score(posterior, $0, best, draws[$0]) }) else { break }
+                var eligible = available
+                if let exploration, picks.count >= count - explored {
+                    for j in 0..<candidateCount where !exploration.candidates[j] { eligible[j] = false }
+                }
+                guard let j = argmax(candidateCount, eligible, { self.score(posterior, $0, best, draws[$0]) })
+                    ?? argmax(candidateCount, available, { self.score(posterior, $0, best, draws[$0]) }) else { break }
                 picks.append(j)
                 draws[j] += 1
                 left[j] -= 1
@@ -65,6 +74,9 @@ public struct BatchSelector: Sendable {
         case .thompson:
             for j in pending { posterior.condition(on: j, value: posterior.mean[j]) }
             picks = thompsonPicks(count: count, posterior: posterior, candidateCount: candidateCount, left: &left)
+        case .qEI:
+            for j in pending { posterior.condition(on: j, value: posterior.mean[j]) }
+            picks = qEIPicks(count: count, posterior: posterior, candidateCount: candidateCount, best: best, left: &left)
         case .localPenalization:
             let base = (0..<candidateCount).map { score(posterior, $0, best, draws[$0]) }
             let lipschitz = lipschitzEstimate(posterior, candidateCount)
@@ -95,19 +107,7 @@ public struct BatchSelector: Sendable {
     /// posterior (μ + L z, L the Cholesky factor of the candidates' posterior covariance).
     func thompsonPicks(count: Int, posterior: PoolPosterior, candidateCount m: Int, left: inout [Int]) -> [Int] {
         guard m > 0 else { return [] }
-        var covariance = [Double](repeating: 0, count: m * m)
-        for j in 0..<m {
-            let column = posterior.covariance(with: j)
-            for a in 0..<m { covariance[j * m + a] = column[a] }
-        }
-        for a in 0..<m {  // symmetric to rounding
-            for b in (a + 1)..<max(a + 1, m) {
-                let v = 0.5 * (covariance[b * m + a] + covariance[a * m + b])
-                covariance[b * m + a] = v
-                covariance[a * m + b] = v
-            }
-        }
-        guard let factor = try? Cholesky(matrix: covariance, size: m) else {
+        guard let factor = jointFactor(posterior, m) else {
             // Not factorisable even with jitter: fall back to independent marginals.
             var rng = SeededGenerator(seed: seed)
             var picks = [Int]()
@@ -125,20 +125,75 @@ public struct BatchSelector: Sendable {
         }
         var rng = SeededGenerator(seed: seed)
         var picks = [Int]()
-        var z = [Double](repeating: 0, count: m)
         while picks.count < count {
-            for i in 0..<m { z[i] = rng.nextNormal() }
+            let f = sample(posterior, factor, m, &rng)
             var best: (Int, Double)?
-            for a in 0..<m where left[a] > 0 {
-                var f = posterior.mean[a]
-                for k in 0...a { f += factor.factor[k * m + a] * z[k] }  // (L z)_a, L lower, column-major
-                if best == nil || f < best!.1 { best = (a, f) }
-            }
+            for a in 0..<m where left[a] > 0 && (best == nil || f[a] < best!.1) { best = (a, f[a]) }
             guard let (j, _) = best else { break }
             picks.append(j)
             left[j] -= 1
         }
         return picks
+    }
+
+    /// Greedy q-EI on `samples` fixed joint samples: each pick maximises mean over samples of
+    /// max(0, best − min(batch so far, candidate)); ties to the lower index.
+    func qEIPicks(count: Int, posterior: PoolPosterior, candidateCount m: Int, best: Double, left: inout [Int],
+                  samples: Int = 256) -> [Int] {
+        guard m > 0, let factor = jointFactor(posterior, m) else {
+            // No joint posterior: kriging believer on EI instead.
+            return BatchSelector(acquisition: acquisition, policy: .krigingBeliever, includeNoise: includeNoise)
+                .select(count: count, posterior: posterior, candidateCount: m, best: best, observed: [best], capacity: left)
+        }
+        var rng = SeededGenerator(seed: seed)
+        // Samples of a new observation (f plus the observation noise), as the other policies score it.
+        let noise = includeNoise ? posterior.noise.squareRoot() : 0
+        let draws = (0..<samples).map { _ in sample(posterior, factor, m, &rng).map { $0 + noise * rng.nextNormal() } }
+        var batchMin = [Double](repeating: .infinity, count: samples)
+        var picks = [Int]()
+        while picks.count < count {
+            // Ties (no sample improves: far from the incumbent) go to the single point's log-EI.
+            var chosen: (Int, Double, Double)?
+            for a in 0..<m where left[a] > 0 {
+                var total = 0.0
+                for s in 0..<samples { total += max(0, best - min(batchMin[s], draws[s][a])) }
+                let single = score(posterior, a, best, 0)
+                if chosen == nil || total > chosen!.1 || (total == chosen!.1 && single > chosen!.2) { chosen = (a, total, single) }
+            }
+            guard let (j, _, _) = chosen else { break }
+            picks.append(j)
+            left[j] -= 1
+            for s in 0..<samples { batchMin[s] = min(batchMin[s], draws[s][j]) }
+        }
+        return picks
+    }
+
+    /// One joint sample of f over the candidates: μ + L z.
+    func sample(_ posterior: PoolPosterior, _ factor: Cholesky, _ m: Int, _ rng: inout SeededGenerator) -> [Double] {
+        let z = (0..<m).map { _ in rng.nextNormal() }
+        var f = Array(posterior.mean.prefix(m))
+        for k in 0..<m {  // L is lower, column-major: column k touches rows k…m−1
+            let zk = z[k]
+            for a in k..<m { f[a] += factor.factor[k * m + a] * zk }
+        }
+        return f
+    }
+
+    /// The Cholesky factor of the candidates' joint posterior covariance (nil when even jitter fails).
+    func jointFactor(_ posterior: PoolPosterior, _ m: Int) -> Cholesky? {
+        var covariance = [Double](repeating: 0, count: m * m)
+        for j in 0..<m {
+            let column = posterior.covariance(with: j)
+            for a in 0..<m { covariance[j * m + a] = column[a] }
+        }
+        for a in 0..<m {  // symmetric to rounding
+            for b in (a + 1)..<max(a + 1, m) {
+                let v = 0.5 * (covariance[b * m + a] + covariance[a * m + b])
+                covariance[b * m + a] = v
+                covariance[a * m + b] = v
+            }
+        }
+        return try? Cholesky(matrix: covariance, size: m)
     }
 
     func score(_ p: PoolPosterior, _ j: Int, _ best: Double, _ draws: Int) -> Double {

@@ -12,6 +12,9 @@ public enum PendingPolicy: Sendable, Hashable {
     /// Thompson sampling from the joint posterior over the pool (BoTorch's `MaxPosteriorSampling`): each
     /// pick is the best point of one joint sample, pending points conditioned on first (kriging believer).
     case thompson
+    /// Greedy Monte-Carlo q-EI with fixed joint samples ("q-EI by fantasies"): each pick maximises the
+    /// expected improvement of the batch so far plus it, averaged over 256 joint posterior samples.
+    case qEI
 
     public enum Lie: String, Sendable, Hashable, CaseIterable {
         /// The best (lowest) observed target: optimistic, spreads the batch least.

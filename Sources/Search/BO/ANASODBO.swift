@@ -34,6 +34,9 @@ public struct ANASODBO: SearchStrategy {
         public var surrogate = Surrogate.Configuration()
         public var trustRegion = TrustRegion()
         public var withinEncoding: WithinEncoding = .random
+        /// The share of each batch picked from a pool of uniform Dir(1) draws (exploration) rather than the
+        /// trust region's; 0: none.
+        public var explorationShare = 0.0
         /// The within-encoding GP's settings.
         public var cellSurrogate = Surrogate.Configuration(refitGrowth: 0.1, defaultLengthscale: 2)
 
@@ -54,6 +57,7 @@ public struct ANASODBO: SearchStrategy {
                 case "cl-mean": pending = .constantLiar(.mean)
                 case "cl-max": pending = .constantLiar(.max)
                 case "ts": pending = .thompson
+                case "qei": pending = .qEI
                 default: throw fail()
                 }
             case "pool": poolSize = max(1, try int())
@@ -65,8 +69,11 @@ public struct ANASODBO: SearchStrategy {
             case "fail": trustRegion.failureTolerance = max(1, try int())
             case "maxbeta": trustRegion.maxBeta = try double()
             case "refit": surrogate.refitGrowth = try double()
+            case "split":
+                explorationShare = try double()
+                guard explorationShare <= 1 else { throw fail() }
             default:
-                throw SearchError(.invalidConfiguration, "unknown anasod-bo option '\(key)' (pending: kb, lp, cl-min, cl-mean, cl-max, ts; pool, init, within, succ, fail, maxbeta, refit)")
+                throw SearchError(.invalidConfiguration, "unknown anasod-bo option '\(key)' (pending: kb, lp, cl-min, cl-mean, cl-max, ts, qei; pool, init, within, succ, fail, maxbeta, refit, split)")
             }
         }
     }
@@ -155,6 +162,18 @@ public struct ANASODBO: SearchStrategy {
             }
             if pool.count >= 2 * count || trustRegion.beta == 0 { break }  // widen only a collapsed pool
         }
+        // The exploration pool of a split batch: uniform draws (they may coincide with trust-region ones).
+        var exploring = [Bool](repeating: false, count: pool.count)
+        if configuration.explorationShare > 0 && count > 1 {
+            let uniform = DirichletSampling.concentrated(around: incumbent, beta: 0)
+            var marked = Set<[[Int]]>()
+            for _ in 0..<configuration.poolSize {
+                let counts = DirichletSampling.drawCounts(alpha: uniform, slots: slots, using: &rng)
+                add(counts)
+                marked.insert(counts)
+            }
+            exploring = pool.map { marked.contains($0) }
+        }
         guard !pool.isEmpty else { return [] }
 
         let pendingVectors = pending.map { space.encode($0.architecture).vector }
@@ -166,10 +185,12 @@ public struct ANASODBO: SearchStrategy {
         var pendingPerEncoding = [[[Int]]: Int]()
         for p in pending { pendingPerEncoding[space.counts(of: p.architecture), default: 0] += 1 }
         let selector = BatchSelector(acquisition: configuration.acquisition.function, policy: configuration.pending,
-                                     seed: configuration.pending == .thompson ? rng.next() : 0)
+                                     seed: [.thompson, .qEI].contains(configuration.pending) ? rng.next() : 0)
         let picks = selector.select(count: count, posterior: posterior, candidateCount: pool.count, best: model.best,
                                     observed: model.targets, capacity: capacity,
-                                    draws: pool.map { pendingPerEncoding[$0] ?? 0 })
+                                    draws: pool.map { pendingPerEncoding[$0] ?? 0 },
+                                    exploration: configuration.explorationShare > 0 && count > 1
+                                        ? (exploring, configuration.explorationShare) : nil)
 
         var out = [Proposal]()
         var chosen = Set<Architecture>()
