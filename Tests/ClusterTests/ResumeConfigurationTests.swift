@@ -31,7 +31,7 @@ import Wire
         changed.listen = "tcp://127.0.0.1:6000"  // operational: may change
         let error = #expect(throws: ClusterError.self) { try open(changed, journal, resume: true) }
         #expect(error?.code == .resume)
-        for words in ["strategy: anasod-bo → rs", "seed: 0 → 7", "evaluator.seconds: 0.0 → 3.0", "--allow-config-change"] {
+        for words in ["strategy: anasod-bo-2s → rs", "seed: 0 → 7", "evaluator.seconds: 0.0 → 3.0", "--allow-config-change"] {
             #expect(error?.message.contains(words) == true, "\(error?.message ?? "")")
         }
         #expect(error?.message.contains("listen") == false)
@@ -51,7 +51,7 @@ import Wire
         changed.strategy = "rs"
         try open(changed, journal, resume: true, allow: true)
         let stored = try #require(try journal.study()).configuration
-        #expect(stored.contains("strategy: anasod-bo → rs"))
+        #expect(stored.contains("strategy: anasod-bo-2s → rs"))
         // The new definition is now the journal's: resuming with it again is no change.
         #expect(throws: Never.self) { try open(changed, journal, resume: true) }
         #expect(throws: ClusterError.self) { try open(configuration(), journal, resume: true) }
