@@ -6,8 +6,8 @@ import Testing
                       (3, 1, 1, 4, 9), (3, 1, 1, 1, 2), (3, 1, 1, 2, 1), (5, 1, 2, 6, 4)])
     func convolution(kernel: Int, stride: Int, padding: Int, h: Int, w: Int) {
         var rng = TestRNG(state: UInt64(kernel * 100 + stride * 10 + padding + h))
-        let conv = Conv2D(3, 4, kernel: kernel, stride: stride, padding: padding, rng: &rng)
-        conv.allowsShiftedKernels = false  // im2col + OpenBLAS (ShiftedConvolutionTests check the other path)
+        // im2col + OpenBLAS (ShiftedConvolutionTests check the other paths)
+        let conv = Conv2D(3, 4, kernel: kernel, stride: stride, padding: padding, kernels: .generic, rng: &rng)
         GradientCheck.check(conv, input: GradientCheck.randomTensor(2, 3, h, w, &rng), rng: &rng)
     }
 
@@ -16,14 +16,11 @@ import Testing
     @Test(arguments: [(3, 1, 1), (3, 2, 1), (1, 1, 0)])
     func convolutionWithFusedReLU(kernel: Int, stride: Int, padding: Int) {
         var rng = TestRNG(state: UInt64(40 + kernel * 10 + stride))
-        let conv = Conv2D(3, 4, kernel: kernel, stride: stride, padding: padding, rectifiesInput: true, rng: &rng)
-        conv.allowsShiftedKernels = false
+        let conv = Conv2D(3, 4, kernel: kernel, stride: stride, padding: padding, rectifiesInput: true, kernels: .generic, rng: &rng)
         GradientCheck.check(conv, input: GradientCheck.awayFromZero(GradientCheck.randomTensor(2, 3, 6, 5, &rng)), rng: &rng)
         let x = Tensor(n: 1, c: 3, h: 6, w: 5, data: (0..<90).map { Float($0 % 7) - 3 })
-        let plain = Conv2D(3, 4, kernel: kernel, stride: stride, padding: padding, rng: &rng)
-        plain.allowsShiftedKernels = false
-        let fused = Conv2D(3, 4, kernel: kernel, stride: stride, padding: padding, rectifiesInput: true, rng: &rng)
-        fused.allowsShiftedKernels = false
+        let plain = Conv2D(3, 4, kernel: kernel, stride: stride, padding: padding, kernels: .generic, rng: &rng)
+        let fused = Conv2D(3, 4, kernel: kernel, stride: stride, padding: padding, rectifiesInput: true, kernels: .generic, rng: &rng)
         fused.weight.value = plain.weight.value
         #expect(fused.forward(x, training: true).data == plain.forward(ReLU().forward(x, training: true), training: true).data)
     }
@@ -36,8 +33,8 @@ import Testing
         var convs = [Conv2D]()
         for computes in [true, false] {
             var seed = TestRNG(state: 78)
-            let conv = Conv2D(2, 5, kernel: kernel, stride: stride, padding: padding, rng: &seed)
-            conv.allowsShiftedKernels = shifted
+            let conv = Conv2D(2, 5, kernel: kernel, stride: stride, padding: padding,
+                              kernels: ConvolutionKernels(shiftedRows: shifted, winograd: false), rng: &seed)
             conv.computesInputGradient = computes
             let y = conv.forward(x, training: true)
             var dyRNG = TestRNG(state: 79)
@@ -146,9 +143,8 @@ import Testing
         let expected: [Float] = [12, 21, 16, 27, 45, 33, 24, 39, 28]
         for (shifted, winograd) in [(false, false), (true, false), (true, true)] {
             var rng = TestRNG(state: 1)
-            let conv = Conv2D(1, 1, kernel: 3, stride: 1, padding: 1, rng: &rng)
-            conv.allowsShiftedKernels = shifted && CPUFeatures.avx512
-            conv.allowsWinograd = winograd
+            let conv = Conv2D(1, 1, kernel: 3, stride: 1, padding: 1,
+                              kernels: ConvolutionKernels(shiftedRows: shifted && CPUFeatures.avx512, winograd: winograd), rng: &rng)
             conv.weight.value = [Float](repeating: 1, count: 9)
             let y = conv.forward(x, training: false).data
             if winograd {

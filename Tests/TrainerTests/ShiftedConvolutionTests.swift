@@ -28,12 +28,13 @@ struct ShiftedConvolutionTests {
     private func compareWithGeneric(n: Int, c: Int, o: Int, h: Int, w: Int, stride: Int, rectify: Bool, winograd: Bool = false) {
         var rng = TestRNG(state: UInt64(n * 1000 + c * 100 + o * 10 + h))
         var seed = TestRNG(state: UInt64(c * o + h))
-        let shifted = Conv2D(c, o, kernel: 3, stride: stride, padding: 1, rectifiesInput: rectify, rng: &seed)
+        // The shifted rows even under ANASOD_TRAINER_KERNELS=generic, against im2col + OpenBLAS.
+        let shifted = Conv2D(c, o, kernel: 3, stride: stride, padding: 1, rectifiesInput: rectify,
+                             kernels: ConvolutionKernels(shiftedRows: true, winograd: winograd), rng: &seed)
         seed = TestRNG(state: UInt64(c * o + h))
-        let generic = Conv2D(c, o, kernel: 3, stride: stride, padding: 1, rectifiesInput: rectify, rng: &seed)
-        shifted.allowsShiftedKernels = true  // even under ANASOD_TRAINER_KERNELS=generic
-        shifted.allowsWinograd = winograd
-        generic.allowsShiftedKernels = false
+        let generic = Conv2D(c, o, kernel: 3, stride: stride, padding: 1, rectifiesInput: rectify, kernels: .generic, rng: &seed)
+        #expect(generic.algorithm is Im2colConvolution)
+        #expect(winograd && stride == 1 ? shifted.algorithm is WinogradConvolution : shifted.algorithm is ShiftedConvolution)
         #expect(shifted.weight.value == generic.weight.value)
         let x = GradientCheck.randomTensor(n, c, h, w, &rng)
         let (ho, wo) = generic.outputSize(h: h, w: w)
@@ -55,9 +56,8 @@ struct ShiftedConvolutionTests {
         var rng = TestRNG(state: UInt64(n + c + o + h * w))
         for rectify in [false, true] {
             for winograd in stride == 1 ? [false, true] : [false] {
-                let conv = Conv2D(c, o, kernel: 3, stride: stride, padding: 1, rectifiesInput: rectify, rng: &rng)
-                conv.allowsShiftedKernels = true  // even under ANASOD_TRAINER_KERNELS=generic
-                conv.allowsWinograd = winograd
+                let conv = Conv2D(c, o, kernel: 3, stride: stride, padding: 1, rectifiesInput: rectify,
+                                  kernels: ConvolutionKernels(shiftedRows: true, winograd: winograd), rng: &rng)
                 GradientCheck.check(conv, input: GradientCheck.awayFromZero(GradientCheck.randomTensor(n, c, h, w, &rng)), rng: &rng)
             }
         }

@@ -25,7 +25,7 @@ public final class NB201Cell: Layer {
     private let gradientBuffers = (0..<4).map { _ in Tensor(n: 0, c: 0) }
     private var input: Tensor?
 
-    public init(channels: Int, operations: [Int], rng: inout some RandomNumberGenerator) {
+    public init(channels: Int, operations: [Int], kernels: ConvolutionKernels = .environment, rng: inout some RandomNumberGenerator) {
         precondition(operations.count == 6 && operations.allSatisfy { (0...4).contains($0) }, "an NB201 cell has 6 edges with ops 0...4")
         self.channels = channels
         self.operations = operations
@@ -36,8 +36,9 @@ public final class NB201Cell: Layer {
         edges = operations.enumerated().map { e, op -> Layer? in
             guard live[Self.sources[e]] else { return nil }
             switch op {
-            case 2: return Sequential([Conv2D(channels, channels, kernel: 1, rectifiesInput: true, rng: &rng), BatchNorm2D(channels)])
-            case 3: return Sequential([Conv2D(channels, channels, kernel: 3, padding: 1, rectifiesInput: true, rng: &rng),
+            case 2: return Sequential([Conv2D(channels, channels, kernel: 1, rectifiesInput: true, kernels: kernels, rng: &rng),
+                                       BatchNorm2D(channels)])
+            case 3: return Sequential([Conv2D(channels, channels, kernel: 3, padding: 1, rectifiesInput: true, kernels: kernels, rng: &rng),
                                        BatchNorm2D(channels)])
             case 4: return AveragePool3x3()
             default: return nil

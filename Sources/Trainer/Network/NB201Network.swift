@@ -13,21 +13,22 @@ public final class NB201Network {
 
     /// - Parameters:
     ///   - operations: the cell's 6 edge ops in NB201 order (see `NB201Cell`).
+    /// - Parameter kernels: the convolution algorithms its layers may use (the trainer's settings).
     public init(operations: [Int], channels: Int, cellsPerStage: Int, inputChannels: Int, classes: Int,
-                rng: inout some RandomNumberGenerator) {
+                kernels: ConvolutionKernels = .environment, rng: inout some RandomNumberGenerator) {
         self.channels = channels
         self.cellsPerStage = cellsPerStage
         self.classes = classes
-        let stem = Conv2D(inputChannels, channels, kernel: 3, padding: 1, rng: &rng)
+        let stem = Conv2D(inputChannels, channels, kernel: 3, padding: 1, kernels: kernels, rng: &rng)
         stem.computesInputGradient = false
         var layers: [Layer] = [stem, BatchNorm2D(channels)]
         var c = channels
         for stage in 0..<3 {
             if stage > 0 {
-                layers.append(ResidualReduction(c, 2 * c, rng: &rng))
+                layers.append(ResidualReduction(c, 2 * c, kernels: kernels, rng: &rng))
                 c *= 2
             }
-            for _ in 0..<cellsPerStage { layers.append(NB201Cell(channels: c, operations: operations, rng: &rng)) }
+            for _ in 0..<cellsPerStage { layers.append(NB201Cell(channels: c, operations: operations, kernels: kernels, rng: &rng)) }
         }
         layers += [BatchNorm2D(c), ReLU(), GlobalAveragePool()]
         body = Sequential(layers)

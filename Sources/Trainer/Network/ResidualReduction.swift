@@ -6,12 +6,14 @@ public final class ResidualReduction: Layer {
     private let output = Tensor(n: 0, c: 0)
     private let gradInput = Tensor(n: 0, c: 0)
 
-    public init(_ inChannels: Int, _ outChannels: Int, rng: inout some RandomNumberGenerator) {
+    public init(_ inChannels: Int, _ outChannels: Int, kernels: ConvolutionKernels = .environment, rng: inout some RandomNumberGenerator) {
         main = Sequential([
-            Conv2D(inChannels, outChannels, kernel: 3, stride: 2, padding: 1, rectifiesInput: true, rng: &rng), BatchNorm2D(outChannels),
-            Conv2D(outChannels, outChannels, kernel: 3, padding: 1, rectifiesInput: true, rng: &rng), BatchNorm2D(outChannels),
+            Conv2D(inChannels, outChannels, kernel: 3, stride: 2, padding: 1, rectifiesInput: true, kernels: kernels, rng: &rng),
+            BatchNorm2D(outChannels),
+            Conv2D(outChannels, outChannels, kernel: 3, padding: 1, rectifiesInput: true, kernels: kernels, rng: &rng),
+            BatchNorm2D(outChannels),
         ])
-        shortcut = Sequential([AveragePool2x2(), Conv2D(inChannels, outChannels, kernel: 1, rng: &rng)])
+        shortcut = Sequential([AveragePool2x2(), Conv2D(inChannels, outChannels, kernel: 1, kernels: kernels, rng: &rng)])
     }
 
     public var parameters: [Parameter] { main.parameters + shortcut.parameters }

@@ -20,6 +20,8 @@ public struct TrainingSettings: Sendable, Hashable {
     /// Random crops (padding 2) and horizontal flips.
     public var augment = false
     public var seed: UInt64 = 0
+    /// The convolution algorithms the network's layers may use (default: `ANASOD_TRAINER_KERNELS` on this CPU).
+    public var kernels = ConvolutionKernels.environment
 
     public init() {}
 
@@ -92,7 +94,7 @@ public final class CellTrainer: @unchecked Sendable {
         guard train.count >= 2 else { throw TrainerError(.invalidSettings, "the training set has \(train.count) image(s)") }
         var rng = SplitMix(state: settings.seed)
         let network = NB201Network(operations: operations, channels: settings.channels, cellsPerStage: settings.cellsPerStage,
-                                   inputChannels: train.channels, classes: train.classes, rng: &rng)
+                                   inputChannels: train.channels, classes: train.classes, kernels: settings.kernels, rng: &rng)
         let parameters = network.parameters
         let lossFunction = SoftmaxCrossEntropy()
         let batch = min(settings.batchSize, train.count)

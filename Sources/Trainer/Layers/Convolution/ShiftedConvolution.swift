@@ -29,9 +29,10 @@ public final class ShiftedConvolution {
     /// everywhere); any other value is reported and treated as `auto`.
     static let requested = ProcessInfo.processInfo.environment["ANASOD_TRAINER_KERNELS"]
 
-    /// Whether 3×3 convolutions use these kernels: on CPUs with AVX-512 unless ANASOD_TRAINER_KERNELS=generic
-    /// (then, as on other CPUs, im2col + OpenBLAS). Tests compare the paths per layer
-    /// (`Conv2D.allowsShiftedKernels`, `Conv2D.allowsWinograd`).
+    /// Whether 3×3 convolutions use these kernels by default: on CPUs with AVX-512 unless
+    /// ANASOD_TRAINER_KERNELS=generic (then, as on other CPUs, im2col + OpenBLAS). The choice a network
+    /// makes is its `ConvolutionKernels` (`ConvolutionKernels.environment` by default); tests compare the
+    /// paths per layer.
     static let enabled = CPUFeatures.avx512 && requested != "generic"
     /// Whether stride-1 3×3 convolutions on these kernels run as `WinogradConvolution`.
     static let winogradEnabled = requested != "shifted"
