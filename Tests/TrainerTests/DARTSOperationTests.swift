@@ -56,9 +56,38 @@ import Testing
         var rng = TestRNG(state: 3)
         func count(_ layer: Layer) -> Int { layer.parameters.reduce(0) { $0 + $1.value.count } }
         let c = 16
-        #expect(count(DARTSOperations.separable(channels: c, kernel: 3, stride: 1, rng: &rng)) == 2 * (c * 9 + c * c + 2 * c))
-        #expect(count(DARTSOperations.separable(channels: c, kernel: 5, stride: 2, rng: &rng)) == 2 * (c * 25 + c * c + 2 * c))
-        #expect(count(DARTSOperations.dilated(channels: c, kernel: 3, stride: 1, rng: &rng)) == c * 9 + c * c + 2 * c)
-        #expect(count(DARTSOperations.dilated(channels: c, kernel: 5, stride: 2, rng: &rng)) == c * 25 + c * c + 2 * c)
+        func dilatedCount(_ k: Int) -> Int { c * k * k + c * c + 2 * c }
+        let sep3 = count(DARTSOperations.separable(channels: c, kernel: 3, stride: 1, rng: &rng))
+        let sep5 = count(DARTSOperations.separable(channels: c, kernel: 5, stride: 2, rng: &rng))
+        let dil3 = count(DARTSOperations.dilated(channels: c, kernel: 3, stride: 1, rng: &rng))
+        let dil5 = count(DARTSOperations.dilated(channels: c, kernel: 5, stride: 2, rng: &rng))
+        #expect(sep3 == 2 * dilatedCount(3))
+        #expect(sep5 == 2 * dilatedCount(5))
+        #expect(dil3 == dilatedCount(3))
+        #expect(dil5 == dilatedCount(5))
+    }
+}
+
+/// DARTS's factorised reduce.
+@Suite struct FactorizedReduceTests {
+    @Test func halvesThePlaneReadsBothPhasesAndHasTheRightGradients() {
+        var rng = TestRNG(state: 11)
+        let reduce = FactorizedReduce(3, 6, kernels: .generic, rng: &rng)
+        let weights: Int = reduce.parameters.reduce(0) { $0 + $1.value.count }
+        let darts: Int = 2 * (3 * 3) + 2 * 6  // 2 × C_in·C_out/2, and BN's scale and shift
+        #expect(weights == darts)
+        let x = GradientCheck.randomTensor(4, 3, 6, 8, &rng)
+        let y = reduce.forward(x, training: true)
+        #expect(y.shape == [4, 6, 3, 4])
+        GradientCheck.check(reduce, input: x, rng: &rng, samples: 40, eps: 3e-4, kinkAllowance: 0.1)
+        // The second half of the channels sees only the odd pixels: changing an even one leaves it alone.
+        let probe = FactorizedReduce(1, 2, kernels: .generic, rng: &rng)
+        let base = Tensor(n: 2, c: 1, h: 4, w: 4, data: (0..<32).map { Float($0 % 5) + 1 })
+        let before = Array(probe.forward(base, training: false).data)
+        var changed = base.data
+        changed[0] += 3  // sample 0, pixel (0, 0): even row, even column
+        let after = Array(probe.forward(Tensor(n: 2, c: 1, h: 4, w: 4, data: changed), training: false).data)
+        #expect(before[8..<16] == after[8..<16])  // channel 1 (the shifted convolution) unchanged
+        #expect(before[0..<8] != after[0..<8])
     }
 }
