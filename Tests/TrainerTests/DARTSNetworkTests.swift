@@ -29,18 +29,6 @@ import Testing
         let x = Tensor(n: 2, c: 1, h: 8, w: 8, data: (0..<128).map { _ in rng.uniform() })
         let logits = network.forward(x, training: true)
         #expect(logits.count == 2 * 3)
-        GradientCheck.check(DARTSNetworkAsLayer(network), input: x, rng: &rng, samples: 40, eps: 3e-4, kinkAllowance: 0.1)
+        GradientCheck.check(NetworkLayer(network), input: x, rng: &rng, samples: 40, eps: 3e-4, kinkAllowance: 0.1)
     }
-}
-
-/// A network seen as a layer by the gradient check (its input gradient is not computed).
-final class DARTSNetworkAsLayer: Layer {
-    let network: DARTSNetwork
-    init(_ network: DARTSNetwork) { self.network = network }
-    func forward(_ input: Tensor, training: Bool) -> Tensor { network.forward(input, training: training) }
-    func backward(_ gradOutput: Tensor) -> Tensor {
-        network.backward(gradOutput)
-        return Tensor(n: 0, c: 0)
-    }
-    var parameters: [Parameter] { network.parameters }
 }

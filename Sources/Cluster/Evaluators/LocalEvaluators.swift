@@ -55,8 +55,7 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
 
     /// Whether the Fashion-MNIST files the Swift trainer reads are here.
     public var hasFashionMNIST: Bool {
-        ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
-            .allSatisfy { FileManager.default.isReadableFile(atPath: "\(fashionMNISTDirectory)/\($0)") }
+        IDXLoader.fashionMNISTFiles.allSatisfy { FileManager.default.isReadableFile(atPath: "\(fashionMNISTDirectory)/\($0)") }
     }
 
     /// Tables for the data sets found (a `.csv` path is always accepted and checked when a job names it),

@@ -61,7 +61,7 @@ public enum Preflight {
                 throw fail("'evaluator.dataset: \(settings.datasetName)': \(error.message)")
             }
         case .trainer:
-            let missing = Self.fashionMNISTFiles.filter {
+            let missing = IDXLoader.fashionMNISTFiles.filter {
                 !FileManager.default.isReadableFile(atPath: "\(local.fashionMNISTDirectory)/\($0)")
             }
             if !missing.isEmpty {
@@ -105,9 +105,6 @@ public enum Preflight {
         }
         return report
     }
-
-    static let fashionMNISTFiles = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-                                    "t10k-labels-idx1-ubyte.gz"]
 
     /// The command's program exists and is executable (on `PATH`, or as a path), and every argument that
     /// names a script (`*.py`, `*.sh`) exists. A command the shell must interpret (pipes, `$VAR`) is taken

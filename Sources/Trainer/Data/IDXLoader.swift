@@ -5,6 +5,9 @@ import Foundation
 /// Debian package `dataset-fashion-mnist` in /usr/share/datasets/fashion-mnist.
 public enum IDXLoader {
     public static let fashionMNISTDirectory = "/usr/share/datasets/fashion-mnist"
+    /// The four files of Fashion-MNIST that `fashionMNIST(train:directory:)` reads.
+    public static let fashionMNISTFiles = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+                                           "t10k-labels-idx1-ubyte.gz"]
 
     /// The whole (decompressed) file.
     static func read(_ path: String) throws -> [UInt8] {
