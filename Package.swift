@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // ANASOD Cluster: distributed neural-architecture search by operation-distribution learning
 // (Wan et al., arXiv 2111.04670). Dependencies point one way, from the CLI inward to the core:
-//   anasod (CLI) -> Evaluation -> ANASOD (core);  system-library shims have no Swift deps.
+//   anasod (CLI) -> Cluster -> Evaluation -> Trainer -> ANASOD (core);  system-library shims have no Swift deps.
 import PackageDescription
 
 // The trainer's AVX-512 kernels are compiled for skylake-avx512 and only called after a run-time CPU check;
@@ -45,7 +45,7 @@ let package = Package(
         // Shifted-row convolution micro-kernels (AVX-512, plain Swift SIMD): no dependencies.
         .target(name: "TrainerKernels", swiftSettings: [.unsafeFlags(kernelFlags)]),
         // The CPU trainer: tensors, layers on OpenBLAS, the NB201 network, data, SGD.
-        .target(name: "Trainer", dependencies: ["CLinearAlgebra", "CZlib", "TrainerKernels"],
+        .target(name: "Trainer", dependencies: ["ANASOD", "CLinearAlgebra", "CZlib", "TrainerKernels"],
                 // Optimised in every build (the test suite trains real networks), without overflow checks
                 // in the inner loops (indices are computed from validated shapes).
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "ANASOD"], resources: [.copy("Fixtures")]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "ANASOD"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ANASOD", "Wire", "Journal", "Search", "Evaluation", "CZeroMQ"]),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "CLinearAlgebra"]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "ANASOD", "CLinearAlgebra"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD", "Trainer"]),
         .testTarget(name: "CLITests", dependencies: ["anasod"]),
     ]
