@@ -1,4 +1,3 @@
-import ANASOD
 /// What one evaluation measured: the one metrics type that evaluators return, the wire carries (`result`)
 /// and the journal stores. Errors are in percent (100 − accuracy).
 public struct Metrics: Hashable, Sendable, Codable {
