@@ -2,27 +2,54 @@ import ANASOD
 import Foundation
 import Trainer
 
-/// Trains an NB201 cell with the Swift CPU trainer (`CellTrainer`): E epochs of SGD on a training subset,
-/// the objective is the validation error after the last epoch, the test error is reported too. Each
-/// epoch streams a progress report. Training runs on a thread of its own (it is long and CPU-bound, so it
+/// Trains an NB201 cell or a DARTS genotype with the Swift CPU trainer (`CellTrainer`): E epochs of SGD on
+/// a training subset, the objective is the validation error after the last epoch, the test error is
+/// reported too. Each epoch streams a progress report. Training runs on a thread of its own (it is long and CPU-bound, so it
 /// stays off the Swift-concurrency pool) and stops between steps when the calling task is cancelled.
 public struct TrainerEvaluator: Evaluator {
     public var kind: String { "trainer" }
     public let trainer: CellTrainer
     public let settings: TrainingSettings
+    /// The search space of the architectures it is given (`nb201` or `darts`).
+    public let space: String
 
-    public init(trainer: CellTrainer, settings: TrainingSettings) {
+    /// The search spaces whose networks the Swift trainer builds.
+    public static let spaces = ["nb201", "darts"]
+
+    /// - Throws: `EvaluationError` (class `configuration`) for a space the trainer cannot build, or a
+    ///   network the data's images cannot go through (a DARTS network on planes that do not halve evenly).
+    public init(trainer: CellTrainer, settings: TrainingSettings, space: String = "nb201") throws {
+        guard Self.spaces.contains(space) else {
+            throw EvaluationError(.unsupportedArchitecture, "the Swift trainer builds \(Self.spaces.joined(separator: " and ")) "
+                                  + "networks, not '\(space)'", class: .configuration)
+        }
+        if space == "darts", let problem = DARTSNetwork.problem(h: trainer.train.height, w: trainer.train.width,
+                                                                layers: settings.cellsPerStage, auxiliary: settings.auxiliaryWeight > 0) {
+            throw EvaluationError(.unsupportedArchitecture, problem, class: .configuration)
+        }
         self.trainer = trainer
         self.settings = settings
+        self.space = space
+    }
+
+    /// The network for `architecture`.
+    /// - Throws: `EvaluationError.unsupportedArchitecture` when it is not a cell of this space.
+    func blueprint(_ architecture: Architecture) throws -> NetworkBlueprint {
+        do {
+            if space == "darts" {
+                try DARTSSearchSpace().validate(architecture)
+                return .darts(genotype: architecture)
+            }
+            try NB201SearchSpace().validate(architecture)
+            return .nb201(operations: architecture.cells[0].operations)
+        } catch let error as ANASODError {
+            throw EvaluationError(.unsupportedArchitecture, "not a \(space) cell: \(error.message)")
+        }
     }
 
     public func evaluate(_ architecture: Architecture, seed: UInt64,
                          progress: @Sendable (EvaluationProgress) -> Void) async throws -> Metrics {
-        do {
-            try NB201SearchSpace().validate(architecture)
-        } catch let error as ANASODError {
-            throw EvaluationError(.unsupportedArchitecture, "the trainer builds NB201 cells only: \(error.message)")
-        }
+        let blueprint = try blueprint(architecture)
         var settings = self.settings
         settings.seed = seed
         // Training runs on its own thread; its epoch reports come back through a stream that this task
@@ -30,11 +57,10 @@ public struct TrainerEvaluator: Evaluator {
         let stop = StopFlag()
         let outcomeBox = OutcomeBox()
         let (reports, sink) = AsyncStream<EvaluationProgress>.makeStream()
-        let operations = architecture.cells[0].operations
         let trainer = self.trainer
         let thread = Thread { [settings] in
             outcomeBox.set(Result {
-                try trainer.run(operations: operations, settings: settings, progress: { epoch in
+                try trainer.run(blueprint, settings: settings, progress: { epoch in
                     sink.yield(EvaluationProgress(epoch: epoch.epoch, trainLoss: epoch.trainLoss,
                                                   validationError: epoch.validationError, seconds: epoch.seconds))
                 }, shouldStop: { stop.isSet })
@@ -92,6 +118,9 @@ extension TrainingSettings {
         if let v = plan.testLimit { testLimit = v }
         if let v = plan.learningRate { learningRate = Float(v) }
         if let v = plan.augment { augment = v }
+        if let v = plan.cutout { cutout = v }
+        if let v = plan.auxiliaryWeight { auxiliaryWeight = Float(v) }
+        if let v = plan.dropPath { dropPath = Float(v) }
         do {
             try validate()
         } catch let error as TrainerError {

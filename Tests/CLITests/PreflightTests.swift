@@ -44,9 +44,10 @@ import Testing
         #expect(!outcome.keysExist, "a key folder was left behind")
     }
 
-    @Test func theSwiftTrainerCannotBuildDARTSCells() throws {
-        expectRefused(try search("study: s\nspace: darts\nevaluator:\n  kind: trainer\n"),
-                      saying: ["'evaluator.kind: trainer' cannot build 'darts' cells"])
+    @Test func aDARTSNetworkFashionMNISTCannotGoThroughIsRefused() throws {
+        // 28 × 28 images reach the second reduction at 7 × 7: too small for the auxiliary head.
+        expectRefused(try search("study: s\nspace: darts\nevaluator:\n  kind: trainer\n  cells: 6\n  auxiliary_weight: 0.4\n"),
+                      saying: ["'evaluator.cells: 6'", "auxiliary head", "7×7", "auxiliary_weight"])
     }
 
     @Test func aDataSetTheEvaluatorDoesNotReadIsNamed() throws {

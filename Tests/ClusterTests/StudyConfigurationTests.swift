@@ -35,7 +35,10 @@ import Testing
     @Test(arguments: [
         ("study: s\nbugdet: 10\n", "unknown key 'bugdet'"),
         // Combinations that cannot work (issue 18): named before anything starts.
-        ("study: s\nspace: darts\nevaluator:\n  kind: trainer\n", "'evaluator.kind: trainer' cannot build 'darts' cells"),
+        ("study: s\nspace: darts\nevaluator:\n  kind: external\n  command: x\n  drop_path: 1\n", "'evaluator.drop_path' must be in [0, 1)"),
+        ("study: s\nevaluator:\n  kind: trainer\n  drop_path: 0.2\n", "'evaluator.drop_path' applies to DARTS networks only"),
+        ("study: s\nevaluator:\n  kind: trainer\n  auxiliary_weight: 0.4\n", "'evaluator.auxiliary_weight' applies to DARTS networks only"),
+        ("study: s\nspace: darts\nevaluator:\n  kind: trainer\n  cutout: -1\n", "'evaluator.cutout' must be an integer ≥ 0, got '-1'"),
         ("study: s\nspace: darts\n", "'evaluator.kind: table' cannot build 'darts' cells"),
         ("study: s\nevaluator:\n  kind: trainer\n  dataset: cifar10\n", "'evaluator.dataset: cifar10' is not read by 'evaluator.kind: trainer'"),
         ("study: s\nevaluator:\n  kind: table\n  epochs: 3\n", "'evaluator.epochs' not read by 'evaluator.kind: table'"),

@@ -19,7 +19,7 @@ struct TrainerEvaluatorTests {
         (plan.channels, plan.cells, plan.epochs, plan.batchSize) = (4, 1, 2, 32)
         (plan.trainLimit, plan.validationSize, plan.testLimit) = (256, 128, 128)
         let settings = try TrainingSettings(plan: plan)
-        return TrainerEvaluator(trainer: try CellTrainer.fashionMNIST(settings: settings), settings: settings)
+        return try TrainerEvaluator(trainer: try CellTrainer.fashionMNIST(settings: settings), settings: settings)
     }
 
     @Test func streamsOneReportPerEpochAndReturnsEveryMetric() async throws {

@@ -47,7 +47,7 @@ enum GradientCheck {
         }
         defer {
             #expect(Double(disagreements.count) <= kinkAllowance * Double(checked),
-                    "\(disagreements.count) of \(checked) gradients disagree: \(disagreements.prefix(5))",
+                    "\(disagreements.count) of \(checked) gradients disagree: \(disagreements.prefix(12))",
                     sourceLocation: sourceLocation)
         }
         for _ in 0..<(checkInputs ? samples : 0) {
@@ -72,6 +72,47 @@ enum GradientCheck {
                 compare(paramGrads[pi][i], (plus - minus) / Double(2 * eps), "parameter \(pi)[\(i)]")
             }
         }
+    }
+
+    /// Directional derivatives, for networks too large for element-wise differences in Float32 (a
+    /// perturbation of one weight moves the loss by less than its rounding): per parameter tensor, the
+    /// slope of L along that tensor's analytic gradient g must be |g| (within `tolerance`·|g|), and along
+    /// a random unit direction u it must be ⟨g, u⟩ (within `tolerance`·|g|). A wrong or misrouted
+    /// gradient fails the first; a missing component fails the second.
+    static func checkDirections(_ layer: Layer, input x: Tensor, rng: inout TestRNG, eps: Float = 1e-3, tolerance: Double = 0.05,
+                                kinkAllowance: Double = 0, sourceLocation: SourceLocation = #_sourceLocation) {
+        let y = layer.forward(x, training: true)
+        let r = (0..<y.count).map { _ in rng.uniform() }
+        for p in layer.parameters { p.zeroGradient() }
+        _ = layer.backward(Tensor(n: y.n, c: y.c, h: y.h, w: y.w, data: r))
+        var checked = 0
+        var disagreements = [String]()
+        for (pi, p) in layer.parameters.enumerated() {
+            let g = p.gradient.map(Double.init)
+            let norm = g.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            guard norm > 1e-4 else { continue }  // a tensor the loss barely depends on (a late BN's shift)
+            var random = (0..<g.count).map { _ in Double(rng.uniform()) }
+            let randomNorm = random.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            random = random.map { $0 / randomNorm }
+            for (name, direction) in [("along g", g.map { $0 / norm }), ("random", random)] {
+                let saved = p.value
+                for i in 0..<g.count { p.value[i] = saved[i] + eps * Float(direction[i]) }
+                let plus = loss(layer, x, r)
+                for i in 0..<g.count { p.value[i] = saved[i] - eps * Float(direction[i]) }
+                let minus = loss(layer, x, r)
+                p.value = saved
+                let numeric = (plus - minus) / Double(2 * eps)
+                let analytic = zip(g, direction).reduce(0) { $0 + $1.0 * $1.1 }
+                checked += 1
+                if abs(numeric - analytic) > tolerance * norm {
+                    disagreements.append("parameter \(pi) (\(g.count) values) \(name): analytic \(analytic), numeric \(numeric), |g| \(norm)")
+                }
+            }
+        }
+        #expect(checked > 0, sourceLocation: sourceLocation)
+        #expect(Double(disagreements.count) <= kinkAllowance * Double(checked),
+                "\(disagreements.count) of \(checked) directional derivatives disagree: \(disagreements.prefix(12))",
+                sourceLocation: sourceLocation)
     }
 
     /// Moves values within 0.05 of 0 to ±0.3, so finite differences never straddle a ReLU's kink.

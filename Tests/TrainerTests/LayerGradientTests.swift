@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct LayerGradientTests {
     @Test(arguments: [(3, 1, 1, 7, 7), (3, 2, 1, 7, 7), (1, 1, 0, 5, 6), (3, 2, 1, 8, 8), (1, 2, 0, 6, 6), (3, 1, 0, 5, 5),
-                      (3, 1, 1, 4, 9), (3, 1, 1, 1, 2), (3, 1, 1, 2, 1), (5, 1, 2, 6, 4)])
+                      (3, 1, 1, 4, 9), (3, 1, 1, 1, 2), (3, 1, 1, 2, 1), (5, 1, 2, 6, 4), (2, 1, 0, 2, 2), (2, 1, 0, 3, 4)])
     func convolution(kernel: Int, stride: Int, padding: Int, h: Int, w: Int) {
         var rng = TestRNG(state: UInt64(kernel * 100 + stride * 10 + padding + h))
         // im2col + OpenBLAS (ShiftedConvolutionTests check the other paths)
@@ -13,7 +13,7 @@ import Testing
 
     /// A ReLU fused into the convolution (im2col path; ShiftedConvolutionTests check the other), inputs
     /// kept away from the kink, including stride 2 and a 1×1 kernel.
-    @Test(arguments: [(3, 1, 1), (3, 2, 1), (1, 1, 0)])
+    @Test(arguments: [(3, 1, 1), (3, 2, 1), (1, 1, 0), (2, 1, 0)])
     func convolutionWithFusedReLU(kernel: Int, stride: Int, padding: Int) {
         var rng = TestRNG(state: UInt64(40 + kernel * 10 + stride))
         let conv = Conv2D(3, 4, kernel: kernel, stride: stride, padding: padding, rectifiesInput: true, kernels: .generic, rng: &rng)
@@ -96,6 +96,31 @@ import Testing
     @Test func averagePool2x2() {
         var rng = TestRNG(state: 8)
         GradientCheck.check(AveragePool2x2(), input: GradientCheck.randomTensor(2, 2, 6, 6, &rng), rng: &rng)
+    }
+
+    /// The auxiliary head's 5 × 5 stride-3 pooling: every window full, against the definition and finite
+    /// differences on planes that leave a remainder (10 × 9 → 2 × 2).
+    @Test func averagePoolWithStride() {
+        var rng = TestRNG(state: 18)
+        let x = GradientCheck.randomTensor(2, 3, 10, 9, &rng)
+        let pool = AveragePool(kernel: 5, stride: 3)
+        let y = pool.forward(x, training: true)
+        #expect((y.n, y.c, y.h, y.w) == (2, 3, 2, 2))
+        var expected: Float = 0
+        for iy in 3..<8 { for ix in 0..<5 { expected += x.data[(1 * 3 + 2) * 90 + iy * 9 + ix] } }
+        #expect(abs(y.data[(1 * 3 + 2) * 4 + 2] - expected / 25) < 1e-6)
+        GradientCheck.check(pool, input: x, rng: &rng)
+    }
+
+    /// The whole auxiliary head (ReLU, pooling, two convolutions, two BNs, classifier) on an 8 × 8 plane.
+    @Test func auxiliaryHead() {
+        var rng = TestRNG(state: 19)
+        let head = AuxiliaryHead(channels: 3, classes: 4, kernels: .generic, rng: &rng)
+        let expected: Int = 3 * 128 + 256 + 128 * 768 * 4 + 1536 + 768 * 4 + 4
+        #expect(head.parameters.reduce(0) { $0 + $1.count } == expected)
+        let x = GradientCheck.awayFromZero(GradientCheck.randomTensor(16, 3, 8, 8, &rng))
+        // Its BNs feed ReLUs (the 2 × 2 convolution rectifies its input): a few differences straddle a kink.
+        GradientCheck.check(head, input: x, rng: &rng, samples: 30, eps: 1e-3, kinkAllowance: 0.03)
     }
 
     @Test func globalAveragePoolAndLinear() {

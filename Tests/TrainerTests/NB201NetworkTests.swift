@@ -1,20 +1,10 @@
 import Testing
 @testable import Trainer
 
-/// What the gradient checker needs of a whole network.
-protocol CheckedNetwork: AnyObject {
-    func forward(_ x: Tensor, training: Bool) -> Tensor
-    func backward(_ gradLogits: Tensor)
-    var parameters: [Parameter] { get }
-}
-
-extension NB201Network: CheckedNetwork {}
-extension DARTSNetwork: CheckedNetwork {}
-
 /// A network as a `Layer`, for the gradient checker (its input gradient is not computed).
 final class NetworkLayer: Layer {
-    let network: any CheckedNetwork
-    init(_ network: any CheckedNetwork) { self.network = network }
+    let network: any ClassifierNetwork
+    init(_ network: any ClassifierNetwork) { self.network = network }
     func forward(_ input: Tensor, training: Bool) -> Tensor { network.forward(input, training: training) }
     func backward(_ gradOutput: Tensor) -> Tensor {
         network.backward(gradOutput)

@@ -31,7 +31,8 @@ public struct EvaluationSettings: Sendable, Hashable {
         /// its own).
         public var spaces: [String]? {
             switch self {
-            case .table, .trainer: ["nb201"]
+            case .table: ["nb201"]
+            case .trainer: ["nb201", "darts"]
             case .synthetic, .external: nil
             }
         }
@@ -143,7 +144,7 @@ public struct EvaluationSettings: Sendable, Hashable {
         for (key, text) in [("dataset", datasetName), ("data_dir", dataDirectory ?? "x"), ("trainer", trainer ?? "x")] {
             guard !text.isEmpty, text.utf8.count <= 4096 else { throw fail("'evaluator.\(key)' must be a non-empty string") }
         }
-        try training.validate()
+        try training.validate(space: space)
     }
 }
 
@@ -160,22 +161,34 @@ public struct TrainingPlan: Sendable, Hashable {
     /// Test images evaluated at the end (0: none).
     public var testLimit: Int?
     public var augment: Bool?
+    /// Cutout (DeVries & Taylor): the side of the square zeroed in each training image (0: none).
+    public var cutout: Int?
+    /// DARTS networks: the weight of the auxiliary head's loss (0: no auxiliary head).
+    public var auxiliaryWeight: Double?
+    /// DARTS networks: the drop-path probability reached at the last epoch (rising linearly from 0).
+    public var dropPath: Double?
 
     public init() {}
 
     /// The YAML keys of these settings.
     public static let keys: Set<String> = ["channels", "cells", "epochs", "batch_size", "learning_rate", "train_limit",
-                                           "validation_size", "test_limit", "augment"]
+                                           "validation_size", "test_limit", "augment", "cutout", "auxiliary_weight",
+                                           "drop_path"]
 
     /// The integer settings by key.
     public var integers: [(key: String, value: Int?)] {
         [("channels", channels), ("cells", cells), ("epochs", epochs), ("batch_size", batchSize), ("train_limit", trainLimit),
-         ("validation_size", validationSize), ("test_limit", testLimit)]
+         ("validation_size", validationSize), ("test_limit", testLimit), ("cutout", cutout)]
+    }
+
+    /// The real-valued settings by key.
+    public var reals: [(key: String, value: Double?)] {
+        [("learning_rate", learningRate), ("auxiliary_weight", auxiliaryWeight), ("drop_path", dropPath)]
     }
 
     public var setKeys: Set<String> {
         var keys = Set(integers.filter { $0.value != nil }.map(\.key))
-        if learningRate != nil { keys.insert("learning_rate") }
+        keys.formUnion(reals.filter { $0.value != nil }.map(\.key))
         if augment != nil { keys.insert("augment") }
         return keys
     }
@@ -193,8 +206,24 @@ public struct TrainingPlan: Sendable, Hashable {
         try check("train_limit", trainLimit, 0...100_000_000)
         try check("validation_size", validationSize, 1...100_000_000)
         try check("test_limit", testLimit, 0...100_000_000)
+        try check("cutout", cutout, 0...4096)
         if let rate = learningRate, !(rate.isFinite && rate > 0 && rate <= 100) {
             throw ANASODError(.invalidSettings, "'evaluator.learning_rate' must be a positive number, got \(rate)")
+        }
+        if let weight = auxiliaryWeight, !(weight.isFinite && weight >= 0 && weight <= 100) {
+            throw ANASODError(.invalidSettings, "'evaluator.auxiliary_weight' must be a non-negative number, got \(weight)")
+        }
+        if let p = dropPath, !(p.isFinite && p >= 0 && p < 1) {
+            throw ANASODError(.invalidSettings, "'evaluator.drop_path' must be in [0, 1), got \(p)")
+        }
+    }
+
+    /// The checks that depend on the space: the auxiliary head and drop-path belong to DARTS networks.
+    public func validate(space: String) throws {
+        try validate()
+        guard space != "darts" else { return }
+        for (key, value) in [("auxiliary_weight", auxiliaryWeight), ("drop_path", dropPath)] where (value ?? 0) != 0 {
+            throw ANASODError(.invalidSettings, "'evaluator.\(key)' applies to DARTS networks only (this study's space is '\(space)')")
         }
     }
 }
@@ -206,7 +235,7 @@ extension EvaluationSettings {
     public var textFields: [String: String] {
         var fields = ["kind": kind.rawValue, "dataset": datasetName, "seconds": String(seconds), "fail_rate": String(failRate)]
         for (key, value) in training.integers { if let value { fields[key] = String(value) } }
-        if let v = training.learningRate { fields["learning_rate"] = String(v) }
+        for (key, value) in training.reals { if let value { fields[key] = String(value) } }
         if let v = training.augment { fields["augment"] = String(v) }
         if let v = dataDirectory { fields["data_dir"] = v }
         if killGrace != 5 { fields["kill_grace"] = String(killGrace) }

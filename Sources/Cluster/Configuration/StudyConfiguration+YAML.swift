@@ -93,7 +93,10 @@ extension StudyConfiguration {
         settings.training.trainLimit = try integer("train_limit")
         settings.training.validationSize = try integer("validation_size")
         settings.training.testLimit = try integer("test_limit")
+        settings.training.cutout = try integer("cutout")
         if let v = e["learning_rate"] { settings.training.learningRate = try number(v, "evaluator.learning_rate", fail) }
+        if let v = e["auxiliary_weight"] { settings.training.auxiliaryWeight = try number(v, "evaluator.auxiliary_weight", fail) }
+        if let v = e["drop_path"] { settings.training.dropPath = try number(v, "evaluator.drop_path", fail) }
         if let v = e["augment"] { settings.training.augment = try bool(v, "evaluator.augment", fail) }
         if let v = e["data_dir"] { settings.dataDirectory = try string(v, "evaluator.data_dir", fail) }
         if let v = e["kill_grace"] { settings.killGrace = try number(v, "evaluator.kill_grace", fail) }

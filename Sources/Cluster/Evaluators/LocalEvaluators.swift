@@ -65,7 +65,7 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
         var list = [Capability(kind: "synthetic", datasets: ["synthetic"])]
         let tables = tableDatasets
         if !tables.isEmpty { list.append(Capability(kind: "table", spaces: ["nb201"], datasets: tables)) }
-        if hasFashionMNIST { list.append(Capability(kind: "trainer", spaces: ["nb201"], datasets: ["fashion-mnist"])) }
+        if hasFashionMNIST { list.append(Capability(kind: "trainer", spaces: TrainerEvaluator.spaces, datasets: ["fashion-mnist"])) }
         if !trainers.isEmpty {
             list.append(Capability(kind: "external", spaces: trainerSpaces, datasets: trainerDatasets, profiles: trainers.keys.sorted()))
         }
@@ -105,7 +105,7 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
                     throw EvaluationError(.fileUnreadable, error.message, class: error.code == .invalidSettings ? .configuration : .data)
                 }
             }
-            return TrainerEvaluator(trainer: trainer, settings: training)
+            return try TrainerEvaluator(trainer: trainer, settings: training, space: job.space)
         case .external:
             guard let command = trainers[settings.trainerProfile] else {
                 throw EvaluationError(.unsupportedArchitecture,

@@ -68,6 +68,14 @@ public enum Preflight {
                 throw fail("'evaluator.kind: trainer' reads Fashion-MNIST from \(local.fashionMNISTDirectory), which lacks "
                            + "\(missing.joined(separator: ", ")) (apt-get install dataset-fashion-mnist)")
             }
+            if c.space == "darts" {
+                // Fashion-MNIST's 28 × 28 images through the DARTS network the study sizes.
+                let training = try TrainingSettings(plan: settings.training)
+                if let problem = DARTSNetwork.problem(h: IDXLoader.fashionMNISTSide, w: IDXLoader.fashionMNISTSide,
+                                                      layers: training.cellsPerStage, auxiliary: training.auxiliaryWeight > 0) {
+                    throw fail("'evaluator.cells: \(training.cellsPerStage)' on Fashion-MNIST: \(problem)")
+                }
+            }
         case .external:
             guard let command = local.trainerCommand else {
                 throw fail("'evaluator.kind: external' needs a trainer on this machine's workers: set 'evaluator.command' "

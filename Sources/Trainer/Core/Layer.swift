@@ -8,11 +8,14 @@ public protocol Layer: AnyObject {
     var parameters: [Parameter] { get }
     /// Multiply-accumulates of one forward pass per sample, for an input of `h × w`.
     func multiplyAccumulates(h: Int, w: Int) -> Int
+    /// The output plane for an input of `h × w` (the same plane unless the layer strides or pools).
+    func outputSize(h: Int, w: Int) -> (Int, Int)
 }
 
 extension Layer {
     public var parameters: [Parameter] { [] }
     public func multiplyAccumulates(h: Int, w: Int) -> Int { 0 }
+    public func outputSize(h: Int, w: Int) -> (Int, Int) { (h, w) }
 }
 
 /// Layers applied in order.
@@ -42,8 +45,12 @@ public final class Sequential: Layer {
         var (hh, ww) = (h, w)
         for layer in layers {
             total += layer.multiplyAccumulates(h: hh, w: ww)
-            if let conv = layer as? Conv2D { (hh, ww) = conv.outputSize(h: hh, w: ww) }
+            (hh, ww) = layer.outputSize(h: hh, w: ww)
         }
         return total
+    }
+
+    public func outputSize(h: Int, w: Int) -> (Int, Int) {
+        layers.reduce((h, w)) { $1.outputSize(h: $0.0, w: $0.1) }
     }
 }

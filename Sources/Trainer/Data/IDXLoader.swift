@@ -8,6 +8,8 @@ public enum IDXLoader {
     /// The four files of Fashion-MNIST that `fashionMNIST(train:directory:)` reads.
     public static let fashionMNISTFiles = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
                                            "t10k-labels-idx1-ubyte.gz"]
+    /// The side of Fashion-MNIST's square images.
+    public static let fashionMNISTSide = 28
 
     /// The whole (decompressed) file.
     static func read(_ path: String) throws -> [UInt8] {

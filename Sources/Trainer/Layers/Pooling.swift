@@ -111,6 +111,8 @@ public final class AveragePool2x2: Layer {
 
     public init() {}
 
+    public func outputSize(h: Int, w: Int) -> (Int, Int) { (h / 2, w / 2) }
+
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let h = input.h, w = input.w, ho = h / 2, wo = w / 2
         inputShape = (h, w)
@@ -163,6 +165,8 @@ public final class GlobalAveragePool: Layer {
     private var inputShape = (h: 0, w: 0)
 
     public init() {}
+
+    public func outputSize(h: Int, w: Int) -> (Int, Int) { (1, 1) }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         inputShape = (input.h, input.w)

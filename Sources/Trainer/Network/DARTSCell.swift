@@ -5,7 +5,9 @@ import ANASOD
 /// factorised reduce when the cell before last halved the plane — then 4 intermediate nodes, each the sum
 /// of two operations on earlier states (in a reduction cell those reading the two inputs have stride 2),
 /// and as output the concatenation of the 4 nodes (4C channels). A two-input layer: `forward(s0, s1)`,
-/// `backward` returns both input gradients.
+/// `backward` returns both input gradients. In training, drop-path (`dropProbability` > 0) zeroes each
+/// non-identity edge's output for a random subset of the batch and scales the rest by 1 / (1 − p), as
+/// the reference code's `drop_path`; the masks come from the cell's own seeded generator.
 public final class DARTSCell {
     public let channels: Int
     public let reduction: Bool
@@ -17,6 +19,13 @@ public final class DARTSCell {
     private let output = Tensor(n: 0, c: 0)
     private let grads = (0..<6).map { _ in Tensor(n: 0, c: 0) }
     private var states = [Tensor]()
+    /// Drop-path: the probability of dropping an edge's output for a sample (training only).
+    public var dropProbability: Float = 0
+    var rng: SplitMix
+    /// Per edge: the per-sample scale of the last forward (empty: the edge was not dropped) and its output.
+    private(set) var masks = [[Float]](repeating: [], count: 8)
+    private let dropped = (0..<8).map { _ in Tensor(n: 0, c: 0) }
+    private let droppedGrad = Tensor(n: 0, c: 0)
 
     /// - Parameters:
     ///   - cell: the genotype's cell (DARTS space: 8 operations, 8 sources).
@@ -41,6 +50,7 @@ public final class DARTSCell {
             edges.append((Self.operation(name, channels: channels, stride: stride, kernels: kernels, rng: &rng), source))
         }
         self.edges = edges
+        self.rng = SplitMix(state: rng.next())
     }
 
     /// DARTS's operation `name` on C channels (nil: the identity).
@@ -64,13 +74,61 @@ public final class DARTSCell {
 
     public var outputChannels: Int { 4 * channels }
 
+    /// Multiply-accumulates per sample when input 1 is `h × w` (input 0 is twice as large after a reduction).
+    public func multiplyAccumulates(h: Int, w: Int) -> Int {
+        let factorized = preprocess0 is FactorizedReduce
+        var total = preprocess0.multiplyAccumulates(h: factorized ? 2 * h : h, w: factorized ? 2 * w : w)
+            + preprocess1.multiplyAccumulates(h: h, w: w)
+        for (op, source) in edges {
+            guard let op else { continue }
+            let (sh, sw) = source < 2 ? (h, w) : outputSize(h: h, w: w)
+            total += op.multiplyAccumulates(h: sh, w: sw)
+        }
+        return total
+    }
+
+    /// The output plane when input 1 is `h × w`.
+    public func outputSize(h: Int, w: Int) -> (Int, Int) { reduction ? ((h + 1) / 2, (w + 1) / 2) : (h, w) }
+
+    /// The edge's output with drop-path applied (a copy: the operation's own output stays as it computed it).
+    private func drop(_ value: Tensor, edge: Int) -> Tensor {
+        let n = value.n, plane = value.h * value.w, keep = 1 - dropProbability
+        var mask = [Float](repeating: 0, count: n)
+        for i in 0..<n where Float(Double(rng.next() >> 11) * 0x1p-53) < keep { mask[i] = 1 / keep }
+        masks[edge] = mask
+        let out = dropped[edge]
+        out.resize(n: n, c: value.c, h: value.h, w: value.w)
+        for ch in 0..<value.c {
+            for i in 0..<n {
+                let base = (ch * n + i) * plane, m = mask[i]
+                for j in base..<(base + plane) { out.data[j] = value.data[j] * m }
+            }
+        }
+        return out
+    }
+
+    /// dL/d(edge output) from dL/d(dropped output): the same per-sample scale.
+    private func undrop(_ g: Tensor, edge: Int) -> Tensor {
+        let mask = masks[edge], n = g.n, plane = g.h * g.w
+        droppedGrad.resize(n: n, c: g.c, h: g.h, w: g.w)
+        for ch in 0..<g.c {
+            for i in 0..<n {
+                let base = (ch * n + i) * plane, m = mask[i]
+                for j in base..<(base + plane) { droppedGrad.data[j] = g.data[j] * m }
+            }
+        }
+        return droppedGrad
+    }
+
     public func forward(_ s0: Tensor, _ s1: Tensor, training: Bool) -> Tensor {
         states = [preprocess0.forward(s0, training: training), preprocess1.forward(s1, training: training)]
         for i in 0..<4 {
             let node = nodes[i]
             for k in 0..<2 {
                 let (op, source) = edges[2 * i + k]
-                let value = op?.forward(states[source], training: training) ?? states[source]
+                var value = op?.forward(states[source], training: training) ?? states[source]
+                masks[2 * i + k] = []
+                if training && dropProbability > 0 && op != nil { value = drop(value, edge: 2 * i + k) }
                 if k == 0 {
                     node.resize(n: value.n, c: value.c, h: value.h, w: value.w)
                     node.data.replaceSubrange(0..<value.count, with: value.data.prefix(value.count))
@@ -98,7 +156,8 @@ public final class DARTSCell {
             let g = grads[i + 2]
             for k in 0..<2 {
                 let (op, source) = edges[2 * i + k]
-                let back = op?.backward(g) ?? g
+                let scaled = masks[2 * i + k].isEmpty ? g : undrop(g, edge: 2 * i + k)
+                let back = op?.backward(scaled) ?? g
                 let target = grads[source]
                 for j in 0..<target.count { target.data[j] += back.data[j] }
             }

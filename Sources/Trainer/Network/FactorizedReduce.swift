@@ -28,6 +28,8 @@ public final class FactorizedReduce: Layer {
 
     public func multiplyAccumulates(h: Int, w: Int) -> Int { first.multiplyAccumulates(h: h, w: w) + second.multiplyAccumulates(h: h, w: w) }
 
+    public func outputSize(h: Int, w: Int) -> (Int, Int) { (h / 2, w / 2) }
+
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.h % 2 == 0 && x.w % 2 == 0, "a factorised reduce needs an even plane, got \(x.h) × \(x.w)")
         let n = x.n, c = x.c, h = x.h, w = x.w

@@ -2,7 +2,7 @@
 /// stem Conv3×3(in → C) + BN; stage 1: N cells on C channels; reduction to 2C; stage 2: N cells; reduction
 /// to 4C; stage 3: N cells; BN + ReLU; global average pooling; linear classifier. Takes sample-major
 /// N × C × H × W images; inside, activations are channel-major (see `Tensor`).
-public final class NB201Network {
+public final class NB201Network: ClassifierNetwork {
     public let channels: Int
     public let cellsPerStage: Int
     public let classes: Int
@@ -37,9 +37,6 @@ public final class NB201Network {
 
     public var parameters: [Parameter] { body.parameters + head.parameters }
 
-    /// Trainable parameters.
-    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
-
     /// Multiply-accumulates of one forward pass for an `h × w` input.
     public func multiplyAccumulates(h: Int, w: Int) -> Int {
         var total = 0
@@ -57,7 +54,7 @@ public final class NB201Network {
     }
 
     /// Backpropagates dL/dlogits through the whole network.
-    public func backward(_ gradLogits: Tensor) {
+    public func backward(_ gradLogits: Tensor, auxiliary: Tensor?) {
         _ = body.backward(head.backward(gradLogits))
     }
 }

@@ -22,6 +22,8 @@ public final class ResidualReduction: Layer {
         main.multiplyAccumulates(h: h, w: w) + shortcut.layers[1].multiplyAccumulates(h: h / 2, w: w / 2)
     }
 
+    public func outputSize(h: Int, w: Int) -> (Int, Int) { main.outputSize(h: h, w: w) }
+
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let a = main.forward(x, training: training)
         let b = shortcut.forward(x, training: training)

@@ -1,9 +1,12 @@
+import ANASOD
 import Foundation
 
 /// How to train one cell: the network's size, the schedule and the data budget (a cheap proxy of full
 /// training, as NAS evaluations use).
 public struct TrainingSettings: Sendable, Hashable {
+    /// The network's first width (NB201: the first stage's channels; DARTS: C, the stem having 3C).
     public var channels = 8
+    /// NB201: cells per stage (N); DARTS: cells in all (L, reductions at L/3 and 2L/3).
     public var cellsPerStage = 1
     public var epochs = 1
     public var batchSize = 128
@@ -19,6 +22,13 @@ public struct TrainingSettings: Sendable, Hashable {
     public var testLimit: Int? = nil
     /// Random crops (padding 2) and horizontal flips.
     public var augment = false
+    /// Cutout: a `cutout × cutout` square (clipped at the border) zeroed at a random centre of every
+    /// training image, after augmentation (0: none).
+    public var cutout = 0
+    /// DARTS networks: the weight of the auxiliary head's loss (0: no auxiliary head).
+    public var auxiliaryWeight: Float = 0
+    /// DARTS networks: the drop-path probability at the last epoch (rising linearly from 0).
+    public var dropPath: Float = 0
     public var seed: UInt64 = 0
     /// The convolution algorithms the network's layers may use (default: `ANASOD_TRAINER_KERNELS` on this CPU).
     public var kernels = ConvolutionKernels.environment
@@ -33,6 +43,9 @@ public struct TrainingSettings: Sendable, Hashable {
         guard batchSize >= 2 else { throw fail("batch size must be at least 2 (batch norm), got \(batchSize)") }
         guard learningRate > 0, learningRate.isFinite else { throw fail("learning rate must be positive") }
         guard validationSize >= 1 else { throw fail("the validation set needs at least one image") }
+        guard cutout >= 0 else { throw fail("cutout must be non-negative, got \(cutout)") }
+        guard auxiliaryWeight >= 0, auxiliaryWeight.isFinite else { throw fail("the auxiliary weight must be non-negative") }
+        guard dropPath >= 0, dropPath < 1 else { throw fail("drop-path must be in [0, 1), got \(dropPath)") }
     }
 }
 
@@ -57,9 +70,10 @@ public struct TrainingOutcome: Sendable, Hashable {
     public var stepLosses: [Float]
 }
 
-/// Trains NB201 networks on a fixed split of a data set: SGD with Nesterov momentum and weight decay, a
-/// cosine schedule over all steps, validation error after every epoch, test error at the end. Batches and
-/// network buffers are reused; every random choice comes from `settings.seed`.
+/// Trains NB201 and DARTS networks on a fixed split of a data set: SGD with Nesterov momentum and weight
+/// decay, a cosine schedule over all steps, validation error after every epoch, test error at the end.
+/// DARTS networks may add the auxiliary head's weighted loss and drop-path, as DARTS's training script.
+/// Batches and network buffers are reused; every random choice comes from `settings.seed`.
 public final class CellTrainer: @unchecked Sendable {
     public let train: Dataset
     public let validation: Dataset
@@ -86,17 +100,26 @@ public final class CellTrainer: @unchecked Sendable {
         return CellTrainer(train: train, validation: validation, test: test.count > 0 ? test : nil)
     }
 
-    /// Trains the cell with NB201 op indices `operations` (0 none … 4 avg_pool_3x3).
-    /// - Parameter shouldStop: polled between steps; returning true throws `CancellationError`.
+    /// Trains the NB201 cell with op indices `operations` (0 none … 4 avg_pool_3x3).
     public func run(operations: [Int], settings: TrainingSettings, progress: (EpochReport) -> Void = { _ in },
+                    shouldStop: () -> Bool = { false }) throws -> TrainingOutcome {
+        try run(.nb201(operations: operations), settings: settings, progress: progress, shouldStop: shouldStop)
+    }
+
+    /// Trains the network `blueprint` describes.
+    /// - Parameter shouldStop: polled between steps; returning true throws `CancellationError`.
+    /// - Throws: `TrainerError.invalidSettings` for settings or images the network cannot take.
+    public func run(_ blueprint: NetworkBlueprint, settings: TrainingSettings, progress: (EpochReport) -> Void = { _ in },
                     shouldStop: () -> Bool = { false }) throws -> TrainingOutcome {
         try settings.validate()
         guard train.count >= 2 else { throw TrainerError(.invalidSettings, "the training set has \(train.count) image(s)") }
+        if let problem = blueprint.problem(h: train.height, w: train.width, settings: settings) {
+            throw TrainerError(.invalidSettings, problem)
+        }
         var rng = SplitMix(state: settings.seed)
-        let network = NB201Network(operations: operations, channels: settings.channels, cellsPerStage: settings.cellsPerStage,
-                                   inputChannels: train.channels, classes: train.classes, kernels: settings.kernels, rng: &rng)
+        let network = blueprint.build(settings: settings, inputChannels: train.channels, classes: train.classes, rng: &rng)
         let parameters = network.parameters
-        let lossFunction = SoftmaxCrossEntropy()
+        let lossFunction = SoftmaxCrossEntropy(), auxiliaryLoss = SoftmaxCrossEntropy()
         let batch = min(settings.batchSize, train.count)
         let stepsPerEpoch = train.count / batch
         let schedule = CosineSchedule(base: settings.learningRate, total: stepsPerEpoch * settings.epochs)
@@ -109,15 +132,24 @@ public final class CellTrainer: @unchecked Sendable {
         let started = Date()
         var step = 0
         for epoch in 1...settings.epochs {
+            network.beginEpoch(epoch, of: settings.epochs)
             shuffle(&order, &rng)
             var epochLoss = 0.0
             for b in 0..<stepsPerEpoch {
                 if shouldStop() { throw CancellationError() }
                 fillBatch(input, &labels, indices: order[(b * batch)..<((b + 1) * batch)], augment: settings.augment, rng: &rng)
+                if settings.cutout > 0 { Self.cutout(input, side: settings.cutout, rng: &rng) }
                 for p in parameters { p.zeroGradient() }
                 let logits = network.forward(input, training: true)
-                let loss = lossFunction.loss(logits, labels: labels[...])
-                network.backward(lossFunction.gradient)
+                var loss = lossFunction.loss(logits, labels: labels[...])
+                var auxiliaryGradient: Tensor?
+                if settings.auxiliaryWeight > 0, let auxiliaryLogits = network.auxiliaryLogits {
+                    loss += settings.auxiliaryWeight * auxiliaryLoss.loss(auxiliaryLogits, labels: labels[...])
+                    let g = auxiliaryLoss.gradient
+                    for j in 0..<g.count { g.data[j] *= settings.auxiliaryWeight }
+                    auxiliaryGradient = g
+                }
+                network.backward(lossFunction.gradient, auxiliary: auxiliaryGradient)
                 optimizer.learningRate = schedule.rate(at: step)
                 optimizer.step(parameters)
                 losses.append(loss)
@@ -133,13 +165,13 @@ public final class CellTrainer: @unchecked Sendable {
         let seconds = Date().timeIntervalSince(started)
         let testError = try test.map { try errorRate(network, $0, batch: batch, shouldStop: shouldStop) }
         return TrainingOutcome(validationError: reports.last!.validationError, testError: testError, trainSeconds: seconds,
-                               parameters: network.parameterCount,
+                               parameters: network.evaluationParameterCount,
                                multiplyAccumulates: network.multiplyAccumulates(h: train.height, w: train.width),
                                epochs: reports, stepLosses: losses)
     }
 
     /// Classification error in percent, inference mode.
-    func errorRate(_ network: NB201Network, _ data: Dataset, batch: Int, shouldStop: () -> Bool) throws -> Double {
+    func errorRate(_ network: any ClassifierNetwork, _ data: Dataset, batch: Int, shouldStop: () -> Bool) throws -> Double {
         var wrong = 0
         let input = Tensor(n: 0, c: 0)
         var start = 0
@@ -186,6 +218,21 @@ public final class CellTrainer: @unchecked Sendable {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Zeroes one `side × side` square per image (sample-major), centred uniformly and clipped at the
+    /// border, on every channel: DeVries & Taylor's cutout as DARTS's training script applies it.
+    static func cutout(_ input: Tensor, side: Int, rng: inout SplitMix) {
+        let h = input.h, w = input.w, plane = h * w, size = input.sampleSize
+        for i in 0..<input.n {
+            let cy = Int(rng.next() % UInt64(h)), cx = Int(rng.next() % UInt64(w))
+            let y0 = max(0, cy - side / 2), y1 = min(h, cy + side / 2), x0 = max(0, cx - side / 2), x1 = min(w, cx + side / 2)
+            guard y0 < y1, x0 < x1 else { continue }
+            for ch in 0..<input.c {
+                let base = i * size + ch * plane
+                for y in y0..<y1 { for x in x0..<x1 { input.data[base + y * w + x] = 0 } }
             }
         }
     }

@@ -11,7 +11,7 @@ extension EvaluationSettings {
         if seconds != 0 { fields.append(("seconds", .double(seconds))) }
         if failRate != 0 { fields.append(("fail_rate", .double(failRate))) }
         for (key, value) in training.integers { if let value { fields.append((key, .int(Int64(value)))) } }
-        if let v = training.learningRate { fields.append(("learning_rate", .double(v))) }
+        for (key, value) in training.reals { if let value { fields.append((key, .double(value))) } }
         if let v = training.augment { fields.append(("augment", .bool(v))) }
         if let v = dataDirectory { fields.append(("data_dir", .string(v))) }
         if killGrace != 5 { fields.append(("kill_grace", .double(killGrace))) }
@@ -51,7 +51,10 @@ extension EvaluationSettings {
         training.trainLimit = try integer("train_limit")
         training.validationSize = try integer("validation_size")
         training.testLimit = try integer("test_limit")
+        training.cutout = try integer("cutout")
         training.learningRate = try optional("learning_rate") { try f.double($0) }
+        training.auxiliaryWeight = try optional("auxiliary_weight") { try f.double($0) }
+        training.dropPath = try optional("drop_path") { try f.double($0) }
         training.augment = try optional("augment") { try f.bool($0) }
         dataDirectory = try optional("data_dir") { try f.string($0) }
         killGrace = try optional("kill_grace") { try f.double($0) } ?? 5

@@ -17,13 +17,15 @@ extension WinogradConvolution: ConvolutionAlgorithm {}
 /// Passed down from the trainer's settings (`TrainingSettings.kernels`), so that tests and benchmarks
 /// compare paths per network, never by flipping process-wide state.
 public struct ConvolutionKernels: Sendable, Hashable {
-    /// 3×3 convolutions of stride 1 or 2 may run on the AVX-512 shifted-row kernels.
-    public var shiftedRows: Bool
+    /// 3×3 convolutions of stride 1 or 2 may run on the AVX-512 shifted-row kernels (never true on a CPU
+    /// without AVX-512: the kernels would stop the process with an illegal instruction).
+    public private(set) var shiftedRows: Bool
     /// A stride-1 3×3 convolution on those kernels runs as Winograd F(4, 3) down the columns.
     public var winograd: Bool
 
+    /// - Parameter shiftedRows: asked for; granted only where the CPU has AVX-512.
     public init(shiftedRows: Bool, winograd: Bool) {
-        self.shiftedRows = shiftedRows
+        self.shiftedRows = shiftedRows && CPUFeatures.avx512
         self.winograd = winograd
     }
 
