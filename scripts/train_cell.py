@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference PyTorch trainer for NB201 cells: an external trainer of ANASOD Cluster.
+"""Reference PyTorch trainer for NB201 cells and DARTS genotypes: an external trainer of ANASOD Cluster.
 
 Speaks the trainer protocol of cluster/TRAINER.md: the job arrives as JSON on standard input (or in the
 file named by --job or $ANASOD_JOB_FILE); one JSON line per epoch goes to standard output
@@ -12,11 +12,16 @@ momentum 0.9, weight decay 5e-4 on convolution and linear weights, cosine schedu
 objective is the validation error on images held out of the training set (seeded), test error is
 reported too. Mixed precision on GPU (bfloat16 where supported, else float16 with loss scaling).
 
+DARTS genotypes (`space: darts`) train DARTS's evaluation network (scripts/darts_network.py, the reference
+code's NetworkCIFAR: C = `channels`, L = `cells`), with the auxiliary head's loss weighted by
+`auxiliary_weight`, drop-path rising linearly to `drop_path`, and `cutout` as DARTS's training script.
+
 Data: Fashion-MNIST from the gzipped IDX files of Debian's dataset-fashion-mnist
 (/usr/share/datasets/fashion-mnist) or --data-dir; CIFAR-10 from the python pickles
 (cifar-10-batches-py) or the binary files (cifar-10-batches-bin) in data_dir.
 
 Standalone use (no job file): python3 scripts/train_cell.py --arch '|nor_conv_3x3~0|+|...|' --epochs 1
+Sizes only (no data, no training): --count-params prints {"parameters", "evaluation_parameters", "macs"}.
 Needs only torch and numpy.
 """
 import argparse
@@ -30,9 +35,10 @@ import sys
 import time
 
 OPERATIONS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
-DEFAULTS = {"dataset": "fashion-mnist", "channels": 8, "cells": 1, "epochs": 1, "batch_size": 128,
+DEFAULTS = {"space": "nb201", "dataset": "fashion-mnist", "channels": 8, "cells": 1, "epochs": 1, "batch_size": 128,
             "learning_rate": 0.1, "train_limit": 10000, "validation_size": 5000, "test_limit": None,
-            "augment": False, "seed": 0, "data_dir": None, "amp": True}
+            "augment": False, "cutout": 0, "auxiliary_weight": 0.0, "drop_path": 0.0, "seed": 0, "data_dir": None,
+            "amp": True}
 FMNIST_DIR = "/usr/share/datasets/fashion-mnist"
 
 
@@ -65,6 +71,8 @@ try:
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import darts_network
 except ImportError as error:  # a clear message, not a traceback
     fail(f"needs PyTorch and numpy ({error}); install them with: python3 -m pip install torch numpy", status=3)
 
@@ -175,7 +183,7 @@ def multiply_accumulates(model, shape):
     hooks = [m.register_forward_hook(conv_hook) for m in model.modules() if isinstance(m, nn.Conv2d)]
     hooks += [m.register_forward_hook(linear_hook) for m in model.modules() if isinstance(m, nn.Linear)]
     training = model.training
-    model.eval()
+    model.eval()  # the auxiliary head runs in training only: not counted
     with torch.no_grad():
         model(torch.zeros((1,) + shape, device=next(model.parameters()).device))
     model.train(training)
@@ -288,6 +296,24 @@ def augment(x, generator):
     return torch.where(flip[:, None, None, None], out.flip(3), out)
 
 
+def cutout(x, side, generator):
+    """Zeroes one side x side square per image at a uniform centre, clipped at the border (DeVries & Taylor)."""
+    n, _, h, w = x.shape
+    cy = torch.randint(0, h, (n,), generator=generator)
+    cx = torch.randint(0, w, (n,), generator=generator)
+    rows = torch.arange(h)[None, :]
+    cols = torch.arange(w)[None, :]
+    inside_y = (rows >= (cy - side // 2).clamp(0, h)[:, None]) & (rows < (cy + side // 2).clamp(0, h)[:, None])
+    inside_x = (cols >= (cx - side // 2).clamp(0, w)[:, None]) & (cols < (cx + side // 2).clamp(0, w)[:, None])
+    mask = ~(inside_y[:, :, None] & inside_x[:, None, :])
+    return x * mask[:, None, :, :].to(device=x.device, dtype=x.dtype)
+
+
+def logits_of(output):
+    """The main logits and the auxiliary ones (None) of either network."""
+    return output if isinstance(output, tuple) else (output, None)
+
+
 def error_rate(model, data, batch, amp):
     if data is None:
         return None
@@ -296,12 +322,40 @@ def error_rate(model, data, batch, amp):
     wrong = 0
     with torch.no_grad(), amp():
         for i in range(0, len(x), batch):
-            wrong += (model(x[i:i + batch]).argmax(1) != y[i:i + batch]).sum().item()
+            wrong += (logits_of(model(x[i:i + batch]))[0].argmax(1) != y[i:i + batch]).sum().item()
     model.train()
     return 100.0 * wrong / len(x)
 
 
 # --------------------------------------------------------------------------------------------- training
+
+def build(job, in_channels, classes):
+    """The job's network: NB201's skeleton around its cell, or DARTS's network around its genotype."""
+    space = job.get("space") or "nb201"
+    if space == "darts":
+        genotype = job.get("genotype") or darts_network.parse_genotype(job["architecture"])
+        genotype = darts_network.check_genotype(genotype)
+        auxiliary = float(job["auxiliary_weight"]) > 0
+        model = darts_network.DARTSNetwork(genotype, int(job["channels"]), int(job["cells"]), in_channels, classes,
+                                           auxiliary=auxiliary, seed=int(job["seed"]) & 0xFFFF_FFFF)
+        return model, "darts genotype"
+    if space != "nb201":
+        fail(f"this trainer builds nb201 and darts networks, not '{space}'")
+    ops = job.get("operations") or parse_arch(job["architecture"])
+    if len(ops) != 6 or any(op not in OPERATIONS for op in ops):
+        fail(f"not an NB201 cell: {ops}")
+    return NB201Network(ops, int(job["channels"]), int(job["cells"]), in_channels, classes), "|".join(ops)
+
+
+def count(job):
+    """--count-params: the network's sizes on the data set's image shape, without data or training."""
+    shape, classes = ((3, 32, 32), 10) if job["dataset"] == "cifar10" else ((1, 28, 28), 10)
+    model, _ = build(job, shape[0], classes)
+    total = sum(p.numel() for p in model.parameters())
+    evaluation = sum(p.numel() for name, p in model.named_parameters() if "auxiliary" not in name)
+    print(json.dumps({"parameters": total, "evaluation_parameters": evaluation,
+                      "macs": multiply_accumulates(model, shape)}), flush=True)
+
 
 def train(job):
     cuda = torch.cuda.is_available()
@@ -311,15 +365,16 @@ def train(job):
     torch.backends.cudnn.benchmark = False
     torch.backends.cudnn.deterministic = True
     torch.use_deterministic_algorithms(True, warn_only=True)
-    ops = job.get("operations") or parse_arch(job["architecture"])
-    if len(ops) != 6 or any(op not in OPERATIONS for op in ops):
-        fail(f"not an NB201 cell: {ops}")
-
     (x, y), validation, test, classes = prepare(job, device)
-    model = NB201Network(ops, int(job["channels"]), int(job["cells"]), x.shape[1], classes).to(device)
+    model, description = build(job, x.shape[1], classes)
+    model = model.to(device)
     if cuda:
         model = model.to(memory_format=torch.channels_last)
-    parameters = sum(p.numel() for p in model.parameters())
+    # The reported size leaves an auxiliary head out, as DARTS's count_parameters_in_MB does.
+    parameters = sum(p.numel() for name, p in model.named_parameters() if "auxiliary" not in name)
+    auxiliary_weight = float(job["auxiliary_weight"])
+    drop_path = float(job["drop_path"])
+    cutout_side = int(job["cutout"])
     macs = multiply_accumulates(model, tuple(x.shape[1:]))
 
     decay = [p for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear)) for p in [m.weight]]
@@ -341,12 +396,14 @@ def train(job):
         return torch.autocast(device_type="cuda", dtype=dtype, enabled=use_amp)
 
     generator = torch.Generator(device="cpu").manual_seed(seed)
-    log(f"{'|'.join(ops)}: {parameters} parameters, {macs} MACs/image, {len(x)} training images on {device}"
+    log(f"{description}: {parameters} parameters, {macs} MACs/image, {len(x)} training images on {device}"
         + (f" ({torch.cuda.get_device_name(0)}, {dtype} autocast)" if cuda else ""))
     started = time.time()
     validation_error = 100.0
     for epoch in range(1, epochs + 1):
         epoch_start = time.time()
+        if hasattr(model, "drop_path_probability"):
+            model.drop_path_probability = drop_path * (epoch - 1) / epochs
         order = torch.randperm(len(x), generator=generator).to(device)
         losses = []
         for i in range(0, len(x), batch):
@@ -356,10 +413,15 @@ def train(job):
             inputs = x[index]
             if job["augment"]:
                 inputs = augment(inputs, generator)
+            if cutout_side > 0:
+                inputs = cutout(inputs, cutout_side, generator)
             if cuda:
                 inputs = inputs.contiguous(memory_format=torch.channels_last)
             with amp():
-                loss = F.cross_entropy(model(inputs), y[index])
+                logits, auxiliary = logits_of(model(inputs))
+                loss = F.cross_entropy(logits, y[index])
+                if auxiliary is not None and auxiliary_weight > 0:
+                    loss = loss + auxiliary_weight * F.cross_entropy(auxiliary, y[index])
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.step(optimizer)
@@ -380,7 +442,7 @@ def train(job):
 
 def read_job(args):
     if args.arch:
-        job = {"architecture": args.arch}
+        job = {"architecture": args.arch, "space": args.space or ("darts" if "normal=" in args.arch else "nb201")}
     else:
         path = args.job or os.environ.get("ANASOD_JOB_FILE")
         try:
@@ -397,8 +459,8 @@ def read_job(args):
     settings = job.get("settings") or {}
     if "amp" in settings:
         merged["amp"] = settings["amp"] == "true"
-    for key in ("dataset", "data_dir", "channels", "cells", "epochs", "batch_size", "learning_rate", "train_limit",
-                "validation_size", "test_limit", "seed"):
+    for key in ("space", "dataset", "data_dir", "channels", "cells", "epochs", "batch_size", "learning_rate",
+                "train_limit", "validation_size", "test_limit", "cutout", "auxiliary_weight", "drop_path", "seed"):
         value = getattr(args, key)
         if value is not None:
             merged[key] = value
@@ -408,14 +470,20 @@ def read_job(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--job", help="the job file (default: $ANASOD_JOB_FILE, else standard input)")
-    parser.add_argument("--arch", help="train this NB201 arch string without a job file")
-    for key, kind in (("dataset", str), ("data_dir", str), ("channels", int), ("cells", int), ("epochs", int),
-                      ("batch_size", int), ("learning_rate", float), ("train_limit", int), ("validation_size", int),
-                      ("test_limit", int), ("seed", int)):
+    parser.add_argument("--arch", help="train this arch string (NB201, or DARTS 'normal=...;reduce=...') without a job file")
+    parser.add_argument("--count-params", action="store_true",
+                        help="print the network's parameters and MACs as JSON and exit (no data, no training)")
+    for key, kind in (("space", str), ("dataset", str), ("data_dir", str), ("channels", int), ("cells", int),
+                      ("epochs", int), ("batch_size", int), ("learning_rate", float), ("train_limit", int),
+                      ("validation_size", int), ("test_limit", int), ("cutout", int), ("auxiliary_weight", float),
+                      ("drop_path", float), ("seed", int)):
         parser.add_argument("--" + key.replace("_", "-"), dest=key, type=kind)
     args = parser.parse_args()
     job = read_job(args)
     try:
+        if args.count_params:
+            count(job)
+            return
         train(job)
     except ValueError as error:
         fail(str(error))

@@ -1,3 +1,4 @@
+import ANASOD
 import CLinearAlgebra
 import Foundation
 import Testing
@@ -56,9 +57,46 @@ struct LearningTests {
             #expect(try trainer.run(operations: [3, 2, 4, 1, 3, 2], settings: s).stepLosses != a)
         }
     }
+
+    /// DARTS networks too, with drop-path masks and cutout squares drawn from the seed.
+    @Test func aDARTSNetworkWithDropPathAndCutoutIsSeeded() async throws {
+        try await offPool {
+            let full = try Self.trainer()
+            let trainer = CellTrainer(train: full.train.subset(Array(0..<256)), validation: full.validation.subset(Array(0..<128)), test: nil)
+            var s = Self.settings()
+            (s.epochs, s.channels, s.cellsPerStage) = (2, 4, 3)
+            (s.dropPath, s.cutout) = (0.3, 10)
+            let genotype = try DARTSSearchSpace().parse(DARTSNetworkTests.dartsV2)
+            let a = try trainer.run(.darts(genotype: genotype), settings: s)
+            #expect(a.stepLosses.count == 16 && a.stepLosses.allSatisfy(\.isFinite))
+            #expect(try trainer.run(.darts(genotype: genotype), settings: s).stepLosses == a.stepLosses)
+            s.dropPath = 0
+            #expect(try trainer.run(.darts(genotype: genotype), settings: s).stepLosses != a.stepLosses)
+        }
+    }
 }
 
 @Suite struct DataLoaderTests {
+    /// Cutout zeroes one square per image, the same on every channel, clipped at the border: full 6 × 6
+    /// squares inside, smaller ones at the edges, and nothing else touched.
+    @Test func cutoutZeroesOneClippedSquarePerImage() {
+        let (n, c, h, w) = (200, 2, 12, 12)
+        let x = Tensor(n: n, c: c, h: h, w: w, data: [Float](repeating: 1, count: n * c * h * w))
+        var rng = SplitMix(state: 5)
+        CellTrainer.cutout(x, side: 6, rng: &rng)
+        var sizes = Set<Int>()
+        for i in 0..<n {
+            let plane = { (ch: Int) in (0..<(h * w)).filter { x.data[(i * c + ch) * h * w + $0] == 0 } }
+            let zeros = plane(0)
+            #expect(zeros == plane(1))
+            let rows = Set(zeros.map { $0 / w }), cols = Set(zeros.map { $0 % w })
+            #expect(zeros.count == rows.count * cols.count, "not a rectangle")
+            #expect(rows.count <= 6 && cols.count <= 6)
+            sizes.insert(zeros.count)
+        }
+        #expect(sizes.contains(36) && sizes.contains { $0 < 36 })
+    }
+
     @Test func corruptAndMissingFilesAreClearErrors() throws {
         #expect(throws: TrainerError.self) { try IDXLoader.load(images: "/no/such.gz", labels: "/no/such.gz") }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("idx-\(UUID().uuidString)")

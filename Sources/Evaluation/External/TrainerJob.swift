@@ -14,6 +14,9 @@ public struct TrainerJob: Codable, Hashable, Sendable {
     public var architecture: String
     /// For NB201: the six edge operations in arch-string order (`nor_conv_3x3`, `skip_connect`, …).
     public var operations: [String]?
+    /// For DARTS: the genotype, `{"normal": [[op, source], …8], "reduce": […]}` in node order (node i's two
+    /// edges are entries 2i and 2i + 1; sources 0, 1 are the cell's inputs, k ≥ 2 node k − 2).
+    public var genotype: [String: [Edge]]?
     /// The operation distribution(s) the strategy chose, one per cell type.
     public var encoding: [[Double]]
     /// The training seed of this attempt.
@@ -31,6 +34,10 @@ public struct TrainerJob: Codable, Hashable, Sendable {
     public var validationSize: Int?
     public var testLimit: Int?
     public var augment: Bool?
+    /// Cutout's square side, the auxiliary head's loss weight and the last epoch's drop-path probability.
+    public var cutout: Int?
+    public var auxiliaryWeight: Double?
+    public var dropPath: Double?
     /// Mixed precision on the GPU (nil: the trainer's default).
     public var amp: Bool?
     /// Every setting of the study's `evaluator` section, as text (for trainers with keys of their own).
@@ -46,7 +53,31 @@ public struct TrainerJob: Codable, Hashable, Sendable {
         case protocolVersion = "protocol", study, job, attempt, space, architecture, operations, encoding, seed, dataset
         case dataDirectory = "data_dir", channels, cells, epochs, batchSize = "batch_size", learningRate = "learning_rate"
         case trainLimit = "train_limit", validationSize = "validation_size", testLimit = "test_limit", augment, amp, settings
-        case workDirectory = "work_dir", device, deadline
+        case workDirectory = "work_dir", device, deadline, genotype, cutout, auxiliaryWeight = "auxiliary_weight"
+        case dropPath = "drop_path"
+    }
+
+    /// One edge of a DARTS genotype: `[operation, source]` in JSON.
+    public struct Edge: Codable, Hashable, Sendable {
+        public var operation: String
+        public var source: Int
+
+        public init(operation: String, source: Int) {
+            self.operation = operation
+            self.source = source
+        }
+
+        public init(from decoder: Decoder) throws {
+            var c = try decoder.unkeyedContainer()
+            operation = try c.decode(String.self)
+            source = try c.decode(Int.self)
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.unkeyedContainer()
+            try c.encode(operation)
+            try c.encode(source)
+        }
     }
 
     /// The job for `architecture` (parsed: `cell`) with the study's evaluation settings; `settings` holds
@@ -60,6 +91,13 @@ public struct TrainerJob: Codable, Hashable, Sendable {
         self.architecture = architecture
         if space == "nb201", let first = cell.cells.first {
             operations = first.operations.map { NB201SearchSpace.operationNames[$0] }
+        }
+        if space == "darts", cell.cells.count == 2 {
+            var genotype = [String: [Edge]]()
+            for (name, c) in zip(["normal", "reduce"], cell.cells) {
+                genotype[name] = zip(c.operations, c.inputs).map { Edge(operation: DARTSSearchSpace.operationNames[$0], source: $1) }
+            }
+            self.genotype = genotype
         }
         self.encoding = encoding
         self.seed = seed
@@ -75,6 +113,9 @@ public struct TrainerJob: Codable, Hashable, Sendable {
         validationSize = plan.validationSize
         testLimit = plan.testLimit
         augment = plan.augment
+        cutout = plan.cutout
+        auxiliaryWeight = plan.auxiliaryWeight
+        dropPath = plan.dropPath
         amp = evaluation.amp
         var text = evaluation.textFields
         text["kind"] = nil
