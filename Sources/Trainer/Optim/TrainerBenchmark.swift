@@ -15,9 +15,16 @@ public enum TrainerBenchmark {
     /// from the median step (a shared machine's occasional stall moves a mean, not the median).
     public static func measure(operations: [Int], name: String, channels: Int, cells: Int, batch: Int = 128,
                                warmup: Int = 2, steps: Int = 8) -> Row {
+        measure(.nb201(operations: operations), name: name, channels: channels, cells: cells, batch: batch, warmup: warmup, steps: steps)
+    }
+
+    /// The same for any network the trainer builds (DARTS: `cells` is L; no auxiliary head, no drop-path).
+    public static func measure(_ blueprint: NetworkBlueprint, name: String, channels: Int, cells: Int, batch: Int = 128,
+                               warmup: Int = 2, steps: Int = 8) -> Row {
         var rng = SplitMix(state: 1)
-        let network = NB201Network(operations: operations, channels: channels, cellsPerStage: cells, inputChannels: 1,
-                                   classes: 10, rng: &rng)
+        var settings = TrainingSettings()
+        (settings.channels, settings.cellsPerStage) = (channels, cells)
+        let network = blueprint.build(settings: settings, inputChannels: 1, classes: 10, rng: &rng)
         let input = Tensor(n: batch, c: 1, h: 28, w: 28, data: (0..<(batch * 784)).map { _ in Float(rng.next() % 1000) / 500 - 1 })
         let labels = (0..<batch).map { _ in Int(rng.next() % 10) }
         let loss = SoftmaxCrossEntropy()
