@@ -1,8 +1,10 @@
 import ArgumentParser
+import Cluster
 import Evaluation
 import Foundation
+import Journal
 
-/// `anasod analyze`: the paper's Table 1 on an NB201 table.
+/// `anasod analyze`: the paper's Table 1 on an NB201 table, or on the cells studies trained (`--journal`).
 struct Analyze: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "How much of a cell's error its operation distribution explains (the paper's Table 1).")
@@ -20,7 +22,13 @@ struct Analyze: AsyncParsableCommand {
     @Option(name: .long, help: "How many of the best encodings to list.")
     var top: Int = 10
 
+    @Option(name: .long, help: ArgumentHelp("Analyse the results in these studies' journals instead of a table (repeatable): "
+                                            + "SDs overall, within an encoding, and over training seeds for cells that several journals trained.",
+                                            valueName: "journal"))
+    var journal: [String] = []
+
     func run() async throws {
+        if !journal.isEmpty { return try analyzeJournals() }
         let path = NB201Table.resolve(table, directory: nb201Dir)
         let loaded = try NB201Table.load(path: path)
         let analysis = EncodingAnalysis(table: loaded)
@@ -45,5 +53,19 @@ struct Analyze: AsyncParsableCommand {
             }
             print("Per-encoding statistics written to \(csv)")
         }
+    }
+}
+
+extension Analyze {
+    func analyzeJournals() throws {
+        var reports = [StudyReport]()
+        for path in journal {
+            guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("journal '\(path)' does not exist") }
+            reports.append(try StudyReport(journal: try SQLiteJournal(path: path)))
+        }
+        let analysis = try JournalEncodingAnalysis(reports: reports)
+        guard analysis.results > 0 else { throw ValidationError("the journals hold no successful result") }
+        print("Journals: \(journal.joined(separator: ", "))\n")
+        print(analysis.markdown())
     }
 }

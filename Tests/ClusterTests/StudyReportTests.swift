@@ -21,3 +21,47 @@ import Testing
         #expect(StudyReport.csvField("say \"hi\"") == "\"say \"\"hi\"\"\"")
     }
 }
+
+@Suite struct JournalEncodingAnalysisTests {
+    static func report(_ results: [(String, Double)]) throws -> StudyReport {
+        let journal = InMemoryJournal()
+        try journal.begin(StudyRecord(id: "s", configuration: "", created: 0))
+        for (i, (arch, error)) in results.enumerated() {
+            let job = UInt64(i + 1)
+            try journal.append([
+                .proposed(call: i, jobs: [.init(job: job, architecture: arch, encoding: [[0.2, 0.2, 0.2, 0.2, 0.2]])]),
+                .dispatched(job: job, attempt: 1, worker: "w", time: 0),
+                .result(job: job, attempt: 1, worker: "w", metrics: .init(validationError: error, trainSeconds: 1), time: 1),
+            ])
+        }
+        return try StudyReport(journal: journal)
+    }
+
+    /// SDs against hand computation: two encodings of two cells each, one cell trained in two studies.
+    @Test func sdsMatchAHandComputation() throws {
+        let a = "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|"
+        let b = "|skip_connect~0|+|nor_conv_3x3~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|"  // a's counts
+        let c = "|none~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|"
+        let d = "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|"  // c's counts
+        let first = try Self.report([(a, 10), (b, 12), (c, 40), (d, 50)])
+        let second = try Self.report([(a, 11)])
+        let analysis = try JournalEncodingAnalysis(reports: [first, second])
+        #expect(analysis.results == 5 && analysis.cells == 4)
+        let all = [10.0, 12, 40, 50, 11], mean = all.reduce(0, +) / 5
+        let overall = (all.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 5).squareRoot()
+        #expect(abs(analysis.overallSD - overall) < 1e-12)
+        // Encodings: {a (mean 10.5), b 12} → SD 0.75; {c 40, d 50} → SD 5; median 2.875.
+        #expect(analysis.encodingsWithSpread == 2)
+        #expect(abs(analysis.medianWithinSD - 2.875) < 1e-12)
+        #expect(analysis.cellsWithSeeds == 1 && abs(analysis.medianSeedSD - 0.5) < 1e-12)
+        #expect(analysis.markdown().contains("| 0.500 | 0.17 |"))
+    }
+
+    @Test func cellsOfTwoSpacesAreRefused() throws {
+        let nb201 = try Self.report([("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|", 10)])
+        let darts = try Self.report([("normal=|sep_conv_3x3~0|sep_conv_3x3~1|+|sep_conv_3x3~0|sep_conv_3x3~1|+|sep_conv_3x3~0|sep_conv_3x3~1|"
+                                      + "+|sep_conv_3x3~0|sep_conv_3x3~1|;reduce=|max_pool_3x3~0|max_pool_3x3~1|+|max_pool_3x3~0|max_pool_3x3~1|"
+                                      + "+|max_pool_3x3~0|max_pool_3x3~1|+|max_pool_3x3~0|max_pool_3x3~1|", 20)])
+        #expect(throws: ClusterError.self) { try JournalEncodingAnalysis(reports: [nb201, darts]) }
+    }
+}

@@ -4,7 +4,7 @@ import Testing
 
 /// One shared suite over every `SearchStrategy`.
 @Suite struct StrategyConformanceTests {
-    static let names = StrategyFactory.names
+    static let names = StrategyFactory.names + StrategyFactory.measurements
     let space = NB201SearchSpace()
 
     /// An asynchronous pattern: batches of 3, observing 2 of every 3 before proposing again with the rest
@@ -71,7 +71,8 @@ import Testing
         }
     }
 
-    @Test(arguments: names)
+    /// Search strategies only: `encoding-groups` reaches only cells of encodings with 3 cells or more.
+    @Test(arguments: StrategyFactory.names)
     func exhaustsATinySpaceWithoutRepeats(name: String) throws {
         let tiny = try SlotSearchSpace(name: "tiny", operations: ["a", "b"], slots: 3)  // 8 cells
         let objective = SyntheticObjective(space: tiny)

@@ -10,6 +10,7 @@ extension StudyConfiguration {
             "jobs.max_attempts": String(maxAttempts), "jobs.timeout": String(jobTimeout),
             "jobs.max_consecutive_failures": String(maxConsecutiveFailures),
         ]
+        if let trainingSeed { d["jobs.training_seed"] = String(trainingSeed) }
         for (key, value) in evaluator.textFields { d["evaluator.\(key)"] = value }
         if let command = trainerCommand { d["evaluator.command"] = command }
         return d

@@ -7,7 +7,7 @@ extension StudyConfiguration {
     static let schema: [String: Set<String>] = [
         "": ["study", "space", "strategy", "seed", "budget", "evaluator", "jobs", "cluster", "journal"],
         "evaluator": EvaluationSettings.Kind.allCases.reduce(Set(["kind", "dataset"])) { $0.union($1.keys) },
-        "jobs": ["max_attempts", "timeout", "max_consecutive_failures"],
+        "jobs": ["max_attempts", "timeout", "max_consecutive_failures", "training_seed"],
         "cluster": ["listen", "heartbeat", "worker_timeout", "security", "keys"],
     ]
 
@@ -55,6 +55,7 @@ extension StudyConfiguration {
             if let v = e["max_consecutive_failures"] {
                 maxConsecutiveFailures = try Self.int(v, "jobs.max_consecutive_failures", min: 1, fail)
             }
+            if let v = e["training_seed"] { trainingSeed = UInt64(try Self.int(v, "jobs.training_seed", min: 0, fail)) }
         }
         if let n = top["cluster"] {
             guard let m = n.mapping else { throw fail("'cluster' must be a mapping") }

@@ -27,6 +27,10 @@ public struct StudyConfiguration: Sendable, Hashable {
     /// Jobs in a row that may fail for good before the study stops with an error (a broken evaluator
     /// would otherwise burn through the search space).
     public var maxConsecutiveFailures: Int = 25
+    /// Seeds every job's training instead of `seed` (nil: `seed` seeds both the strategy and training).
+    /// Studies with the same `seed` and different training seeds propose the same cells (for strategies
+    /// whose proposals do not follow the results, `encoding-groups`) and train them with other seeds.
+    public var trainingSeed: UInt64?
     /// Where the coordinator listens.
     public var listen: String = "tcp://127.0.0.1:5555"
     /// `curve` (the default: CurveZMQ, only workers whose keys are allowed) or `none` (plain sockets,

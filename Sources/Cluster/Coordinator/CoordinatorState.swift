@@ -560,7 +560,7 @@ struct CoordinatorState {
     }
 
     func jobSeed(_ jobID: UInt64) -> UInt64 {
-        var z = configuration.seed &+ jobID &* 0x9E37_79B9_7F4A_7C15
+        var z = (configuration.trainingSeed ?? configuration.seed) &+ jobID &* 0x9E37_79B9_7F4A_7C15
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         return z ^ (z >> 31)
     }

@@ -6,6 +6,9 @@ public enum StrategyFactory {
     public static let names = ["rs", "anasod-rs", "biased-rs", "ls", "ls-cell", "re", "onehot-bo", "anasod-bo",
                                "anasod-bo-2s"]
 
+    /// Strategies that measure rather than search (left out of benchmarks).
+    public static let measurements = ["encoding-groups"]
+
     /// - Throws: `SearchError.unknownStrategy` naming the known ones.
     /// ANASOD-BO takes options in brackets, for experiments: `anasod-bo[pending=lp,pool=1000]` (keys in
     /// `ANASODBO.Configuration.apply`).
@@ -34,12 +37,14 @@ public enum StrategyFactory {
         case "re": return RegularizedEvolution(space: space, seed: seed)
         case "onehot-bo": return OneHotBO(space: space, seed: seed)
         case "anasod-bo": return ANASODBO(space: space, seed: seed)
+        case "encoding-groups": return EncodingGroups(space: space, seed: seed)
         case "anasod-bo-2s":
             var configuration = ANASODBO.Configuration()
             configuration.withinEncoding = .cellModel
             return ANASODBO(space: space, seed: seed, configuration: configuration)
         default:
-            throw SearchError(.unknownStrategy, "unknown strategy '\(name)' (known: \(names.joined(separator: ", ")))")
+            throw SearchError(.unknownStrategy, "unknown strategy '\(name)' (known: \(names.joined(separator: ", ")); "
+                              + "for measurements: \(measurements.joined(separator: ", ")))")
         }
     }
 }

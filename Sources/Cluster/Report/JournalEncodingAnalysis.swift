@@ -1,0 +1,90 @@
+import ANASOD
+import Foundation
+
+/// The paper's Table 1 measured on trained cells instead of a benchmark table: from the results of one or
+/// more studies' journals, how much of a cell's error its encoding explains, and how much is training noise.
+///
+/// - overall SD: over every successful result;
+/// - within-encoding SD: cells grouped by their encoding (their op counts per cell type), each cell's
+///   error its mean over the results it has; the median over encodings with at least 2 distinct cells;
+/// - seed SD: cells with at least 2 results (several studies that trained the same cells with other
+///   `jobs.training_seed`s, or a cell trained again); the median over those cells.
+///
+/// Population SDs (divide by n), as `EncodingAnalysis` on a table.
+public struct JournalEncodingAnalysis: Sendable {
+    public let results: Int
+    public let cells: Int
+    public let overallSD: Double
+    public let encodingsWithSpread: Int
+    public let medianWithinSD: Double
+    public let cellsWithSeeds: Int
+    public let medianSeedSD: Double
+    public let meanSeedSD: Double
+
+    /// - Throws: `ClusterError.invalidConfiguration` when a result's architecture is no cell of a known
+    ///   space, or the journals hold results of different spaces.
+    public init(reports: [StudyReport]) throws {
+        var errors = [String: [Double]]()
+        var spaceName: String?
+        for report in reports {
+            for row in report.done {
+                guard let metrics = row.metrics else { continue }
+                errors[row.architecture, default: []].append(metrics.validationError)
+                let name = row.architecture.contains("normal=") ? "darts" : "nb201"
+                if let spaceName, spaceName != name {
+                    throw ClusterError(.invalidConfiguration, "the journals hold cells of two spaces (\(spaceName) and \(name)): analyse them apart")
+                }
+                spaceName = name
+            }
+        }
+        let space = try SpaceCatalog.space(named: spaceName ?? "nb201")
+        var byEncoding = [[[Int]]: [Double]]()
+        for (text, values) in errors {
+            let architecture: Architecture
+            do {
+                architecture = try space.parse(text)
+            } catch {
+                throw ClusterError(.invalidConfiguration, "a result's architecture '\(text)' is not a \(space.name) cell: \(error)")
+            }
+            byEncoding[space.counts(of: architecture), default: []].append(Self.mean(values))
+        }
+        let all = errors.values.flatMap { $0 }
+        results = all.count
+        cells = errors.count
+        overallSD = Self.populationSD(all)
+        let spread = byEncoding.values.filter { $0.count >= 2 }
+        encodingsWithSpread = spread.count
+        medianWithinSD = Self.median(spread.map(Self.populationSD))
+        let seeded = errors.values.filter { $0.count >= 2 }.map(Self.populationSD)
+        cellsWithSeeds = seeded.count
+        medianSeedSD = Self.median(seeded)
+        meanSeedSD = seeded.isEmpty ? .nan : Self.mean(seeded)
+    }
+
+    /// A Markdown table beside the paper's NB301 column (Table 1 of arXiv 2111.04670).
+    public func markdown() -> String {
+        func f(_ x: Double) -> String { x.isNaN ? "—" : String(format: "%.3f", x) }
+        return """
+            | SD of the validation error (%) | measured | paper, NB301 |
+            |---|---|---|
+            | overall (\(results) results of \(cells) cells) | \(f(overallSD)) | 0.77 |
+            | within an encoding, median (\(encodingsWithSpread) encodings with ≥ 2 cells) | \(f(medianWithinSD)) | 0.25 |
+            | one cell over training seeds, median (\(cellsWithSeeds) cells; mean \(f(meanSeedSD))) | \(f(medianSeedSD)) | 0.17 |
+
+            """
+    }
+
+    static func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(max(1, xs.count)) }
+
+    static func populationSD(_ xs: [Double]) -> Double {
+        guard !xs.isEmpty else { return .nan }
+        let m = mean(xs)
+        return (xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count)).squareRoot()
+    }
+
+    static func median(_ xs: [Double]) -> Double {
+        guard !xs.isEmpty else { return .nan }
+        let s = xs.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+}
