@@ -7,7 +7,7 @@ struct Anasod: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "anasod",
         abstract: "ANASOD Cluster: neural-architecture search by operation-distribution learning (arXiv 2111.04670).",
-        subcommands: [SearchCommand.self, CheckCommand.self, CoordinatorCommand.self, WorkerCommand.self, KeysCommand.self, StatusCommand.self, ExportCommand.self, Analyze.self, Bench.self, BenchCluster.self, BenchTrainer.self, BenchProposals.self, Decode.self, Encode.self, OpenBLASCore.self]
+        subcommands: [SearchCommand.self, CheckCommand.self, CoordinatorCommand.self, WorkerCommand.self, KeysCommand.self, StatusCommand.self, ExportCommand.self, Analyze.self, Bench.self, BenchCluster.self, BenchTrainer.self, BenchProposals.self, DNASCommand.self, Decode.self, Encode.self, OpenBLASCore.self]
     )
 
     /// Re-executes with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to its slowest kernels on this CPU
@@ -15,7 +15,7 @@ struct Anasod: AsyncParsableCommand {
     static func main() async {
         // Only the commands that spend their time in BLAS (training, GPs) are worth a re-exec; the others
         // keep their output to the point (a one-line error stays one line).
-        let heavy: Set<String> = ["search", "coordinator", "worker", "bench", "bench-trainer", "bench-cluster", "bench-proposals"]
+        let heavy: Set<String> = ["search", "coordinator", "worker", "bench", "bench-trainer", "bench-cluster", "bench-proposals", "dnas"]
         if CommandLine.arguments.count > 1, heavy.contains(CommandLine.arguments[1]),
            let core = OpenBLASCoreSelection.recommendation(environment: ProcessInfo.processInfo.environment,
                                                            cpuFlags: OpenBLASCoreSelection.cpuFlags()) {

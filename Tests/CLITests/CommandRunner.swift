@@ -27,6 +27,19 @@ struct CommandRunner {
         FileManager.default.fileExists(atPath: nb201Directory + "/cifar10.csv")
     }
 
+    /// A shell command's standard output (tests reading journals with `sqlite3`).
+    static func shell(_ command: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
     static func run(_ arguments: [String], in directory: String? = nil) throws -> Output {
         let process = Process()
         process.executableURL = executable

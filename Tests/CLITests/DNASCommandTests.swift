@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+
+/// `anasod dnas` as a user runs it: a short search on a Fashion-MNIST subset, killed with SIGKILL after
+/// its first epoch, resumed, ending with journaled epochs and sampled cells.
+@Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"),
+                             "needs Fashion-MNIST: apt-get install dataset-fashion-mnist (scripts/setup.sh)"))
+struct DNASCommandTests {
+    @Test func aKilledSearchResumesFromItsLastEpoch() async throws {
+        try await offPool {
+            let group = try ProcessGroup()
+            let dir = group.directory.path
+            let config = dir + "/dnas.yaml"
+            try """
+                study: dnas-e2e
+                method: anasod
+                channels: 3
+                cells: 1
+                epochs: 3
+                batch_size: 32
+                train_limit: 384
+                samples: 3
+                journal: \(dir)/dnas.sqlite
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+            let (first, _) = try group.start(["dnas", "--config", config, "--threads", "1"], name: "first")
+            let progress = group.directory.appendingPathComponent("first.err")
+            #expect(group.waitForLine(progress, prefix: "epoch 1/3", timeout: 120) != nil, "no first epoch: \(group.log("first"))")
+            kill(first.processIdentifier, SIGKILL)
+            first.waitUntilExit()
+            let again = try CommandRunner.run(["dnas", "--config", config, "--threads", "1"])
+            #expect(again.status != 0 && again.stderr.contains("--resume"), "\(again.stderr)")
+            let resumed = try CommandRunner.run(["dnas", "--config", config, "--resume", "--threads", "1"])
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(resumed.stderr.contains("resuming 'dnas-e2e' after epoch"), "\(resumed.stderr)")
+            #expect(resumed.stderr.contains("epoch 3/3"))
+            #expect(resumed.stdout.contains("Found by anasod after 3 epochs"), "\(resumed.stdout)")
+            // The journal holds every epoch once and the sampled cells (read with plain sqlite3).
+            let epochs = try CommandRunner.shell("sqlite3 \(dir)/dnas.sqlite 'SELECT group_concat(epoch) FROM epoch; SELECT count(*) FROM cell;'")
+            #expect(epochs.split(separator: "\n") == ["1,2,3", "3"], "\(epochs)")
+        }
+    }
+}
