@@ -24,7 +24,7 @@ struct CheckCommand: AsyncParsableCommand {
         let local = LocalWorkers(nb201Directory: nb201Dir, trainerCommand: command, gpus: gpus)
         let preflight = try await Preflight.check(c, local: local, gpusOptional: true)
         let space = try SpaceCatalog.space(named: c.space)
-        var strategy = try StrategyFactory.make(c.strategy, space: space, seed: c.seed)
+        var strategy = try c.makeStrategy(space: space)
         let settings = c.evaluator
         print("study \(c.study): pre-flight passed")
         print("space      \(Self.describe(space))")

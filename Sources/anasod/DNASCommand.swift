@@ -20,6 +20,16 @@ struct DNASCommand: ParsableCommand {
     @Option(name: .customLong("nb201-dir"), help: "Folder of the NB201 tables the found cells are looked up in.") var nb201Dir: String?
     @Option(name: .customLong("fashion-mnist-dir"), help: "Fashion-MNIST's folder.") var fashionMNISTDir = IDXLoader.fashionMNISTDirectory
     @Option(help: "Threads of the trainer's loops.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Train the found cells as a study with this study file's evaluator, jobs and cluster sections (e.g. configs/fmnist-nb201-proxy.yaml).")
+    var evaluate: String?
+    @Option(help: "With --evaluate: worker processes of the local cluster.") var workers = 2
+    @Option(name: .customLong("evaluate-on"), help: "With --evaluate: run the study's coordinator on this endpoint (tcp://HOST:PORT) for workers on other machines.")
+    var evaluateOn: String?
+
+    func validate() throws {
+        if evaluateOn != nil && evaluate == nil { throw ValidationError("--evaluate-on needs --evaluate STUDY.yaml") }
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+    }
 
     func run() throws {
         let c = try DNASConfiguration(file: config)
@@ -77,6 +87,7 @@ struct DNASCommand: ParsableCommand {
         if tables.contains(where: { $0 == nil }) {
             print("(no NB201 table for a column: pass --nb201-dir or set \(NB201Table.directoryVariable))")
         }
+        try evaluate(cells: sampled.map(\.architecture), study: c.study, seed: s.seed, journalPath: path)
     }
 
     static let names = ["none", "skip", "1x1", "3x3", "pool"]

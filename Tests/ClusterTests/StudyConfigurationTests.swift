@@ -1,3 +1,4 @@
+import ANASOD
 @testable import Cluster
 import Foundation
 import Testing
@@ -25,6 +26,38 @@ import Testing
         #expect(c.evaluator.datasetName == "fashion-mnist")
     }
 
+    /// The shipped one-shot searches load; their errors name the key.
+    @Test func dnasConfigurationsLoadAndNameBadKeys() throws {
+        for name in ["dnas-anasod-fmnist.yaml", "dnas-darts-fmnist.yaml"] {
+            let c = try DNASConfiguration(file: repository.appendingPathComponent("configs/\(name)").path)
+            #expect(c.settings.epochs == 10 && c.settings.trainingImages == 4000)
+        }
+        for (yaml, words) in [("study: s\nmethod: enas\n", "'method' must be one of anasod, darts, darts-sampled"),
+                              ("study: s\nepochs: 0\n", "'epochs' must be an integer in 1…100000"),
+                              ("study: s\nlr: 1\n", "unknown key 'lr'"), ("method: darts\n", "'study' is required"),
+                              ("study: s\ntrain_limit: 100\n", "leaves less than two batches"),
+                              ("study: s\ndataset: cifar10\n", "'dataset' must be fashion-mnist")] {
+            #expect { try DNASConfiguration(yaml: yaml, source: "d.yaml") } throws: { "\($0)".contains(words) && "\($0)".contains("d.yaml") }
+        }
+    }
+
+    /// `strategy: list` evaluates the cells named, in order; the combinations that cannot work are named.
+    @Test func aListStudyProposesItsCellsInOrder() throws {
+        let cells = ["|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|", "|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|"]
+        let c = try StudyConfiguration(yaml: "study: s\nstrategy: list\narchitectures:\n" + cells.map { "  - '\($0)'\n" }.joined(),
+                                       source: "t.yaml")
+        var strategy = try c.makeStrategy(space: NB201SearchSpace())
+        #expect(strategy.propose(count: 5, pending: []).map { NB201SearchSpace().format($0.architecture) } == cells)
+        #expect(strategy.propose(count: 1, pending: []).isEmpty)
+        #expect(c.searchDefinition["architectures"] == cells.joined(separator: " "))
+        for (yaml, words) in [("study: s\nstrategy: list\n", "needs 'architectures'"),
+                              ("study: s\narchitectures:\n  - '\(cells[0])'\n", "read only by 'strategy: list'"),
+                              ("study: s\nstrategy: list\narchitectures:\n  - '|bad~0|'\n", "'architectures[0]' is not a nb201 cell")] {
+            let bad = try StudyConfiguration(yaml: yaml, source: "t.yaml")
+            #expect { try bad.makeStrategy(space: NB201SearchSpace()) } throws: { "\($0)".contains(words) }
+        }
+    }
+
     @Test func defaultsFillWhatIsLeftOut() throws {
         let c = try StudyConfiguration(yaml: "study: s\n", source: "t.yaml")
         #expect(c.journal == "runs/s.sqlite")
@@ -34,6 +67,7 @@ import Testing
 
     @Test(arguments: [
         ("study: s\nbugdet: 10\n", "unknown key 'bugdet'"),
+        ("study: s\narchitectures: x\n", "'architectures' must be a list"),
         // Combinations that cannot work (issue 18): named before anything starts.
         ("study: s\nspace: darts\nevaluator:\n  kind: external\n  command: x\n  drop_path: 1\n", "'evaluator.drop_path' must be in [0, 1)"),
         ("study: s\nevaluator:\n  kind: trainer\n  drop_path: 0.2\n", "'evaluator.drop_path' applies to DARTS networks only"),

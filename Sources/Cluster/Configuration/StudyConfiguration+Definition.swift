@@ -11,6 +11,7 @@ extension StudyConfiguration {
             "jobs.max_consecutive_failures": String(maxConsecutiveFailures),
         ]
         if let trainingSeed { d["jobs.training_seed"] = String(trainingSeed) }
+        if !architectures.isEmpty { d["architectures"] = architectures.joined(separator: " ") }
         for (key, value) in evaluator.textFields { d["evaluator.\(key)"] = value }
         if let command = trainerCommand { d["evaluator.command"] = command }
         return d

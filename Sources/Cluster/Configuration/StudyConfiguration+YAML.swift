@@ -5,7 +5,7 @@ import Yams
 extension StudyConfiguration {
     /// The keys a configuration may have; anything else is an error naming the key.
     static let schema: [String: Set<String>] = [
-        "": ["study", "space", "strategy", "seed", "budget", "evaluator", "jobs", "cluster", "journal"],
+        "": ["study", "space", "strategy", "seed", "budget", "evaluator", "jobs", "cluster", "journal", "architectures"],
         "evaluator": EvaluationSettings.Kind.allCases.reduce(Set(["kind", "dataset"])) { $0.union($1.keys) },
         "jobs": ["max_attempts", "timeout", "max_consecutive_failures", "training_seed"],
         "cluster": ["listen", "heartbeat", "worker_timeout", "security", "keys"],
@@ -38,6 +38,10 @@ extension StudyConfiguration {
         self.source = yaml
         if let n = top["space"] { space = try Self.string(n, "space", fail) }
         if let n = top["strategy"] { strategy = try Self.string(n, "strategy", fail) }
+        if let n = top["architectures"] {
+            guard let items = n.sequence else { throw fail("'architectures' must be a list of architecture strings") }
+            architectures = try items.enumerated().map { i, item in try Self.string(item, "architectures[\(i)]", fail) }
+        }
         if let n = top["seed"] { seed = UInt64(try Self.int(n, "seed", min: 0, fail)) }
         if let n = top["budget"] { budget = try Self.int(n, "budget", min: 1, fail) }
         if let n = top["journal"] { journal = try Self.string(n, "journal", fail) }

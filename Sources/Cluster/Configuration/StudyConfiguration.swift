@@ -11,6 +11,8 @@ public struct StudyConfiguration: Sendable, Hashable {
     public var space: String = "nb201"
     /// The strategy (`anasod-bo-2s`, the default; `anasod-bo`, `rs`, …).
     public var strategy: String = "anasod-bo-2s"
+    /// `strategy: list`: the architectures to evaluate, in the space's notation, in order.
+    public var architectures: [String] = []
     public var seed: UInt64 = 0
     /// Distinct architectures to evaluate successfully.
     public var budget: Int = 150

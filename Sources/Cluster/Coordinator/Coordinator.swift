@@ -101,7 +101,7 @@ public final class Coordinator: @unchecked Sendable {
         let space = try SpaceCatalog.space(named: configuration.space)
         state = CoordinatorState(configuration: configuration, space: space)
         state.endWhenNoWorkerCanRun = endWhenNoWorkerCanRun
-        var strategy = try StrategyFactory.make(configuration.strategy, space: space, seed: configuration.seed)
+        var strategy = try configuration.makeStrategy(space: space)
         var calls = 0
         if let existing = try journal.study() {
             guard resume else {

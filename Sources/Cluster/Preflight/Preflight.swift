@@ -44,11 +44,7 @@ public enum Preflight {
         func fail(_ message: String) -> ClusterError { ClusterError(.invalidConfiguration, message) }
         try c.validate()
         let space = try SpaceCatalog.space(named: c.space)
-        do {
-            _ = try StrategyFactory.make(c.strategy, space: space, seed: c.seed)
-        } catch {
-            throw fail("'strategy: \(c.strategy)': \(error)")
-        }
+        _ = try c.makeStrategy(space: space)
         var report = Report()
         guard let local else { return report }
         let settings = c.evaluator

@@ -1,0 +1,30 @@
+import ANASOD
+import Search
+
+extension StudyConfiguration {
+    /// The study's strategy: `list` from its `architectures`, any other by name.
+    /// - Throws: `ClusterError.invalidConfiguration` for an architecture that is not a cell of the space,
+    ///   `architectures` without `strategy: list` or the reverse, or an unknown strategy.
+    public func makeStrategy(space: any SearchSpace) throws -> any SearchStrategy {
+        func fail(_ m: String) -> ClusterError { ClusterError(.invalidConfiguration, m) }
+        guard strategy == "list" else {
+            guard architectures.isEmpty else { throw fail("'architectures' is read only by 'strategy: list' (this study's is '\(strategy)')") }
+            do {
+                return try StrategyFactory.make(strategy, space: space, seed: seed)
+            } catch {
+                throw fail("'strategy: \(strategy)': \(error)")
+            }
+        }
+        guard !architectures.isEmpty else { throw fail("'strategy: list' needs 'architectures': the cells to evaluate") }
+        let cells = try architectures.enumerated().map { i, text -> Architecture in
+            do {
+                let a = try space.parse(text)
+                try space.validate(a)
+                return a
+            } catch {
+                throw fail("'architectures[\(i)]' is not a \(space.name) cell: \(error)")
+            }
+        }
+        return ListStrategy(space: space, seed: seed, architectures: cells)
+    }
+}
