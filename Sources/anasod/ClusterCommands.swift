@@ -48,7 +48,7 @@ enum LogSetup {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = parsed
-            return handler
+            return StatusLineLogHandler(inner: handler)
         }
     }
 }

@@ -22,6 +22,9 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(name: .customLong("nb201-dir"), help: "Folder of the NB201 CSV files, passed to the workers.") var nb201Dir: String?
     @Option(help: "Log level of the coordinator.") var logLevel = "info"
     @Option(help: "Log level of the workers.") var workerLogLevel = "warning"
+    @Flag(help: "No progress bar on a terminal: summary log lines instead.") var noProgressBar = false
+    @Option(help: "Seconds between summary log lines when standard error is not a terminal (or with --no-progress-bar).")
+    var summaryInterval: Double = 15
 
     func validate() throws {
         guard (1...256).contains(workerCount) else { throw ValidationError("--workers must be in 1...256") }
@@ -75,6 +78,8 @@ struct SearchCommand: AsyncParsableCommand {
             // The study's evaluator.command runs only on this machine's own workers: it never goes on the wire.
             if let command { arguments += ["--trainer-command", command] }
             p.arguments = arguments
+            // The workers' log lines go through this process's standard error, above the progress bar.
+            if ProgressBar.isTerminal && !noProgressBar { p.standardError = ProgressBar.forwarding() }
             do {
                 try p.run()
             } catch {
@@ -97,7 +102,23 @@ struct SearchCommand: AsyncParsableCommand {
             }
         }
         watcher.start()
+        // A terminal gets a progress bar and log lines for events only; a pipe (CI, Slurm logs) a summary
+        // line every 15 s besides the events.
+        let bar = ProgressBar.isTerminal && !noProgressBar
+        coordinator.progressInterval = bar ? .infinity : summaryInterval
+        let drawer = Thread {
+            while bar && !box.done && !coordinator.status.finished {
+                ProgressBar.shared.show(ProgressLine.render(coordinator.status, width: ProgressBar.columns))
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+        }
+        drawer.start()
+        defer { if bar { ProgressBar.shared.finish() } }  // thrown out of the run: the bar's line ends
         try await runGracefully(logger, body: { box.set(try await coordinator.runOnThread()) }, onStop: { coordinator.stop() })
+        if bar {
+            ProgressBar.shared.show(ProgressLine.render(coordinator.status, width: ProgressBar.columns))
+            ProgressBar.shared.finish()
+        }
         LocalProcesses.waitForExit(processes, timeout: 5)
         if let failure = box.failure {
             if let status = box.get() { printSummary(status, journal: c.journal) }

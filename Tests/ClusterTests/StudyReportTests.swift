@@ -65,3 +65,25 @@ import Testing
         #expect(throws: ClusterError.self) { try JournalEncodingAnalysis(reports: [nb201, darts]) }
     }
 }
+
+@Suite struct ProgressLineTests {
+    static func status(successes: Int, elapsed: Double, best: Double?) -> CoordinatorStatus {
+        CoordinatorStatus(study: "s", budget: 60, successes: successes, failed: 1, running: 2, queued: 0, workers: 2,
+                          best: best.map { ($0, "|x|") }, finished: false, elapsed: elapsed, abortReason: nil)
+    }
+
+    @Test func theLineSaysDoneRateTimeLeftAndBest() {
+        let line = ProgressLine.render(Self.status(successes: 15, elapsed: 60, best: 18.6123), width: 120)
+        #expect(line.hasPrefix("[#######" + String(repeating: "·", count: 23) + "] 15/60 25%"), "\(line)")
+        #expect(line.contains("· 0.25/s · 3m00s left · best 18.612 · 2 workers · 2 running · 1 failed"), "\(line)")
+        let start = ProgressLine.render(Self.status(successes: 0, elapsed: 0, best: nil), width: 120)
+        #expect(start.contains("0/60 0% · 0.00/s · time left — · best —"), "\(start)")
+    }
+
+    @Test func theLineNeverWraps() {
+        for width in [20, 40, 79, 200] {
+            #expect(ProgressLine.render(Self.status(successes: 59, elapsed: 1, best: 5), width: width).count <= max(20, width - 1))
+        }
+        #expect(ProgressLine.duration(3725) == "1h02m" && ProgressLine.duration(59.6) == "1m00s" && ProgressLine.duration(.infinity) == "—")
+    }
+}

@@ -62,7 +62,12 @@ public final class Coordinator: @unchecked Sendable {
     let journal: any Journal
     let transport: any ServerTransport
     let logger: Logger
+    /// Seconds between summary log lines (`.infinity`: none, when a terminal shows a progress bar).
     public var progressInterval: Double = 1
+    /// Seconds between updates of `status` (what a progress bar or `anasod status` reads).
+    public var statusInterval: Double = 0.5
+    private var lastPublished = -Double.infinity
+    private var loggedBest: Double?
     /// Seconds a graceful stop waits for running jobs.
     public var gracePeriod: Double = 10
 
@@ -261,7 +266,11 @@ public final class Coordinator: @unchecked Sendable {
             }
             if now - lastProgress >= progressInterval {
                 lastProgress = now
+                lastPublished = now
                 report()
+            } else if now - lastPublished >= statusInterval {
+                lastPublished = now
+                publish(finished: state.finished)
             }
             if state.finished && failure == nil {
                 runner.stop()  // flush the last observations into the journal
@@ -358,6 +367,11 @@ public final class Coordinator: @unchecked Sendable {
                                   elapsed: Date().timeIntervalSince(started), abortReason: state.abortReason,
                                   refusals: state.refusals)
         statusLock.withLock { snapshot = s }
+        // An event worth a line in any mode: a new best.
+        if let b = s.best, loggedBest.map({ b.value < $0 }) ?? true {
+            loggedBest = b.value
+            logger.info("new best \(String(format: "%.3f", b.value)) after \(s.successes) result(s): \(b.architecture)")
+        }
         return s
     }
 
