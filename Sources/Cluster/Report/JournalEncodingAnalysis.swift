@@ -1,4 +1,5 @@
 import ANASOD
+import Evaluation
 import Foundation
 
 /// The paper's Table 1 measured on trained cells instead of a benchmark table: from the results of one or
@@ -58,7 +59,7 @@ public struct JournalEncodingAnalysis: Sendable {
         let seeded = errors.values.filter { $0.count >= 2 }.map(Self.populationSD)
         cellsWithSeeds = seeded.count
         medianSeedSD = Self.median(seeded)
-        meanSeedSD = seeded.isEmpty ? .nan : Self.mean(seeded)
+        meanSeedSD = Self.mean(seeded)
     }
 
     /// A Markdown table beside the paper's NB301 column (Table 1 of arXiv 2111.04670).
@@ -74,17 +75,7 @@ public struct JournalEncodingAnalysis: Sendable {
             """
     }
 
-    static func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(max(1, xs.count)) }
-
-    static func populationSD(_ xs: [Double]) -> Double {
-        guard !xs.isEmpty else { return .nan }
-        let m = mean(xs)
-        return (xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count)).squareRoot()
-    }
-
-    static func median(_ xs: [Double]) -> Double {
-        guard !xs.isEmpty else { return .nan }
-        let s = xs.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
+    static func mean(_ xs: [Double]) -> Double { EncodingAnalysis.mean(xs) }
+    static func populationSD(_ xs: [Double]) -> Double { EncodingAnalysis.populationSD(xs) }
+    static func median(_ xs: [Double]) -> Double { EncodingAnalysis.median(xs) }
 }

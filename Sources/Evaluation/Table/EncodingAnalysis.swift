@@ -56,16 +56,20 @@ public struct EncodingAnalysis: Sendable {
         self.medianWithinSDBestHalf = Self.median(spread.prefix(spread.count / 2).map(\.sdError))
     }
 
-    static func mean(_ xs: [Double]) -> Double {
+    /// The mean (NaN for no values).
+    public static func mean(_ xs: [Double]) -> Double {
         xs.reduce(0, +) / Double(xs.count)
     }
 
-    static func populationSD(_ xs: [Double]) -> Double {
+    /// The population SD (divide by n; NaN for no values).
+    public static func populationSD(_ xs: [Double]) -> Double {
+        guard !xs.isEmpty else { return .nan }
         let m = mean(xs)
         return (xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count)).squareRoot()
     }
 
-    static func median(_ xs: [Double]) -> Double {
+    /// The median (NaN for no values).
+    public static func median(_ xs: [Double]) -> Double {
         guard !xs.isEmpty else { return .nan }
         let s = xs.sorted()
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2

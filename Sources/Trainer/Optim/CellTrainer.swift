@@ -156,22 +156,22 @@ public final class CellTrainer: @unchecked Sendable {
                 epochLoss += Double(loss)
                 step += 1
             }
-            let validationError = try errorRate(network, validation, batch: batch, shouldStop: shouldStop)
+            let validationError = try Self.errorRate(network, validation, batch: batch, shouldStop: shouldStop)
             let report = EpochReport(epoch: epoch, trainLoss: epochLoss / Double(max(1, stepsPerEpoch)),
                                      validationError: validationError, seconds: Date().timeIntervalSince(started))
             reports.append(report)
             progress(report)
         }
         let seconds = Date().timeIntervalSince(started)
-        let testError = try test.map { try errorRate(network, $0, batch: batch, shouldStop: shouldStop) }
+        let testError = try test.map { try Self.errorRate(network, $0, batch: batch, shouldStop: shouldStop) }
         return TrainingOutcome(validationError: reports.last!.validationError, testError: testError, trainSeconds: seconds,
                                parameters: network.evaluationParameterCount,
                                multiplyAccumulates: network.multiplyAccumulates(h: train.height, w: train.width),
                                epochs: reports, stepLosses: losses)
     }
 
-    /// Classification error in percent, inference mode.
-    func errorRate(_ network: any ClassifierNetwork, _ data: Dataset, batch: Int, shouldStop: () -> Bool) throws -> Double {
+    /// Classification error of `network` on `data` in percent, inference mode, in batches of `batch`.
+    static func errorRate(_ network: any ClassifierNetwork, _ data: Dataset, batch: Int, shouldStop: () -> Bool = { false }) throws -> Double {
         var wrong = 0
         let input = Tensor(n: 0, c: 0)
         var start = 0

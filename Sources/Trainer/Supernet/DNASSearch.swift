@@ -136,7 +136,8 @@ public final class DNASSearch: @unchecked Sendable {
             epoch += 1
             let report = DNASEpoch(epoch: epoch, trainLoss: trainLoss / Double(stepsPerEpoch),
                                    validationLoss: validationLoss / Double(stepsPerEpoch),
-                                   validationError: errorRate(architectureHalf, batch: batch), distribution: distribution,
+                                   validationError: try CellTrainer.errorRate(supernet, architectureHalf, batch: batch, shouldStop: shouldStop),
+                                   distribution: distribution,
                                    seconds: Date().timeIntervalSince(started))
             try progress(report, checkpoint)
         }
@@ -163,26 +164,6 @@ public final class DNASSearch: @unchecked Sendable {
                 supernet.architecture[i] -= eta * m / (v.squareRoot() + 1e-8)
             }
         }
-    }
-
-    func errorRate(_ data: Dataset, batch: Int) -> Double {
-        var wrong = 0
-        let input = Tensor(n: 0, c: 0)
-        var start = 0
-        while start < data.count {
-            let n = min(batch, data.count - start)
-            input.resize(n: n, c: data.channels, h: data.height, w: data.width)
-            for i in 0..<(n * data.sampleSize) { input.data[i] = data.images[start * data.sampleSize + i] }
-            let logits = supernet.forward(input, training: false)
-            let k = logits.sampleSize
-            for i in 0..<n {
-                var best = 0
-                for j in 1..<k where logits.data[i * k + j] > logits.data[i * k + best] { best = j }
-                if best != data.labels[start + i] { wrong += 1 }
-            }
-            start += n
-        }
-        return 100 * Double(wrong) / Double(max(1, data.count))
     }
 
     func fill(_ input: Tensor, _ labels: inout [Int], from data: Dataset, _ indices: ArraySlice<Int>) {
