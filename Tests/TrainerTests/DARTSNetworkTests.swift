@@ -159,5 +159,6 @@ final class AuxiliaryNetworkLayer: Layer {
         #expect(DARTSNetwork.problem(h: 28, w: 28, layers: 8, auxiliary: false) == nil)
         #expect(DARTSNetwork.problem(h: 28, w: 28, layers: 8, auxiliary: true)?.contains("7×7") == true)
         #expect(DARTSNetwork.problem(h: 30, w: 30, layers: 8, auxiliary: false)?.contains("15×15 at cell 5") == true)
+        #expect(DARTSNetwork.problem(h: 32, w: 32, layers: 2, auxiliary: true)?.contains("at least 3 cells") == true)
     }
 }

@@ -56,6 +56,9 @@ public final class DARTSNetwork: ClassifierNetwork {
     /// Why an `h × w` image cannot go through a network of `layers` cells (nil when it can): every plane a
     /// factorised reduce halves must be even, and the auxiliary head needs 8 × 8 where it reads.
     public static func problem(h: Int, w: Int, layers: Int, auxiliary: Bool) -> String? {
+        if auxiliary && layers < 3 {
+            return "the auxiliary head reads the second reduction cell: a DARTS network with it needs at least 3 cells, not \(layers)"
+        }
         var (hh, ww) = (h, w)
         for i in 0..<layers {
             // A reduction cell's skip_connect and the next cell's preprocessing halve this plane by a

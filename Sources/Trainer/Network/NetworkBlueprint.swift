@@ -17,9 +17,6 @@ public enum NetworkBlueprint: Sendable, Hashable {
                 ? nil : "an NB201 cell has 6 operations in 0…4, got \(operations)"
         case .darts(let genotype):
             do { try DARTSSearchSpace().validate(genotype) } catch let error as ANASODError { return error.message } catch { return "\(error)" }
-            if settings.auxiliaryWeight > 0 && settings.cellsPerStage < 3 {
-                return "the auxiliary head reads the second reduction cell: a DARTS network with it needs at least 3 cells"
-            }
             return DARTSNetwork.problem(h: h, w: w, layers: settings.cellsPerStage, auxiliary: settings.auxiliaryWeight > 0)
         }
     }
