@@ -18,13 +18,7 @@ public struct DNASConfiguration: Sendable {
                                     "arch_learning_rate", "train_limit", "seed", "samples", "decoder", "journal"]
 
     public init(file path: String) throws {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ClusterError(.invalidConfiguration, "cannot read config '\(path)': \(error.localizedDescription)")
-        }
-        try self.init(yaml: text, source: path)
+        try self.init(yaml: try StudyConfiguration.readConfigurationFile(path), source: path)
     }
 
     public init(yaml: String, source: String) throws {

@@ -13,13 +13,16 @@ extension StudyConfiguration {
 
     /// Loads and validates a configuration file.
     public init(file path: String) throws {
-        let text: String
+        try self.init(yaml: try Self.readConfigurationFile(path), source: path)
+    }
+
+    /// A configuration file's text, or a clear error naming it.
+    static func readConfigurationFile(_ path: String) throws -> String {
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            return try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw ClusterError(.invalidConfiguration, "cannot read config '\(path)': \(error.localizedDescription)")
         }
-        try self.init(yaml: text, source: path)
     }
 
     /// Parses YAML; `source` names the file in error messages.

@@ -92,32 +92,31 @@ public final class DARTSCell {
 
     /// The edge's output with drop-path applied (a copy: the operation's own output stays as it computed it).
     private func drop(_ value: Tensor, edge: Int) -> Tensor {
-        let n = value.n, plane = value.h * value.w, keep = 1 - dropProbability
-        var mask = [Float](repeating: 0, count: n)
-        for i in 0..<n where Float(Double(rng.next() >> 11) * 0x1p-53) < keep { mask[i] = 1 / keep }
+        let keep = 1 - dropProbability
+        var mask = [Float](repeating: 0, count: value.n)
+        for i in 0..<value.n where Float(Double(rng.next() >> 11) * 0x1p-53) < keep { mask[i] = 1 / keep }
         masks[edge] = mask
-        let out = dropped[edge]
-        out.resize(n: n, c: value.c, h: value.h, w: value.w)
-        for ch in 0..<value.c {
-            for i in 0..<n {
-                let base = (ch * n + i) * plane, m = mask[i]
-                for j in base..<(base + plane) { out.data[j] = value.data[j] * m }
-            }
-        }
-        return out
+        return Self.scale(value, bySample: mask, into: dropped[edge])
     }
 
     /// dL/d(edge output) from dL/d(dropped output): the same per-sample scale.
-    private func undrop(_ g: Tensor, edge: Int) -> Tensor {
-        let mask = masks[edge], n = g.n, plane = g.h * g.w
-        droppedGrad.resize(n: n, c: g.c, h: g.h, w: g.w)
-        for ch in 0..<g.c {
-            for i in 0..<n {
-                let base = (ch * n + i) * plane, m = mask[i]
-                for j in base..<(base + plane) { droppedGrad.data[j] = g.data[j] * m }
+    private func undrop(_ g: Tensor, edge: Int) -> Tensor { Self.scale(g, bySample: masks[edge], into: droppedGrad) }
+
+    /// `out` = x with every sample i (channel-major layout) multiplied by `factors[i]`.
+    static func scale(_ x: Tensor, bySample factors: [Float], into out: Tensor) -> Tensor {
+        let n = x.n, plane = x.h * x.w
+        out.resize(n: n, c: x.c, h: x.h, w: x.w)
+        x.data.withUnsafeBufferPointer { src in
+            out.data.withUnsafeMutableBufferPointer { dst in
+                for ch in 0..<x.c {
+                    for i in 0..<n {
+                        let base = (ch * n + i) * plane, m = factors[i]
+                        for j in base..<(base + plane) { dst[j] = src[j] * m }
+                    }
+                }
             }
         }
-        return droppedGrad
+        return out
     }
 
     public func forward(_ s0: Tensor, _ s1: Tensor, training: Bool) -> Tensor {
