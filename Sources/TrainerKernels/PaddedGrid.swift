@@ -101,6 +101,16 @@ public enum PaddedGrid {
     @inline(__always)
     static func splitRow(_ line: UnsafePointer<Float>, _ n: Int, even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>,
                          _ w: Int, rectify: Bool) {
+        split(line, n, even: even, odd: odd, rectify: rectify)
+        for i in ((n + 1) / 2)...w { even[i] = 0 }
+        for i in (n / 2)...w { odd[i] = 0 }
+    }
+
+    /// even[i] = line[2i] for i < ⌈n / 2⌉, odd[i] = line[2i + 1] for i < ⌊n / 2⌋ (max(·, 0) with `rectify`);
+    /// nothing else is written.
+    @inline(__always)
+    static func split(_ line: UnsafePointer<Float>, _ n: Int, even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>,
+                      rectify: Bool) {
         let pairs = n / 2
         if pairs >= 8 {
             var i = 0
@@ -129,8 +139,6 @@ public enum PaddedGrid {
             }
         }
         if n % 2 == 1 { even[pairs] = rectify ? max(line[n - 1], 0) : line[n - 1] }
-        for i in ((n + 1) / 2)...w { even[i] = 0 }
-        for i in pairs...w { odd[i] = 0 }
     }
 
     /// Writes the four phases of a wide result (phase p = 2a + b of channel ch at

@@ -31,6 +31,44 @@ extension BenchTrainer {
         if reference.isEmpty {
             print("\n(no PyTorch column: `\(python) scripts/bench_pytorch_trainer.py` needs torch here, and runs from the repository root)")
         }
+        guard CPUFeatures.avx512 else {
+            print("\n(no AVX-512 on this CPU: depthwise convolutions run the portable loops only)")
+            return
+        }
+        print("\nThe same networks on the portable kernels (im2col + OpenBLAS, depthwise loops) beside the AVX-512 ones above:\n")
+        print("| network | genotype | portable train img/s | AVX-512 train img/s | speed-up |")
+        print("|---|---|---|---|---|")
+        for row in Self.dartsRows {
+            let genotype = try DARTSSearchSpace().parse(row.genotype)
+            let portable = TrainerBenchmark.measure(.darts(genotype: genotype), name: row.name, channels: row.channels, cells: row.cells,
+                                                    steps: steps, kernels: .generic)
+            let fast = TrainerBenchmark.measure(.darts(genotype: genotype), name: row.name, channels: row.channels, cells: row.cells,
+                                                steps: steps, kernels: .fastest)
+            print("| C\(row.channels)L\(row.cells) | \(row.name) | \(String(format: "%.0f", portable.trainImagesPerSecond)) | "
+                  + "\(String(format: "%.0f", fast.trainImagesPerSecond)) | \(String(format: "%.2f", fast.trainImagesPerSecond / portable.trainImagesPerSecond)) |")
+        }
+        depthwiseTable()
+    }
+
+    /// One depthwise convolution of each DARTS kind on the planes of a C16 network on 28 × 28 images,
+    /// portable loops beside the AVX-512 shifted rows, in the same run.
+    func depthwiseTable() {
+        print("\nOne depthwise convolution (fused ReLU), batch 128, portable loops beside AVX-512 shifted rows:\n")
+        print("| kernel | stride | dilation | channels | size | portable fwd ms | AVX-512 fwd ms | portable bwd ms | AVX-512 bwd ms | speed-up |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        let shapes = [(3, 1, 1), (5, 1, 1), (3, 1, 2), (5, 1, 2), (3, 2, 1), (5, 2, 1)]
+        for (channels, size) in [(16, 28), (32, 14), (64, 7)] {
+            for (k, s, d) in shapes {
+                let portable = TrainerBenchmark.measureDepthwise(channels: channels, size: size, kernel: k, stride: s, dilation: d,
+                                                                 kernels: .generic, repeats: steps)
+                let fast = TrainerBenchmark.measureDepthwise(channels: channels, size: size, kernel: k, stride: s, dilation: d,
+                                                             kernels: .fastest, repeats: steps)
+                let speedUp = (portable.forwardMilliseconds + portable.backwardMilliseconds) / (fast.forwardMilliseconds + fast.backwardMilliseconds)
+                func f(_ v: Double) -> String { String(format: "%.2f", v) }
+                print("| \(k)×\(k) | \(s) | \(d) | \(channels) | \(size)² | \(f(portable.forwardMilliseconds)) | \(f(fast.forwardMilliseconds)) | "
+                      + "\(f(portable.backwardMilliseconds)) | \(f(fast.backwardMilliseconds)) | \(f(speedUp)) |")
+            }
+        }
     }
 
     /// PyTorch's rates for `dartsRows`, from scripts/bench_pytorch_trainer.py on as many threads; empty

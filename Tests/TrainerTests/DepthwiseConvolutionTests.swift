@@ -2,8 +2,11 @@ import Testing
 @testable import Trainer
 
 /// The depthwise convolution of DARTS's separable and dilated convolutions, against finite differences
-/// and against a direct evaluation of its definition, on odd sizes.
+/// and against a direct evaluation of its definition, on odd sizes: the portable loops, and the AVX-512
+/// shifted rows where this CPU has them (the suite says when it does not).
 @Suite struct DepthwiseConvolutionTests {
+    /// Both algorithms where the CPU has AVX-512, the portable one otherwise.
+    static let kernelSets: [ConvolutionKernels] = CPUFeatures.avx512 ? [.generic, .fastest] : [.generic]
     /// y[c][s][oy][ox] = Σ_ky,kx W[c][ky][kx] · x[c][s][oy·st − p + ky·d][ox·st − p + kx·d] (0 outside).
     func reference(_ x: Tensor, _ layer: DepthwiseConv2D) -> [Float] {
         let (ho, wo) = layer.outputSize(h: x.h, w: x.w), k = layer.kernel
@@ -40,12 +43,15 @@ import Testing
     func forwardIsTheDefinition(kernel: Int, stride: Int, dilation: Int, h: Int, w: Int) {
         var rng = TestRNG(state: UInt64(kernel * 1000 + stride * 100 + dilation * 10 + h))
         for rectify in [false, true] {
-            let layer = DepthwiseConv2D(channels: 3, kernel: kernel, stride: stride, dilation: dilation, rectifiesInput: rectify, rng: &rng)
-            let x = GradientCheck.randomTensor(2, 3, h, w, &rng)
-            let y = layer.forward(x, training: true)
-            #expect(y.shape == [2, 3] + [layer.outputSize(h: h, w: w).0, layer.outputSize(h: h, w: w).1])
-            let expected = reference(x, layer)
-            #expect(zip(y.data, expected).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+            for kernels in Self.kernelSets {
+                let layer = DepthwiseConv2D(channels: 3, kernel: kernel, stride: stride, dilation: dilation, rectifiesInput: rectify,
+                                            kernels: kernels, rng: &rng)
+                let x = GradientCheck.randomTensor(2, 3, h, w, &rng)
+                let y = layer.forward(x, training: true)
+                #expect(y.shape == [2, 3] + [layer.outputSize(h: h, w: w).0, layer.outputSize(h: h, w: w).1])
+                let expected = reference(x, layer)
+                #expect(zip(y.data, expected).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) }, "\(kernels)")
+            }
         }
     }
 
@@ -53,8 +59,11 @@ import Testing
     func gradientsMatchFiniteDifferences(kernel: Int, stride: Int, dilation: Int, h: Int, w: Int) {
         var rng = TestRNG(state: UInt64(kernel * 7 + stride * 5 + dilation * 3 + h * w))
         for rectify in [false, true] {
-            let layer = DepthwiseConv2D(channels: 2, kernel: kernel, stride: stride, dilation: dilation, rectifiesInput: rectify, rng: &rng)
-            GradientCheck.check(layer, input: GradientCheck.awayFromZero(GradientCheck.randomTensor(2, 2, h, w, &rng)), rng: &rng)
+            for kernels in Self.kernelSets {
+                let layer = DepthwiseConv2D(channels: 2, kernel: kernel, stride: stride, dilation: dilation, rectifiesInput: rectify,
+                                            kernels: kernels, rng: &rng)
+                GradientCheck.check(layer, input: GradientCheck.awayFromZero(GradientCheck.randomTensor(2, 2, h, w, &rng)), rng: &rng)
+            }
         }
     }
 
@@ -68,9 +77,10 @@ import Testing
     }
 
     /// Weight gradients accumulate across calls, and the thread count does not change a result.
-    @Test func gradientsAccumulateAndThreadsDoNotMatter() {
+    @Test(arguments: kernelSets)
+    func gradientsAccumulateAndThreadsDoNotMatter(kernels: ConvolutionKernels) {
         var rng = TestRNG(state: 5)
-        let layer = DepthwiseConv2D(channels: 5, kernel: 3, stride: 2, dilation: 2, rng: &rng)
+        let layer = DepthwiseConv2D(channels: 5, kernel: 3, stride: 2, dilation: 2, kernels: kernels, rng: &rng)
         let x = GradientCheck.randomTensor(3, 5, 9, 9, &rng)
         let y = layer.forward(x, training: true)
         let dy = GradientCheck.randomTensor(y.n, y.c, y.h, y.w, &rng)
@@ -86,5 +96,31 @@ import Testing
         _ = layer.forward(x, training: true)
         #expect(Array(layer.backward(dy).data) == once)
         #expect(layer.weight.gradient == single)
+    }
+
+    /// The AVX-512 rows against the portable loops on the planes a DARTS network on 28 × 28 images sees
+    /// (28, 14, 7) and odd ones, every DARTS geometry, a batch whose planes run on several threads: outputs,
+    /// input and weight gradients agree to rounding.
+    @Test(arguments: [(3, 1, 1), (5, 1, 1), (3, 1, 2), (5, 1, 2), (3, 2, 1), (5, 2, 1), (3, 2, 2), (5, 2, 2)])
+    func shiftedRowsAgreeWithTheLoops(kernel: Int, stride: Int, dilation: Int) throws {
+        try #require(CPUFeatures.avx512, "this CPU has no AVX-512: only the portable loops run here")
+        for size in [28, 14, 7, 13] {
+            var rng = TestRNG(state: UInt64(size * 31 + kernel * 7 + stride * 3 + dilation))
+            let rows = DepthwiseConv2D(channels: 6, kernel: kernel, stride: stride, dilation: dilation, rectifiesInput: true,
+                                       kernels: .fastest, rng: &rng)
+            let loops = DepthwiseConv2D(channels: 6, kernel: kernel, stride: stride, dilation: dilation, rectifiesInput: true,
+                                        kernels: .generic, rng: &rng)
+            loops.weight.value = rows.weight.value
+            let x = GradientCheck.randomTensor(5, 6, size, size, &rng)
+            let y = Array(rows.forward(x, training: true).data), expected = Array(loops.forward(x, training: true).data)
+            #expect(y.count == expected.count)
+            #expect(zip(y, expected).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) }, "forward at \(size)")
+            let (ho, wo) = rows.outputSize(h: size, w: size)
+            let dy = GradientCheck.randomTensor(5, 6, ho, wo, &rng)
+            let dx = Array(rows.backward(dy).data), dxExpected = Array(loops.backward(dy).data)
+            #expect(zip(dx, dxExpected).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) }, "input gradient at \(size)")
+            #expect(zip(rows.weight.gradient, loops.weight.gradient).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) },
+                    "weight gradient at \(size)")
+        }
     }
 }

@@ -6,9 +6,9 @@ public enum DARTSOperations {
     public static func separable(channels c: Int, kernel: Int, stride: Int, kernels: ConvolutionKernels = .environment,
                                  rng: inout some RandomNumberGenerator) -> Sequential {
         Sequential([
-            DepthwiseConv2D(channels: c, kernel: kernel, stride: stride, rectifiesInput: true, rng: &rng),
+            DepthwiseConv2D(channels: c, kernel: kernel, stride: stride, rectifiesInput: true, kernels: kernels, rng: &rng),
             Conv2D(c, c, kernel: 1, kernels: kernels, rng: &rng), BatchNorm2D(c),
-            DepthwiseConv2D(channels: c, kernel: kernel, rectifiesInput: true, rng: &rng),
+            DepthwiseConv2D(channels: c, kernel: kernel, rectifiesInput: true, kernels: kernels, rng: &rng),
             Conv2D(c, c, kernel: 1, kernels: kernels, rng: &rng), BatchNorm2D(c),
         ])
     }
@@ -16,7 +16,7 @@ public enum DARTSOperations {
     public static func dilated(channels c: Int, kernel: Int, stride: Int, kernels: ConvolutionKernels = .environment,
                                rng: inout some RandomNumberGenerator) -> Sequential {
         Sequential([
-            DepthwiseConv2D(channels: c, kernel: kernel, stride: stride, dilation: 2, rectifiesInput: true, rng: &rng),
+            DepthwiseConv2D(channels: c, kernel: kernel, stride: stride, dilation: 2, rectifiesInput: true, kernels: kernels, rng: &rng),
             Conv2D(c, c, kernel: 1, kernels: kernels, rng: &rng), BatchNorm2D(c),
         ])
     }

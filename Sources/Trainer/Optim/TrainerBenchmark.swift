@@ -20,10 +20,10 @@ public enum TrainerBenchmark {
 
     /// The same for any network the trainer builds (DARTS: `cells` is L; no auxiliary head, no drop-path).
     public static func measure(_ blueprint: NetworkBlueprint, name: String, channels: Int, cells: Int, batch: Int = 128,
-                               warmup: Int = 2, steps: Int = 8) -> Row {
+                               warmup: Int = 2, steps: Int = 8, kernels: ConvolutionKernels = .environment) -> Row {
         var rng = SplitMix(state: 1)
         var settings = TrainingSettings()
-        (settings.channels, settings.cellsPerStage) = (channels, cells)
+        (settings.channels, settings.cellsPerStage, settings.kernels) = (channels, cells, kernels)
         let network = blueprint.build(settings: settings, inputChannels: 1, classes: 10, rng: &rng)
         let input = Tensor(n: batch, c: 1, h: 28, w: 28, data: (0..<(batch * 784)).map { _ in Float(rng.next() % 1000) / 500 - 1 })
         let labels = (0..<batch).map { _ in Int(rng.next() % 10) }
@@ -82,5 +82,29 @@ public enum TrainerBenchmark {
             return ConvolutionRow(channels: c, size: size, forwardMilliseconds: forward * 1000, backwardMilliseconds: backward * 1000,
                                   forwardGFLOPS: flops / forward / 1e9, backwardGFLOPS: 2 * flops / backward / 1e9)
         }
+    }
+
+    /// One depthwise convolution (with its fused ReLU, as in DARTS's operations) on one kernel set:
+    /// milliseconds of forward and of backward (dW and dX), median of `repeats`.
+    public struct DepthwiseRow: Sendable {
+        public var forwardMilliseconds: Double
+        public var backwardMilliseconds: Double
+    }
+
+    public static func measureDepthwise(channels: Int, size: Int, kernel: Int, stride: Int, dilation: Int, kernels: ConvolutionKernels,
+                                        batch: Int = 128, repeats: Int = 5) -> DepthwiseRow {
+        var rng = SplitMix(state: 3)
+        let layer = DepthwiseConv2D(channels: channels, kernel: kernel, stride: stride, dilation: dilation, rectifiesInput: true,
+                                    kernels: kernels, rng: &rng)
+        let count = batch * channels * size * size
+        let x = Tensor(n: batch, c: channels, h: size, w: size, data: (0..<count).map { _ in Float(rng.next() % 1000) / 500 - 1 })
+        let (ho, wo) = layer.outputSize(h: size, w: size)
+        let dy = Tensor(n: batch, c: channels, h: ho, w: wo,
+                        data: (0..<(batch * channels * ho * wo)).map { _ in Float(rng.next() % 1000) / 500 - 1 })
+        _ = layer.forward(x, training: true)
+        _ = layer.backward(dy)
+        let forward = medianSeconds(repeats) { _ = layer.forward(x, training: true) }
+        let backward = medianSeconds(repeats) { _ = layer.backward(dy) }
+        return DepthwiseRow(forwardMilliseconds: forward * 1000, backwardMilliseconds: backward * 1000)
     }
 }
