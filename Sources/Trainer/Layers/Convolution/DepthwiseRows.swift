@@ -16,10 +16,20 @@ final class DepthwiseRows: DepthwiseAlgorithm {
     let geometry: DepthwiseGeometry
     private let grids = Scratch(), rows = Scratch(), gradients = Scratch(), results = Scratch()
 
+    private var layouts: [Int: Layout] = [:]
+
     init(_ geometry: DepthwiseGeometry) { self.geometry = geometry }
 
-    /// The padded grid of one input size.
-    private struct Layout {
+    private func layout(h: Int, w: Int) -> Layout {
+        let key = h << 32 | w
+        if let layout = layouts[key] { return layout }
+        let layout = Layout(geometry, h: h, w: w)
+        layouts[key] = layout
+        return layout
+    }
+
+    /// The padded grid of one input size, made once per size (`layout(h:w:)`).
+    private final class Layout {
         /// Phases (1 or 4), grid rows and row length (of a phase), floats per phase, zeros before dY.
         let phases: Int, gridHeight: Int, rowStride: Int, phaseStride: Int, margin: Int
         let ho: Int, wo: Int
@@ -27,11 +37,12 @@ final class DepthwiseRows: DepthwiseAlgorithm {
         let outputCount: Int
         /// Positions of a phase's input gradient: all its rows.
         let phaseCount: Int
-        /// Tap t reads the grid at forward[t]; the input gradient of phase f reads dY (after the margin) at
-        /// backward[f] with weights backwardTaps[f] (indices into W).
-        let forward: [Int]
-        let backward: [[Int]]
-        let backwardTaps: [[Int]]
+        /// Tap t reads the grid at forward[t]. The input gradient of phase f reads dY (after the margin) at
+        /// backward[i] with weight W[backwardTaps[i]] for i in phaseStarts[f]..<phaseStarts[f + 1].
+        let forward: UnsafeMutablePointer<Int>
+        let backward: UnsafeMutablePointer<Int>
+        let backwardTaps: [Int]
+        let phaseStarts: [Int]
 
         init(_ g: DepthwiseGeometry, h: Int, w: Int) {
             let s = g.stride, p = g.padding, k = g.kernel, d = g.dilation
@@ -55,7 +66,17 @@ final class DepthwiseRows: DepthwiseAlgorithm {
                     taps[phase].append(ky * k + kx)
                 }
             }
-            (self.forward, self.backward, backwardTaps) = (forward, backward, taps)
+            self.forward = .allocate(capacity: forward.count)
+            self.forward.initialize(from: forward, count: forward.count)
+            self.backward = .allocate(capacity: forward.count)
+            self.backward.initialize(from: backward.flatMap { $0 }, count: forward.count)
+            backwardTaps = taps.flatMap { $0 }
+            phaseStarts = backward.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+        }
+
+        deinit {
+            forward.deallocate()
+            backward.deallocate()
         }
 
         static func round16(_ n: Int) -> Int { (n + 15) / 16 * 16 }
@@ -65,7 +86,7 @@ final class DepthwiseRows: DepthwiseAlgorithm {
     }
 
     func forward(_ x: Tensor, weights: [Float], rectify: Bool, into output: Tensor) {
-        let n = x.n, h = x.h, w = x.w, g = geometry, layout = Layout(g, h: h, w: w), k2 = g.kernel * g.kernel
+        let n = x.n, h = x.h, w = x.w, g = geometry, layout = layout(h: h, w: w), k2 = g.kernel * g.kernel
         output.resize(n: n, c: g.channels, h: layout.ho, w: layout.wo)
         let threads = Parallel.threads, gridSize = layout.phases * layout.phaseStride
         grids.reserve(slots: threads, count: gridSize)
@@ -73,7 +94,8 @@ final class DepthwiseRows: DepthwiseAlgorithm {
         x.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer { yp in
                 weights.withUnsafeBufferPointer { wp in
-                    layout.forward.withUnsafeBufferPointer { offsets in
+                    do {
+                        let offsets = UnsafePointer(layout.forward)
                         let xb = xp.baseAddress!, yb = yp.baseAddress!, wb = wp.baseAddress!
                         Parallel.chunks(g.channels, threads: threads) { range, slot in
                             let grid = grids[slot], wide = results[slot]
@@ -83,7 +105,7 @@ final class DepthwiseRows: DepthwiseAlgorithm {
                                     let plane = (c * n + s)
                                     DepthwiseKernels.pack(xb + plane * h * w, h: h, w: w, padding: g.padding, stride: g.stride, rectify: rectify,
                                                           rowStride: layout.rowStride, phaseStride: layout.phaseStride, into: grid)
-                                    DepthwiseKernels.taps(wb + c * k2, offsets: offsets.baseAddress!, taps: k2, base: grid,
+                                    DepthwiseKernels.taps(wb + c * k2, offsets: offsets, taps: k2, base: grid,
                                                           count: layout.outputCount, into: wide)
                                     let out = yb + plane * layout.ho * layout.wo
                                     DepthwiseKernels.copyRows(wide, srcStride: layout.rowStride, into: out, dstStride: layout.wo,
@@ -98,7 +120,7 @@ final class DepthwiseRows: DepthwiseAlgorithm {
     }
 
     func backward(_ x: Tensor, _ dy: Tensor, weights: [Float], rectify: Bool, weightGradient: inout [Float], gradInput: Tensor) {
-        let n = x.n, h = x.h, w = x.w, g = geometry, layout = Layout(g, h: h, w: w), k2 = g.kernel * g.kernel
+        let n = x.n, h = x.h, w = x.w, g = geometry, layout = layout(h: h, w: w), k2 = g.kernel * g.kernel
         precondition(dy.h == layout.ho && dy.w == layout.wo && dy.n == n && dy.c == g.channels, "output gradient of the wrong shape")
         gradInput.resize(n: n, c: g.channels, h: h, w: w)
         let threads = Parallel.threads, gridSize = layout.phases * layout.phaseStride
@@ -112,16 +134,15 @@ final class DepthwiseRows: DepthwiseAlgorithm {
                     weights.withUnsafeBufferPointer { wp in
                         weightGradient.withUnsafeMutableBufferPointer { gp in
                             let xb = xp.baseAddress!, db = dyp.baseAddress!, dxb = dxp.baseAddress!, wb = wp.baseAddress!, gb = gp.baseAddress!
+                            let forwardOffsets = UnsafePointer(layout.forward), backwardOffsets = UnsafePointer(layout.backward)
+                            let phaseStarts = layout.phaseStarts
                             Parallel.chunks(g.channels, threads: threads) { range, slot in
                                 let grid = grids[slot], back = rows[slot], dgrid = gradients[slot], tapWeights = results[slot]
                                 grid.update(repeating: 0, count: gridSize)
                                 back.update(repeating: 0, count: layout.rowsSize)
                                 for c in range {
                                     // This channel's weights, grouped by the phase they read.
-                                    var at = 0
-                                    for taps in layout.backwardTaps {
-                                        for t in taps { tapWeights[at] = wb[c * k2 + t]; at += 1 }
-                                    }
+                                    for (i, t) in layout.backwardTaps.enumerated() { tapWeights[i] = wb[c * k2 + t] }
                                     for s in 0..<n {
                                         let plane = c * n + s, source = xb + plane * h * w
                                         DepthwiseKernels.pack(source, h: h, w: w, padding: g.padding, stride: g.stride, rectify: rectify,
@@ -129,18 +150,13 @@ final class DepthwiseRows: DepthwiseAlgorithm {
                                         let grad = db + plane * layout.ho * layout.wo, rowsStart = back + layout.margin
                                         DepthwiseKernels.copyRows(grad, srcStride: layout.wo, into: rowsStart, dstStride: layout.rowStride,
                                                                   count: layout.ho, width: layout.wo)
-                                        layout.forward.withUnsafeBufferPointer { offsets in
-                                            DepthwiseKernels.tapDots(rowsStart, offsets: offsets.baseAddress!, taps: k2, base: grid,
-                                                                     count: layout.outputCount, into: gb + c * k2)
-                                        }
-                                        var first = 0
+                                        DepthwiseKernels.tapDots(rowsStart, offsets: forwardOffsets, taps: k2, base: grid,
+                                                                 count: layout.outputCount, into: gb + c * k2)
                                         for phase in 0..<layout.phases {
-                                            let offsets = layout.backward[phase]
-                                            offsets.withUnsafeBufferPointer { op in
-                                                DepthwiseKernels.taps(tapWeights + first, offsets: op.baseAddress!, taps: offsets.count, base: back,
-                                                                      count: layout.phaseCount, into: dgrid + phase * layout.phaseStride)
-                                            }
-                                            first += offsets.count
+                                            let first = phaseStarts[phase]
+                                            DepthwiseKernels.taps(tapWeights + first, offsets: backwardOffsets + first,
+                                                                  taps: phaseStarts[phase + 1] - first, base: back,
+                                                                  count: layout.phaseCount, into: dgrid + phase * layout.phaseStride)
                                         }
                                         DepthwiseKernels.unpack(dgrid, h: h, w: w, padding: g.padding, stride: g.stride,
                                                                 rowStride: layout.rowStride, phaseStride: layout.phaseStride,
