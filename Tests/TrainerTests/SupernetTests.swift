@@ -3,24 +3,28 @@ import Testing
 @testable import Trainer
 
 /// The one-shot supernet: mixed operations, both parameterisations, against finite differences and
-/// against the plain network at a vertex of the simplex.
+/// against the plain network at a vertex of the simplex, on the portable kernels and, where this CPU has
+/// AVX-512, on the AVX-512 ones.
 @Suite struct SupernetTests {
+    static let kernelSets: [ConvolutionKernels] = CPUFeatures.avx512 ? [.generic, .fastest] : [.generic]
+    static let cases = NB201Supernet.Parameterization.allCases.flatMap { kind in kernelSets.map { (kind, $0) } }
+
     /// L = Σ logits ⊙ r of a training forward.
     static func loss(_ net: NB201Supernet, _ x: Tensor, _ r: [Float]) -> Double {
         let y = net.forward(x, training: true)
         return (0..<y.count).reduce(0.0) { $0 + Double(y.data[$1]) * Double(r[$1]) }
     }
 
-    static func supernet(_ kind: NB201Supernet.Parameterization, seed: UInt64 = 3) -> NB201Supernet {
+    static func supernet(_ kind: NB201Supernet.Parameterization, kernels: ConvolutionKernels = .generic, seed: UInt64 = 3) -> NB201Supernet {
         var rng = TestRNG(state: seed)
         return NB201Supernet(parameterization: kind, channels: 3, cellsPerStage: 1, inputChannels: 1, classes: 4,
-                             kernels: .generic, rng: &rng)
+                             kernels: kernels, rng: &rng)
     }
 
     /// dL/dp~ and dL/dα against central differences (the weights of the network fixed).
-    @Test(arguments: NB201Supernet.Parameterization.allCases)
-    func architectureGradientsMatchFiniteDifferences(kind: NB201Supernet.Parameterization) {
-        let net = Self.supernet(kind)
+    @Test(arguments: cases)
+    func architectureGradientsMatchFiniteDifferences(kind: NB201Supernet.Parameterization, kernels: ConvolutionKernels) {
+        let net = Self.supernet(kind, kernels: kernels)
         var rng = TestRNG(state: 11)
         if kind == .shared {
             net.architecture = [0.1, 0.15, 0.3, 0.25, 0.2]
@@ -52,8 +56,9 @@ import Testing
     }
 
     /// The weights' gradients through mixed operations (directional derivatives: the supernet is deep).
-    @Test func weightGradientsMatchFiniteDifferences() {
-        let net = Self.supernet(.shared)
+    @Test(arguments: kernelSets)
+    func weightGradientsMatchFiniteDifferences(kernels: ConvolutionKernels) {
+        let net = Self.supernet(.shared, kernels: kernels)
         net.architecture = [0.1, 0.15, 0.3, 0.25, 0.2]
         var rng = TestRNG(state: 12)
         GradientCheck.checkDirections(NetworkLayer(net), input: GradientCheck.randomTensor(4, 1, 8, 8, &rng), rng: &rng,
@@ -61,9 +66,10 @@ import Testing
     }
 
     /// A mixed operation alone, element by element: input, parameters and dL/dw.
-    @Test func aMixedOperationMatchesFiniteDifferences() {
+    @Test(arguments: kernelSets)
+    func aMixedOperationMatchesFiniteDifferences(kernels: ConvolutionKernels) {
         var rng = TestRNG(state: 13)
-        let op = MixedOperation(channels: 2, kernels: .generic, rng: &rng)
+        let op = MixedOperation(channels: 2, kernels: kernels, rng: &rng)
         op.weights = [0.3, 0.2, 0.25, 0.15, 0.1]
         let x = GradientCheck.awayFromZero(GradientCheck.randomTensor(3, 2, 5, 5, &rng))
         GradientCheck.check(op, input: x, rng: &rng, samples: 30, eps: 1e-2, kinkAllowance: 0.05)
@@ -87,13 +93,13 @@ import Testing
 
     /// At a vertex of the simplex (p~ = one operation) the supernet computes the plain network of the cell
     /// with that operation on every edge, given the same weights.
-    @Test(arguments: [1, 2, 3, 4])
-    func aVertexIsThePlainNetwork(operation: Int) {
-        let net = Self.supernet(.shared)
+    @Test(arguments: [1, 2, 3, 4], kernelSets)
+    func aVertexIsThePlainNetwork(operation: Int, kernels: ConvolutionKernels) {
+        let net = Self.supernet(.shared, kernels: kernels)
         net.architecture = (0..<5).map { $0 == operation ? 1 : 0 }
         var rng = TestRNG(state: 5)
         let plain = NB201Network(operations: [Int](repeating: operation, count: 6), channels: 3, cellsPerStage: 1, inputChannels: 1,
-                                 classes: 4, kernels: .generic, rng: &rng)
+                                 classes: 4, kernels: kernels, rng: &rng)
         // The supernet's parameters that the plain network has: the chosen candidate's, in layer order.
         let chosen = net.body.layers.flatMap { layer -> [Parameter] in
             guard let cell = layer as? MixedCell else { return layer.parameters }
