@@ -28,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
     ],
     targets: [
         // System libraries (installed by scripts/setup.sh).
@@ -69,10 +72,19 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+        ]),
+        // The live dashboard and Prometheus metrics of a running coordinator (Hummingbird, swift-prometheus).
+        .target(name: "Dashboard", dependencies: [
+            "ANASOD", "Cluster", "Journal",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // The command line: subcommands only.
         .executableTarget(name: "anasod", dependencies: [
-            "ANASOD", "Evaluation", "Search", "BayesOpt", "Cluster", "Wire", "Journal", "Trainer",
+            "ANASOD", "Evaluation", "Search", "BayesOpt", "Cluster", "Wire", "Journal", "Trainer", "Dashboard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -88,5 +100,6 @@ let package = Package(
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "ANASOD", "CLinearAlgebra"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD", "Trainer"]),
         .testTarget(name: "CLITests", dependencies: ["anasod"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Cluster", "Journal", "ANASOD"]),
     ]
 )

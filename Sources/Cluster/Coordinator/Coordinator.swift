@@ -21,6 +21,36 @@ public struct CoordinatorStatus: Sendable {
     public var abortReason: String?
     /// Messages dropped because their sender had no right to send them, by kind.
     public var refusals: RefusalCounts = .init()
+    /// The connected workers, by id.
+    public var workerList: [WorkerSnapshot] = []
+    /// The jobs leased now, by job id.
+    public var leases: [LeaseSnapshot] = []
+}
+
+/// A connected worker as the coordinator sees it (for the dashboard and `anasod status`).
+public struct WorkerSnapshot: Sendable, Codable, Equatable {
+    public var id: String
+    public var host: String
+    public var slots: Int
+    public var jobs: Int
+    /// Seconds since its last message (its heartbeat).
+    public var silentSeconds: Double
+    /// What it evaluates: `trainer`, `external:gpu0`, `table`, ….
+    public var evaluators: [String]
+    /// Why it gets no more jobs, if it does not (draining, or excluded after failures).
+    public var state: String
+}
+
+/// A job in flight.
+public struct LeaseSnapshot: Sendable, Codable, Equatable {
+    public var job: UInt64
+    public var attempt: Int
+    public var worker: String
+    public var architecture: String
+    /// The last epoch its worker reported (nil before the first).
+    public var epoch: Int?
+    /// Seconds until the lease expires unless renewed.
+    public var secondsLeft: Double
 }
 
 /// Messages the coordinator dropped, by kind: the counters a harness or an operator compares with what was sent.
@@ -62,6 +92,10 @@ public final class Coordinator: @unchecked Sendable {
     let journal: any Journal
     let transport: any ServerTransport
     let logger: Logger
+    /// Counters, gauges and histograms of this study (served at the dashboard's `/metrics`).
+    public let metrics: ClusterMetrics
+    /// Per job in flight: the last epoch its worker reported (for the dashboard).
+    private var epochs = [UInt64: Int]()
     /// Seconds between summary log lines (`.infinity`: none, when a terminal shows a progress bar).
     public var progressInterval: Double = 1
     /// Seconds between updates of `status` (what a progress bar or `anasod status` reads).
@@ -98,8 +132,9 @@ public final class Coordinator: @unchecked Sendable {
     /// - Throws: `ClusterError` for a resume that does not match, `JournalError` for storage trouble.
     public init(configuration: StudyConfiguration, journal: any Journal, transport: any ServerTransport,
                 resume: Bool, continueAfterFailures: Bool = false, allowConfigurationChange: Bool = false,
-                endWhenNoWorkerCanRun: Bool = false, logger: Logger) throws {
+                endWhenNoWorkerCanRun: Bool = false, metrics: ClusterMetrics? = nil, logger: Logger) throws {
         self.configuration = configuration
+        self.metrics = metrics ?? ClusterMetrics(study: configuration.study)
         self.journal = journal
         self.transport = transport
         self.logger = logger
@@ -157,6 +192,7 @@ public final class Coordinator: @unchecked Sendable {
                                      running: 0, queued: 0, workers: 0, best: nil, finished: false, elapsed: 0,
                                      abortReason: nil)
         runner = StrategyRunner(strategy: strategy, journal: journal, space: space, nextJobID: state.nextJobID, call: calls,
+                                metrics: self.metrics,
                                 onProposals: { [weak self] in self?.post(.proposals($0)) },
                                 onCommitted: { [weak self] in self?.post(.committed($0)) },
                                 onError: { [weak self] in self?.post(.failed($0)) })
@@ -290,7 +326,18 @@ public final class Coordinator: @unchecked Sendable {
             case .journal(let record):
                 records.append(record)
                 switch record {
-                case .failure(let job, let attempt, let worker, let reason, let failureClass, _, _):
+                case .result(let job, _, _, _, _):
+                    metrics.evaluations.increment()
+                    epochs[job] = nil
+                case .progress(let job, _, let epoch, _, _, _):
+                    epochs[job] = epoch
+                case .failure(_, _, _, _, _, true, _):
+                    metrics.failed.increment()
+                default: break
+                }
+                switch record {
+                case .failure(let job, let attempt, let worker, let reason, let failureClass, false, _):
+                    metrics.retried.increment()
                     logger.warning("job \(job) attempt \(attempt) on \(worker) failed (\(failureClass?.rawValue ?? "transient")): \(reason); re-queued")
                 case .note(let worker, let message, _):
                     logger.warning("worker \(worker): \(message)")
@@ -324,6 +371,7 @@ public final class Coordinator: @unchecked Sendable {
             if case .job = message, let waiting = awaitingJob.removeValue(forKey: peer) {
                 let sample = (waiting.observations, clock.now() - waiting.received)
                 statusLock.withLock { latencies.append(sample) }
+                metrics.resultToJob.recordNanoseconds(Int64(sample.1 * 1e9))
             }
         }
         _ = publish(finished: state.finished)
@@ -365,7 +413,8 @@ public final class Coordinator: @unchecked Sendable {
                                   failed: state.failedJobs, running: state.leasedCount, queued: state.queue.count,
                                   workers: state.workers.count, best: best, finished: finished,
                                   elapsed: Date().timeIntervalSince(started), abortReason: state.abortReason,
-                                  refusals: state.refusals)
+                                  refusals: state.refusals, workerList: workerSnapshots(), leases: leaseSnapshots())
+        metrics.update(from: s)
         statusLock.withLock { snapshot = s }
         // An event worth a line in any mode: a new best.
         if let b = s.best, loggedBest.map({ b.value < $0 }) ?? true {
@@ -373,6 +422,24 @@ public final class Coordinator: @unchecked Sendable {
             logger.info("new best \(String(format: "%.3f", b.value)) after \(s.successes) result(s): \(b.architecture)")
         }
         return s
+    }
+
+    private func workerSnapshots() -> [WorkerSnapshot] {
+        let now = clock.now()
+        return state.workers.values.map { w in
+            WorkerSnapshot(id: w.id, host: w.host, slots: w.slots, jobs: w.leases.count, silentSeconds: max(0, now - w.lastSeen),
+                           evaluators: w.capabilities.map { c in c.profiles.isEmpty ? c.kind : c.kind + ":" + c.profiles.joined(separator: ",") },
+                           state: w.excluded.map { "excluded: " + $0 } ?? (w.draining ? "draining" : "active"))
+        }.sorted { $0.id < $1.id }
+    }
+
+    private func leaseSnapshots() -> [LeaseSnapshot] {
+        let now = clock.now()
+        return state.active.compactMap { state.jobs[$0] }.compactMap { job in
+            guard job.status == .leased, let lease = job.lease else { return nil }
+            return LeaseSnapshot(job: job.id, attempt: lease.attempt, worker: state.workers[lease.peer]?.id ?? lease.peer.description,
+                                 architecture: job.architectureString, epoch: epochs[job.id], secondsLeft: lease.deadline - now)
+        }.sorted { $0.job < $1.job }
     }
 
     private func report() {

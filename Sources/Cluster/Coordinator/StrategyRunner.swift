@@ -26,10 +26,12 @@ final class StrategyRunner: @unchecked Sendable {
     private let onProposals: @Sendable ([(job: UInt64, proposal: Proposal)]) -> Void
     private let onError: @Sendable (Error) -> Void
     private let onCommitted: @Sendable ([JobKey]) -> Void
+    private let metrics: ClusterMetrics
 
     /// - Parameter onCommitted: the (job, attempt) of each result and final failure once its transaction has
     ///   committed (the coordinator acknowledges them to their workers).
     init(strategy: any SearchStrategy, journal: any Journal, space: any SearchSpace, nextJobID: UInt64, call: Int,
+         metrics: ClusterMetrics = ClusterMetrics(study: ""),
          onProposals: @escaping @Sendable ([(job: UInt64, proposal: Proposal)]) -> Void,
          onCommitted: @escaping @Sendable ([JobKey]) -> Void = { _ in },
          onError: @escaping @Sendable (Error) -> Void) {
@@ -41,6 +43,7 @@ final class StrategyRunner: @unchecked Sendable {
         self.onProposals = onProposals
         self.onError = onError
         self.onCommitted = onCommitted
+        self.metrics = metrics
         let thread = Thread { [self] in loop() }
         thread.name = "anasod.strategy"
         thread.start()
@@ -119,7 +122,9 @@ final class StrategyRunner: @unchecked Sendable {
                 for o in observations { strategy.observe(o) }
             }
             if index < batch.count, case .propose(let count, let pending) = batch[index] {
+                let started = DispatchTime.now().uptimeNanoseconds
                 let proposals = strategy.propose(count: count, pending: pending)
+                metrics.proposal.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
                 var jobs = [(job: UInt64, proposal: Proposal)]()
                 for p in proposals {
                     jobs.append((nextJobID, p))

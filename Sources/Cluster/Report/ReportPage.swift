@@ -1,0 +1,214 @@
+import ANASOD
+import Foundation
+import Journal
+
+/// `anasod report`: one self-contained HTML page (styles inlined, plots as SVG drawn by `SVGChart`, no
+/// script, nothing fetched) and the same plots as SVG files. It reads a journal, so it works on a finished
+/// study and on one still running; with several journals, the best-error curves of all of them share two
+/// plots (the paper's Figure 3 layout), the rest describes the first.
+public struct ReportPage {
+    public let histories: [StudyHistory]
+    /// The first study's space: its operation names and slots per cell (nil when its configuration names
+    /// no space this build knows).
+    public let operations: [String]
+    public let slotsPerCell: Int?
+    public let strategies: [String]
+
+    public init(journals: [any Journal]) throws {
+        precondition(!journals.isEmpty, "a report needs a journal")
+        var histories = [StudyHistory](), strategies = [String]()
+        var operations = [String](), slots: Int?
+        for (i, journal) in journals.enumerated() {
+            guard let study = try journal.study() else { throw ClusterError(.resume, "journal \(i + 1) holds no study yet") }
+            histories.append(try StudyHistory(study: study, records: try journal.records()))
+            let definition = StudyConfiguration.storedDefinition(study.configuration)
+            strategies.append(definition?["strategy"] ?? "?")
+            if i == 0, let name = definition?["space"], let space = try? SpaceCatalog.space(named: name) {
+                operations = space.operations
+                slots = space.slotsPerCell
+            }
+        }
+        self.histories = histories
+        self.strategies = strategies
+        self.operations = operations
+        self.slotsPerCell = slots
+    }
+
+    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+
+    /// The plots, by file name (without `.svg`), in page order.
+    public func charts() -> [(name: String, caption: String, svg: String)] {
+        let main = histories[0]
+        var out = [(String, String, String)]()
+        var byCount = SVGChart(id: "best-by-evaluations", title: "Best validation error", xLabel: "evaluations", yLabel: "best error (%)")
+        var byTime = SVGChart(id: "best-by-time", title: "Best validation error over time", xLabel: "minutes since start",
+                              yLabel: "best error (%)")
+        for (i, h) in histories.enumerated() {
+            let color = Self.palette[i % Self.palette.count], label = "\(h.study) (\(strategies[i]))"
+            let best = h.bestSoFar
+            byCount.marks.append(.step(best.enumerated().map { .init(Double($0.offset + 1), $0.element) }, color: color, label: label))
+            byTime.marks.append(.step(zip(h.results, best).map { .init($0.time / 60, $1) }, color: color, label: label))
+        }
+        out.append(("best-by-evaluations", "The best validation error after each evaluation"
+                    + (histories.count > 1 ? ", one curve per journal." : "."), byCount.render()))
+        out.append(("best-by-time", "The same against wall-clock time (workers in parallel).", byTime.render()))
+
+        let errors = main.results.map(\.metrics.validationError)
+        let shown = SVGChart.focused(errors) ?? SVGChart.padded(errors)
+        let lo = shown.lowerBound, hi = shown.upperBound
+        func shade(_ e: Double) -> String { SVGChart.color(hi > lo ? 1 - (min(e, hi) - lo) / (hi - lo) : 0.5) }
+        func tip(_ r: StudyHistory.Result) -> String {
+            "job \(r.job): \(String(format: "%.3f", r.metrics.validationError)) % — \(r.architecture) (worker \(r.worker))"
+        }
+        var scatter = SVGChart(id: "errors", title: "Every evaluation", xLabel: "evaluation", yLabel: "validation error (%)")
+        scatter.yRange = SVGChart.focused(errors)
+        scatter.marks.append(.points(main.results.enumerated().map { .init(Double($0.offset + 1), $0.element.metrics.validationError,
+                                                                             color: shade($0.element.metrics.validationError),
+                                                                             title: tip($0.element)) },
+                                     color: "#1f77b4", label: nil, radius: 3.5))
+        out.append(("errors", "Each evaluation's validation error in arrival order (bright: better; hollow at the top: worse "
+                    + "than the plotted range, the value in its tooltip).", scatter.render()))
+
+        if let first = main.results.first?.encoding.first, !first.isEmpty {
+            let names = operations.count == first.count ? operations : (0..<first.count).map { "op \($0)" }
+            var chart = SVGChart(id: "by-operation", title: "Error by operation share (\(main.results[0].encoding.count > 1 ? "first cell type" : "cell"))",
+                                 xLabel: "share of the cell's slots", yLabel: "validation error (%)")
+            chart.yRange = SVGChart.focused(errors)
+            for (j, name) in names.enumerated() {
+                let color = Self.palette[j % Self.palette.count]
+                chart.marks.append(.points(main.results.map { .init($0.encoding[0][j] + Double(j - names.count / 2) * 0.004,
+                                                                   $0.metrics.validationError, title: "\(name): " + tip($0)) },
+                                           color: color, label: name, radius: 2.5))
+            }
+            out.append(("by-operation", "Every evaluation's error against the share of each operation in its encoding "
+                        + "(points of one encoding line up at its shares; slightly offset per operation).", chart.render()))
+
+            let points = main.results.map { $0.encoding.flatMap { $0 } }
+            let projection = SimplexProjection(points)
+            var simplex = SVGChart(id: "simplex", title: "Where the search looked",
+                                   xLabel: String(format: "principal axis 1 (%.0f %% of the variance)", projection.explained[0] * 100),
+                                   yLabel: String(format: "axis 2 (%.0f %%)", projection.explained[1] * 100))
+            simplex.marks.append(.points(main.results.map { r in
+                let p = projection.project(r.encoding.flatMap { $0 })
+                return .init(p.x, p.y, color: shade(r.metrics.validationError), title: tip(r))
+            }, color: "#1f77b4", label: nil, radius: 4))
+            out.append(("simplex", "The evaluated encodings projected onto their first two principal axes (a linear map: "
+                        + "neighbours stay neighbours), coloured by error (bright: better).", simplex.render()))
+        }
+
+        if let view = GPView(history: main, slotsPerCell: slotsPerCell) {
+            var chart = SVGChart(id: "gp", title: "The GP's view at the end", xLabel: "rank by posterior mean",
+                                 yLabel: "validation error (%)")
+            let ranks = view.rows.enumerated()
+            chart.marks.append(.bars(ranks.map { (Double($0.offset + 1), $0.element.mean - 2 * $0.element.sd, $0.element.mean + 2 * $0.element.sd) },
+                                     color: "#9ecae1"))
+            chart.marks.append(.points(ranks.map { .init(Double($0.offset + 1), $0.element.mean,
+                                                        title: "mean \(String(format: "%.2f", $0.element.mean)) ± \(String(format: "%.2f", $0.element.sd)) at "
+                                                            + Self.encodingText($0.element.encoding)) },
+                                       color: "#1f77b4", label: "posterior mean ± 2 sd", radius: 3.5))
+            chart.marks.append(.points(ranks.compactMap { e in e.element.observed.map { .init(Double(e.offset + 1), $0, title: "observed mean") } },
+                                       color: "#d62728", label: "observed (mean)", radius: 2.5))
+            out.append(("gp", "A GP (Matérn-5/2, maximum-likelihood hyperparameters) fitted to every result: its mean and two "
+                        + "standard deviations at the \(view.rows.count) encodings it rates best "
+                        + (slotsPerCell != nil && main.results.first?.encoding.count == 1 ? "of the whole encoding grid." : "among those evaluated."),
+                        chart.render()))
+        }
+
+        let workers = main.workers
+        if !workers.isEmpty {
+            var timeline = SVGChart(id: "timeline", title: "Workers", xLabel: "minutes since start", yLabel: "")
+            timeline.height = max(160, 60 + 26 * Double(workers.count))
+            let lane = Dictionary(uniqueKeysWithValues: workers.enumerated().map { ($0.element, $0.offset) })
+            let colors = ["done": "#2ca02c", "failed": "#d62728", "running": "#ff7f0e", "lost": "#7f7f7f"]
+            timeline.marks.append(.lanes(main.attempts.map { a in
+                (a.start / 60, (a.end ?? main.lastTime) / 60, lane[a.worker]!, colors[a.outcome] ?? "#7f7f7f",
+                 "job \(a.job) attempt \(a.attempt): \(a.outcome)")
+            }, names: workers))
+            out.append(("timeline", "Each worker's jobs (green: done, red: failed, orange: running, grey: lost lease); gaps are idle time.",
+                        timeline.render()))
+        }
+
+        if !main.curves.isEmpty {
+            var curves = SVGChart(id: "curves", title: "Learning curves", xLabel: "epoch", yLabel: "validation error (%)")
+            let top = Set(main.ranked.prefix(5).map(\.job))
+            for (job, epochs) in main.curves.sorted(by: { $0.key < $1.key }) where !top.contains(job) {
+                curves.marks.append(.line(epochs.compactMap { e in e.validationError.map { .init(Double(e.epoch), $0) } }, color: "#cccccc", label: nil))
+            }
+            for (i, job) in main.ranked.prefix(5).map(\.job).enumerated() {
+                guard let epochs = main.curves[job] else { continue }
+                curves.marks.append(.line(epochs.compactMap { e in e.validationError.map { .init(Double(e.epoch), $0) } },
+                                          color: Self.palette[i % Self.palette.count], label: "job \(job)"))
+            }
+            out.append(("curves", "Validation error per epoch as the workers streamed it; the 5 best jobs in colour.", curves.render()))
+        }
+        return out
+    }
+
+    static func encodingText(_ e: [Double]) -> String { "(" + e.map { String(format: "%.2f", $0) }.joined(separator: ", ") + ")" }
+
+    /// The whole page.
+    public func html(generated: Date = Date(), refreshSeconds: Int? = nil) -> String {
+        let main = histories[0], esc = SVGChart.escape
+        var s = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        if let refreshSeconds { s += "<meta http-equiv=\"refresh\" content=\"\(refreshSeconds)\">" }
+        s += "<title>ANASOD report: \(esc(main.study))</title>\n<style>\(Self.style)</style></head><body>\n"
+        s += summaryHTML(generated: generated)
+        for chart in charts() {
+            s += "<figure>\(chart.svg)<figcaption>\(esc(chart.caption))</figcaption></figure>\n"
+        }
+        s += topTableHTML()
+        return s + "</body></html>\n"
+    }
+
+    /// The heading and counts.
+    public func summaryHTML(generated: Date) -> String {
+        let main = histories[0], esc = SVGChart.escape
+        var s = "<h1>Study <span id=\"study\">\(esc(main.study))</span></h1>\n<p class=\"summary\">"
+        s += "<b id=\"results-count\">\(main.results.count)</b> results · \(main.failed) failed · \(main.proposed) proposed · "
+        s += "strategy \(esc(strategies[0])) · \(ProgressLine.duration(main.lastTime)) of search"
+        if let best = main.ranked.first {
+            s += " · best <b>\(String(format: "%.3f", best.metrics.validationError)) %</b> (job \(best.job))"
+        }
+        let stamp = ISO8601DateFormatter().string(from: generated)
+        s += "<br><small>generated \(stamp) from the journal; a study still running is shown as far as it has got</small></p>\n"
+        return s
+    }
+
+    public func topTableHTML() -> String {
+        let main = histories[0], esc = SVGChart.escape
+        var s = "<h2>The 10 best cells</h2>\n<table id=\"top\"><tr><th>#</th><th>job</th><th>val. error %</th><th>test error %</th>"
+            + "<th>train s</th><th>params</th><th>FLOPs</th><th>worker</th><th>architecture</th></tr>\n"
+        for (i, r) in main.ranked.prefix(10).enumerated() {
+            let m = r.metrics
+            s += "<tr><td>\(i + 1)</td><td>\(r.job)</td><td>\(String(format: "%.3f", m.validationError))</td>"
+                + "<td>\(m.testError.map { String(format: "%.3f", $0) } ?? "—")</td><td>\(String(format: "%.1f", m.trainSeconds))</td>"
+                + "<td>\(m.parameters.map(String.init) ?? "—")</td><td>\(m.flops.map(String.init) ?? "—")</td>"
+                + "<td>\(esc(r.worker))</td><td><code>\(esc(r.architecture))</code></td></tr>\n"
+        }
+        return s + "</table>\n"
+    }
+
+    static let style = """
+    body{font-family:Helvetica,Arial,sans-serif;margin:24px auto;max-width:1340px;color:#222}
+    h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:24px 0 8px}.summary{color:#444}
+    figure{display:inline-block;margin:8px;vertical-align:top;width:640px}figcaption{font-size:12px;color:#555;margin-top:2px}
+    table{border-collapse:collapse;font-size:13px}td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left}
+    code{font-size:11px}.live{color:#2ca02c;font-weight:bold}
+    """
+
+    /// Writes `report.html` and one SVG file per plot into `folder` (created if needed); returns the paths.
+    @discardableResult
+    public func write(to folder: URL) throws -> [URL] {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var written = [URL]()
+        let page = folder.appendingPathComponent("report.html")
+        try Data(html().utf8).write(to: page, options: .atomic)
+        written.append(page)
+        for chart in charts() {
+            let url = folder.appendingPathComponent(chart.name + ".svg")
+            try Data(("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + chart.svg).utf8).write(to: url, options: .atomic)
+            written.append(url)
+        }
+        return written
+    }
+}
