@@ -81,6 +81,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // The command line: subcommands only.
         .executableTarget(name: "anasod", dependencies: [
@@ -100,6 +101,10 @@ let package = Package(
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "ANASOD", "CLinearAlgebra"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD", "Trainer"]),
         .testTarget(name: "CLITests", dependencies: ["anasod"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Cluster", "Journal", "ANASOD"]),
+        .testTarget(name: "DashboardTests", dependencies: [
+            "Dashboard", "Cluster", "Journal", "ANASOD", "Wire", "Evaluation",
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ]
 )

@@ -116,6 +116,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Flag(help: "With --resume: accept a configuration that differs from the journal's (the change is journaled).")
     var allowConfigChange = false
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "info"
+    @Option(help: "Serve the live dashboard and /metrics at HOST:PORT (port 0: any free one). Beyond loopback it needs the token it prints.")
+    var dashboard: String?
 
     func run() async throws {
         LogSetup.bootstrap(logLevel)
@@ -125,16 +127,24 @@ struct CoordinatorCommand: AsyncParsableCommand {
         let (security, watcher) = try ClusterSecurity.server(for: c, keys: nil, logger: logger)
         defer { watcher?.stop() }
         let server = try ZeroMQServer(bind: c.listen, security: security)
+        let launcher = DashboardLauncher(study: c.study)
         let coordinator = try Coordinator(configuration: c, journal: try openJournal(c.journal), transport: server,
                                           resume: resume, continueAfterFailures: continueAfterFailures,
-                                          allowConfigurationChange: allowConfigChange, logger: logger)
+                                          allowConfigurationChange: allowConfigChange, metrics: launcher.metrics, logger: logger)
+        try await launcher.start(dashboard, journal: c.journal, logger: logger, status: { coordinator.status })
         if c.evaluator.kind == .external, let command = c.trainerCommand {
             logger.notice("evaluator.command '\(command)' is not sent to workers: start each with --trainer-command")
         }
         // Unbuffered, so that scripts and tests reading our output see it at once.
         FileHandle.standardOutput.write(Data("coordinator listening on \(server.endpoint)\n".utf8))
         let box = StatusBox()
-        try await runGracefully(logger, body: { box.set(try await coordinator.runOnThread()) }, onStop: { coordinator.stop() })
+        do {
+            try await runGracefully(logger, body: { box.set(try await coordinator.runOnThread()) }, onStop: { coordinator.stop() })
+        } catch {
+            await launcher.stop()
+            throw error
+        }
+        await launcher.stop()
         try finish(box.get(), journal: c.journal)
     }
 }
@@ -245,19 +255,51 @@ struct WorkerCommand: AsyncParsableCommand {
 }
 
 /// `anasod status`.
-struct StatusCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a study's progress from its journal.")
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show a study's progress: live from its coordinator, else from its journal.",
+        discussion: """
+        A coordinator with a dashboard records its address beside the journal (JOURNAL.dashboard); status asks \
+        it for the live state (workers, jobs in flight and their epochs) and falls back to the journal when \
+        there is none or it does not answer.
+        """)
     @Option(help: "The study's SQLite journal.") var journal: String
+    @Option(help: "The dashboard to ask (its address as the coordinator printed it; default: the one recorded beside the journal).")
+    var dashboard: String?
+    @Flag(help: "Refresh every --interval seconds (in place on a terminal) until the study finishes or Ctrl-C.") var watch = false
+    @Option(help: "Seconds between refreshes with --watch.") var interval: Double = 2
 
-    func run() throws {
+    func validate() throws {
+        guard interval >= 0.2 else { throw ValidationError("--interval must be at least 0.2 s") }
+    }
+
+    func run() async throws {
         guard FileManager.default.fileExists(atPath: journal) else { throw ValidationError("journal '\(journal)' does not exist") }
+        let terminal = isatty(STDOUT_FILENO) == 1
+        while true {
+            let (lines, finished) = try await snapshot()
+            if watch && terminal { print("\u{1B}[H\u{1B}[2J", terminator: "") }  // redraw in place
+            print(lines.joined(separator: "\n"))
+            if !watch || finished { return }
+            if !terminal { print("") }
+            try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+        }
+    }
+
+    /// The live state when a dashboard answers, else the journal's; and whether the study is over.
+    func snapshot() async throws -> (lines: [String], finished: Bool) {
+        let address = dashboard ?? (try? String(contentsOfFile: DashboardLauncher.addressFile(forJournal: journal), encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        if let address, let state = await DashboardClient.state(at: address) {
+            return (state.lines + ["(live, from the coordinator's dashboard \(address.split(separator: "?").first ?? ""))"], state.finished)
+        }
         let report = try StudyReport(journal: try SQLiteJournal(path: journal))
         let counts = report.counts
-        print("study \(report.study.id): \(counts["done"] ?? 0) done, \(counts["running"] ?? 0) running, "
-              + "\(counts["queued"] ?? 0) queued, \(counts["failed"] ?? 0) failed")
+        var lines = ["study \(report.study.id): \(counts["done"] ?? 0) done, \(counts["running"] ?? 0) running, "
+                     + "\(counts["queued"] ?? 0) queued, \(counts["failed"] ?? 0) failed"]
         if let best = report.best {
-            print(String(format: "best validation error: %.3f (job %llu)", best.metrics!.validationError, best.job))
-            print("best cell: \(best.architecture)")
+            lines.append(String(format: "best validation error: %.3f (job %llu)", best.metrics!.validationError, best.job))
+            lines.append("best cell: \(best.architecture)")
         }
         // Why a worker gets no jobs (its last word only), and the study-wide notes.
         var last = [String: String]()
@@ -266,8 +308,11 @@ struct StatusCommand: ParsableCommand {
             if last.updateValue(note.message, forKey: note.worker) == nil { order.append(note.worker) }
         }
         for worker in order {
-            print(worker == "*" ? "note: \(last[worker]!)" : "worker \(worker): \(last[worker]!)")
+            lines.append(worker == "*" ? "note: \(last[worker]!)" : "worker \(worker): \(last[worker]!)")
         }
+        if address != nil { lines.append("(from the journal: the dashboard recorded beside it did not answer)") }
+        // Nothing in flight: the study finished or its coordinator is gone; either way nothing will change.
+        return (lines, (counts["running"] ?? 0) == 0 && (counts["queued"] ?? 0) == 0)
     }
 }
 

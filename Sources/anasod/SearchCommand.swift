@@ -25,6 +25,8 @@ struct SearchCommand: AsyncParsableCommand {
     @Flag(help: "No progress bar on a terminal: summary log lines instead.") var noProgressBar = false
     @Option(help: "Seconds between summary log lines when standard error is not a terminal (or with --no-progress-bar).")
     var summaryInterval: Double = 15
+    @Option(help: "The live dashboard and /metrics: HOST:PORT (port 0: any free one), or off. Beyond loopback it needs the token it prints.")
+    var dashboard = "127.0.0.1:0"
 
     func validate() throws {
         guard (1...256).contains(workerCount) else { throw ValidationError("--workers must be in 1...256") }
@@ -57,10 +59,12 @@ struct SearchCommand: AsyncParsableCommand {
         let (security, keyWatcher) = try ClusterSecurity.server(for: c, keys: keyFolder, logger: logger)
         defer { keyWatcher?.stop() }
         let server = try ZeroMQServer(bind: c.listen, security: security)
+        let launcher = DashboardLauncher(study: c.study)
         let coordinator = try Coordinator(configuration: c, journal: try openJournal(c.journal), transport: server,
                                           resume: resume, continueAfterFailures: continueAfterFailures,
                                           allowConfigurationChange: allowConfigChange, endWhenNoWorkerCanRun: true,
-                                          logger: logger)
+                                          metrics: launcher.metrics, logger: logger)
+        try await launcher.start(dashboard, journal: c.journal, logger: logger, status: { coordinator.status })
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var processes = [Process]()
         defer { LocalProcesses.terminate(processes) }
@@ -114,7 +118,13 @@ struct SearchCommand: AsyncParsableCommand {
         }
         drawer.start()
         defer { if bar { ProgressBar.shared.finish() } }  // thrown out of the run: the bar's line ends
-        try await runGracefully(logger, body: { box.set(try await coordinator.runOnThread()) }, onStop: { coordinator.stop() })
+        do {
+            try await runGracefully(logger, body: { box.set(try await coordinator.runOnThread()) }, onStop: { coordinator.stop() })
+        } catch {
+            await launcher.stop()
+            throw error
+        }
+        await launcher.stop()
         if bar {
             ProgressBar.shared.show(ProgressLine.render(coordinator.status, width: ProgressBar.columns))
             ProgressBar.shared.finish()

@@ -21,7 +21,7 @@ public final class ClusterMetrics: @unchecked Sendable {
     let resultToJob: Timer
     /// Seconds of one propose call of the strategy (for the BO strategies: the GP fit and the acquisition).
     let proposal: Timer
-    private var refusedSoFar = 0
+    private var refusedSoFar = 0, evaluatedSoFar = 0, failedSoFar = 0
 
     /// The metric names, as Prometheus shows them (histograms add `_bucket`, `_sum`, `_count`).
     public static let names = [
@@ -44,8 +44,18 @@ public final class ClusterMetrics: @unchecked Sendable {
         proposal = Timer(label: "anasod_proposal_seconds", dimensions: labels, preferredDisplayUnit: .seconds, factory: factory)
     }
 
-    /// The gauges from a status snapshot; refusals counted up to its total (called on the event loop only).
+    /// The gauges from a status snapshot, and the counters of results, failed jobs and refusals up to its
+    /// totals (results are journaled by the strategy's thread, so the snapshot is where they meet; called
+    /// on the event loop only).
     func update(from s: CoordinatorStatus) {
+        if s.successes > evaluatedSoFar {
+            evaluations.increment(by: s.successes - evaluatedSoFar)
+            evaluatedSoFar = s.successes
+        }
+        if s.failed > failedSoFar {
+            failed.increment(by: s.failed - failedSoFar)
+            failedSoFar = s.failed
+        }
         queueDepth.record(s.queued)
         leasesInFlight.record(s.running)
         workersConnected.record(s.workers)

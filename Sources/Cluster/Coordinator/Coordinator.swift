@@ -94,8 +94,8 @@ public final class Coordinator: @unchecked Sendable {
     let logger: Logger
     /// Counters, gauges and histograms of this study (served at the dashboard's `/metrics`).
     public let metrics: ClusterMetrics
-    /// Per job in flight: the last epoch its worker reported (for the dashboard).
-    private var epochs = [UInt64: Int]()
+    /// Per job in flight: the last epoch its worker reported, and for which attempt (for the dashboard).
+    private var epochs = [UInt64: (attempt: Int, epoch: Int)]()
     /// Seconds between summary log lines (`.infinity`: none, when a terminal shows a progress bar).
     public var progressInterval: Double = 1
     /// Seconds between updates of `status` (what a progress bar or `anasod status` reads).
@@ -325,16 +325,7 @@ public final class Coordinator: @unchecked Sendable {
             switch action {
             case .journal(let record):
                 records.append(record)
-                switch record {
-                case .result(let job, _, _, _, _):
-                    metrics.evaluations.increment()
-                    epochs[job] = nil
-                case .progress(let job, _, let epoch, _, _, _):
-                    epochs[job] = epoch
-                case .failure(_, _, _, _, _, true, _):
-                    metrics.failed.increment()
-                default: break
-                }
+                if case .progress(let job, let attempt, let epoch, _, _, _) = record { epochs[job] = (attempt, epoch) }
                 switch record {
                 case .failure(let job, let attempt, let worker, let reason, let failureClass, false, _):
                     metrics.retried.increment()
@@ -435,10 +426,11 @@ public final class Coordinator: @unchecked Sendable {
 
     private func leaseSnapshots() -> [LeaseSnapshot] {
         let now = clock.now()
+        if epochs.count > 2 * state.active.count + 64 { epochs = epochs.filter { state.active.contains($0.key) } }
         return state.active.compactMap { state.jobs[$0] }.compactMap { job in
             guard job.status == .leased, let lease = job.lease else { return nil }
             return LeaseSnapshot(job: job.id, attempt: lease.attempt, worker: state.workers[lease.peer]?.id ?? lease.peer.description,
-                                 architecture: job.architectureString, epoch: epochs[job.id], secondsLeft: lease.deadline - now)
+                                 architecture: job.architectureString, epoch: epochs[job.id].flatMap { $0.attempt == lease.attempt ? $0.epoch : nil }, secondsLeft: lease.deadline - now)
         }.sorted { $0.job < $1.job }
     }
 

@@ -37,7 +37,8 @@ public struct ReportPage {
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
     /// The plots, by file name (without `.svg`), in page order.
-    public func charts() -> [(name: String, caption: String, svg: String)] {
+    /// - Parameter includeGP: false leaves out the GP's view (its fit is the one slow part).
+    public func charts(includeGP: Bool = true) -> [(name: String, caption: String, svg: String)] {
         let main = histories[0]
         var out = [(String, String, String)]()
         var byCount = SVGChart(id: "best-by-evaluations", title: "Best validation error", xLabel: "evaluations", yLabel: "best error (%)")
@@ -96,7 +97,7 @@ public struct ReportPage {
                         + "neighbours stay neighbours), coloured by error (bright: better).", simplex.render()))
         }
 
-        if let view = GPView(history: main, slotsPerCell: slotsPerCell) {
+        if includeGP, let view = GPView(history: main, slotsPerCell: slotsPerCell) {
             var chart = SVGChart(id: "gp", title: "The GP's view at the end", xLabel: "rank by posterior mean",
                                  yLabel: "validation error (%)")
             let ranks = view.rows.enumerated()
@@ -188,7 +189,7 @@ public struct ReportPage {
         return s + "</table>\n"
     }
 
-    static let style = """
+    public static let style = """
     body{font-family:Helvetica,Arial,sans-serif;margin:24px auto;max-width:1340px;color:#222}
     h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:24px 0 8px}.summary{color:#444}
     figure{display:inline-block;margin:8px;vertical-align:top;width:640px}figcaption{font-size:12px;color:#555;margin-top:2px}

@@ -1,0 +1,67 @@
+import Cluster
+import Foundation
+
+/// What `/api/state` answers: a running study's live counters, its workers and its jobs in flight. The
+/// dashboard's page and `anasod status` read it; JSON with these keys is the API (README: "Dashboard").
+public struct DashboardState: Codable, Sendable, Equatable {
+    public var study: String
+    public var budget: Int
+    public var results: Int
+    public var failed: Int
+    public var running: Int
+    public var queued: Int
+    public var finished: Bool
+    public var elapsedSeconds: Double
+    public var bestError: Double?
+    public var bestArchitecture: String?
+    /// Messages refused from peers (all kinds together).
+    public var refusedMessages: Int
+    public var abortReason: String?
+    public var workers: [WorkerSnapshot]
+    public var jobs: [LeaseSnapshot]
+
+    public init(_ s: CoordinatorStatus) {
+        study = s.study
+        budget = s.budget
+        results = s.successes
+        failed = s.failed
+        running = s.running
+        queued = s.queued
+        finished = s.finished
+        elapsedSeconds = s.elapsed
+        bestError = s.best?.value
+        bestArchitecture = s.best?.architecture
+        let r = s.refusals
+        refusedMessages = r.unwelcomed + r.notLeaseHolder + r.invalidValues + r.refusedAdoptions + r.malformed + r.unknownKeys
+            + r.revokedKeys + r.failedHandshakes
+        abortReason = s.abortReason
+        workers = s.workerList
+        jobs = s.leases
+    }
+
+    public func json() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(self)) ?? Data("{}".utf8)
+    }
+
+    /// The lines `anasod status` prints for a live study.
+    public var lines: [String] {
+        var out = ["study \(study): \(results)/\(budget) done, \(running) running, \(queued) queued, \(failed) failed · "
+                   + "\(ProgressLine.duration(elapsedSeconds)) · \(finished ? "finished" : "running")"]
+        if let bestError, let bestArchitecture {
+            out.append(String(format: "best validation error: %.3f", bestError))
+            out.append("best cell: \(bestArchitecture)")
+        }
+        if let abortReason { out.append("stopped: \(abortReason)") }
+        if refusedMessages > 0 { out.append("refused messages: \(refusedMessages)") }
+        for w in workers {
+            out.append("worker \(w.id) (\(w.host)): \(w.jobs)/\(w.slots) jobs, heard \(String(format: "%.1f", w.silentSeconds)) s ago, "
+                       + "\(w.evaluators.joined(separator: " ")), \(w.state)")
+        }
+        for j in jobs {
+            out.append("job \(j.job) attempt \(j.attempt) on \(j.worker): epoch \(j.epoch.map(String.init) ?? "—"), \(j.architecture)")
+        }
+        return out
+    }
+}

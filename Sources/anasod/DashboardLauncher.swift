@@ -1,0 +1,48 @@
+import Cluster
+import Dashboard
+import Foundation
+import Logging
+import Prometheus
+
+/// Metrics and the live dashboard of one coordinator process: a Prometheus registry of its own (no
+/// process-wide bootstrap), the server, and the `<journal>.dashboard` file through which `anasod status`
+/// finds a running study (0600: it holds the token when there is one).
+final class DashboardLauncher: @unchecked Sendable {
+    let registry = PrometheusCollectorRegistry()
+    let metrics: ClusterMetrics
+    private var server: DashboardServer?
+    private var addressFile: String?
+
+    init(study: String) {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // Result-to-next-job latencies are milliseconds; propose calls (a GP fit) up to minutes.
+        factory.defaultDurationHistogramBuckets = [.milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(50),
+                                                   .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+                                                   .seconds(2.5), .seconds(10), .seconds(30), .seconds(120)]
+        metrics = ClusterMetrics(study: study, factory: factory)
+    }
+
+    /// The file beside a journal that names its running dashboard.
+    static func addressFile(forJournal journal: String) -> String { journal + ".dashboard" }
+
+    /// Starts the dashboard at `address` (HOST:PORT) unless it is `off`; prints and records its address.
+    func start(_ address: String?, journal: String, logger: Logger, status: @escaping @Sendable () -> CoordinatorStatus) async throws {
+        guard let address, address != "off" else { return }
+        let (host, port) = try DashboardServer.parse(address)
+        let server = DashboardServer(host: host, port: port, journalPath: journal, registry: registry, logger: logger, status: status)
+        let url = try await server.start()
+        self.server = server
+        let file = Self.addressFile(forJournal: journal)
+        if FileManager.default.createFile(atPath: file, contents: Data((url + "\n").utf8), attributes: [.posixPermissions: 0o600]) {
+            addressFile = file
+        }
+        let note = server.token == nil ? "" : " (bound beyond loopback: the token in the address is required)"
+        FileHandle.standardError.write(Data("dashboard: \(url)\(note)\n".utf8))
+        logger.info("dashboard at \(url); metrics at \(url.split(separator: "?").first ?? "")metrics")
+    }
+
+    func stop() async {
+        await server?.stop()
+        if let addressFile { try? FileManager.default.removeItem(atPath: addressFile) }
+    }
+}
