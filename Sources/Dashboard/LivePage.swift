@@ -78,8 +78,12 @@ final class LivePage: @unchecked Sendable {
         <script>
         (function () {
           var source = new EventSource("events\(query)");
+          // ?updates=N: follow N updates, then stop (a snapshot for a screenshot or a test).
+          var limit = Number(new URLSearchParams(location.search).get("updates")) || 0, updates = 0;
           source.addEventListener("update", function (e) {
             document.getElementById("content").innerHTML = JSON.parse(e.data).html;
+            document.body.setAttribute("data-updates", String(++updates));
+            if (limit > 0 && updates >= limit) { source.close(); }
           });
           source.addEventListener("finished", function () { source.close(); });
         })();

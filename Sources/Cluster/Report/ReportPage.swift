@@ -98,7 +98,7 @@ public struct ReportPage {
         }
 
         if includeGP, let view = GPView(history: main, slotsPerCell: slotsPerCell) {
-            var chart = SVGChart(id: "gp", title: "The GP's view at the end", xLabel: "rank by posterior mean",
+            var chart = SVGChart(id: "gp", title: "The GP's view of the results", xLabel: "rank by posterior mean",
                                  yLabel: "validation error (%)")
             let ranks = view.rows.enumerated()
             chart.marks.append(.bars(ranks.map { (Double($0.offset + 1), $0.element.mean - 2 * $0.element.sd, $0.element.mean + 2 * $0.element.sd) },
