@@ -3,8 +3,10 @@
 # Idempotent: a second run installs nothing. Fails with a clear message when it cannot.
 set -euo pipefail
 
+# chromium: the browser tests (the dashboard and the report read in headless Chromium); they are skipped,
+# saying why, where it is missing.
 PACKAGES=(libzmq3-dev libmsgpack-dev libopenblas-dev liblapacke-dev pkg-config zlib1g-dev libsqlite3-dev sqlite3
-          dataset-fashion-mnist)
+          dataset-fashion-mnist chromium)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

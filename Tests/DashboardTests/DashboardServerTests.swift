@@ -158,3 +158,18 @@ import Wire
         #expect(DashboardServer.isLoopback("127.0.0.1") && DashboardServer.isLoopback("localhost") && !DashboardServer.isLoopback("0.0.0.0"))
     }
 }
+
+/// The Grafana dashboard shipped in cluster/ queries only metrics the coordinator serves, and all of them.
+@Suite struct GrafanaDashboardTests {
+    @Test func everyQueriedMetricIsServed() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("cluster/grafana-dashboard.json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        let panels = try #require(object["panels"] as? [[String: Any]])
+        let expressions = panels.flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
+        let queried = Set(expressions.flatMap { e in
+            e.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }).map(String.init).filter { $0.hasPrefix("anasod_") }
+        }.map { $0.replacingOccurrences(of: "_bucket", with: "") })
+        #expect(queried == Set(ClusterMetrics.names))
+    }
+}
