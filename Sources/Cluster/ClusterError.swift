@@ -7,6 +7,9 @@ public struct ClusterError: Error, Equatable, Sendable, CustomStringConvertible 
         case resume
         /// Workers could not be started or the run could not finish.
         case run
+        /// The study stopped for good (its evaluations kept failing): running it again would not help until
+        /// the cause is fixed (`anasod` exits with status 3, which service managers should not restart).
+        case stopped
     }
 
     public let code: Code

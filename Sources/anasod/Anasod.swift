@@ -1,5 +1,6 @@
 import ArgumentParser
 import BayesOpt
+import Cluster
 import Foundation
 
 @main
@@ -34,6 +35,10 @@ struct Anasod: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let error as ClusterError where error.code == .stopped {
+            // Status 3: stopped for good; systemd units say RestartPreventExitStatus=3.
+            FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
+            Foundation.exit(3)
         } catch {
             exit(withError: error)
         }

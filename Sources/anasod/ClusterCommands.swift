@@ -24,6 +24,8 @@ struct StudyOverrides: ParsableArguments {
     @Option(help: "Override: the keys folder (coordinator.key_secret, workers/*.key); see cluster/SECURITY.md.") var keys: String?
     @Option(help: "Override: curve (default: CurveZMQ, only admitted worker keys) or none (plain; loopback and ipc:// only).")
     var security: String?
+    @Flag(help: "Keep the journal on a network file system (NFS, SMB, Lustre, …) although SQLite's locking is unsafe there.")
+    var allowNetworkJournal = false
 
     func load() throws -> StudyConfiguration {
         var c = try StudyConfiguration(file: config)
@@ -38,6 +40,14 @@ struct StudyOverrides: ParsableArguments {
         if let keys { c.keys = keys }
         if let security { c.security = security }
         try c.validate()
+        switch JournalLocation.kind(ofJournal: c.journal) {
+        case .network where !allowNetworkJournal:
+            throw ValidationError(JournalLocation.problem(ofJournal: c.journal)!)
+        case .unknown(let name):
+            FileHandle.standardError.write(Data(("warning: journal '\(c.journal)' is on \(name), which may be a network file "
+                                                 + "system: SQLite needs local locks; prefer a local disk\n").utf8))
+        default: break
+        }
         return c
     }
 }
@@ -86,7 +96,7 @@ func openJournal(_ path: String) throws -> SQLiteJournal {
 func finish(_ status: CoordinatorStatus?, journal: String) throws {
     guard let status else { return }
     printSummary(status, journal: journal)
-    if let reason = status.abortReason { throw ClusterError(.run, "study stopped: \(reason)") }
+    if let reason = status.abortReason { throw ClusterError(.stopped, "study stopped: \(reason)") }
 }
 
 func printSummary(_ status: CoordinatorStatus, journal: String) {

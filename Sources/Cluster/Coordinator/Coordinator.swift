@@ -175,7 +175,7 @@ public final class Coordinator: @unchecked Sendable {
             }
             if let reason = state.abortReason {
                 guard continueAfterFailures else {
-                    throw ClusterError(.resume, "study '\(configuration.study)' stopped because \(reason); fix the cause, then "
+                    throw ClusterError(.stopped, "study '\(configuration.study)' stopped because \(reason); fix the cause, then "
                                        + "resume with --continue-after-failures")
                 }
                 logger.notice("continuing study \(configuration.study), which had stopped because \(reason)")
