@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-dist}
 SCRATCH=.build-static
-swift build -c release --product anasod --static-swift-stdlib --scratch-path "$SCRATCH" 2>&1 | grep -E "error|warning: |Compiling anasod|Build" || true
+# FoundationNetworking (anasod status asks a dashboard over HTTP) links libcurl, which stays shared
+# (libcurl4-openssl-dev to build, libcurl4 to run).
+swift build -c release --product anasod --static-swift-stdlib --scratch-path "$SCRATCH" 2>&1 | grep -E "error|Compiling anasod|Build" || true
 BIN="$SCRATCH/release/anasod"
 [ -x "$BIN" ] || { echo "package: the build made no $BIN" >&2; exit 1; }
 mkdir -p "$OUT"
@@ -16,9 +18,12 @@ cp "$BIN" "$OUT/anasod.tmp" && strip "$OUT/anasod.tmp" && mv "$OUT/anasod.tmp" "
 if ldd "$OUT/anasod" | grep -E "libswift|libFoundation|libdispatch|libicu"; then
     echo "package: the binary still links the Swift runtime dynamically (above)" >&2; exit 1
 fi
-# The shared libraries it needs beyond the C library, and the Debian packages that hold them.
-libs=$(ldd "$OUT/anasod" | awk '/=> \// {print $3}' | grep -vE '/(libc|libm|libpthread|libdl|librt|ld-linux[^/]*)\.so' || true)
-packages=$(for l in $libs; do dpkg -S "$(readlink -f "$l")" 2>/dev/null || dpkg -S "$l" 2>/dev/null; done | cut -d: -f1 | sort -u | tr '\n' ' ')
+# The shared libraries it names (NEEDED), and the Debian packages that hold them (apt brings the rest).
+needed=$(readelf -d "$OUT/anasod" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p')
+packages=$(for n in $needed; do
+    path=$(ldd "$OUT/anasod" | awk -v n="$n" '$1 == n {print $3}')
+    if [ -n "$path" ]; then dpkg -S "$(readlink -f "$path")" 2>/dev/null || dpkg -S "$path" 2>/dev/null || true; fi
+done | cut -d: -f1 | sort -u | tr '\n' ' ')
 size=$(du -h "$OUT/anasod" | cut -f1)
 start=$(date +%s%N); for _ in $(seq 10); do "$OUT/anasod" --help >/dev/null; done; end=$(date +%s%N)
 ms=$(( (end - start) / 10000000 ))

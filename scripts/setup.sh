@@ -3,10 +3,12 @@
 # Idempotent: a second run installs nothing. Fails with a clear message when it cannot.
 set -euo pipefail
 
+# libcurl4-openssl-dev: scripts/package.sh (the static binary's FoundationNetworking links libcurl).
+# slurm-wlm, munge: the Slurm tests (scripts/slurm-local.sh starts a single-node Slurm of their own).
 # chromium: the browser tests (the dashboard and the report read in headless Chromium); they are skipped,
 # saying why, where it is missing.
 PACKAGES=(libzmq3-dev libmsgpack-dev libopenblas-dev liblapacke-dev pkg-config zlib1g-dev libsqlite3-dev sqlite3
-          dataset-fashion-mnist chromium)
+          dataset-fashion-mnist chromium libcurl4-openssl-dev slurm-wlm munge)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -17,6 +17,10 @@ if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
     fi
 fi
 
+# The one-binary package (scripts/package.sh), which StaticBinaryTests runs alone as a worker: on a full
+# run only (a release build).
+if [ $# -eq 0 ]; then bash scripts/package.sh; fi
+
 # One test at a time: the heavy ones (training, clusters of processes) use every core themselves, and
 # tests with deadlines must not wait for a free Swift-concurrency thread behind them.
 swift test --no-parallel "$@"
