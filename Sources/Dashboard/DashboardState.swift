@@ -31,9 +31,7 @@ public struct DashboardState: Codable, Sendable, Equatable {
         elapsedSeconds = s.elapsed
         bestError = s.best?.value
         bestArchitecture = s.best?.architecture
-        let r = s.refusals
-        refusedMessages = r.unwelcomed + r.notLeaseHolder + r.invalidValues + r.refusedAdoptions + r.malformed + r.unknownKeys
-            + r.revokedKeys + r.failedHandshakes
+        refusedMessages = s.refusals.total
         abortReason = s.abortReason
         workers = s.workerList
         jobs = s.leases

@@ -148,13 +148,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
         // Unbuffered, so that scripts and tests reading our output see it at once.
         FileHandle.standardOutput.write(Data("coordinator listening on \(server.endpoint)\n".utf8))
         let box = StatusBox()
-        do {
+        try await launcher.serving {
             try await runGracefully(logger, body: { box.set(try await coordinator.runOnThread()) }, onStop: { coordinator.stop() })
-        } catch {
-            await launcher.stop()
-            throw error
         }
-        await launcher.stop()
         try finish(box.get(), journal: c.journal)
     }
 }

@@ -41,6 +41,17 @@ final class DashboardLauncher: @unchecked Sendable {
         logger.info("dashboard at \(url); metrics at \(url.split(separator: "?").first ?? "")metrics")
     }
 
+    /// Runs `body`, then stops the dashboard, whether `body` returned or threw.
+    func serving(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            await stop()
+            throw error
+        }
+        await stop()
+    }
+
     func stop() async {
         await server?.stop()
         if let addressFile { try? FileManager.default.removeItem(atPath: addressFile) }

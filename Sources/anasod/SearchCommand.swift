@@ -118,13 +118,9 @@ struct SearchCommand: AsyncParsableCommand {
         }
         drawer.start()
         defer { if bar { ProgressBar.shared.finish() } }  // thrown out of the run: the bar's line ends
-        do {
+        try await launcher.serving {
             try await runGracefully(logger, body: { box.set(try await coordinator.runOnThread()) }, onStop: { coordinator.stop() })
-        } catch {
-            await launcher.stop()
-            throw error
         }
-        await launcher.stop()
         if bar {
             ProgressBar.shared.show(ProgressLine.render(coordinator.status, width: ProgressBar.columns))
             ProgressBar.shared.finish()

@@ -60,9 +60,7 @@ public final class ClusterMetrics: @unchecked Sendable {
         leasesInFlight.record(s.running)
         workersConnected.record(s.workers)
         if let best = s.best { bestError.record(best.value) }
-        let r = s.refusals
-        let total = r.unwelcomed + r.notLeaseHolder + r.invalidValues + r.refusedAdoptions + r.malformed + r.unknownKeys
-            + r.revokedKeys + r.failedHandshakes
+        let total = s.refusals.total
         if total > refusedSoFar {
             refused.increment(by: total - refusedSoFar)
             refusedSoFar = total

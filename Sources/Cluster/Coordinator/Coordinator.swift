@@ -74,6 +74,11 @@ public struct RefusalCounts: Sendable, Equatable {
     /// Handshakes that failed before a key was seen (no CURVE, the wrong coordinator key, garbage).
     public var failedHandshakes = 0
     public init() {}
+
+    /// Every message refused, all kinds together (evicted workers are not messages and do not count).
+    public var total: Int {
+        unwelcomed + notLeaseHolder + invalidValues + refusedAdoptions + malformed + unknownKeys + revokedKeys + failedHandshakes
+    }
 }
 
 /// The search cluster's coordinator: binds the transport, runs `CoordinatorState` on one event-loop
