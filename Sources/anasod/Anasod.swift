@@ -8,7 +8,7 @@ struct Anasod: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "anasod",
         abstract: "ANASOD Cluster: neural-architecture search by operation-distribution learning (arXiv 2111.04670).",
-        subcommands: [SearchCommand.self, CheckCommand.self, CoordinatorCommand.self, WorkerCommand.self, KeysCommand.self, StatusCommand.self, ExportCommand.self, ReportCommand.self, Analyze.self, Bench.self, BenchCluster.self, BenchTrainer.self, BenchProposals.self, DNASCommand.self, Decode.self, Encode.self, OpenBLASCore.self]
+        subcommands: [SearchCommand.self, CheckCommand.self, CoordinatorCommand.self, WorkerCommand.self, KeysCommand.self, StatusCommand.self, ExportCommand.self, ReportCommand.self, Analyze.self, Bench.self, BenchCluster.self, SimulateWorkers.self, BenchTrainer.self, BenchProposals.self, DNASCommand.self, Decode.self, Encode.self, OpenBLASCore.self]
     )
 
     /// Re-executes with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to its slowest kernels on this CPU

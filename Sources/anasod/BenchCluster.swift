@@ -15,12 +15,30 @@ struct BenchCluster: AsyncParsableCommand {
     @Option(help: "Strategy for the throughput rows (rs keeps the GP out of the measurement).") var throughputStrategy = "rs"
     @Option(help: "Evaluations of the speed-up rows (1 s each).") var speedupBudget = 24
     @Option(help: "Observations at which to measure the result-to-next-job time with ANASOD-BO.") var turnaroundAt = "150,1000"
+    @Option(help: ArgumentHelp("Instead of the rows above: what one coordinator holds with N simulated workers, for each N "
+                               + "given (100,500,1000,2000), all in one load-generator process.", valueName: "N,…"))
+    var simulatedWorkers: String?
+    @Option(help: "Strategies of the simulated rows, comma-separated.") var simulatedStrategies = "anasod-bo-2s,rs"
+    @Option(help: "Results per simulated row (NB201 has 15,625 cells).") var simulatedBudget = 10_000
+    @Option(help: "Seconds the simulated workers stay connected and idle before the load (heartbeats alone).") var idleSeconds = 3.0
+    @Flag(help: "Simulated rows with plain sockets as well as CURVE.") var plainToo = false
 
     func run() async throws {
         LogSetup.bootstrap("warning")
+        FileLimit.raise()
         let directory = NSTemporaryDirectory() + "anasod-bench-cluster-\(ProcessInfo.processInfo.processIdentifier)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
+        if let simulatedWorkers {
+            let counts = simulatedWorkers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+                throw ValidationError("--simulated-workers takes worker counts, e.g. 100,500,1000,2000")
+            }
+            let strategies = simulatedStrategies.split(separator: ",").map(String.init)
+            try await SimulatedRows(directory: directory, counts: counts.map { $0! }, strategies: strategies,
+                                    budget: simulatedBudget, idleSeconds: idleSeconds, plainToo: plainToo).run()
+            return
+        }
         let bench = ClusterBenchmark(directory: directory) { endpoint, count, slots, keys in
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             var processes = [Process]()

@@ -34,6 +34,12 @@ public struct ClusterBenchmark: Sendable {
         /// Wall seconds of the whole study, workers' start-up included.
         public var total: Double
         public var latencies: [(observations: Int, seconds: Double)]
+        /// CPU seconds (user + system) of this process while the study ran: the coordinator's, when the
+        /// workers are other processes.
+        public var cpuSeconds: Double
+        /// The most this process's resident memory rose above its level before the study, in bytes
+        /// (sampled every 50 ms).
+        public var peakMemoryGrowth: Int
     }
 
     /// Starts `count` workers connected to `endpoint`, worker `i` with the key pair
@@ -75,14 +81,58 @@ public struct ClusterBenchmark: Sendable {
         let server = try ZeroMQServer(bind: c.listen, security: security)
         let coordinator = try Coordinator(configuration: c, journal: journal, transport: server, resume: false, logger: logger)
         coordinator.progressInterval = 3600
+        let memory = MemorySampler()
+        let cpuBefore = WorkerSimulator.cpuSeconds()
         let stop = try launch(server.endpoint, scenario.workers, scenario.slotsPerWorker, keys)
         defer { stop() }
         let status = try await coordinator.runOnThread()
+        let cpu = WorkerSimulator.cpuSeconds() - cpuBefore
+        let growth = memory.stop()
         let records = try journal.records()
         let results = records.compactMap { r -> Double? in if case .result(_, _, _, _, let t) = r { t } else { nil } }
         let first = records.lazy.compactMap { r -> Double? in if case .dispatched(_, _, _, let t) = r { t } else { nil } }.first
         let span = (results.max() ?? 0) - (first ?? 0)
         return Outcome(scenario: scenario, span: span, rate: span > 0 ? Double(results.count) / span : 0,
-                       total: status.elapsed, latencies: coordinator.resultToJobLatencies)
+                       total: status.elapsed, latencies: coordinator.resultToJobLatencies, cpuSeconds: cpu,
+                       peakMemoryGrowth: growth)
+    }
+}
+
+/// Samples this process's resident memory (`/proc/self/statm`) on a thread of its own until `stop`.
+final class MemorySampler: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = true
+    private var peak: Int
+    private let baseline: Int
+    private let done = DispatchSemaphore(value: 0)
+
+    init() {
+        baseline = Self.resident()
+        peak = baseline
+        let thread = Thread { [self] in
+            while lock.withLock({ running }) {
+                let now = Self.resident()
+                lock.withLock { peak = max(peak, now) }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            done.signal()
+        }
+        thread.name = "anasod.memory-sampler"
+        thread.start()
+    }
+
+    /// Stops sampling; returns the peak rise over the baseline, in bytes.
+    func stop() -> Int {
+        lock.withLock { running = false }
+        done.wait()
+        return max(0, lock.withLock { max(peak, Self.resident()) } - baseline)
+    }
+
+    /// Resident bytes of this process (0 where /proc is missing).
+    static func resident() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 }

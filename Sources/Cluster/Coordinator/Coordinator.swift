@@ -234,6 +234,7 @@ public final class Coordinator: @unchecked Sendable {
             transport.close()
         }
         var lastProgress = 0.0
+        var lastTick = -Double.infinity
         var stopDeadline: Double?
         var failure: Error?
         if state.finished { return publish(finished: true) }
@@ -296,7 +297,12 @@ public final class Coordinator: @unchecked Sendable {
                     }
                 }
             }
-            actions += state.tick(now: now)
+            // Timeouts and heartbeats look at every worker and lease: 100 times a second is often enough, and
+            // a thousand workers' messages in between do not multiply the cost.
+            if now - lastTick >= 0.01 {
+                lastTick = now
+                actions += state.tick(now: now)
+            }
             if let deadline = stopDeadline, !state.finished, state.leasedCount == 0 || now >= deadline {
                 actions += state.finish(reason: "the coordinator was stopped")
             }
@@ -370,7 +376,7 @@ public final class Coordinator: @unchecked Sendable {
                 metrics.resultToJob.recordNanoseconds(Int64(sample.1 * 1e9))
             }
         }
-        _ = publish(finished: state.finished)
+        _ = publish(finished: state.finished, lists: false)
     }
 
     /// Before a result or failure is handled: one already in the journal is acknowledged now (a worker sends
@@ -402,14 +408,19 @@ public final class Coordinator: @unchecked Sendable {
         for (peer, keys) in byPeer { transport.send(.ack(Ack(keys: keys.sorted())), to: peer) }
     }
 
+    /// Updates `status` (and the metrics). The per-worker and per-lease lists cost a look at every worker and
+    /// lease: after each batch of actions (`lists: false`) the last ones are kept; they are rebuilt at
+    /// `statusInterval`, each progress line and the end.
     @discardableResult
-    private func publish(finished: Bool) -> CoordinatorStatus {
+    private func publish(finished: Bool, lists: Bool = true) -> CoordinatorStatus {
         let best = state.best.flatMap { b in state.jobs[b.job].map { (b.value, $0.architectureString) } }
+        let previous = lists ? nil : statusLock.withLock { (snapshot.workerList, snapshot.leases) }
         let s = CoordinatorStatus(study: configuration.study, budget: configuration.budget, successes: state.successes,
                                   failed: state.failedJobs, running: state.leasedCount, queued: state.queue.count,
                                   workers: state.workers.count, best: best, finished: finished,
                                   elapsed: Date().timeIntervalSince(started), abortReason: state.abortReason,
-                                  refusals: state.refusals, workerList: workerSnapshots(), leases: leaseSnapshots())
+                                  refusals: state.refusals, workerList: previous?.0 ?? workerSnapshots(),
+                                  leases: previous?.1 ?? leaseSnapshots())
         metrics.update(from: s)
         statusLock.withLock { snapshot = s }
         // An event worth a line in any mode: a new best.

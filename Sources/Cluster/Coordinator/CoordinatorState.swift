@@ -105,6 +105,9 @@ struct CoordinatorState {
 
     /// Jobs leased or queued: the pending points of the next proposal (kept in step with `jobs`).
     private(set) var active = Set<UInt64>()
+    /// Every worker that may have credit (a superset: `request` adds to it, `dispatch` takes out those
+    /// without credit, gone, draining or excluded).
+    private(set) var ready = Set<PeerID>()
     var leasedCount: Int { active.count - queue.count }
 
     // MARK: Resume
@@ -197,6 +200,7 @@ struct CoordinatorState {
             guard var worker = workers[peer] else { break }
             worker.credits = min(worker.credits + request.slots, max(0, worker.slots - worker.leases.count))
             workers[peer] = worker
+            if worker.credits > 0 { ready.insert(peer) }
         case .heartbeat:
             break
         case .progress(let p):
@@ -505,7 +509,12 @@ struct CoordinatorState {
     mutating func dispatch(now: Double) -> [CoordinatorAction] {
         guard !finished, !stopping else { return [] }
         var actions = [CoordinatorAction]()
-        for peer in workers.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
+        // Only workers that asked for jobs (`ready`) are looked at, in a fixed order: with a thousand workers
+        // connected, a look at all of them for every message would be what limits the coordinator.
+        for peer in queue.isEmpty ? [] : ready.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
+            defer {
+                if let worker = workers[peer], worker.credits > 0, !worker.draining, worker.excluded == nil {} else { ready.remove(peer) }
+            }
             while var worker = workers[peer], worker.credits > 0, !worker.draining, worker.excluded == nil,
                   let index = queue.firstIndex(where: { (now >= reAdoptionUntil || jobs[$0]?.reAdoption == nil) && !avoids($0, peer) }) {
                 let jobID = queue.remove(at: index)
@@ -527,10 +536,16 @@ struct CoordinatorState {
                     seed: jobSeed(jobID), timeout: configuration.jobTimeout))))
             }
         }
-        // Ask the strategy for more when workers have credit and nothing is queued.
-        let credits = workers.values.filter { !$0.draining && $0.excluded == nil }.reduce(0) { $0 + $1.credits }
+        // Ask the strategy for more when workers have credit and nothing is queued (the credits are summed
+        // only then: while a proposal is outstanding, every waiting worker is in `ready`).
         let committed = successes + leasedCount + queue.count
-        if !proposalOutstanding && queue.isEmpty && credits > 0 && committed < configuration.budget {
+        guard !proposalOutstanding && queue.isEmpty && committed < configuration.budget else { return actions }
+        var credits = 0
+        for peer in ready {
+            guard let worker = workers[peer], !worker.draining, worker.excluded == nil else { continue }
+            credits += worker.credits
+        }
+        if credits > 0 {
             proposalOutstanding = true
             let pending = active.sorted().compactMap { jobs[$0]?.proposal }
             actions.append(.propose(count: min(credits, configuration.budget - committed), pending: pending))

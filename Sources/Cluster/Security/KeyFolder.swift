@@ -96,16 +96,34 @@ public enum KeyFolder {
             if !FileManager.default.fileExists(atPath: coordinator + ".key_secret") {
                 try CurveCertificate.write(try CurveKeyPair.generate(), base: coordinator, name: coordinatorName, overwrite: true)
             }
-            for name in workers where !FileManager.default.fileExists(atPath: path(directory, "local/\(name).key_secret")) {
-                let pair = try CurveKeyPair.generate()
-                try CurveCertificate.write(pair, base: path(directory, "local/\(name)"), name: name, overwrite: true)
-                try FileManager.default.moveItem(atPath: path(directory, "local/\(name).key"),
-                                                 toPath: path(directory, "\(workersFolder)/\(name).key"))
-            }
+            try makeWorkerPairs(directory, workers: workers)
+        } catch let error as ClusterError {
+            throw error
         } catch let error as WireError {
             throw ClusterError(.run, "cannot make the run's keys in '\(directory)': \(error.message)")
         } catch {
             throw ClusterError(.run, "cannot make the run's keys in '\(directory)': \(error.localizedDescription)")
+        }
+    }
+
+    /// Makes a key pair for each worker name that has none in `directory`: the secret certificate in
+    /// `local/NAME.key_secret`, its public half in `workers/NAME.key` (what a coordinator's keys folder admits).
+    public static func makeWorkerPairs(_ directory: String, workers: [String]) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path(directory, workersFolder), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: path(directory, "local"), withIntermediateDirectories: true)
+            chmod(path(directory, "local"), 0o700)
+            for name in workers where !FileManager.default.fileExists(atPath: path(directory, "local/\(name).key_secret")) {
+                let pair = try CurveKeyPair.generate()
+                try CurveCertificate.write(pair, base: path(directory, "local/\(name)"), name: name, overwrite: true)
+                let target = path(directory, "\(workersFolder)/\(name).key")
+                try? FileManager.default.removeItem(atPath: target)
+                try FileManager.default.moveItem(atPath: path(directory, "local/\(name).key"), toPath: target)
+            }
+        } catch let error as WireError {
+            throw ClusterError(.run, "cannot make worker keys in '\(directory)': \(error.message)")
+        } catch {
+            throw ClusterError(.run, "cannot make worker keys in '\(directory)': \(error.localizedDescription)")
         }
     }
 

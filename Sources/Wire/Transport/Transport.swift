@@ -2,6 +2,12 @@
 public struct PeerID: Hashable, Sendable, CustomStringConvertible {
     public let bytes: [UInt8]
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// The identity's bytes hashed in one call (the synthesised hash feeds them to the hasher one by one, and the
+    /// coordinator looks peers up for every message).
+    public func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+    public static func == (a: PeerID, b: PeerID) -> Bool { a.bytes == b.bytes }
     public var description: String { bytes.map { String(format: "%02x", $0) }.joined() }
 }
 
