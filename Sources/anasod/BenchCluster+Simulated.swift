@@ -11,17 +11,21 @@ struct SimulatedRows {
     let budget: Int
     let idleSeconds: Double
     let plainToo: Bool
+    /// Results per second offered by the paced rows (N workers, each evaluation N / rate seconds on average); 0: none.
+    let offeredRate: Double
 
     func run() async throws {
-        print("| workers | security | strategy | all welcomed (s) | results | results / s | result → next job p50 / p99 (ms), worker side | coordinator turnaround p50 / p99 (ms) | heartbeat delay p99 idle / load (ms) | missed heartbeats | coordinator CPU (s, % of one core) | coordinator memory growth (MiB; KiB per worker) |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("| workers | security | strategy | evaluations | all welcomed (s) | results | results / s | result → next job p50 / p99 (ms), worker side | coordinator turnaround p50 / p99 (ms) | heartbeat delay p99 idle / load (ms) | missed heartbeats | coordinator CPU (s, % of one core) | coordinator memory growth (MiB; KiB per worker) |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for n in counts {
             for strategy in strategies {
                 for curve in plainToo ? [true, false] : [true] {
-                    let name = "sim-\(n)-\(strategy.filter { $0.isLetter || $0.isNumber })-\(curve ? "curve" : "plain")"
+                  for seconds in offeredRate > 0 ? [0, Double(n) / offeredRate] : [0] {
+                    let name = "sim-\(n)-\(strategy.filter { $0.isLetter || $0.isNumber })-\(curve ? "curve" : "plain")-\(seconds > 0 ? "paced" : "zero")"
                     let reportPath = "\(directory)/\(name).json"
                     let bench = ClusterBenchmark(directory: directory) { endpoint, count, slots, keys in
-                        try launchSimulator(endpoint: endpoint, count: count, slots: slots, keys: keys, report: reportPath)
+                        try launchSimulator(endpoint: endpoint, count: count, slots: slots, keys: keys, seconds: seconds,
+                                            report: reportPath)
                     }
                     let o = try await bench.run(.init(workers: n, slotsPerWorker: 1, budget: budget, seconds: 0, strategy: strategy,
                                                       curve: curve), name: name)
@@ -32,26 +36,30 @@ struct SimulatedRows {
                     let turnaround = WorkerSimulator.Report.Distribution(o.latencies.map { $0.seconds * 1000 })
                     let mib = Double(o.peakMemoryGrowth) / 1_048_576
                     func f(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
-                    print("| \(r.welcomed)/\(n) | \(curve ? "CURVE" : "plain") | \(strategy) | \(f(r.connectSeconds, 2)) | \(r.results) | "
+                    let load = seconds > 0 ? "paced: \(f(seconds * 1000, 0)) ms ± 50 % (\(f(offeredRate, 0))/s offered)" : "zero-cost"
+                    print("| \(r.welcomed)/\(n) | \(curve ? "CURVE" : "plain") | \(strategy) | \(load) | \(f(r.connectSeconds, 2)) | \(r.results) | "
                           + "\(f(Double(r.results) / max(o.span, 1e-9), 0)) | \(f(r.resultToNextJobMs.p50, 2)) / \(f(r.resultToNextJobMs.p99, 2)) | "
                           + "\(f(turnaround.p50, 2)) / \(f(turnaround.p99, 2)) | \(f(r.idleHeartbeatDelayMs.p99)) / \(f(r.loadHeartbeatDelayMs.p99)) | "
                           + "\(r.missedHeartbeats) | \(f(o.cpuSeconds)) (\(f(100 * o.cpuSeconds / max(o.total, 1e-9), 0)) %) | "
                           + "\(f(mib)); \(f(Double(o.peakMemoryGrowth) / 1024 / Double(n), 0)) |")
+                  }
                 }
             }
         }
         print("\nresults / s: over the journal's first dispatch to last result. Result → next job: from a simulated worker "
               + "sending a result to its next job arriving (one slot each). Coordinator turnaround: the same, measured inside "
-              + "the coordinator (result received → next job queued for sending). The load generator runs on the same "
+              + "the coordinator (result received → next job queued for sending). Zero-cost rows saturate the coordinator (their "
+              + "latencies are its queue: N workers / results per second); paced rows offer a fixed load. The load generator runs on the same "
               + "machine and takes CPU of its own.")
     }
 
-    private func launchSimulator(endpoint: String, count: Int, slots: Int, keys: String?, report: String) throws
+    private func launchSimulator(endpoint: String, count: Int, slots: Int, keys: String?, seconds: Double, report: String) throws
         -> @Sendable () -> Void {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var arguments = ["simulate-workers", "--connect", endpoint, "--count", String(count), "--slots", String(slots),
-                         "--id-prefix", "bench", "--idle-seconds", String(idleSeconds), "--report", report]
+                         "--id-prefix", "bench", "--idle-seconds", String(idleSeconds), "--evaluation-seconds", String(seconds),
+                         "--report", report]
         if let keys { arguments += ["--keys", keys] }
         p.arguments = arguments
         p.standardOutput = FileHandle.nullDevice

@@ -22,10 +22,12 @@ struct BenchCluster: AsyncParsableCommand {
     @Option(help: "Results per simulated row (NB201 has 15,625 cells).") var simulatedBudget = 10_000
     @Option(help: "Seconds the simulated workers stay connected and idle before the load (heartbeats alone).") var idleSeconds = 3.0
     @Flag(help: "Simulated rows with plain sockets as well as CURVE.") var plainToo = false
+    @Option(help: "Results per second the paced simulated rows offer (each of N workers' evaluations takes N / RATE s on average); 0: zero-cost rows only.")
+    var offeredRate = 5000.0
 
     func run() async throws {
         LogSetup.bootstrap("warning")
-        FileLimit.raise()
+        CoordinatorProcess.prepare()
         let directory = NSTemporaryDirectory() + "anasod-bench-cluster-\(ProcessInfo.processInfo.processIdentifier)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -36,7 +38,8 @@ struct BenchCluster: AsyncParsableCommand {
             }
             let strategies = simulatedStrategies.split(separator: ",").map(String.init)
             try await SimulatedRows(directory: directory, counts: counts.map { $0! }, strategies: strategies,
-                                    budget: simulatedBudget, idleSeconds: idleSeconds, plainToo: plainToo).run()
+                                    budget: simulatedBudget, idleSeconds: idleSeconds, plainToo: plainToo,
+                                    offeredRate: offeredRate).run()
             return
         }
         let bench = ClusterBenchmark(directory: directory) { endpoint, count, slots, keys in

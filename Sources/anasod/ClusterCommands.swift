@@ -131,6 +131,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
 
     func run() async throws {
         LogSetup.bootstrap(logLevel)
+        CoordinatorProcess.prepare()
         let c = try study.load()
         let logger = Logger(label: "coordinator")
         _ = try await Preflight.check(c, local: nil)  // the workers' own data is checked by each worker

@@ -39,6 +39,7 @@ struct SearchCommand: AsyncParsableCommand {
     func run() async throws {
         let workers = workerCount
         LogSetup.bootstrap(logLevel)
+        CoordinatorProcess.prepare()
         var c = try study.load()
         if study.listen == nil { c.listen = "tcp://127.0.0.1:0" }  // any free port on loopback
         let logger = Logger(label: "search")

@@ -135,6 +135,30 @@ import Testing
         }
     }
 
+    @Test func conditioningOnceWithMultiplicityEqualsConditioningRepeatedly() throws {
+        var rng = SeededGenerator(seed: 9)
+        let h = GPHyperparameters(lengthscales: [0.5, 0.3], outputScale: 0.9, noise: 0.05)
+        let x = Reference.randomPoints(7, 2, &rng)
+        let gp = try GaussianProcess(kernel: Matern52Kernel(), data: try GPData(points: x, targets: x.map { $0[0] * $0[1] }),
+                                     hyperparameters: h)
+        let pool = Reference.randomPoints(5, 2, &rng)
+        var repeated = gp.posterior(at: pool.flatMap { $0 }, count: 5)
+        var folded = repeated
+        // Point 1 pending four times at one value, point 3 three times at the believer's value.
+        for _ in 0..<4 { repeated.condition(on: 1, value: 0.3) }
+        let believed = repeated.mean[3]
+        for _ in 0..<3 { repeated.condition(on: 3, value: believed) }
+        folded.condition(on: 1, value: 0.3, multiplicity: 4)
+        folded.condition(on: 3, value: believed, multiplicity: 3)
+        for j in 0..<5 {
+            #expect(abs(folded.mean[j] - repeated.mean[j]) < 1e-10)
+            #expect(abs(folded.variance[j] - repeated.variance[j]) < 1e-10)
+        }
+        // And a later pick sees the same covariances either way.
+        let a = repeated.covariance(with: 0), b = folded.covariance(with: 0)
+        for j in 0..<5 { #expect(abs(a[j] - b[j]) < 1e-10) }
+    }
+
     @Test func choleskyAppendEqualsRefactoring() throws {
         let a: [Double] = [4, 2, 0.5, 2, 5, 1, 0.5, 1, 3]
         let small = try Cholesky(matrix: [4, 2, 2, 5], size: 2)

@@ -68,4 +68,29 @@ import Testing
         #expect(picked.first == 0 && picked.last == 999)
         #expect(zip(picked, picked.dropFirst()).allSatisfy { $1 - $0 >= 3 && $1 - $0 <= 4 })
     }
+
+    @Test func theConditioningSetIsBoundedKeepsTheBestAndWholePoints() {
+        // 12 observations of 6 distinct points: under the limit, everything is kept.
+        let points: [[Double]] = (0..<12).map { [Double($0 % 6)] }
+        let values = (0..<12).map { Double(($0 * 7) % 12) }  // index 0 (value 0) is the best
+        #expect(Surrogate.conditioningSet(features: points, values: values, limit: 6) == nil)
+        let kept = Surrogate.conditioningSet(features: points, values: values, limit: 3)!
+        let keptPoints = Set(kept.map { points[$0] })
+        #expect(keptPoints.count == 3)
+        #expect(kept.contains(0))  // the best
+        #expect(kept.contains(11))  // the most recent
+        // Every observation of a kept point is kept (they fold into one point of the GP).
+        for i in 0..<12 where keptPoints.contains(points[i]) { #expect(kept.contains(i)) }
+        #expect(kept == kept.sorted())
+    }
+
+    @Test func aModelOnManyDistinctPointsIsConditionedOnTheLimit() throws {
+        var surrogate = Surrogate(configuration: .init(restarts: 1, maxIterations: 5, maxConditionPoints: 40), salt: 1)
+        let features = (0..<100).map { [Double($0) / 100, Double(($0 * 37) % 100) / 100] }
+        let values = features.map { $0[0] + $0[1] }
+        surrogate.advance(successes: 100)
+        let model = try surrogate.model(features: features, values: values, seed: 3)
+        #expect(model.gp.data.count == 40)
+        #expect(model.targets.count == 100)
+    }
 }

@@ -38,9 +38,13 @@ public struct BatchSelector: Sendable {
     ///   - exploration: for kriging believer and constant liar: the candidates of an exploration pool and the
     ///     share of the batch (rounded down) picked only among them, after the others (a batch split
     ///     between exploitation and a trust region's exploration).
+    ///   - pendingMultiplicity: how many pending points each pending point of the posterior stands for (the
+    ///     same point pending k times is conditioned on once, exactly, with noise σ_n²/k); nil = one each.
     public func select(count: Int, posterior: PoolPosterior, candidateCount: Int, best: Double, observed: [Double],
-                       capacity: [Int]? = nil, draws: [Int]? = nil, exploration: (candidates: [Bool], share: Double)? = nil) -> [Int] {
+                       capacity: [Int]? = nil, draws: [Int]? = nil, exploration: (candidates: [Bool], share: Double)? = nil,
+                       pendingMultiplicity: [Int]? = nil) -> [Int] {
         var posterior = posterior
+        let times: (Int) -> Int = { j in pendingMultiplicity.map { $0[j - candidateCount] } ?? 1 }
         var draws = draws ?? [Int](repeating: 0, count: candidateCount)
         var left = capacity ?? [Int](repeating: 1, count: candidateCount)
         var available = left.map { $0 > 0 }
@@ -56,7 +60,7 @@ public struct BatchSelector: Sendable {
                 default: posterior.mean[j]
                 }
             }
-            for j in pending { posterior.condition(on: j, value: lie(j)) }
+            for j in pending { posterior.condition(on: j, value: lie(j), multiplicity: times(j)) }
             let explored = exploration.map { Int(Double(count) * min(max($0.share, 0), 1)) } ?? 0
             while picks.count < count {
                 var eligible = available
@@ -72,26 +76,26 @@ public struct BatchSelector: Sendable {
                 posterior.condition(on: j, value: lie(j))
             }
         case .thompson:
-            for j in pending { posterior.condition(on: j, value: posterior.mean[j]) }
+            for j in pending { posterior.condition(on: j, value: posterior.mean[j], multiplicity: times(j)) }
             picks = thompsonPicks(count: count, posterior: posterior, candidateCount: candidateCount, left: &left)
         case .qEI:
-            for j in pending { posterior.condition(on: j, value: posterior.mean[j]) }
+            for j in pending { posterior.condition(on: j, value: posterior.mean[j], multiplicity: times(j)) }
             picks = qEIPicks(count: count, posterior: posterior, candidateCount: candidateCount, best: best, left: &left)
         case .localPenalization:
             let base = (0..<candidateCount).map { score(posterior, $0, best, draws[$0]) }
             let lipschitz = lipschitzEstimate(posterior, candidateCount)
             var penalty = [Double](repeating: 0, count: candidateCount)
-            func penalise(around j: Int) {
+            func penalise(around j: Int, times k: Int = 1) {
                 let sigma = max(posterior.variance[j], 1e-12).squareRoot()
                 let centre = posterior.point(j)
                 for a in 0..<candidateCount {
                     var d2 = 0.0
                     for (u, v) in zip(posterior.point(a), centre) { d2 += (u - v) * (u - v) }
                     let z = (lipschitz * d2.squareRoot() - posterior.mean[j] + best) / sigma
-                    penalty[a] += NormalDistribution.logCDF(z)
+                    penalty[a] += Double(k) * NormalDistribution.logCDF(z)
                 }
             }
-            for j in pending { penalise(around: j) }
+            for j in pending { penalise(around: j, times: times(j)) }
             while picks.count < count {
                 guard let j = argmax(candidateCount, available, { base[$0] + penalty[$0] }) else { break }
                 picks.append(j)

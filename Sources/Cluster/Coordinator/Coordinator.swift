@@ -125,6 +125,8 @@ public final class Coordinator: @unchecked Sendable {
     private var committedKeys = Set<JobKey>()
     /// Reports accepted but not yet committed, and the peer to acknowledge each to once they are.
     private var awaitingAck = [JobKey: PeerID]()
+    /// The shutdowns of a finished study, sent once the last results are committed and acknowledged.
+    private var heldShutdowns = [(PeerID, WireMessage)]()
 
     /// For each result: the observations it made, and the seconds from its arrival until its worker was
     /// sent its next job (the coordinator's turnaround, GP included).
@@ -321,11 +323,22 @@ public final class Coordinator: @unchecked Sendable {
             }
             if state.finished && failure == nil {
                 runner.stop()  // flush the last observations into the journal
+                // Their acknowledgements go out before the shutdowns: a worker stops reading at its shutdown,
+                // and one that never saw its last report acknowledged would keep it (on disk, for an
+                // external trainer's job) for a study that is over.
+                condition.lock()
+                let late = events
+                events.removeAll()
+                condition.unlock()
+                for case .committed(let keys) in late { acknowledge(keys) }
+                for (peer, message) in heldShutdowns { transport.send(message, to: peer) }
+                heldShutdowns.removeAll()
                 report()
                 Thread.sleep(forTimeInterval: 0.2)  // let shutdown messages leave
                 return publish(finished: true)
             }
         }
+        for (peer, message) in heldShutdowns { transport.send(message, to: peer) }
         throw failure!
     }
 
@@ -349,7 +362,11 @@ public final class Coordinator: @unchecked Sendable {
                 if case .refusal(let refusal) = message, !refusal.reason.hasPrefix("evicted") {
                     logger.warning("refused worker \(peer): \(refusal.reason)")
                 }
-                sends.append((peer, message))
+                if case .shutdown = message, state.finished {
+                    heldShutdowns.append((peer, message))  // after the last acknowledgements (run's end)
+                } else {
+                    sends.append((peer, message))
+                }
             case .observe(let job, let attempt, let worker, let proposal, let outcome):
                 if case .failure(let reason, let failureClass) = outcome {
                     logger.error("job \(job) failed for good (\(failureClass.rawValue)) after attempt \(attempt) on \(worker): \(reason)")

@@ -38,7 +38,7 @@ public struct ANASODBO: SearchStrategy {
         /// trust region's; 0: none.
         public var explorationShare = 0.0
         /// The within-encoding GP's settings.
-        public var cellSurrogate = Surrogate.Configuration(refitGrowth: 0.1, defaultLengthscale: 2)
+        public var cellSurrogate = Surrogate.Configuration(refitGrowth: 0.1, defaultLengthscale: 2, maxConditionPoints: 512)
 
         public init() {}
 
@@ -176,7 +176,20 @@ public struct ANASODBO: SearchStrategy {
         }
         guard !pool.isEmpty else { return [] }
 
-        let pendingVectors = pending.map { space.encode($0.architecture).vector }
+        // Pending cells folded by encoding (many share one): conditioned on once each, with their multiplicity.
+        var pendingVectors = [[Double]]()
+        var multiplicity = [Int]()
+        var slotOf = [[Double]: Int]()
+        for p in pending {
+            let v = space.encode(p.architecture).vector
+            if let k = slotOf[v] {
+                multiplicity[k] += 1
+            } else {
+                slotOf[v] = pendingVectors.count
+                pendingVectors.append(v)
+                multiplicity.append(1)
+            }
+        }
         var points = [Double]()
         for counts in pool { points += (try? ArchitectureEncoding(counts: counts))?.vector ?? [] }
         for v in pendingVectors { points += v }
@@ -190,20 +203,29 @@ public struct ANASODBO: SearchStrategy {
                                     observed: model.targets, capacity: capacity,
                                     draws: pool.map { pendingPerEncoding[$0] ?? 0 },
                                     exploration: configuration.explorationShare > 0 && count > 1
-                                        ? (exploring, configuration.explorationShare) : nil)
+                                        ? (exploring, configuration.explorationShare) : nil,
+                                    pendingMultiplicity: multiplicity)
 
         var out = [Proposal]()
         var chosen = Set<Architecture>()
         var cellModel: Surrogate.Model?
+        // A large batch (hundreds of workers asking at once): the within-encoding step conditions its GP on at
+        // most `largeBatchConditionPoints` observations and only on the pending cells of its own encoding, and
+        // scores at most `largeBatchCandidates` cells of it, so that a pick costs about 0.1 ms however many
+        // jobs are in flight and however long the study. Batches up to `largeBatch` are unchanged.
+        let large = count + pending.count > Self.largeBatch
         if configuration.withinEncoding == .cellModel {
             cellModel = try? cellSurrogate.model(features: history.successes.map { cellFeatures.vector($0.architecture) },
-                                                 values: history.successes.map(\.value), seed: history.seed)
+                                                 values: history.successes.map(\.value), seed: history.seed,
+                                                 conditionLimit: large ? Self.largeBatchConditionPoints : nil)
         }
         for j in picks {
             let arch: Architecture?
             if let cellModel {
-                arch = bestCell(counts: pool[j], model: cellModel, pending: pending.map(\.architecture) + Array(chosen),
-                                exclude: chosen, using: &rng)
+                var others = pending.map(\.architecture) + Array(chosen)
+                if large { others = others.filter { space.counts(of: $0) == pool[j] } }
+                arch = bestCell(counts: pool[j], model: cellModel, pending: others, exclude: chosen,
+                                limit: large ? Self.largeBatchCandidates : 5000, using: &rng)
             } else {
                 arch = CellSampler.unseen(counts: pool[j], history: history, exclude: chosen, using: &rng)
             }
@@ -214,18 +236,25 @@ public struct ANASODBO: SearchStrategy {
         return out
     }
 
+    /// Jobs in flight plus proposals asked for beyond which a propose call is a large batch.
+    static let largeBatch = 64
+    /// Cells of one encoding scored per pick in a large batch.
+    static let largeBatchCandidates = 64
+    /// Observations the within-encoding GP is conditioned on in a large batch.
+    static let largeBatchConditionPoints = 128
+
     /// The unproposed cell of encoding `counts` with the highest EI under the cell-level GP, with the
     /// pending cells conditioned on (kriging believer). Candidates: every cell of the encoding when it has
-    /// at most 5,000, else 256 random decodes.
+    /// at most `limit`, else 256 random decodes.
     func bestCell(counts: [[Int]], model: Surrogate.Model, pending: [Architecture], exclude: Set<Architecture>,
-                  using rng: inout SeededGenerator) -> Architecture? {
+                  limit: Int = 5000, using rng: inout SeededGenerator) -> Architecture? {
         var candidates: [Architecture]
-        if let all = history.space.allArchitectures(counts: counts, limit: 5000) {
+        if let all = history.space.allArchitectures(counts: counts, limit: limit) {
             candidates = all.filter { !history.isProposed($0) && !exclude.contains($0) }
         } else {
             var set = Set<Architecture>()
             candidates = []
-            for _ in 0..<256 {
+            for _ in 0..<min(256, limit) {
                 let arch = history.space.decode(counts: counts, using: &rng)
                 if !history.isProposed(arch), !exclude.contains(arch), set.insert(arch).inserted { candidates.append(arch) }
             }

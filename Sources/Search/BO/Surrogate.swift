@@ -21,10 +21,16 @@ public struct Surrogate: Sendable {
         /// of the first n beyond it): the fit's cost stays bounded as the study grows, while the model is
         /// conditioned on every observation.
         public var maxFitPoints: Int = 256
+        /// The GP is conditioned on at most this many distinct points (observations of one point fold into
+        /// one, exactly): beyond it, on the best observations and the most recent ones in turn, so that the
+        /// cost of a propose call — O(m³) for the factor, O(m²) per pool point — stays bounded however long
+        /// the study runs. Below it (every study of a few thousand distinct points) nothing is left out.
+        public var maxConditionPoints: Int = 2048
 
         public init(kernel: KernelKind = .matern52, warping: OutputWarping = .rank, restarts: Int = 3,
                     maxIterations: Int = 40, refitGrowth: Double = 0.05, defaultLengthscale: Double = 0.5,
-                    maxFitPoints: Int = 256) {
+                    maxFitPoints: Int = 256, maxConditionPoints: Int = 2048) {
+            self.maxConditionPoints = max(2, maxConditionPoints)
             self.kernel = kernel
             self.warping = warping
             self.restarts = restarts
@@ -67,7 +73,8 @@ public struct Surrogate: Sendable {
 
     /// The GP on `features` (one row per successful observation, in order) and `values`.
     /// - Throws: `BayesOptError` when even jitter cannot make the kernel matrix positive definite.
-    public mutating func model(features: [[Double]], values: [Double], seed: UInt64) throws -> Model {
+    /// - Parameter conditionLimit: instead of `maxConditionPoints` for this model (a cheaper one for a large batch).
+    public mutating func model(features: [[Double]], values: [Double], seed: UInt64, conditionLimit: Int? = nil) throws -> Model {
         let kernel = configuration.kernel.kernel
         let n = dueFit ?? features.count
         if cached?.n != n {
@@ -83,9 +90,38 @@ public struct Surrogate: Sendable {
             cached = (n, fitter.fit(kernel: kernel, data: data, using: &rng))
         }
         let targets = configuration.warping.transform(values)
-        let gp = try GaussianProcess(kernel: kernel, data: try GPData(points: features, targets: targets),
-                                     hyperparameters: cached!.hyperparameters)
+        let kept = Self.conditioningSet(features: features, values: targets, limit: max(2, conditionLimit ?? configuration.maxConditionPoints))
+        let data = try kept.map { try GPData(points: $0.map { features[$0] }, targets: $0.map { targets[$0] }) }
+            ?? GPData(points: features, targets: targets)
+        let gp = try GaussianProcess(kernel: kernel, data: data, hyperparameters: cached!.hyperparameters)
         return Model(gp: gp, targets: targets, best: targets.min() ?? 0)
+    }
+
+    /// The observations to condition on when they hold more than `limit` distinct points (nil: all of them):
+    /// taken best first and most recent first in turn, each with every other observation of its point,
+    /// until `limit` distinct points are in; in index order. The best observation is always kept.
+    static func conditioningSet(features: [[Double]], values: [Double], limit: Int) -> [Int]? {
+        var byPoint = [[Double]: [Int]]()
+        for (i, f) in features.enumerated() { byPoint[f, default: []].append(i) }
+        guard byPoint.count > limit else { return nil }
+        let best = values.indices.sorted { values[$0] < values[$1] || (values[$0] == values[$1] && $0 < $1) }
+        var taken = Set<[Double]>()
+        var kept = [Int]()
+        var b = 0, r = features.count - 1
+        var fromBest = true
+        while taken.count < limit && (b < best.count || r >= 0) {
+            let i: Int
+            if fromBest && b < best.count || r < 0 {
+                i = best[b]
+                b += 1
+            } else {
+                i = r
+                r -= 1
+            }
+            fromBest.toggle()
+            if taken.insert(features[i]).inserted { kept += byPoint[features[i]]! }
+        }
+        return kept.sorted()
     }
 
     /// `limit` indices spread evenly over 0..<n (all of them when n ≤ limit), the last one always included.
