@@ -13,6 +13,8 @@ struct SimulatedRows {
     let plainToo: Bool
     /// Results per second offered by the paced rows (N workers, each evaluation N / rate seconds on average); 0: none.
     let offeredRate: Double
+    /// CPUs the load generator is confined to (`taskset -c`), e.g. "1" while this process runs on "0".
+    let simulatorCPUs: String?
 
     func run() async throws {
         print("| workers | security | strategy | evaluations | all welcomed (s) | results | results / s | result → next job p50 / p99 (ms), worker side | coordinator turnaround p50 / p99 (ms) | heartbeat delay p99 idle / load (ms) | missed heartbeats | coordinator CPU (s, % of one core) | coordinator memory growth (MiB; KiB per worker) |")
@@ -56,12 +58,18 @@ struct SimulatedRows {
     private func launchSimulator(endpoint: String, count: Int, slots: Int, keys: String?, seconds: Double, report: String) throws
         -> @Sendable () -> Void {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var arguments = ["simulate-workers", "--connect", endpoint, "--count", String(count), "--slots", String(slots),
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        var arguments = [executable, "simulate-workers", "--connect", endpoint, "--count", String(count), "--slots", String(slots),
                          "--id-prefix", "bench", "--idle-seconds", String(idleSeconds), "--evaluation-seconds", String(seconds),
                          "--report", report]
         if let keys { arguments += ["--keys", keys] }
-        p.arguments = arguments
+        if let simulatorCPUs {
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+            p.arguments = ["-c", simulatorCPUs] + arguments
+        } else {
+            p.executableURL = URL(fileURLWithPath: arguments[0])
+            p.arguments = Array(arguments.dropFirst())
+        }
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         let box = ProcessBox([p])

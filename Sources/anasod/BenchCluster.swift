@@ -24,6 +24,9 @@ struct BenchCluster: AsyncParsableCommand {
     @Flag(help: "Simulated rows with plain sockets as well as CURVE.") var plainToo = false
     @Option(help: "Results per second the paced simulated rows offer (each of N workers' evaluations takes N / RATE s on average); 0: zero-cost rows only.")
     var offeredRate = 5000.0
+    @Option(help: ArgumentHelp("Run the load generator on these CPUs only (taskset -c), e.g. 1 with this command under "
+                               + "taskset -c 0: the coordinator and the simulated workers then do not share cores.", valueName: "CPUS"))
+    var simulatorCpus: String?
 
     func run() async throws {
         LogSetup.bootstrap("warning")
@@ -39,7 +42,7 @@ struct BenchCluster: AsyncParsableCommand {
             let strategies = simulatedStrategies.split(separator: ",").map(String.init)
             try await SimulatedRows(directory: directory, counts: counts.map { $0! }, strategies: strategies,
                                     budget: simulatedBudget, idleSeconds: idleSeconds, plainToo: plainToo,
-                                    offeredRate: offeredRate).run()
+                                    offeredRate: offeredRate, simulatorCPUs: simulatorCpus).run()
             return
         }
         let bench = ClusterBenchmark(directory: directory) { endpoint, count, slots, keys in

@@ -4,7 +4,8 @@ import BayesOpt
 /// A GP surrogate with a deterministic refit schedule, shared by the BO strategies.
 ///
 /// Hyperparameters are refitted (type-II ML, `HyperparameterFitter`) when the number of successful
-/// observations n first reaches n_last + max(1, ⌊growth · n_last⌋) at a propose call; in between the last
+/// observations n first reaches n_last + max(1, ⌊growth · n_last⌋) at a propose call (growth at least
+/// `largeStudyRefitGrowth` once n_last ≥ `largeStudy`); in between the last
 /// fit is reused and only the data grow. The fit at n uses exactly the first n successes and a generator on
 /// stream n, so it is a pure function of the history: after a replay the pending fit is recomputed lazily
 /// and gives the same hyperparameters as the uninterrupted run.
@@ -26,6 +27,11 @@ public struct Surrogate: Sendable {
         /// cost of a propose call — O(m³) for the factor, O(m²) per pool point — stays bounded however long
         /// the study runs. Below it (every study of a few thousand distinct points) nothing is left out.
         public var maxConditionPoints: Int = 2048
+        /// From this many observations on, refits wait for at least `largeStudyRefitGrowth` relative growth
+        /// (a refit costs the same at any n, its subsample being bounded, and the hyperparameters of a GP on
+        /// thousands of observations move slowly: at 5 %, refits were most of a large cluster's proposal time).
+        public var largeStudy: Int = 1000
+        public var largeStudyRefitGrowth: Double = 0.25
 
         public init(kernel: KernelKind = .matern52, warping: OutputWarping = .rank, restarts: Int = 3,
                     maxIterations: Int = 40, refitGrowth: Double = 0.05, defaultLengthscale: Double = 0.5,
@@ -65,7 +71,9 @@ public struct Surrogate: Sendable {
     public mutating func advance(successes n: Int) {
         guard n > 0 else { return }
         if let last = dueFit {
-            if n >= last + max(1, Int(Double(last) * configuration.refitGrowth)) { dueFit = n }
+            let growth = last >= configuration.largeStudy ? max(configuration.refitGrowth, configuration.largeStudyRefitGrowth)
+                                                           : configuration.refitGrowth
+            if n >= last + max(1, Int(Double(last) * growth)) { dueFit = n }
         } else {
             dueFit = n
         }
