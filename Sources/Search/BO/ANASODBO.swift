@@ -211,8 +211,8 @@ public struct ANASODBO: SearchStrategy {
         var cellModel: Surrogate.Model?
         // A large batch (hundreds of workers asking at once): the within-encoding step conditions its GP on at
         // most `largeBatchConditionPoints` observations and only on the pending cells of its own encoding, and
-        // scores at most `largeBatchCandidates` cells of it, so that a pick costs about 0.1 ms however many
-        // jobs are in flight and however long the study. Batches up to `largeBatch` are unchanged.
+        // scores at most `largeBatchCandidates` cells of it, so that the cost of a pick does not grow with the
+        // jobs in flight or the length of the study. Batches up to `largeBatch` are unchanged.
         let large = count + pending.count > Self.largeBatch
         if configuration.withinEncoding == .cellModel {
             cellModel = try? cellSurrogate.model(features: history.successes.map { cellFeatures.vector($0.architecture) },

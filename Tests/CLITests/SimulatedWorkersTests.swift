@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+
+/// `anasod bench-cluster --simulated-workers` in its short form: the real binary, a coordinator in it and
+/// the load generator as a child process (its long form, 100 … 2,000 workers, is a benchmark:
+/// cluster/SCALING.md).
+@Suite struct SimulatedWorkersTests {
+    @Test func theShortFormPrintsARowPerLoadWithEveryWorkerWelcomed() throws {
+        let out = try CommandRunner.run(["bench-cluster", "--simulated-workers", "30", "--simulated-strategies", "rs",
+                                         "--simulated-budget", "300", "--offered-rate", "3000", "--idle-seconds", "0.5"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let rows = out.stdout.split(separator: "\n").filter { $0.hasPrefix("| 30/30 | CURVE | rs |") }
+        #expect(rows.count == 2, "\(out.stdout)")
+        #expect(rows.first?.contains("| zero-cost |") == true)
+        #expect(rows.last?.contains("paced: 10 ms") == true)
+        // Every row holds the budget's results.
+        for row in rows { #expect(row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }[5] == "300") }
+    }
+
+    @Test func badFlagsAreRefusedWithTheReason() throws {
+        let none = try CommandRunner.run(["simulate-workers", "--connect", "tcp://127.0.0.1:1", "--count", "0"])
+        #expect(none.status != 0)
+        #expect(none.stderr.contains("--count must be at least 1"))
+        let keys = try CommandRunner.run(["simulate-workers", "--connect", "tcp://127.0.0.1:1", "--count", "2", "--make-keys"])
+        #expect(keys.status != 0)
+        #expect(keys.stderr.contains("--make-keys needs --keys DIR"))
+        let remote = try CommandRunner.run(["simulate-workers", "--connect", "tcp://192.0.2.1:5555", "--count", "2"])
+        #expect(remote.status != 0)
+        #expect(remote.stderr.contains("without CURVE"))
+        let counts = try CommandRunner.run(["bench-cluster", "--simulated-workers", "10,x"])
+        #expect(counts.status != 0)
+        #expect(counts.stderr.contains("--simulated-workers takes worker counts"))
+    }
+}
