@@ -56,20 +56,7 @@ public final class DealerFleet: @unchecked Sendable {
             throw WireError(.transport, "zmq_socket(DEALER): \(String(cString: zmq_strerror(errno)))\(hint)")
         }
         do {
-            try ZeroMQOptions.common(socket)
-            try ZeroMQOptions.set(socket, ZMQ_RECONNECT_IVL, 100)
-            try ZeroMQOptions.set(socket, ZMQ_RECONNECT_IVL_MAX, 5000)
-            let id = Array(identity.utf8.prefix(255))
-            guard !id.isEmpty, id.first != 0 else { throw WireError(.transport, "an identity must be non-empty and not start with a zero byte") }
-            guard zmq_setsockopt(socket, ZMQ_ROUTING_ID, id, id.count) == 0 else { throw ZeroMQContext.lastError("ZMQ_ROUTING_ID") }
-            if case .curve(let keys, let coordinator) = security {
-                try CurveSupport.require()
-                guard let secret = keys.secretKey else { throw WireError(.security, "the key pair of \(identity) has no secret key") }
-                guard CurveKeyPair.isValid(coordinator) else { throw WireError(.security, "the coordinator's public key is not 40 characters of Z85") }
-                try ZeroMQOptions.setString(socket, ZMQ_CURVE_SERVERKEY, coordinator)
-                try ZeroMQOptions.setString(socket, ZMQ_CURVE_PUBLICKEY, keys.publicKey)
-                try ZeroMQOptions.setString(socket, ZMQ_CURVE_SECRETKEY, secret)
-            }
+            try ZeroMQOptions.dealer(socket, identity: identity, security: security)
             guard zmq_connect(socket, endpoint) == 0 else { throw ZeroMQContext.lastError("cannot connect to \(endpoint)") }
         } catch {
             zmq_close(socket)

@@ -33,20 +33,7 @@ public final class ZeroMQClient: ClientTransport, @unchecked Sendable {
         guard let socket = zmq_socket(context.handle, ZMQ_DEALER) else { throw ZeroMQContext.lastError("zmq_socket(DEALER)") }
         var monitor: UnsafeMutableRawPointer?
         do {
-            try ZeroMQOptions.common(socket)
-            try ZeroMQOptions.set(socket, ZMQ_RECONNECT_IVL, 100)
-            try ZeroMQOptions.set(socket, ZMQ_RECONNECT_IVL_MAX, maxReconnectInterval)
-            let id = Array(identity.utf8.prefix(255))
-            guard !id.isEmpty, id.first != 0 else { throw WireError(.transport, "a worker identity must be non-empty and not start with a zero byte") }
-            guard zmq_setsockopt(socket, ZMQ_ROUTING_ID, id, id.count) == 0 else { throw ZeroMQContext.lastError("ZMQ_ROUTING_ID") }
-            if case .curve(let keys, let coordinator) = security {
-                try CurveSupport.require()
-                guard let secret = keys.secretKey else { throw WireError(.security, "the worker's CURVE key pair has no secret key") }
-                guard CurveKeyPair.isValid(coordinator) else { throw WireError(.security, "the coordinator's public key is not 40 characters of Z85") }
-                try ZeroMQOptions.setString(socket, ZMQ_CURVE_SERVERKEY, coordinator)
-                try ZeroMQOptions.setString(socket, ZMQ_CURVE_PUBLICKEY, keys.publicKey)
-                try ZeroMQOptions.setString(socket, ZMQ_CURVE_SECRETKEY, secret)
-            }
+            try ZeroMQOptions.dealer(socket, identity: identity, security: security, maxReconnectInterval: maxReconnectInterval)
             // Also without keys: a plain worker facing a CURVE coordinator is told so.
             monitor = try SocketMonitor.attach(to: socket, context: context, events: ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
                                                | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL

@@ -58,6 +58,27 @@ enum ZeroMQOptions {
         }
     }
 
+    /// A worker's DEALER: the common options, reconnects from 100 ms up to `maxReconnectInterval`, its routing
+    /// identity (≤ 255 bytes, not starting with a zero byte) and, with `.curve`, its key pair and the
+    /// coordinator's public key.
+    static func dealer(_ socket: UnsafeMutableRawPointer, identity: String, security: ClientSecurity,
+                       maxReconnectInterval: Int32 = 5000) throws {
+        try common(socket)
+        try set(socket, ZMQ_RECONNECT_IVL, 100)
+        try set(socket, ZMQ_RECONNECT_IVL_MAX, maxReconnectInterval)
+        let id = Array(identity.utf8.prefix(255))
+        guard !id.isEmpty, id.first != 0 else { throw WireError(.transport, "a worker identity must be non-empty and not start with a zero byte") }
+        guard zmq_setsockopt(socket, ZMQ_ROUTING_ID, id, id.count) == 0 else { throw ZeroMQContext.lastError("ZMQ_ROUTING_ID") }
+        if case .curve(let keys, let coordinator) = security {
+            try CurveSupport.require()
+            guard let secret = keys.secretKey else { throw WireError(.security, "the worker's CURVE key pair has no secret key") }
+            guard CurveKeyPair.isValid(coordinator) else { throw WireError(.security, "the coordinator's public key is not 40 characters of Z85") }
+            try setString(socket, ZMQ_CURVE_SERVERKEY, coordinator)
+            try setString(socket, ZMQ_CURVE_PUBLICKEY, keys.publicKey)
+            try setString(socket, ZMQ_CURVE_SECRETKEY, secret)
+        }
+    }
+
     static func common(_ socket: UnsafeMutableRawPointer) throws {
         var limit = maxMessageSize
         guard zmq_setsockopt(socket, ZMQ_MAXMSGSIZE, &limit, MemoryLayout<Int64>.size) == 0 else {
