@@ -16,7 +16,7 @@ struct SimulateWorkers: ParsableCommand {
             KEYS/coordinator.key or --coordinator-key. Without --keys the sockets are plain (loopback only). \
             The study must use the synthetic evaluator (evaluator.kind: synthetic). The simulator says hello, \
             waits until every worker is welcomed, stays idle --idle-seconds (heartbeats only), then asks for \
-            jobs and answers each at once until the coordinator shuts the workers down.
+            jobs and answers each at once (or after --evaluation-seconds) until the coordinator shuts the workers down.
             """)
 
     @Option(help: "The coordinator's endpoint (tcp://HOST:PORT or ipc://PATH).") var connect: String
