@@ -25,15 +25,15 @@ struct SimulatedRows {
                   for seconds in offeredRate > 0 ? [0, Double(n) / offeredRate] : [0] {
                     let name = "sim-\(n)-\(strategy.filter { $0.isLetter || $0.isNumber })-\(curve ? "curve" : "plain")-\(seconds > 0 ? "paced" : "zero")"
                     let reportPath = "\(directory)/\(name).json"
-                    let bench = ClusterBenchmark(directory: directory) { endpoint, count, slots, keys in
+                    let bench = ClusterBenchmark(directory: directory) { endpoint, count, slots, keys, stopStudy in
                         try launchSimulator(endpoint: endpoint, count: count, slots: slots, keys: keys, seconds: seconds,
-                                            report: reportPath)
+                                            report: reportPath, stopStudy: stopStudy)
                     }
                     let o = try await bench.run(.init(workers: n, slotsPerWorker: 1, budget: budget, seconds: 0, strategy: strategy,
                                                       curve: curve), name: name)
                     guard let data = FileManager.default.contents(atPath: reportPath),
                           let r = try? JSONDecoder().decode(WorkerSimulator.Report.self, from: data) else {
-                        throw ValidationError("the simulator of row \(name) wrote no report")
+                        throw ClusterError(.run, "the load generator of row \(name) ended without its report (its error, if any, is above)")
                     }
                     let turnaround = WorkerSimulator.Report.Distribution(o.latencies.map { $0.seconds * 1000 })
                     let mib = Double(o.peakMemoryGrowth) / 1_048_576
@@ -55,8 +55,8 @@ struct SimulatedRows {
               + "machine and takes CPU of its own.")
     }
 
-    private func launchSimulator(endpoint: String, count: Int, slots: Int, keys: String?, seconds: Double, report: String) throws
-        -> @Sendable () -> Void {
+    private func launchSimulator(endpoint: String, count: Int, slots: Int, keys: String?, seconds: Double, report: String,
+                                 stopStudy: @escaping @Sendable () -> Void) throws -> @Sendable () -> Void {
         let p = Process()
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         var arguments = [executable, "simulate-workers", "--connect", endpoint, "--count", String(count), "--slots", String(slots),
@@ -71,6 +71,8 @@ struct SimulatedRows {
             p.arguments = Array(arguments.dropFirst())
         }
         p.standardOutput = FileHandle.nullDevice
+        // A simulator that fails (its error is on stderr) ends the study, which would otherwise wait for it.
+        p.terminationHandler = { process in if process.terminationStatus != 0 { stopStudy() } }
         try p.run()
         let box = ProcessBox([p])
         return {

@@ -35,6 +35,10 @@ struct BenchCluster: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         if let simulatedWorkers {
+            guard simulatedBudget >= 1 else { throw ValidationError("--simulated-budget must be at least 1") }
+            guard idleSeconds >= 0, idleSeconds.isFinite, offeredRate >= 0, offeredRate.isFinite else {
+                throw ValidationError("--idle-seconds and --offered-rate must be finite and ≥ 0")
+            }
             let counts = simulatedWorkers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? 0) >= 1 }) else {
                 throw ValidationError("--simulated-workers takes worker counts, e.g. 100,500,1000,2000")
@@ -45,7 +49,7 @@ struct BenchCluster: AsyncParsableCommand {
                                     offeredRate: offeredRate, simulatorCPUs: simulatorCpus).run()
             return
         }
-        let bench = ClusterBenchmark(directory: directory) { endpoint, count, slots, keys in
+        let bench = ClusterBenchmark(directory: directory) { endpoint, count, slots, keys, _ in
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             var processes = [Process]()
             for i in 0..<count {

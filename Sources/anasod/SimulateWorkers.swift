@@ -50,7 +50,7 @@ struct SimulateWorkers: ParsableCommand {
         let limit = FileLimit.raise()
         // Each connection takes a socket and a mailbox descriptor here; leave room for the rest.
         if limit < UInt64(2 * count + 64) {
-            throw ValidationError("\(count) workers need about \(2 * count + 64) open files; this process may open \(limit) "
+            throw ClusterError(.run, "\(count) workers need about \(2 * count + 64) open files; this process may open \(limit) "
                                   + "(raise the hard limit: ulimit -Hn, or LimitNOFILE= under systemd)")
         }
         let identities = (0..<count).map { "\(idPrefix)-\($0)" }
@@ -86,7 +86,7 @@ struct SimulateWorkers: ParsableCommand {
               + "under load \(String(format: "%.1f", outcome.loadHeartbeatDelayMs.p99)) ms; \(outcome.missedHeartbeats) missed")
         for refusal in outcome.refusals { print("refused: \(refusal)") }
         if outcome.welcomed < outcome.workers {
-            throw ValidationError("only \(outcome.welcomed) of \(outcome.workers) workers were welcomed")
+            throw ClusterError(.run, "only \(outcome.welcomed) of \(outcome.workers) workers were welcomed")
         }
     }
 }

@@ -44,9 +44,10 @@ public struct ClusterBenchmark: Sendable {
 
     /// Starts `count` workers connected to `endpoint`, worker `i` with the key pair
     /// `keys/local/bench-i.key_secret` and the coordinator key `keys/coordinator.key` when `keys` is given;
-    /// returns a function that stops them.
-    public typealias Launcher = @Sendable (_ endpoint: String, _ count: Int, _ slots: Int, _ keys: String?) throws
-        -> (@Sendable () -> Void)
+    /// returns a function that stops them. `stopStudy` ends the study early (its workers failed to start or
+    /// died: the coordinator would wait for them forever).
+    public typealias Launcher = @Sendable (_ endpoint: String, _ count: Int, _ slots: Int, _ keys: String?,
+                                           _ stopStudy: @escaping @Sendable () -> Void) throws -> (@Sendable () -> Void)
 
     public let directory: String
     public let launch: Launcher
@@ -83,7 +84,7 @@ public struct ClusterBenchmark: Sendable {
         coordinator.progressInterval = 3600
         let memory = MemorySampler()
         let cpuBefore = WorkerSimulator.cpuSeconds()
-        let stop = try launch(server.endpoint, scenario.workers, scenario.slotsPerWorker, keys)
+        let stop = try launch(server.endpoint, scenario.workers, scenario.slotsPerWorker, keys) { [coordinator] in coordinator.stop() }
         defer { stop() }
         let status = try await coordinator.runOnThread()
         let cpu = WorkerSimulator.cpuSeconds() - cpuBefore
