@@ -5,8 +5,10 @@ import ANASOD
 public enum JournalRecord: Hashable, Sendable {
     /// One propose call of the strategy: its jobs, in order (`call` numbers the calls from 0).
     case proposed(call: Int, jobs: [ProposedJob])
-    /// A job leased to a worker.
-    case dispatched(job: UInt64, attempt: Int, worker: String, time: Double)
+    /// A job leased to a worker: its id, and the name of the CURVE key it authenticated with (nil on plain
+    /// sockets and in journals written before keys were recorded). A claim after a restart is honoured only
+    /// from that key.
+    case dispatched(job: UInt64, attempt: Int, worker: String, key: String? = nil, time: Double)
     /// A progress report (one per epoch).
     case progress(job: UInt64, attempt: Int, epoch: Int, trainLoss: Double?, validationError: Double?, seconds: Double)
     /// A finished evaluation.

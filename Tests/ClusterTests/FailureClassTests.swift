@@ -21,7 +21,7 @@ import Wire
         var records: [JournalRecord]
         /// Attempts dispatched, by worker.
         var dispatched: [String: Int] {
-            records.reduce(into: [:]) { counts, r in if case .dispatched(_, _, let w, _) = r { counts[w, default: 0] += 1 } }
+            records.reduce(into: [:]) { counts, r in if case .dispatched(_, _, let w, _, _) = r { counts[w, default: 0] += 1 } }
         }
         var failures: [(worker: String, class: FailureClass?, final: Bool)] {
             records.compactMap { if case .failure(_, _, let w, _, let c, let f, _) = $0 { (w, c, f) } else { nil } }
@@ -120,7 +120,7 @@ import Wire
         // One attempt per failed job: nothing retried.
         let failedJobs = run.records.compactMap { if case .failure(let j, _, _, _, _, true, _) = $0 { j } else { nil } }
         for job in failedJobs {
-            #expect(run.records.filter { if case .dispatched(job, _, _, _) = $0 { true } else { false } }.count == 1)
+            #expect(run.records.filter { if case .dispatched(job, _, _, _, _) = $0 { true } else { false } }.count == 1)
         }
     }
 }

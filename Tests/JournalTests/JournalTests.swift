@@ -24,7 +24,7 @@ import Testing
         .dispatched(job: 1, attempt: 1, worker: "w1", time: 10.5),
         .progress(job: 1, attempt: 1, epoch: 1, trainLoss: 0.5, validationError: nil, seconds: 2),
         .failure(job: 1, attempt: 1, worker: "w1", reason: "worker lost", class: .transient, final: false, time: 11),
-        .dispatched(job: 1, attempt: 2, worker: "w2", time: 12),
+        .dispatched(job: 1, attempt: 2, worker: "w2", key: "node-2", time: 12),
         .result(job: 1, attempt: 2, worker: "w2", metrics: .init(validationError: 5.63, testError: 5.7, trainSeconds: 3,
                                                                   parameters: 100, flops: nil), time: 13),
         .failure(job: 2, attempt: 3, worker: "w2", reason: "NaN loss", class: .architecture, final: true, time: 14),

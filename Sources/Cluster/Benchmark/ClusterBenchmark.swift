@@ -91,7 +91,7 @@ public struct ClusterBenchmark: Sendable {
         let growth = memory.stop()
         let records = try journal.records()
         let results = records.compactMap { r -> Double? in if case .result(_, _, _, _, let t) = r { t } else { nil } }
-        let first = records.lazy.compactMap { r -> Double? in if case .dispatched(_, _, _, let t) = r { t } else { nil } }.first
+        let first = records.lazy.compactMap { r -> Double? in if case .dispatched(_, _, _, _, let t) = r { t } else { nil } }.first
         let span = (results.max() ?? 0) - (first ?? 0)
         return Outcome(scenario: scenario, span: span, rate: span > 0 ? Double(results.count) / span : 0,
                        total: status.elapsed, latencies: coordinator.resultToJobLatencies, cpuSeconds: cpu,

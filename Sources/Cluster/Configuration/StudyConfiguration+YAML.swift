@@ -7,7 +7,7 @@ extension StudyConfiguration {
     static let schema: [String: Set<String>] = [
         "": ["study", "space", "strategy", "seed", "budget", "evaluator", "jobs", "cluster", "journal", "architectures"],
         "evaluator": EvaluationSettings.Kind.allCases.reduce(Set(["kind", "dataset"])) { $0.union($1.keys) },
-        "jobs": ["max_attempts", "timeout", "max_consecutive_failures", "training_seed"],
+        "jobs": ["max_attempts", "timeout", "max_consecutive_failures", "training_seed", "max_leases_per_worker"],
         "cluster": ["listen", "heartbeat", "worker_timeout", "security", "keys"],
     ]
 
@@ -58,6 +58,9 @@ extension StudyConfiguration {
             guard let m = n.mapping else { throw fail("'jobs' must be a mapping") }
             let e = try Self.entries(m, section: "jobs", fail: fail)
             if let v = e["max_attempts"] { maxAttempts = try Self.int(v, "jobs.max_attempts", min: 1, fail) }
+            if let v = e["max_leases_per_worker"] {
+                maxLeasesPerWorker = try Self.int(v, "jobs.max_leases_per_worker", min: 1, fail)
+            }
             if let v = e["timeout"] { jobTimeout = try Self.number(v, "jobs.timeout", fail) }
             if let v = e["max_consecutive_failures"] {
                 maxConsecutiveFailures = try Self.int(v, "jobs.max_consecutive_failures", min: 1, fail)

@@ -26,6 +26,9 @@ public struct StudyConfiguration: Sendable, Hashable {
     public var maxAttempts: Int = 3
     /// Seconds one attempt may take before its lease expires.
     public var jobTimeout: Double = 3600
+    /// Leases one worker connection may hold at once, whatever slots it announces (`jobs.max_leases_per_worker`):
+    /// a peer that claims 4,096 slots gets no more than this.
+    public var maxLeasesPerWorker: Int = 16
     /// Jobs in a row that may fail for good before the study stops with an error (a broken evaluator
     /// would otherwise burn through the search space).
     public var maxConsecutiveFailures: Int = 25
@@ -62,6 +65,9 @@ public struct StudyConfiguration: Sendable, Hashable {
         }
         guard budget > 0 else { throw fail("'budget' must be positive, got \(budget)") }
         guard maxAttempts > 0 else { throw fail("'jobs.max_attempts' must be positive, got \(maxAttempts)") }
+        guard (1...4096).contains(maxLeasesPerWorker) else {
+            throw fail("'jobs.max_leases_per_worker' must be in 1…4096, got \(maxLeasesPerWorker)")
+        }
         guard maxConsecutiveFailures > 0 else {
             throw fail("'jobs.max_consecutive_failures' must be positive, got \(maxConsecutiveFailures)")
         }

@@ -25,6 +25,10 @@ public struct CoordinatorStatus: Sendable {
     public var workerList: [WorkerSnapshot] = []
     /// The jobs leased now, by job id.
     public var leases: [LeaseSnapshot] = []
+    /// Messages refused, by the name of the key that sent them (plain sockets have no keys).
+    public var keyRefusals: [String: Int] = [:]
+    /// Keys whose workers get no jobs for now, and why.
+    public var quarantined: [String: String] = [:]
 }
 
 /// A connected worker as the coordinator sees it (for the dashboard and `anasod status`).
@@ -73,11 +77,18 @@ public struct RefusalCounts: Sendable, Equatable {
     public var revokedKeys = 0
     /// Handshakes that failed before a key was seen (no CURVE, the wrong coordinator key, garbage).
     public var failedHandshakes = 0
+    /// Handshakes of an admitted key announcing a worker id that another admitted key holds (squatting).
+    public var takenIdentities = 0
+    /// Messages dropped undecoded because their peer sent more than its share (a flood).
+    public var flooded = 0
+    /// Times a key was quarantined for failing far more often than the others (not messages).
+    public var quarantinedWorkers = 0
     public init() {}
 
-    /// Every message refused, all kinds together (evicted workers are not messages and do not count).
+    /// Every message refused, all kinds together (evicted and quarantined workers are not messages and do not count).
     public var total: Int {
         unwelcomed + notLeaseHolder + invalidValues + refusedAdoptions + malformed + unknownKeys + revokedKeys + failedHandshakes
+            + takenIdentities + flooded
     }
 }
 
@@ -127,6 +138,8 @@ public final class Coordinator: @unchecked Sendable {
     private var awaitingAck = [JobKey: PeerID]()
     /// The shutdowns of a finished study, sent once the last results are committed and acknowledged.
     private var heldShutdowns = [(PeerID, WireMessage)]()
+    /// Log lines driven by peers, at most a burst a second per kind (a flood must not fill the log).
+    private var logLimiter = LogRateLimiter()
 
     /// For each result: the observations it made, and the seconds from its arrival until its worker was
     /// sent its next job (the coordinator's turnaround, GP included).
@@ -256,9 +269,12 @@ public final class Coordinator: @unchecked Sendable {
                         awaitingJob[peer] = (received, state.successes + 1)
                     }
                     noteReport(message, from: peer)
-                    if case .hello(let hello) = message, hello.heldJobs.isEmpty {
-                        let devices = hello.devices.isEmpty ? "" : " on \(hello.devices.joined(separator: ", "))"
-                        logger.info("worker \(hello.workerID) (\(hello.host)) says hello: \(hello.slots) slot(s)\(devices), evaluators \(hello.evaluators.map(\.summary).joined(separator: ", "))")
+                    if case .hello(let hello) = message, hello.heldJobs.isEmpty, state.workers[peer] == nil,
+                       logLimiter.allow("hello", now: now) {
+                        // What the peer says about itself is clipped; its key name is what identifies it.
+                        let devices = hello.devices.isEmpty ? "" : " on \(hello.devices.prefix(16).joined(separator: ", "))"
+                        let text = "\(hello.slots) slot(s)\(devices), evaluators \(hello.evaluators.map(\.summary).joined(separator: ", "))"
+                        logger.info("worker \(CoordinatorState.clipped(hello.workerID, limit: 64)) (key \(peer.key ?? "none"), host \(CoordinatorState.clipped(hello.host, limit: 64))) says hello: \(CoordinatorState.clipped(text))")
                     }
                     actions += state.handle(message, from: peer, now: now)
                 case .transport(.rejected(let peer, let error), _):
@@ -285,6 +301,11 @@ public final class Coordinator: @unchecked Sendable {
                     actions += state.securityRefused(refusal, now: now)
                 case .transport(.unreachable(let peer), _):
                     actions += state.workerUnreachable(peer, now: now)
+                case .transport(.flooded(let peer, let dropped), _):
+                    if logLimiter.allow("flood", now: now) {
+                        logger.warning("dropped \(dropped) message(s) of the worker with key \(peer.key ?? peer.description): it sends more than its share (\(state.refusals.flooded + dropped) dropped so far)")
+                    }
+                    actions += state.flooded(peer, dropped: dropped, now: now)
                 case .proposals(let proposals):
                     actions += state.proposalsArrived(proposals, now: now)
                 case .committed(let keys):
@@ -353,14 +374,18 @@ public final class Coordinator: @unchecked Sendable {
                 switch record {
                 case .failure(let job, let attempt, let worker, let reason, let failureClass, false, _):
                     metrics.retried.increment()
-                    logger.warning("job \(job) attempt \(attempt) on \(worker) failed (\(failureClass?.rawValue ?? "transient")): \(reason); re-queued")
+                    if logLimiter.allow("retry", now: clock.now()) {
+                        logger.warning("job \(job) attempt \(attempt) on \(CoordinatorState.clipped(worker, limit: 64)) failed (\(failureClass?.rawValue ?? "transient")): \(CoordinatorState.clipped(reason, limit: 400)); re-queued")
+                    }
                 case .note(let worker, let message, _):
-                    logger.warning("worker \(worker): \(message)")
+                    if logLimiter.allow("note", now: clock.now()) {
+                        logger.warning("worker \(CoordinatorState.clipped(worker, limit: 64)): \(CoordinatorState.clipped(message, limit: 400))")
+                    }
                 default: break
                 }
             case .send(let peer, let message):
-                if case .refusal(let refusal) = message, !refusal.reason.hasPrefix("evicted") {
-                    logger.warning("refused worker \(peer): \(refusal.reason)")
+                if case .refusal(let refusal) = message, !refusal.reason.hasPrefix("evicted"), logLimiter.allow("refusal", now: clock.now()) {
+                    logger.warning("refused a worker (key \(peer.key ?? "none"), id \(peer)): \(CoordinatorState.clipped(refusal.reason, limit: 400))")
                 }
                 if case .shutdown = message, state.finished {
                     heldShutdowns.append((peer, message))  // after the last acknowledgements (run's end)
@@ -369,14 +394,18 @@ public final class Coordinator: @unchecked Sendable {
                 }
             case .observe(let job, let attempt, let worker, let proposal, let outcome):
                 if case .failure(let reason, let failureClass) = outcome {
-                    logger.error("job \(job) failed for good (\(failureClass.rawValue)) after attempt \(attempt) on \(worker): \(reason)")
+                    logger.error("job \(job) failed for good (\(failureClass.rawValue)) after attempt \(attempt) on \(CoordinatorState.clipped(worker, limit: 64)): \(CoordinatorState.clipped(reason, limit: 400))")
                 }
                 runner.submit(.observe(job: job, attempt: attempt, worker: worker, proposal: proposal, outcome: outcome,
                                        time: clock.now()))
             case .propose(let count, let pending):
                 runner.submit(.propose(count: count, pending: pending))
             case .evicted(let worker, let reason):
-                logger.warning("evicted worker \(worker): \(reason); its leases are re-queued")
+                if logLimiter.allow("evicted", now: clock.now()) {
+                    logger.warning("evicted worker \(CoordinatorState.clipped(worker, limit: 64)): \(reason); its leases are re-queued")
+                }
+            case .quarantined(let key, let reason):
+                logger.warning("quarantined key \(key): \(reason); its jobs are re-queued")
             case .finished(let reason):
                 logger.notice("study \(configuration.study) finished: \(reason)")
             }
@@ -437,7 +466,8 @@ public final class Coordinator: @unchecked Sendable {
                                   workers: state.workers.count, best: best, finished: finished,
                                   elapsed: Date().timeIntervalSince(started), abortReason: state.abortReason,
                                   refusals: state.refusals, workerList: previous?.0 ?? workerSnapshots(),
-                                  leases: previous?.1 ?? leaseSnapshots())
+                                  leases: previous?.1 ?? leaseSnapshots(), keyRefusals: state.keyRefusals,
+                                  quarantined: state.domains.compactMapValues(\.quarantineReason))
         metrics.update(from: s)
         statusLock.withLock { snapshot = s }
         // An event worth a line in any mode: a new best.
@@ -453,7 +483,8 @@ public final class Coordinator: @unchecked Sendable {
         return state.workers.values.map { w in
             WorkerSnapshot(id: w.id, host: w.host, slots: w.slots, jobs: w.leases.count, silentSeconds: max(0, now - w.lastSeen),
                            evaluators: w.capabilities.map { c in c.profiles.isEmpty ? c.kind : c.kind + ":" + c.profiles.joined(separator: ",") },
-                           state: w.excluded.map { "excluded: " + $0 } ?? (w.draining ? "draining" : "active"))
+                           state: state.domains[w.domain]?.quarantineReason.map { "quarantined: " + $0 }
+                               ?? w.excluded.map { "excluded: " + $0 } ?? (w.draining ? "draining" : "active"))
         }.sorted { $0.id < $1.id }
     }
 
@@ -483,5 +514,21 @@ public enum SpaceCatalog {
         case "darts": return DARTSSearchSpace()
         default: throw ClusterError(.invalidConfiguration, "unknown search space '\(name)' (known: nb201, darts)")
         }
+    }
+}
+
+/// At most `burst` log lines per kind in any `period` seconds; the lines beyond are counted and said in the
+/// next line that passes ("N similar lines suppressed" is left to the counters: the refusal totals).
+struct LogRateLimiter {
+    var burst = 10
+    var period = 1.0
+    private var windows = [String: (start: Double, count: Int)]()
+
+    mutating func allow(_ kind: String, now: Double) -> Bool {
+        var window = windows[kind] ?? (now, 0)
+        if now - window.start >= period { window = (now, 0) }
+        window.count += 1
+        windows[kind] = window
+        return window.count <= burst
     }
 }

@@ -22,6 +22,11 @@ import Wire
 ///   only for the exact attempt a restart queued for re-adoption, from the worker the journal names.
 ///   Everything else is dropped and counted in `refusals`; a worker that sends `evictionThreshold`
 ///   invalid messages is evicted (its leases re-queued, later messages from it dropped).
+/// - Identity is the key (`PeerID.domain`, the CURVE key's name; the connection on plain sockets): leases,
+///   claims, strikes, evictions and quarantine are bound to it, never to the routing id or the worker id a
+///   client announces. Every peer holding one key is one trust domain (`CoordinatorState+Trust.swift`): no
+///   single domain's failures end a study or fail a cell for good while another domain could run it, a
+///   domain failing far more often than the rest is quarantined, and dispatch is least-loaded, round-robin.
 struct CoordinatorState {
     enum JobStatus: Equatable { case queued, leased, done, failed }
 
@@ -33,13 +38,19 @@ struct CoordinatorState {
         /// Attempts that count against `maxAttempts`: not those that failed because of their worker (class
         /// `data`, or `configuration` once other workers have succeeded).
         var charged = 0
-        /// Workers that failed this job for lack of resources: another worker gets it when there is one.
-        var avoid = Set<PeerID>()
+        /// Trust domains (keys) that failed this job, with the class of their last failure: another domain
+        /// gets it when one can run it, and a failure is final only when corroborated
+        /// (`CoordinatorState+Trust.swift`).
+        var failures = [String: FailureClass]()
         var status = JobStatus.queued
         var lease: (peer: PeerID, attempt: Int, deadline: Double)?
+        /// When the current lease was given, and the last epoch journaled for it (progress is kept once per epoch).
+        var leasedAt = 0.0
+        var lastEpoch: Int?
         var value: Double?
-        /// After a restart: the attempt that was in flight and its worker, which may re-announce it (`held`).
-        var reAdoption: (attempt: Int, worker: String)?
+        /// After a restart: the attempt that was in flight, its worker and the key it ran under (nil in older
+        /// journals), which may re-announce it (`held`).
+        var reAdoption: (attempt: Int, worker: String, key: String?)?
         /// The lease whose result was accepted (a repeat of it is a harmless duplicate).
         var acceptedFrom: (peer: PeerID, attempt: Int)?
         /// Which peer each attempt was leased to: a late report from a lease a worker really held (it went
@@ -49,6 +60,10 @@ struct CoordinatorState {
 
     struct WorkerEntry {
         var id: String
+        /// The trust domain (`PeerID.domain`): the key it authenticated with.
+        var domain: String
+        /// When it was last given a job (a dispatch sequence number): the least recently served goes first.
+        var servedAt: UInt64 = 0
         var host: String
         var slots: Int
         var credits = 0
@@ -56,8 +71,6 @@ struct CoordinatorState {
         var lastHeartbeatSent: Double
         var leases = Set<UInt64>()
         var draining = false
-        /// Invalid messages so far (dropped results for leases it does not hold, values out of range).
-        var strikes = 0
         /// What it announced it can evaluate.
         var capabilities = [Capability]()
         /// Why it gets no more jobs (a `data` failure, or a `configuration` failure where others succeed).
@@ -73,7 +86,7 @@ struct CoordinatorState {
     let space: any SearchSpace
     private(set) var jobs = [UInt64: JobEntry]()
     private(set) var queue = [UInt64]()
-    private(set) var workers = [PeerID: WorkerEntry]()
+    var workers = [PeerID: WorkerEntry]()
     private(set) var successes = 0
     private(set) var failedJobs = 0
     private(set) var best: (value: Double, job: UInt64)?
@@ -91,8 +104,14 @@ struct CoordinatorState {
     var nextJobID: UInt64 = 1
     /// Messages dropped, by kind.
     var refusals = RefusalCounts()
-    /// Peers evicted for invalid messages: nothing they send counts any more.
-    private(set) var evicted = Set<PeerID>()
+    /// Messages refused, by the key that sent them.
+    var keyRefusals = [String: Int]()
+    /// Per trust domain (key): strikes, evictions, quarantine and the outcomes of its leases.
+    var domains = [String: DomainEntry]()
+    /// Jobs given so far (orders workers for round-robin dispatch).
+    var dispatchSequence: UInt64 = 0
+    /// Recent lease durations (dispatch to result), for the default lease timeout.
+    var durations = LeaseDurations()
     /// End the study when every connected worker is excluded (no other workers will come).
     var endWhenNoWorkerCanRun = false
     /// Until then, jobs that were in flight before a restart wait for their worker to re-announce them.
@@ -107,7 +126,7 @@ struct CoordinatorState {
     private(set) var active = Set<UInt64>()
     /// Every worker that may have credit (a superset: `request` adds to it, `dispatch` takes out those
     /// without credit, gone, draining or excluded).
-    private(set) var ready = Set<PeerID>()
+    var ready = Set<PeerID>()
     var leasedCount: Int { active.count - queue.count }
 
     // MARK: Resume
@@ -136,9 +155,9 @@ struct CoordinatorState {
                     nextJobID = max(nextJobID, p.job + 1)
                 }
                 events.append(.proposed(proposals))
-            case .dispatched(let job, let attempt, let worker, _):
+            case .dispatched(let job, let attempt, let worker, let key, _):
                 if let known = jobs[job]?.attempts { jobs[job]?.attempts = max(known, attempt) }
-                if jobs[job]?.status == .queued { jobs[job]?.reAdoption = (attempt, worker) }
+                if jobs[job]?.status == .queued { jobs[job]?.reAdoption = (attempt, worker, key) }
             case .result(let job, _, _, let metrics, _):
                 guard let entry = jobs[job], entry.status != .done else { continue }
                 jobs[job]?.status = .done
@@ -183,12 +202,16 @@ struct CoordinatorState {
     // MARK: Messages
 
     mutating func handle(_ message: WireMessage, from peer: PeerID, now: Double) -> [CoordinatorAction] {
-        if evicted.contains(peer) {
-            refusals.unwelcomed += 1
-            return []
+        if let until = domains[peer.domain]?.evictedUntil, now < until {
+            refuse(peer) { $0.unwelcomed += 1 }
+            guard case .hello = message else { return [] }
+            // An evicted key may come back after its cool-down: it is told when.
+            return [.send(peer, .refusal(Refusal(reason: "evicted: \(domains[peer.domain]?.evictionReason ?? "invalid messages"); "
+                                                 + "say hello again in \(Int((until - now).rounded(.up))) s",
+                                                 retryAfter: until - now)))]
         }
         if case .hello = message {} else if workers[peer] == nil {
-            refusals.unwelcomed += 1  // not welcomed: nothing it says counts
+            refuse(peer) { $0.unwelcomed += 1 }  // not welcomed: nothing it says counts
             return []
         }
         workers[peer]?.lastSeen = now
@@ -198,20 +221,26 @@ struct CoordinatorState {
             actions += welcome(hello, peer: peer, now: now)
         case .request(let request):
             guard var worker = workers[peer] else { break }
-            worker.credits = min(worker.credits + request.slots, max(0, worker.slots - worker.leases.count))
+            worker.credits = min(worker.credits + request.slots, max(0, capacity(of: worker) - worker.leases.count))
             workers[peer] = worker
             if worker.credits > 0 { ready.insert(peer) }
-        case .heartbeat:
-            break
+        case .heartbeat(let heartbeat):
+            // A worker runs at most its slots: a longer list is not a heartbeat but a flood.
+            if let worker = workers[peer], heartbeat.running.count > max(worker.slots, 1) {
+                actions += strike(peer, now: now) { $0.invalidValues += 1 }
+            }
         case .progress(let p):
             guard holdsLease(p.key, peer: peer) else {
                 actions += dropForeignReport(p.key, from: peer, now: now)
                 break
             }
-            guard Self.validError(p.validationError), p.trainLoss.map({ $0 >= 0 }) ?? true, p.seconds >= 0 else {
+            guard Self.validError(p.validationError), p.trainLoss.map({ $0 >= 0 }) ?? true, p.seconds >= 0, p.epoch >= 0 else {
                 actions += strike(peer, now: now) { $0.invalidValues += 1 }
                 break
             }
+            // Kept once per epoch per lease: a repeat, or an epoch older than the last, is dropped quietly.
+            if let last = jobs[p.key.jobID]?.lastEpoch, p.epoch <= last { break }
+            jobs[p.key.jobID]?.lastEpoch = p.epoch
             actions.append(.journal(.progress(job: p.key.jobID, attempt: p.key.attempt, epoch: p.epoch,
                                               trainLoss: p.trainLoss, validationError: p.validationError, seconds: p.seconds)))
         case .result(let r):
@@ -270,18 +299,18 @@ struct CoordinatorState {
 
     /// Counts an invalid message against a worker; evicts it at `evictionThreshold`.
     mutating func strike(_ peer: PeerID, now: Double, _ count: (inout RefusalCounts) -> Void) -> [CoordinatorAction] {
-        count(&refusals)
-        guard var worker = workers[peer] else { return [] }
-        worker.strikes += 1
-        workers[peer] = worker
-        guard worker.strikes >= Self.evictionThreshold else { return [] }
-        return evict(peer, reason: "\(worker.strikes) invalid messages", now: now)
+        refuse(peer, count)
+        guard workers[peer] != nil else { return [] }
+        domains[peer.domain, default: DomainEntry()].strikes += 1
+        let strikes = domains[peer.domain]!.strikes
+        guard strikes >= Self.evictionThreshold else { return [] }
+        return evict(peer, reason: "\(strikes) invalid messages", now: now)
     }
 
     /// An undecodable frame: counted, and held against the sender when it is a welcomed worker.
     mutating func malformed(from peer: PeerID, now: Double) -> [CoordinatorAction] {
         guard workers[peer] != nil else {
-            refusals.malformed += 1
+            refuse(peer) { $0.malformed += 1 }
             return []
         }
         return strike(peer, now: now) { $0.malformed += 1 }
@@ -294,22 +323,44 @@ struct CoordinatorState {
         case .failedHandshake: refusals.failedHandshakes += 1
         case .revokedKey:
             refusals.revokedKeys += 1
-            if let peer = refusal.peer, workers[peer] != nil { return evict(peer, reason: "its key was revoked", now: now) }
+            if let key = refusal.peer?.key { keyRefusals[key, default: 0] += 1 }
+            // Its workers leave and their leases go elsewhere; the key is not banned: a key file that comes
+            // back (a revocation undone) lets them say hello again at once.
+            if let peer = refusal.peer, workers[peer] != nil {
+                return evict(peer, reason: "its key was revoked", coolDown: false, now: now)
+            }
+        case .identityTaken:
+            refusals.takenIdentities += 1
+            if let key = refusal.peer?.key { keyRefusals[key, default: 0] += 1 }
         }
         return []
     }
 
-    /// Removes a worker for good: its leases are re-queued and nothing it sends counts any more.
-    mutating func evict(_ peer: PeerID, reason: String, now: Double) -> [CoordinatorAction] {
+    /// Removes a worker: its leases are re-queued (not charged to the job). With `coolDown`, nothing its key
+    /// sends counts for `DomainEntry.coolDown` seconds (doubling with each eviction); then it may say hello
+    /// again, and is told when in the refusal (`retryAfter`).
+    mutating func evict(_ peer: PeerID, reason: String, coolDown: Bool = true, now: Double) -> [CoordinatorAction] {
         guard let worker = workers[peer] else { return [] }
         var actions = [CoordinatorAction]()
         for jobID in worker.leases.sorted() {
-            actions += releaseLease(jobID, reason: "worker \(worker.id) evicted: \(reason)", class: .transient, now: now)
+            actions += releaseLease(jobID, reason: "worker \(worker.id) evicted: \(reason)", class: .transient, retry: true,
+                                    charge: false, now: now)
         }
         workers.removeValue(forKey: peer)
-        evicted.insert(peer)
+        ready.remove(peer)
+        var retry: Double?
+        if coolDown {
+            var domain = domains[peer.domain, default: DomainEntry()]
+            domain.evictions += 1
+            domain.strikes = 0
+            let seconds = DomainEntry.coolDown(after: domain.evictions)
+            domain.evictedUntil = now + seconds
+            domain.evictionReason = reason
+            domains[peer.domain] = domain
+            retry = seconds
+        }
         refusals.evictedWorkers += 1
-        actions.append(.send(peer, .refusal(Refusal(reason: "evicted: \(reason)"))))
+        actions.append(.send(peer, .refusal(Refusal(reason: "evicted: \(reason)", retryAfter: retry ?? 1))))
         actions.append(.evicted(worker: worker.id, reason: reason))
         return actions
     }
@@ -344,20 +395,25 @@ struct CoordinatorState {
             }
         }
         let previous = workers[peer]
-        var entry = WorkerEntry(id: hello.workerID, host: hello.host, slots: hello.slots, lastSeen: now, lastHeartbeatSent: now)
+        var entry = WorkerEntry(id: hello.workerID, domain: peer.domain, host: hello.host, slots: hello.slots, lastSeen: now,
+                                lastHeartbeatSent: now)
+        entry.servedAt = previous?.servedAt ?? 0
         entry.leases = previous?.leases ?? []
-        entry.strikes = previous?.strikes ?? 0
         entry.excluded = previous?.excluded
         entry.resourceFailures = previous?.resourceFailures ?? 0
         entry.capabilities = hello.evaluators
         workers[peer] = entry
-        // Jobs the worker re-announces: adopt them if nobody else has them, else cancel its copy.
-        for key in hello.heldJobs where !entry.leases.contains(key.jobID) {
+        // Jobs the worker re-announces: adopt them if nobody else has them, else cancel its copy. A worker
+        // runs at most its slots: claims beyond them are not considered (and held against it).
+        if hello.heldJobs.count > max(hello.slots, 1) {
+            actions += strike(peer, now: now) { $0.invalidValues += 1 }
+        }
+        for key in hello.heldJobs.prefix(max(hello.slots, 1)) where !entry.leases.contains(key.jobID) {
             if !adopt(key, peer: peer, worker: hello.workerID, now: now) {
                 // A job already done or failed for good is no claim on anything (a report the worker still
                 // holds for it is acknowledged when it is sent again); any other claim is refused.
                 if let status = jobs[key.jobID]?.status, status == .done || status == .failed {} else {
-                    refusals.refusedAdoptions += 1
+                    refuse(peer) { $0.refusedAdoptions += 1 }
                 }
                 actions.append(.send(peer, .cancel(JobCancel(key: key))))
             }
@@ -371,12 +427,15 @@ struct CoordinatorState {
     /// Gives `peer` the lease of `key` when a restart queued exactly that attempt for re-adoption by that
     /// worker (it re-announced the job, or sent the report it kept on disk across its own restart).
     mutating func adopt(_ key: JobKey, peer: PeerID, worker: String, now: Double) -> Bool {
+        // The claim must come from the key the attempt was leased to (journals older than keys name none).
         guard var job = jobs[key.jobID], job.status == .queued, let claim = job.reAdoption,
-              claim.attempt == key.attempt, claim.worker == worker else { return false }
+              claim.attempt == key.attempt, claim.worker == worker, claim.key == nil || claim.key == peer.key else { return false }
         job.reAdoption = nil
         job.status = .leased
         job.attempts = max(job.attempts, key.attempt)
         job.lease = (peer, key.attempt, now + configuration.jobTimeout)
+        job.leasedAt = now
+        job.lastEpoch = nil
         job.holders[key.attempt] = peer
         jobs[key.jobID] = job
         queue.removeAll { $0 == key.jobID }
@@ -406,6 +465,8 @@ struct CoordinatorState {
         job.value = r.metrics.validationError
         job.acceptedFrom = (peer, r.key.attempt)
         jobs[job.id] = job
+        durations.record(now - job.leasedAt)
+        domains[peer.domain, default: DomainEntry()].note(failure: false)
         successes += 1
         consecutiveFailures = 0
         if best == nil || r.metrics.validationError < best!.value { best = (r.metrics.validationError, job.id) }
@@ -422,32 +483,40 @@ struct CoordinatorState {
     mutating func failed(_ f: JobFailure, from peer: PeerID, now: Double) -> [CoordinatorAction] {
         let jobID = f.key.jobID
         let worker = workers[peer]?.id ?? peer.description
+        var actions = [CoordinatorAction]()
         switch f.failureClass {
         case .configuration where successes == 0:
-            // Nothing has succeeded with these settings: they cannot work. Stop at the first one.
-            var actions = releaseLease(jobID, reason: f.reason, class: .configuration, now: now)
-            if abortReason == nil {
-                configurationStop = Self.configurationReason(jobID, "\(f.reason) (worker \(worker))")
-                abortReason = configurationStop
-                actions += finish(reason: abortReason!)
+            // Nothing has succeeded with these settings. Another key's word (or the pre-flight's) is needed to
+            // stop the study: until then this worker gets no more jobs and the job goes elsewhere. With no
+            // other key to ask, or a second key failing alike, the study stops at once.
+            if corroborates(jobID, domain: peer.domain, class: .configuration) {
+                actions += releaseLease(jobID, reason: f.reason, class: .configuration, now: now)
+                if abortReason == nil {
+                    configurationStop = Self.configurationReason(jobID, "\(f.reason) (worker \(worker))")
+                    abortReason = configurationStop
+                    actions += finish(reason: abortReason!)
+                }
+            } else {
+                actions += exclude(peer, reason: "gets no more jobs after a configuration failure no other worker has confirmed: "
+                                   + Self.clipped(f.reason), now: now)
+                actions += releaseLease(jobID, reason: f.reason, class: .configuration, retry: true, charge: false, now: now)
             }
-            return actions
         case .configuration, .data:
             // This worker's problem: other workers succeed with the same settings, or its input is missing.
-            var actions = exclude(peer, reason: "gets no more jobs after a \(f.failureClass.rawValue) failure: \(f.reason)", now: now)
+            actions += exclude(peer, reason: "gets no more jobs after a \(f.failureClass.rawValue) failure: \(Self.clipped(f.reason))",
+                               now: now)
             actions += releaseLease(jobID, reason: f.reason, class: f.failureClass, retry: true, charge: false, now: now)
-            return actions
         case .resource:
-            jobs[jobID]?.avoid.insert(peer)
             workers[peer]?.resourceFailures += 1
-            var actions = releaseLease(jobID, reason: f.reason, class: .resource, now: now)
+            actions += releaseLease(jobID, reason: f.reason, class: .resource, now: now)
             if let count = workers[peer]?.resourceFailures, count & (count - 1) == 0 {
-                actions.append(.journal(.note(worker: worker, message: "\(count) resource failure(s); the last: \(f.reason)", time: now)))
+                actions.append(.journal(.note(worker: worker, message: "\(count) resource failure(s); the last: \(Self.clipped(f.reason))",
+                                              time: now)))
             }
-            return actions
         case .transient, .architecture:
-            return releaseLease(jobID, reason: f.reason, class: f.failureClass, now: now)
+            actions += releaseLease(jobID, reason: f.reason, class: f.failureClass, now: now)
         }
+        return actions + judge(peer.domain, now: now)
     }
 
     static func configurationReason(_ job: UInt64, _ reason: String) -> String {
@@ -475,15 +544,25 @@ struct CoordinatorState {
     }
 
     /// Ends a lease that will not produce a result: re-queue (while the class allows a retry and the job has
-    /// attempts left), or record the job as failed.
+    /// attempts left), or record the job as failed. A failure is final only when corroborated: by a second
+    /// key, or because no other key could run the job (`corroborates`); until then the job is re-queued for
+    /// another key, so that one bad worker cannot fail cells, or a run of them, for good.
     mutating func releaseLease(_ jobID: UInt64, reason: String, class failureClass: FailureClass, retry: Bool? = nil,
                                charge: Bool = true, now: Double) -> [CoordinatorAction] {
         guard var job = jobs[jobID], job.status == .leased, let lease = job.lease else { return [] }
         workers[lease.peer]?.leases.remove(jobID)
         job.lease = nil
-        if charge { job.charged += 1 }
+        let domain = lease.peer.domain
+        if charge {
+            job.charged += 1
+            domains[domain, default: DomainEntry()].note(failure: true)
+        }
+        jobs[jobID] = job
+        let corroborated = retry != nil || corroborates(jobID, domain: domain, class: failureClass)
+        job.failures[domain] = failureClass
         let worker = workers[lease.peer]?.id ?? lease.peer.description
-        if retry ?? failureClass.retryable, job.charged < configuration.maxAttempts {
+        let wantsRetry = retry ?? failureClass.retryable
+        if wantsRetry && job.charged < configuration.maxAttempts || !corroborated {
             job.status = .queued
             jobs[jobID] = job
             queue.insert(jobID, at: 0)
@@ -509,41 +588,59 @@ struct CoordinatorState {
     mutating func dispatch(now: Double) -> [CoordinatorAction] {
         guard !finished, !stopping else { return [] }
         var actions = [CoordinatorAction]()
-        // Only workers that asked for jobs (`ready`) are looked at, in a fixed order: with a thousand workers
-        // connected, a look at all of them for every message would be what limits the coordinator.
-        for peer in queue.isEmpty ? [] : ready.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
-            defer {
-                if let worker = workers[peer], worker.credits > 0, !worker.draining, worker.excluded == nil {} else { ready.remove(peer) }
+        // Only workers that asked for jobs (`ready`) are looked at: with a thousand workers connected, a look at
+        // all of them for every message would be what limits the coordinator. Fair: the least loaded first,
+        // then the least recently served, one job each per round; never by the routing id a client chose.
+        if !queue.isEmpty {
+            var round = ready.filter { canTakeJobs($0, now: now) }.sorted { a, b in
+                let x = workers[a]!, y = workers[b]!
+                if x.leases.count != y.leases.count { return x.leases.count < y.leases.count }
+                if x.servedAt != y.servedAt { return x.servedAt < y.servedAt }
+                return a.bytes.lexicographicallyPrecedes(b.bytes)
             }
-            while var worker = workers[peer], worker.credits > 0, !worker.draining, worker.excluded == nil,
-                  let index = queue.firstIndex(where: { (now >= reAdoptionUntil || jobs[$0]?.reAdoption == nil) && !avoids($0, peer) }) {
-                let jobID = queue.remove(at: index)
-                guard var job = jobs[jobID], job.status == .queued else { continue }
-                job.attempts += 1
-                job.reAdoption = nil
-                job.status = .leased
-                job.lease = (peer, job.attempts, now + configuration.jobTimeout)
-                job.holders[job.attempts] = peer
-                jobs[jobID] = job
-                worker.credits -= 1
-                worker.leases.insert(jobID)
-                workers[peer] = worker
-                actions.append(.journal(.dispatched(job: jobID, attempt: job.attempts, worker: worker.id, time: now)))
-                actions.append(.send(peer, .job(Job(
-                    key: JobKey(jobID: jobID, attempt: job.attempts), studyID: configuration.study, space: space.name,
-                    encoding: job.proposal.encoding.parts.map(\.probabilities), architecture: job.architectureString,
-                    evaluation: configuration.evaluator,
-                    seed: jobSeed(jobID), timeout: configuration.jobTimeout))))
+            while !round.isEmpty && !queue.isEmpty {
+                var next = [PeerID]()
+                for peer in round {
+                    guard var worker = workers[peer], worker.credits > 0,
+                          let index = queue.firstIndex(where: { (now >= reAdoptionUntil || jobs[$0]?.reAdoption == nil) && !avoids($0, peer) })
+                    else { continue }
+                    let jobID = queue.remove(at: index)
+                    guard var job = jobs[jobID], job.status == .queued else {
+                        next.append(peer)
+                        continue
+                    }
+                    job.attempts += 1
+                    job.reAdoption = nil
+                    job.status = .leased
+                    job.lease = (peer, job.attempts, now + leaseTimeout)
+                    job.leasedAt = now
+                    job.lastEpoch = nil
+                    job.holders[job.attempts] = peer
+                    jobs[jobID] = job
+                    dispatchSequence += 1
+                    worker.servedAt = dispatchSequence
+                    worker.credits -= 1
+                    worker.leases.insert(jobID)
+                    workers[peer] = worker
+                    actions.append(.journal(.dispatched(job: jobID, attempt: job.attempts, worker: worker.id, key: peer.key, time: now)))
+                    actions.append(.send(peer, .job(Job(
+                        key: JobKey(jobID: jobID, attempt: job.attempts), studyID: configuration.study, space: space.name,
+                        encoding: job.proposal.encoding.parts.map(\.probabilities), architecture: job.architectureString,
+                        evaluation: configuration.evaluator,
+                        seed: jobSeed(jobID), timeout: configuration.jobTimeout))))
+                    if worker.credits > 0 { next.append(peer) }
+                }
+                round = next
             }
+            ready = ready.filter { canTakeJobs($0, now: now) }
         }
         // Ask the strategy for more when workers have credit and nothing is queued (the credits are summed
         // only then: while a proposal is outstanding, every waiting worker is in `ready`).
         let committed = successes + leasedCount + queue.count
         guard !proposalOutstanding && queue.isEmpty && committed < configuration.budget else { return actions }
         var credits = 0
-        for peer in ready {
-            guard let worker = workers[peer], !worker.draining, worker.excluded == nil else { continue }
-            credits += worker.credits
+        for peer in ready where canTakeJobs(peer, now: now) {
+            credits += workers[peer]!.credits
         }
         if credits > 0 {
             proposalOutstanding = true
@@ -553,11 +650,11 @@ struct CoordinatorState {
         return actions
     }
 
-    /// Whether `peer` should pass `jobID` by: it failed it for lack of resources and another worker that
-    /// could run it is connected.
+    /// Whether `peer` should pass `jobID` by: its key failed the job and another key that could run it is
+    /// connected.
     func avoids(_ jobID: UInt64, _ peer: PeerID) -> Bool {
-        guard let avoid = jobs[jobID]?.avoid, avoid.contains(peer) else { return false }
-        return workers.contains { $0.key != peer && !avoid.contains($0.key) && $0.value.excluded == nil && !$0.value.draining }
+        guard let failures = jobs[jobID]?.failures, failures[peer.domain] != nil else { return false }
+        return hasEligibleDomain(outside: Set(failures.keys))
     }
 
     /// The strategy's proposals for a `propose` action, already journaled with their job ids.
@@ -589,11 +686,15 @@ struct CoordinatorState {
                 actions += releaseLease(jobID, reason: "worker \(worker.id) went silent", class: .transient, now: now)
             }
             workers.removeValue(forKey: peer)
+            ready.remove(peer)
         }
+        actions += liftQuarantines(now: now)
         for id in active.sorted() {
             guard let job = jobs[id], job.status == .leased, let lease = job.lease, lease.deadline < now else { continue }
             actions.append(.send(lease.peer, .cancel(JobCancel(key: JobKey(jobID: id, attempt: lease.attempt)))))
-            actions += releaseLease(id, reason: "timed out after \(configuration.jobTimeout) s", class: .transient, now: now)
+            let seconds = String(format: "%.0f", now - job.leasedAt)
+            actions += releaseLease(id, reason: "timed out after \(seconds) s", class: .transient, now: now)
+            actions += judge(lease.peer.domain, now: now)
         }
         for (peer, worker) in workers where now - worker.lastHeartbeatSent >= configuration.heartbeatInterval {
             workers[peer]?.lastHeartbeatSent = now
@@ -611,6 +712,7 @@ struct CoordinatorState {
             actions += releaseLease(jobID, reason: "worker \(worker.id) unreachable", class: .transient, now: now)
         }
         workers.removeValue(forKey: peer)
+        ready.remove(peer)
         return actions + dispatch(now: now)
     }
 
@@ -647,6 +749,8 @@ enum CoordinatorAction {
     case finished(reason: String)
     /// A worker was evicted for invalid messages (for the log).
     case evicted(worker: String, reason: String)
+    /// A key's workers get no jobs for a while: their failure rate stands far above the others' (for the log).
+    case quarantined(key: String, reason: String)
 
     enum Outcome {
         case result(Metrics)

@@ -78,7 +78,7 @@ public struct StudyHistory: Sendable {
             case .proposed(_, let proposedJobs):
                 for j in proposedJobs { jobs[j.job] = j }
                 proposed += proposedJobs.count
-            case .dispatched(let job, let attempt, let worker, let time):
+            case .dispatched(let job, let attempt, let worker, _, let time):
                 let t = time - created
                 attempts.append(Attempt(job: job, attempt: attempt, worker: worker, start: t, end: nil, outcome: "running"))
                 open[key(job, attempt)] = attempts.count - 1

@@ -37,7 +37,7 @@ public struct StudyReport: Sendable {
                     rows[j.job] = Row(job: j.job, architecture: j.architecture, encoding: j.encoding, attempts: 0, status: "queued")
                     order.append(j.job)
                 }
-            case .dispatched(let job, let attempt, let worker, _):
+            case .dispatched(let job, let attempt, let worker, _, _):
                 if let known = rows[job]?.attempts { rows[job]?.attempts = max(known, attempt) }
                 rows[job]?.worker = worker
                 if rows[job]?.status == "queued" { rows[job]?.status = "running" }

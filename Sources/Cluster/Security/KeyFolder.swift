@@ -22,33 +22,52 @@ public enum KeyFolder {
                                + "'anasod keys generate \(directory)/coordinator' (cluster/SECURITY.md)")
         }
         let keys = try certificate(path(directory, coordinatorName + ".key_secret"), secret: true)
-        let (workers, problems) = workerKeys(directory)
-        if let first = problems.first { throw ClusterError(.invalidConfiguration, first) }
-        return (keys, workers)
+        let read = workerKeys(directory)
+        // A coordinator may start with no workers/ folder yet (keys are added while it runs).
+        if read.folderRead, let first = read.problems.first { throw ClusterError(.invalidConfiguration, first) }
+        return (keys, read.keys)
     }
 
-    /// The admitted workers' public keys (Z85 → file name) in `DIR/workers/*.key`, and a message for each
-    /// file that could not be used.
-    public static func workerKeys(_ directory: String) -> (keys: [String: String], problems: [String]) {
+    /// What `DIR/workers/*.key` held when it was read.
+    public struct WorkerKeys: Sendable {
+        /// Z85 public key → name (the file name without `.key`).
+        public var keys: [String: String]
+        /// A message for each file that could not be used.
+        public var problems: [String]
+        /// The names of `.key` files present but unreadable (a partial write, a permission glitch).
+        public var unreadable: Set<String>
+        /// False when the folder itself could not be listed (missing, renamed away, an NFS hiccup).
+        public var folderRead: Bool
+    }
+
+    /// The admitted workers' public keys in `DIR/workers/*.key`, and what could not be read.
+    public static func workerKeys(_ directory: String) -> WorkerKeys {
         let folder = path(directory, workersFolder)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return ([:], []) }
-        var keys = [String: String]()
-        var problems = [String]()
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: folder)
+        } catch {
+            return WorkerKeys(keys: [:], problems: ["cannot list '\(folder)': \(error.localizedDescription)"], unreadable: [],
+                              folderRead: false)
+        }
+        var result = WorkerKeys(keys: [:], problems: [], unreadable: [], folderRead: true)
         for name in names.sorted() where name.hasSuffix(".key") {
             do {
                 let pair = try CurveCertificate.read(path(folder, name))
-                keys[pair.publicKey] = String(name.dropLast(4))
+                result.keys[pair.publicKey] = String(name.dropLast(4))
             } catch let error as WireError {
-                problems.append(error.message)
+                result.problems.append(error.message)
+                result.unreadable.insert(String(name.dropLast(4)))
             } catch {
-                problems.append("certificate '\(path(folder, name))': \(error)")
+                result.problems.append("certificate '\(path(folder, name))': \(error)")
+                result.unreadable.insert(String(name.dropLast(4)))
             }
         }
         for name in names where name.hasSuffix(".key_secret") {
-            problems.append("'\(path(folder, name))' is a secret key: the workers/ folder holds public certificates "
-                            + "(NAME.key) only; move the secret key to its worker's machine")
+            result.problems.append("'\(path(folder, name))' is a secret key: the workers/ folder holds public certificates "
+                                   + "(NAME.key) only; move the secret key to its worker's machine")
         }
-        return (keys, problems)
+        return result
     }
 
     /// What changes when a certificate is added, removed or rewritten in `DIR/workers`.

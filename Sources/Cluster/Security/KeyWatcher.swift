@@ -4,7 +4,9 @@ import Wire
 
 /// Keeps a coordinator's allow-list in step with `DIR/workers/*.key`: re-read when the folder changes
 /// (checked every `interval` seconds) or at once on SIGHUP, so that a worker can be added to, or revoked
-/// from, a running study. A certificate that cannot be read is logged and left out; the others stay.
+/// from, a running study. Only a key file removed from a folder that reads fine revokes its key: a folder
+/// that cannot be listed keeps the previous allow-list (with a warning), and a file that cannot be read
+/// keeps the key it held.
 public final class KeyWatcher: @unchecked Sendable {
     private let directory: String
     private let allowed: CurveAllowList
@@ -45,9 +47,20 @@ public final class KeyWatcher: @unchecked Sendable {
         let now = KeyFolder.signature(directory)
         guard force || now != signature else { return }
         signature = now
-        let (keys, problems) = KeyFolder.workerKeys(directory)
-        for problem in problems { logger.error("worker keys: \(problem) (left out)") }
+        let read = KeyFolder.workerKeys(directory)
         let before = allowed.snapshot
+        guard read.folderRead else {
+            // A glitch is not a revocation: the folder renamed away, unmounted or unreadable for a moment
+            // keeps the allow-list as it was; only a key file removed from a folder that reads fine revokes.
+            let problem = read.problems.first ?? "the folder cannot be read"
+            logger.warning("worker keys: \(problem); keeping the \(before.count) admitted key(s) until it can be read again")
+            signature = [:]  // read again as soon as it is back, whatever its files' dates
+            return
+        }
+        for problem in read.problems { logger.error("worker keys: \(problem) (the key it held before, if any, is kept)") }
+        var keys = read.keys
+        // A file present but unreadable (half-written by an editor or a copy) keeps the key it held.
+        for (key, name) in before where read.unreadable.contains(name) && !keys.values.contains(name) { keys[key] = name }
         allowed.replace(keys)
         let added = keys.filter { before[$0.key] == nil }.values.sorted()
         let removed = before.filter { keys[$0.key] == nil }.values.sorted()

@@ -260,7 +260,18 @@ public final class Worker: @unchecked Sendable {
                 if free > 0 && !draining { transport.send(.request(JobRequest(slots: free))) }
             }
         case .refusal(let refusal):
-            end(.failure(ClusterError(.run, "the coordinator refused this worker: \(refusal.reason)")))
+            guard let retry = refusal.retryAfter else {
+                // A refusal that stands: this worker cannot run the study.
+                end(.failure(ClusterError(.run, "the coordinator refused this worker: \(refusal.reason)")))
+                return
+            }
+            // A refusal that passes (an eviction's cool-down, a key revoked and restored): hello again later,
+            // until the coordinator says `shutdown`.
+            let seconds = String(format: "%.0f", retry)
+            logger.warning("the coordinator refused this worker for now: \(refusal.reason); saying hello again in \(seconds) s")
+            welcomed = false
+            lastHello = now
+            helloBackoff = max(retry, 0.5)
         case .job(let job):
             start(job)
         case .cancel(let cancel):

@@ -119,8 +119,14 @@ struct MessageFields {
         }
     }
 
+    /// At most `maxJobKeys` pairs: no worker runs that many jobs at once, and a peer's list is decoded
+    /// before anyone knows its slots (a flood of long lists must not cost the socket thread).
+    static let maxJobKeys = 1024
+
     func jobKeys(_ key: String) throws -> [JobKey] {
-        guard case .array(let items) = values[key] else { throw fail(key, "an array of [job, attempt] pairs") }
+        guard case .array(let items) = values[key], items.count <= Self.maxJobKeys else {
+            throw fail(key, "an array of at most \(Self.maxJobKeys) [job, attempt] pairs")
+        }
         return try items.map {
             guard case .array(let pair) = $0, pair.count == 2 else { throw fail(key, "an array of [job, attempt] pairs") }
             let fields = try MessageFields(type: type, body: .map([(.string("job"), pair[0]), (.string("attempt"), pair[1])]))

@@ -42,7 +42,14 @@ public struct Welcome: Hashable, Sendable {
 /// Coordinator → worker: not accepted, and why (wrong version, no evaluator in common, study over).
 public struct Refusal: Hashable, Sendable {
     public var reason: String
-    public init(reason: String) { self.reason = reason }
+    /// Seconds after which the worker may say hello again (a refusal that passes: an eviction's cool-down,
+    /// a quarantine); nil for a refusal that stands (the worker cannot run this study). Wire key
+    /// `retry_after`, optional: absent in version-1 messages, which were always final.
+    public var retryAfter: Double?
+    public init(reason: String, retryAfter: Double? = nil) {
+        self.reason = reason
+        self.retryAfter = retryAfter
+    }
 }
 
 /// Worker → coordinator: credit for `slots` more jobs (credit-based dispatch).

@@ -41,7 +41,11 @@ extension WireMessage {
             return .welcome(Welcome(workerID: try f.string("worker"), studyID: try f.string("study"),
                                     heartbeatInterval: try positive(f, "heartbeat"), software: try f.string("software")))
         case .refusal:
-            return .refusal(Refusal(reason: try f.string("reason")))
+            let retry = f.isAbsent("retry_after") ? nil : try f.double("retry_after")
+            if let retry, !(retry.isFinite && retry >= 0 && retry <= 86_400) {
+                throw WireError(.invalidMessage, "refusal field 'retry_after' must be a number of seconds in 0…86400, not \(retry)")
+            }
+            return .refusal(Refusal(reason: try f.string("reason"), retryAfter: retry))
         case .request:
             return .request(JobRequest(slots: try f.int("slots", in: 0...4096)))
         case .job:
@@ -117,6 +121,7 @@ extension WireMessage {
                       ("heartbeat", .double(m.heartbeatInterval)), ("software", .string(m.software))]
         case .refusal(let m):
             fields = [("reason", .string(m.reason))]
+            if let retry = m.retryAfter { fields.append(("retry_after", .double(retry))) }
         case .request(let m):
             fields = [("slots", .uint(UInt64(m.slots)))]
         case .job(let m):

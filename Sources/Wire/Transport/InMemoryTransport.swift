@@ -18,8 +18,9 @@ public final class InMemoryServer: ServerTransport, @unchecked Sendable {
     }
 
     /// A new client connected to this server.
-    public func connect(identity: String) -> InMemoryClient {
-        let client = InMemoryClient(server: self, peer: PeerID(Array(identity.utf8)))
+    /// - Parameter key: the key name the connection authenticated with (as the ZeroMQ server reports it).
+    public func connect(identity: String, key: String? = nil) -> InMemoryClient {
+        let client = InMemoryClient(server: self, peer: PeerID(Array(identity.utf8), key: key))
         lock.withLock { clients[client.peer] = client }
         return client
     }

@@ -44,11 +44,12 @@ final class SocketLoop: @unchecked Sendable {
     }
 
     /// Runs the loop on a new thread that owns `socket` (and `monitor`, a `SocketMonitor` PAIR socket)
-    /// from now on. `receive` is called for each readable moment, `flush` with the queued items, `events`
+    /// from now on. `receive` is called for each readable moment and returns whether it left work for the
+    /// next turn (then the loop does not wait in poll), `flush` with the queued items, `events`
     /// with the monitor's events. On stop the outbox is flushed and the socket closed with `linger`
     /// milliseconds for what is still queued to leave.
     func start(name: String, socket: UnsafeMutableRawPointer, monitor: UnsafeMutableRawPointer? = nil, linger: Int32 = 0,
-               receive: @escaping @Sendable (UnsafeMutableRawPointer) -> Void,
+               receive: @escaping @Sendable (UnsafeMutableRawPointer) -> Bool,
                flush: @escaping @Sendable (UnsafeMutableRawPointer, [Outgoing]) -> Void,
                events: @escaping @Sendable (UnsafeMutableRawPointer, [SocketMonitor.Event]) -> Void = { _, _ in }) {
         let socketAddress = UInt(bitPattern: socket)
@@ -66,8 +67,11 @@ final class SocketLoop: @unchecked Sendable {
             items[2].events = Int16(ZMQ_POLLIN)
             let count: Int32 = monitor == nil ? 2 : 3
             var drain = [UInt8](repeating: 0, count: 256)
+            var busy = false
             while true {
-                _ = zmq_poll(&items, count, 200)
+                // Sends and receives alternate in bounded turns: while input is waiting the loop does not
+                // sleep in poll, and the outbox leaves between turns however long a peer keeps sending.
+                _ = zmq_poll(&items, count, busy ? 0 : 200)
                 if let monitor, items[2].revents & Int16(ZMQ_POLLIN) != 0 {
                     let seen = SocketMonitor.read(monitor)
                     if !seen.isEmpty { events(socket, seen) }
@@ -83,7 +87,7 @@ final class SocketLoop: @unchecked Sendable {
                 if !pending.isEmpty { flush(socket, pending) }
                 if stop { break }
                 // Read everything available, not only when poll said so (sends can make input ready).
-                receive(socket)
+                busy = receive(socket)
             }
             if let monitor {
                 zmq_socket_monitor(socket, nil, 0)

@@ -1,14 +1,27 @@
 /// A peer of the coordinator's server transport (a ZeroMQ ROUTER identity, or an in-memory id).
 public struct PeerID: Hashable, Sendable, CustomStringConvertible {
+    /// The connection's routing id (chosen by the client: never an identity on its own).
     public let bytes: [UInt8]
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// The name of the CURVE key the connection authenticated with (its file name in the coordinator's
+    /// `workers/` folder), nil on plain sockets. Part of the identity: two connections that announce the same
+    /// routing id under different keys are two peers, and nothing one holds can be touched by the other.
+    public let key: String?
+    public init(_ bytes: [UInt8], key: String? = nil) {
+        self.bytes = bytes
+        self.key = key
+    }
     /// The identity's bytes hashed in one call (the synthesised hash feeds them to the hasher one by one, and the
     /// coordinator looks peers up for every message).
     public func hash(into hasher: inout Hasher) {
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        hasher.combine(key)
     }
-    public static func == (a: PeerID, b: PeerID) -> Bool { a.bytes == b.bytes }
+    public static func == (a: PeerID, b: PeerID) -> Bool { a.bytes == b.bytes && a.key == b.key }
     public var description: String { bytes.map { String(format: "%02x", $0) }.joined() }
+    /// The trust domain the peer belongs to: its key, or (on plain sockets, where there are no keys) the
+    /// connection itself. Strikes, quarantine and corroboration count per domain: every peer holding one key
+    /// is one party.
+    public var domain: String { key ?? "peer " + description }
 }
 
 /// What a server transport reports, on its own thread: handlers must return quickly (enqueue and go).
@@ -21,6 +34,9 @@ public enum ServerEvent: Sendable {
     case unreachable(PeerID)
     /// A connection or message turned away by CURVE security (unknown or revoked key, failed handshake).
     case security(SecurityRefusal)
+    /// Messages from one peer read and dropped undecoded because it sent more than its share (a flood): the
+    /// socket thread serves every peer a bounded budget per turn and keeps a bounded backlog per peer.
+    case flooded(PeerID, dropped: Int)
 }
 
 /// What a client transport reports.

@@ -76,6 +76,7 @@ public final class ZeroMQClient: ClientTransport, @unchecked Sendable {
                     handler(.rejected(WireError(.malformed, "\(error)")))
                 }
             }
+            return false
         }, flush: { socket, items in
             for item in items {
                 _ = item.payload.withUnsafeBufferPointer { zmq_send(socket, $0.baseAddress, item.payload.count, ZMQ_DONTWAIT) }

@@ -79,8 +79,12 @@ public final class ZeroMQServer: ServerTransport, @unchecked Sendable {
         let decoder = self.decoder
         let allowed: CurveAllowList? = if case .curve(_, let list) = security { list } else { nil }
         zap?.observe { handler(.security($0)) }
+        let inbound = InboundQueue()
+        let names = KeyNames()
         loop.start(name: "anasod.router", socket: socket, monitor: monitor, receive: { socket in
-            while let identity = receiveFrame(socket) {
+            var reads = 0
+            while reads < inbound.limits.readsPerTurn, let identity = receiveFrame(socket) {
+                reads += 1
                 // At most two frames are kept; the rest of a longer multipart message is read and dropped.
                 var frames = [[UInt8]]()
                 var count = 0
@@ -92,24 +96,36 @@ public final class ZeroMQServer: ServerTransport, @unchecked Sendable {
                     if count == 1 { user = frame.user }
                     more = frame.more
                 }
-                let peer = PeerID(identity.bytes)
-                if let allowed, user.flatMap({ allowed.name(of: $0) }) == nil {
-                    handler(.security(SecurityRefusal(kind: .revokedKey, key: user, address: "\(peer)",
-                                                      detail: "a message from peer \(peer), whose key is no longer allowed", peer: peer)))
-                    continue
+                var name: String?
+                if let allowed {
+                    // The key is the peer's identity; a key revoked while its connection is open stops counting.
+                    guard let user, let admitted = allowed.name(of: user) else {
+                        let peer = PeerID(identity.bytes, key: user.flatMap(names.name))
+                        handler(.security(SecurityRefusal(kind: .revokedKey, key: user, address: "\(peer)",
+                                                          detail: "a message from peer \(peer), whose key is no longer allowed", peer: peer)))
+                        continue
+                    }
+                    names.remember(user, admitted)
+                    name = admitted
                 }
+                let peer = PeerID(identity.bytes, key: name)
                 guard count == 1 else {
                     handler(.rejected(peer, WireError(.malformed, "expected one payload frame, got \(count)")))
                     continue
                 }
+                inbound.append(frames[0], from: peer)
+            }
+            let drops = inbound.turn { peer, bytes in
                 do {
-                    handler(.message(peer, try WireMessage.decode(frames[0], decoder: decoder)))
+                    handler(.message(peer, try WireMessage.decode(bytes, decoder: decoder)))
                 } catch let error as WireError {
                     handler(.rejected(peer, error))
                 } catch {
                     handler(.rejected(peer, WireError(.malformed, "\(error)")))
                 }
             }
+            for (peer, dropped) in drops { handler(.flooded(peer, dropped: dropped)) }
+            return !inbound.isEmpty || reads == inbound.limits.readsPerTurn
         }, flush: { socket, items in
             for item in items {
                 guard let identity = item.identity else { continue }
@@ -130,6 +146,16 @@ public final class ZeroMQServer: ServerTransport, @unchecked Sendable {
                                                   detail: SocketMonitor.describe(event))))
             }
         })
+    }
+
+    /// The names of keys seen admitted, so that a message on a revoked key's connection is still named (its
+    /// key is gone from the allow-list). Confined to the socket thread.
+    final class KeyNames: @unchecked Sendable {
+        private var names = [String: String]()
+        func remember(_ key: String, _ name: String) {
+            if names[key] != name, names.count < 100_000 { names[key] = name }
+        }
+        func name(_ key: String) -> String? { names[key] }
     }
 
     public func send(_ message: WireMessage, to peer: PeerID) {

@@ -1,0 +1,91 @@
+import Foundation
+
+/// What the coordinator's socket thread has read but not yet decoded, per peer: the socket is drained in
+/// bounded reads and each peer is then served a bounded share per turn (at most `messagesPerTurn` messages
+/// and `bytesPerTurn` bytes, one message at least), round-robin. A peer that floods fills only its own
+/// backlog, which is bounded too (`maxBacklog` messages, `maxBacklogBytes` bytes): what does not fit is
+/// dropped undecoded and counted. Honest peers' messages, queued behind nothing but their own, are decoded
+/// in the same turn as the flooder's first share, and the socket thread sends its outbox between turns.
+///
+/// Confined to the socket thread (not thread-safe).
+final class InboundQueue: @unchecked Sendable {
+    struct Limits: Sendable {
+        var messagesPerTurn = 64
+        var bytesPerTurn = 256 << 10
+        var maxBacklog = 256
+        var maxBacklogBytes = 4 << 20
+        /// Messages read from the socket per turn before the outbox is sent again.
+        var readsPerTurn = 1024
+    }
+
+    private struct Backlog {
+        var frames = [[UInt8]]()
+        var head = 0
+        var bytes = 0
+        var dropped = 0
+        var isEmpty: Bool { head == frames.count }
+    }
+
+    let limits: Limits
+    private var backlogs = [PeerID: Backlog]()
+    /// Peers with something waiting, in the order they will be served.
+    private var order = [PeerID]()
+
+    init(limits: Limits = .init()) { self.limits = limits }
+
+    var isEmpty: Bool { order.isEmpty }
+
+    /// Queues one message of `peer`; false when it was dropped (its backlog is full).
+    @discardableResult
+    func append(_ frame: [UInt8], from peer: PeerID) -> Bool {
+        var backlog = backlogs[peer] ?? Backlog()
+        let waiting = backlog.frames.count - backlog.head
+        guard waiting < limits.maxBacklog, backlog.bytes + frame.count <= limits.maxBacklogBytes else {
+            backlog.dropped += 1
+            if backlogs[peer] == nil { order.append(peer) }
+            backlogs[peer] = backlog
+            return false
+        }
+        if backlogs[peer] == nil { order.append(peer) }
+        backlog.frames.append(frame)
+        backlog.bytes += frame.count
+        backlogs[peer] = backlog
+        return true
+    }
+
+    /// One turn: each waiting peer's share, in order; then how many each peer had dropped since the last turn.
+    func turn(_ deliver: (PeerID, [UInt8]) -> Void) -> [(PeerID, Int)] {
+        var drops = [(PeerID, Int)]()
+        var next = [PeerID]()
+        for peer in order {
+            guard var backlog = backlogs[peer] else { continue }
+            var messages = 0
+            var bytes = 0
+            while !backlog.isEmpty, messages < limits.messagesPerTurn, messages == 0 || bytes < limits.bytesPerTurn {
+                let frame = backlog.frames[backlog.head]
+                backlog.frames[backlog.head] = []
+                backlog.head += 1
+                backlog.bytes -= frame.count
+                messages += 1
+                bytes += frame.count
+                deliver(peer, frame)
+            }
+            if backlog.dropped > 0 {
+                drops.append((peer, backlog.dropped))
+                backlog.dropped = 0
+            }
+            if backlog.isEmpty {
+                backlogs.removeValue(forKey: peer)
+            } else {
+                if backlog.head > 64 && backlog.head * 2 > backlog.frames.count {
+                    backlog.frames.removeFirst(backlog.head)
+                    backlog.head = 0
+                }
+                backlogs[peer] = backlog
+                next.append(peer)
+            }
+        }
+        order = next
+        return drops
+    }
+}
