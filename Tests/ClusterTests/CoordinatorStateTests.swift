@@ -134,7 +134,7 @@ import Wire
         }
         #expect(s.refusals.notLeaseHolder == 12)
         #expect(s.refusals.evictedWorkers == 0)
-        #expect(s.workers[peer]?.strikes == 0)
+        #expect((s.domains[peer.domain]?.strikes ?? 0) == 0)
     }
 
     @Test func nothingButHelloCountsFromAPeerThatWasNeverWelcomed() {
@@ -173,8 +173,10 @@ import Wire
         #expect(s.refusals.evictedWorkers == 1)
         #expect(s.workers[other] == nil)
         #expect(actions.contains { if case .send(let p, .refusal) = $0 { p == other } else { false } })
-        // Evicted: even a hello no longer counts.
-        #expect(s.handle(hello("w2"), from: other, now: 2).isEmpty)
+        // Evicted: even a hello no longer counts, until the cool-down the refusal names is over.
+        let refusal = s.handle(hello("w2"), from: other, now: 2)
+        #expect(refusal.count == 1 && s.workers[other] == nil)
+        #expect(refusal.contains { if case .send(_, .refusal(let r)) = $0 { r.retryAfter != nil } else { false } })
         // The honest holder still reports.
         _ = s.handle(.result(JobResult(key: job.key, validationError: 9, trainSeconds: 1)), from: peer, now: 3)
         #expect(s.successes == 1)

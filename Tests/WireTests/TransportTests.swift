@@ -66,7 +66,7 @@ final class Inbox<Event: Sendable>: @unchecked Sendable {
         let received = serverInbox.wait(for: 1)
         guard case .message(let peer, let message)? = received.first else { Issue.record("no hello: \(received)"); return }
         #expect(message == hello)
-        #expect(peer == PeerID(Array("worker-1".utf8)))
+        #expect(peer.bytes == Array("worker-1".utf8))
 
         let welcome = WireMessage.welcome(Welcome(workerID: "worker-1", studyID: "s", heartbeatInterval: 1, software: "t"))
         server.send(welcome, to: peer)

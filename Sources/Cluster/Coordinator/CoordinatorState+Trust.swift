@@ -56,15 +56,15 @@ extension CoordinatorState {
     static let quarantineRatio = 3.0
 
     /// Counts a refused message, and against its key when it has one.
-    mutating func refuse(_ peer: PeerID, _ count: (inout RefusalCounts) -> Void) {
+    mutating func refuse(_ peer: PeerID, messages: Int = 1, _ count: (inout RefusalCounts) -> Void) {
         count(&refusals)
-        if let key = peer.key { keyRefusals[key, default: 0] += 1 }
+        if let key = peer.key { keyRefusals[key, default: 0] += messages }
     }
 
     /// Messages of `peer` its socket dropped undecoded (it sent more than its share): counted, and one strike
     /// per turn it overflowed, so that a steady flood ends in eviction.
     mutating func flooded(_ peer: PeerID, dropped: Int, now: Double) -> [CoordinatorAction] {
-        refuse(peer) { $0.flooded += dropped }
+        refuse(peer, messages: dropped) { $0.flooded += dropped }
         guard workers[peer] != nil else { return [] }
         domains[peer.domain, default: DomainEntry()].strikes += 1
         let strikes = domains[peer.domain]!.strikes

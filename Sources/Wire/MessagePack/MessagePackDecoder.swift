@@ -16,6 +16,14 @@ public struct MessagePackDecoder: Sendable {
 
     public var limits: Limits
 
+    /// Limits for what a coordinator reads from workers: no worker message holds a container of more than a
+    /// few thousand items (a heartbeat's `running` list is at most `MessageFields.maxJobKeys` pairs).
+    public static var workerMessages: MessagePackDecoder {
+        var limits = Limits()
+        limits.maxContainerCount = 4096
+        return MessagePackDecoder(limits: limits)
+    }
+
     public init(limits: Limits = .init()) {
         self.limits = limits
     }

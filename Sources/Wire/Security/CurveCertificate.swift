@@ -115,10 +115,11 @@ public enum CurveCertificate {
     }
 
     /// Writes through a temporary file created with `mode` and renamed into place, so that a secret is never
-    /// readable by others, not even for a moment.
+    /// readable by others, not even for a moment. The temporary file is new (`O_EXCL`) and never reached
+    /// through a symbolic link (`O_NOFOLLOW`); the rename replaces a link at `path` instead of following it.
     private static func writeFile(_ path: String, _ text: String, mode: mode_t) throws {
         let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else { throw WireError(.security, "cannot create '\(temporary)': \(String(cString: strerror(errno)))") }
         let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, bytes.count) }

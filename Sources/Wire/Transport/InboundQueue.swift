@@ -1,21 +1,24 @@
 import Foundation
 
-/// What the coordinator's socket thread has read but not yet decoded, per peer: the socket is drained in
-/// bounded reads and each peer is then served a bounded share per turn (at most `messagesPerTurn` messages
-/// and `bytesPerTurn` bytes, one message at least), round-robin. A peer that floods fills only its own
-/// backlog, which is bounded too (`maxBacklog` messages, `maxBacklogBytes` bytes): what does not fit is
-/// dropped undecoded and counted. Honest peers' messages, queued behind nothing but their own, are decoded
-/// in the same turn as the flooder's first share, and the socket thread sends its outbox between turns.
+/// What the coordinator's socket thread has read but not yet decoded, per peer. The socket is drained in
+/// bounded reads (`readsPerTurn` messages, `readBytesPerTurn` bytes); each turn then decodes at most
+/// `messagesPerTurn` messages and `bytesPerTurn` bytes, shared round-robin among the peers with something
+/// waiting (each gets an equal quantum, at least `minimumQuantum` messages; a peer alone gets the whole
+/// turn). A peer that floods fills only its own backlog, which is bounded (`maxBacklog` messages,
+/// `maxBacklogBytes` bytes): what does not fit is dropped undecoded and counted. Honest peers' messages,
+/// queued behind nothing but their own, are decoded in the turn they arrive, and the socket thread sends
+/// its outbox between turns.
 ///
 /// Confined to the socket thread (not thread-safe).
 final class InboundQueue: @unchecked Sendable {
     struct Limits: Sendable {
-        var messagesPerTurn = 64
-        var bytesPerTurn = 256 << 10
-        var maxBacklog = 256
-        var maxBacklogBytes = 4 << 20
-        /// Messages read from the socket per turn before the outbox is sent again.
         var readsPerTurn = 1024
+        var readBytesPerTurn = 8 << 20
+        var messagesPerTurn = 1024
+        var bytesPerTurn = 4 << 20
+        var minimumQuantum = 16
+        var maxBacklog = 8192
+        var maxBacklogBytes = 16 << 20
     }
 
     private struct Backlog {
@@ -57,17 +60,23 @@ final class InboundQueue: @unchecked Sendable {
     func turn(_ deliver: (PeerID, [UInt8]) -> Void) -> [(PeerID, Int)] {
         var drops = [(PeerID, Int)]()
         var next = [PeerID]()
+        var messagesLeft = limits.messagesPerTurn
+        var bytesLeft = limits.bytesPerTurn
+        let quantum = max(limits.minimumQuantum, limits.messagesPerTurn / max(order.count, 1))
+        let byteQuantum = max(64 << 10, limits.bytesPerTurn / max(order.count, 1))
         for peer in order {
             guard var backlog = backlogs[peer] else { continue }
             var messages = 0
             var bytes = 0
-            while !backlog.isEmpty, messages < limits.messagesPerTurn, messages == 0 || bytes < limits.bytesPerTurn {
+            while !backlog.isEmpty, messagesLeft > 0, bytesLeft > 0, messages < quantum, messages == 0 || bytes < byteQuantum {
                 let frame = backlog.frames[backlog.head]
                 backlog.frames[backlog.head] = []
                 backlog.head += 1
                 backlog.bytes -= frame.count
                 messages += 1
                 bytes += frame.count
+                messagesLeft -= 1
+                bytesLeft -= frame.count
                 deliver(peer, frame)
             }
             if backlog.dropped > 0 {

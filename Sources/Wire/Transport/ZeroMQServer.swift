@@ -23,7 +23,10 @@ public final class ZeroMQServer: ServerTransport, @unchecked Sendable {
     /// Binds now, so that a taken port or a bad endpoint is an error here, with the endpoint in the message.
     /// - Throws: `WireError(.security)` for `.none` on an endpoint other machines can reach, or a libzmq
     ///   without CURVE; `WireError(.transport)` for a bad or taken endpoint.
-    public init(bind endpoint: String, security: ServerSecurity, decoder: MessagePackDecoder = .init()) throws {
+    /// - Parameter decoder: by default, limits fit for what workers send (`MessagePackDecoder.workerMessages`):
+    ///   a frame with a container longer than any worker message needs is refused by the pre-scan, before
+    ///   msgpack-c allocates anything.
+    public init(bind endpoint: String, security: ServerSecurity, decoder: MessagePackDecoder = .workerMessages) throws {
         var zap: ZAPHandler?
         switch security {
         case .none:
@@ -83,7 +86,8 @@ public final class ZeroMQServer: ServerTransport, @unchecked Sendable {
         let names = KeyNames()
         loop.start(name: "anasod.router", socket: socket, monitor: monitor, receive: { socket in
             var reads = 0
-            while reads < inbound.limits.readsPerTurn, let identity = receiveFrame(socket) {
+            var readBytes = 0
+            while reads < inbound.limits.readsPerTurn, readBytes < inbound.limits.readBytesPerTurn, let identity = receiveFrame(socket) {
                 reads += 1
                 // At most two frames are kept; the rest of a longer multipart message is read and dropped.
                 var frames = [[UInt8]]()
@@ -113,6 +117,7 @@ public final class ZeroMQServer: ServerTransport, @unchecked Sendable {
                     handler(.rejected(peer, WireError(.malformed, "expected one payload frame, got \(count)")))
                     continue
                 }
+                readBytes += frames[0].count
                 inbound.append(frames[0], from: peer)
             }
             let drops = inbound.turn { peer, bytes in
@@ -125,7 +130,7 @@ public final class ZeroMQServer: ServerTransport, @unchecked Sendable {
                 }
             }
             for (peer, dropped) in drops { handler(.flooded(peer, dropped: dropped)) }
-            return !inbound.isEmpty || reads == inbound.limits.readsPerTurn
+            return !inbound.isEmpty || reads == inbound.limits.readsPerTurn || readBytes >= inbound.limits.readBytesPerTurn
         }, flush: { socket, items in
             for item in items {
                 guard let identity = item.identity else { continue }
