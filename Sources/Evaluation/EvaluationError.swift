@@ -14,6 +14,9 @@ public struct EvaluationError: Error, Equatable, Sendable, CustomStringConvertib
         case evaluationFailed
         /// An external trainer that broke its protocol (printed garbage, no result): retrying won't help.
         case trainerProtocol
+        /// A job whose settings a worker will not act on: a value out of range, a path where a data-set name
+        /// belongs (`EvaluationSettings.checkedOnWorker`).
+        case invalidSettings
     }
 
     public let code: Code
@@ -23,15 +26,15 @@ public struct EvaluationError: Error, Equatable, Sendable, CustomStringConvertib
     public let failureClass: FailureClass
 
     /// - Parameter failureClass: nil: the code's usual class (unreadable files and tables: `data`; an
-    ///   architecture the evaluator cannot take and a broken trainer protocol: `configuration`; other
-    ///   failures: `transient`).
+    ///   architecture the evaluator cannot take, a broken trainer protocol and settings out of range:
+    ///   `configuration`; other failures: `transient`).
     public init(_ code: Code, _ message: String, class failureClass: FailureClass? = nil) {
         self.code = code
         self.message = message
         self.failureClass = failureClass ?? {
             switch code {
             case .fileUnreadable, .malformedTable: .data
-            case .unsupportedArchitecture, .trainerProtocol: .configuration
+            case .unsupportedArchitecture, .trainerProtocol, .invalidSettings: .configuration
             case .evaluationFailed: .transient
             }
         }()

@@ -37,7 +37,8 @@ public struct SyntheticEvaluator: Evaluator {
 
     public func evaluate(_ architecture: Architecture, seed: UInt64,
                          progress: @Sendable (EvaluationProgress) -> Void) async throws -> Metrics {
-        if seconds > 0 { try await Task.sleep(nanoseconds: UInt64(seconds * 1e9)) }
+        // Bounded: a huge or non-finite `seconds` must not trap the conversion (workers refuse such jobs).
+        if seconds > 0 { try await Task.sleep(nanoseconds: UInt64(min(seconds, EvaluationSettings.longestSeconds) * 1e9)) }
         var rng = SeededGenerator(seed: seed, stream: 0xFA11)
         if failRate > 0 && rng.nextUniform() < failRate {
             throw EvaluationError(.evaluationFailed, "synthetic failure (fail_rate \(failRate))")

@@ -37,7 +37,8 @@ public struct EvaluationSettings: Sendable, Hashable {
             }
         }
 
-        /// The data sets this evaluator reads; nil when any (`table` also reads a CSV file by path).
+        /// The data sets this evaluator reads; nil when any (`table` also reads a `NAME.csv` file of the worker's
+        /// table folder).
         public var datasets: [String]? {
             switch self {
             case .table: ["cifar10", "cifar100"]
@@ -47,7 +48,8 @@ public struct EvaluationSettings: Sendable, Hashable {
             }
         }
 
-        /// Whether this evaluator reads `dataset` (a table also reads a `.csv` path).
+        /// Whether this evaluator reads `dataset` (a table also reads a `.csv` file of the worker's table folder,
+        /// by name).
         public func reads(dataset: String) -> Bool {
             if self == .table, dataset.hasSuffix(".csv") { return true }
             return datasets?.contains(dataset) ?? true
@@ -120,7 +122,8 @@ public struct EvaluationSettings: Sendable, Hashable {
     }
 
     /// Checks every value and every combination: ranges, keys the evaluator does not read, a space it
-    /// cannot build, a data set it does not read. Errors name the keys.
+    /// cannot build, a data set it does not read or that is not a plain name (`datasetNameProblem`). Errors
+    /// name the keys.
     /// - Throws: `ANASODError.invalidSettings`.
     public func validate(space: String) throws {
         func fail(_ message: String) -> ANASODError { ANASODError(.invalidSettings, message) }
@@ -128,8 +131,12 @@ public struct EvaluationSettings: Sendable, Hashable {
             throw fail("'evaluator.kind: \(kind.rawValue)' cannot build '\(space)' cells (it builds \(kind.spaces!.joined(separator: ", "))); "
                        + "use 'external' with a trainer for that space, or 'synthetic'")
         }
+        if let problem = Self.datasetNameProblem(datasetName) {
+            throw fail("'evaluator.dataset: \(datasetName.prefix(200))' \(problem)")
+        }
         if !kind.reads(dataset: datasetName) {
-            let known = kind.datasets!.joined(separator: ", ") + (kind == .table ? " or a .csv path" : "")
+            let known = kind.datasets!.joined(separator: ", ")
+                + (kind == .table ? " or the name of a .csv file in the workers' table folder" : "")
             throw fail("'evaluator.dataset: \(datasetName)'"
                        + (dataset == nil ? " (the default)" : "") + " is not read by 'evaluator.kind: \(kind.rawValue)' (it reads \(known))")
         }
@@ -138,9 +145,14 @@ public struct EvaluationSettings: Sendable, Hashable {
             throw fail("\(foreign.sorted().map { "'evaluator.\($0)'" }.joined(separator: ", ")) not read by 'evaluator.kind: \(kind.rawValue)' "
                        + "(it reads \(kind.keys.sorted().joined(separator: ", ")))")
         }
-        guard seconds.isFinite, seconds >= 0 else { throw fail("'evaluator.seconds' must be a non-negative number, got \(seconds)") }
+        guard seconds.isFinite, seconds >= 0, seconds <= Self.longestSeconds else {
+            throw fail("'evaluator.seconds' must be a number of seconds in 0…\(Self.longestSeconds), got \(seconds)")
+        }
         guard failRate.isFinite, (0...1).contains(failRate) else { throw fail("'evaluator.fail_rate' must be in 0…1, got \(failRate)") }
         guard killGrace.isFinite, killGrace >= 0 else { throw fail("'evaluator.kill_grace' must be non-negative, got \(killGrace)") }
+        guard killGrace <= Self.longestKillGrace else {
+            throw fail("'evaluator.kill_grace' must be at most \(Self.longestKillGrace) seconds, got \(killGrace)")
+        }
         for (key, text) in [("dataset", datasetName), ("data_dir", dataDirectory ?? "x"), ("trainer", trainer ?? "x")] {
             guard !text.isEmpty, text.utf8.count <= 4096 else { throw fail("'evaluator.\(key)' must be a non-empty string") }
         }

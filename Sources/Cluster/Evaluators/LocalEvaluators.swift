@@ -17,7 +17,9 @@ public protocol EvaluatorProvider: Sendable {
 /// The evaluators a worker offers: NB201 table look-ups (tables loaded once per data set from
 /// `nb201Directory`) and the synthetic evaluator, both honouring the job's `seconds` setting (simulated
 /// training time); the Swift CPU trainer; and external trainer processes (`cluster/TRAINER.md`), each
-/// attempt in a folder of its own under `workDirectory`.
+/// attempt in a folder of its own under `workDirectory`. A job's settings are checked again here before
+/// anything acts on them (`EvaluationSettings.checkOnWorker`), and data locations are this worker's own:
+/// a job names a data set, never a path.
 public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
     let nb201Directory: String?
     let fashionMNISTDirectory: String
@@ -49,7 +51,8 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
     /// The NB201 tables present on this worker (by data set name).
     public var tableDatasets: [String] {
         EvaluationSettings.Kind.table.datasets!.filter {
-            FileManager.default.isReadableFile(atPath: NB201Table.resolve($0, directory: nb201Directory))
+            guard let path = try? NB201Table.resolve(dataset: $0, directory: nb201Directory) else { return false }
+            return FileManager.default.isReadableFile(atPath: path)
         }
     }
 
@@ -58,7 +61,8 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
         IDXLoader.fashionMNISTFiles.allSatisfy { FileManager.default.isReadableFile(atPath: "\(fashionMNISTDirectory)/\($0)") }
     }
 
-    /// Tables for the data sets found (a `.csv` path is always accepted and checked when a job names it),
+    /// Tables for the data sets found (a `NAME.csv` of the table folder is always accepted and checked when a
+    /// job names it),
     /// synthetic, the Swift trainer where Fashion-MNIST is installed, external trainers where the worker
     /// has any.
     public var capabilities: [Capability] {
@@ -74,6 +78,8 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
 
     public func evaluator(for job: Job, device: String?) throws -> any Evaluator {
         let settings = job.evaluation
+        // Every setting used below, checked again: a job is input from the network, whoever sent it.
+        try settings.checkOnWorker(space: job.space, timeout: job.timeout)
         let space: any SearchSpace
         do {
             space = try SpaceCatalog.space(named: job.space)
@@ -85,7 +91,7 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
             let dataset = settings.datasetName
             let table = try lock.withLock { () throws -> NB201Table in
                 if let cached = tables[dataset] { return cached }
-                let loaded = try NB201Table.load(path: NB201Table.resolve(dataset, directory: nb201Directory))
+                let loaded = try NB201Table.load(path: NB201Table.resolve(dataset: dataset, directory: nb201Directory))
                 tables[dataset] = loaded
                 return loaded
             }
@@ -138,7 +144,8 @@ struct DelayedEvaluator: Evaluator {
 
     func evaluate(_ architecture: Architecture, seed: UInt64,
                   progress: @Sendable (EvaluationProgress) -> Void) async throws -> Metrics {
-        if seconds > 0 { try await Task.sleep(nanoseconds: UInt64(seconds * 1e9)) }
+        // Bounded (`checkOnWorker` refuses more): a huge or non-finite value must not trap the conversion.
+        if seconds > 0 { try await Task.sleep(nanoseconds: UInt64(min(seconds, EvaluationSettings.longestSeconds) * 1e9)) }
         var result = try await inner.evaluate(architecture, seed: seed, progress: progress)
         result.trainSeconds += seconds
         return result

@@ -43,6 +43,12 @@ public enum Preflight {
     public static func check(_ c: StudyConfiguration, local: LocalWorkers?, gpusOptional: Bool = false) async throws -> Report {
         func fail(_ message: String) -> ClusterError { ClusterError(.invalidConfiguration, message) }
         try c.validate()
+        // What every worker would refuse (`EvaluationSettings.checkOnWorker`), said before the study starts.
+        do {
+            try c.evaluator.checkOnWorker(space: c.space, timeout: c.jobTimeout)
+        } catch let error as EvaluationError {
+            throw fail(error.message)
+        }
         let space = try SpaceCatalog.space(named: c.space)
         _ = try c.makeStrategy(space: space)
         var report = Report()
@@ -50,8 +56,8 @@ public enum Preflight {
         let settings = c.evaluator
         switch settings.kind {
         case .table:
-            let path = NB201Table.resolve(settings.datasetName, directory: local.nb201Directory)
             do {
+                let path = try NB201Table.resolve(dataset: settings.datasetName, directory: local.nb201Directory)
                 _ = try NB201Table.load(path: path)
             } catch let error as EvaluationError {
                 throw fail("'evaluator.dataset: \(settings.datasetName)': \(error.message)")

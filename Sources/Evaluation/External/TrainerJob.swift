@@ -21,9 +21,9 @@ public struct TrainerJob: Codable, Hashable, Sendable {
     public var encoding: [[Double]]
     /// The training seed of this attempt.
     public var seed: UInt64
-    /// Data set and data folder (`fashion-mnist`, `cifar10`; nil: the trainer's default place).
+    /// The data set, by name (`fashion-mnist`, `cifar10`): never a path. Where its files are is the
+    /// trainer's own configuration on the worker (`--data-dir`, `$ANASOD_DATA_DIR`), never the job's.
     public var dataset: String
-    public var dataDirectory: String?
     /// Network and schedule (nil: the trainer's defaults).
     public var channels: Int?
     public var cells: Int?
@@ -51,7 +51,7 @@ public struct TrainerJob: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case protocolVersion = "protocol", study, job, attempt, space, architecture, operations, encoding, seed, dataset
-        case dataDirectory = "data_dir", channels, cells, epochs, batchSize = "batch_size", learningRate = "learning_rate"
+        case channels, cells, epochs, batchSize = "batch_size", learningRate = "learning_rate"
         case trainLimit = "train_limit", validationSize = "validation_size", testLimit = "test_limit", augment, amp, settings
         case workDirectory = "work_dir", device, deadline, genotype, cutout, auxiliaryWeight = "auxiliary_weight"
         case dropPath = "drop_path"
@@ -102,7 +102,6 @@ public struct TrainerJob: Codable, Hashable, Sendable {
         self.encoding = encoding
         self.seed = seed
         dataset = evaluation.datasetName
-        dataDirectory = evaluation.dataDirectory
         let plan = evaluation.training
         channels = plan.channels
         cells = plan.cells
@@ -119,6 +118,7 @@ public struct TrainerJob: Codable, Hashable, Sendable {
         amp = evaluation.amp
         var text = evaluation.textFields
         text["kind"] = nil
+        text["data_dir"] = nil  // a location is never the job's to give (workers refuse jobs that carry one)
         settings = text
         self.workDirectory = workDirectory
         self.device = device

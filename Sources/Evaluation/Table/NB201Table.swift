@@ -31,6 +31,20 @@ public struct NB201Table: Sendable {
         return (dir as NSString).appendingPathComponent(table + ".csv")
     }
 
+    /// The table of the data set a job names, on a worker: `NAME.csv` (a name that ends in `.csv`: itself)
+    /// inside the worker's own table folder (`directory`, else `$ANASOD_NB201_DIR`, else `defaultDirectory`).
+    /// A job names a data set, never a path: a name that is not plain (`/`, a leading `.`, other characters)
+    /// is refused, so a table is only ever read from the folder the worker was given.
+    /// - Throws: `EvaluationError.invalidSettings` (class `configuration`) naming the data set.
+    public static func resolve(dataset name: String, directory: String?,
+                               environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        if let problem = EvaluationSettings.datasetNameProblem(name) {
+            throw EvaluationError(.invalidSettings, "'evaluator.dataset: \(name.prefix(200))' \(problem)")
+        }
+        let dir = directory ?? environment[directoryVariable] ?? defaultDirectory
+        return (dir as NSString).appendingPathComponent(name.hasSuffix(".csv") ? name : name + ".csv")
+    }
+
     /// Loads and validates the table at `path`.
     /// - Throws: `EvaluationError` (`.fileUnreadable`, `.malformedTable`) naming the file and line.
     public static func load(path: String) throws -> NB201Table {
