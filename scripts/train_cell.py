@@ -16,30 +16,28 @@ DARTS genotypes (`space: darts`) train DARTS's evaluation network (scripts/darts
 code's NetworkCIFAR: C = `channels`, L = `cells`), with the auxiliary head's loss weighted by
 `auxiliary_weight`, drop-path rising linearly to `drop_path`, and `cutout` as DARTS's training script.
 
-Data: Fashion-MNIST from the gzipped IDX files of Debian's dataset-fashion-mnist
-(/usr/share/datasets/fashion-mnist) or --data-dir; CIFAR-10 from the python pickles
-(cifar-10-batches-py) or the binary files (cifar-10-batches-bin) in data_dir.
+Data (scripts/trainer_data.py): a job names a data set, never a folder. The folder is the worker
+operator's: --data-dir DIR on this trainer's command line (the worker's --trainer-command), else
+$ANASOD_DATA_DIR; a job that carries `data_dir` is refused. Fashion-MNIST from the gzipped IDX files of
+Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist) or that folder; CIFAR-10 from the python
+batches (cifar-10-batches-py, read by an unpickler that builds numpy arrays only) or the binary files
+(cifar-10-batches-bin) in that folder.
 
 Standalone use (no job file): python3 scripts/train_cell.py --arch '|nor_conv_3x3~0|+|...|' --epochs 1
 Sizes only (no data, no training): --count-params prints {"parameters", "evaluation_parameters", "macs"}.
 Needs only torch and numpy.
 """
 import argparse
-import gzip
 import json
 import math
 import os
-import pickle
-import struct
 import sys
 import time
 
 OPERATIONS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 DEFAULTS = {"space": "nb201", "dataset": "fashion-mnist", "channels": 8, "cells": 1, "epochs": 1, "batch_size": 128,
             "learning_rate": 0.1, "train_limit": 10000, "validation_size": 5000, "test_limit": None,
-            "augment": False, "cutout": 0, "auxiliary_weight": 0.0, "drop_path": 0.0, "seed": 0, "data_dir": None,
-            "amp": True}
-FMNIST_DIR = "/usr/share/datasets/fashion-mnist"
+            "augment": False, "cutout": 0, "auxiliary_weight": 0.0, "drop_path": 0.0, "seed": 0, "amp": True}
 
 
 def log(message):
@@ -73,6 +71,7 @@ try:
     import torch.nn.functional as F
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import darts_network
+    import trainer_data
 except ImportError as error:  # a clear message, not a traceback
     fail(f"needs PyTorch and numpy ({error}); install them with: python3 -m pip install torch numpy", status=3)
 
@@ -194,72 +193,11 @@ def multiply_accumulates(model, shape):
 
 # ------------------------------------------------------------------------------------------------- data
 
-def read_idx(path):
-    try:
-        with gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb") as f:
-            data = f.read()
-    except OSError as error:
-        fail(f"cannot read {path}: {error}", status=3)
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 8:
-        fail(f"{path} is not an unsigned-byte IDX file", status=3)
-    dims = data[3]
-    shape = struct.unpack(f">{dims}I", data[4:4 + 4 * dims])
-    body = data[4 + 4 * dims:]
-    if len(body) != int(np.prod(shape)):
-        fail(f"{path} is truncated: {len(body)} bytes for shape {shape}", status=3)
-    return np.frombuffer(body, dtype=np.uint8).reshape(shape)
-
-
-def fashion_mnist(directory):
-    directory = directory or FMNIST_DIR
-
-    def pair(prefix):
-        for suffix in (".gz", ""):
-            images = os.path.join(directory, f"{prefix}-images-idx3-ubyte{suffix}")
-            if os.path.exists(images):
-                return (read_idx(images)[:, None, :, :],
-                        read_idx(os.path.join(directory, f"{prefix}-labels-idx1-ubyte{suffix}")).astype(np.int64))
-        fail(f"no Fashion-MNIST in {directory} (apt-get install dataset-fashion-mnist, or set data_dir)", status=3)
-
-    return pair("train"), pair("t10k"), 10
-
-
-def cifar10(directory):
-    if not directory:
-        fail("CIFAR-10 needs data_dir: the folder with cifar-10-batches-py or cifar-10-batches-bin")
-    for sub in ("cifar-10-batches-py", ""):
-        folder = os.path.join(directory, sub)
-        if os.path.exists(os.path.join(folder, "data_batch_1")):
-            def load(name):
-                with open(os.path.join(folder, name), "rb") as f:
-                    d = pickle.load(f, encoding="bytes")
-                return d[b"data"].reshape(-1, 3, 32, 32), np.array(d[b"labels"], dtype=np.int64)
-            train = [load(f"data_batch_{i}") for i in range(1, 6)]
-            return ((np.concatenate([t[0] for t in train]), np.concatenate([t[1] for t in train])),
-                    load("test_batch"), 10)
-    for sub in ("cifar-10-batches-bin", ""):
-        folder = os.path.join(directory, sub)
-        if os.path.exists(os.path.join(folder, "data_batch_1.bin")):
-            def load_bin(name):
-                raw = np.fromfile(os.path.join(folder, name), dtype=np.uint8)
-                if raw.size % 3073:
-                    fail(f"{name} is truncated ({raw.size} bytes, not a multiple of 3073)", status=3)
-                raw = raw.reshape(-1, 3073)
-                return raw[:, 1:].reshape(-1, 3, 32, 32), raw[:, 0].astype(np.int64)
-            train = [load_bin(f"data_batch_{i}.bin") for i in range(1, 6)]
-            return ((np.concatenate([t[0] for t in train]), np.concatenate([t[1] for t in train])),
-                    load_bin("test_batch.bin"), 10)
-    fail(f"no CIFAR-10 in {directory} (expected cifar-10-batches-py or cifar-10-batches-bin)", status=3)
-
-
 def prepare(job, device):
-    dataset = job["dataset"]
-    if dataset == "fashion-mnist":
-        (xs, ys), (xt, yt), classes = fashion_mnist(job["data_dir"])
-    elif dataset == "cifar10":
-        (xs, ys), (xt, yt), classes = cifar10(job["data_dir"])
-    else:
-        fail(f"unknown dataset '{dataset}' (fashion-mnist, cifar10)")
+    try:
+        (xs, ys), (xt, yt), classes = trainer_data.load(job["dataset"], job["data_dir"])
+    except trainer_data.DataError as error:
+        fail(error.message, failure_class=error.failure_class)
     validation = int(job["validation_size"])
     if not 1 <= validation < len(xs):
         fail(f"validation_size must be in 1...{len(xs) - 1}, got {validation}")
@@ -454,16 +392,21 @@ def read_job(args):
             fail("the job is not a JSON object with an 'architecture'")
         if job.get("protocol", 1) != 1:
             fail(f"trainer protocol {job.get('protocol')} is not supported (this trainer speaks 1)")
+    try:
+        data_dir = trainer_data.data_directory(job, args.data_dir)  # the operator's, never the job's
+    except trainer_data.DataError as error:
+        fail(error.message, failure_class=error.failure_class)
     merged = dict(DEFAULTS)
     merged.update({k: v for k, v in job.items() if v is not None})
     settings = job.get("settings") or {}
     if "amp" in settings:
         merged["amp"] = settings["amp"] == "true"
-    for key in ("space", "dataset", "data_dir", "channels", "cells", "epochs", "batch_size", "learning_rate",
+    for key in ("space", "dataset", "channels", "cells", "epochs", "batch_size", "learning_rate",
                 "train_limit", "validation_size", "test_limit", "cutout", "auxiliary_weight", "drop_path", "seed"):
         value = getattr(args, key)
         if value is not None:
             merged[key] = value
+    merged["data_dir"] = data_dir
     return merged
 
 
@@ -473,7 +416,10 @@ def main():
     parser.add_argument("--arch", help="train this arch string (NB201, or DARTS 'normal=...;reduce=...') without a job file")
     parser.add_argument("--count-params", action="store_true",
                         help="print the network's parameters and MACs as JSON and exit (no data, no training)")
-    for key, kind in (("space", str), ("dataset", str), ("data_dir", str), ("channels", int), ("cells", int),
+    parser.add_argument("--data-dir", dest="data_dir",
+                        help="the data folder (default: $ANASOD_DATA_DIR, else Fashion-MNIST's system folder); "
+                             "the operator's setting: a job never names a folder")
+    for key, kind in (("space", str), ("dataset", str), ("channels", int), ("cells", int),
                       ("epochs", int), ("batch_size", int), ("learning_rate", float), ("train_limit", int),
                       ("validation_size", int), ("test_limit", int), ("cutout", int), ("auxiliary_weight", float),
                       ("drop_path", float), ("seed", int)):
