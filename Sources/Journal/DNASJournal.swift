@@ -49,10 +49,12 @@ public final class DNASJournal: @unchecked Sendable {
     public let path: String
     private let queue: DatabaseQueue
 
+    /// Created mode 0600 when new; a symbolic link at `path` is refused (`JournalFile`).
     /// - Throws: `JournalError.storage` with the path and SQLite's message.
     public init(path: String) throws {
         self.path = path
         do {
+            try JournalFile.prepare(path)
             queue = try DatabaseQueue(path: path)
             _ = try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
             var migrator = DatabaseMigrator()
@@ -66,6 +68,8 @@ public final class DNASJournal: @unchecked Sendable {
                     """)
             }
             try migrator.migrate(queue)
+        } catch let error as JournalError {
+            throw error
         } catch {
             throw JournalError(.storage, "cannot open the search journal '\(path)': \(error)")
         }

@@ -8,14 +8,22 @@ public final class JournalLock: @unchecked Sendable {
     public let path: String
     private let descriptor: Int32
 
-    /// Takes the lock for the journal at `journalPath`.
+    /// Takes the lock for the journal at `journalPath`. The lock file is created mode 0600 and never through
+    /// a symbolic link (`O_NOFOLLOW`): a link planted at its name is refused, not followed.
     /// - Throws: `JournalError.locked` naming the process that holds it, `.storage` when the lock file
-    ///   cannot be made.
+    ///   cannot be made or is a symbolic link.
     public init(journalPath: String) throws {
         path = journalPath + ".lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
-            throw JournalError(.storage, "cannot create the journal's lock file '\(path)': \(String(cString: strerror(errno)))")
+            let reason = errno == ELOOP ? "it is a symbolic link (remove it; the lock file is never followed through a link)"
+                : String(cString: strerror(errno))
+            throw JournalError(.storage, "cannot create the journal's lock file '\(path)': \(reason)")
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw JournalError(.storage, "the journal's lock file '\(path)' is not a regular file: remove it")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             var buffer = [UInt8](repeating: 0, count: 32)

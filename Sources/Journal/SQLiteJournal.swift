@@ -25,7 +25,8 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
     /// Held by a writer opened with `exclusive: true` for as long as the journal is open.
     private let lock: JournalLock?
 
-    /// Opens (creating if needed) the journal at `path`.
+    /// Opens (creating if needed, mode 0600) the journal at `path`; a symbolic link there is refused
+    /// (`JournalFile`).
     /// - Throws: `JournalError.storage` with the path and SQLite's message.
     /// With `exclusive`, the journal's single writer: a second one (another coordinator) is refused
     /// (`JournalError.locked`) while this one lives.
@@ -33,6 +34,7 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
         self.path = path
         lock = exclusive ? try JournalLock(journalPath: path) : nil
         do {
+            try JournalFile.prepare(path)  // created 0600; never through a symbolic link
             var configuration = Configuration()
             let synchronous = durable ? "FULL" : "NORMAL"
             configuration.prepareDatabase { db in
