@@ -9,7 +9,9 @@ import ServiceLifecycle
 
 /// The live dashboard of a running coordinator, on Hummingbird: read-only, bound to loopback unless asked
 /// otherwise, and then protected by a token (every request must carry it, as `?token=` or
-/// `Authorization: Bearer`). Routes:
+/// `Authorization: Bearer`). On loopback it answers only requests addressed to a loopback name
+/// (`LoopbackHostMiddleware`: DNS rebinding). What is drawn from the journal (`/report`, the charts) is
+/// computed when the study changed, not on every request (`ComputedOnChange`). Routes:
 /// - `/` the page (the report's views updating as results arrive, the jobs in flight, the workers);
 /// - `/events` server-sent events: an `update` (JSON `{"results": N, "html": …}`) whenever the state
 ///   changes, at most every `interval` seconds, and `finished` at the end;
@@ -28,6 +30,8 @@ public final class DashboardServer: Sendable {
     private let interval: Double
     private let page: LivePage
     private let running = RunningServer()
+    /// `/report`'s page, computed again only when the study changed.
+    let reportPage = ComputedOnChange<DashboardState.JournalMarker, String>()
 
     /// - Parameters:
     ///   - token: for a non-loopback host; nil makes one (32 random bytes, hex). Ignored on loopback.
@@ -76,6 +80,7 @@ public final class DashboardServer: Sendable {
     /// bound. - Throws: `ClusterError` when the address cannot be bound.
     public func start() async throws -> String {
         let router = Router()
+        if token == nil { router.add(middleware: LoopbackHostMiddleware()) }
         router.add(middleware: TokenMiddleware(token: token))
         router.get("/") { [self] _, _ -> Response in
             html(page.page(DashboardState(status()), token: token))
@@ -89,10 +94,16 @@ public final class DashboardServer: Sendable {
                      body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
         router.get("/report") { [self] _, _ -> Response in
-            guard let journal = try? SQLiteJournal(path: journalPath), let report = try? ReportPage(journals: [journal]) else {
+            let report = reportPage.value(for: DashboardState(status()).journalMarker) { () -> String? in
+                guard let journal = try? SQLiteJournal(path: journalPath), let report = try? ReportPage(journals: [journal]) else {
+                    return nil
+                }
+                return report.html()
+            }
+            guard let report else {
                 return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "no study in the journal yet\n")))
             }
-            return html(report.html())
+            return html(report)
         }
         router.get("/events") { [self] _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],

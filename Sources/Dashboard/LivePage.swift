@@ -12,6 +12,9 @@ final class LivePage: @unchecked Sendable {
     /// The GP's plot, refit at most every `gpInterval` seconds (a fit over many results takes a while).
     private var gpChart: (svg: String, results: Int, time: Double)?
     private let gpInterval: Double
+    /// The charts and top table, read from the journal again only when the study changed (every event
+    /// stream and page shares them).
+    let chartsOnChange = ComputedOnChange<DashboardState.JournalMarker, String>()
 
     init(journalPath: String, gpInterval: Double = 30) {
         self.journalPath = journalPath
@@ -41,7 +44,7 @@ final class LivePage: @unchecked Sendable {
                 + "<td>\(String(format: "%.1f s ago", w.silentSeconds))</td><td>\(esc(w.state))</td></tr>\n"
         }
         s += "</table>\n"
-        s += charts()
+        s += chartsOnChange.value(for: state.journalMarker) { charts() } ?? ""
         return s
     }
 

@@ -6,7 +6,7 @@ import Prometheus
 
 /// Metrics and the live dashboard of one coordinator process: a Prometheus registry of its own (no
 /// process-wide bootstrap), the server, and the `<journal>.dashboard` file through which `anasod status`
-/// finds a running study (0600: it holds the token when there is one).
+/// finds a running study (0600: it holds the token when there is one; the token is never logged).
 final class DashboardLauncher: @unchecked Sendable {
     let registry = PrometheusCollectorRegistry()
     let metrics: ClusterMetrics
@@ -33,12 +33,17 @@ final class DashboardLauncher: @unchecked Sendable {
         let url = try await server.start()
         self.server = server
         let file = Self.addressFile(forJournal: journal)
-        if FileManager.default.createFile(atPath: file, contents: Data((url + "\n").utf8), attributes: [.posixPermissions: 0o600]) {
+        do {
+            try DashboardAddress.write(url, to: file)
             addressFile = file
+        } catch {
+            logger.warning("\(error); anasod status will not find the live dashboard")
         }
-        let note = server.token == nil ? "" : " (bound beyond loopback: the token in the address is required)"
-        FileHandle.standardError.write(Data("dashboard: \(url)\(note)\n".utf8))
-        logger.info("dashboard at \(url); metrics at \(url.split(separator: "?").first ?? "")metrics")
+        // The token is a password: printed whole only to a terminal, never logged.
+        let line = DashboardAddress.announcement(url, file: addressFile, toTerminal: isatty(STDERR_FILENO) == 1)
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+        let bare = DashboardAddress.withoutToken(url)
+        logger.info("dashboard at \(bare); metrics at \(bare)metrics")
     }
 
     /// Runs `body`, then stops the dashboard, whether `body` returned or threw.
