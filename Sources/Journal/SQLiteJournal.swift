@@ -70,6 +70,9 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: "ALTER TABLE record ADD COLUMN class TEXT")
         }
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: "ALTER TABLE record ADD COLUMN key TEXT")  // the worker's key name (dispatched)
+        }
         return migrator
     }
 
@@ -109,9 +112,9 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
                     for row in Self.rows(record) {
                         try db.execute(sql: """
                             INSERT INTO record(kind, time, call, job, attempt, worker, arch, encoding, epoch, loss,
-                                               val_error, test_error, seconds, params, flops, reason, final, class)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """, arguments: StatementArguments(row.count < 18 ? row + [nil] : row))
+                                               val_error, test_error, seconds, params, flops, reason, final, class, key)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """, arguments: StatementArguments(row + Array(repeating: nil, count: max(0, 19 - row.count))))
                     }
                 }
             }
@@ -181,7 +184,8 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
         let job = try jobID(row)
         let attempt: Int = try column(row, "attempt")
         switch kind {
-        case 2: return .dispatched(job: job, attempt: attempt, worker: try column(row, "worker"), time: try column(row, "time"))
+        case 2: return .dispatched(job: job, attempt: attempt, worker: try column(row, "worker"), key: row["key"],
+                                   time: try column(row, "time"))
         case 3: return .progress(job: job, attempt: attempt, epoch: try column(row, "epoch"), trainLoss: row["loss"],
                                  validationError: row["val_error"], seconds: try column(row, "seconds"))
         case 4: return .result(job: job, attempt: attempt, worker: try column(row, "worker"),
@@ -206,7 +210,7 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
     /// The column values of one record (a proposed batch is one row per job).
     static func rows(_ record: JournalRecord) -> [[DatabaseValueConvertible?]] {
         // kind, time, call, job, attempt, worker, arch, encoding, epoch, loss, val_error, test_error, seconds,
-        // params, flops, reason, final, class
+        // params, flops, reason, final, class, key (shorter rows are padded with NULLs)
         switch record {
         case .proposed(let call, let jobs) where jobs.isEmpty:
             return [[1, nil, call, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil]]
@@ -215,8 +219,8 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
                 [1, nil, call, Int64(j.job), nil, nil, j.architecture, encodeEncoding(j.encoding),
                  nil, nil, nil, nil, nil, nil, nil, nil, nil]
             }
-        case .dispatched(let job, let attempt, let worker, let time):
-            return [[2, time, nil, Int64(job), attempt, worker, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil]]
+        case .dispatched(let job, let attempt, let worker, let key, let time):
+            return [[2, time, nil, Int64(job), attempt, worker, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, key]]
         case .progress(let job, let attempt, let epoch, let loss, let valError, let seconds):
             return [[3, nil, nil, Int64(job), attempt, nil, nil, nil, epoch, loss, valError, nil, seconds, nil, nil, nil, nil]]
         case .result(let job, let attempt, let worker, let m, let time):

@@ -111,19 +111,24 @@ import Wire
     }
 
     @Test func anArchitectureFailureIsFinalOnceASecondWorkerConfirmsIt() async throws {
-        // Cells whose job file hashes odd "diverge" (exit 4) on both workers; the others train. One worker's
+        // Cells whose architecture string hashes odd "diverge" (exit 4) on both workers; the others train. One worker's
         // word is not enough to fail a cell for good while another could try it (issue 25): each diverging
         // cell is tried once by each worker, then recorded, and never a third time.
-        let diverging = #"if [ $(( $(cksum < "$ANASOD_JOB_FILE" | cut -c1-4) % 2 )) -eq 1 ]; then echo 'loss is NaN' >&2; exit 4; fi"# + "\n" + Self.good
+        let cell = #"$(grep -o '"architecture" *: *"[^"]*"' "$ANASOD_JOB_FILE" | cksum | cut -c1-4)"#
+        let diverging = #"if [ $(( "# + cell + #" % 2 )) -eq 1 ]; then echo 'loss is NaN' >&2; exit 4; fi"# + "\n" + Self.slow
         let run = try await run(budget: 6, a: diverging, b: diverging)
         #expect(run.status.successes == 6)
         let failures = run.failures
         #expect(failures.allSatisfy { $0.class == .architecture }, "\(failures)")
         let failedJobs = run.records.compactMap { if case .failure(let j, _, _, _, _, true, _) = $0 { j } else { nil } }
         #expect(!failedJobs.isEmpty)
+        // (A cell that diverged before the other worker had said hello had no second worker to ask: final at once.)
+        var confirmed = 0
         for job in failedJobs {
             let workers = run.records.compactMap { if case .dispatched(job, _, let w, _, _) = $0 { w } else { nil } }
-            #expect(workers.count == 2 && Set(workers).count == 2, "job \(job) ran on \(workers)")
+            #expect(workers.count <= 2 && Set(workers).count == workers.count, "job \(job) ran on \(workers)")
+            if workers.count == 2 { confirmed += 1 }
         }
+        #expect(confirmed >= 1)
     }
 }
