@@ -10,7 +10,7 @@ import Wire
 /// A raw DEALER for the harness: sends any bytes, blocking (nothing dropped at its high-water mark).
 /// With `curve` it speaks CurveZMQ with that key pair to the server key; without `reconnect` it makes one
 /// connection attempt only (so that a refused handshake is refused exactly once).
-final class RawPeer {
+final class RawPeer: @unchecked Sendable {
     let context: UnsafeMutableRawPointer
     let socket: UnsafeMutableRawPointer
 
@@ -45,7 +45,20 @@ final class RawPeer {
 
     func send(_ message: WireMessage, blocking: Bool = true) { send(message.encoded(), blocking: blocking) }
 
+    private var closed = false
+
+    /// Closes the socket at once (nothing queued is sent), as a killed process would.
+    func close() {
+        guard !closed else { return }
+        closed = true
+        var linger: Int32 = 0
+        zmq_setsockopt(socket, ZMQ_LINGER, &linger, 4)
+        zmq_close(socket)
+        zmq_ctx_term(context)
+    }
+
     deinit {
+        guard !closed else { return }
         zmq_close(socket)
         zmq_ctx_term(context)
     }

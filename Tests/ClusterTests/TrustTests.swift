@@ -66,18 +66,25 @@ import Wire
         var next: UInt64 = 3
         let leased = jobs.isEmpty ? serve(&s, s.handle(.request(JobRequest(slots: 2)), from: honest, now: 0), next: &next, now: 0) : jobs
         #expect(leased.count == 2)
-        // The honest worker dies; a peer with another key takes its routing id and worker id.
+        // The honest worker dies; a peer with another key takes its routing id and worker id. ROUTER gives a
+        // routing id to one connection at a time: the honest worker's is gone, and its leases go back to the
+        // queue at once, not to the newcomer.
         _ = s.handle(hello("honest1", slots: 2, held: leased.map(\.1.key)), from: squatter, now: 1)
+        #expect(s.refusals.takenIdentities == 1)
+        #expect(s.workers[honest] == nil)
+        #expect(leased.allSatisfy { s.jobs[$0.1.key.jobID]?.status == .queued })
         for (_, job) in leased {
             _ = s.handle(.result(JobResult(key: job.key, validationError: 0, trainSeconds: 1)), from: squatter, now: 2)
         }
         #expect(s.successes == 0)
-        #expect(leased.allSatisfy { s.jobs[$0.1.key.jobID]?.lease?.peer == honest })
         #expect(s.keyRefusals["node-b"] ?? 0 >= 3)
         #expect(s.keyRefusals["node-a"] == nil)
-        // The honest worker, back under its own key, reports them.
-        for (_, job) in leased {
-            _ = s.handle(.result(JobResult(key: job.key, validationError: 7, trainSeconds: 1)), from: honest, now: 3)
+        // The honest worker, back under its own key once the routing id is free, works and is counted.
+        _ = s.handle(hello("honest1", slots: 2), from: honest, now: 3)
+        let again = serve(&s, s.handle(.request(JobRequest(slots: 2)), from: honest, now: 3), next: &next, now: 3)
+        #expect(again.count == 2)
+        for (_, job) in again {
+            _ = s.handle(.result(JobResult(key: job.key, validationError: 7, trainSeconds: 1)), from: honest, now: 4)
         }
         #expect(s.successes == 2)
     }
@@ -164,6 +171,40 @@ import Wire
         // The honest key confirms: the settings cannot work, and the study stops at once.
         _ = s.handle(.failure(JobFailure(key: honestJob.key, reason: "needs data_dir", class: .configuration)), from: honest, now: 2)
         #expect(s.finished && s.abortReason?.contains("configuration") == true)
+    }
+
+    /// A key alone that has never succeeded (a broken node first to connect) fails no cell for good and stops
+    /// no study at once: its failed jobs wait `workerTimeout` for another key; if none comes, its word counts.
+    @Test func aLoneKeyThatNeverSucceededWaitsForAnotherBeforeItsWordCounts() {
+        var s = state(budget: 10, maxAttempts: 1)
+        var next: UInt64 = 1
+        _ = s.handle(hello("hole", slots: 2), from: hole, now: 0)
+        let first = serve(&s, s.handle(.request(JobRequest(slots: 2)), from: hole, now: 0), next: &next, now: 0)
+        #expect(first.count == 2)
+        var actions = [CoordinatorAction]()
+        for (_, job) in first {
+            actions += s.handle(.failure(JobFailure(key: job.key, reason: "NaN", class: .architecture)), from: hole, now: 1)
+        }
+        #expect(s.failedJobs == 0)
+        #expect(first.allSatisfy { s.jobs[$0.1.key.jobID]?.status == .queued })
+        // Held jobs do not keep it idle: it gets new cells, not the held ones.
+        let more = serve(&s, actions + s.handle(.request(JobRequest(slots: 2)), from: hole, now: 1), next: &next, now: 1)
+        #expect(!more.isEmpty && more.allSatisfy { job in !first.contains { $0.1.key.jobID == job.1.key.jobID } })
+        // An honest key arriving within the wait takes the held jobs and succeeds.
+        _ = s.handle(hello("honest1", slots: 2), from: honest, now: 2)
+        let taken = serve(&s, s.handle(.request(JobRequest(slots: 2)), from: honest, now: 2), next: &next, now: 2)
+        #expect(Set(taken.map(\.1.key.jobID)) == Set(first.map(\.1.key.jobID)))
+        // Alone past the wait, its failures count: a configuration failure stops the study after workerTimeout.
+        var t = state(budget: 10)
+        var n: UInt64 = 1
+        _ = t.handle(hello("only"), from: honest, now: 0)
+        let job = serve(&t, t.handle(.request(JobRequest(slots: 1)), from: honest, now: 0), next: &n, now: 0)[0].1
+        _ = t.handle(.failure(JobFailure(key: job.key, reason: "needs data_dir", class: .configuration)), from: honest, now: 1)
+        #expect(!t.finished)
+        _ = t.tick(now: 15)
+        #expect(!t.finished)
+        _ = t.tick(now: 32)
+        #expect(t.finished && t.abortReason?.contains("needs data_dir") == true)
     }
 
     @Test func dispatchIsLeastLoadedRoundRobinNotByRoutingBytes() {

@@ -77,7 +77,7 @@ public struct RefusalCounts: Sendable, Equatable {
     public var revokedKeys = 0
     /// Handshakes that failed before a key was seen (no CURVE, the wrong coordinator key, garbage).
     public var failedHandshakes = 0
-    /// Handshakes of an admitted key announcing a worker id that another admitted key holds (squatting).
+    /// Messages of a key under a routing id (a worker id) another key's worker held (squatting).
     public var takenIdentities = 0
     /// Messages dropped undecoded because their peer sent more than its share (a flood).
     public var flooded = 0

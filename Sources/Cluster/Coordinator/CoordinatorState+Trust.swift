@@ -38,6 +38,10 @@ extension CoordinatorState {
         var quarantinedUntil = -Double.infinity
         /// Why it gets no jobs, while quarantined.
         var quarantineReason: String?
+        /// A key alone that has not succeeded yet and whose failures wait for another key's word gets no new
+        /// jobs until then (`quarantineMinFailures` such failures at most per `workerTimeout`).
+        var restUntil = -Double.infinity
+        var heldFailures = 0
 
         static func coolDown(after evictions: Int) -> Double {
             min(600, 30 * pow(2, Double(max(0, evictions - 1))))
@@ -72,6 +76,13 @@ extension CoordinatorState {
         return evict(peer, reason: "flooding (\(strikes) turns over its share)", now: now)
     }
 
+    /// Forgets a worker (gone, evicted or unreachable); its leases must have been released.
+    mutating func removeWorker(_ peer: PeerID) {
+        workers.removeValue(forKey: peer)
+        ready.remove(peer)
+        if routes[peer.bytes] == peer { routes.removeValue(forKey: peer.bytes) }
+    }
+
     /// Leases one worker may hold: what it announced, at most what the study allows.
     func capacity(of worker: WorkerEntry) -> Int {
         min(worker.slots, configuration.maxLeasesPerWorker)
@@ -83,6 +94,7 @@ extension CoordinatorState {
     func canTakeJobs(_ peer: PeerID, now: Double) -> Bool {
         guard let worker = workers[peer] else { return false }
         return worker.credits > 0 && !worker.draining && worker.excluded == nil && !isQuarantined(worker.domain)
+            && now >= (domains[worker.domain]?.restUntil ?? -Double.infinity)
     }
 
     /// Whether a connected worker of a domain not in `domains` could run jobs (not excluded, draining or
@@ -98,6 +110,14 @@ extension CoordinatorState {
         let strict = failureClass == .configuration || failureClass == .architecture
         if job.failures.contains(where: { $0.key != domain && (!strict || $0.value == failureClass) }) { return true }
         return !hasEligibleDomain(outside: Set(job.failures.keys).union([domain]))
+    }
+
+    /// Whether another domain reported the same failure of `jobID` (the same class, for `configuration` and
+    /// `architecture`).
+    func corroboratedByAnotherKey(_ jobID: UInt64, domain: String, class failureClass: FailureClass) -> Bool {
+        guard let job = jobs[jobID] else { return false }
+        let strict = failureClass == .configuration || failureClass == .architecture
+        return job.failures.contains { $0.key != domain && (!strict || $0.value == failureClass) }
     }
 
     /// The default lease timeout: the study's `jobs.timeout`, shortened once results are in to ten times the

@@ -42,6 +42,9 @@ struct CoordinatorState {
         /// gets it when one can run it, and a failure is final only when corroborated
         /// (`CoordinatorState+Trust.swift`).
         var failures = [String: FailureClass]()
+        /// Until when a job that failed on the only key connected, one that has not succeeded yet, waits for
+        /// another key (that key gets it again after this time, and its next failure is final).
+        var holdUntil: Double?
         var status = JobStatus.queued
         var lease: (peer: PeerID, attempt: Int, deadline: Double)?
         /// When the current lease was given, and the last epoch journaled for it (progress is kept once per epoch).
@@ -101,6 +104,13 @@ struct CoordinatorState {
     private(set) var lastFailure: String?
     /// Set by a `configuration` failure before any result: the settings cannot work.
     private(set) var configurationStop: String?
+    /// A stop one key alone asks for (its configuration failure, a run of failures): taken at `deadline`
+    /// unless a success comes first or another key is there to try.
+    var pendingStop: (reason: String, domains: Set<String>, deadline: Double)?
+    /// The keys whose failures make up the current run of failures.
+    var streakDomains = Set<String>()
+    /// The keys that reported a `configuration` failure before any result.
+    var configurationFailures = Set<String>()
     var nextJobID: UInt64 = 1
     /// Messages dropped, by kind.
     var refusals = RefusalCounts()
@@ -108,6 +118,10 @@ struct CoordinatorState {
     var keyRefusals = [String: Int]()
     /// Per trust domain (key): strikes, evictions, quarantine and the outcomes of its leases.
     var domains = [String: DomainEntry]()
+    /// Keys with at least `quarantineMinFailures` recent failures, judged again when another key succeeds.
+    var suspects = Set<String>()
+    /// The welcomed peer answering each routing id (ROUTER gives a routing id to one connection at a time).
+    var routes = [[UInt8]: PeerID]()
     /// Jobs given so far (orders workers for round-robin dispatch).
     var dispatchSequence: UInt64 = 0
     /// Recent lease durations (dispatch to result), for the default lease timeout.
@@ -210,12 +224,19 @@ struct CoordinatorState {
                                                  + "say hello again in \(Int((until - now).rounded(.up))) s",
                                                  retryAfter: until - now)))]
         }
+        var actions = [CoordinatorAction]()
+        if let holder = routes[peer.bytes], holder != peer {
+            // Another key now answers this routing id: the connection of the worker that held it is gone (a
+            // routing id belongs to one connection at a time). Its leases go elsewhere now, and nothing meant
+            // for it is sent to the newcomer.
+            refuse(peer) { $0.takenIdentities += 1 }
+            actions += workerUnreachable(holder, now: now)
+        }
         if case .hello = message {} else if workers[peer] == nil {
             refuse(peer) { $0.unwelcomed += 1 }  // not welcomed: nothing it says counts
-            return []
+            return actions
         }
         workers[peer]?.lastSeen = now
-        var actions = [CoordinatorAction]()
         switch message {
         case .hello(let hello):
             actions += welcome(hello, peer: peer, now: now)
@@ -329,9 +350,6 @@ struct CoordinatorState {
             if let peer = refusal.peer, workers[peer] != nil {
                 return evict(peer, reason: "its key was revoked", coolDown: false, now: now)
             }
-        case .identityTaken:
-            refusals.takenIdentities += 1
-            if let key = refusal.peer?.key { keyRefusals[key, default: 0] += 1 }
         }
         return []
     }
@@ -346,8 +364,7 @@ struct CoordinatorState {
             actions += releaseLease(jobID, reason: "worker \(worker.id) evicted: \(reason)", class: .transient, retry: true,
                                     charge: false, now: now)
         }
-        workers.removeValue(forKey: peer)
-        ready.remove(peer)
+        removeWorker(peer)
         var retry: Double?
         if coolDown {
             var domain = domains[peer.domain, default: DomainEntry()]
@@ -403,6 +420,7 @@ struct CoordinatorState {
         entry.resourceFailures = previous?.resourceFailures ?? 0
         entry.capabilities = hello.evaluators
         workers[peer] = entry
+        routes[peer.bytes] = peer
         // Jobs the worker re-announces: adopt them if nobody else has them, else cancel its copy. A worker
         // runs at most its slots: claims beyond them are not considered (and held against it).
         if hello.heldJobs.count > max(hello.slots, 1) {
@@ -467,8 +485,19 @@ struct CoordinatorState {
         jobs[job.id] = job
         durations.record(now - job.leasedAt)
         domains[peer.domain, default: DomainEntry()].note(failure: false)
+        // Another key's success is the evidence the quarantine rule waits for.
+        for domain in suspects.sorted() where domain != peer.domain {
+            actions += judge(domain, now: now)
+            if let entry = domains[domain], entry.quarantineReason == nil && entry.recentFailures >= Self.quarantineMinFailures {} else {
+                suspects.remove(domain)
+            }
+        }
         successes += 1
         consecutiveFailures = 0
+        streakDomains.removeAll()
+        configurationFailures.removeAll()
+        pendingStop = nil
+        configurationStop = nil
         if best == nil || r.metrics.validationError < best!.value { best = (r.metrics.validationError, job.id) }
         let worker = workers[peer]?.id ?? peer.description
         actions.append(.observe(job: job.id, attempt: r.key.attempt, worker: worker, proposal: job.proposal,
@@ -486,17 +515,26 @@ struct CoordinatorState {
         var actions = [CoordinatorAction]()
         switch f.failureClass {
         case .configuration where successes == 0:
-            // Nothing has succeeded with these settings. Another key's word (or the pre-flight's) is needed to
-            // stop the study: until then this worker gets no more jobs and the job goes elsewhere. With no
-            // other key to ask, or a second key failing alike, the study stops at once.
-            if corroborates(jobID, domain: peer.domain, class: .configuration) {
+            // Nothing has succeeded with these settings. Another key's word is needed to stop the study: until
+            // then this worker gets no more jobs and the job goes elsewhere. A second key failing alike stops it
+            // at once; a key alone stops it once no other key has come to try within `workerTimeout` (at once
+            // for a machine's own workers, `endWhenNoWorkerCanRun`).
+            let reason = Self.configurationReason(jobID, "\(f.reason) (worker \(worker))")
+            configurationFailures.insert(peer.domain)
+            let byAnother = configurationFailures.count >= 2
+                || corroboratedByAnotherKey(jobID, domain: peer.domain, class: .configuration)
+            if byAnother || (endWhenNoWorkerCanRun && corroborates(jobID, domain: peer.domain, class: .configuration)) {
                 actions += releaseLease(jobID, reason: f.reason, class: .configuration, now: now)
                 if abortReason == nil {
-                    configurationStop = Self.configurationReason(jobID, "\(f.reason) (worker \(worker))")
+                    configurationStop = reason
                     abortReason = configurationStop
                     actions += finish(reason: abortReason!)
                 }
             } else {
+                if pendingStop == nil, corroborates(jobID, domain: peer.domain, class: .configuration) {
+                    pendingStop = (reason, [peer.domain], now + configuration.workerTimeout)
+                    configurationStop = reason
+                }
                 actions += exclude(peer, reason: "gets no more jobs after a configuration failure no other worker has confirmed: "
                                    + Self.clipped(f.reason), now: now)
                 actions += releaseLease(jobID, reason: f.reason, class: .configuration, retry: true, charge: false, now: now)
@@ -556,9 +594,27 @@ struct CoordinatorState {
         if charge {
             job.charged += 1
             domains[domain, default: DomainEntry()].note(failure: true)
+            if domains[domain]!.recentFailures >= Self.quarantineMinFailures { suspects.insert(domain) }
         }
         jobs[jobID] = job
-        let corroborated = retry != nil || corroborates(jobID, domain: domain, class: failureClass)
+        var corroborated = true
+        if retry == nil {
+            let alone = !hasEligibleDomain(outside: Set(job.failures.keys).union([domain]))
+            let proven = endWhenNoWorkerCanRun || (domains[domain]?.results ?? 0) > 0 || job.holdUntil.map { now >= $0 } ?? false
+            corroborated = corroboratedByAnotherKey(jobID, domain: domain, class: failureClass) || (alone && proven)
+            // The only key here has not succeeded yet (a broken node first to connect?): the job waits a
+            // while for another key before this one's word counts alone.
+            if alone && !corroborated && job.holdUntil == nil {
+                job.holdUntil = now + configuration.workerTimeout
+                var entry = domains[domain, default: DomainEntry()]
+                entry.heldFailures += 1
+                if entry.heldFailures >= Self.quarantineMinFailures {
+                    entry.heldFailures = 0
+                    entry.restUntil = now + configuration.workerTimeout
+                }
+                domains[domain] = entry
+            }
+        }
         job.failures[domain] = failureClass
         let worker = workers[lease.peer]?.id ?? lease.peer.description
         let wantsRetry = retry ?? failureClass.retryable
@@ -576,9 +632,17 @@ struct CoordinatorState {
         consecutiveFailures += 1
         var actions: [CoordinatorAction] = [.observe(job: jobID, attempt: lease.attempt, worker: worker, proposal: job.proposal,
                                                      outcome: .failure(reason: reason, class: failureClass))]
+        streakDomains.insert(domain)
         if consecutiveFailures >= configuration.maxConsecutiveFailures && abortReason == nil {
-            abortReason = "\(consecutiveFailures) jobs in a row failed for good; the last: \(reason)"
-            actions += finish(reason: abortReason!)
+            let why = "\(consecutiveFailures) jobs in a row failed for good; the last: \(reason)"
+            // Failures from two keys, or a machine's own workers: the study stops now. One key alone: once no
+            // other key has come to try within `workerTimeout`.
+            if streakDomains.count >= 2 || endWhenNoWorkerCanRun {
+                abortReason = why
+                actions += finish(reason: why)
+            } else if pendingStop == nil {
+                pendingStop = (why, streakDomains, now + configuration.workerTimeout)
+            }
         }
         return actions
     }
@@ -602,7 +666,7 @@ struct CoordinatorState {
                 var next = [PeerID]()
                 for peer in round {
                     guard var worker = workers[peer], worker.credits > 0,
-                          let index = queue.firstIndex(where: { (now >= reAdoptionUntil || jobs[$0]?.reAdoption == nil) && !avoids($0, peer) })
+                          let index = queue.firstIndex(where: { (now >= reAdoptionUntil || jobs[$0]?.reAdoption == nil) && !avoids($0, peer, now: now) })
                     else { continue }
                     let jobID = queue.remove(at: index)
                     guard var job = jobs[jobID], job.status == .queued else {
@@ -636,8 +700,10 @@ struct CoordinatorState {
         }
         // Ask the strategy for more when workers have credit and nothing is queued (the credits are summed
         // only then: while a proposal is outstanding, every waiting worker is in `ready`).
+        // Jobs waiting for another key do not keep workers idle.
         let committed = successes + leasedCount + queue.count
-        guard !proposalOutstanding && queue.isEmpty && committed < configuration.budget else { return actions }
+        let waiting = queue.allSatisfy { id in jobs[id]?.holdUntil.map { now < $0 } ?? false }
+        guard !proposalOutstanding && waiting && committed < configuration.budget else { return actions }
         var credits = 0
         for peer in ready where canTakeJobs(peer, now: now) {
             credits += workers[peer]!.credits
@@ -652,9 +718,9 @@ struct CoordinatorState {
 
     /// Whether `peer` should pass `jobID` by: its key failed the job and another key that could run it is
     /// connected.
-    func avoids(_ jobID: UInt64, _ peer: PeerID) -> Bool {
-        guard let failures = jobs[jobID]?.failures, failures[peer.domain] != nil else { return false }
-        return hasEligibleDomain(outside: Set(failures.keys))
+    func avoids(_ jobID: UInt64, _ peer: PeerID, now: Double) -> Bool {
+        guard let job = jobs[jobID], job.failures[peer.domain] != nil else { return false }
+        return hasEligibleDomain(outside: Set(job.failures.keys)) || job.holdUntil.map { now < $0 } ?? false
     }
 
     /// The strategy's proposals for a `propose` action, already journaled with their job ids.
@@ -685,12 +751,28 @@ struct CoordinatorState {
             for jobID in worker.leases {
                 actions += releaseLease(jobID, reason: "worker \(worker.id) went silent", class: .transient, now: now)
             }
-            workers.removeValue(forKey: peer)
-            ready.remove(peer)
+            removeWorker(peer)
         }
         actions += liftQuarantines(now: now)
+        if let pending = pendingStop, now >= pending.deadline, abortReason == nil, !finished {
+            if hasEligibleDomain(outside: pending.domains) {
+                let extended = now + configuration.workerTimeout
+                pendingStop?.deadline = extended  // another key is trying: its outcome decides
+            } else {
+                abortReason = pending.reason
+                actions += finish(reason: pending.reason)
+            }
+        }
+        let timeout = leaseTimeout
         for id in active.sorted() {
-            guard let job = jobs[id], job.status == .leased, let lease = job.lease, lease.deadline < now else { continue }
+            guard var job = jobs[id], job.status == .leased, var lease = job.lease else { continue }
+            // Leases given before the typical duration was known come back on the same default as later ones.
+            if lease.deadline > job.leasedAt + timeout {
+                lease.deadline = job.leasedAt + timeout
+                job.lease = lease
+                jobs[id] = job
+            }
+            guard lease.deadline < now else { continue }
             actions.append(.send(lease.peer, .cancel(JobCancel(key: JobKey(jobID: id, attempt: lease.attempt)))))
             let seconds = String(format: "%.0f", now - job.leasedAt)
             actions += releaseLease(id, reason: "timed out after \(seconds) s", class: .transient, now: now)
@@ -711,8 +793,7 @@ struct CoordinatorState {
         for jobID in worker.leases {
             actions += releaseLease(jobID, reason: "worker \(worker.id) unreachable", class: .transient, now: now)
         }
-        workers.removeValue(forKey: peer)
-        ready.remove(peer)
+        removeWorker(peer)
         return actions + dispatch(now: now)
     }
 

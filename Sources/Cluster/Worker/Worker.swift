@@ -303,7 +303,7 @@ public final class Worker: @unchecked Sendable {
             return
         }
         let transport = self.transport
-        let seed = job.seed ^ (UInt64(job.key.attempt) &* 0x9E37_79B9_7F4A_7C15)
+        let seed = job.seed ^ (UInt64(truncatingIfNeeded: job.key.attempt) &* 0x9E37_79B9_7F4A_7C15)
         var device: String?
         if !configuration.gpus.isEmpty {
             let held = Set(heldGPUs.values)

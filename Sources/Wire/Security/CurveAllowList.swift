@@ -43,8 +43,6 @@ public struct SecurityRefusal: Sendable, Equatable {
         case revokedKey
         /// A handshake that failed: a client without CURVE, with the wrong coordinator key, or garbage.
         case failedHandshake
-        /// An admitted key that announced a routing id (a worker id) another admitted key already uses.
-        case identityTaken
     }
     public var kind: Kind
     /// The client's public key (Z85), when known.

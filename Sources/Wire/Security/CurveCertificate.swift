@@ -47,6 +47,26 @@ public enum CurveCertificate {
         try writeFile(base + ".key", publicText, mode: 0o644)
     }
 
+    /// Writes the public half of `pair` alone to `path` (replacing what is there): a peer's certificate
+    /// copied into another's folder.
+    public static func writePublic(_ pair: CurveKeyPair, path: String, name: String) throws {
+        let stamp = ISO8601DateFormatter().string(from: Date())
+        let text = """
+            #   ****  Generated on \(stamp) by anasod  ****
+            #   ZeroMQ CURVE Public Certificate
+
+            metadata
+                name = "\(quoted(name))"
+                created = "\(stamp)"
+                generator = "anasod"
+            curve
+                public-key = "\(pair.publicKey)"
+
+            """
+        try? FileManager.default.removeItem(atPath: path)
+        try writeFile(path, text, mode: 0o644)
+    }
+
     /// Reads a certificate: a public one (`NAME.key`) or a secret one (`NAME.key_secret`), whose public key
     /// must belong to its secret key.
     /// - Parameter requireSecret: the file must hold a secret key, and must not be readable by group or others.

@@ -14,11 +14,6 @@ final class ZAPHandler: @unchecked Sendable {
     private var pendingRefusals = [SecurityRefusal]()
     private let finished = DispatchSemaphore(value: 0)
     private var started = false
-    /// Routing id → the key (Z85) that first connected with it. A routing id is the worker's name in the
-    /// coordinator's books; another key announcing it is refused at the handshake, for as long as the key
-    /// that holds it stays admitted (a revoked key's names are free again). Only the ZAP thread touches it.
-    private var owners = [[UInt8]: String]()
-    static let maxOwners = 100_000
 
     init(context: ZeroMQContext, allowed: CurveAllowList) throws {
         self.allowed = allowed
@@ -99,31 +94,13 @@ final class ZAPHandler: @unchecked Sendable {
             return refuse(SecurityRefusal(kind: .failedHandshake, address: address,
                                           detail: "mechanism \(mechanism) is not accepted (CURVE only)"))
         }
-        guard let name = allowed.name(of: key) else {
+        guard allowed.name(of: key) != nil else {
             return refuse(SecurityRefusal(kind: .unknownKey, key: key, address: address,
                                           detail: "public key \(key) is not in the coordinator's workers/ folder"))
-        }
-        let routingID = frames[4]
-        if !routingID.isEmpty {
-            if let owner = owners[routingID], owner != key, let ownerName = allowed.name(of: owner) {
-                return refuse(SecurityRefusal(kind: .identityTaken, key: key, address: address,
-                                              detail: "key '\(name)' announced worker id \(Self.printable(routingID)), which key "
-                                                  + "'\(ownerName)' holds", peer: PeerID(routingID, key: name)))
-            }
-            if owners.count >= Self.maxOwners { owners = owners.filter { allowed.name(of: $0.value) != nil } }
-            if owners.count < Self.maxOwners { owners[routingID] = key }
         }
         // The user id travels with every message of the connection ("User-Id"): the socket thread
         // checks it against the allow-list again, so that a revoked key stops counting at once.
         return [version, requestID, Array("200".utf8), Array("OK".utf8), Array(key.utf8), []]
-    }
-
-    /// A routing id for a log line: printable ASCII as text (at most 64 characters), anything else as hex.
-    static func printable(_ bytes: [UInt8]) -> String {
-        if bytes.allSatisfy({ (0x21...0x7e).contains($0) }) {
-            return "'" + String(decoding: bytes.prefix(64), as: UTF8.self) + (bytes.count > 64 ? "…'" : "'")
-        }
-        return "0x" + bytes.prefix(32).map { String(format: "%02x", $0) }.joined() + (bytes.count > 32 ? "…" : "")
     }
 
     private func report(_ refusal: SecurityRefusal) {
