@@ -4,13 +4,16 @@
 #   - exactly BUDGET results, on BUDGET distinct jobs and architectures, none duplicated;
 #   - no acknowledged result was ever dispatched again (an ack means the journal held it);
 #   - every result a worker sent that was dispatched again was lost with a worker killed before its ack
-#     (counted and printed; any other is a failure).
+#     (counted and printed; any other is a failure);
+#   - a black hole (a simulated worker with a key of its own that fails every job it gets, BLACK_HOLE=1)
+#     fails no job for good and is quarantined along the way (issue 25).
 #
 #   scripts/chaos.sh                    # the long form: 1,000 evaluations, 3 coordinator kills
 #   BUDGET=200 COORDINATOR_KILLS=1 scripts/chaos.sh    # the short form CI runs
 #
 # Settings (environment): BUDGET, COORDINATOR_KILLS, WORKERS (3), SLOTS (2), KILL_EVERY (seconds, 2),
-# SECONDS_PER_EVAL (0.05), STRATEGY (rs), ANASOD (the binary; default .build/debug/anasod), SEED (1).
+# SECONDS_PER_EVAL (0.05), STRATEGY (rs), ANASOD (the binary; default .build/debug/anasod), SEED (1),
+# BLACK_HOLE (1: with the black hole; 0: without).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +24,7 @@ SLOTS=${SLOTS:-2}
 KILL_EVERY=${KILL_EVERY:-2}
 SECONDS_PER_EVAL=${SECONDS_PER_EVAL:-0.05}
 STRATEGY=${STRATEGY:-rs}
+BLACK_HOLE=${BLACK_HOLE:-1}
 SEED=${SEED:-1}
 ANASOD=${ANASOD:-.build/debug/anasod}
 [ -x "$ANASOD" ] || { echo "chaos: no binary at $ANASOD (swift build first, or set ANASOD)" >&2; exit 2; }
@@ -84,6 +88,11 @@ supervise() {
   done
 }
 for i in $(seq 0 $((WORKERS - 1))); do supervise "$i" 2>/dev/null & done
+if [ "$BLACK_HOLE" = 1 ]; then
+  # 4 slots, every job failed at once (transient): it asks for the most work and would drain the queue.
+  "$ANASOD" simulate-workers --connect "$ENDPOINT" --count 1 --id-prefix hole --slots 4 --keys "$KEYS" --make-keys \
+    --idle-seconds 0 --load-timeout 1800 --fail-every transient >"$RUN/logs/hole.out" 2>"$RUN/logs/hole.log" &
+fi
 
 start_coordinator() {
   local n=$1 flags=()
@@ -135,6 +144,9 @@ jobs_done=$(q "SELECT count(DISTINCT job) FROM record WHERE kind = 4")
 archs=$(q "SELECT count(DISTINCT arch) FROM results")
 dispatches=$(q "SELECT count(*) FROM record WHERE kind = 2")
 redispatched=$(q "SELECT count(*) FROM (SELECT job FROM record WHERE kind = 2 GROUP BY job HAVING count(*) > 1)")
+failed_for_good=$(q "SELECT count(*) FROM record WHERE kind = 5 AND final = 1")
+hole_failures=$(q "SELECT count(*) FROM record WHERE kind = 5 AND worker LIKE 'hole-%'")
+quarantined=$(q "SELECT count(*) FROM record WHERE kind = 6 AND worker = 'hole-0' AND reason LIKE 'quarantined:%'")
 # Every (job, attempt) a worker sent a result for, and whether that incarnation saw its ack or was killed.
 : > "$RUN/sent"
 for log in "$RUN"/logs/worker-*.log; do
@@ -161,12 +173,18 @@ echo "| workers killed -9 / coordinator kills | $kills / $COORDINATOR_KILLS |"
 echo "| sent results trained again: after their ack | $acked_redone |"
 echo "| sent results trained again: lost with a killed worker before their ack | $lost_killed |"
 echo "| sent results trained again: any other | $lost_other |"
+echo "| jobs failed for good | $failed_for_good |"
+echo "| black hole: jobs it failed / times quarantined | $hole_failures / $quarantined |"
 fail=0
 [ "$rows" -eq "$BUDGET" ] || { echo "chaos: FAILED: $rows results, budget $BUDGET" >&2; fail=1; }
 [ "$jobs_done" -eq "$BUDGET" ] || { echo "chaos: FAILED: $jobs_done distinct jobs" >&2; fail=1; }
 [ "$archs" -eq "$BUDGET" ] || { echo "chaos: FAILED: $archs distinct architectures" >&2; fail=1; }
 [ "$acked_redone" -eq 0 ] || { echo "chaos: FAILED: $acked_redone acknowledged results were trained again" >&2; fail=1; }
 [ "$lost_other" -eq 0 ] || { echo "chaos: FAILED: $lost_other sent results were trained again without a worker kill" >&2; fail=1; }
+if [ "$BLACK_HOLE" = 1 ]; then
+  [ "$quarantined" -ge 1 ] || { echo "chaos: FAILED: the black hole was never quarantined ($hole_failures failures)" >&2; fail=1; }
+  [ "$failed_for_good" -eq 0 ] || { echo "chaos: FAILED: $failed_for_good jobs failed for good" >&2; fail=1; }
+fi
 trap - EXIT
 cleanup
 if [ "$fail" -eq 0 ]; then

@@ -1,3 +1,4 @@
+import ANASOD
 import ArgumentParser
 import Cluster
 import Foundation
@@ -33,6 +34,9 @@ struct SimulateWorkers: ParsableCommand {
     @Option(help: "Mean seconds a simulated evaluation takes (0.5–1.5 times it, uniformly); 0: answered at once.")
     var evaluationSeconds = 0.0
     @Option(help: "Write what was measured to this file as JSON.") var report: String?
+    @Option(help: ArgumentHelp("Fail every job with this class instead of evaluating it (a black hole: "
+                               + "configuration, data, resource, transient or architecture).", valueName: "CLASS"))
+    var failEvery: String?
 
     func validate() throws {
         guard count >= 1 else { throw ValidationError("--count must be at least 1") }
@@ -44,6 +48,9 @@ struct SimulateWorkers: ParsableCommand {
             throw ValidationError("--id-prefix may hold only letters, digits, '-' and '_'")
         }
         if makeKeys && keys == nil { throw ValidationError("--make-keys needs --keys DIR") }
+        if let failEvery, FailureClass(rawValue: failEvery) == nil {
+            throw ValidationError("--fail-every must be one of: \(FailureClass.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     func run() throws {
@@ -72,6 +79,7 @@ struct SimulateWorkers: ParsableCommand {
         settings.loadTimeout = loadTimeout
         settings.ioThreads = ioThreads
         settings.evaluationSeconds = evaluationSeconds
+        settings.failEvery = failEvery.flatMap(FailureClass.init(rawValue:))
         let outcome = try WorkerSimulator(settings: settings).run()
         if let report {
             let encoder = JSONEncoder()

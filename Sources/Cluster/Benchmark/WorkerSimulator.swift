@@ -29,6 +29,9 @@ public final class WorkerSimulator {
         /// once. N workers then offer about N / evaluationSeconds results per second: a load below what the
         /// coordinator can take shows its turnaround rather than its queue.
         public var evaluationSeconds = 0.0
+        /// Fails every job with this class instead of evaluating it (a black hole, for chaos and trust checks);
+        /// nil: evaluates.
+        public var failEvery: FailureClass?
 
         public init(endpoint: String, identities: [String], security: [ClientSecurity]) {
             self.endpoint = endpoint
@@ -223,7 +226,9 @@ public final class WorkerSimulator {
                 if firstJob == nil { firstJob = now }
                 if !members[i].resultsSent.isEmpty { latencies.append((now - members[i].resultsSent.removeFirst()) * 1000) }
                 let reply: WireMessage
-                if let evaluator = synthetic[job.space], let architecture = try? evaluator.space.parse(job.architecture) {
+                if let failureClass = settings.failEvery {
+                    reply = .failure(JobFailure(key: job.key, reason: "simulated \(failureClass.rawValue) failure", class: failureClass))
+                } else if let evaluator = synthetic[job.space], let architecture = try? evaluator.space.parse(job.architecture) {
                     let error = evaluator.error(of: architecture)
                     reply = .result(JobResult(key: job.key, metrics: Metrics(validationError: error, testError: error)))
                 } else {
