@@ -15,19 +15,23 @@ struct SimulatedRows {
     let offeredRate: Double
     /// CPUs the load generator is confined to (`taskset -c`), e.g. "1" while this process runs on "0".
     let simulatorCPUs: String?
+    /// With it, each row runs again beside a peer with its own key flooding heartbeats of this many job keys.
+    let floodPairs: Int?
 
     func run() async throws {
-        print("| workers | security | strategy | evaluations | all welcomed (s) | results | results / s | result → next job p50 / p99 (ms), worker side | coordinator turnaround p50 / p99 (ms) | heartbeat delay p99 idle / load (ms) | missed heartbeats | coordinator CPU (s, % of one core) | coordinator memory growth (MiB; KiB per worker) |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("| workers | security | strategy | evaluations | flooding peer | all welcomed (s) | results | results / s | result → next job p50 / p99 (ms), worker side | coordinator turnaround p50 / p99 (ms) | heartbeat delay p99 idle / load (ms) | missed heartbeats | coordinator CPU (s, % of one core) | coordinator memory growth (MiB; KiB per worker) |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for n in counts {
             for strategy in strategies {
                 for curve in plainToo ? [true, false] : [true] {
                   for seconds in offeredRate > 0 ? [0, Double(n) / offeredRate] : [0] {
+                   for flood in floodPairs == nil ? [false] : [false, true] {
                     let name = "sim-\(n)-\(strategy.filter { $0.isLetter || $0.isNumber })-\(curve ? "curve" : "plain")-\(seconds > 0 ? "paced" : "zero")"
+                        + (flood ? "-flood" : "")
                     let reportPath = "\(directory)/\(name).json"
                     let bench = ClusterBenchmark(directory: directory) { endpoint, count, slots, keys, stopStudy in
                         try launchSimulator(endpoint: endpoint, count: count, slots: slots, keys: keys, seconds: seconds,
-                                            report: reportPath, stopStudy: stopStudy)
+                                            report: reportPath, flood: flood ? floodPairs : nil, stopStudy: stopStudy)
                     }
                     let o = try await bench.run(.init(workers: n, slotsPerWorker: 1, budget: budget, seconds: 0, strategy: strategy,
                                                       curve: curve), name: name)
@@ -39,11 +43,13 @@ struct SimulatedRows {
                     let mib = Double(o.peakMemoryGrowth) / 1_048_576
                     func f(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
                     let load = seconds > 0 ? "paced: \(f(seconds * 1000, 0)) ms ± 50 % (\(f(offeredRate, 0))/s offered)" : "zero-cost"
-                    print("| \(r.welcomed)/\(n) | \(curve ? "CURVE" : "plain") | \(strategy) | \(load) | \(f(r.connectSeconds, 2)) | \(r.results) | "
+                    let flooding = flood ? "\(floodPairs!) keys a heartbeat" : "none"
+                    print("| \(r.welcomed)/\(n) | \(curve ? "CURVE" : "plain") | \(strategy) | \(load) | \(flooding) | \(f(r.connectSeconds, 2)) | \(r.results) | "
                           + "\(f(Double(r.results) / max(o.span, 1e-9), 0)) | \(f(r.resultToNextJobMs.p50, 2)) / \(f(r.resultToNextJobMs.p99, 2)) | "
                           + "\(f(turnaround.p50, 2)) / \(f(turnaround.p99, 2)) | \(f(r.idleHeartbeatDelayMs.p99)) / \(f(r.loadHeartbeatDelayMs.p99)) | "
                           + "\(r.missedHeartbeats) | \(f(o.cpuSeconds)) (\(f(100 * o.cpuSeconds / max(o.total, 1e-9), 0)) %) | "
                           + "\(f(mib)); \(f(Double(o.peakMemoryGrowth) / 1024 / Double(n), 0)) |")
+                   }
                   }
                 }
             }
@@ -56,7 +62,7 @@ struct SimulatedRows {
     }
 
     private func launchSimulator(endpoint: String, count: Int, slots: Int, keys: String?, seconds: Double, report: String,
-                                 stopStudy: @escaping @Sendable () -> Void) throws -> @Sendable () -> Void {
+                                 flood: Int?, stopStudy: @escaping @Sendable () -> Void) throws -> @Sendable () -> Void {
         let p = Process()
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         var arguments = [executable, "simulate-workers", "--connect", endpoint, "--count", String(count), "--slots", String(slots),
@@ -74,7 +80,18 @@ struct SimulatedRows {
         // A simulator that fails (its error is on stderr) ends the study, which would otherwise wait for it.
         p.terminationHandler = { process in if process.terminationStatus != 0 { stopStudy() } }
         try p.run()
-        let box = ProcessBox([p])
+        var processes = [p]
+        if let flood {
+            // A peer with a key of its own (made now; the coordinator's key watcher admits it within a second).
+            let flooder = Process()
+            flooder.executableURL = URL(fileURLWithPath: executable)
+            flooder.arguments = ["simulate-workers", "--connect", endpoint, "--count", "1", "--id-prefix", "flood",
+                                 "--flood-pairs", String(flood), "--load-timeout", "3600"] + (keys.map { ["--keys", $0, "--make-keys"] } ?? [])
+            flooder.standardOutput = FileHandle.nullDevice
+            try flooder.run()
+            processes.append(flooder)
+        }
+        let box = ProcessBox(processes)
         return {
             // It exits once the coordinator shut its workers down; a stuck one is stopped.
             let deadline = Date().addingTimeInterval(20)

@@ -22,6 +22,10 @@ struct BenchCluster: AsyncParsableCommand {
     @Option(help: "Results per simulated row (NB201 has 15,625 cells).") var simulatedBudget = 10_000
     @Option(help: "Seconds the simulated workers stay connected and idle before the load (heartbeats alone).") var idleSeconds = 3.0
     @Flag(help: "Simulated rows with plain sockets as well as CURVE.") var plainToo = false
+    @Option(help: ArgumentHelp("Run each simulated row again beside a peer with a key of its own that floods heartbeats "
+                               + "listing this many job keys (issue 25: 65536), to measure the others' reply latency under it.",
+                               valueName: "PAIRS"))
+    var floodingPeer: Int?
     @Option(help: "Results per second the paced simulated rows offer (each of N workers' evaluations takes N / RATE s on average); 0: zero-cost rows only.")
     var offeredRate = 5000.0
     @Option(help: ArgumentHelp("Run the load generator on these CPUs only (taskset -c), e.g. 1 with this command under "
@@ -46,7 +50,7 @@ struct BenchCluster: AsyncParsableCommand {
             let strategies = simulatedStrategies.split(separator: ",").map(String.init)
             try await SimulatedRows(directory: directory, counts: counts.map { $0! }, strategies: strategies,
                                     budget: simulatedBudget, idleSeconds: idleSeconds, plainToo: plainToo,
-                                    offeredRate: offeredRate, simulatorCPUs: simulatorCpus).run()
+                                    offeredRate: offeredRate, simulatorCPUs: simulatorCpus, floodPairs: floodingPeer).run()
             return
         }
         let bench = ClusterBenchmark(directory: directory) { endpoint, count, slots, keys, _ in

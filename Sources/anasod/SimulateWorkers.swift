@@ -34,6 +34,10 @@ struct SimulateWorkers: ParsableCommand {
     @Option(help: "Mean seconds a simulated evaluation takes (0.5–1.5 times it, uniformly); 0: answered at once.")
     var evaluationSeconds = 0.0
     @Option(help: "Write what was measured to this file as JSON.") var report: String?
+    @Option(help: ArgumentHelp("Instead of workers: flooding peers, each sending heartbeats that list this many job keys "
+                               + "as fast as the network takes them until shut down or --load-timeout (issue 25's flood: 65536).",
+                               valueName: "PAIRS"))
+    var floodPairs: Int?
     @Option(help: ArgumentHelp("Fail every job with this class instead of evaluating it (a black hole: "
                                + "configuration, data, resource, transient or architecture).", valueName: "CLASS"))
     var failEvery: String?
@@ -48,6 +52,7 @@ struct SimulateWorkers: ParsableCommand {
             throw ValidationError("--id-prefix may hold only letters, digits, '-' and '_'")
         }
         if makeKeys && keys == nil { throw ValidationError("--make-keys needs --keys DIR") }
+        if let floodPairs, !(1...1_000_000).contains(floodPairs) { throw ValidationError("--flood-pairs must be in 1…1000000") }
         if let failEvery, FailureClass(rawValue: failEvery) == nil {
             throw ValidationError("--fail-every must be one of: \(FailureClass.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -71,6 +76,22 @@ struct SimulateWorkers: ParsableCommand {
                 let pair = try CurveCertificate.read("\(keys)/local/\(id).key_secret", requireSecret: true)
                 security[i] = .curve(pair, coordinator: coordinatorPublic)
             }
+        }
+        if let floodPairs {
+            let peers = identities.enumerated().map { i, id in
+                FloodingPeer(endpoint: connect, identity: id, security: security[i], pairs: floodPairs, seconds: loadTimeout)
+            }
+            let totals = Totals()
+            DispatchQueue.concurrentPerform(iterations: peers.count) { i in
+                do {
+                    let sent = try peers[i].run()
+                    totals.add(sent.messages, sent.bytes)
+                } catch {
+                    FileHandle.standardError.write(Data("simulate-workers: \(identities[i]): \(error)\n".utf8))
+                }
+            }
+            print("flooded: \(totals.messages) message(s), \(totals.bytes / 1_048_576) MiB")
+            return
         }
         var settings = WorkerSimulator.Settings(endpoint: connect, identities: identities, security: security)
         settings.slots = slots
@@ -97,4 +118,12 @@ struct SimulateWorkers: ParsableCommand {
             throw ClusterError(.run, "only \(outcome.welcomed) of \(outcome.workers) workers were welcomed")
         }
     }
+}
+
+/// Counts summed across threads.
+private final class Totals: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var messages = 0
+    private(set) var bytes = 0
+    func add(_ m: Int, _ b: Int) { lock.withLock { messages += m; bytes += b } }
 }
