@@ -19,6 +19,10 @@ public struct DashboardState: Codable, Sendable, Equatable {
     public var abortReason: String?
     public var workers: [WorkerSnapshot]
     public var jobs: [LeaseSnapshot]
+    /// Messages refused, by the key that sent them (nil from an older coordinator).
+    public var refusedByKey: [String: Int]?
+    /// Keys that get no jobs for now, and why.
+    public var quarantinedKeys: [String: String]?
 
     public init(_ s: CoordinatorStatus) {
         study = s.study
@@ -35,6 +39,15 @@ public struct DashboardState: Codable, Sendable, Equatable {
         abortReason = s.abortReason
         workers = s.workerList
         jobs = s.leases
+        refusedByKey = s.keyRefusals.isEmpty ? nil : s.keyRefusals
+        quarantinedKeys = s.quarantined.isEmpty ? nil : s.quarantined
+    }
+
+    /// "key 12, other 3", most refused first (at most `limit` keys).
+    public var refusedByKeySummary: String? {
+        guard let refusedByKey, !refusedByKey.isEmpty else { return nil }
+        let sorted = refusedByKey.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        return sorted.prefix(8).map { "\($0.key) \($0.value)" }.joined(separator: ", ") + (sorted.count > 8 ? ", …" : "")
     }
 
     public func json() -> Data {
@@ -52,7 +65,12 @@ public struct DashboardState: Codable, Sendable, Equatable {
             out.append("best cell: \(bestArchitecture)")
         }
         if let abortReason { out.append("stopped: \(abortReason)") }
-        if refusedMessages > 0 { out.append("refused messages: \(refusedMessages)") }
+        if refusedMessages > 0 {
+            out.append("refused messages: \(refusedMessages)" + (refusedByKeySummary.map { " (by key: \($0))" } ?? ""))
+        }
+        for (key, reason) in (quarantinedKeys ?? [:]).sorted(by: { $0.key < $1.key }) {
+            out.append("quarantined key \(key): \(reason)")
+        }
         for w in workers {
             out.append("worker \(w.id) (\(w.host)): \(w.jobs)/\(w.slots) jobs, heard \(String(format: "%.1f", w.silentSeconds)) s ago, "
                        + "\(w.evaluators.joined(separator: " ")), \(w.state)")

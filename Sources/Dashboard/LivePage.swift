@@ -28,7 +28,13 @@ final class LivePage: @unchecked Sendable {
             + "<b id=\"results-count\">\(state.results)</b>/\(state.budget) results · \(state.running) running · \(state.queued) queued · "
             + "\(state.failed) failed · \(state.workers.count) workers · \(ProgressLine.duration(state.elapsedSeconds))"
         if let best = state.bestError { s += " · best <b>\(String(format: "%.3f", best)) %</b>" }
-        if state.refusedMessages > 0 { s += " · <span class=\"warn\">\(state.refusedMessages) refused messages</span>" }
+        if state.refusedMessages > 0 {
+            s += " · <span class=\"warn\">\(state.refusedMessages) refused messages"
+                + (state.refusedByKeySummary.map { " (by key: \(esc($0)))" } ?? "") + "</span>"
+        }
+        for (key, reason) in (state.quarantinedKeys ?? [:]).sorted(by: { $0.key < $1.key }) {
+            s += "<br><span class=\"warn\">quarantined key \(esc(key)): \(esc(reason))</span>"
+        }
         if let reason = state.abortReason { s += "<br><span class=\"warn\">stopped: \(esc(reason))</span>" }
         s += "</p>\n"
         s += "<h2>Jobs in flight</h2>\n<table id=\"jobs\"><tr><th>job</th><th>attempt</th><th>worker</th><th>epoch</th>"

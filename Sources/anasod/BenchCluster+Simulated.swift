@@ -19,8 +19,8 @@ struct SimulatedRows {
     let floodPairs: Int?
 
     func run() async throws {
-        print("| workers | security | strategy | evaluations | flooding peer | all welcomed (s) | results | results / s | result → next job p50 / p99 (ms), worker side | coordinator turnaround p50 / p99 (ms) | heartbeat delay p99 idle / load (ms) | missed heartbeats | coordinator CPU (s, % of one core) | coordinator memory growth (MiB; KiB per worker) |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("| workers | security | strategy | evaluations | flooding peer | all welcomed (s) | results | results / s | result → next job p50 / p99 (ms), worker side | coordinator turnaround p50 / p99 (ms) | heartbeat delay p99 idle / load (ms) | missed heartbeats | coordinator CPU (s, % of one core) | coordinator memory growth (MiB; KiB per worker) | refused: all / from the flooder's key |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for n in counts {
             for strategy in strategies {
                 for curve in plainToo ? [true, false] : [true] {
@@ -48,7 +48,8 @@ struct SimulatedRows {
                           + "\(f(Double(r.results) / max(o.span, 1e-9), 0)) | \(f(r.resultToNextJobMs.p50, 2)) / \(f(r.resultToNextJobMs.p99, 2)) | "
                           + "\(f(turnaround.p50, 2)) / \(f(turnaround.p99, 2)) | \(f(r.idleHeartbeatDelayMs.p99)) / \(f(r.loadHeartbeatDelayMs.p99)) | "
                           + "\(r.missedHeartbeats) | \(f(o.cpuSeconds)) (\(f(100 * o.cpuSeconds / max(o.total, 1e-9), 0)) %) | "
-                          + "\(f(mib)); \(f(Double(o.peakMemoryGrowth) / 1024 / Double(n), 0)) |")
+                          + "\(f(mib)); \(f(Double(o.peakMemoryGrowth) / 1024 / Double(n), 0)) | "
+                          + "\(o.refusals.total) / \(o.keyRefusals["flood-0"] ?? 0) |")
                    }
                   }
                 }
@@ -65,8 +66,10 @@ struct SimulatedRows {
                                  flood: Int?, stopStudy: @escaping @Sendable () -> Void) throws -> @Sendable () -> Void {
         let p = Process()
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        // With a flooder, the load starts once it is flooding (its key is admitted and it is welcomed in about a second).
+        let idle = flood == nil ? idleSeconds : max(idleSeconds, 4)
         var arguments = [executable, "simulate-workers", "--connect", endpoint, "--count", String(count), "--slots", String(slots),
-                         "--id-prefix", "bench", "--idle-seconds", String(idleSeconds), "--evaluation-seconds", String(seconds),
+                         "--id-prefix", "bench", "--idle-seconds", String(idle), "--evaluation-seconds", String(seconds),
                          "--report", report]
         if let keys { arguments += ["--keys", keys] }
         if let simulatorCPUs {

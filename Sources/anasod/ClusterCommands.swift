@@ -110,8 +110,13 @@ func printSummary(_ status: CoordinatorStatus, journal: String) {
     if r != RefusalCounts() {
         print("dropped messages: \(r.unwelcomed) from peers never welcomed, \(r.notLeaseHolder) for leases the sender "
               + "did not hold, \(r.invalidValues) with values out of range, \(r.refusedAdoptions) job claims refused, "
-              + "\(r.malformed) malformed; \(r.evictedWorkers) worker(s) evicted")
+              + "\(r.malformed) malformed, \(r.flooded) dropped from floods, \(r.takenIdentities) under another key's worker id; "
+              + "\(r.evictedWorkers) worker(s) evicted, \(r.quarantinedWorkers) quarantine(s)")
+        if !status.keyRefusals.isEmpty {
+            print("refused by key: " + status.keyRefusals.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
     }
+    for (key, reason) in status.quarantined.sorted(by: { $0.key < $1.key }) { print("quarantined key \(key): \(reason)") }
     print("journal: \(journal)")
 }
 

@@ -40,6 +40,9 @@ public struct ClusterBenchmark: Sendable {
         /// The most this process's resident memory rose above its level before the study, in bytes
         /// (sampled every 50 ms).
         public var peakMemoryGrowth: Int
+        /// What the coordinator refused, by kind and by key.
+        public var refusals = RefusalCounts()
+        public var keyRefusals = [String: Int]()
     }
 
     /// Starts `count` workers connected to `endpoint`, worker `i` with the key pair
@@ -95,7 +98,7 @@ public struct ClusterBenchmark: Sendable {
         let span = (results.max() ?? 0) - (first ?? 0)
         return Outcome(scenario: scenario, span: span, rate: span > 0 ? Double(results.count) / span : 0,
                        total: status.elapsed, latencies: coordinator.resultToJobLatencies, cpuSeconds: cpu,
-                       peakMemoryGrowth: growth)
+                       peakMemoryGrowth: growth, refusals: status.refusals, keyRefusals: status.keyRefusals)
     }
 }
 

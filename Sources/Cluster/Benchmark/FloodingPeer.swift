@@ -22,20 +22,24 @@ public struct FloodingPeer: Sendable {
 
     /// Floods; returns the messages sent and the bytes they held.
     public func run() throws -> (messages: Int, bytes: Int) {
-        let dealer = try BlockingDealer(connect: endpoint, identity: identity, security: security)
-        defer { dealer.close() }
         let end = Date().addingTimeInterval(seconds)
         let hello = WireMessage.hello(Hello(workerID: identity, host: "flood", slots: 1, evaluators: [Capability(kind: "synthetic")],
                                             software: "anasod flood")).encoded()
-        // Hello until welcomed (its key may be admitted a moment after it starts), or at most 30 s.
-        var welcomed = false
-        while !welcomed && Date() < min(end, Date().addingTimeInterval(30)) {
+        // Hello until welcomed, at most 30 s: its key may be admitted a moment after it starts, and a refused
+        // CURVE handshake is not retried by libzmq, so each try is a new connection.
+        let giveUp = min(end, Date().addingTimeInterval(30))
+        var connected: BlockingDealer?
+        while connected == nil && Date() < giveUp {
+            let dealer = try BlockingDealer(connect: endpoint, identity: identity, security: security)
             dealer.send(hello)
-            let until = Date().addingTimeInterval(0.5)
-            while !welcomed, Date() < until, let message = dealer.receive(timeout: 0.1) {
-                if case .welcome = message { welcomed = true }
+            let until = Date().addingTimeInterval(1)
+            while connected == nil, Date() < until {
+                if case .welcome? = dealer.receive(timeout: 0.1) { connected = dealer }
             }
+            if connected == nil { dealer.close() }
         }
+        guard let dealer = connected else { throw WireError(.transport, "flooding peer \(identity) was never welcomed by \(endpoint)") }
+        defer { dealer.close() }
         let frame = WireMessage.heartbeat(Heartbeat(sent: 0, running: (0..<pairs).map { JobKey(jobID: UInt64($0 + 1), attempt: 1) }))
             .encoded()
         var messages = 0
