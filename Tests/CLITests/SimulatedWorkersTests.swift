@@ -14,7 +14,24 @@ import Testing
         #expect(rows.first?.contains("| zero-cost |") == true)
         #expect(rows.last?.contains("paced: 10 ms") == true)
         // Every row holds the budget's results.
-        for row in rows { #expect(row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }[5] == "300") }
+        for row in rows { #expect(row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }[6] == "300") }
+    }
+
+    /// Issue 25: beside a peer flooding heartbeats of 65,536 job keys, the study still gets every result, and
+    /// what the flood sent is refused and counted against the flooder's key.
+    @Test func aFloodingPeerRowHoldsItsBudgetAndCountsTheFlood() throws {
+        let out = try CommandRunner.run(["bench-cluster", "--simulated-workers", "20", "--simulated-strategies", "rs",
+                                         "--simulated-budget", "300", "--offered-rate", "0", "--idle-seconds", "0.5",
+                                         "--flooding-peer", "65536"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let rows = out.stdout.split(separator: "\n").filter { $0.hasPrefix("| 20/20 | CURVE | rs |") }
+            .map { $0.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } }
+        #expect(rows.count == 2, "\(out.stdout)")
+        guard rows.count == 2 else { return }
+        #expect(rows[0][4] == "none" && rows[1][4].hasPrefix("65536"))
+        #expect(rows.allSatisfy { $0[6] == "300" })
+        let flooded = rows[1].last!.split(separator: "/").map { Int($0.trimmingCharacters(in: .whitespaces)) ?? 0 }
+        #expect(flooded.count == 2 && flooded[1] > 0, "\(rows[1])")
     }
 
     @Test func badFlagsAreRefusedWithTheReason() throws {
@@ -27,6 +44,9 @@ import Testing
         let remote = try CommandRunner.run(["simulate-workers", "--connect", "tcp://192.0.2.1:5555", "--count", "2"])
         #expect(remote.status != 0)
         #expect(remote.stderr.contains("without CURVE"))
+        let fail = try CommandRunner.run(["simulate-workers", "--connect", "tcp://127.0.0.1:1", "--count", "1", "--fail-every", "x"])
+        #expect(fail.status != 0)
+        #expect(fail.stderr.contains("--fail-every must be one of"))
         let counts = try CommandRunner.run(["bench-cluster", "--simulated-workers", "10,x"])
         #expect(counts.status != 0)
         #expect(counts.stderr.contains("--simulated-workers takes worker counts"))
