@@ -207,6 +207,73 @@ import Wire
         #expect(t.finished && t.abortReason?.contains("needs data_dir") == true)
     }
 
+    /// Review cases: a key alone that rested gets jobs again without asking; a peer that never asks for work
+    /// neither keeps another key idle nor keeps a broken configuration from stopping the study.
+    @Test func neitherARestNorAnIdlePeerStallsTheStudy() {
+        var s = state(budget: 30, maxAttempts: 1)
+        var next: UInt64 = 1
+        _ = s.handle(hello("only", slots: 5), from: honest, now: 0)
+        var now = 0.0
+        var jobs = serve(&s, s.handle(.request(JobRequest(slots: 5)), from: honest, now: now), next: &next, now: now)
+        #expect(jobs.count == 5)
+        // Five failures before any success: held, and the key rests (no jobs) for workerTimeout.
+        now = 1
+        var actions = [CoordinatorAction]()
+        for (_, job) in jobs {
+            actions += s.handle(.failure(JobFailure(key: job.key, reason: "lost", class: .transient)), from: honest, now: now)
+        }
+        actions += s.handle(.request(JobRequest(slots: 5)), from: honest, now: now)
+        #expect(serve(&s, actions, next: &next, now: now).isEmpty)
+        // After the rest it is given jobs again by the tick alone (it asked already).
+        now = 32
+        _ = s.handle(.heartbeat(Heartbeat(sent: 0)), from: honest, now: now)
+        jobs = serve(&s, s.tick(now: now), next: &next, now: now)
+        #expect(!jobs.isEmpty)
+
+        // A peer that says hello and never asks for work: another key's failed job does not wait for it,
+        // and the other key is not left idle.
+        var t = state(budget: 10)
+        var n: UInt64 = 1
+        _ = t.handle(hello("idle"), from: hole, now: 0)
+        _ = t.handle(hello("honest1", slots: 1), from: honest, now: 0)
+        let job = serve(&t, t.handle(.request(JobRequest(slots: 1)), from: honest, now: 0), next: &n, now: 0)[0].1
+        _ = t.handle(.result(JobResult(key: job.key, validationError: 5, trainSeconds: 1)), from: honest, now: 1)
+        let second = serve(&t, t.handle(.request(JobRequest(slots: 1)), from: honest, now: 1), next: &n, now: 1)[0].1
+        _ = t.handle(.failure(JobFailure(key: second.key, reason: "NaN", class: .architecture)), from: honest, now: 2)
+        #expect(t.failedJobs == 1)  // corroborated: no other key is working
+        let third = serve(&t, t.handle(.request(JobRequest(slots: 1)), from: honest, now: 2), next: &n, now: 2)
+        #expect(third.count == 1)
+        // A configuration failure before any result, with only the idle peer beside it: the study stops.
+        var u = state(budget: 10)
+        var m: UInt64 = 1
+        _ = u.handle(hello("idle"), from: hole, now: 0)
+        _ = u.handle(hello("honest1", slots: 1), from: honest, now: 0)
+        let first = serve(&u, u.handle(.request(JobRequest(slots: 1)), from: honest, now: 0), next: &m, now: 0)[0].1
+        _ = u.handle(.failure(JobFailure(key: first.key, reason: "needs data_dir", class: .configuration)), from: honest, now: 1)
+        _ = u.handle(.heartbeat(Heartbeat(sent: 0)), from: hole, now: 31)
+        _ = u.tick(now: 32)
+        #expect(u.finished && u.abortReason?.contains("needs data_dir") == true)
+    }
+
+    @Test func aQuarantinedKeysLeasesAreRequeuedNeverFailedAndUnreachableFindsTheKeyedPeer() {
+        var s = state(budget: 10, maxAttempts: 1)
+        var next: UInt64 = 1
+        _ = s.handle(hello("honest1"), from: honest, now: 0)
+        _ = s.handle(hello("hole", slots: 2), from: hole, now: 0)
+        let sent = serve(&s, s.handle(.request(JobRequest(slots: 2)), from: hole, now: 0), next: &next, now: 0)
+        #expect(sent.count == 2)
+        // Release it as quarantine does: retried, uncharged, never final even with attempts used up.
+        for (_, job) in sent {
+            _ = s.releaseLease(job.key.jobID, reason: "worker hole quarantined", class: .transient, retry: true, charge: false, now: 1)
+            #expect(s.jobs[job.key.jobID]?.status == .queued)
+        }
+        #expect(s.failedJobs == 0)
+        // The socket reports an unreachable routing id without its key: the keyed worker is the one removed.
+        _ = s.handle(.request(JobRequest(slots: 1)), from: honest, now: 2)
+        _ = s.workerUnreachable(PeerID(Array("honest1".utf8)), now: 3)
+        #expect(s.workers[honest] == nil)
+    }
+
     @Test func dispatchIsLeastLoadedRoundRobinNotByRoutingBytes() {
         var s = state(budget: 100)
         let next: UInt64 = 1
@@ -275,7 +342,7 @@ import Wire
         _ = s.handle(hello("honest1"), from: honest, now: 0)
         var now = 0.0
         var job = serve(&s, s.handle(.request(JobRequest(slots: 1)), from: honest, now: now), next: &next, now: now)[0].1
-        #expect(s.jobs[job.key.jobID]!.lease!.deadline == now + 100)  // jobs.timeout until results are in
+        #expect(s.leaseTimeout == 100)  // jobs.timeout until results are in
         for _ in 0..<6 {
             now += 2
             let actions = s.handle(.result(JobResult(key: job.key, validationError: 10, trainSeconds: 2)), from: honest, now: now)
@@ -283,6 +350,14 @@ import Wire
             job = serve(&s, actions, next: &next, now: now)[0].1
         }
         // Durations of 2 s: ten times is 20 s, above ten heartbeats (10 s) and below jobs.timeout.
-        #expect(s.jobs[job.key.jobID]!.lease!.deadline == now + 20)
+        #expect(s.leaseTimeout == 20)
+        // A lease its holder still lists in its heartbeats stays; one it does not list comes back.
+        let start = now
+        _ = s.handle(.heartbeat(Heartbeat(sent: 0, running: [job.key])), from: honest, now: start + 21)
+        _ = s.tick(now: start + 21.5)
+        #expect(s.jobs[job.key.jobID]?.status == .leased)
+        _ = s.handle(.heartbeat(Heartbeat(sent: 0, running: [])), from: honest, now: start + 22)
+        _ = s.tick(now: start + 22.5)
+        #expect(s.jobs[job.key.jobID]?.status == .queued)
     }
 }

@@ -47,16 +47,19 @@ extension CoordinatorState {
             min(600, 30 * pow(2, Double(max(0, evictions - 1))))
         }
 
-        mutating func note(failure: Bool) {
+        /// Records an outcome; returns the one it forgot (nil while the window is not full).
+        mutating func note(failure: Bool) -> Bool? {
             recent.append(failure)
-            if recent.count > Self.window { recent.removeFirst(recent.count - Self.window) }
             if failure { failures += 1 } else { results += 1 }
+            return recent.count > Self.window ? recent.removeFirst() : nil
         }
+        var lastStrike = -Double.infinity
 
         var recentFailures: Int { recent.count { $0 } }
     }
 
     static let quarantineMinFailures = 5
+    static let strikeMemory = 600.0
     static let quarantineRatio = 3.0
 
     /// Counts a refused message, and against its key when it has one.
@@ -70,10 +73,34 @@ extension CoordinatorState {
     mutating func flooded(_ peer: PeerID, dropped: Int, now: Double) -> [CoordinatorAction] {
         refuse(peer, messages: dropped) { $0.flooded += dropped }
         guard workers[peer] != nil else { return [] }
-        domains[peer.domain, default: DomainEntry()].strikes += 1
-        let strikes = domains[peer.domain]!.strikes
+        let strikes = addStrike(peer.domain, now: now)
         guard strikes >= Self.evictionThreshold else { return [] }
         return evict(peer, reason: "flooding (\(strikes) turns over its share)", now: now)
+    }
+
+    /// One more strike against `domain`; strikes older than `strikeMemory` seconds are forgotten (an honest
+    /// worker's rare slip does not add up over a long study). Returns the count.
+    mutating func addStrike(_ domain: String, now: Double) -> Int {
+        var entry = domains[domain, default: DomainEntry()]
+        if now - entry.lastStrike > Self.strikeMemory { entry.strikes = 0 }
+        entry.strikes += 1
+        entry.lastStrike = now
+        domains[domain] = entry
+        return entry.strikes
+    }
+
+    /// Records the outcome of one of `domain`'s leases, in its window and in the totals over all domains.
+    mutating func noteOutcome(_ domain: String, failure: Bool) {
+        var entry = domains[domain, default: DomainEntry()]
+        let forgotten = entry.note(failure: failure)
+        domains[domain] = entry
+        recentOutcomesTotal += 1
+        if failure { recentFailuresTotal += 1 }
+        if let forgotten {
+            recentOutcomesTotal -= 1
+            if forgotten { recentFailuresTotal -= 1 }
+        }
+        if failure && entry.recentFailures >= Self.quarantineMinFailures { suspects.insert(domain) }
     }
 
     /// Forgets a worker (gone, evicted or unreachable); its leases must have been released.
@@ -97,10 +124,14 @@ extension CoordinatorState {
             && now >= (domains[worker.domain]?.restUntil ?? -Double.infinity)
     }
 
-    /// Whether a connected worker of a domain not in `domains` could run jobs (not excluded, draining or
-    /// quarantined).
+    /// Whether a connected worker of a domain not in `domains` could run jobs: not excluded, draining or
+    /// quarantined, and working: it has credit or leases, or asked for work within `workerTimeout` (a peer that
+    /// never asks is no one to wait for).
     func hasEligibleDomain(outside domains: Set<String>) -> Bool {
-        workers.values.contains { !domains.contains($0.domain) && $0.excluded == nil && !$0.draining && !isQuarantined($0.domain) }
+        workers.values.contains {
+            !domains.contains($0.domain) && $0.excluded == nil && !$0.draining && !isQuarantined($0.domain)
+                && ($0.credits > 0 || !$0.leases.isEmpty || clock - $0.askedAt <= configuration.workerTimeout)
+        }
     }
 
     /// Whether a failure of class `failureClass` by `domain` on `jobID` is corroborated: another domain failed
@@ -134,11 +165,8 @@ extension CoordinatorState {
         let failed = entry.recentFailures
         let seen = entry.recent.count
         guard failed >= Self.quarantineMinFailures, 2 * failed >= seen else { return [] }
-        var otherFailures = 0, otherOutcomes = 0
-        for (key, other) in domains where key != domain {
-            otherFailures += other.recentFailures
-            otherOutcomes += other.recent.count
-        }
+        let otherFailures = recentFailuresTotal - failed
+        let otherOutcomes = recentOutcomesTotal - seen
         // Nobody else has succeeded yet: no evidence that this domain is worse than the rest.
         guard otherOutcomes - otherFailures >= 1 else { return [] }
         let rate = Double(failed) / Double(seen)
@@ -160,8 +188,6 @@ extension CoordinatorState {
                 actions += releaseLease(jobID, reason: "worker \(worker.id) quarantined", class: .transient, retry: true,
                                         charge: false, now: now)
             }
-            workers[peer]?.credits = 0
-            ready.remove(peer)
         }
         return actions
     }
@@ -169,9 +195,17 @@ extension CoordinatorState {
     /// Lifts quarantines whose time is up (their record starts afresh).
     mutating func liftQuarantines(now: Double) -> [CoordinatorAction] {
         var actions = [CoordinatorAction]()
-        for (domain, entry) in domains where entry.quarantineReason != nil && now >= entry.quarantinedUntil {
+        // Early when no other key is left to work: a quarantine must not stall the study.
+        for (domain, entry) in domains where entry.quarantineReason != nil
+            && (now >= entry.quarantinedUntil || !workers.values.contains { w in
+                w.domain != domain && w.excluded == nil && !w.draining && !isQuarantined(w.domain) }) {
             domains[domain]?.quarantineReason = nil
+            for failure in domains[domain]?.recent ?? [] {
+                recentOutcomesTotal -= 1
+                if failure { recentFailuresTotal -= 1 }
+            }
             domains[domain]?.recent.removeAll()
+            suspects.remove(domain)
             actions.append(.journal(.note(worker: domain, message: "quarantine lifted: it gets jobs again", time: now)))
         }
         return actions

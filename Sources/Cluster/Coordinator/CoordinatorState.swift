@@ -45,6 +45,9 @@ struct CoordinatorState {
         /// Until when a job that failed on the only key connected, one that has not succeeded yet, waits for
         /// another key (that key gets it again after this time, and its next failure is final).
         var holdUntil: Double?
+        /// Until when the keys that failed it pass it by while another key could take it (after that anyone
+        /// may: a key that never asks for work must not keep a job waiting for ever).
+        var avoidUntil = -Double.infinity
         var status = JobStatus.queued
         var lease: (peer: PeerID, attempt: Int, deadline: Double)?
         /// When the current lease was given, and the last epoch journaled for it (progress is kept once per epoch).
@@ -67,6 +70,12 @@ struct CoordinatorState {
         var domain: String
         /// When it was last given a job (a dispatch sequence number): the least recently served goes first.
         var servedAt: UInt64 = 0
+        /// The jobs its last heartbeat listed as running, and when it came: a lease it still runs outlives the
+        /// default lease timeout (up to `jobs.timeout`).
+        var reportedRunning = Set<JobKey>()
+        var reportedAt = -Double.infinity
+        /// When it last asked for work (a request): a worker that never asks is no one to wait for.
+        var askedAt = -Double.infinity
         var host: String
         var slots: Int
         var credits = 0
@@ -118,6 +127,11 @@ struct CoordinatorState {
     var keyRefusals = [String: Int]()
     /// Per trust domain (key): strikes, evictions, quarantine and the outcomes of its leases.
     var domains = [String: DomainEntry]()
+    /// The latest time seen (messages and ticks).
+    var clock = -Double.infinity
+    /// Recent outcomes and failures of all domains together (the quarantine rule compares one with the rest).
+    var recentOutcomesTotal = 0
+    var recentFailuresTotal = 0
     /// Keys with at least `quarantineMinFailures` recent failures, judged again when another key succeeds.
     var suspects = Set<String>()
     /// The welcomed peer answering each routing id (ROUTER gives a routing id to one connection at a time).
@@ -216,6 +230,7 @@ struct CoordinatorState {
     // MARK: Messages
 
     mutating func handle(_ message: WireMessage, from peer: PeerID, now: Double) -> [CoordinatorAction] {
+        clock = max(clock, now)
         if let until = domains[peer.domain]?.evictedUntil, now < until {
             refuse(peer) { $0.unwelcomed += 1 }
             guard case .hello = message else { return [] }
@@ -243,12 +258,16 @@ struct CoordinatorState {
         case .request(let request):
             guard var worker = workers[peer] else { break }
             worker.credits = min(worker.credits + request.slots, max(0, capacity(of: worker) - worker.leases.count))
+            worker.askedAt = now
             workers[peer] = worker
             if worker.credits > 0 { ready.insert(peer) }
         case .heartbeat(let heartbeat):
             // A worker runs at most its slots: a longer list is not a heartbeat but a flood.
             if let worker = workers[peer], heartbeat.running.count > max(worker.slots, 1) {
                 actions += strike(peer, now: now) { $0.invalidValues += 1 }
+            } else {
+                workers[peer]?.reportedRunning = Set(heartbeat.running)
+                workers[peer]?.reportedAt = now
             }
         case .progress(let p):
             guard holdsLease(p.key, peer: peer) else {
@@ -280,7 +299,11 @@ struct CoordinatorState {
         case .welcome, .refusal, .job, .cancel, .shutdown, .ack:
             actions += strike(peer, now: now) { $0.notLeaseHolder += 1 }  // coordinator-to-worker messages
         }
-        actions += dispatch(now: now)
+        // Heartbeats and progress change nothing dispatch looks at (the tick dispatches too).
+        switch message {
+        case .heartbeat, .progress: break
+        default: actions += dispatch(now: now)
+        }
         return actions
     }
 
@@ -322,8 +345,7 @@ struct CoordinatorState {
     mutating func strike(_ peer: PeerID, now: Double, _ count: (inout RefusalCounts) -> Void) -> [CoordinatorAction] {
         refuse(peer, count)
         guard workers[peer] != nil else { return [] }
-        domains[peer.domain, default: DomainEntry()].strikes += 1
-        let strikes = domains[peer.domain]!.strikes
+        let strikes = addStrike(peer.domain, now: now)
         guard strikes >= Self.evictionThreshold else { return [] }
         return evict(peer, reason: "\(strikes) invalid messages", now: now)
     }
@@ -358,27 +380,35 @@ struct CoordinatorState {
     /// sends counts for `DomainEntry.coolDown` seconds (doubling with each eviction); then it may say hello
     /// again, and is told when in the refusal (`retryAfter`).
     mutating func evict(_ peer: PeerID, reason: String, coolDown: Bool = true, now: Double) -> [CoordinatorAction] {
-        guard let worker = workers[peer] else { return [] }
-        var actions = [CoordinatorAction]()
-        for jobID in worker.leases.sorted() {
-            actions += releaseLease(jobID, reason: "worker \(worker.id) evicted: \(reason)", class: .transient, retry: true,
-                                    charge: false, now: now)
-        }
-        removeWorker(peer)
-        var retry: Double?
+        guard workers[peer] != nil else { return [] }
+        var retry = 1.0
+        // A cool-down bans the key, so every worker of that key leaves (the others' replies would be dropped).
+        var leaving = [peer]
         if coolDown {
             var domain = domains[peer.domain, default: DomainEntry()]
             domain.evictions += 1
             domain.strikes = 0
-            let seconds = DomainEntry.coolDown(after: domain.evictions)
-            domain.evictedUntil = now + seconds
+            retry = DomainEntry.coolDown(after: domain.evictions)
+            domain.evictedUntil = now + retry
             domain.evictionReason = reason
             domains[peer.domain] = domain
-            retry = seconds
+            leaving += workers.keys.filter { $0 != peer && $0.domain == peer.domain }.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
         }
-        refusals.evictedWorkers += 1
-        actions.append(.send(peer, .refusal(Refusal(reason: "evicted: \(reason)", retryAfter: retry ?? 1))))
-        actions.append(.evicted(worker: worker.id, reason: reason))
+        var actions = [CoordinatorAction]()
+        for gone in leaving {
+            guard let worker = workers[gone] else { continue }
+            for jobID in worker.leases.sorted() {
+                if let attempt = jobs[jobID]?.lease?.attempt {
+                    actions.append(.send(gone, .cancel(JobCancel(key: JobKey(jobID: jobID, attempt: attempt)))))
+                }
+                actions += releaseLease(jobID, reason: "worker \(worker.id) evicted: \(reason)", class: .transient, retry: true,
+                                        charge: false, now: now)
+            }
+            removeWorker(gone)
+            refusals.evictedWorkers += 1
+            actions.append(.send(gone, .refusal(Refusal(reason: "evicted: \(reason)", retryAfter: retry))))
+            actions.append(.evicted(worker: worker.id, reason: reason))
+        }
         return actions
     }
 
@@ -422,11 +452,10 @@ struct CoordinatorState {
         workers[peer] = entry
         routes[peer.bytes] = peer
         // Jobs the worker re-announces: adopt them if nobody else has them, else cancel its copy. A worker
-        // runs at most its slots: claims beyond them are not considered (and held against it).
-        if hello.heldJobs.count > max(hello.slots, 1) {
-            actions += strike(peer, now: now) { $0.invalidValues += 1 }
-        }
-        for key in hello.heldJobs.prefix(max(hello.slots, 1)) where !entry.leases.contains(key.jobID) {
+        // holds at most its slots and the reports it kept unacknowledged: claims beyond twice its slots (and
+        // at most `maxLeasesPerWorker` more) are not considered.
+        for key in hello.heldJobs.prefix(2 * max(hello.slots, 1) + configuration.maxLeasesPerWorker)
+            where !entry.leases.contains(key.jobID) {
             if !adopt(key, peer: peer, worker: hello.workerID, now: now) {
                 // A job already done or failed for good is no claim on anything (a report the worker still
                 // holds for it is acknowledged when it is sent again); any other claim is refused.
@@ -484,7 +513,7 @@ struct CoordinatorState {
         job.acceptedFrom = (peer, r.key.attempt)
         jobs[job.id] = job
         durations.record(now - job.leasedAt)
-        domains[peer.domain, default: DomainEntry()].note(failure: false)
+        noteOutcome(peer.domain, failure: false)
         // Another key's success is the evidence the quarantine rule waits for.
         for domain in suspects.sorted() where domain != peer.domain {
             actions += judge(domain, now: now)
@@ -593,8 +622,7 @@ struct CoordinatorState {
         let domain = lease.peer.domain
         if charge {
             job.charged += 1
-            domains[domain, default: DomainEntry()].note(failure: true)
-            if domains[domain]!.recentFailures >= Self.quarantineMinFailures { suspects.insert(domain) }
+            noteOutcome(domain, failure: true)
         }
         jobs[jobID] = job
         var corroborated = true
@@ -616,9 +644,10 @@ struct CoordinatorState {
             }
         }
         job.failures[domain] = failureClass
+        job.avoidUntil = now + configuration.workerTimeout
         let worker = workers[lease.peer]?.id ?? lease.peer.description
         let wantsRetry = retry ?? failureClass.retryable
-        if wantsRetry && job.charged < configuration.maxAttempts || !corroborated {
+        if retry == true || wantsRetry && job.charged < configuration.maxAttempts || !corroborated {
             job.status = .queued
             jobs[jobID] = job
             queue.insert(jobID, at: 0)
@@ -676,7 +705,7 @@ struct CoordinatorState {
                     job.attempts += 1
                     job.reAdoption = nil
                     job.status = .leased
-                    job.lease = (peer, job.attempts, now + leaseTimeout)
+                    job.lease = (peer, job.attempts, now + configuration.jobTimeout)
                     job.leasedAt = now
                     job.lastEpoch = nil
                     job.holders[job.attempts] = peer
@@ -696,14 +725,15 @@ struct CoordinatorState {
                 }
                 round = next
             }
-            ready = ready.filter { canTakeJobs($0, now: now) }
+            // Resting or quarantined workers stay in `ready` with their credit: they get jobs when that ends.
+            ready = ready.filter { peer in workers[peer].map { $0.credits > 0 && !$0.draining && $0.excluded == nil } ?? false }
         }
         // Ask the strategy for more when workers have credit and nothing is queued (the credits are summed
         // only then: while a proposal is outstanding, every waiting worker is in `ready`).
-        // Jobs waiting for another key do not keep workers idle.
+        // Credit left now found no queued job it may take (the queue is empty, or what is there waits for
+        // another key or for re-adoption): new proposals for it, so that no worker idles behind them.
         let committed = successes + leasedCount + queue.count
-        let waiting = queue.allSatisfy { id in jobs[id]?.holdUntil.map { now < $0 } ?? false }
-        guard !proposalOutstanding && waiting && committed < configuration.budget else { return actions }
+        guard !proposalOutstanding && committed < configuration.budget else { return actions }
         var credits = 0
         for peer in ready where canTakeJobs(peer, now: now) {
             credits += workers[peer]!.credits
@@ -720,7 +750,8 @@ struct CoordinatorState {
     /// connected.
     func avoids(_ jobID: UInt64, _ peer: PeerID, now: Double) -> Bool {
         guard let job = jobs[jobID], job.failures[peer.domain] != nil else { return false }
-        return hasEligibleDomain(outside: Set(job.failures.keys)) || job.holdUntil.map { now < $0 } ?? false
+        if job.holdUntil.map({ now < $0 }) ?? false { return true }
+        return now < job.avoidUntil && hasEligibleDomain(outside: Set(job.failures.keys))
     }
 
     /// The strategy's proposals for a `propose` action, already journaled with their job ids.
@@ -746,6 +777,7 @@ struct CoordinatorState {
     // MARK: Time
 
     mutating func tick(now: Double) -> [CoordinatorAction] {
+        clock = max(clock, now)
         var actions = [CoordinatorAction]()
         for (peer, worker) in workers where now - worker.lastSeen > configuration.workerTimeout {
             for jobID in worker.leases {
@@ -765,14 +797,14 @@ struct CoordinatorState {
         }
         let timeout = leaseTimeout
         for id in active.sorted() {
-            guard var job = jobs[id], job.status == .leased, var lease = job.lease else { continue }
-            // Leases given before the typical duration was known come back on the same default as later ones.
-            if lease.deadline > job.leasedAt + timeout {
-                lease.deadline = job.leasedAt + timeout
-                job.lease = lease
-                jobs[id] = job
+            guard let job = jobs[id], job.status == .leased, let lease = job.lease else { continue }
+            // The default timeout (shorter than jobs.timeout once durations are known), unless its holder still
+            // lists it in its heartbeats: then it keeps it up to jobs.timeout.
+            guard min(lease.deadline, job.leasedAt + timeout) < now else { continue }
+            if lease.deadline >= now, let holder = workers[lease.peer], now - holder.reportedAt <= 3 * configuration.heartbeatInterval,
+               holder.reportedRunning.contains(JobKey(jobID: id, attempt: lease.attempt)) {
+                continue
             }
-            guard lease.deadline < now else { continue }
             actions.append(.send(lease.peer, .cancel(JobCancel(key: JobKey(jobID: id, attempt: lease.attempt)))))
             let seconds = String(format: "%.0f", now - job.leasedAt)
             actions += releaseLease(id, reason: "timed out after \(seconds) s", class: .transient, now: now)
@@ -787,7 +819,9 @@ struct CoordinatorState {
         return actions
     }
 
-    mutating func workerUnreachable(_ peer: PeerID, now: Double) -> [CoordinatorAction] {
+    mutating func workerUnreachable(_ reported: PeerID, now: Double) -> [CoordinatorAction] {
+        // The socket names the routing id only: the welcomed peer answering it is the one meant.
+        let peer = workers[reported] != nil ? reported : routes[reported.bytes] ?? reported
         guard let worker = workers[peer] else { return [] }
         var actions = [CoordinatorAction]()
         for jobID in worker.leases {

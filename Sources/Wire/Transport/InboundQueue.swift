@@ -19,6 +19,8 @@ final class InboundQueue: @unchecked Sendable {
         var minimumQuantum = 16
         var maxBacklog = 8192
         var maxBacklogBytes = 16 << 20
+        /// All peers' backlogs together (many flooding connections must not add up without bound).
+        var maxTotalBytes = 256 << 20
     }
 
     private struct Backlog {
@@ -31,6 +33,7 @@ final class InboundQueue: @unchecked Sendable {
 
     let limits: Limits
     private var backlogs = [PeerID: Backlog]()
+    private var totalBytes = 0
     /// Peers with something waiting, in the order they will be served.
     private var order = [PeerID]()
 
@@ -43,7 +46,8 @@ final class InboundQueue: @unchecked Sendable {
     func append(_ frame: [UInt8], from peer: PeerID) -> Bool {
         var backlog = backlogs[peer] ?? Backlog()
         let waiting = backlog.frames.count - backlog.head
-        guard waiting < limits.maxBacklog, backlog.bytes + frame.count <= limits.maxBacklogBytes else {
+        guard waiting < limits.maxBacklog, backlog.bytes + frame.count <= limits.maxBacklogBytes,
+              totalBytes + frame.count <= limits.maxTotalBytes else {
             backlog.dropped += 1
             if backlogs[peer] == nil { order.append(peer) }
             backlogs[peer] = backlog
@@ -52,6 +56,7 @@ final class InboundQueue: @unchecked Sendable {
         if backlogs[peer] == nil { order.append(peer) }
         backlog.frames.append(frame)
         backlog.bytes += frame.count
+        totalBytes += frame.count
         backlogs[peer] = backlog
         return true
     }
@@ -59,6 +64,9 @@ final class InboundQueue: @unchecked Sendable {
     /// One turn: each waiting peer's share, in order; then how many each peer had dropped since the last turn.
     func turn(_ deliver: (PeerID, [UInt8]) -> Void) -> [(PeerID, Int)] {
         var drops = [(PeerID, Int)]()
+        // Peers the turn's budget did not reach go first next turn, then those served (round-robin that
+        // moves on: with more waiting peers than one turn serves, none is passed over twice).
+        var unreached = [PeerID]()
         var next = [PeerID]()
         var messagesLeft = limits.messagesPerTurn
         var bytesLeft = limits.bytesPerTurn
@@ -66,6 +74,14 @@ final class InboundQueue: @unchecked Sendable {
         let byteQuantum = max(64 << 10, limits.bytesPerTurn / max(order.count, 1))
         for peer in order {
             guard var backlog = backlogs[peer] else { continue }
+            guard messagesLeft > 0, bytesLeft > 0 else {
+                unreached.append(peer)
+                if backlog.dropped > 0 {
+                    drops.append((peer, backlog.dropped))
+                    backlogs[peer]?.dropped = 0
+                }
+                continue
+            }
             var messages = 0
             var bytes = 0
             while !backlog.isEmpty, messagesLeft > 0, bytesLeft > 0, messages < quantum, messages == 0 || bytes < byteQuantum {
@@ -73,6 +89,7 @@ final class InboundQueue: @unchecked Sendable {
                 backlog.frames[backlog.head] = []
                 backlog.head += 1
                 backlog.bytes -= frame.count
+                totalBytes -= frame.count
                 messages += 1
                 bytes += frame.count
                 messagesLeft -= 1
@@ -94,7 +111,7 @@ final class InboundQueue: @unchecked Sendable {
                 next.append(peer)
             }
         }
-        order = next
+        order = unreached + next
         return drops
     }
 }
