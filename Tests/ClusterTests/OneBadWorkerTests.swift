@@ -93,6 +93,21 @@ import Wire
             }
         }
 
+        /// `claimant` claims `held` as honest1 and reports them perfect; then an honest worker finishes the study.
+        func forgeThenFinish(_ claimant: RawPeer, held: [JobKey], sourceLocation: SourceLocation = #_sourceLocation) async throws
+            -> CoordinatorStatus {
+            claimant.send(.hello(Hello(workerID: "honest1", host: "h", slots: 2, evaluators: [Capability(kind: "synthetic")], software: "t",
+                                       heldJobs: held)))
+            _ = claimant.receive(timeout: 5)
+            for key in held { claimant.send(.result(JobResult(key: key, validationError: 0, trainSeconds: 0))) }
+            try await Task.sleep(nanoseconds: 300_000_000)
+            #expect(coordinator.status.successes == 0, sourceLocation: sourceLocation)
+            try addHonest("honest2", key: "node-c", slots: 2)
+            let status = try await finish()
+            try checkEnd(status, sourceLocation: sourceLocation)
+            return status
+        }
+
         /// What every case checks at the end.
         func checkEnd(_ status: CoordinatorStatus, honestKeys: Set<String> = ["node-a", "node-c"],
                       sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -123,21 +138,13 @@ import Wire
         #expect(held.count == 2)
         victim!.close()
         victim = nil
-        // Another admitted key takes its routing id: refused at the handshake.
+        // Another admitted key takes its routing id: its first message ends the dead worker's leases.
         let squatter = try RawPeer(study.server.endpoint, identity: "honest1", curve: study.curve("node-b"), reconnect: false)
         squatter.send(.hello(Hello(workerID: "honest1", host: "h", slots: 2, evaluators: [Capability(kind: "synthetic")], software: "t",
                                    heldJobs: held)), blocking: false)
         // Under its own routing id it claims the leases and reports them perfect: refused, counted against its key.
         let claimant = try RawPeer(study.server.endpoint, identity: "claimant", curve: study.curve("node-b"))
-        claimant.send(.hello(Hello(workerID: "honest1", host: "h", slots: 2, evaluators: [Capability(kind: "synthetic")], software: "t",
-                                   heldJobs: held)))
-        _ = claimant.receive(timeout: 5)
-        for key in held { claimant.send(.result(JobResult(key: key, validationError: 0, trainSeconds: 0))) }
-        try await Task.sleep(nanoseconds: 300_000_000)
-        #expect(study.coordinator.status.successes == 0)
-        try study.addHonest("honest2", key: "node-c", slots: 2)
-        let status = try await study.finish()
-        try study.checkEnd(status)
+        let status = try await study.forgeThenFinish(claimant, held: held)
         #expect(status.refusals.takenIdentities >= 1)
         #expect(status.refusals.refusedAdoptions >= 2)
         #expect((status.keyRefusals["node-b"] ?? 0) >= 4)
@@ -164,15 +171,7 @@ import Wire
         // The coordinator comes back; the attacker is first to claim the in-flight leases under the worker's id.
         try study.start(resume: true)
         let claimant = try RawPeer(study.server.endpoint, identity: "honest1", curve: study.curve("node-b"))
-        claimant.send(.hello(Hello(workerID: "honest1", host: "h", slots: 2, evaluators: [Capability(kind: "synthetic")], software: "t",
-                                   heldJobs: held)))
-        _ = claimant.receive(timeout: 5)
-        for key in held { claimant.send(.result(JobResult(key: key, validationError: 0, trainSeconds: 0))) }
-        try await Task.sleep(nanoseconds: 300_000_000)
-        #expect(study.coordinator.status.successes == 0)
-        try study.addHonest("honest2", key: "node-c", slots: 2)
-        let status = try await study.finish()
-        try study.checkEnd(status)
+        let status = try await study.forgeThenFinish(claimant, held: held)
         #expect(status.refusals.refusedAdoptions >= 2)
         #expect((status.keyRefusals["node-b"] ?? 0) >= 4)
     }
