@@ -17,6 +17,15 @@ struct Bench: AsyncParsableCommand {
             help: "Folder of the NB201 CSV files (default: $ANASOD_NB201_DIR, else ../shared/data/nb201).")
     var nb201Dir: String?
 
+    @Option(help: ArgumentHelp("Instead of --table: NB201 per-seed runs (cifar10-valid, cifar100, or a CSV path): each evaluation "
+                               + "draws one noisy training run and costs its GPU seconds; a cell may be trained again.",
+                               valueName: "RUNS"))
+    var runs: String?
+
+    @Option(name: .customLong("runs-dir"),
+            help: "Folder of the runs CSV files (default: $ANASOD_NB201_RUNS_DIR, else ../shared/data/nb201-runs).")
+    var runsDir: String?
+
     @Option(help: "Comma-separated strategies: \(StrategyFactory.names.joined(separator: ", ")).")
     var strategies: String = "rs,anasod-rs,biased-rs,ls,ls-cell,re,onehot-bo,anasod-bo,anasod-bo-2s"
 
@@ -53,7 +62,10 @@ struct Bench: AsyncParsableCommand {
         guard budget > 0 && budget <= NB201SearchSpace.cellCount else { throw ValidationError("--budget must be in 1...15625") }
         guard batch > 0 else { throw ValidationError("--batch must be positive") }
         guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
-        if workers != nil {
+        if runs != nil {
+            guard batch == 1 else { throw ValidationError("--runs simulates the asynchronous loop (--workers W, default 1): drop --batch") }
+            if workers != nil { _ = try workerCounts() }
+        } else if workers != nil {
             guard batch == 1 else { throw ValidationError("--workers simulates the asynchronous loop: drop --batch") }
             _ = try workerCounts()
             guard TimeModel.Kind(rawValue: timeModel) != nil else {
@@ -72,6 +84,7 @@ struct Bench: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let runs { return try runNoisy(runs) }
         let path = NB201Table.resolve(table, directory: nb201Dir)
         let loaded = try NB201Table.load(path: path)
         let names = strategies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -129,5 +142,27 @@ struct Bench: AsyncParsableCommand {
             }
             print("Curves written to \(csv)")
         }
+    }
+
+    /// `--runs`: noisy runs, GPU-seconds, W asynchronous workers (issue 26).
+    func runNoisy(_ runs: String) throws {
+        let path = NB201Runs.resolve(runs, directory: runsDir)
+        let table = try NB201Runs.load(path: path)
+        let names = strategies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        LinearAlgebraThreads.set(1)
+        let started = Date()
+        let sorted = table.mean.sorted()
+        let median = sorted[sorted.count / 2]
+        print("NB201 runs: \(path); seeds \(firstSeed)…\(firstSeed + UInt64(seeds) - 1), \(budget) evaluations a run, "
+              + "\(jobs) parallel runs; optimum of the mean validation error \(String(format: "%.3f", sorted[0])), lowest single run "
+              + "\(String(format: "%.3f", table.errors.joined().min() ?? .nan))")
+        for count in workers == nil ? [1] : try workerCounts() {
+            let benchmark = NoisyRunsBenchmark(space: NB201Runs.space, budget: budget, workers: count, medianTrueError: median,
+                                               draw: { table.draw($0, seed: $1, attempt: $2) }, trueError: { table.meanError(of: $0) })
+            let results = try benchmark.runAll(strategies: names, seeds: seeds, firstSeed: firstSeed, parallelism: jobs)
+            print("\n### \(count) worker\(count == 1 ? "" : "s")\n")
+            print(NoisyRunsReport(runs: results).markdown())
+        }
+        print(String(format: "\nWall time: %.1f s", Date().timeIntervalSince(started)))
     }
 }

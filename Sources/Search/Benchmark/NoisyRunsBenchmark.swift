@@ -1,0 +1,127 @@
+import ANASOD
+import Dispatch
+import Foundation
+
+/// Search as users pay for it (issue 26): every evaluation is one noisy training run drawn from a benchmark's
+/// per-seed runs, costs that run's GPU seconds, and a strategy may train a cell again (another seed: another
+/// draw, more seconds). `workers` asynchronous workers run against a simulated clock, proposals made whenever
+/// workers free with the running evaluations pending, as the coordinator does.
+///
+/// Recorded per finished evaluation: the simulated wall-clock time, the GPU seconds spent so far, the best
+/// validation error seen (the paper's Table 2 metric: the luckiest draw) and the true mean error of the cell
+/// the run would recommend now (the honest metric; here the cell of the best draw). Deterministic in the seed:
+/// draws are seeded by (seed, cell, attempt), and the proposals' own compute time is not on the clock.
+public struct NoisyRunsBenchmark: Sendable {
+    /// One finished evaluation.
+    public struct Point: Sendable {
+        public var time: Double
+        public var gpuSeconds: Double
+        public var bestSeen: Double
+        public var recommendedTrueError: Double
+    }
+
+    public struct Run: Sendable {
+        public var strategy: String
+        public var seed: UInt64
+        public var workers: Int
+        public var points: [Point]
+        /// Share of the GPU seconds spent on cells whose true error is worse than the space's median.
+        public var wastedShare: Double
+        /// Evaluations that trained a cell already trained in this run.
+        public var retrains: Int
+    }
+
+    public var space: any SearchSpace
+    public var budget: Int
+    public var workers: Int
+    /// Run `attempt` of a cell in the benchmark run of `seed`: its validation error and GPU seconds.
+    public var draw: @Sendable (Architecture, UInt64, Int) -> (error: Double, seconds: Double)
+    /// A cell's true (mean over runs) validation error.
+    public var trueError: @Sendable (Architecture) -> Double
+    /// The median true error over the space (what "worse than the median" means).
+    public var medianTrueError: Double
+
+    public init(space: any SearchSpace, budget: Int, workers: Int, medianTrueError: Double,
+                draw: @escaping @Sendable (Architecture, UInt64, Int) -> (error: Double, seconds: Double),
+                trueError: @escaping @Sendable (Architecture) -> Double) {
+        self.space = space
+        self.budget = budget
+        self.workers = max(1, workers)
+        self.medianTrueError = medianTrueError
+        self.draw = draw
+        self.trueError = trueError
+    }
+
+    /// One strategy on one seed, until `budget` evaluations have finished (or the strategy stops proposing).
+    public func run(strategy name: String, seed: UInt64) throws -> Run {
+        var strategy = try StrategyFactory.make(name, space: space, seed: seed)
+        var trained = [Architecture: Int]()  // attempts so far, running ones included
+        var running = [(end: Double, worker: Int, proposal: Proposal, error: Double, seconds: Double)]()
+        var free = Array(0..<workers)
+        var points = [Point]()
+        points.reserveCapacity(budget)
+        var clock = 0.0, gpu = 0.0, wasted = 0.0
+        var best = (error: Double.infinity, trueError: Double.nan)
+        var started = 0, retrains = 0
+        while points.count < budget {
+            let wanted = min(free.count, budget - started)
+            if wanted > 0 {
+                let proposals = strategy.propose(count: wanted, pending: running.map(\.proposal))
+                if proposals.isEmpty && running.isEmpty { break }  // the space is exhausted
+                for proposal in proposals.prefix(wanted) {
+                    let attempt = trained[proposal.architecture, default: 0]
+                    if attempt > 0 { retrains += 1 }
+                    trained[proposal.architecture] = attempt + 1
+                    let (error, seconds) = draw(proposal.architecture, seed, attempt)
+                    let worker = free.removeFirst()
+                    running.append((clock + seconds, worker, proposal, error, seconds))
+                    started += 1
+                }
+            }
+            guard let next = running.indices.min(by: { (running[$0].end, running[$0].worker) < (running[$1].end, running[$1].worker) })
+            else { break }
+            let done = running.remove(at: next)
+            clock = done.end
+            gpu += done.seconds
+            let truth = trueError(done.proposal.architecture)
+            if truth > medianTrueError { wasted += done.seconds }
+            if done.error < best.error { best = (done.error, truth) }
+            points.append(Point(time: clock, gpuSeconds: gpu, bestSeen: best.error, recommendedTrueError: best.trueError))
+            strategy.observe(Observation(architecture: done.proposal.architecture, value: done.error))
+            free.append(done.worker)
+            free.sort()
+        }
+        return Run(strategy: name, seed: seed, workers: workers, points: points, wastedShare: gpu > 0 ? wasted / gpu : 0,
+                   retrains: retrains)
+    }
+
+    /// Every strategy × seed, `parallelism` runs at a time, in strategy-then-seed order.
+    /// - Throws: the first error of any run (an unknown strategy is refused before any run starts).
+    public func runAll(strategies: [String], seeds: Int, firstSeed: UInt64, parallelism: Int) throws -> [Run] {
+        for name in strategies { _ = try StrategyFactory.make(name, space: space, seed: 0) }
+        let jobs = strategies.flatMap { name in (0..<seeds).map { (name, firstSeed + UInt64($0)) } }
+        let box = NoisyRunBox(count: jobs.count)
+        let queue = DispatchQueue(label: "anasod.bench.runs", attributes: .concurrent)
+        let group = DispatchGroup()
+        let slots = DispatchSemaphore(value: max(1, parallelism))
+        for (index, job) in jobs.enumerated() {
+            slots.wait()
+            queue.async(group: group) {
+                defer { slots.signal() }
+                box.set(index, Result { try self.run(strategy: job.0, seed: job.1) })
+            }
+        }
+        group.wait()
+        return try box.values.map { try $0!.get() }
+    }
+}
+
+/// Results written from several threads, one slot each.
+final class NoisyRunBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [Result<NoisyRunsBenchmark.Run, Error>?]
+
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ value: Result<NoisyRunsBenchmark.Run, Error>) { lock.withLock { values[index] = value } }
+}

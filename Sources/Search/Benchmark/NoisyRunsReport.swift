@@ -1,0 +1,106 @@
+import Foundation
+
+/// The tables of `anasod bench --runs` (issue 26): per strategy, the paper's metric (best validation error
+/// seen) and the honest one (the true mean error of the recommended cell) after a number of evaluations, at
+/// GPU-second checkpoints (Figure 3's axis) and, for W workers, at wall-clock checkpoints; and the share of
+/// GPU seconds spent on cells worse than the median. Mean ± standard error over seeds; "—" where some run
+/// had not got that far.
+public struct NoisyRunsReport: Sendable {
+    public let runs: [NoisyRunsBenchmark.Run]
+
+    public init(runs: [NoisyRunsBenchmark.Run]) { self.runs = runs }
+
+    static let evaluationCheckpoints = [50, 100, 150, 300]
+    static let gpuCheckpoints: [Double] = [1e5, 3e5, 1e6]
+
+    var strategies: [String] {
+        var seen = [String]()
+        for run in runs where !seen.contains(run.strategy) { seen.append(run.strategy) }
+        return seen
+    }
+
+    /// Mean and standard error; nil for no values.
+    static func meanSE(_ values: [Double]) -> (mean: Double, se: Double)? {
+        guard !values.isEmpty else { return nil }
+        let mean = values.reduce(0, +) / Double(values.count)
+        guard values.count > 1 else { return (mean, 0) }
+        let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)
+        return (mean, (variance / Double(values.count)).squareRoot())
+    }
+
+    /// The last point at or before `limit` by `key`, for every run of `strategy`; nil when a run has none
+    /// there or ended before reaching `limit` (it would have gone on).
+    func values(_ strategy: String, _ metric: (NoisyRunsBenchmark.Point) -> Double,
+                at limit: Double, by key: (NoisyRunsBenchmark.Point) -> Double) -> [Double]? {
+        var out = [Double]()
+        for run in runs where run.strategy == strategy {
+            guard let last = run.points.last, key(last) >= limit,
+                  let point = run.points.last(where: { key($0) <= limit }) else { return nil }
+            out.append(metric(point))
+        }
+        return out
+    }
+
+    func cell(_ values: [Double]?) -> String {
+        guard let values, let s = Self.meanSE(values) else { return "—" }
+        return String(format: "%.3f ± %.3f", s.mean, s.se)
+    }
+
+    public func markdown() -> String {
+        var lines = [String]()
+        let evaluations = Self.evaluationCheckpoints
+        lines.append("Best validation error seen (the paper's metric) | true mean error of the recommended cell (the honest metric), "
+                     + "after N evaluations:\n")
+        lines.append("| strategy | " + evaluations.map { "best seen @\($0)" }.joined(separator: " | ") + " | "
+                     + evaluations.map { "recommended @\($0)" }.joined(separator: " | ") + " | GPU-s on worse-than-median cells | retrains |")
+        lines.append("|---|" + String(repeating: "---|", count: 2 * evaluations.count + 2))
+        for name in strategies {
+            let mine = runs.filter { $0.strategy == name }
+            var row = "| \(name) | "
+            row += evaluations.map { n in cell(mine.allSatisfy { $0.points.count >= n } ? mine.map { $0.points[n - 1].bestSeen } : nil) }
+                .joined(separator: " | ") + " | "
+            row += evaluations.map { n in cell(mine.allSatisfy { $0.points.count >= n } ? mine.map { $0.points[n - 1].recommendedTrueError } : nil) }
+                .joined(separator: " | ")
+            let waste = Self.meanSE(mine.map(\.wastedShare)).map { String(format: "%.0f %%", 100 * $0.mean) } ?? "—"
+            let retrains = Double(mine.map(\.retrains).reduce(0, +)) / Double(max(mine.count, 1))
+            lines.append(row + " | \(waste) | \(String(format: "%.1f", retrains)) |")
+        }
+        let gpu = Self.gpuCheckpoints
+        lines.append("\nThe same at simulated GPU-seconds (Figure 3's axis):\n")
+        lines.append("| strategy | " + gpu.map { "best seen @\(Self.seconds($0))" }.joined(separator: " | ") + " | "
+                     + gpu.map { "recommended @\(Self.seconds($0))" }.joined(separator: " | ") + " | GPU-s for \(evaluations[evaluations.count - 2]) evaluations |")
+        lines.append("|---|" + String(repeating: "---|", count: 2 * gpu.count + 1))
+        for name in strategies {
+            var row = "| \(name) | "
+            row += gpu.map { cell(values(name, \.bestSeen, at: $0, by: \.gpuSeconds)) }.joined(separator: " | ") + " | "
+            row += gpu.map { cell(values(name, \.recommendedTrueError, at: $0, by: \.gpuSeconds)) }.joined(separator: " | ")
+            let n = evaluations[evaluations.count - 2]
+            let mine = runs.filter { $0.strategy == name }
+            let spent = mine.allSatisfy { $0.points.count >= n } ? Self.meanSE(mine.map { $0.points[n - 1].gpuSeconds }) : nil
+            lines.append(row + " | " + (spent.map { Self.seconds($0.mean) } ?? "—") + " |")
+        }
+        if let workers = runs.first?.workers, workers > 1 {
+            let wall = gpu.map { $0 / Double(workers) }
+            lines.append("\nWith \(workers) asynchronous workers, at simulated wall-clock seconds (the GPU checkpoints / \(workers)):\n")
+            lines.append("| strategy | " + wall.map { "best seen @\(Self.seconds($0)) s" }.joined(separator: " | ") + " | "
+                         + wall.map { "recommended @\(Self.seconds($0)) s" }.joined(separator: " | ") + " |")
+            lines.append("|---|" + String(repeating: "---|", count: 2 * wall.count))
+            for name in strategies {
+                var row = "| \(name) | "
+                row += wall.map { cell(values(name, \.bestSeen, at: $0, by: \.time)) }.joined(separator: " | ") + " | "
+                row += wall.map { cell(values(name, \.recommendedTrueError, at: $0, by: \.time)) }.joined(separator: " | ")
+                lines.append(row + " |")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// 100000 → "1e5", 300000 → "3e5", 12345.6 → "1.2e4".
+    static func seconds(_ value: Double) -> String {
+        guard value > 0 else { return "0" }
+        let exponent = Int(log10(value).rounded(.down))
+        let mantissa = value / pow(10, Double(exponent))
+        let text = abs(mantissa - mantissa.rounded()) < 0.05 ? String(Int(mantissa.rounded())) : String(format: "%.1f", mantissa)
+        return "\(text)e\(exponent)"
+    }
+}
