@@ -42,6 +42,11 @@ for i in $(seq 0 $((WORKERS - 1))); do
   "$ANASOD" keys generate "$KEYS/chaos-$i" >/dev/null
   mv "$KEYS/chaos-$i.key" "$KEYS/workers/chaos-$i.key"
 done
+# The black hole's key, admitted before the coordinator starts (a simulated worker refused at its first
+# handshake does not try again).
+mkdir -p "$KEYS/local"
+"$ANASOD" keys generate "$KEYS/local/hole-0" >/dev/null
+mv "$KEYS/local/hole-0.key" "$KEYS/workers/hole-0.key"
 cat > "$RUN/study.yaml" <<EOF
 study: chaos
 strategy: $STRATEGY
@@ -90,7 +95,7 @@ supervise() {
 for i in $(seq 0 $((WORKERS - 1))); do supervise "$i" 2>/dev/null & done
 if [ "$BLACK_HOLE" = 1 ]; then
   # 4 slots, every job failed at once (transient): it asks for the most work and would drain the queue.
-  "$ANASOD" simulate-workers --connect "$ENDPOINT" --count 1 --id-prefix hole --slots 4 --keys "$KEYS" --make-keys \
+  "$ANASOD" simulate-workers --connect "$ENDPOINT" --count 1 --id-prefix hole --slots 4 --keys "$KEYS" \
     --idle-seconds 0 --load-timeout 1800 --fail-every transient >"$RUN/logs/hole.out" 2>"$RUN/logs/hole.log" &
 fi
 

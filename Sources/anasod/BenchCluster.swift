@@ -39,6 +39,9 @@ struct BenchCluster: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         if let simulatedWorkers {
+            if let floodingPeer, !(1...1_000_000).contains(floodingPeer) {
+                throw ValidationError("--flooding-peer must be a number of job keys in 1…1000000 (issue 25's flood: 65536)")
+            }
             guard simulatedBudget >= 1 else { throw ValidationError("--simulated-budget must be at least 1") }
             guard idleSeconds >= 0, idleSeconds.isFinite, offeredRate >= 0, offeredRate.isFinite else {
                 throw ValidationError("--idle-seconds and --offered-rate must be finite and ≥ 0")

@@ -111,6 +111,7 @@ func printSummary(_ status: CoordinatorStatus, journal: String) {
         print("dropped messages: \(r.unwelcomed) from peers never welcomed, \(r.notLeaseHolder) for leases the sender "
               + "did not hold, \(r.invalidValues) with values out of range, \(r.refusedAdoptions) job claims refused, "
               + "\(r.malformed) malformed, \(r.flooded) dropped from floods, \(r.takenIdentities) under another key's worker id; "
+              + "connections refused: \(r.unknownKeys) unknown key(s), \(r.revokedKeys) on revoked keys, \(r.failedHandshakes) failed handshake(s); "
               + "\(r.evictedWorkers) worker(s) evicted, \(r.quarantinedWorkers) quarantine(s)")
         if !status.keyRefusals.isEmpty {
             print("refused by key: " + status.keyRefusals.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))

@@ -1,6 +1,4 @@
 import ANASOD
-import Dispatch
-import Foundation
 
 /// Search as users pay for it (issue 26): every evaluation is one noisy training run drawn from a benchmark's
 /// per-seed runs, costs that run's GPU seconds, and a strategy may train a cell again (another seed: another
@@ -98,30 +96,8 @@ public struct NoisyRunsBenchmark: Sendable {
     /// Every strategy × seed, `parallelism` runs at a time, in strategy-then-seed order.
     /// - Throws: the first error of any run (an unknown strategy is refused before any run starts).
     public func runAll(strategies: [String], seeds: Int, firstSeed: UInt64, parallelism: Int) throws -> [Run] {
-        for name in strategies { _ = try StrategyFactory.make(name, space: space, seed: 0) }
-        let jobs = strategies.flatMap { name in (0..<seeds).map { (name, firstSeed + UInt64($0)) } }
-        let box = NoisyRunBox(count: jobs.count)
-        let queue = DispatchQueue(label: "anasod.bench.runs", attributes: .concurrent)
-        let group = DispatchGroup()
-        let slots = DispatchSemaphore(value: max(1, parallelism))
-        for (index, job) in jobs.enumerated() {
-            slots.wait()
-            queue.async(group: group) {
-                defer { slots.signal() }
-                box.set(index, Result { try self.run(strategy: job.0, seed: job.1) })
-            }
-        }
-        group.wait()
-        return try box.values.map { try $0!.get() }
+        try SearchBenchmark.fanOut(strategies: strategies, seeds: seeds, firstSeed: firstSeed, parallelism: parallelism,
+                                   space: space) { try self.run(strategy: $0, seed: $1) }
+            .map { try $0.get() }
     }
-}
-
-/// Results written from several threads, one slot each.
-final class NoisyRunBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var values: [Result<NoisyRunsBenchmark.Run, Error>?]
-
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ value: Result<NoisyRunsBenchmark.Run, Error>) { lock.withLock { values[index] = value } }
 }

@@ -78,12 +78,22 @@ public struct SearchBenchmark: Sendable {
         }
     }
 
-    /// Runs `body` for every strategy × seed, `parallelism` at a time, results in strategy-then-seed order.
+    /// Runs `body` for every strategy × seed, `parallelism` at a time, results in strategy-then-seed order
+    /// (a run that throws is left out).
     public static func runAll(strategies: [String], seeds: Int, firstSeed: UInt64, parallelism: Int, space: any SearchSpace,
                               _ body: @escaping @Sendable (String, UInt64) throws -> Run) throws -> [Run] {
+        try fanOut(strategies: strategies, seeds: seeds, firstSeed: firstSeed, parallelism: parallelism, space: space, body)
+            .compactMap { try? $0.get() }
+    }
+
+    /// Runs `body` for every strategy × seed, `parallelism` at a time, on a concurrent queue; the outcomes in
+    /// strategy-then-seed order. Unknown strategy names are refused before anything runs.
+    public static func fanOut<R: Sendable>(strategies: [String], seeds: Int, firstSeed: UInt64, parallelism: Int,
+                                           space: any SearchSpace,
+                                           _ body: @escaping @Sendable (String, UInt64) throws -> R) throws -> [Result<R, Error>] {
         for name in strategies { _ = try StrategyFactory.make(name, space: space, seed: 0) }  // validate names first
         let jobs = strategies.flatMap { name in (0..<seeds).map { (name, firstSeed + UInt64($0)) } }
-        let results = ResultBox(count: jobs.count)
+        let results = ResultBox<R>(count: jobs.count)
         let queue = DispatchQueue(label: "anasod.bench", attributes: .concurrent)
         let group = DispatchGroup()
         let slots = DispatchSemaphore(value: max(1, parallelism))
@@ -91,26 +101,24 @@ public struct SearchBenchmark: Sendable {
             slots.wait()
             queue.async(group: group) {
                 defer { slots.signal() }
-                results.set(index, try? body(job.0, job.1))
+                results.set(index, Result { try body(job.0, job.1) })
             }
         }
         group.wait()
-        return results.values.compactMap { $0 }
+        return results.values.map { $0! }
     }
 }
 
 /// Results written from several threads, one slot each.
-final class ResultBox: @unchecked Sendable {
+final class ResultBox<R: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private(set) var values: [SearchBenchmark.Run?]
+    private(set) var values: [Result<R, Error>?]
 
     init(count: Int) {
         values = Array(repeating: nil, count: count)
     }
 
-    func set(_ index: Int, _ value: SearchBenchmark.Run?) {
-        lock.lock()
-        values[index] = value
-        lock.unlock()
+    func set(_ index: Int, _ value: Result<R, Error>) {
+        lock.withLock { values[index] = value }
     }
 }
