@@ -3,8 +3,10 @@ import ANASOD
 /// One entry of a run's journal. Journals are append-only; a run is rebuilt by replaying its records in
 /// order. Each kind has an explicit, never-reused code (the `kind` column).
 public enum JournalRecord: Hashable, Sendable {
-    /// One propose call of the strategy: its jobs, in order (`call` numbers the calls from 0).
-    case proposed(call: Int, jobs: [ProposedJob])
+    /// One propose call of the strategy: its jobs, in order (`call` numbers the calls from 0), and the number of
+    /// outcomes (results and final failures) the strategy had observed when it made the call (nil in journals
+    /// written before it was recorded, where a call's place among the outcomes is its place in the journal).
+    case proposed(call: Int, jobs: [ProposedJob], observed: Int? = nil)
     /// A job leased to a worker: its id, and the name of the CURVE key it authenticated with (nil on plain
     /// sockets and in journals written before keys were recorded). A claim after a restart is honoured only
     /// from that key.

@@ -8,13 +8,14 @@ import GRDB
 ///     record(seq INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER, time REAL, call INTEGER,
 ///            job INTEGER, attempt INTEGER, worker TEXT, arch TEXT, encoding TEXT,
 ///            epoch INTEGER, loss REAL, val_error REAL, test_error REAL, seconds REAL,
-///            params INTEGER, flops INTEGER, reason TEXT, final INTEGER, class TEXT)
+///            params INTEGER, flops INTEGER, reason TEXT, final INTEGER, class TEXT, key TEXT, observed INTEGER)
 ///     VIEW results(job, attempt, worker, arch, val_error, test_error, seconds, params, flops, time)
 ///
 /// `kind`: 1 proposed (one row per job, `call` groups a propose call; a call that returned nothing is one
 /// row with a NULL job), 2 dispatched, 3 progress,
 /// 4 result, 5 failure (`class`: its failure class, since migration v2), 6 a note about a worker (`worker`,
-/// `reason`). `encoding` is JSON (`[[p, …], …]`, one array per cell type). The database runs in
+/// `reason`). `observed` (proposed rows, since migration v4): the outcomes the strategy had observed when it
+/// made the call. `key` (dispatched rows, since v3): the worker's key name. `encoding` is JSON (`[[p, …], …]`, one array per cell type). The database runs in
 /// WAL mode with `synchronous = NORMAL`: an append that returned survives the death of the process
 /// (`kill -9`, a crash) — the failure the cluster is built to survive; a power cut may lose the last
 /// transactions, which the coordinator then re-leases. `durable: true` selects `synchronous = FULL`
@@ -73,6 +74,9 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
         migrator.registerMigration("v3") { db in
             try db.execute(sql: "ALTER TABLE record ADD COLUMN key TEXT")  // the worker's key name (dispatched)
         }
+        migrator.registerMigration("v4") { db in
+            try db.execute(sql: "ALTER TABLE record ADD COLUMN observed INTEGER")  // a propose call's place in history
+        }
         return migrator
     }
 
@@ -109,13 +113,7 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
         try wrap("append to the journal") {
             try queue.write { db in
                 for record in records {
-                    for row in Self.rows(record) {
-                        try db.execute(sql: """
-                            INSERT INTO record(kind, time, call, job, attempt, worker, arch, encoding, epoch, loss,
-                                               val_error, test_error, seconds, params, flops, reason, final, class, key)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """, arguments: StatementArguments(row + Array(repeating: nil, count: max(0, 19 - row.count))))
-                    }
+                    for row in try RecordRow.rows(record) { try row.insert(db) }
                 }
             }
         }
@@ -125,125 +123,38 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
         try wrap("read the journal") {
             try queue.read { db in
                 var out = [JournalRecord]()
-                var batch: (call: Int, jobs: [JournalRecord.ProposedJob])?
-                let rows = try Row.fetchCursor(db, sql: "SELECT * FROM record ORDER BY seq")
-                while let row = try rows.next() {
-                    let kind: Int = try Self.column(row, "kind")
-                    if kind == 1, (row["job"] as DatabaseValue?)?.isNull ?? true {
-                        // A propose call that returned nothing: one row without a job.
-                        if let b = batch { out.append(.proposed(call: b.call, jobs: b.jobs)) }
-                        batch = nil
-                        out.append(.proposed(call: try Self.column(row, "call"), jobs: []))
-                        continue
-                    }
-                    if kind == 1 {
-                        let call: Int = try Self.column(row, "call")
-                        let job = JournalRecord.ProposedJob(job: try Self.jobID(row), architecture: try Self.column(row, "arch"),
-                                                            encoding: try Self.decodeEncoding(try Self.column(row, "encoding"),
-                                                                                              seq: row["seq"]))
-                        if batch?.call == call {
-                            batch!.jobs.append(job)
-                        } else {
-                            if let b = batch { out.append(.proposed(call: b.call, jobs: b.jobs)) }
-                            batch = (call, [job])
-                        }
-                        continue
-                    }
-                    if let b = batch {
-                        out.append(.proposed(call: b.call, jobs: b.jobs))
-                        batch = nil
-                    }
-                    out.append(try Self.record(row, kind: kind))
+                // A propose call is one row per job (one row without a job for a call that proposed nothing):
+                // consecutive rows of one call are gathered into one record.
+                var batch: (call: Int, jobs: [JournalRecord.ProposedJob], observed: Int?)?
+                func flush() {
+                    if let b = batch { out.append(.proposed(call: b.call, jobs: b.jobs, observed: b.observed)) }
+                    batch = nil
                 }
-                if let b = batch { out.append(.proposed(call: b.call, jobs: b.jobs)) }
+                let rows = try RecordRow.order(Column("seq")).fetchCursor(db)
+                while let row = try rows.next() {
+                    guard row.kind == 1 else {
+                        flush()
+                        out.append(try row.record())
+                        continue
+                    }
+                    let call = try row.required(row.call, "call")
+                    guard row.job != nil else {
+                        flush()
+                        out.append(.proposed(call: call, jobs: [], observed: row.observed))
+                        continue
+                    }
+                    let job = try row.proposedJob()
+                    if batch?.call == call {
+                        batch!.jobs.append(job)
+                    } else {
+                        flush()
+                        batch = (call, [job], row.observed)
+                    }
+                }
+                flush()
                 return out
             }
         }
-    }
-
-    /// A required column: a NULL or a value of another type (a damaged or hand-edited row) is a
-    /// `JournalError.corrupt` naming the row and the column, never a crash.
-    static func column<T: DatabaseValueConvertible>(_ row: Row, _ name: String) throws -> T {
-        guard let value = row[name] as DatabaseValue?, !value.isNull, let typed = T.fromDatabaseValue(value) else {
-            let seq = (row["seq"] as DatabaseValue?).flatMap { Int64.fromDatabaseValue($0) }.map(String.init) ?? "?"
-            throw JournalError(.corrupt, "journal record \(seq): column '\(name)' is missing or not a \(T.self)")
-        }
-        return typed
-    }
-
-    static func jobID(_ row: Row) throws -> UInt64 {
-        let id: Int64 = try column(row, "job")
-        guard id > 0 else { throw JournalError(.corrupt, "journal record \(row["seq"] as Int64? ?? -1): job id \(id) is not positive") }
-        return UInt64(id)
-    }
-
-    static func record(_ row: Row, kind: Int) throws -> JournalRecord {
-        if kind == 6 {
-            return .note(worker: try column(row, "worker"), message: try column(row, "reason"), time: try column(row, "time"))
-        }
-        let job = try jobID(row)
-        let attempt: Int = try column(row, "attempt")
-        switch kind {
-        case 2: return .dispatched(job: job, attempt: attempt, worker: try column(row, "worker"), key: row["key"],
-                                   time: try column(row, "time"))
-        case 3: return .progress(job: job, attempt: attempt, epoch: try column(row, "epoch"), trainLoss: row["loss"],
-                                 validationError: row["val_error"], seconds: try column(row, "seconds"))
-        case 4: return .result(job: job, attempt: attempt, worker: try column(row, "worker"),
-                               metrics: .init(validationError: try column(row, "val_error"), testError: row["test_error"],
-                                              trainSeconds: try column(row, "seconds"), parameters: row["params"],
-                                              flops: row["flops"]),
-                               time: try column(row, "time"))
-        case 5:
-            let className: String? = row["class"]
-            let failureClass = try className.map { name in
-                guard let c = FailureClass(rawValue: name) else {
-                    throw JournalError(.corrupt, "journal record \(row["seq"] as Int64? ?? -1): unknown failure class '\(name)'")
-                }
-                return c
-            }
-            return .failure(job: job, attempt: attempt, worker: try column(row, "worker"), reason: try column(row, "reason"),
-                            class: failureClass, final: (try column(row, "final") as Int) != 0, time: try column(row, "time"))
-        default: throw JournalError(.corrupt, "journal record \(row["seq"] as Int64) has unknown kind \(kind)")
-        }
-    }
-
-    /// The column values of one record (a proposed batch is one row per job).
-    static func rows(_ record: JournalRecord) -> [[DatabaseValueConvertible?]] {
-        // kind, time, call, job, attempt, worker, arch, encoding, epoch, loss, val_error, test_error, seconds,
-        // params, flops, reason, final, class, key (shorter rows are padded with NULLs)
-        switch record {
-        case .proposed(let call, let jobs) where jobs.isEmpty:
-            return [[1, nil, call, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil]]
-        case .proposed(let call, let jobs):
-            return jobs.map { j in
-                [1, nil, call, Int64(j.job), nil, nil, j.architecture, encodeEncoding(j.encoding),
-                 nil, nil, nil, nil, nil, nil, nil, nil, nil]
-            }
-        case .dispatched(let job, let attempt, let worker, let key, let time):
-            return [[2, time, nil, Int64(job), attempt, worker, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, key]]
-        case .progress(let job, let attempt, let epoch, let loss, let valError, let seconds):
-            return [[3, nil, nil, Int64(job), attempt, nil, nil, nil, epoch, loss, valError, nil, seconds, nil, nil, nil, nil]]
-        case .result(let job, let attempt, let worker, let m, let time):
-            return [[4, time, nil, Int64(job), attempt, worker, nil, nil, nil, nil, m.validationError, m.testError,
-                     m.trainSeconds, m.parameters, m.flops, nil, nil]]
-        case .failure(let job, let attempt, let worker, let reason, let failureClass, let final, let time):
-            return [[5, time, nil, Int64(job), attempt, worker, nil, nil, nil, nil, nil, nil, nil, nil, nil, reason, final ? 1 : 0,
-                     failureClass?.rawValue]]
-        case .note(let worker, let message, let time):
-            return [[6, time, nil, nil, nil, worker, nil, nil, nil, nil, nil, nil, nil, nil, nil, message, nil, nil]]
-        }
-    }
-
-    static func encodeEncoding(_ encoding: [[Double]]) -> String {
-        "[" + encoding.map { "[" + $0.map { "\($0)" }.joined(separator: ",") + "]" }.joined(separator: ",") + "]"
-    }
-
-    static func decodeEncoding(_ text: String, seq: Int64) throws -> [[Double]] {
-        guard let data = text.data(using: .utf8),
-              let value = try? JSONSerialization.jsonObject(with: data) as? [[Double]] else {
-            throw JournalError(.corrupt, "journal record \(seq): encoding '\(text.prefix(80))' is not [[number]]")
-        }
-        return value
     }
 
     private func wrap<T>(_ what: String, _ body: () throws -> T) throws -> T {
@@ -254,5 +165,154 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
         } catch {
             throw JournalError(.storage, "cannot \(what) ('\(path)'): \(error)")
         }
+    }
+}
+
+/// One row of the `record` table (GRDB record): every kind shares the table, each using its own columns. A
+/// column a kind needs that is NULL (a damaged or hand-edited row) is a `JournalError.corrupt` naming the row
+/// and the column, never a crash.
+struct RecordRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "record"
+
+    var seq: Int64?
+    var kind: Int
+    var time: Double?
+    var call: Int?
+    var job: Int64?
+    var attempt: Int?
+    var worker: String?
+    var arch: String?
+    var encoding: String?
+    var epoch: Int?
+    var loss: Double?
+    var valError: Double?
+    var testError: Double?
+    var seconds: Double?
+    var params: Int?
+    var flops: Int?
+    var reason: String?
+    var final: Int?
+    var `class`: String?
+    var key: String?
+    var observed: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case seq, kind, time, call, job, attempt, worker, arch, encoding, epoch, loss, seconds, params, flops, reason, final
+        case `class`, key, observed
+        case valError = "val_error", testError = "test_error"
+    }
+
+    init(kind: Int, time: Double? = nil, job: UInt64? = nil, attempt: Int? = nil, worker: String? = nil) {
+        self.kind = kind
+        self.time = time
+        self.job = job.map { Int64(bitPattern: $0) }
+        self.attempt = attempt
+        self.worker = worker
+    }
+
+    /// The rows of one record (a propose call is one row per job, or one without a job when it proposed none).
+    static func rows(_ record: JournalRecord) throws -> [RecordRow] {
+        switch record {
+        case .proposed(let call, let jobs, let observed):
+            let rows = jobs.isEmpty ? [RecordRow(kind: 1)] : try jobs.map { j in
+                var row = RecordRow(kind: 1, job: j.job)
+                row.arch = j.architecture
+                row.encoding = try encodeEncoding(j.encoding)
+                return row
+            }
+            return rows.map { row in
+                var row = row
+                row.call = call
+                row.observed = observed
+                return row
+            }
+        case .dispatched(let job, let attempt, let worker, let key, let time):
+            var row = RecordRow(kind: 2, time: time, job: job, attempt: attempt, worker: worker)
+            row.key = key
+            return [row]
+        case .progress(let job, let attempt, let epoch, let loss, let valError, let seconds):
+            var row = RecordRow(kind: 3, job: job, attempt: attempt)
+            (row.epoch, row.loss, row.valError, row.seconds) = (epoch, loss, valError, seconds)
+            return [row]
+        case .result(let job, let attempt, let worker, let m, let time):
+            var row = RecordRow(kind: 4, time: time, job: job, attempt: attempt, worker: worker)
+            (row.valError, row.testError, row.seconds, row.params, row.flops) = (m.validationError, m.testError, m.trainSeconds,
+                                                                                 m.parameters, m.flops)
+            return [row]
+        case .failure(let job, let attempt, let worker, let reason, let failureClass, let final, let time):
+            var row = RecordRow(kind: 5, time: time, job: job, attempt: attempt, worker: worker)
+            (row.reason, row.final, row.class) = (reason, final ? 1 : 0, failureClass?.rawValue)
+            return [row]
+        case .note(let worker, let message, let time):
+            var row = RecordRow(kind: 6, time: time, worker: worker)
+            row.reason = message
+            return [row]
+        }
+    }
+
+    func required<T>(_ value: T?, _ column: String) throws -> T {
+        guard let value else {
+            throw JournalError(.corrupt, "journal record \(seq.map(String.init) ?? "?"): column '\(column)' is missing or not a \(T.self)")
+        }
+        return value
+    }
+
+    func jobID() throws -> UInt64 {
+        let id = try required(job, "job")
+        guard id > 0 else { throw JournalError(.corrupt, "journal record \(seq ?? -1): job id \(id) is not positive") }
+        return UInt64(id)
+    }
+
+    func proposedJob() throws -> JournalRecord.ProposedJob {
+        .init(job: try jobID(), architecture: try required(arch, "arch"),
+              encoding: try Self.decodeEncoding(try required(encoding, "encoding"), seq: seq ?? -1))
+    }
+
+    /// The record of a row of any kind but `proposed`.
+    func record() throws -> JournalRecord {
+        if kind == 6 {
+            return .note(worker: try required(worker, "worker"), message: try required(reason, "reason"), time: try required(time, "time"))
+        }
+        guard (2...5).contains(kind) else { throw JournalError(.corrupt, "journal record \(seq ?? -1) has unknown kind \(kind)") }
+        let job = try jobID()
+        let attempt = try required(attempt, "attempt")
+        switch kind {
+        case 2:
+            return .dispatched(job: job, attempt: attempt, worker: try required(worker, "worker"), key: key, time: try required(time, "time"))
+        case 3:
+            return .progress(job: job, attempt: attempt, epoch: try required(epoch, "epoch"), trainLoss: loss, validationError: valError,
+                             seconds: try required(seconds, "seconds"))
+        case 4:
+            return .result(job: job, attempt: attempt, worker: try required(worker, "worker"),
+                           metrics: .init(validationError: try required(valError, "val_error"), testError: testError,
+                                          trainSeconds: try required(seconds, "seconds"), parameters: params, flops: flops),
+                           time: try required(time, "time"))
+        default:
+            let failureClass = try self.class.map { name in
+                guard let c = FailureClass(rawValue: name) else {
+                    throw JournalError(.corrupt, "journal record \(seq ?? -1): unknown failure class '\(name)'")
+                }
+                return c
+            }
+            return .failure(job: job, attempt: attempt, worker: try required(worker, "worker"), reason: try required(reason, "reason"),
+                            class: failureClass, final: try required(final, "final") != 0, time: try required(time, "time"))
+        }
+    }
+
+    /// JSON (`[[0.2,0.8]]`, as older journals wrote it by hand).
+    /// - Throws: `JournalError.corrupt` for a value JSON cannot hold (not finite): never written half.
+    static func encodeEncoding(_ encoding: [[Double]]) throws -> String {
+        do {
+            return String(decoding: try JSONEncoder().encode(encoding), as: UTF8.self)
+        } catch {
+            throw JournalError(.corrupt, "cannot journal the encoding \(encoding): \(error)")
+        }
+    }
+
+    static func decodeEncoding(_ text: String, seq: Int64) throws -> [[Double]] {
+        guard let value = try? JSONDecoder().decode([[Double]].self, from: Data(text.utf8)) else {
+            throw JournalError(.corrupt, "journal record \(seq): encoding '\(text.prefix(80))' is not [[number]]")
+        }
+        return value
     }
 }

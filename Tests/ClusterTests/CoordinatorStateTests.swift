@@ -22,7 +22,7 @@ import Wire
     }
 
     func hello(_ id: String, slots: Int = 2, held: [JobKey] = []) -> WireMessage {
-        .hello(Hello(workerID: id, host: "h", slots: slots, evaluators: [Capability(kind: "synthetic")], software: "t", heldJobs: held))
+        .hello(Hello(workerID: id, host: "h", slots: slots, evaluators: [Capability(kind: .synthetic)], software: "t", heldJobs: held))
     }
 
     func proposals(_ n: Int, from first: UInt64 = 1) -> [(job: UInt64, proposal: Proposal)] {
@@ -150,7 +150,7 @@ import Wire
             #expect(forged.isEmpty)
         }
         _ = s.handle(.failure(JobFailure(key: job.key, reason: "x", class: .architecture)), from: stranger, now: 1)
-        _ = s.handle(.hello(Hello(workerID: "w9", host: "h", slots: 1, evaluators: [Capability(kind: "synthetic")], software: "t",
+        _ = s.handle(.hello(Hello(workerID: "w9", host: "h", slots: 1, evaluators: [Capability(kind: .synthetic)], software: "t",
                                   heldJobs: [job.key])), from: stranger, now: 1)
         #expect(s.successes == 0 && s.failedJobs == 0)
         #expect(s.refusals.unwelcomed == 301)
@@ -224,6 +224,68 @@ import Wire
         #expect(moved.contains { $0.1.key == JobKey(jobID: 2, attempt: 2) })
     }
 
+    /// One path for a result: its record, then its acknowledgement, then the strategy's observation and any
+    /// shutdown the result causes; a repeat of a committed report is acknowledged at once.
+    @Test func aResultIsAcknowledgedAfterItsRecordAndBeforeTheShutdown() {
+        var s = state(budget: 1)
+        _ = s.handle(hello("w1", slots: 1), from: peer, now: 0)
+        _ = s.handle(.request(JobRequest(slots: 1)), from: peer, now: 0)
+        let (_, job) = sentJobs(s.proposalsArrived(proposals(1), now: 0))[0]
+        let actions = s.handle(.result(JobResult(key: job.key, validationError: 12, trainSeconds: 1)), from: peer, now: 1)
+        func index(_ match: (CoordinatorAction) -> Bool) -> Int { actions.firstIndex(where: match) ?? -1 }
+        let record = index { $0.journals(job.key) }
+        let ack = index { if case .send(_, .ack(let a)) = $0 { a.keys == [job.key] } else { false } }
+        let observe = index { if case .observe = $0 { true } else { false } }
+        let shutdown = index { if case .send(_, .shutdown) = $0 { true } else { false } }
+        #expect(record >= 0 && record < ack && ack < observe && observe < shutdown, "\(actions)")
+        #expect(s.committed.contains(job.key))
+        let repeated = s.handle(.result(JobResult(key: job.key, validationError: 12, trainSeconds: 1)), from: peer, now: 2)
+        #expect(repeated.contains { if case .send(_, .ack(let a)) = $0 { a.keys == [job.key] } else { false } })
+        #expect(!repeated.contains { if case .journal = $0 { true } else { false } })
+    }
+
+    /// A failure that re-queues its job is journaled and acknowledged too (the worker forgets it); a report from
+    /// a peer that does not hold the lease is neither.
+    @Test func aRetriedFailureIsAcknowledgedAndAForeignReportIsNot() {
+        var s = state()
+        _ = s.handle(hello("w1", slots: 1), from: peer, now: 0)
+        _ = s.handle(hello("w2", slots: 1), from: other, now: 0)
+        _ = s.handle(.request(JobRequest(slots: 1)), from: peer, now: 0)
+        let (_, job) = sentJobs(s.proposalsArrived(proposals(1), now: 0))[0]
+        let forged = s.handle(.failure(JobFailure(key: job.key, reason: "x", class: .transient)), from: other, now: 1)
+        #expect(!forged.contains { if case .send(_, .ack) = $0 { true } else { false } })
+        let actions = s.handle(.failure(JobFailure(key: job.key, reason: "flaky", class: .transient)), from: peer, now: 1)
+        #expect(actions.contains { if case .send(let p, .ack(let a)) = $0 { p == peer && a.keys == [job.key] } else { false } })
+        #expect(s.jobs[job.key.jobID]?.status != .leased || s.jobs[job.key.jobID]?.lease?.attempt == 2)
+    }
+
+    /// A replay gives the strategy its history in the order it lived it: each propose call after the outcomes
+    /// it had seen (journaled with the call), even where the journal wrote later outcomes first; a call without
+    /// the count (older journals) keeps its place in the journal.
+    @Test func replayPlacesEachProposeCallAfterTheOutcomesItHadSeen() throws {
+        var s = state(budget: 10)
+        let a = space.architecture(at: 5), b = space.architecture(at: 6), c = space.architecture(at: 7)
+        func job(_ id: UInt64, _ arch: Architecture) -> JournalRecord.ProposedJob {
+            .init(job: id, architecture: space.format(arch), encoding: space.encode(arch).parts.map(\.probabilities))
+        }
+        let records: [JournalRecord] = [
+            .proposed(call: 0, jobs: [job(1, a), job(2, b)], observed: 0),
+            .result(job: 1, attempt: 1, worker: "w", metrics: Metrics(validationError: 10), time: 1),
+            .result(job: 2, attempt: 1, worker: "w", metrics: Metrics(validationError: 11), time: 2),
+            .proposed(call: 1, jobs: [job(3, c)], observed: 1),  // made before the strategy saw job 2's result
+            .proposed(call: 2, jobs: []),  // an older journal's call: after the two outcomes before it
+        ]
+        let events = try s.restore(from: records, now: 10)
+        let shape = events.map { event -> String in
+            switch event {
+            case .proposed(let p): "P\(p.count)"
+            case .observed(let o): o.value.map { "O\(Int($0))" } ?? "F"
+            }
+        }
+        #expect(shape == ["P2", "O10", "P1", "O11", "P0"])
+        #expect(s.committed == [JobKey(jobID: 1, attempt: 1), JobKey(jobID: 2, attempt: 1)])
+    }
+
     @Test func aReconnectingWorkerKeepsTheJobsItHolds() {
         var s = state()
         _ = s.handle(hello("w1", slots: 2), from: peer, now: 0)
@@ -266,7 +328,7 @@ import Wire
 
     @Test func refusesAWorkerWithoutTheEvaluator() {
         var s = state()
-        let actions = s.handle(.hello(Hello(workerID: "x", host: "h", slots: 1, evaluators: [Capability(kind: "table")], software: "t")),
+        let actions = s.handle(.hello(Hello(workerID: "x", host: "h", slots: 1, evaluators: [Capability(kind: .table)], software: "t")),
                                from: peer, now: 0)
         #expect(actions.contains { if case .send(_, .refusal) = $0 { true } else { false } })
         #expect(s.workers.isEmpty)

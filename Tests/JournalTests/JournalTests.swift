@@ -20,7 +20,7 @@ import Testing
     static let sample: [JournalRecord] = [
         .proposed(call: 0, jobs: [.init(job: 1, architecture: "|a|", encoding: [[0.5, 0.5]]),
                                   .init(job: 2, architecture: "|b|", encoding: [[1, 0], [0.25, 0.75]])]),
-        .proposed(call: 1, jobs: [.init(job: 3, architecture: "|c|", encoding: [[0, 1]])]),
+        .proposed(call: 1, jobs: [.init(job: 3, architecture: "|c|", encoding: [[0, 1]])], observed: 0),
         .dispatched(job: 1, attempt: 1, worker: "w1", time: 10.5),
         .progress(job: 1, attempt: 1, epoch: 1, trainLoss: 0.5, validationError: nil, seconds: 2),
         .failure(job: 1, attempt: 1, worker: "w1", reason: "worker lost", class: .transient, final: false, time: 11),
@@ -28,7 +28,7 @@ import Testing
         .result(job: 1, attempt: 2, worker: "w2", metrics: .init(validationError: 5.63, testError: 5.7, trainSeconds: 3,
                                                                   parameters: 100, flops: nil), time: 13),
         .failure(job: 2, attempt: 3, worker: "w2", reason: "NaN loss", class: .architecture, final: true, time: 14),
-        .proposed(call: 2, jobs: []),  // a call that proposed nothing is journaled too
+        .proposed(call: 2, jobs: [], observed: 2),  // a call that proposed nothing is journaled too
         .proposed(call: 3, jobs: [.init(job: 4, architecture: "|d|", encoding: [[0.1, 0.9]])]),
     ]
 

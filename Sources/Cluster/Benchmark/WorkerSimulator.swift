@@ -87,17 +87,13 @@ public final class WorkerSimulator {
         public var resultsPerSecond: Double { loadSeconds > 0 ? Double(results) / loadSeconds : 0 }
     }
 
+    /// One member's measurements; its protocol is a `WorkerState` of its own.
     private struct Member {
-        var welcomed = false
-        var lastHello = -Double.infinity
-        var heartbeatInterval = 1.0
-        var nextHeartbeat = 0.0
         var lastCoordinatorHeartbeat: Double?
         /// When each result still waiting for its next job was sent (oldest first).
         var resultsSent = [Double]()
-        var shutDown = false
+        var welcomed = false
         var refused = false
-        var unacked = Set<JobKey>()
         /// Jobs cancelled while their simulated evaluation was under way.
         var cancelled = Set<JobKey>()
     }
@@ -160,8 +156,15 @@ public final class WorkerSimulator {
                                     ioThreads: settings.ioThreads)
         defer { fleet.close() }
         let n = fleet.count
-        var members = [Member](repeating: Member(), count: n)
         let host = ProcessInfo.processInfo.hostName
+        var members = [Member](repeating: Member(), count: n)
+        // Each member speaks the worker protocol through its own state machine, as `Worker` does; it asks for
+        // jobs only from the load phase on, and its heartbeats are staggered as independent workers' would be.
+        var states = (0..<n).map { i in
+            WorkerState(identity: .init(id: settings.identities[i], host: host, slots: settings.slots,
+                                        capabilities: [Capability(kind: .synthetic)], requestsOnWelcome: false,
+                                        heartbeatPhase: Double(i) / Double(n)))
+        }
         let started = Self.clock()
         var phase = Phase.connect
         var phaseStarted = started
@@ -178,43 +181,64 @@ public final class WorkerSimulator {
         var loadDelays = [Double]()
         var missed = 0
         let cpuStart = Self.cpuSeconds()
-
-        func hello(_ i: Int, now: Double) {
-            members[i].lastHello = now
-            fleet.send(.hello(Hello(workerID: settings.identities[i], host: host, slots: settings.slots, devices: [],
-                                    evaluators: [Capability(kind: "synthetic")], software: ClusterVersion.software,
-                                    heldJobs: members[i].unacked.sorted())), from: i)
-        }
-        for i in 0..<n { hello(i, now: started) }
         var due = DueResults()
         var jitter: UInt64 = 0x5EED
         var lastScan = -Double.infinity
-        func answer(_ i: Int, _ key: JobKey, _ reply: WireMessage, now: Double) {
-            fleet.send(reply, from: i)
-            members[i].unacked.insert(key)
-            members[i].resultsSent.append(now)
-            results += 1
-            lastResult = now
-            fleet.send(.request(JobRequest(slots: 1)), from: i)
+
+        /// Does what member `i`'s state machine asks: sends go out at once, jobs are "evaluated" now or later.
+        func perform(_ i: Int, _ actions: [WorkerAction], now: Double) {
+            var pending = actions[...]
+            while let action = pending.popFirst() {
+                switch action {
+                case .send(let message):
+                    if case .result = message {
+                        members[i].resultsSent.append(now)
+                        results += 1
+                        lastResult = now
+                    }
+                    fleet.send(message, from: i)
+                case .start(let job):
+                    let reply = evaluate(job)
+                    if settings.evaluationSeconds > 0 {
+                        jitter = jitter &* 6364136223846793005 &+ 1442695040888963407
+                        let factor = 0.5 + Double(jitter >> 11) / Double(1 << 53)
+                        due.push(.init(time: now + settings.evaluationSeconds * factor, member: i, key: job.key, reply: reply))
+                    } else {
+                        pending.append(contentsOf: states[i].jobEnded(job.key, report: reply, now: now))
+                    }
+                case .cancel(let key):
+                    if settings.evaluationSeconds > 0 { members[i].cancelled.insert(key) }
+                case .end(.finished):
+                    shutDown += 1
+                case .end(.refused):
+                    break  // said in `refusals` when it arrived
+                case .keep, .discard, .loadKept, .log:
+                    break  // nothing kept on disk; the members' logs would be a thousand copies of one line
+                }
+            }
         }
 
+        for i in 0..<n { perform(i, states[i].start(now: started), now: started) }
         fleet.run(tickInterval: settings.evaluationSeconds > 0 ? 0.001 : 0.02, message: { i, message in
             let now = Self.clock()
             switch message {
-            case .welcome(let welcome):
-                guard !members[i].welcomed else { break }
-                members[i].welcomed = true
-                members[i].heartbeatInterval = welcome.heartbeatInterval
-                // Staggered, as independent workers' heartbeats would be.
-                members[i].nextHeartbeat = now + welcome.heartbeatInterval * Double(i) / Double(n)
-                welcomedCount += 1
-                lastWelcome = now
-                if phase == .load { fleet.send(.request(JobRequest(slots: settings.slots)), from: i) }
+            case .welcome:
+                if !members[i].welcomed {
+                    members[i].welcomed = true
+                    welcomedCount += 1
+                    lastWelcome = now
+                }
+            case .refusal(let refusal):
+                if !members[i].refused {
+                    members[i].refused = true
+                    if refusals.count < 10 { refusals.append("\(settings.identities[i]): \(refusal.reason)") }
+                }
             case .heartbeat:
+                let interval = states[i].heartbeatInterval
                 if let last = members[i].lastCoordinatorHeartbeat {
                     let gap = now - last
-                    let delay = max(0, gap - members[i].heartbeatInterval) * 1000
-                    if gap > 2 * members[i].heartbeatInterval { missed += 1 }
+                    let delay = max(0, gap - interval) * 1000
+                    if gap > 2 * interval { missed += 1 }
                     switch phase {
                     case .idle: idleDelays.append(delay)
                     case .load: loadDelays.append(delay)
@@ -222,64 +246,33 @@ public final class WorkerSimulator {
                     }
                 }
                 members[i].lastCoordinatorHeartbeat = now
-            case .job(let job):
+            case .job:
                 if firstJob == nil { firstJob = now }
                 if !members[i].resultsSent.isEmpty { latencies.append((now - members[i].resultsSent.removeFirst()) * 1000) }
-                let reply: WireMessage
-                if let failureClass = settings.failEvery {
-                    reply = .failure(JobFailure(key: job.key, reason: "simulated \(failureClass.rawValue) failure", class: failureClass))
-                } else if let evaluator = synthetic[job.space], let architecture = try? evaluator.space.parse(job.architecture) {
-                    let error = evaluator.error(of: architecture)
-                    reply = .result(JobResult(key: job.key, metrics: Metrics(validationError: error, testError: error)))
-                } else {
-                    reply = .failure(JobFailure(key: job.key, reason: "the simulator cannot read '\(job.architecture)' of space \(job.space)",
-                                                class: .configuration))
-                }
-                if settings.evaluationSeconds > 0 {
-                    jitter = jitter &* 6364136223846793005 &+ 1442695040888963407
-                    let factor = 0.5 + Double(jitter >> 11) / Double(1 << 53)
-                    due.push(.init(time: now + settings.evaluationSeconds * factor, member: i, key: job.key, reply: reply))
-                } else {
-                    answer(i, job.key, reply, now: now)
-                }
             case .ack(let ack):
-                for key in ack.keys where members[i].unacked.remove(key) != nil { acknowledged += 1 }
-            case .cancel(let cancel):
-                members[i].unacked.remove(cancel.key)
-                if settings.evaluationSeconds > 0 { members[i].cancelled.insert(cancel.key) }
-            case .shutdown:
-                if !members[i].shutDown {
-                    members[i].shutDown = true
-                    shutDown += 1
-                }
-            case .refusal(let refusal):
-                if !members[i].refused {
-                    members[i].refused = true
-                    if refusals.count < 10 { refusals.append("\(settings.identities[i]): \(refusal.reason)") }
-                }
-            case .hello, .request, .progress, .result, .failure, .drain:
+                let before = states[i].unacknowledged.count
+                defer { acknowledged += before - states[i].unacknowledged.count }
+                perform(i, states[i].receive(.ack(ack), now: now), now: now)
+                return
+            default:
                 break
             }
+            perform(i, states[i].receive(message, now: now), now: now)
         }, tick: {
             var now = Self.clock()
             while let next = due.peek, next.time <= now {
                 _ = due.pop()
                 // A job cancelled (or shut down) while it "ran" is not answered.
-                guard !members[next.member].shutDown, members[next.member].cancelled.remove(next.key) == nil else { continue }
-                answer(next.member, next.key, next.reply, now: now)
+                let cancelled = members[next.member].cancelled.remove(next.key) != nil
+                perform(next.member, states[next.member].jobEnded(next.key, report: cancelled ? nil : next.reply, now: now), now: now)
                 now = Self.clock()
             }
             guard now - lastScan >= 0.02 else { return true }
             lastScan = now
             var live = 0
-            for i in 0..<n where !members[i].shutDown && !members[i].refused {
+            for i in 0..<n where states[i].ended == nil {
                 live += 1
-                if !members[i].welcomed {
-                    if now - members[i].lastHello >= 2 { hello(i, now: now) }
-                } else if now >= members[i].nextHeartbeat {
-                    members[i].nextHeartbeat = now + members[i].heartbeatInterval
-                    fleet.send(.heartbeat(Heartbeat(sent: Date().timeIntervalSince1970)), from: i)
-                }
+                perform(i, states[i].tick(now: now), now: now)
             }
             switch phase {
             case .connect:
@@ -292,9 +285,7 @@ public final class WorkerSimulator {
                 if now - phaseStarted >= settings.idleSeconds {
                     phase = .load
                     phaseStarted = now
-                    for i in 0..<n where members[i].welcomed && !members[i].shutDown {
-                        fleet.send(.request(JobRequest(slots: settings.slots)), from: i)
-                    }
+                    for i in 0..<n { perform(i, states[i].beginRequesting(), now: now) }
                 }
             case .load:
                 if live == 0 || now - phaseStarted >= settings.loadTimeout { return false }
@@ -307,6 +298,19 @@ public final class WorkerSimulator {
                       loadHeartbeatDelayMs: .init(loadDelays), missedHeartbeats: missed, refusals: refusals,
                       shutDown: shutDown, undecodable: fleet.undecodable, failedSends: fleet.failedSends,
                       cpuSeconds: Self.cpuSeconds() - cpuStart)
+    }
+
+    /// The zero-cost evaluation of a job: its cell's synthetic error, or the failure the settings ask for.
+    private func evaluate(_ job: Job) -> WireMessage {
+        if let failureClass = settings.failEvery {
+            return .failure(JobFailure(key: job.key, reason: "simulated \(failureClass.rawValue) failure", class: failureClass))
+        }
+        guard let evaluator = synthetic[job.space], let architecture = try? evaluator.space.parse(job.architecture) else {
+            return .failure(JobFailure(key: job.key, reason: "the simulator cannot read '\(job.architecture)' of space \(job.space)",
+                                       class: .configuration))
+        }
+        let error = evaluator.error(of: architecture)
+        return .result(JobResult(key: job.key, metrics: Metrics(validationError: error, testError: error)))
     }
 
     static func clock() -> Double { ProcessInfo.processInfo.systemUptime }

@@ -98,9 +98,7 @@ public struct RefusalCounts: Sendable, Equatable {
 public final class Coordinator: @unchecked Sendable {
     enum Event {
         case transport(ServerEvent, received: Double)
-        case proposals([(job: UInt64, proposal: Proposal)])
-        case committed([JobKey])
-        case failed(Error)
+        case proposals(StrategyRunner.Call)
         case stop
     }
 
@@ -132,12 +130,6 @@ public final class Coordinator: @unchecked Sendable {
     /// Results waiting for their worker's next job: when the result arrived, and the observation count.
     private var awaitingJob = [PeerID: (received: Double, observations: Int)]()
     private var latencies = [(observations: Int, seconds: Double)]()
-    /// Results and failures in the journal: a report of one of them is acknowledged at once.
-    private var committedKeys = Set<JobKey>()
-    /// Reports accepted but not yet committed, and the peer to acknowledge each to once they are.
-    private var awaitingAck = [JobKey: PeerID]()
-    /// The shutdowns of a finished study, sent once the last results are committed and acknowledged.
-    private var heldShutdowns = [(PeerID, WireMessage)]()
     /// Log lines driven by peers, at most a burst a second per kind (a flood must not fill the log).
     private var logLimiter = LogRateLimiter()
 
@@ -158,11 +150,12 @@ public final class Coordinator: @unchecked Sendable {
         self.journal = journal
         self.transport = transport
         self.logger = logger
-        let space = try SpaceCatalog.space(named: configuration.space)
+        let space = configuration.space.space
         state = CoordinatorState(configuration: configuration, space: space)
         state.endWhenNoWorkerCanRun = endWhenNoWorkerCanRun
-        var strategy = try configuration.makeStrategy(space: space)
+        var strategy: any SearchStrategy = LoggedStrategy(try configuration.makeStrategy(space: space), logger: logger)
         var calls = 0
+        var observed = 0
         if let existing = try journal.study() {
             guard resume else {
                 throw ClusterError(.resume, "journal '\(configuration.journal)' already holds study '\(existing.id)'; "
@@ -172,8 +165,8 @@ public final class Coordinator: @unchecked Sendable {
                 throw ClusterError(.resume, "journal holds study '\(existing.id)', not '\(configuration.study)'")
             }
             // The same search, or a change the user asked for (and that the journal then records).
-            if let stored = StudyConfiguration.storedDefinition(existing.configuration) {
-                let changed = configuration.differences(from: stored)
+            do {
+                let changed = try configuration.resumeChanges(fromStored: existing.configuration, allowChange: allowConfigurationChange)
                 if !changed.isEmpty {
                     guard allowConfigurationChange else {
                         throw ClusterError(.resume, "the configuration differs from the one study '\(existing.id)' ran with: "
@@ -186,13 +179,6 @@ public final class Coordinator: @unchecked Sendable {
             }
             let records = try journal.records()
             let replay = try state.restore(from: records, now: clock.now())
-            for record in records {
-                switch record {
-                case .result(let job, let attempt, _, _, _), .failure(let job, let attempt, _, _, _, _, _):
-                    committedKeys.insert(JobKey(jobID: job, attempt: attempt))
-                default: break
-                }
-            }
             if let reason = state.abortReason {
                 guard continueAfterFailures else {
                     throw ClusterError(.stopped, "study '\(configuration.study)' stopped because \(reason); fix the cause, then "
@@ -202,7 +188,8 @@ public final class Coordinator: @unchecked Sendable {
                 state.continueAfterFailures()
             }
             strategy.replay(replay)
-            calls = records.filter { if case .proposed = $0 { true } else { false } }.count
+            calls = replay.filter { if case .proposed = $0 { true } else { false } }.count
+            observed = replay.count - calls
             logger.info("resumed study \(configuration.study): \(state.successes) results kept, \(state.queue.count) jobs re-queued")
         } else {
             try journal.begin(StudyRecord(id: configuration.study, configuration: configuration.journalText,
@@ -211,11 +198,8 @@ public final class Coordinator: @unchecked Sendable {
         snapshot = CoordinatorStatus(study: configuration.study, budget: configuration.budget, successes: 0, failed: 0,
                                      running: 0, queued: 0, workers: 0, best: nil, finished: false, elapsed: 0,
                                      abortReason: nil)
-        runner = StrategyRunner(strategy: strategy, journal: journal, space: space, nextJobID: state.nextJobID, call: calls,
-                                metrics: self.metrics,
-                                onProposals: { [weak self] in self?.post(.proposals($0)) },
-                                onCommitted: { [weak self] in self?.post(.committed($0)) },
-                                onError: { [weak self] in self?.post(.failed($0)) })
+        runner = StrategyRunner(strategy: strategy, nextJobID: state.nextJobID, call: calls, observed: observed,
+                                metrics: self.metrics, onProposals: { [weak self] in self?.post(.proposals($0)) })
     }
 
     func post(_ event: Event) {
@@ -268,7 +252,6 @@ public final class Coordinator: @unchecked Sendable {
                     if case .result(let r) = message, state.holdsLease(r.key, peer: peer) {
                         awaitingJob[peer] = (received, state.successes + 1)
                     }
-                    noteReport(message, from: peer)
                     if case .hello(let hello) = message, hello.heldJobs.isEmpty, state.workers[peer] == nil,
                        logLimiter.allow("hello", now: now) {
                         // What the peer says about itself is clipped; its key name is what identifies it.
@@ -306,12 +289,9 @@ public final class Coordinator: @unchecked Sendable {
                         logger.warning("dropped \(dropped) message(s) of the worker with key \(peer.key ?? peer.description): it sends more than its share (\(state.refusals.flooded + dropped) dropped so far)")
                     }
                     actions += state.flooded(peer, dropped: dropped, now: now)
-                case .proposals(let proposals):
-                    actions += state.proposalsArrived(proposals, now: now)
-                case .committed(let keys):
-                    acknowledge(keys)
-                case .failed(let error):
-                    failure = error
+                case .proposals(let call):
+                    actions.append(.journal(proposedRecord(call)))
+                    actions += state.proposalsArrived(call.jobs, now: now)
                 case .stop:
                     if stopDeadline == nil {
                         logger.notice("stopping: no new jobs; waiting up to \(gracePeriod) s for \(state.leasedCount) running")
@@ -343,29 +323,38 @@ public final class Coordinator: @unchecked Sendable {
                 publish(finished: state.finished)
             }
             if state.finished && failure == nil {
-                runner.stop()  // flush the last observations into the journal
-                // Their acknowledgements go out before the shutdowns: a worker stops reading at its shutdown,
-                // and one that never saw its last report acknowledged would keep it (on disk, for an
-                // external trainer's job) for a study that is over.
+                // A propose call still under way is journaled as it ends: the journal holds the strategy's whole
+                // history (its random stream advanced), and a resume with a larger budget replays it.
+                runner.stop()
                 condition.lock()
                 let late = events
                 events.removeAll()
                 condition.unlock()
-                for case .committed(let keys) in late { acknowledge(keys) }
-                for (peer, message) in heldShutdowns { transport.send(message, to: peer) }
-                heldShutdowns.removeAll()
+                try journal.append(late.compactMap { if case .proposals(let call) = $0 { proposedRecord(call) } else { nil } })
                 report()
                 Thread.sleep(forTimeInterval: 0.2)  // let shutdown messages leave
                 return publish(finished: true)
             }
         }
-        for (peer, message) in heldShutdowns { transport.send(message, to: peer) }
         throw failure!
     }
 
+    /// A propose call's record: its jobs, and the observations the strategy had taken before it.
+    private func proposedRecord(_ call: StrategyRunner.Call) -> JournalRecord {
+        .proposed(call: call.call, jobs: call.jobs.map {
+            .init(job: $0.job, architecture: state.space.format($0.proposal.architecture),
+                  encoding: $0.proposal.encoding.parts.map(\.probabilities))
+        }, observed: call.observed)
+    }
+
+    /// Does what the state machine asked, in three phases: the records are committed (one transaction), then
+    /// the messages go out (acknowledgements of those records among them), then the strategy gets its work
+    /// (observations of committed outcomes, propose calls), in order. Nothing is sent or observed that a
+    /// crash could lose.
     private func execute(_ actions: [CoordinatorAction]) throws {
         var records = [JournalRecord]()
         var sends = [(PeerID, WireMessage)]()
+        var strategyWork = [StrategyRunner.Work]()
         for action in actions {
             switch action {
             case .journal(let record):
@@ -387,19 +376,19 @@ public final class Coordinator: @unchecked Sendable {
                 if case .refusal(let refusal) = message, !refusal.reason.hasPrefix("evicted"), logLimiter.allow("refusal", now: clock.now()) {
                     logger.warning("refused a worker (key \(peer.key ?? "none"), id \(peer)): \(CoordinatorState.clipped(refusal.reason, limit: 400))")
                 }
-                if case .shutdown = message, state.finished {
-                    heldShutdowns.append((peer, message))  // after the last acknowledgements (run's end)
-                } else {
-                    sends.append((peer, message))
-                }
+                sends.append((peer, message))
             case .observe(let job, let attempt, let worker, let proposal, let outcome):
-                if case .failure(let reason, let failureClass) = outcome {
+                let value: Double?
+                switch outcome {
+                case .result(let m):
+                    value = m.validationError
+                case .failure(let reason, let failureClass):
+                    value = nil
                     logger.error("job \(job) failed for good (\(failureClass.rawValue)) after attempt \(attempt) on \(CoordinatorState.clipped(worker, limit: 64)): \(CoordinatorState.clipped(reason, limit: 400))")
                 }
-                runner.submit(.observe(job: job, attempt: attempt, worker: worker, proposal: proposal, outcome: outcome,
-                                       time: clock.now()))
+                strategyWork.append(.observe(Observation(architecture: proposal.architecture, value: value)))
             case .propose(let count, let pending):
-                runner.submit(.propose(count: count, pending: pending))
+                strategyWork.append(.propose(count: count, pending: pending))
             case .evicted(let worker, let reason):
                 if logLimiter.allow("evicted", now: clock.now()) {
                     logger.warning("evicted worker \(CoordinatorState.clipped(worker, limit: 64)): \(reason); its leases are re-queued")
@@ -410,10 +399,7 @@ public final class Coordinator: @unchecked Sendable {
                 logger.notice("study \(configuration.study) finished: \(reason)")
             }
         }
-        try journal.append(records)  // durable before anything is sent
-        acknowledge(records.compactMap { record in
-            if case .failure(let job, let attempt, _, _, _, _, _) = record { JobKey(jobID: job, attempt: attempt) } else { nil }
-        })
+        try journal.append(records)  // durable before anything is sent or observed
         for (peer, message) in sends {
             transport.send(message, to: peer)
             if case .job = message, let waiting = awaitingJob.removeValue(forKey: peer) {
@@ -422,36 +408,8 @@ public final class Coordinator: @unchecked Sendable {
                 metrics.resultToJob.recordNanoseconds(Int64(sample.1 * 1e9))
             }
         }
+        runner.submit(strategyWork)
         _ = publish(finished: state.finished, lists: false)
-    }
-
-    /// Before a result or failure is handled: one already in the journal is acknowledged now (a worker sends
-    /// its unacknowledged reports again after a reconnect); one from the lease holder, or a repeat of one
-    /// accepted but still on its way to the journal, is acknowledged once committed.
-    private func noteReport(_ message: WireMessage, from peer: PeerID) {
-        let key: JobKey
-        switch message {
-        case .result(let r): key = r.key
-        case .failure(let f): key = f.key
-        default: return
-        }
-        guard state.workers[peer] != nil else { return }
-        if committedKeys.contains(key) {
-            transport.send(.ack(Ack(keys: [key])), to: peer)
-        } else if state.holdsLease(key, peer: peer) || state.isRepeatOfAcceptedLease(key, peer: peer) {
-            awaitingAck[key] = peer
-        }
-    }
-
-    /// Records now committed: each goes to the peer waiting for it, one `ack` per peer.
-    private func acknowledge(_ keys: [JobKey]) {
-        guard !keys.isEmpty else { return }
-        committedKeys.formUnion(keys)
-        var byPeer = [PeerID: [JobKey]]()
-        for key in keys {
-            if let peer = awaitingAck.removeValue(forKey: key) { byPeer[peer, default: []].append(key) }
-        }
-        for (peer, keys) in byPeer { transport.send(.ack(Ack(keys: keys.sorted())), to: peer) }
     }
 
     /// Updates `status` (and the metrics). The per-worker and per-lease lists cost a look at every worker and
@@ -482,7 +440,7 @@ public final class Coordinator: @unchecked Sendable {
         let now = clock.now()
         return state.workers.values.map { w in
             WorkerSnapshot(id: w.id, host: w.host, slots: w.slots, jobs: w.leases.count, silentSeconds: max(0, now - w.lastSeen),
-                           evaluators: w.capabilities.map { c in c.profiles.isEmpty ? c.kind : c.kind + ":" + c.profiles.joined(separator: ",") },
+                           evaluators: w.capabilities.map { c in c.profiles.isEmpty ? c.kind.rawValue : c.kind.rawValue + ":" + c.profiles.joined(separator: ",") },
                            state: state.domains[w.domain]?.quarantineReason.map { "quarantined: " + $0 }
                                ?? w.excluded.map { "excluded: " + $0 } ?? (w.draining ? "draining" : "active"))
         }.sorted { $0.id < $1.id }
@@ -503,17 +461,6 @@ public final class Coordinator: @unchecked Sendable {
         let rate = s.elapsed > 0 ? Double(s.successes) / s.elapsed : 0
         let best = s.best.map { String(format: "best %.3f %@", $0.value, $0.architecture) } ?? "best —"
         logger.info("\(s.successes)/\(s.budget) evaluated · \(best) · workers \(s.workers) · running \(s.running) · queued \(s.queued) · failed \(s.failed) · \(String(format: "%.1f", rate))/s")
-    }
-}
-
-/// The search spaces a study can name.
-public enum SpaceCatalog {
-    public static func space(named name: String) throws -> any SearchSpace {
-        switch name {
-        case "nb201": return NB201SearchSpace()
-        case "darts": return DARTSSearchSpace()
-        default: throw ClusterError(.invalidConfiguration, "unknown search space '\(name)' (known: nb201, darts)")
-        }
     }
 }
 

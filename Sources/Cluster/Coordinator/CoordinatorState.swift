@@ -142,6 +142,8 @@ struct CoordinatorState {
     var durations = LeaseDurations()
     /// End the study when every connected worker is excluded (no other workers will come).
     var endWhenNoWorkerCanRun = false
+    /// The reports (results and failures, by attempt) in the journal: a report of one of them is acknowledged.
+    private(set) var committed = Set<JobKey>()
     /// Until then, jobs that were in flight before a restart wait for their worker to re-announce them.
     private(set) var reAdoptionUntil = -Double.infinity
 
@@ -165,10 +167,13 @@ struct CoordinatorState {
     /// that ran them can re-announce them (`held`) instead of their being trained again.
     mutating func restore(from records: [JournalRecord], now: Double = 0) throws -> [StrategyEvent] {
         reAdoptionUntil = now + configuration.workerTimeout
-        var events = [StrategyEvent]()
+        // The strategy's history: its outcomes in journal order, and each propose call after the number of
+        // outcomes it had seen (journaled with the call; in older journals, its place in the journal).
+        var outcomes = [Observation]()
+        var calls = [(after: Int, proposals: [Proposal])]()
         for record in records {
             switch record {
-            case .proposed(_, let list):
+            case .proposed(_, let list, let observed):
                 var proposals = [Proposal]()
                 for p in list {
                     let arch: Architecture
@@ -182,19 +187,21 @@ struct CoordinatorState {
                     proposals.append(proposal)
                     nextJobID = max(nextJobID, p.job + 1)
                 }
-                events.append(.proposed(proposals))
+                calls.append((observed ?? outcomes.count, proposals))
             case .dispatched(let job, let attempt, let worker, let key, _):
                 if let known = jobs[job]?.attempts { jobs[job]?.attempts = max(known, attempt) }
                 if jobs[job]?.status == .queued { jobs[job]?.reAdoption = (attempt, worker, key) }
-            case .result(let job, _, _, let metrics, _):
+            case .result(let job, let attempt, _, let metrics, _):
+                committed.insert(JobKey(jobID: job, attempt: attempt))
                 guard let entry = jobs[job], entry.status != .done else { continue }
                 jobs[job]?.status = .done
                 jobs[job]?.value = metrics.validationError
                 successes += 1
                 consecutiveFailures = 0
                 if best == nil || metrics.validationError < best!.value { best = (metrics.validationError, job) }
-                events.append(.observed(Observation(architecture: entry.proposal.architecture, value: metrics.validationError)))
+                outcomes.append(Observation(architecture: entry.proposal.architecture, value: metrics.validationError))
             case .failure(let job, let attempt, _, let reason, let failureClass, let final, _):
+                committed.insert(JobKey(jobID: job, attempt: attempt))
                 if jobs[job]?.reAdoption?.attempt == attempt { jobs[job]?.reAdoption = nil }
                 if failureClass != .data && failureClass != .configuration { jobs[job]?.charged += 1 }
                 guard final, let entry = jobs[job], entry.status != .done, entry.status != .failed else { continue }
@@ -203,11 +210,21 @@ struct CoordinatorState {
                 consecutiveFailures += 1
                 lastFailure = reason
                 if failureClass == .configuration && successes == 0 { configurationStop = Self.configurationReason(job, reason) }
-                events.append(.observed(Observation(architecture: entry.proposal.architecture, value: nil)))
+                outcomes.append(Observation(architecture: entry.proposal.architecture, value: nil))
             case .progress, .note:
                 continue
             }
         }
+        var events = [StrategyEvent]()
+        var nextCall = 0
+        for (index, outcome) in outcomes.enumerated() {
+            while nextCall < calls.count, calls[nextCall].after <= index {
+                events.append(.proposed(calls[nextCall].proposals))
+                nextCall += 1
+            }
+            events.append(.observed(outcome))
+        }
+        events += calls[nextCall...].map { .proposed($0.proposals) }
         queue = jobs.values.filter { $0.status == .queued }.map(\.id).sorted()
         active = Set(queue)
         if successes >= configuration.budget { finished = true }
@@ -284,15 +301,16 @@ struct CoordinatorState {
             actions.append(.journal(.progress(job: p.key.jobID, attempt: p.key.attempt, epoch: p.epoch,
                                               trainLoss: p.trainLoss, validationError: p.validationError, seconds: p.seconds)))
         case .result(let r):
-            adoptReported(r.key, from: peer, now: now)
-            actions += accept(r, from: peer, now: now)
-        case .failure(let f):
-            adoptReported(f.key, from: peer, now: now)
-            guard holdsLease(f.key, peer: peer) else {
-                actions += dropForeignReport(f.key, from: peer, now: now)
-                break
+            actions += acknowledging(r.key, from: peer) { state in
+                state.adoptReported(r.key, from: peer, now: now)
+                return state.accept(r, from: peer, now: now)
             }
-            actions += failed(f, from: peer, now: now)
+        case .failure(let f):
+            actions += acknowledging(f.key, from: peer) { state in
+                state.adoptReported(f.key, from: peer, now: now)
+                guard state.holdsLease(f.key, peer: peer) else { return state.dropForeignReport(f.key, from: peer, now: now) }
+                return state.failed(f, from: peer, now: now)
+            }
         case .drain:
             workers[peer]?.draining = true
             workers[peer]?.credits = 0
@@ -529,8 +547,8 @@ struct CoordinatorState {
         configurationStop = nil
         if best == nil || r.metrics.validationError < best!.value { best = (r.metrics.validationError, job.id) }
         let worker = workers[peer]?.id ?? peer.description
-        actions.append(.observe(job: job.id, attempt: r.key.attempt, worker: worker, proposal: job.proposal,
-                                outcome: .result(r.metrics)))
+        actions += observed(job: job.id, attempt: r.key.attempt, worker: worker, proposal: job.proposal,
+                            outcome: .result(r.metrics), now: now)
         if successes >= configuration.budget { actions += finish(reason: "budget of \(configuration.budget) reached") }
         return actions
     }
@@ -659,8 +677,8 @@ struct CoordinatorState {
         active.remove(jobID)
         failedJobs += 1
         consecutiveFailures += 1
-        var actions: [CoordinatorAction] = [.observe(job: jobID, attempt: lease.attempt, worker: worker, proposal: job.proposal,
-                                                     outcome: .failure(reason: reason, class: failureClass))]
+        var actions = observed(job: jobID, attempt: lease.attempt, worker: worker, proposal: job.proposal,
+                               outcome: .failure(reason: reason, class: failureClass), now: now)
         streakDomains.insert(domain)
         if consecutiveFailures >= configuration.maxConsecutiveFailures && abortReason == nil {
             let why = "\(consecutiveFailures) jobs in a row failed for good; the last: \(reason)"
@@ -674,6 +692,38 @@ struct CoordinatorState {
             }
         }
         return actions
+    }
+
+    /// A job's final outcome: its journal record, then the strategy's observation (the coordinator commits the
+    /// record, sends the acknowledgement, then hands the observation over, in that order).
+    func observed(job: UInt64, attempt: Int, worker: String, proposal: Proposal, outcome: CoordinatorAction.Outcome,
+                  now: Double) -> [CoordinatorAction] {
+        let record: JournalRecord = switch outcome {
+        case .result(let metrics): .result(job: job, attempt: attempt, worker: worker, metrics: metrics, time: now)
+        case .failure(let reason, let failureClass):
+            .failure(job: job, attempt: attempt, worker: worker, reason: reason, class: failureClass, final: true, time: now)
+        }
+        return [.journal(record), .observe(job: job, attempt: attempt, worker: worker, proposal: proposal, outcome: outcome)]
+    }
+
+    // MARK: Acknowledgements
+
+    /// A report (result or failure) from a welcomed `peer`, around its handling: one already in the journal is
+    /// acknowledged at once (a worker sends its unacknowledged reports again after a reconnect); one that
+    /// handling journals is acknowledged right after its record, so the acknowledgement goes out once the
+    /// record is committed (the coordinator appends a batch's records before it sends anything) and before
+    /// any shutdown the same result causes.
+    mutating func acknowledging(_ key: JobKey, from peer: PeerID, _ handle: (inout CoordinatorState) -> [CoordinatorAction])
+        -> [CoordinatorAction] {
+        let welcomed = workers[peer] != nil
+        var actions = [CoordinatorAction]()
+        if welcomed && committed.contains(key) { actions.append(.send(peer, .ack(Ack(keys: [key])))) }
+        let handled = handle(&self)
+        guard let index = handled.firstIndex(where: { $0.journals(key) }) else { return actions + handled }
+        committed.insert(key)
+        actions += handled[...index]
+        if welcomed { actions.append(.send(peer, .ack(Ack(keys: [key])))) }
+        return actions + handled[(index + 1)...]
     }
 
     // MARK: Dispatch
@@ -857,7 +907,7 @@ struct CoordinatorState {
 enum CoordinatorAction {
     case send(PeerID, WireMessage)
     case journal(JournalRecord)
-    /// Journal the outcome and tell the strategy (on the strategy's thread, in order).
+    /// Tell the strategy a job's final outcome (its record is a `.journal` action before this one).
     case observe(job: UInt64, attempt: Int, worker: String, proposal: Proposal, outcome: Outcome)
     /// Ask the strategy for proposals.
     case propose(count: Int, pending: [Proposal])
@@ -870,6 +920,15 @@ enum CoordinatorAction {
     enum Outcome {
         case result(Metrics)
         case failure(reason: String, class: FailureClass)
+    }
+
+    /// Whether this action journals a report (result or failure) of `key`.
+    func journals(_ key: JobKey) -> Bool {
+        switch self {
+        case .journal(.result(let job, let attempt, _, _, _)), .journal(.failure(let job, let attempt, _, _, _, _, _)):
+            job == key.jobID && attempt == key.attempt
+        default: false
+        }
     }
 }
 

@@ -75,7 +75,7 @@ public struct StudyHistory: Sendable {
         }
         for record in records {
             switch record {
-            case .proposed(_, let proposedJobs):
+            case .proposed(_, let proposedJobs, _):
                 for j in proposedJobs { jobs[j.job] = j }
                 proposed += proposedJobs.count
             case .dispatched(let job, let attempt, let worker, _, let time):

@@ -32,7 +32,7 @@ public struct StudyReport: Sendable {
         var order = [UInt64]()
         for record in try journal.records() {
             switch record {
-            case .proposed(_, let jobs):
+            case .proposed(_, let jobs, _):
                 for j in jobs {
                     rows[j.job] = Row(job: j.job, architecture: j.architecture, encoding: j.encoding, attempts: 0, status: "queued")
                     order.append(j.job)
