@@ -5,6 +5,7 @@ import Cluster
 import Foundation
 import Journal
 import Logging
+import Search
 import ServiceLifecycle
 import Wire
 
@@ -23,14 +24,20 @@ struct StudyOverrides: ParsableArguments {
     @Option(help: "Override: simulated seconds per evaluation.") var seconds: Double?
     @Option(help: "Override: the keys folder (coordinator.key_secret, workers/*.key); see cluster/SECURITY.md.") var keys: String?
     @Option(help: "Override: curve (default: CurveZMQ, only admitted worker keys) or none (plain; loopback and ipc:// only).")
-    var security: String?
+    var security: SecurityMode?
     @Flag(help: "Keep the journal on a network file system (NFS, SMB, Lustre, …) although SQLite's locking is unsafe there.")
     var allowNetworkJournal = false
 
     func load() throws -> StudyConfiguration {
         var c = try StudyConfiguration(file: config)
         if let study { c.study = study }
-        if let strategy { c.strategy = strategy }
+        if let strategy {
+            do {
+                c.strategy = try StrategyChoice(parsing: strategy)
+            } catch let error as SearchError {
+                throw ValidationError("--strategy: \(error.message)")
+            }
+        }
         if let budget { c.budget = budget }
         if let seed { c.seed = seed }
         if let journal { c.journal = journal }
@@ -308,8 +315,8 @@ struct StatusCommand: AsyncParsableCommand {
         }
         let report = try StudyReport(journal: try SQLiteJournal(path: journal))
         let counts = report.counts
-        var lines = ["study \(report.study.id): \(counts["done"] ?? 0) done, \(counts["running"] ?? 0) running, "
-                     + "\(counts["queued"] ?? 0) queued, \(counts["failed"] ?? 0) failed"]
+        var lines = ["study \(report.study.id): \(counts[.done] ?? 0) done, \(counts[.running] ?? 0) running, "
+                     + "\(counts[.queued] ?? 0) queued, \(counts[.failed] ?? 0) failed"]
         if let best = report.best {
             lines.append(String(format: "best validation error: %.3f (job %llu)", best.metrics!.validationError, best.job))
             lines.append("best cell: \(best.architecture)")
@@ -325,7 +332,7 @@ struct StatusCommand: AsyncParsableCommand {
         }
         if address != nil { lines.append("(from the journal: the dashboard recorded beside it did not answer)") }
         // Nothing in flight: the study finished or its coordinator is gone; either way nothing will change.
-        return (lines, (counts["running"] ?? 0) == 0 && (counts["queued"] ?? 0) == 0)
+        return (lines, (counts[.running] ?? 0) == 0 && (counts[.queued] ?? 0) == 0)
     }
 }
 

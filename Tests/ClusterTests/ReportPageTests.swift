@@ -46,7 +46,7 @@ import Testing
         let history = try StudyHistory(journal: try Self.journal(results: 12))
         #expect(history.results.count == 12)
         #expect(history.attempts.count == 13)
-        #expect(history.attempts.filter { $0.outcome == "failed" }.count == 1)
+        #expect(history.attempts.filter { $0.outcome == .failed }.count == 1)
         #expect(history.results[0].time == 8 && history.lastTime == 118)
         #expect(history.curves[3]?.map(\.epoch) == [1, 2])  // the accepted attempt's epochs
         let best = history.bestSoFar

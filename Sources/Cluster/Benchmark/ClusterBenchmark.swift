@@ -1,6 +1,7 @@
 import Foundation
 import Journal
 import Logging
+import Search
 import Wire
 
 /// Measures the cluster itself: a coordinator in this process, workers started by `launch` (processes in
@@ -62,7 +63,7 @@ public struct ClusterBenchmark: Sendable {
 
     public func run(_ scenario: Scenario, name: String) async throws -> Outcome {
         var c = StudyConfiguration(study: name, journal: "\(directory)/\(name).sqlite")
-        c.strategy = scenario.strategy
+        c.strategy = try StrategyChoice(parsing: scenario.strategy)
         c.budget = scenario.budget
         c.evaluator.kind = .synthetic
         c.evaluator.seconds = scenario.seconds
@@ -78,7 +79,7 @@ public struct ClusterBenchmark: Sendable {
             keys = "\(directory)/\(name).keys"
             try KeyFolder.makeLocalSet(keys!, workers: (0..<scenario.workers).map { "bench-\($0)" })
         } else {
-            c.security = "none"
+            c.security = .none
         }
         let (security, watcher) = try ClusterSecurity.server(for: c, keys: keys, logger: logger)
         defer { watcher?.stop() }
@@ -92,9 +93,9 @@ public struct ClusterBenchmark: Sendable {
         let status = try await coordinator.runOnThread()
         let cpu = WorkerSimulator.cpuSeconds() - cpuBefore
         let growth = memory.stop()
-        let records = try journal.records()
-        let results = records.compactMap { r -> Double? in if case .result(_, _, _, _, let t) = r { t } else { nil } }
-        let first = records.lazy.compactMap { r -> Double? in if case .dispatched(_, _, _, _, let t) = r { t } else { nil } }.first
+        let replay = JournalReplay(try journal.records())
+        let results = replay.accepted.compactMap { replay[job: $0]?.result?.time }
+        let first = replay.dispatchOrder.first.flatMap { replay[job: $0.job]?.attempts[$0.position].dispatched }
         let span = (results.max() ?? 0) - (first ?? 0)
         return Outcome(scenario: scenario, span: span, rate: span > 0 ? Double(results.count) / span : 0,
                        total: status.elapsed, latencies: coordinator.resultToJobLatencies, cpuSeconds: cpu,

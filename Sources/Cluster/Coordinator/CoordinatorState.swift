@@ -166,65 +166,53 @@ struct CoordinatorState {
     /// Jobs that were in flight are held back for `workerTimeout` seconds after `now`, so that the worker
     /// that ran them can re-announce them (`held`) instead of their being trained again.
     mutating func restore(from records: [JournalRecord], now: Double = 0) throws -> [StrategyEvent] {
+        try restore(from: JournalReplay(records), now: now)
+    }
+
+    mutating func restore(from replay: JournalReplay, now: Double = 0) throws -> [StrategyEvent] {
         reAdoptionUntil = now + configuration.workerTimeout
-        // The strategy's history: its outcomes in journal order, and each propose call after the number of
-        // outcomes it had seen (journaled with the call; in older journals, its place in the journal).
-        var outcomes = [Observation]()
-        var calls = [(after: Int, proposals: [Proposal])]()
-        for record in records {
-            switch record {
-            case .proposed(_, let list, let observed):
-                var proposals = [Proposal]()
-                for p in list {
-                    let arch: Architecture
-                    do {
-                        arch = try space.parse(p.architecture)
-                    } catch {
-                        throw ClusterError(.resume, "journal holds an architecture of another space: \(error)")
-                    }
-                    let proposal = Proposal(architecture: arch, encoding: space.encode(arch))
-                    jobs[p.job] = JobEntry(id: p.job, proposal: proposal, architectureString: p.architecture)
-                    proposals.append(proposal)
-                    nextJobID = max(nextJobID, p.job + 1)
-                }
-                calls.append((observed ?? outcomes.count, proposals))
-            case .dispatched(let job, let attempt, let worker, let key, _):
-                if let known = jobs[job]?.attempts { jobs[job]?.attempts = max(known, attempt) }
-                if jobs[job]?.status == .queued { jobs[job]?.reAdoption = (attempt, worker, key) }
-            case .result(let job, let attempt, _, let metrics, _):
-                committed.insert(JobKey(jobID: job, attempt: attempt))
-                guard let entry = jobs[job], entry.status != .done else { continue }
-                jobs[job]?.status = .done
-                jobs[job]?.value = metrics.validationError
-                successes += 1
-                consecutiveFailures = 0
-                if best == nil || metrics.validationError < best!.value { best = (metrics.validationError, job) }
-                outcomes.append(Observation(architecture: entry.proposal.architecture, value: metrics.validationError))
-            case .failure(let job, let attempt, _, let reason, let failureClass, let final, _):
-                committed.insert(JobKey(jobID: job, attempt: attempt))
-                if jobs[job]?.reAdoption?.attempt == attempt { jobs[job]?.reAdoption = nil }
-                if failureClass != .data && failureClass != .configuration { jobs[job]?.charged += 1 }
-                guard final, let entry = jobs[job], entry.status != .done, entry.status != .failed else { continue }
-                jobs[job]?.status = .failed
-                failedJobs += 1
-                consecutiveFailures += 1
-                lastFailure = reason
-                if failureClass == .configuration && successes == 0 { configurationStop = Self.configurationReason(job, reason) }
-                outcomes.append(Observation(architecture: entry.proposal.architecture, value: nil))
-            case .progress, .note:
-                continue
+        for trial in replay.trials {
+            let architecture: Architecture
+            do {
+                architecture = try space.parse(trial.architecture)
+            } catch {
+                throw ClusterError(.resume, "journal holds an architecture of another space: \(error)")
+            }
+            var entry = JobEntry(id: trial.job, proposal: Proposal(architecture: architecture, encoding: space.encode(architecture)),
+                                 architectureString: trial.architecture)
+            entry.attempts = trial.attemptCount
+            entry.charged = trial.chargedFailures
+            switch trial.state {
+            case .queued:
+                entry.status = .queued
+            case .running:
+                // Queued again: its worker may re-announce the attempt (`held`) within `workerTimeout`.
+                entry.status = .queued
+                if let open = trial.openAttempt { entry.reAdoption = (open.number, open.worker, open.key) }
+            case .done:
+                entry.status = .done
+                entry.value = trial.result?.metrics.validationError
+            case .failed:
+                entry.status = .failed
+            }
+            jobs[trial.job] = entry
+            nextJobID = max(nextJobID, trial.job + 1)
+        }
+        committed = Set(replay.committed.map { JobKey(jobID: $0.job, attempt: $0.attempt) })
+        successes = replay.accepted.count
+        failedJobs = replay.failedCount
+        consecutiveFailures = replay.consecutiveFailures
+        lastFailure = replay.lastFailureReason
+        if let best = replay.best, let value = best.result?.metrics.validationError { self.best = (value, best.job) }
+        if let failure = replay.configurationFailureBeforeAnyResult {
+            configurationStop = Self.configurationReason(failure.job, failure.reason)
+        }
+        let events: [StrategyEvent] = replay.history.map { step in
+            switch step {
+            case .proposed(_, let ids): .proposed(ids.compactMap { jobs[$0]?.proposal })
+            case .observed(let job, let value): .observed(Observation(architecture: jobs[job]!.proposal.architecture, value: value))
             }
         }
-        var events = [StrategyEvent]()
-        var nextCall = 0
-        for (index, outcome) in outcomes.enumerated() {
-            while nextCall < calls.count, calls[nextCall].after <= index {
-                events.append(.proposed(calls[nextCall].proposals))
-                nextCall += 1
-            }
-            events.append(.observed(outcome))
-        }
-        events += calls[nextCall...].map { .proposed($0.proposals) }
         queue = jobs.values.filter { $0.status == .queued }.map(\.id).sorted()
         active = Set(queue)
         if successes >= configuration.budget { finished = true }

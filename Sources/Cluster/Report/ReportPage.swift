@@ -13,21 +13,31 @@ public struct ReportPage {
     public let operations: [String]
     public let slotsPerCell: Int?
     public let strategies: [String]
+    /// What the page could not read, said under its heading: a study's stored configuration that this
+    /// build cannot read (its strategy is then shown as `?`, and the first one's operation names as numbers).
+    public let problems: [String]
 
     public init(journals: [any Journal]) throws {
         precondition(!journals.isEmpty, "a report needs a journal")
         var histories = [StudyHistory](), strategies = [String]()
-        var operations = [String](), slots: Int?
+        var operations = [String](), slots: Int?, problems = [String]()
         for (i, journal) in journals.enumerated() {
             guard let study = try journal.study() else { throw ClusterError(.resume, "journal \(i + 1) holds no study yet") }
-            histories.append(try StudyHistory(study: study, records: try journal.records()))
-            let definition = StudyConfiguration.storedDefinition(study.configuration)
-            strategies.append(definition?["strategy"] ?? "?")
-            if i == 0, let name = definition?["space"], let space = try? SpaceCatalog.space(named: name) {
+            histories.append(StudyHistory(study: study, records: try journal.records()))
+            var definition = [String: String]()
+            do {
+                definition = try StudyConfiguration.storedDefinition(study.configuration)
+            } catch {
+                problems.append("study '\(study.id)': \(error)")
+            }
+            strategies.append(definition["strategy"] ?? "?")
+            // A space this build does not know leaves the operations unnamed (`op 0`, …).
+            if i == 0, let space = definition["space"].flatMap(SpaceName.init(rawValue:))?.space {
                 operations = space.operations
                 slots = space.slotsPerCell
             }
         }
+        self.problems = problems
         self.histories = histories
         self.strategies = strategies
         self.operations = operations
@@ -120,10 +130,10 @@ public struct ReportPage {
             var timeline = SVGChart(id: "timeline", title: "Workers", xLabel: "minutes since start", yLabel: "")
             timeline.height = max(160, 60 + 26 * Double(workers.count))
             let lane = Dictionary(uniqueKeysWithValues: workers.enumerated().map { ($0.element, $0.offset) })
-            let colors = ["done": "#2ca02c", "failed": "#d62728", "running": "#ff7f0e", "lost": "#7f7f7f"]
+            let colors: [JournalReplay.AttemptState: String] = [.done: "#2ca02c", .failed: "#d62728", .running: "#ff7f0e", .lost: "#7f7f7f"]
             timeline.marks.append(.lanes(main.attempts.map { a in
                 (a.start / 60, (a.end ?? main.lastTime) / 60, lane[a.worker]!, colors[a.outcome] ?? "#7f7f7f",
-                 "job \(a.job) attempt \(a.attempt): \(a.outcome)")
+                 "job \(a.job) attempt \(a.attempt): \(a.outcome.rawValue)")
             }, names: workers))
             out.append(("timeline", "Each worker's jobs (green: done, red: failed, orange: running, grey: lost lease); gaps are idle time.",
                         timeline.render()))
@@ -170,6 +180,7 @@ public struct ReportPage {
         if let best = main.ranked.first {
             s += " · best <b>\(String(format: "%.3f", best.metrics.validationError)) %</b> (job \(best.job))"
         }
+        for problem in problems { s += "<br><span class=\"warn\">\(esc(problem))</span>" }
         let stamp = ISO8601DateFormatter().string(from: generated)
         s += "<br><small>generated \(stamp) from the journal; a study still running is shown as far as it has got</small></p>\n"
         return s
@@ -194,7 +205,7 @@ public struct ReportPage {
     h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:24px 0 8px}.summary{color:#444}
     figure{display:inline-block;margin:8px;vertical-align:top;width:640px}figcaption{font-size:12px;color:#555;margin-top:2px}
     table{border-collapse:collapse;font-size:13px}td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left}
-    code{font-size:11px}.live{color:#2ca02c;font-weight:bold}
+    code{font-size:11px}.live{color:#2ca02c;font-weight:bold}.warn{color:#d62728}
     """
 
     /// Writes `report.html` and one SVG file per plot into `folder` (created if needed); returns the paths.

@@ -21,17 +21,10 @@ public struct StudyHistory: Sendable {
         public var job: UInt64
         public var attempt: Int
         public var worker: String
+        /// Seconds since the study began.
         public var start: Double
         public var end: Double?
-        /// `done`, `failed` or `running` (or `lost`: a later attempt replaced it without an end).
-        public var outcome: String
-    }
-
-    public struct Epoch: Sendable {
-        public var epoch: Int
-        public var trainLoss: Double?
-        public var validationError: Double?
-        public var seconds: Double
+        public var outcome: JournalReplay.AttemptState
     }
 
     public var study: String
@@ -39,9 +32,10 @@ public struct StudyHistory: Sendable {
     public var created: Double
     /// Accepted results, in the order they arrived.
     public var results: [Result]
+    /// Every attempt, in dispatch order.
     public var attempts: [Attempt]
-    /// Per job, the epochs of its accepted (or latest) attempt.
-    public var curves: [UInt64: [Epoch]]
+    /// Per job, the epochs of its accepted attempt (or of the one running now).
+    public var curves: [UInt64: [EpochProgress]]
     /// Jobs proposed so far.
     public var proposed: Int
     /// Jobs that failed for good.
@@ -51,68 +45,32 @@ public struct StudyHistory: Sendable {
 
     public init(journal: any Journal) throws {
         guard let study = try journal.study() else { throw ClusterError(.resume, "the journal holds no study yet") }
-        try self.init(study: study, records: try journal.records())
+        self.init(study: study, replay: JournalReplay(try journal.records()))
     }
 
-    public init(study: StudyRecord, records: [JournalRecord]) throws {
+    public init(study: StudyRecord, records: [JournalRecord]) {
+        self.init(study: study, replay: JournalReplay(records))
+    }
+
+    public init(study: StudyRecord, replay: JournalReplay) {
         self.study = study.id
-        created = study.created
-        results = []
-        attempts = []
+        let created = study.created
+        self.created = created
+        results = replay.accepted.compactMap { job in
+            guard let trial = replay[job: job], let result = trial.result else { return nil }
+            return Result(job: job, architecture: trial.architecture, encoding: trial.encoding, worker: result.worker,
+                          metrics: result.metrics, time: result.time - created)
+        }
+        attempts = replay.dispatchOrder.compactMap { entry in
+            guard let a = replay[job: entry.job]?.attempts[entry.position] else { return nil }
+            return Attempt(job: entry.job, attempt: a.number, worker: a.worker, start: a.dispatched - created,
+                           end: a.ended.map { $0 - created }, outcome: a.state)
+        }
         curves = [:]
-        proposed = 0
-        failed = 0
-        lastTime = 0
-        var jobs = [UInt64: JournalRecord.ProposedJob]()
-        var open = [String: Int]()  // "job/attempt" → index in attempts
-        var progress = [String: [Epoch]]()
-        var done = Set<UInt64>()
-        func key(_ job: UInt64, _ attempt: Int) -> String { "\(job)/\(attempt)" }
-        func close(_ job: UInt64, _ attempt: Int, at time: Double, _ outcome: String) {
-            guard let i = open.removeValue(forKey: key(job, attempt)) else { return }
-            attempts[i].end = time
-            attempts[i].outcome = outcome
-        }
-        for record in records {
-            switch record {
-            case .proposed(_, let proposedJobs, _):
-                for j in proposedJobs { jobs[j.job] = j }
-                proposed += proposedJobs.count
-            case .dispatched(let job, let attempt, let worker, _, let time):
-                let t = time - created
-                attempts.append(Attempt(job: job, attempt: attempt, worker: worker, start: t, end: nil, outcome: "running"))
-                open[key(job, attempt)] = attempts.count - 1
-                lastTime = max(lastTime, t)
-            case .progress(let job, let attempt, let epoch, let loss, let error, let seconds):
-                progress[key(job, attempt), default: []].append(Epoch(epoch: epoch, trainLoss: loss, validationError: error, seconds: seconds))
-            case .result(let job, let attempt, let worker, let metrics, let time):
-                let t = time - created
-                close(job, attempt, at: t, "done")
-                lastTime = max(lastTime, t)
-                guard !done.contains(job), let proposal = jobs[job] else { continue }
-                done.insert(job)
-                results.append(Result(job: job, architecture: proposal.architecture, encoding: proposal.encoding, worker: worker,
-                                      metrics: metrics, time: t))
-                if let epochs = progress[key(job, attempt)] { curves[job] = epochs }
-            case .failure(let job, let attempt, _, _, _, let final, let time):
-                let t = time - created
-                close(job, attempt, at: t, "failed")
-                lastTime = max(lastTime, t)
-                if final && !done.contains(job) { failed += 1 }
-            case .note:
-                continue
-            }
-        }
-        // Running jobs' curves so far (the latest attempt's).
-        for attempt in attempts where attempt.outcome == "running" {
-            if let epochs = progress[key(attempt.job, attempt.attempt)] { curves[attempt.job] = epochs }
-        }
-        // An attempt still open whose job has a later attempt was lost (a lease that timed out).
-        var latest = [UInt64: Int]()
-        for a in attempts { latest[a.job] = max(latest[a.job] ?? 0, a.attempt) }
-        for i in attempts.indices where attempts[i].outcome == "running" && attempts[i].attempt < latest[attempts[i].job]! {
-            attempts[i].outcome = "lost"
-        }
+        for trial in replay.trials where !trial.curve.isEmpty { curves[trial.job] = trial.curve }
+        proposed = replay.trials.count
+        failed = replay.failedCount
+        lastTime = max(0, replay.lastTime - created)
     }
 
     /// The best validation error after each result, in arrival order.

@@ -13,57 +13,40 @@ public struct StudyReport: Sendable {
         public var worker: String?
         /// What the accepted result measured (nil until the job is done).
         public var metrics: Metrics?
-        /// `done`, `failed`, `running` or `queued`.
-        public var status: String
+        public var status: JournalReplay.TrialState
         public var failure: String?
     }
 
     public var study: StudyRecord
     public var rows: [Row]
     /// What the coordinator decided about workers (no more jobs for one, and why), oldest first.
-    public var notes = [(worker: String, message: String, time: Double)]()
+    public var notes = [JournalReplay.Note]()
 
     public init(journal: any Journal) throws {
         guard let study = try journal.study() else {
             throw ClusterError(.resume, "the journal holds no study yet")
         }
-        self.study = study
-        var rows = [UInt64: Row]()
-        var order = [UInt64]()
-        for record in try journal.records() {
-            switch record {
-            case .proposed(_, let jobs, _):
-                for j in jobs {
-                    rows[j.job] = Row(job: j.job, architecture: j.architecture, encoding: j.encoding, attempts: 0, status: "queued")
-                    order.append(j.job)
-                }
-            case .dispatched(let job, let attempt, let worker, _, _):
-                if let known = rows[job]?.attempts { rows[job]?.attempts = max(known, attempt) }
-                rows[job]?.worker = worker
-                if rows[job]?.status == "queued" { rows[job]?.status = "running" }
-            case .result(let job, _, let worker, let m, _):
-                guard rows[job]?.status != "done" else { continue }
-                rows[job]?.status = "done"
-                rows[job]?.worker = worker
-                rows[job]?.metrics = m
-            case .failure(let job, _, _, let reason, _, let final, _):
-                rows[job]?.failure = reason
-                if final && rows[job]?.status != "done" { rows[job]?.status = "failed" }
-                else if rows[job]?.status == "running" { rows[job]?.status = "queued" }
-            case .note(let worker, let message, let time):
-                notes.append((worker, message, time))
-            case .progress:
-                continue
-            }
-        }
-        self.rows = order.compactMap { rows[$0] }
+        self.init(study: study, replay: JournalReplay(try journal.records()))
     }
 
-    public var done: [Row] { rows.filter { $0.status == "done" } }
+    public init(study: StudyRecord, replay: JournalReplay) {
+        self.study = study
+        rows = replay.trials.map { t in
+            Row(job: t.job, architecture: t.architecture, encoding: t.encoding, attempts: t.attemptCount, worker: t.worker,
+                metrics: t.result?.metrics, status: t.state, failure: t.lastFailure?.reason)
+        }
+        notes = replay.notes
+    }
+
+    public var done: [Row] { rows.filter { $0.status == .done } }
     public var best: Row? { done.min { $0.metrics!.validationError < $1.metrics!.validationError } }
 
-    /// Counts per status.
-    public var counts: [String: Int] { Dictionary(grouping: rows, by: \.status).mapValues(\.count) }
+    /// Counts per status (every status present, zero when none).
+    public var counts: [JournalReplay.TrialState: Int] {
+        var counts = Dictionary(uniqueKeysWithValues: JournalReplay.TrialState.allCases.map { ($0, 0) })
+        for row in rows { counts[row.status, default: 0] += 1 }
+        return counts
+    }
 
     /// RFC 4180 CSV: a field holding a comma, a quote or a line break is quoted, quotes doubled. Worker ids
     /// come from the network: one that starts like a spreadsheet formula (`=`, `+`, `-`, `@`) gets a
@@ -75,7 +58,7 @@ public struct StudyReport: Sendable {
             let encoding = r.encoding.map { $0.map { String($0) }.joined(separator: " ") }.joined(separator: " | ")
             var worker = r.worker ?? ""
             if let first = worker.first, "=+-@\t\r".contains(first) { worker = "'" + worker }
-            let fields = [String(r.job), r.status, String(r.attempts), worker, f(r.metrics?.validationError),
+            let fields = [String(r.job), r.status.rawValue, String(r.attempts), worker, f(r.metrics?.validationError),
                           f(r.metrics?.testError), f(r.metrics?.trainSeconds), r.metrics?.parameters.map(String.init) ?? "",
                           r.metrics?.flops.map(String.init) ?? "",
                           r.architecture, encoding]
@@ -91,7 +74,7 @@ public struct StudyReport: Sendable {
 
     public func json() throws -> String {
         let objects: [[String: Any]] = rows.map { r in
-            var o: [String: Any] = ["job": r.job, "status": r.status, "attempts": r.attempts, "arch": r.architecture,
+            var o: [String: Any] = ["job": r.job, "status": r.status.rawValue, "attempts": r.attempts, "arch": r.architecture,
                                     "encoding": r.encoding]
             if let v = r.worker { o["worker"] = v }
             if let m = r.metrics {
