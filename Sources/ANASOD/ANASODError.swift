@@ -14,6 +14,8 @@ public struct ANASODError: Error, Equatable, Sendable, CustomStringConvertible {
         case invalidArchitecture
         /// A search-space definition that cannot be used (no operations, duplicate names, …).
         case invalidSearchSpace
+        /// A search-space name that is none of `SpaceName`'s.
+        case unknownSearchSpace
         /// Evaluation settings that cannot work (a value out of range, a key the evaluator does not read,
         /// an evaluator that cannot build the space).
         case invalidSettings

@@ -6,7 +6,7 @@ import Foundation
 /// evaluation takes `seconds` (cancellable), and a share `failRate` of attempts fail with a retryable
 /// error, chosen by the job's seed so a retry can succeed.
 public struct SyntheticEvaluator: Evaluator {
-    public var kind: String { "synthetic" }
+    public var kind: EvaluationSettings.Kind { .synthetic }
     public let space: any SearchSpace
     public let seconds: Double
     public let failRate: Double

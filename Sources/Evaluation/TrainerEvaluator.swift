@@ -7,23 +7,26 @@ import Trainer
 /// reported too. Each epoch streams a progress report. Training runs on a thread of its own (it is long and CPU-bound, so it
 /// stays off the Swift-concurrency pool) and stops between steps when the calling task is cancelled.
 public struct TrainerEvaluator: Evaluator {
-    public var kind: String { "trainer" }
+    public var kind: EvaluationSettings.Kind { .trainer }
     public let trainer: CellTrainer
     public let settings: TrainingSettings
     /// The search space of the architectures it is given (`nb201` or `darts`).
-    public let space: String
+    public let space: SpaceName
 
-    /// The search spaces whose networks the Swift trainer builds.
-    public static let spaces = ["nb201", "darts"]
+    /// The search spaces whose networks the Swift trainer builds (`EvaluationSettings.Kind.trainer`'s).
+    public static let spaces = EvaluationSettings.Kind.trainer.spaces ?? SpaceName.allCases
 
+    /// - Parameter space: the space's name as the job gives it.
     /// - Throws: `EvaluationError` (class `configuration`) for a space the trainer cannot build, or a
     ///   network the data's images cannot go through (a DARTS network on planes that do not halve evenly).
-    public init(trainer: CellTrainer, settings: TrainingSettings, space: String = "nb201") throws {
-        guard Self.spaces.contains(space) else {
-            throw EvaluationError(.unsupportedArchitecture, "the Swift trainer builds \(Self.spaces.joined(separator: " and ")) "
-                                  + "networks, not '\(space)'", class: .configuration)
+    public init(trainer: CellTrainer, settings: TrainingSettings,
+                space name: String = SpaceName.nb201.rawValue) throws {
+        guard let space = SpaceName(rawValue: name), Self.spaces.contains(space) else {
+            let built = Self.spaces.map(\.rawValue).joined(separator: " and ")
+            throw EvaluationError(.unsupportedArchitecture, "the Swift trainer builds \(built) networks, not '\(name)'",
+                                  class: .configuration)
         }
-        if space == "darts", let problem = DARTSNetwork.problem(h: trainer.train.height, w: trainer.train.width,
+        if space == .darts, let problem = DARTSNetwork.problem(h: trainer.train.height, w: trainer.train.width,
                                                                 layers: settings.cellsPerStage, auxiliary: settings.auxiliaryWeight > 0) {
             throw EvaluationError(.unsupportedArchitecture, problem, class: .configuration)
         }
@@ -36,14 +39,13 @@ public struct TrainerEvaluator: Evaluator {
     /// - Throws: `EvaluationError.unsupportedArchitecture` when it is not a cell of this space.
     func blueprint(_ architecture: Architecture) throws -> NetworkBlueprint {
         do {
-            if space == "darts" {
-                try DARTSSearchSpace().validate(architecture)
-                return .darts(genotype: architecture)
-            }
-            try NB201SearchSpace().validate(architecture)
-            return .nb201(operations: architecture.cells[0].operations)
+            try space.space.validate(architecture)
         } catch let error as ANASODError {
-            throw EvaluationError(.unsupportedArchitecture, "not a \(space) cell: \(error.message)")
+            throw EvaluationError(.unsupportedArchitecture, "not a \(space.rawValue) cell: \(error.message)")
+        }
+        switch space {
+        case .darts: return .darts(genotype: architecture)
+        case .nb201: return .nb201(operations: architecture.cells[0].operations)
         }
     }
 

@@ -13,7 +13,7 @@ struct BenchProposals: ParsableCommand {
         commandName: "bench-proposals",
         abstract: "Milliseconds per propose call after N observations, per batch size (median of --repeats).")
 
-    @Option(help: "The search space (nb201, darts).") var space: SearchSpaceName = .darts
+    @Option(help: "The search space (\(SpaceName.known)).") var space: SpaceName = .darts
     @Option(help: "Comma-separated strategies.") var strategies = "anasod-bo"
     @Option(help: "Comma-separated observation counts the strategy has seen before the timed calls.") var observations = "100,1000"
     @Option(help: "Comma-separated batch sizes q of the timed calls.") var batch = "1,8,32"

@@ -1,3 +1,4 @@
+import ANASOD
 import ArgumentParser
 import BayesOpt
 import Foundation
@@ -15,11 +16,10 @@ struct BenchTrainer: ParsableCommand {
     @Option(name: .customLong("cell"), help: "Only these cells (conv3x3, ResNet-like, avgpool; repeatable).") var cellNames: [String] = []
     @Flag(help: "Only the table of one 3×3 convolution per stage (median of --steps repeats).") var convolutionsOnly = false
     @Option(help: "nb201: NB201 networks and the convolution table; darts: DARTS networks (DARTS-V2 and an all-separable genotype) beside PyTorch measured in the same run.")
-    var space = "nb201"
+    var space: SpaceName = .nb201
     @Option(help: "darts: the Python that runs scripts/bench_pytorch_trainer.py (needs torch).") var python = "python3"
 
     func validate() throws {
-        guard ["nb201", "darts"].contains(space) else { throw ValidationError("unknown --space '\(space)': choose nb201 or darts") }
         for name in networks where Self.reference[name] == nil {
             throw ValidationError("unknown network '\(name)': choose from C8N1, C16N1, C16N5")
         }
@@ -37,7 +37,7 @@ struct BenchTrainer: ParsableCommand {
         Parallel.configure(threads: threads)
         print("OpenBLAS kernels: \(LinearAlgebraThreads.coreName), 3×3 convolutions: \(ShiftedConvolution.kernelDescription), "
               + "threads: \(threads), batch 128, 1 × 28 × 28\n")
-        if space == "darts" { return try dartsTable() }
+        if space == .darts { return try dartsTable() }
         if !convolutionsOnly { networkTable() }
         if !convolutionsOnly && (!networks.isEmpty || !cellNames.isEmpty) { return }  // a filtered run: the rows asked for only
         print("\nOne 3×3 convolution per stage, batch 128 (where a C16N5 conv3x3 step spends most of its time; GFLOP/s count")

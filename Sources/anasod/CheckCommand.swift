@@ -23,7 +23,7 @@ struct CheckCommand: AsyncParsableCommand {
         let command = trainerCommand ?? c.trainerCommand
         let local = LocalWorkers(nb201Directory: nb201Dir, trainerCommand: command, gpus: gpus)
         let preflight = try await Preflight.check(c, local: local, gpusOptional: true)
-        let space = try SpaceCatalog.space(named: c.space)
+        let space = c.space.space
         var strategy = try c.makeStrategy(space: space)
         let settings = c.evaluator
         print("study \(c.study): pre-flight passed")
@@ -65,7 +65,7 @@ struct CheckCommand: AsyncParsableCommand {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("anasod-check-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
         let evaluators = LocalEvaluators(nb201Directory: nb201Dir, trainerCommand: command, workDirectory: work.path)
-        let job = Job(key: JobKey(jobID: 1, attempt: 1), studyID: c.study, space: c.space,
+        let job = Job(key: JobKey(jobID: 1, attempt: 1), studyID: c.study, space: c.space.rawValue,
                       encoding: proposal.encoding.parts.map(\.probabilities), architecture: space.format(proposal.architecture),
                       evaluation: tiny, seed: c.seed, timeout: max(60, min(c.jobTimeout, 600)))
         let loading = Date()

@@ -51,7 +51,7 @@ struct SearchCommand: AsyncParsableCommand {
         // One command, still encrypted: a key set of its own in the run's folder (kept for a resume).
         let names = (0..<workers).map { "local-\($0)" }
         var keyFolder: String?
-        if c.security == "curve" {
+        if c.security == .curve {
             let folder = c.keys ?? ((c.journal as NSString).deletingLastPathComponent as NSString)
                 .appendingPathComponent("\(c.study).keys")
             try KeyFolder.makeLocalSet(folder, workers: names)

@@ -79,7 +79,7 @@ final class ServerInbox: @unchecked Sendable {
     @Test func theCoordinatorAcknowledgesCommittedResultsAndRepeats() async throws {
         var c = StudyConfiguration(study: "acks")
         c.budget = 3
-        c.strategy = "rs"
+        c.strategy = .init(.rs)
         c.evaluator.kind = .synthetic
         c.heartbeatInterval = 0.2
         let server = InMemoryServer()
@@ -101,7 +101,7 @@ final class ServerInbox: @unchecked Sendable {
         // Hello until welcomed, as a worker does (the coordinator may not be listening yet).
         var welcomed = false
         for _ in 0..<60 where !welcomed {
-            client.send(.hello(Hello(workerID: "raw", host: "h", slots: 1, evaluators: [Capability(kind: "synthetic")], software: "t")))
+            client.send(.hello(Hello(workerID: "raw", host: "h", slots: 1, evaluators: [Capability(kind: .synthetic)], software: "t")))
             welcomed = received.take(timeout: 0.5) { if case .message(.welcome) = $0 { true } else { nil } } != nil
         }
         #expect(welcomed)
@@ -134,7 +134,7 @@ final class ServerInbox: @unchecked Sendable {
         let work = folder.appendingPathComponent("work").path
         var c = StudyConfiguration(study: "kept")
         c.budget = 1
-        c.strategy = "rs"
+        c.strategy = .init(.rs)
         c.evaluator = EvaluationSettings(kind: .external)
         c.heartbeatInterval = 0.2
         c.workerTimeout = 5

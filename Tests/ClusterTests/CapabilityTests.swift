@@ -13,12 +13,12 @@ import Wire
         actions.lazy.compactMap { if case .send(_, .refusal(let r)) = $0 { r.reason } else { nil } }.first
     }
 
-    func state(_ settings: EvaluationSettings, space: String = "nb201") throws -> CoordinatorState {
+    func state(_ settings: EvaluationSettings, space: SpaceName = .nb201) throws -> CoordinatorState {
         var c = StudyConfiguration(study: "t")
         c.space = space
         c.evaluator = settings
         try c.validate()
-        return CoordinatorState(configuration: c, space: try SpaceCatalog.space(named: space))
+        return CoordinatorState(configuration: c, space: space.space)
     }
 
     func hello(_ evaluators: [Capability], devices: [String] = []) -> WireMessage {
@@ -27,13 +27,13 @@ import Wire
 
     @Test func aWorkerWithoutTheStudysTableIsRefusedWithWhatItLacks() throws {
         var s = try state(EvaluationSettings(kind: .table, dataset: "cifar100"))
-        let reason = refusal(s.handle(hello([Capability(kind: "table", spaces: ["nb201"], datasets: ["cifar10"])]), from: peer, now: 0))
+        let reason = refusal(s.handle(hello([Capability(kind: .table, spaces: ["nb201"], datasets: ["cifar10"])]), from: peer, now: 0))
         #expect(reason?.contains("needs table for nb201 on cifar100") == true, "\(reason ?? "")")
         #expect(reason?.contains("table(nb201; cifar10)") == true)
         #expect(reason?.contains("--nb201-dir") == true)
         #expect(s.workers.isEmpty)
         // One that has it is welcomed.
-        let actions = s.handle(hello([Capability(kind: "table", spaces: ["nb201"], datasets: ["cifar10", "cifar100"])]), from: peer, now: 0)
+        let actions = s.handle(hello([Capability(kind: .table, spaces: ["nb201"], datasets: ["cifar10", "cifar100"])]), from: peer, now: 0)
         #expect(refusal(actions) == nil)
         #expect(s.workers[peer] != nil)
     }
@@ -41,19 +41,19 @@ import Wire
     @Test func anExternalStudyNeedsTheTrainerProfileAndTheSpace() throws {
         var settings = EvaluationSettings(kind: .external)
         settings.trainer = "a100"
-        var s = try state(settings, space: "darts")
-        let nb201Only = Capability(kind: "external", spaces: ["nb201"], profiles: ["a100"])
+        var s = try state(settings, space: .darts)
+        let nb201Only = Capability(kind: .external, spaces: ["nb201"], profiles: ["a100"])
         #expect(refusal(s.handle(hello([nb201Only]), from: peer, now: 0))?.contains("external for darts") == true)
-        let otherProfile = Capability(kind: "external", profiles: ["default"])
+        let otherProfile = Capability(kind: .external, profiles: ["default"])
         #expect(refusal(s.handle(hello([otherProfile]), from: peer, now: 0))?.contains("with trainer 'a100'") == true)
-        #expect(refusal(s.handle(hello([Capability(kind: "external", profiles: ["a100", "default"])]), from: peer, now: 0)) == nil)
+        #expect(refusal(s.handle(hello([Capability(kind: .external, profiles: ["a100", "default"])]), from: peer, now: 0)) == nil)
     }
 
     @Test func aGPUStudyRefusesWorkersWithoutGPUSlots() throws {
         var settings = EvaluationSettings(kind: .external)
         settings.device = .gpu
         var s = try state(settings)
-        let trainer = Capability(kind: "external", profiles: ["default"])
+        let trainer = Capability(kind: .external, profiles: ["default"])
         #expect(refusal(s.handle(hello([trainer]), from: peer, now: 0))?.contains("--gpus") == true)
         #expect(refusal(s.handle(hello([trainer], devices: ["cuda:0 Fake"]), from: peer, now: 0)) == nil)
     }

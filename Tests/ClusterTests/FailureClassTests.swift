@@ -38,7 +38,7 @@ import Wire
         defer { try? FileManager.default.removeItem(at: folder) }
         var c = StudyConfiguration(study: "classes")
         c.budget = budget
-        c.strategy = "rs"
+        c.strategy = .init(.rs)
         c.maxAttempts = maxAttempts
         c.evaluator = EvaluationSettings(kind: .external)
         c.heartbeatInterval = 0.2

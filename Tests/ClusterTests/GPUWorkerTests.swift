@@ -62,7 +62,7 @@ import Wire
             """.write(toFile: script, atomically: true, encoding: .utf8)
         var c = StudyConfiguration(study: "gpu")
         c.budget = 8
-        c.strategy = "rs"
+        c.strategy = .init(.rs)
         c.evaluator.kind = .external
         c.trainerCommand = "/bin/sh \(script)"
         c.heartbeatInterval = 0.2
@@ -148,7 +148,7 @@ import Wire
     @Test func aJobCannotMakeAWorkerRunACommand() throws {
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("pwned-\(UUID().uuidString)").path
         let evaluators = LocalEvaluators(workDirectory: "/tmp/anasod-test-work")
-        #expect(!evaluators.capabilities.contains { $0.kind == "external" })
+        #expect(!evaluators.capabilities.contains { $0.kind == .external })
         let job = Job(key: JobKey(jobID: 1, attempt: 1), studyID: "s", space: "nb201", encoding: [[1, 0, 0, 0, 0]],
                       architecture: "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|",
                       evaluation: EvaluationSettings(kind: .external), seed: 1,

@@ -78,7 +78,7 @@ final class RawPeer: @unchecked Sendable {
         func curve(_ i: Int) -> (own: CurveKeyPair, server: String) { (admitted[i], coordinatorKeys.publicKey) }
         var c = StudyConfiguration(study: "hostile")
         c.budget = 40
-        c.strategy = "anasod-bo"
+        c.strategy = .init(.anasodBO)
         c.evaluator.kind = .synthetic
         c.evaluator.seconds = 0.02
         c.heartbeatInterval = 0.2
@@ -107,7 +107,7 @@ final class RawPeer: @unchecked Sendable {
         // 2. An insider is welcomed, claims a job it never had, then reports for leases it does not hold:
         //    10 invalid messages evict it; the 5 after that count as unwelcomed.
         let insider = try RawPeer(server.endpoint, identity: "insider", curve: curve(1))
-        insider.send(.hello(Hello(workerID: "insider", host: "h", slots: 1, evaluators: [Capability(kind: "synthetic")], software: "x",
+        insider.send(.hello(Hello(workerID: "insider", host: "h", slots: 1, evaluators: [Capability(kind: .synthetic)], software: "x",
                                   heldJobs: [JobKey(jobID: 3, attempt: 1)])))
         try await Task.sleep(nanoseconds: 300_000_000)
         for id in UInt64(1)...15 {

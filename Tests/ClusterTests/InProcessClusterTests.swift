@@ -4,14 +4,15 @@ import Evaluation
 import Foundation
 import Journal
 import Logging
+import Search
 import Testing
 import Wire
 
 @Suite struct InProcessClusterTests {
-    func configuration(budget: Int, strategy: String = "anasod-bo", failRate: Double = 0) -> StudyConfiguration {
+    func configuration(budget: Int, strategy: StrategyName = .anasodBO, failRate: Double = 0) -> StudyConfiguration {
         var c = StudyConfiguration(study: "test")
         c.budget = budget
-        c.strategy = strategy
+        c.strategy = StrategyChoice(strategy)
         c.evaluator.kind = .synthetic
         c.evaluator.failRate = failRate
         c.heartbeatInterval = 0.2
@@ -50,7 +51,7 @@ import Wire
 
     @Test func retryableFailuresAreRetriedAndTheBudgetIsStillMet() async throws {
         let journal = InMemoryJournal()
-        let status = try await runCluster(configuration(budget: 25, strategy: "rs", failRate: 0.3), journal: journal, workers: 2)
+        let status = try await runCluster(configuration(budget: 25, strategy: .rs, failRate: 0.3), journal: journal, workers: 2)
         #expect(status.successes == 25)
         let failures = try journal.records().filter { if case .failure = $0 { true } else { false } }
         #expect(!failures.isEmpty)
@@ -70,7 +71,7 @@ import Wire
 
     @Test func aStudyStoppedForFailuresStaysStoppedOnResumeUnlessAskedToGoOn() async throws {
         let journal = InMemoryJournal()
-        var c = configuration(budget: 20, strategy: "rs", failRate: 1)
+        var c = configuration(budget: 20, strategy: .rs, failRate: 1)
         c.maxAttempts = 1
         c.maxConsecutiveFailures = 3
         let first = try await runCluster(c, journal: journal, workers: 1)

@@ -39,7 +39,7 @@ import Wire
             allowed = CurveAllowList(KeyFolder.workerKeys(folder + "/keys").keys)
             var c = StudyConfiguration(study: "bad-worker")
             c.budget = budget
-            c.strategy = "rs"
+            c.strategy = .init(.rs)
             c.evaluator.kind = .synthetic
             c.evaluator.seconds = seconds
             c.heartbeatInterval = 0.2
@@ -96,7 +96,7 @@ import Wire
         /// `claimant` claims `held` as honest1 and reports them perfect; then an honest worker finishes the study.
         func forgeThenFinish(_ claimant: RawPeer, held: [JobKey], sourceLocation: SourceLocation = #_sourceLocation) async throws
             -> CoordinatorStatus {
-            claimant.send(.hello(Hello(workerID: "honest1", host: "h", slots: 2, evaluators: [Capability(kind: "synthetic")], software: "t",
+            claimant.send(.hello(Hello(workerID: "honest1", host: "h", slots: 2, evaluators: [Capability(kind: .synthetic)], software: "t",
                                        heldJobs: held)))
             _ = claimant.receive(timeout: 5)
             for key in held { claimant.send(.result(JobResult(key: key, validationError: 0, trainSeconds: 0))) }
@@ -128,7 +128,7 @@ import Wire
         try study.start()
         // honest1 takes two leases and dies (its socket closed at once, nothing sent).
         var victim: RawPeer? = try RawPeer(study.server.endpoint, identity: "honest1", curve: study.curve("node-a"))
-        victim!.send(.hello(Hello(workerID: "honest1", host: "h", slots: 2, evaluators: [Capability(kind: "synthetic")], software: "t")))
+        victim!.send(.hello(Hello(workerID: "honest1", host: "h", slots: 2, evaluators: [Capability(kind: .synthetic)], software: "t")))
         #expect(victim!.receive(timeout: 5).map { if case .welcome = $0 { true } else { false } } == true)
         victim!.send(.request(JobRequest(slots: 2)))
         var held = [JobKey]()
@@ -140,7 +140,7 @@ import Wire
         victim = nil
         // Another admitted key takes its routing id: its first message ends the dead worker's leases.
         let squatter = try RawPeer(study.server.endpoint, identity: "honest1", curve: study.curve("node-b"), reconnect: false)
-        squatter.send(.hello(Hello(workerID: "honest1", host: "h", slots: 2, evaluators: [Capability(kind: "synthetic")], software: "t",
+        squatter.send(.hello(Hello(workerID: "honest1", host: "h", slots: 2, evaluators: [Capability(kind: .synthetic)], software: "t",
                                    heldJobs: held)), blocking: false)
         // Under its own routing id it claims the leases and reports them perfect: refused, counted against its key.
         let claimant = try RawPeer(study.server.endpoint, identity: "claimant", curve: study.curve("node-b"))
@@ -155,7 +155,7 @@ import Wire
         let study = try Study()
         try study.start()
         let victim = try RawPeer(study.server.endpoint, identity: "honest1", curve: study.curve("node-a"))
-        victim.send(.hello(Hello(workerID: "honest1", host: "h", slots: 2, evaluators: [Capability(kind: "synthetic")], software: "t")))
+        victim.send(.hello(Hello(workerID: "honest1", host: "h", slots: 2, evaluators: [Capability(kind: .synthetic)], software: "t")))
         _ = victim.receive(timeout: 5)
         victim.send(.request(JobRequest(slots: 2)))
         var held = [JobKey]()
@@ -182,7 +182,7 @@ import Wire
         let study = try Study(seconds: 0.1)
         try study.start()
         let hole = try RawPeer(study.server.endpoint, identity: "\u{01}hole", curve: study.curve("node-b"))
-        hole.send(.hello(Hello(workerID: "hole", host: "h", slots: 4096, evaluators: [Capability(kind: "synthetic")], software: "t")))
+        hole.send(.hello(Hello(workerID: "hole", host: "h", slots: 4096, evaluators: [Capability(kind: .synthetic)], software: "t")))
         let failed = FailedCount()
         let attack = Task.detached {
             var index = 0
@@ -226,7 +226,7 @@ import Wire
         let study = try Study(budget: 30, seconds: 0.05)
         try study.start()
         let hoarder = try RawPeer(study.server.endpoint, identity: "hoarder", curve: study.curve("node-b"))
-        hoarder.send(.hello(Hello(workerID: "hoarder", host: "h", slots: 4096, evaluators: [Capability(kind: "synthetic")], software: "t")))
+        hoarder.send(.hello(Hello(workerID: "hoarder", host: "h", slots: 4096, evaluators: [Capability(kind: .synthetic)], software: "t")))
         let keep = Task.detached {
             while !Task.isCancelled {
                 if case .welcome? = hoarder.receive(timeout: 0.2) { hoarder.send(.request(JobRequest(slots: 4096))) }
@@ -249,7 +249,7 @@ import Wire
         let study = try Study(budget: 30)
         try study.start()
         let flooder = try RawPeer(study.server.endpoint, identity: "flooder", curve: study.curve("node-b"))
-        flooder.send(.hello(Hello(workerID: "flooder", host: "h", slots: 1, evaluators: [Capability(kind: "synthetic")], software: "t")))
+        flooder.send(.hello(Hello(workerID: "flooder", host: "h", slots: 1, evaluators: [Capability(kind: .synthetic)], software: "t")))
         _ = flooder.receive(timeout: 5)
         try study.addHonest("honest1", key: "node-a")
         // 300 heartbeats of 65,536 pairs (about 56 MiB), sent as fast as the socket takes them.
@@ -258,7 +258,7 @@ import Wire
         // A new honest worker says hello during the flood: welcomed promptly.
         let started = Date()
         let newcomer = try RawPeer(study.server.endpoint, identity: "newcomer", curve: study.curve("node-c"))
-        newcomer.send(.hello(Hello(workerID: "newcomer", host: "h", slots: 1, evaluators: [Capability(kind: "synthetic")], software: "t")))
+        newcomer.send(.hello(Hello(workerID: "newcomer", host: "h", slots: 1, evaluators: [Capability(kind: .synthetic)], software: "t")))
         var welcomed = false
         while !welcomed, Date().timeIntervalSince(started) < 10, let message = newcomer.receive(timeout: 10) {
             if case .welcome = message { welcomed = true }

@@ -25,7 +25,7 @@ import Wire
         try open(configuration(), journal, resume: false)
         #expect(throws: Never.self) { try open(configuration(), journal, resume: true) }
         var changed = configuration()
-        changed.strategy = "rs"
+        changed.strategy = .init(.rs)
         changed.seed = 7
         changed.evaluator.seconds = 3
         changed.listen = "tcp://127.0.0.1:6000"  // operational: may change
@@ -48,7 +48,7 @@ import Wire
         let journal = InMemoryJournal()
         try open(configuration(), journal, resume: false)
         var changed = configuration()
-        changed.strategy = "rs"
+        changed.strategy = .init(.rs)
         try open(changed, journal, resume: true, allow: true)
         let stored = try #require(try journal.study()).configuration
         #expect(stored.contains("strategy: anasod-bo-2s → rs"))
@@ -64,7 +64,7 @@ import Wire
         try journal.begin(StudyRecord(id: "same", configuration: yaml, created: 0))
         var c = try StudyConfiguration(yaml: yaml, source: "t")
         #expect(throws: Never.self) { try open(c, journal, resume: true) }
-        c.strategy = "anasod-bo"
+        c.strategy = .init(.anasodBO)
         #expect(throws: ClusterError.self) { try open(c, journal, resume: true) }
     }
 }

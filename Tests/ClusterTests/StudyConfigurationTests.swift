@@ -10,8 +10,8 @@ import Testing
     @Test(arguments: ["nb201-cifar10.yaml", "nb201-cifar100.yaml"])
     func shippedConfigsLoad(name: String) throws {
         let c = try StudyConfiguration(file: repository.appendingPathComponent("configs/\(name)").path)
-        #expect(c.strategy == "anasod-bo-2s")
-        #expect(c.space == "nb201")
+        #expect(c.strategy == .init(.anasodBO2S))
+        #expect(c.space == .nb201)
         #expect(c.evaluator.kind == .table)
         #expect(c.budget == 150)
     }
@@ -80,7 +80,12 @@ import Testing
         ("study: s\nevaluator:\n  command: python3 t.py\n", "'evaluator.command' is read only by 'evaluator.kind: external'"),
         ("study: s\nevaluator:\n  kind: trainer\n  batch_size: 1\n", "'evaluator.batch_size' must be in 2…65536"),
         ("study: s\nevaluator:\n  kind: gpu\n", "'evaluator.kind' must be one of table, synthetic, trainer, external"),
-        ("study: s\nspace: nb301\n", "unknown 'space' 'nb301'"),
+        ("study: s\nspace: nb301\n", "unknown 'space' 'nb301' (known: nb201, darts)"),
+        ("study: s\nstrategy: bananas\n", "'strategy': unknown strategy 'bananas' (known: rs, anasod-rs, biased-rs, ls, ls-cell, re, "
+            + "onehot-bo, anasod-bo, anasod-bo-2s; for measurements: encoding-groups; with a study's architectures: list)"),
+        ("study: s\nstrategy: re[pool=3]\n", "only anasod-bo and anasod-bo-2s take options, not 're'"),
+        ("study: s\nstrategy: anasod-bo[colour=red]\n", "unknown anasod-bo option 'colour'"),
+        ("study: s\ncluster:\n  security: tls\n", "'cluster.security' must be 'curve' or 'none', got 'tls'"),
         ("study: s\njobs:\n  tries: 3\n", "unknown key 'jobs.tries'"),
         ("study: s\nbudget: ten\n", "'budget' must be an integer"),
         ("study: s\nbudget: 0\n", "'budget' must be an integer ≥ 1"),
@@ -109,6 +114,17 @@ import Testing
         } catch {
             Issue.record("\(error)")
         }
+    }
+
+    /// Names are typed, and written back as they were read: the journal's definition, and so a resume's
+    /// comparison, see the same text.
+    @Test func namesAreTypedAndWrittenAsRead() throws {
+        let c = try StudyConfiguration(yaml: "study: s\nspace: darts\nstrategy: anasod-bo[pool=2000,pending=lp]\nevaluator:\n  kind: synthetic\n"
+                                       + "cluster:\n  security: none\n", source: "t.yaml")
+        #expect(c.space == .darts && c.security == .none && c.strategy.name == .anasodBO)
+        #expect(c.searchDefinition["space"] == "darts")
+        #expect(c.searchDefinition["strategy"] == "anasod-bo[pool=2000,pending=lp]")
+        #expect("\(c.security) \(c.space) \(c.strategy)" == "none darts anasod-bo[pool=2000,pending=lp]")
     }
 
     @Test func missingFileIsAClearError() {

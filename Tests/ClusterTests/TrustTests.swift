@@ -29,7 +29,7 @@ import Wire
     }
 
     func hello(_ id: String, slots: Int = 1, held: [JobKey] = []) -> WireMessage {
-        .hello(Hello(workerID: id, host: "h", slots: slots, evaluators: [Capability(kind: "synthetic")], software: "t", heldJobs: held))
+        .hello(Hello(workerID: id, host: "h", slots: slots, evaluators: [Capability(kind: .synthetic)], software: "t", heldJobs: held))
     }
 
     func proposals(_ n: Int, from first: UInt64) -> [(job: UInt64, proposal: Proposal)] {

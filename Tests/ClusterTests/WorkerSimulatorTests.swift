@@ -2,6 +2,7 @@
 import Foundation
 import Journal
 import Logging
+import Search
 import Testing
 import Wire
 
@@ -9,9 +10,9 @@ import Wire
 /// with its own key, speaks the protocol, and the study ends with its budget — the short form of
 /// `anasod bench-cluster --simulated-workers` (whose long form is a benchmark, not a test).
 @Suite(.serialized) struct WorkerSimulatorTests {
-    func study(_ name: String, budget: Int, strategy: String, directory: String) -> StudyConfiguration {
+    func study(_ name: String, budget: Int, strategy: StrategyName, directory: String) -> StudyConfiguration {
         var c = StudyConfiguration(study: name, journal: "\(directory)/\(name).sqlite")
-        c.strategy = strategy
+        c.strategy = StrategyChoice(strategy)
         c.budget = budget
         c.evaluator.kind = .synthetic
         c.listen = "tcp://127.0.0.1:0"
@@ -20,7 +21,7 @@ import Wire
         return c
     }
 
-    func run(workers: Int, budget: Int, strategy: String, evaluationSeconds: Double) async throws
+    func run(workers: Int, budget: Int, strategy: StrategyName, evaluationSeconds: Double) async throws
         -> (status: CoordinatorStatus, report: WorkerSimulator.Report, records: [JournalRecord]) {
         let directory = NSTemporaryDirectory() + "anasod-simulator-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -52,7 +53,7 @@ import Wire
     }
 
     @Test func everySimulatedWorkerIsLetInAndTheStudyEndsWithItsBudget() async throws {
-        let (status, report, records) = try await run(workers: 40, budget: 400, strategy: "anasod-bo", evaluationSeconds: 0)
+        let (status, report, records) = try await run(workers: 40, budget: 400, strategy: .anasodBO, evaluationSeconds: 0)
         #expect(status.successes == 400)
         #expect(report.welcomed == 40)
         #expect(report.refusals.isEmpty)
@@ -73,7 +74,7 @@ import Wire
 
     @Test func pacedEvaluationsTakeTheirTime() async throws {
         // 20 workers, 50 ms per evaluation on average: about 400 results per second offered, 200 results.
-        let (status, report, _) = try await run(workers: 20, budget: 200, strategy: "rs", evaluationSeconds: 0.05)
+        let (status, report, _) = try await run(workers: 20, budget: 200, strategy: .rs, evaluationSeconds: 0.05)
         #expect(status.successes == 200)
         #expect(report.welcomed == 20)
         // 10 rounds of at least 25 ms each: the load cannot have finished in under a quarter of a second.

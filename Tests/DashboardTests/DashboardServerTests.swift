@@ -21,7 +21,7 @@ import Wire
                                                          registry: PrometheusCollectorRegistry) {
         var c = StudyConfiguration(study: "dash")
         c.budget = budget
-        c.strategy = "rs"
+        c.strategy = .init(.rs)
         c.evaluator.kind = .synthetic
         c.evaluator.failRate = 0.3
         c.heartbeatInterval = 0.2

@@ -28,8 +28,8 @@ enum SampleMessages {
 
     static let all: [WireMessage] = [
         .hello(Hello(workerID: "w-1", host: "node7", slots: 4, devices: ["cuda:0", "cuda:1"], evaluators: [
-            Capability(kind: "table", spaces: ["nb201"], datasets: ["cifar10", "cifar100"]), Capability(kind: "synthetic"),
-            Capability(kind: "external", spaces: ["nb201", "darts"], profiles: ["default", "a100"])],
+            Capability(kind: .table, spaces: ["nb201"], datasets: ["cifar10", "cifar100"]), Capability(kind: .synthetic),
+            Capability(kind: .external, spaces: ["nb201", "darts"], profiles: ["default", "a100"])],
                      software: "anasod 0.1.0", heldJobs: [JobKey(jobID: 3, attempt: 1)])),
         .welcome(Welcome(workerID: "w-1", studyID: "nb201-c10", heartbeatInterval: 1.5, software: "anasod 0.1.0")),
         .refusal(Refusal(reason: "protocol version 2 not supported")),

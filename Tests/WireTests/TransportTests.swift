@@ -61,7 +61,7 @@ final class Inbox<Event: Sendable>: @unchecked Sendable {
         let clientInbox = Inbox<ClientEvent>()
         client.start { clientInbox.append($0) }
 
-        let hello = WireMessage.hello(Hello(workerID: "worker-1", host: "here", slots: 2, evaluators: [Capability(kind: "table")], software: "t"))
+        let hello = WireMessage.hello(Hello(workerID: "worker-1", host: "here", slots: 2, evaluators: [Capability(kind: .table)], software: "t"))
         client.send(hello)
         let received = serverInbox.wait(for: 1)
         guard case .message(let peer, let message)? = received.first else { Issue.record("no hello: \(received)"); return }

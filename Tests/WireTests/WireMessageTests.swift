@@ -11,7 +11,7 @@ import Testing
 
     @Test func minimalMessagesRoundTrip() throws {
         let messages: [WireMessage] = [
-            .hello(Hello(workerID: "w", host: "h", slots: 1, evaluators: [Capability(kind: "table")], software: "x")),
+            .hello(Hello(workerID: "w", host: "h", slots: 1, evaluators: [Capability(kind: .table)], software: "x")),
             .progress(Progress(key: JobKey(jobID: 1, attempt: 1), epoch: 0, seconds: 0)),
             .result(JobResult(key: JobKey(jobID: 1, attempt: 1), validationError: 9, trainSeconds: 0)),
             .failure(JobFailure(key: JobKey(jobID: 1, attempt: 1), reason: "x", class: .architecture)),

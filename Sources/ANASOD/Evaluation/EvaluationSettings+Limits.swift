@@ -5,6 +5,10 @@ extension EvaluationSettings {
     /// three years; far beyond any study, and small enough that nanoseconds fit a `UInt64`.
     public static let longestSeconds = 1e8
 
+    /// `evaluator.kill_grace` when the study sets none: seconds between SIGTERM and SIGKILL of a trainer past
+    /// its deadline. Not written to the journal or the wire when it is this value.
+    public static let defaultKillGrace = 5.0
+
     /// The longest `evaluator.kill_grace` (seconds between SIGTERM and SIGKILL): an hour.
     public static let longestKillGrace = 3600.0
 

@@ -29,10 +29,10 @@ public struct EvaluationSettings: Sendable, Hashable {
 
         /// The search spaces this evaluator can build; nil when any (an external trainer's worker announces
         /// its own).
-        public var spaces: [String]? {
+        public var spaces: [SpaceName]? {
             switch self {
-            case .table: ["nb201"]
-            case .trainer: ["nb201", "darts"]
+            case .table: [.nb201]
+            case .trainer: [.nb201, .darts]
             case .synthetic, .external: nil
             }
         }
@@ -55,8 +55,9 @@ public struct EvaluationSettings: Sendable, Hashable {
             return datasets?.contains(dataset) ?? true
         }
 
-        /// Whether this evaluator can build architectures of `space`.
-        public func builds(space: String) -> Bool { spaces?.contains(space) ?? true }
+        /// Whether this evaluator can build architectures of the space named `space` (a job's, as it travels:
+        /// `synthetic` and `external` take any name, a space this build does not know included).
+        public func builds(space: String) -> Bool { spaces?.contains { $0.rawValue == space } ?? true }
 
         /// The keys of the `evaluator` section this evaluator reads (beyond `kind` and `dataset`).
         public var keys: Set<String> {
@@ -81,7 +82,7 @@ public struct EvaluationSettings: Sendable, Hashable {
     /// `external`: where the trainer reads its data on the worker (nil: the trainer's default place).
     public var dataDirectory: String?
     /// `external`: seconds between SIGTERM and SIGKILL of a trainer past its deadline.
-    public var killGrace: Double = 5
+    public var killGrace = EvaluationSettings.defaultKillGrace
     /// `external`: mixed precision on the GPU (nil: the trainer's default).
     public var amp: Bool?
     /// `external`: the trainer profile a worker must offer (nil: its default trainer).
@@ -114,7 +115,7 @@ public struct EvaluationSettings: Sendable, Hashable {
         if seconds != 0 { keys.insert("seconds") }
         if failRate != 0 { keys.insert("fail_rate") }
         if dataDirectory != nil { keys.insert("data_dir") }
-        if killGrace != 5 { keys.insert("kill_grace") }
+        if killGrace != Self.defaultKillGrace { keys.insert("kill_grace") }
         if amp != nil { keys.insert("amp") }
         if trainer != nil { keys.insert("trainer") }
         if device != .any { keys.insert("device") }
@@ -128,7 +129,8 @@ public struct EvaluationSettings: Sendable, Hashable {
     public func validate(space: String) throws {
         func fail(_ message: String) -> ANASODError { ANASODError(.invalidSettings, message) }
         if !kind.builds(space: space) {
-            throw fail("'evaluator.kind: \(kind.rawValue)' cannot build '\(space)' cells (it builds \(kind.spaces!.joined(separator: ", "))); "
+            let built = kind.spaces!.map(\.rawValue).joined(separator: ", ")
+            throw fail("'evaluator.kind: \(kind.rawValue)' cannot build '\(space)' cells (it builds \(built)); "
                        + "use 'external' with a trainer for that space, or 'synthetic'")
         }
         if let problem = Self.datasetNameProblem(datasetName) {
@@ -233,7 +235,7 @@ public struct TrainingPlan: Sendable, Hashable {
     /// The checks that depend on the space: the auxiliary head and drop-path belong to DARTS networks.
     public func validate(space: String) throws {
         try validate()
-        guard space != "darts" else { return }
+        guard SpaceName(rawValue: space) != .darts else { return }
         for (key, value) in [("auxiliary_weight", auxiliaryWeight), ("drop_path", dropPath)] where (value ?? 0) != 0 {
             throw ANASODError(.invalidSettings, "'evaluator.\(key)' applies to DARTS networks only (this study's space is '\(space)')")
         }
@@ -250,7 +252,7 @@ extension EvaluationSettings {
         for (key, value) in training.reals { if let value { fields[key] = String(value) } }
         if let v = training.augment { fields["augment"] = String(v) }
         if let v = dataDirectory { fields["data_dir"] = v }
-        if killGrace != 5 { fields["kill_grace"] = String(killGrace) }
+        if killGrace != Self.defaultKillGrace { fields["kill_grace"] = String(killGrace) }
         if let v = amp { fields["amp"] = String(v) }
         if let v = trainer { fields["trainer"] = v }
         if device != .any { fields["device"] = device.rawValue }

@@ -8,7 +8,7 @@
 public struct DARTSSearchSpace: SearchSpace {
     public static let operationNames = ["sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5",
                                         "max_pool_3x3", "avg_pool_3x3", "skip_connect"]
-    public let name = "darts"
+    public let name = SpaceName.darts.rawValue
     public let operations = DARTSSearchSpace.operationNames
     public let cellTypes = ["normal", "reduce"]
     public let slotsPerCell = 8

@@ -14,7 +14,7 @@ public struct NB201SearchSpace: SearchSpace {
     /// 5^6: the number of cells.
     public static let cellCount = 15_625
 
-    public let name = "nb201"
+    public let name = SpaceName.nb201.rawValue
     public let operations = NB201SearchSpace.operationNames
     public let cellTypes = ["cell"]
     public let slotsPerCell = 6

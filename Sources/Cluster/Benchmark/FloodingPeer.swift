@@ -23,7 +23,7 @@ public struct FloodingPeer: Sendable {
     /// Floods; returns the messages sent and the bytes they held.
     public func run() throws -> (messages: Int, bytes: Int) {
         let end = Date().addingTimeInterval(seconds)
-        let hello = WireMessage.hello(Hello(workerID: identity, host: "flood", slots: 1, evaluators: [Capability(kind: "synthetic")],
+        let hello = WireMessage.hello(Hello(workerID: identity, host: "flood", slots: 1, evaluators: [Capability(kind: .synthetic)],
                                             software: "anasod flood")).encoded()
         // Hello until welcomed, at most 30 s: its key may be admitted a moment after it starts, and a refused
         // CURVE handshake is not retried by libzmq, so each try is a new connection.

@@ -143,7 +143,7 @@ public final class WorkerSimulator {
     public init(settings: Settings) {
         self.settings = settings
         var evaluators = [String: SyntheticEvaluator]()
-        for space in [NB201SearchSpace() as any SearchSpace, DARTSSearchSpace()] {
+        for space in SpaceName.allCases.map(\.space) {
             evaluators[space.name] = SyntheticEvaluator(space: space)
         }
         synthetic = evaluators

@@ -6,7 +6,8 @@ extension StudyConfiguration {
     /// Flat `key → value`, with the keys of the YAML file (`evaluator.epochs`, `jobs.timeout`, …).
     public var searchDefinition: [String: String] {
         var d: [String: String] = [
-            "study": study, "space": space, "strategy": strategy, "seed": String(seed), "budget": String(budget),
+            "study": study, "space": space.rawValue, "strategy": strategy.description, "seed": String(seed),
+            "budget": String(budget),
             "jobs.max_attempts": String(maxAttempts), "jobs.timeout": String(jobTimeout),
             "jobs.max_consecutive_failures": String(maxConsecutiveFailures),
         ]

@@ -4,10 +4,10 @@ import Search
 extension StudyConfiguration {
     /// The study's strategy: `list` from its `architectures`, any other by name.
     /// - Throws: `ClusterError.invalidConfiguration` for an architecture that is not a cell of the space,
-    ///   `architectures` without `strategy: list` or the reverse, or an unknown strategy.
+    ///   `architectures` without `strategy: list` or the reverse.
     public func makeStrategy(space: any SearchSpace) throws -> any SearchStrategy {
         func fail(_ m: String) -> ClusterError { ClusterError(.invalidConfiguration, m) }
-        guard strategy == "list" else {
+        guard strategy.name == .list else {
             guard architectures.isEmpty else { throw fail("'architectures' is read only by 'strategy: list' (this study's is '\(strategy)')") }
             do {
                 return try StrategyFactory.make(strategy, space: space, seed: seed)

@@ -1,5 +1,6 @@
 import ANASOD
 import Foundation
+import Search
 import Yams
 
 extension StudyConfiguration {
@@ -39,8 +40,20 @@ extension StudyConfiguration {
         guard let studyNode = top["study"] else { throw fail("the key 'study' is required") }
         self.init(study: try Self.string(studyNode, "study", fail))
         self.source = yaml
-        if let n = top["space"] { space = try Self.string(n, "space", fail) }
-        if let n = top["strategy"] { strategy = try Self.string(n, "strategy", fail) }
+        if let n = top["space"] {
+            let name = try Self.string(n, "space", fail)
+            guard let value = SpaceName(rawValue: name) else {
+                throw fail("unknown 'space' '\(name)' (known: \(SpaceName.known))")
+            }
+            space = value
+        }
+        if let n = top["strategy"] {
+            do {
+                strategy = try StrategyChoice(parsing: try Self.string(n, "strategy", fail))
+            } catch let error as SearchError {
+                throw fail("'strategy': \(error.message)")
+            }
+        }
         if let n = top["architectures"] {
             guard let items = n.sequence else { throw fail("'architectures' must be a list of architecture strings") }
             architectures = try items.enumerated().map { i, item in try Self.string(item, "architectures[\(i)]", fail) }
@@ -73,7 +86,13 @@ extension StudyConfiguration {
             if let v = e["listen"] { listen = try Self.string(v, "cluster.listen", fail) }
             if let v = e["heartbeat"] { heartbeatInterval = try Self.number(v, "cluster.heartbeat", fail) }
             if let v = e["worker_timeout"] { workerTimeout = try Self.number(v, "cluster.worker_timeout", fail) }
-            if let v = e["security"] { security = try Self.string(v, "cluster.security", fail) }
+            if let v = e["security"] {
+                let name = try Self.string(v, "cluster.security", fail)
+                guard let mode = SecurityMode(rawValue: name) else {
+                    throw fail("'cluster.security' must be \(SecurityMode.known), got '\(name)'")
+                }
+                security = mode
+            }
             if let v = e["keys"] { keys = try Self.string(v, "cluster.keys", fail) }
         }
         do {

@@ -1,5 +1,6 @@
 import ANASOD
 import Foundation
+import Search
 
 /// A search run: what to search, how to evaluate, how the cluster behaves. Read from YAML
 /// (`StudyConfiguration(yaml:source:)`, every key documented in `configs/README.md`); command-line flags
@@ -7,10 +8,10 @@ import Foundation
 public struct StudyConfiguration: Sendable, Hashable {
     /// The study's id: names the journal and appears in every job.
     public var study: String
-    /// The search space (`nb201`).
-    public var space: String = "nb201"
-    /// The strategy (`anasod-bo-2s`, the default; `anasod-bo`, `rs`, …).
-    public var strategy: String = "anasod-bo-2s"
+    /// The search space (`nb201`, the default, or `darts`).
+    public var space: SpaceName = .nb201
+    /// The strategy (`anasod-bo-2s`, the default; `anasod-bo`, `rs`, …, with options in brackets for experiments).
+    public var strategy = StrategyChoice(.anasodBO2S)
     /// `strategy: list`: the architectures to evaluate, in the space's notation, in order.
     public var architectures: [String] = []
     public var seed: UInt64 = 0
@@ -40,7 +41,7 @@ public struct StudyConfiguration: Sendable, Hashable {
     public var listen: String = "tcp://127.0.0.1:5555"
     /// `curve` (the default: CurveZMQ, only workers whose keys are allowed) or `none` (plain sockets,
     /// accepted only on loopback and `ipc://` endpoints).
-    public var security: String = "curve"
+    public var security = SecurityMode.curve
     /// The coordinator's keys folder (`coordinator.key_secret`, `workers/*.key`); `--keys` overrides it.
     public var keys: String?
     /// Seconds between heartbeats, both ways.
@@ -79,15 +80,11 @@ public struct StudyConfiguration: Sendable, Hashable {
         guard listen.hasPrefix("tcp://") || listen.hasPrefix("ipc://") else {
             throw fail("'cluster.listen' must be a tcp:// or ipc:// endpoint, got '\(listen)'")
         }
-        guard ["curve", "none"].contains(security) else {
-            throw fail("'cluster.security' must be 'curve' or 'none', got '\(security)'")
-        }
-        guard ["nb201", "darts"].contains(space) else { throw fail("unknown 'space' '\(space)' (known: nb201, darts)") }
         if trainerCommand != nil && evaluator.kind != .external {
             throw fail("'evaluator.command' is read only by 'evaluator.kind: external', not '\(evaluator.kind.rawValue)'")
         }
         do {
-            try evaluator.validate(space: space)
+            try evaluator.validate(space: space.rawValue)
         } catch let error as ANASODError {
             throw fail(error.message)
         }

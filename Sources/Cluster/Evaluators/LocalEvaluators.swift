@@ -66,12 +66,16 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
     /// synthetic, the Swift trainer where Fashion-MNIST is installed, external trainers where the worker
     /// has any.
     public var capabilities: [Capability] {
-        var list = [Capability(kind: "synthetic", datasets: ["synthetic"])]
+        func spaces(_ kind: EvaluationSettings.Kind) -> [String] { kind.spaces?.map(\.rawValue) ?? [] }
+        var list = [Capability(kind: .synthetic, datasets: EvaluationSettings.Kind.synthetic.datasets ?? [])]
         let tables = tableDatasets
-        if !tables.isEmpty { list.append(Capability(kind: "table", spaces: ["nb201"], datasets: tables)) }
-        if hasFashionMNIST { list.append(Capability(kind: "trainer", spaces: TrainerEvaluator.spaces, datasets: ["fashion-mnist"])) }
+        if !tables.isEmpty { list.append(Capability(kind: .table, spaces: spaces(.table), datasets: tables)) }
+        if hasFashionMNIST {
+            let datasets = EvaluationSettings.Kind.trainer.datasets ?? []
+            list.append(Capability(kind: .trainer, spaces: spaces(.trainer), datasets: datasets))
+        }
         if !trainers.isEmpty {
-            list.append(Capability(kind: "external", spaces: trainerSpaces, datasets: trainerDatasets, profiles: trainers.keys.sorted()))
+            list.append(Capability(kind: .external, spaces: trainerSpaces, datasets: trainerDatasets, profiles: trainers.keys.sorted()))
         }
         return list
     }
@@ -82,7 +86,7 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
         try settings.checkOnWorker(space: job.space, timeout: job.timeout)
         let space: any SearchSpace
         do {
-            space = try SpaceCatalog.space(named: job.space)
+            space = try SpaceName.space(named: job.space)
         } catch {
             throw EvaluationError(.unsupportedArchitecture, "this worker does not know the search space '\(job.space)'", class: .configuration)
         }
@@ -140,7 +144,7 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
 struct DelayedEvaluator: Evaluator {
     let inner: any Evaluator
     let seconds: Double
-    var kind: String { inner.kind }
+    var kind: EvaluationSettings.Kind { inner.kind }
 
     func evaluate(_ architecture: Architecture, seed: UInt64,
                   progress: @Sendable (EvaluationProgress) -> Void) async throws -> Metrics {

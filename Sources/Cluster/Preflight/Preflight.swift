@@ -45,11 +45,11 @@ public enum Preflight {
         try c.validate()
         // What every worker would refuse (`EvaluationSettings.checkOnWorker`), said before the study starts.
         do {
-            try c.evaluator.checkOnWorker(space: c.space, timeout: c.jobTimeout)
+            try c.evaluator.checkOnWorker(space: c.space.rawValue, timeout: c.jobTimeout)
         } catch let error as EvaluationError {
             throw fail(error.message)
         }
-        let space = try SpaceCatalog.space(named: c.space)
+        let space = c.space.space
         _ = try c.makeStrategy(space: space)
         var report = Report()
         guard let local else { return report }
@@ -70,7 +70,7 @@ public enum Preflight {
                 throw fail("'evaluator.kind: trainer' reads Fashion-MNIST from \(local.fashionMNISTDirectory), which lacks "
                            + "\(missing.joined(separator: ", ")) (apt-get install dataset-fashion-mnist)")
             }
-            if c.space == "darts" {
+            if c.space == .darts {
                 // Fashion-MNIST's 28 × 28 images through the DARTS network the study sizes.
                 let training = try TrainingSettings(plan: settings.training)
                 if let problem = DARTSNetwork.problem(h: IDXLoader.fashionMNISTSide, w: IDXLoader.fashionMNISTSide,

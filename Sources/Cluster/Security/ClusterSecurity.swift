@@ -11,7 +11,7 @@ public enum ClusterSecurity {
     ///   endpoint other machines can reach, a libzmq without CURVE, an unusable key.
     public static func server(for configuration: StudyConfiguration, keys: String?, logger: Logger) throws
         -> (security: ServerSecurity, watcher: KeyWatcher?) {
-        if configuration.security == "none" {
+        if configuration.security == .none {
             guard LocalEndpoint.isLocal(configuration.listen) else {
                 throw ClusterError(.invalidConfiguration, "cluster.security: none is accepted only on loopback or ipc:// "
                                    + "endpoints, not \(configuration.listen): anyone who can reach the port could join, "

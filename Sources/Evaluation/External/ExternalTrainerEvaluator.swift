@@ -19,7 +19,7 @@ import Darwin
 /// protocol, the whole process group gets SIGTERM and, `killGrace` seconds later, SIGKILL; when the
 /// trainer ends, whatever it left running in its group is killed too.
 public struct ExternalTrainerEvaluator: Evaluator {
-    public var kind: String { "external" }
+    public var kind: EvaluationSettings.Kind { .external }
     /// The shell command line that starts the trainer.
     public let command: String
     /// The job as the trainer will see it (its seed is replaced by the one `evaluate` gets).
@@ -29,12 +29,14 @@ public struct ExternalTrainerEvaluator: Evaluator {
     /// Lines of standard error sent with a failure.
     public let tailLines: Int
 
-    public init(command: String, job: TrainerJob, killGrace: Double = 5, tailLines: Int = 20) {
+    public init(command: String, job: TrainerJob, killGrace: Double = EvaluationSettings.defaultKillGrace,
+                tailLines: Int = 20) {
         _ = Self.ignoreBrokenPipes
         self.command = command
         self.job = job
         // A grace that is not a sane number of seconds (it travels as text in the job) falls back to 5 s.
-        self.killGrace = killGrace.isFinite && killGrace >= 0 ? min(killGrace, 3600) : 5
+        self.killGrace = killGrace.isFinite && killGrace >= 0 ? min(killGrace, EvaluationSettings.longestKillGrace)
+            : EvaluationSettings.defaultKillGrace
         self.tailLines = tailLines
     }
 

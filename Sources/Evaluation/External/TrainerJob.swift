@@ -89,15 +89,18 @@ public struct TrainerJob: Codable, Hashable, Sendable {
         self.attempt = attempt
         self.space = space
         self.architecture = architecture
-        if space == "nb201", let first = cell.cells.first {
-            operations = first.operations.map { NB201SearchSpace.operationNames[$0] }
-        }
-        if space == "darts", cell.cells.count == 2 {
+        switch SpaceName(rawValue: space) {
+        case .nb201?:
+            operations = cell.cells.first.map { $0.operations.map { NB201SearchSpace.operationNames[$0] } }
+        case .darts?:
+            guard cell.cells.count == 2 else { break }
             var genotype = [String: [Edge]]()
-            for (name, c) in zip(["normal", "reduce"], cell.cells) {
+            for (name, c) in zip(DARTSSearchSpace().cellTypes, cell.cells) {
                 genotype[name] = zip(c.operations, c.inputs).map { Edge(operation: DARTSSearchSpace.operationNames[$0], source: $1) }
             }
             self.genotype = genotype
+        case nil:
+            break  // a space of the trainer's own: it reads `architecture`
         }
         self.encoding = encoding
         self.seed = seed

@@ -4,7 +4,7 @@ import ANASOD
 /// cell, so the objective and the reported test error are the same number, 100 − accuracy.
 public struct TableEvaluator: Evaluator {
     public let table: NB201Table
-    public var kind: String { "table" }
+    public var kind: EvaluationSettings.Kind { .table }
 
     public init(table: NB201Table) {
         self.table = table

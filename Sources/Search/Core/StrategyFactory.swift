@@ -1,54 +1,44 @@
 import ANASOD
 
-/// Builds strategies by the names the CLI and configs use.
+/// Builds strategies by the names the CLI and configs use (`StrategyName`, `StrategyChoice`).
 public enum StrategyFactory {
-    /// Every strategy name, in the order benchmarks list them.
-    public static let names = ["rs", "anasod-rs", "biased-rs", "ls", "ls-cell", "re", "onehot-bo", "anasod-bo",
-                               "anasod-bo-2s"]
+    /// Every searching strategy's name, in the order benchmarks list them.
+    public static let names = StrategyName.searching.map(\.rawValue)
 
     /// Strategies that measure rather than search (left out of benchmarks).
-    public static let measurements = ["encoding-groups"]
+    public static let measurements = StrategyName.allCases.filter(\.isMeasurement).map(\.rawValue)
 
-    /// - Throws: `SearchError.unknownStrategy` naming the known ones.
-    /// ANASOD-BO takes options in brackets, for experiments: `anasod-bo[pending=lp,pool=1000]` (keys in
-    /// `ANASODBO.Configuration.apply`).
-    public static func make(_ name: String, space: any SearchSpace, seed: UInt64) throws -> any SearchStrategy {
-        if let open = name.firstIndex(of: "["), name.hasSuffix("]") {
-            let base = String(name[..<open])
-            guard base == "anasod-bo" || base == "anasod-bo-2s" else {
-                throw SearchError(.unknownStrategy, "only anasod-bo and anasod-bo-2s take options, not '\(base)'")
-            }
-            var configuration = ANASODBO.Configuration()
-            if base == "anasod-bo-2s" { configuration.withinEncoding = .cellModel }
-            let options = name[name.index(after: open)..<name.index(before: name.endIndex)]
-            for option in options.split(separator: ",") {
-                let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2 else { throw SearchError(.invalidConfiguration, "strategy option '\(option)' is not KEY=VALUE") }
-                try configuration.apply(parts[0], parts[1])
-            }
-            return ANASODBO(space: space, seed: seed, configuration: configuration, name: name)
+    /// The strategy `text` names (`StrategyChoice(parsing:)`).
+    /// - Throws: `SearchError.unknownStrategy` naming the known ones, `SearchError.invalidConfiguration` for
+    ///   bad options or `list` (made from a study's architectures: `ListStrategy`).
+    public static func make(_ text: String, space: any SearchSpace, seed: UInt64) throws -> any SearchStrategy {
+        try make(StrategyChoice(parsing: text), space: space, seed: seed)
+    }
+
+    /// The strategy `choice` names.
+    /// - Throws: `SearchError.invalidConfiguration` for `list` (made from a study's architectures: `ListStrategy`).
+    public static func make(_ choice: StrategyChoice, space: any SearchSpace, seed: UInt64) throws -> any SearchStrategy {
+        if let configuration = try choice.anasodBOConfiguration() {
+            // Named as written: runs with options are told apart in benchmark tables.
+            return ANASODBO(space: space, seed: seed, configuration: configuration,
+                            name: choice.options == nil ? nil : choice.description)
         }
-        switch name {
-        case "rs": return RandomSearch(space: space, seed: seed)
-        case "anasod-rs": return ANASODRandomSearch(space: space, seed: seed)
-        case "biased-rs": return BiasedRandomSearch(space: space, seed: seed)
-        case "ls": return LocalSearch(space: space, seed: seed, neighbourhood: .encoding)
-        case "ls-cell": return LocalSearch(space: space, seed: seed, neighbourhood: .cell)
-        case "re": return RegularizedEvolution(space: space, seed: seed)
-        case "onehot-bo": return OneHotBO(space: space, seed: seed)
-        case "anasod-bo": return ANASODBO(space: space, seed: seed)
-        case "encoding-groups": return EncodingGroups(space: space, seed: seed)
-        case "anasod-bo-2s":
-            var configuration = ANASODBO.Configuration()
-            configuration.withinEncoding = .cellModel
-            return ANASODBO(space: space, seed: seed, configuration: configuration)
-        default:
-            throw SearchError(.unknownStrategy, "unknown strategy '\(name)' (known: \(names.joined(separator: ", ")); "
-                              + "for measurements: \(measurements.joined(separator: ", ")))")
+        switch choice.name {
+        case .rs: return RandomSearch(space: space, seed: seed)
+        case .anasodRS: return ANASODRandomSearch(space: space, seed: seed)
+        case .biasedRS: return BiasedRandomSearch(space: space, seed: seed)
+        case .ls: return LocalSearch(space: space, seed: seed, neighbourhood: .encoding)
+        case .lsCell: return LocalSearch(space: space, seed: seed, neighbourhood: .cell)
+        case .re: return RegularizedEvolution(space: space, seed: seed)
+        case .oneHotBO: return OneHotBO(space: space, seed: seed)
+        case .encodingGroups: return EncodingGroups(space: space, seed: seed)
+        case .list:
+            throw SearchError(.invalidConfiguration, "'list' evaluates a study's 'architectures': make it with ListStrategy")
+        case .anasodBO, .anasodBO2S:
+            preconditionFailure("ANASOD-BO is made from its configuration above")
         }
     }
 }
-
 /// The one public error type of the `Search` module.
 public struct SearchError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {

@@ -14,7 +14,7 @@ extension EvaluationSettings {
         for (key, value) in training.reals { if let value { fields.append((key, .double(value))) } }
         if let v = training.augment { fields.append(("augment", .bool(v))) }
         if let v = dataDirectory { fields.append(("data_dir", .string(v))) }
-        if killGrace != 5 { fields.append(("kill_grace", .double(killGrace))) }
+        if killGrace != Self.defaultKillGrace { fields.append(("kill_grace", .double(killGrace))) }
         if let v = amp { fields.append(("amp", .bool(v))) }
         if let v = trainer { fields.append(("trainer", .string(v))) }
         if device != .any { fields.append(("device", .string(device.rawValue))) }
@@ -57,7 +57,7 @@ extension EvaluationSettings {
         training.dropPath = try optional("drop_path") { try f.double($0) }
         training.augment = try optional("augment") { try f.bool($0) }
         dataDirectory = try optional("data_dir") { try f.string($0) }
-        killGrace = try optional("kill_grace") { try f.double($0) } ?? 5
+        killGrace = try optional("kill_grace") { try f.double($0) } ?? Self.defaultKillGrace
         amp = try optional("amp") { try f.bool($0) }
         trainer = try optional("trainer") { try f.string($0) }
         if let name = try optional("device", { try f.string($0) }) {

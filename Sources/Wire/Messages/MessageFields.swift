@@ -99,7 +99,7 @@ struct MessageFields {
                 }
                 return strings
             }
-            return Capability(kind: try f.string("kind"), spaces: try list("spaces"), datasets: try list("datasets"),
+            return Capability(kind: CapabilityKind(rawValue: try f.string("kind")), spaces: try list("spaces"), datasets: try list("datasets"),
                               profiles: try list("profiles"))
         }
     }
