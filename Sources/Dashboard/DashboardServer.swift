@@ -94,11 +94,15 @@ public final class DashboardServer: Sendable {
                      body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
         router.get("/report") { [self] _, _ -> Response in
-            let report = reportPage.value(for: DashboardState(status()).journalMarker) { () -> String? in
-                guard let journal = try? SQLiteJournal(path: journalPath), let report = try? ReportPage(journals: [journal]) else {
-                    return nil
+            let report: String?
+            do {
+                report = try reportPage.value(for: DashboardState(status()).journalMarker) {
+                    try ReportPage.current(journalPath: journalPath)?.html()
                 }
-                return report.html()
+            } catch {
+                logger.error("dashboard: /report cannot read the journal: \(error)")
+                return Response(status: .internalServerError, headers: [.contentType: "text/plain; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(string: "cannot read the journal: \(error)\n")))
             }
             guard let report else {
                 return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "no study in the journal yet\n")))

@@ -53,7 +53,7 @@ public struct DashboardState: Codable, Sendable, Equatable {
     public func json() -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(self)) ?? Data("{}".utf8)
+        return (try? encoder.encode(self)) ?? Data("{}".utf8)  // plain values: encoding cannot fail
     }
 
     /// The lines `anasod status` prints for a live study.

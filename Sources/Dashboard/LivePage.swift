@@ -50,14 +50,20 @@ final class LivePage: @unchecked Sendable {
                 + "<td>\(String(format: "%.1f s ago", w.silentSeconds))</td><td>\(esc(w.state))</td></tr>\n"
         }
         s += "</table>\n"
-        s += chartsOnChange.value(for: state.journalMarker) { charts() } ?? ""
+        do {
+            s += try chartsOnChange.value(for: state.journalMarker) { try charts() } ?? ""
+        } catch {
+            // Not kept: the next fragment reads the journal again.
+            s += "<p class=\"warn\">Cannot read the journal: \(esc("\(error)"))</p>\n"
+        }
         return s
     }
 
-    /// The report's plots and top-10 table from the journal as it is now (empty before the first result).
-    private func charts() -> String {
-        guard let journal = try? SQLiteJournal(path: journalPath), let page = try? ReportPage(journals: [journal]),
-              !page.histories[0].results.isEmpty else {
+    /// The report's plots and top-10 table from the journal as it is now (a line saying so before the first
+    /// result).
+    /// - Throws: what reading the journal threw (the fragment says it).
+    private func charts() throws -> String {
+        guard let page = try ReportPage.current(journalPath: journalPath), !page.histories[0].results.isEmpty else {
             return "<p>No results yet.</p>\n"
         }
         let results = page.histories[0].results.count, now = ProcessInfo.processInfo.systemUptime

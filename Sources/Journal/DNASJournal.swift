@@ -80,7 +80,22 @@ public final class DNASJournal: @unchecked Sendable {
     }
 
     func read<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
-        do { return try queue.read(body) } catch { throw JournalError(.storage, "\(path): cannot \(what): \(error)") }
+        do {
+            return try queue.read(body)
+        } catch let error as JournalError {
+            throw error
+        } catch {
+            throw JournalError(.storage, "\(path): cannot \(what): \(error)")
+        }
+    }
+
+    /// A JSON array column: `T`s, or `JournalError.corrupt` naming the row and the column (a hand-edited or
+    /// truncated row is said, never read as an empty list).
+    func array<T>(_ text: String, of _: T.Type, column: String, row: String) throws -> [T] {
+        guard let values = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [T] else {
+            throw JournalError(.corrupt, "\(path): \(row)'s \(column) '\(text.prefix(80))' is not a JSON array of numbers")
+        }
+        return values
     }
 
     /// The search's id and settings (JSON), nil for a new journal.
@@ -110,8 +125,8 @@ public final class DNASJournal: @unchecked Sendable {
     public func epochs() throws -> [Epoch] {
         try read("read the epochs") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM epoch ORDER BY epoch").map { row in
-                let text: String = row["distribution"]
-                let values = (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Double]) ?? []
+                let epoch: Int = row["epoch"]
+                let values = try array(row["distribution"], of: Double.self, column: "distribution", row: "epoch \(epoch)")
                 return Epoch(epoch: row["epoch"], trainLoss: row["train_loss"], validationLoss: row["val_loss"],
                              validationError: row["val_error"], distribution: values, seconds: row["seconds"])
             }
@@ -139,8 +154,8 @@ public final class DNASJournal: @unchecked Sendable {
     public func cells() throws -> [SampledCell] {
         try read("read the sampled cells") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM cell ORDER BY rank").map { row in
-                let text: String = row["counts"]
-                let counts = (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Int]) ?? []
+                let rank: Int = row["rank"]
+                let counts = try array(row["counts"], of: Int.self, column: "counts", row: "sampled cell \(rank)")
                 return SampledCell(rank: row["rank"], architecture: row["arch"], counts: counts, cifar10: row["cifar10"], cifar100: row["cifar100"])
             }
         }

@@ -51,6 +51,7 @@ public enum JournalLocation {
             folder = (folder as NSString).deletingLastPathComponent
         }
         folder = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
+        // No /proc (not Linux): nothing to tell the file system by, the journal is taken for local.
         guard let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8),
               let type = mountType(ofFolder: folder, mounts: mounts) else { return .local }
         return kind(type: type)

@@ -94,6 +94,7 @@ func runGracefully(_ logger: Logger, body: @escaping @Sendable () async throws -
 
 func openJournal(_ path: String) throws -> SQLiteJournal {
     let directory = (path as NSString).deletingLastPathComponent
+    // A folder that cannot be made: SQLiteJournal's error below names the journal's path.
     if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
     // The coordinator is the journal's one writer: a second coordinator on it is refused.
     return try SQLiteJournal(path: path, exclusive: true)

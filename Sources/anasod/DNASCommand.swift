@@ -75,7 +75,8 @@ struct DNASCommand: ParsableCommand {
                              checkpoint: try encoder.encode(checkpoint))
             FileHandle.standardError.write(Data((Self.progressLine(epoch, of: s.epochs, method: s.method) + "\n").utf8))
         }
-        let cells = search.finalCells(count: c.samples, decoder: c.decoder, seed: s.seed)
+        let cells = try search.finalCells(count: c.samples, decoder: c.decoder, seed: s.seed)
+        // A table missing here leaves its column empty, and the note below says so.
         let tables = ["cifar10", "cifar100"].map { name in try? NB201Table.load(path: NB201Table.resolve(name, directory: nb201Dir)) }
         let space = NB201SearchSpace()
         let sampled = cells.enumerated().map { i, cell in

@@ -57,6 +57,23 @@ import Wire
         #expect(throws: ClusterError.self) { try open(configuration(), journal, resume: true) }
     }
 
+    /// A stored configuration this build cannot read is no reason to skip the check: the resume is refused
+    /// with the reason, unless a change is allowed; then the new configuration replaces it, and the
+    /// journal records why.
+    @Test func anUnreadableStoredConfigurationIsRefusedUnlessAChangeIsAllowed() throws {
+        let journal = InMemoryJournal()
+        try journal.begin(StudyRecord(id: "same", configuration: "study: same\nspace: nb301\n", created: 0))
+        let error = #expect(throws: ClusterError.self) { try open(configuration(), journal, resume: true) }
+        #expect(error?.code == .resume)
+        for words in ["cannot be read", "unknown 'space' 'nb301'", "--allow-config-change"] {
+            #expect(error?.message.contains(words) == true, "\(error?.message ?? "")")
+        }
+        try open(configuration(), journal, resume: true, allow: true)
+        let stored = try #require(try journal.study()).configuration
+        #expect(stored.contains("stored configuration unreadable"))
+        #expect(throws: Never.self) { try open(configuration(), journal, resume: true) }  // now the journal's own
+    }
+
     /// Journals written before the effective definition was stored hold the YAML alone: it still serves.
     @Test func anOlderJournalIsComparedThroughItsYAML() throws {
         let yaml = "study: same\nstrategy: rs\nevaluator:\n  kind: synthetic\nbudget: 10\n"

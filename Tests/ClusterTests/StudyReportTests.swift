@@ -23,9 +23,11 @@ import Testing
 }
 
 @Suite struct JournalEncodingAnalysisTests {
-    static func report(_ results: [(String, Double)]) throws -> StudyReport {
+    static func report(_ results: [(String, Double)], space: SpaceName = .nb201,
+                       configuration: String? = nil) throws -> StudyReport {
         let journal = InMemoryJournal()
-        try journal.begin(StudyRecord(id: "s", configuration: "", created: 0))
+        let declared = #"{"source": "", "effective": {"study": "s", "space": "\#(space.rawValue)"}}"#
+        try journal.begin(StudyRecord(id: "s", configuration: configuration ?? declared, created: 0))
         for (i, (arch, error)) in results.enumerated() {
             let job = UInt64(i + 1)
             try journal.append([
@@ -57,12 +59,33 @@ import Testing
         #expect(analysis.markdown().contains("| 0.500 | 0.17 |"))
     }
 
+    static let dartsCell = "normal=|sep_conv_3x3~0|sep_conv_3x3~1|+|sep_conv_3x3~0|sep_conv_3x3~1|+|sep_conv_3x3~0|sep_conv_3x3~1|"
+        + "+|sep_conv_3x3~0|sep_conv_3x3~1|;reduce=|max_pool_3x3~0|max_pool_3x3~1|+|max_pool_3x3~0|max_pool_3x3~1|"
+        + "+|max_pool_3x3~0|max_pool_3x3~1|+|max_pool_3x3~0|max_pool_3x3~1|"
+
     @Test func cellsOfTwoSpacesAreRefused() throws {
         let nb201 = try Self.report([("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|", 10)])
-        let darts = try Self.report([("normal=|sep_conv_3x3~0|sep_conv_3x3~1|+|sep_conv_3x3~0|sep_conv_3x3~1|+|sep_conv_3x3~0|sep_conv_3x3~1|"
-                                      + "+|sep_conv_3x3~0|sep_conv_3x3~1|;reduce=|max_pool_3x3~0|max_pool_3x3~1|+|max_pool_3x3~0|max_pool_3x3~1|"
-                                      + "+|max_pool_3x3~0|max_pool_3x3~1|+|max_pool_3x3~0|max_pool_3x3~1|", 20)])
-        #expect(throws: ClusterError.self) { try JournalEncodingAnalysis(reports: [nb201, darts]) }
+        let darts = try Self.report([(Self.dartsCell, 20)], space: .darts)
+        #expect { try JournalEncodingAnalysis(reports: [nb201, darts]) } throws: { "\($0)".contains("analyse them apart") }
+    }
+
+    /// Cells are read in the space their study declares, never guessed from the text: a DARTS study's cells
+    /// are DARTS cells, and an NB201 study holding one is an error naming it.
+    @Test func cellsAreReadInTheDeclaredSpace() throws {
+        let darts = try JournalEncodingAnalysis(reports: [try Self.report([(Self.dartsCell, 20)], space: .darts)])
+        #expect(darts.results == 1 && darts.cells == 1)
+        let mislabelled = try Self.report([(Self.dartsCell, 20)], space: .nb201)
+        #expect { try JournalEncodingAnalysis(reports: [mislabelled]) } throws: { "\($0)".contains("is not a nb201 cell") }
+    }
+
+    /// A stored configuration that cannot be read is an error naming the study, not a guess.
+    @Test func anUnreadableConfigurationIsAnError() throws {
+        let report = try Self.report([("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|", 10)], configuration: "{not: [yaml")
+        #expect { try JournalEncodingAnalysis(reports: [report]) } throws: {
+            ($0 as? ClusterError)?.code == .invalidConfiguration && "\($0)".contains("study 's'") && "\($0)".contains("cannot be read")
+        }
+        let unknown = try Self.report([], configuration: #"{"effective": {"space": "nb301"}}"#)
+        #expect { try JournalEncodingAnalysis(reports: [unknown]) } throws: { "\($0)".contains("'nb301'") && "\($0)".contains("nb201, darts") }
     }
 }
 

@@ -63,7 +63,7 @@ import Testing
         #expect(second.supernet.architecture == whole.supernet.architecture)
         #expect(zip(second.supernet.parameters, whole.supernet.parameters).allSatisfy { $0.value == $1.value })
 
-        let cells = whole.finalCells(count: 4, seed: 1)
+        let cells = try whole.finalCells(count: 4, seed: 1)
         switch method {
         case .darts:
             #expect(cells.count == 1)
@@ -76,6 +76,15 @@ import Testing
             let rounded = largestRemainderRounding(whole.supernet.architecture.map { $0 * 6 }, total: 6)
             #expect(cells.count == 4)
             #expect(cells.allSatisfy { space.counts(of: $0)[0] == rounded })
+        }
+    }
+
+    /// A diverged search (p~* not finite) is said, not ended with no cells.
+    @Test func aDivergedSearchIsAnError() throws {
+        let search = try DNASSearch(data: Self.data(), settings: Self.settings(.anasod), kernels: .generic)
+        search.supernet.architecture = [Double](repeating: .nan, count: search.supernet.architecture.count)
+        #expect { try search.finalCells(count: 4, seed: 1) } throws: {
+            ($0 as? TrainerError)?.code == .diverged && "\($0)".contains("architecture learning rate")
         }
     }
 

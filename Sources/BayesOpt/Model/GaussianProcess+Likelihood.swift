@@ -60,7 +60,8 @@ extension GaussianProcess {
         return (value, gradient)
     }
 
-    /// The log marginal likelihood of this model's data under its hyperparameters.
+    /// The log marginal likelihood of this model's data under its hyperparameters (−∞ when the kernel matrix
+    /// cannot be factored: no likelihood at all).
     public var logMarginalLikelihood: Double {
         (try? Self.logMarginalLikelihood(kernel: kernel, data: data, hyperparameters: hyperparameters,
                                          withGradient: false).value) ?? -.infinity

@@ -43,6 +43,7 @@ public struct HyperparameterFitter: Sendable {
             }
             let result = optimizer.minimize(from: u0) { u in
                 let logValues = u.indices.map { box.lower[$0] + (box.upper[$0] - box.lower[$0]) * sigmoid(u[$0]) }
+                // A kernel matrix that cannot be factored: infeasible hyperparameters (nil), the optimiser steps back.
                 guard let lml = try? GaussianProcess.logMarginalLikelihood(
                     kernel: kernel, data: data, hyperparameters: GPHyperparameters(logValues: logValues)) else { return nil }
                 let gradient = u.indices.map { i -> Double in

@@ -86,6 +86,7 @@ public struct DNASConfiguration: Sendable {
     public var definition: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        // Numbers, strings and enums only: encoding cannot fail.
         let settingsJSON = (try? encoder.encode(settings)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return "{\"dataset\":\"\(dataset)\",\"settings\":\(settingsJSON)}"
     }

@@ -25,6 +25,8 @@ extension StudyConfiguration {
     /// of changes (`changes`: when, and `key: old → new` for each), the earlier ones kept.
     func journalText(amending stored: String, changes: [String]) -> String {
         var history = [[String: Any]]()
+        // An older journal's YAML, or a configuration that could not be read (then `changes` says so), has no
+        // history to keep.
         if let data = stored.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
            let earlier = object["changes"] as? [[String: Any]] {
             history = earlier
@@ -34,18 +36,43 @@ extension StudyConfiguration {
     }
 
     private static func json(_ object: [String: Any]) -> String {
+        // Strings, numbers and lists of them only: serialisation cannot fail.
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 
     /// The definition a journal's stored configuration describes: the effective one this build writes,
     /// or, for an older journal, the one its YAML source gives.
-    static func storedDefinition(_ text: String) -> [String: String]? {
+    /// - Throws: `ClusterError.resume` when the text is neither (a damaged journal, or YAML this build no
+    ///   longer accepts), with the YAML's error.
+    static func storedDefinition(_ text: String) throws -> [String: String] {
+        // JSON that is not this build's shape is read as YAML below (JSON is YAML), whose error is the one said.
         if let data = text.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
            let effective = object["effective"] as? [String: String] {
             return effective
         }
-        return (try? StudyConfiguration(yaml: text, source: "the journal"))?.searchDefinition
+        do {
+            return try StudyConfiguration(yaml: text, source: "the journal").searchDefinition
+        } catch let error as ClusterError {
+            throw ClusterError(.resume, "the journal's stored configuration cannot be read: \(error.message)")
+        }
+    }
+
+    /// What resuming this configuration over the journal's stored one (`stored`, its text) changes, as
+    /// `key: old → new` (empty: the same search).
+    /// - Parameter allowChange: whether the user allowed a changed configuration (`--allow-config-change`): a
+    ///   stored configuration that cannot be read is then replaced (every key counts as changed, the first
+    ///   change says why); without it, that is an error.
+    /// - Throws: `ClusterError.resume` when the stored configuration cannot be read and no change is allowed.
+    func resumeChanges(fromStored stored: String, allowChange: Bool) throws -> [String] {
+        do {
+            return differences(from: try Self.storedDefinition(stored))
+        } catch let error as ClusterError where allowChange {
+            return ["stored configuration unreadable (\(error.message))"] + differences(from: [:])
+        } catch let error as ClusterError {
+            throw ClusterError(.resume, "study '\(study)': \(error.message). Pass --allow-config-change to resume with "
+                               + "this configuration instead (the journal records the change)")
+        }
     }
 
     /// The keys whose values differ from `stored`, as `key: old → new`; a larger budget is not a difference

@@ -51,6 +51,7 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
     /// The NB201 tables present on this worker (by data set name).
     public var tableDatasets: [String] {
         EvaluationSettings.Kind.table.datasets!.filter {
+            // Throws only for a name that is not a plain data-set name; these are `Kind.table`'s own.
             guard let path = try? NB201Table.resolve(dataset: $0, directory: nb201Directory) else { return false }
             return FileManager.default.isReadableFile(atPath: path)
         }

@@ -1,6 +1,7 @@
 import ANASOD
 import Evaluation
 import Foundation
+import Journal
 
 /// The paper's Table 1 measured on trained cells instead of a benchmark table: from the results of one or
 /// more studies' journals, how much of a cell's error its encoding explains, and how much is training noise.
@@ -22,23 +23,25 @@ public struct JournalEncodingAnalysis: Sendable {
     public let medianSeedSD: Double
     public let meanSeedSD: Double
 
-    /// - Throws: `ClusterError.invalidConfiguration` when a result's architecture is no cell of a known
-    ///   space, or the journals hold results of different spaces.
+    /// Each journal's cells are read in the space its study declares (`space`, nb201 when it names none).
+    /// - Throws: `ClusterError.invalidConfiguration` when a study's stored configuration cannot be read, the
+    ///   studies declare different spaces, or a result's architecture is no cell of its study's space.
     public init(reports: [StudyReport]) throws {
         var errors = [String: [Double]]()
-        var spaceName: String?
+        var declared: (name: SpaceName, study: String)?
         for report in reports {
+            let name = try Self.declaredSpace(report.study)
+            if let declared, declared.name != name {
+                throw ClusterError(.invalidConfiguration, "study '\(declared.study)' searches \(declared.name) and study "
+                                   + "'\(report.study.id)' \(name): analyse them apart")
+            }
+            declared = declared ?? (name, report.study.id)
             for row in report.done {
                 guard let metrics = row.metrics else { continue }
                 errors[row.architecture, default: []].append(metrics.validationError)
-                let name = row.architecture.contains("normal=") ? "darts" : "nb201"
-                if let spaceName, spaceName != name {
-                    throw ClusterError(.invalidConfiguration, "the journals hold cells of two spaces (\(spaceName) and \(name)): analyse them apart")
-                }
-                spaceName = name
             }
         }
-        let space = try SpaceCatalog.space(named: spaceName ?? "nb201")
+        let space = (declared?.name ?? .nb201).space
         var byEncoding = [[[Int]]: [Double]]()
         for (text, values) in errors {
             let architecture: Architecture
@@ -73,6 +76,21 @@ public struct JournalEncodingAnalysis: Sendable {
             | one cell over training seeds, median (\(cellsWithSeeds) cells; mean \(f(meanSeedSD))) | \(f(medianSeedSD)) | 0.17 |
 
             """
+    }
+
+    /// The space a study's stored configuration declares.
+    static func declaredSpace(_ study: StudyRecord) throws -> SpaceName {
+        let name: String
+        do {
+            name = try StudyConfiguration.storedDefinition(study.configuration)["space"] ?? SpaceName.nb201.rawValue
+        } catch let error as ClusterError {
+            throw ClusterError(.invalidConfiguration, "study '\(study.id)': \(error.message)")
+        }
+        guard let space = SpaceName(rawValue: name) else {
+            throw ClusterError(.invalidConfiguration, "study '\(study.id)' searches '\(name)', a space this build does not know "
+                               + "(known: \(SpaceName.known))")
+        }
+        return space
     }
 
     static func mean(_ xs: [Double]) -> Double { EncodingAnalysis.mean(xs) }

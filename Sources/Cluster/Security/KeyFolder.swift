@@ -74,6 +74,7 @@ public enum KeyFolder {
     static func signature(_ directory: String) -> [String: String] {
         let folder = path(directory, workersFolder)
         var signature = [String: String]()
+        // A folder that cannot be listed has no keys: the coordinator's reload says how many it admits.
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
             let attributes = try? FileManager.default.attributesOfItem(atPath: path(folder, name))
             let size = attributes?[.size] as? Int ?? -1

@@ -54,7 +54,7 @@ public struct ReportStore: Sendable {
             default: nil
             }
             guard let key, folder == "job-\(key.jobID)-attempt-\(key.attempt)", let message else {
-                try? FileManager.default.moveItem(atPath: file, toPath: file + ".bad")
+                try? FileManager.default.moveItem(atPath: file, toPath: file + ".bad")  // named in `problems` anyway
                 problems.append(file)
                 continue
             }

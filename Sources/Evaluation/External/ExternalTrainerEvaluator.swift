@@ -159,7 +159,7 @@ public struct ExternalTrainerEvaluator: Evaluator {
                 if violation == nil { violation = EvaluationError(.trainerProtocol, "trainer printed a line over 1 MiB: \(error)") }
                 await execution.teardown(using: teardown)
             }
-            try? await drained
+            try? await drained  // stderr only feeds the log and its tail: a line it could not read changes no outcome
             return (result, violation, declared)
         }
         let (result, violation, declared) = execution.closureResult
@@ -231,6 +231,7 @@ final class StderrLog: @unchecked Sendable {
 
     func append(_ line: String) {
         lock.withLock {
+            // Best effort: the log file is for the operator; the tail kept below feeds the messages.
             try? handle?.write(contentsOf: Data(line.utf8) + Data([0x0A]))
             lines.append(String(line.prefix(500)))
             if lines.count > keep { lines.removeFirst(lines.count - keep) }

@@ -85,6 +85,10 @@ public struct ANASODBO: SearchStrategy {
     var surrogate: Surrogate
     var cellSurrogate: Surrogate
     let cellFeatures: CellFeatures
+    /// Propose calls whose encoding GP could not be fitted (their proposals were ANASOD-RS draws), and picks
+    /// whose cell-level GP could not be fitted (a random cell of the encoding instead).
+    public private(set) var fallbacks = 0
+    var notes = FallbackNotes()
 
     public init(space: any SearchSpace, seed: UInt64, configuration: Configuration = .init(), name: String? = nil) {
         self.name = name ?? (configuration.withinEncoding == .cellModel ? "anasod-bo-2s" : "anasod-bo")
@@ -106,8 +110,15 @@ public struct ANASODBO: SearchStrategy {
         var rng = history.beginCall()
         advanceSchedules()
         var out = [Proposal]()
-        if !inInitialDesign, let model = try? encodingModel() {
-            out = proposeByModel(count: count, pending: pending, model: model, using: &rng)
+        if !inInitialDesign {
+            do {
+                let model = try encodingModel()
+                out = proposeByModel(count: count, pending: pending, model: model, using: &rng)
+            } catch {
+                fallbacks += 1
+                notes.add("\(name): the encoding GP could not be fitted on \(history.successes.count) results (\(error)); "
+                          + "this call's \(count) proposal(s) are ANASOD-RS draws instead")
+            }
         }
         if out.count < count {
             var fill = history
@@ -124,6 +135,8 @@ public struct ANASODBO: SearchStrategy {
         advanceSchedules()
         history.record(proposals)
     }
+
+    public mutating func takeNotes() -> [String] { notes.take() }
 
     public mutating func observe(_ observation: Observation) {
         let improved = history.record(observation)
@@ -191,7 +204,13 @@ public struct ANASODBO: SearchStrategy {
             }
         }
         var points = [Double]()
-        for counts in pool { points += (try? ArchitectureEncoding(counts: counts))?.vector ?? [] }
+        for counts in pool {
+            do {
+                points += try ArchitectureEncoding(counts: counts).vector
+            } catch {
+                preconditionFailure("pool counts are drawn on the grid of the space: \(error)")
+            }
+        }
         for v in pendingVectors { points += v }
         let posterior = model.gp.posterior(at: points, count: pool.count + pendingVectors.count)
         let capacity = pool.map { Int(min(history.remaining(counts: $0), Double(count))) }
@@ -215,9 +234,15 @@ public struct ANASODBO: SearchStrategy {
         // jobs in flight or the length of the study. Batches up to `largeBatch` are unchanged.
         let large = count + pending.count > Self.largeBatch
         if configuration.withinEncoding == .cellModel {
-            cellModel = try? cellSurrogate.model(features: history.successes.map { cellFeatures.vector($0.architecture) },
-                                                 values: history.successes.map(\.value), seed: history.seed,
-                                                 conditionLimit: large ? Self.largeBatchConditionPoints : nil)
+            do {
+                cellModel = try cellSurrogate.model(features: history.successes.map { cellFeatures.vector($0.architecture) },
+                                                    values: history.successes.map(\.value), seed: history.seed,
+                                                    conditionLimit: large ? Self.largeBatchConditionPoints : nil)
+            } catch {
+                fallbacks += 1
+                notes.add("\(name): the cell-level GP could not be fitted on \(history.successes.count) results (\(error)); "
+                          + "this call's cells are drawn uniformly within their encodings instead")
+            }
         }
         for j in picks {
             let arch: Architecture?

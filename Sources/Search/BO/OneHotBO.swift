@@ -21,6 +21,9 @@ public struct OneHotBO: SearchStrategy {
     public private(set) var history: StrategyHistory
     var surrogate: Surrogate
     let features: CellFeatures
+    /// Propose calls whose GP could not be fitted (their proposals were random cells).
+    public private(set) var fallbacks = 0
+    var notes = FallbackNotes()
 
     public init(space: any SearchSpace, seed: UInt64, configuration: Configuration = .init()) {
         history = StrategyHistory(space: space, seed: seed)
@@ -35,8 +38,18 @@ public struct OneHotBO: SearchStrategy {
         let ready = history.successes.count >= configuration.initialEvaluations
         if ready { surrogate.advance(successes: history.successes.count) }
         var out = [Proposal]()
-        if ready, let model = try? surrogate.model(features: history.successes.map { features.vector($0.architecture) },
-                                                   values: history.successes.map(\.value), seed: history.seed) {
+        var model: Surrogate.Model?
+        if ready {
+            do {
+                model = try surrogate.model(features: history.successes.map { features.vector($0.architecture) },
+                                            values: history.successes.map(\.value), seed: history.seed)
+            } catch {
+                fallbacks += 1
+                notes.add("\(name): the GP could not be fitted on \(history.successes.count) results (\(error)); "
+                          + "this call's \(count) proposal(s) are random cells instead")
+            }
+        }
+        if let model {
             var pool = [Architecture]()
             var set = Set<Architecture>()
             let parents = history.successes.sorted { $0.value < $1.value }.prefix(configuration.mutatedParents)
@@ -80,4 +93,6 @@ public struct OneHotBO: SearchStrategy {
     public mutating func observe(_ observation: Observation) {
         history.record(observation)
     }
+
+    public mutating func takeNotes() -> [String] { notes.take() }
 }

@@ -78,12 +78,13 @@ public struct SearchBenchmark: Sendable {
         }
     }
 
-    /// Runs `body` for every strategy × seed, `parallelism` at a time, results in strategy-then-seed order
-    /// (a run that throws is left out).
+    /// Runs `body` for every strategy × seed, `parallelism` at a time, results in strategy-then-seed order.
+    /// - Throws: the first error of any run (a table without a proposed cell, …): a run left out would move
+    ///   the means quietly.
     public static func runAll(strategies: [String], seeds: Int, firstSeed: UInt64, parallelism: Int, space: any SearchSpace,
                               _ body: @escaping @Sendable (String, UInt64) throws -> Run) throws -> [Run] {
         try fanOut(strategies: strategies, seeds: seeds, firstSeed: firstSeed, parallelism: parallelism, space: space, body)
-            .compactMap { try? $0.get() }
+            .map { try $0.get() }
     }
 
     /// Runs `body` for every strategy × seed, `parallelism` at a time, on a concurrent queue; the outcomes in

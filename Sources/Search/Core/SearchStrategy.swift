@@ -49,9 +49,14 @@ public protocol SearchStrategy: Sendable {
     mutating func restore(proposed proposals: [Proposal])
     /// Takes a finished evaluation (or a failure, `value == nil`).
     mutating func observe(_ observation: Observation)
+    /// What the strategy did since it was last asked that its caller should log: a fallback it took (a GP
+    /// that could not be fitted, and the random proposals made instead). Emptied by the call. Default: none.
+    mutating func takeNotes() -> [String]
 }
 
 extension SearchStrategy {
+    public mutating func takeNotes() -> [String] { [] }
+
     /// Replays a recorded history.
     public mutating func replay(_ events: [StrategyEvent]) {
         for event in events {

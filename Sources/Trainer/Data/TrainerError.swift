@@ -1,9 +1,12 @@
-/// The one public error type of the `Trainer` module: unreadable or corrupt data files.
+/// The one public error type of the `Trainer` module: unreadable or corrupt data files, settings that cannot
+/// work, a search that diverged.
 public struct TrainerError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         case fileUnreadable
         case corruptData
         case invalidSettings
+        /// Training left values that are not finite (a learning rate too high for the data).
+        case diverged
     }
 
     public let code: Code

@@ -12,7 +12,8 @@ extension DNASSearch {
     /// The cells the search ends with, up to `count` distinct ones (fewer when the ending has fewer):
     /// `anasod`: decoded from p~*; `darts`: each edge's argmax (one cell); `darts-sampled`: each edge's
     /// operation drawn from its softmax.
-    public func finalCells(count: Int, decoder: Decoder = .rounding, seed: UInt64) -> [Architecture] {
+    /// - Throws: `TrainerError.diverged` when `anasod`'s p~* is no distribution (the search diverged).
+    public func finalCells(count: Int, decoder: Decoder = .rounding, seed: UInt64) throws -> [Architecture] {
         let space = NB201SearchSpace()
         var rng = SeededGenerator(seed: seed, stream: 0xF1A1)
         var cells = [Architecture](), seen = Set<Architecture>()
@@ -29,7 +30,13 @@ extension DNASSearch {
                 add(Architecture(cells: [Cell(operations: (0..<6).map { Self.draw(supernet.edgeWeights($0), &rng) })]))
             }
         case .anasod:
-            guard let p = try? OperationDistribution(supernet.architecture) else { return [] }
+            let p: OperationDistribution
+            do {
+                p = try OperationDistribution(supernet.architecture)
+            } catch let error as ANASODError {
+                throw TrainerError(.diverged, "the search ended with no operation distribution to decode (\(error.message)): "
+                                   + "it diverged; try a lower architecture learning rate")
+            }
             let encoding = ArchitectureEncoding(parts: [p])
             for _ in 0..<(100 * count) where cells.count < count {
                 add(decoder == .rounding ? space.roundingDecode(encoding, using: &rng) : space.samplingDecode(encoding, using: &rng))
