@@ -91,18 +91,26 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
+        // Helpers shared by the test targets (a regular target no product depends on, so nothing of it,
+        // and no test framework, reaches `anasod`): offPool, an event inbox, an in-process cluster.
+        .target(name: "TestSupport", dependencies: [
+            "Cluster", "Wire", "Journal", .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/TestSupport"),
+
         .testTarget(name: "SystemLibraryTests", dependencies: ["CZeroMQ", "CMsgPack", "CLinearAlgebra"]),
         .testTarget(name: "ANASODTests", dependencies: ["ANASOD"]),
         .testTarget(name: "BayesOptTests", dependencies: ["BayesOpt", "ANASOD"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "ANASOD", "BayesOpt"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "ANASOD"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "ANASOD", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "ANASOD"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ANASOD", "Wire", "Journal", "Search", "Evaluation", "CZeroMQ"]),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "ANASOD", "CLinearAlgebra"]),
+        .testTarget(name: "ClusterTests", dependencies: [
+            "Cluster", "ANASOD", "Wire", "Journal", "Search", "Evaluation", "CZeroMQ", "TestSupport",
+        ]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "ANASOD", "CLinearAlgebra", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD", "Trainer"]),
-        .testTarget(name: "CLITests", dependencies: ["anasod"]),
+        .testTarget(name: "CLITests", dependencies: ["anasod", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: [
-            "Dashboard", "Cluster", "Journal", "ANASOD", "Wire", "Evaluation",
+            "Dashboard", "Cluster", "Journal", "ANASOD", "Wire", "Evaluation", "TestSupport",
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Headless Chromium (Debian's `chromium`, installed by scripts/setup.sh) on the live dashboard of a

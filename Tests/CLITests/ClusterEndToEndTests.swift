@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Real processes on loopback with ephemeral ports, always cleaned up.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `anasod search` over the DARTS space, genotypes trained end to end: by the Swift CPU trainer (the

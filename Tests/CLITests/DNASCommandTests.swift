@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `anasod dnas` as a user runs it: a short search on a Fashion-MNIST subset, killed with SIGKILL after

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `anasod search` with external trainer processes: a fake trainer on two (pretend) GPU slots, and the

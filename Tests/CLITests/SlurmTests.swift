@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The shipped batch scripts against a real Slurm: a single-node cluster on this machine

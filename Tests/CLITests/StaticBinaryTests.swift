@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The binary scripts/package.sh makes (dist/anasod: the Swift runtime linked in), copied alone into an

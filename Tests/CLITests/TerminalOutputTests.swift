@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// What `anasod search` prints as a user sees it: under a pseudo-terminal (util-linux `script`) one

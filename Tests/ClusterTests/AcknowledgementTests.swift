@@ -3,29 +3,9 @@ import ANASOD
 import Foundation
 import Journal
 import Logging
+import TestSupport
 import Testing
 @testable import Wire
-
-/// Collects a server's events; waits for one that matches.
-final class ServerInbox: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var events = [ServerEvent]()
-    func add(_ e: ServerEvent) { condition.lock(); events.append(e); condition.signal(); condition.unlock() }
-
-    /// The first message not yet taken that `match` accepts, waiting up to `timeout` seconds.
-    func next<T>(timeout: Double = 30, _ match: (WireMessage) -> T?) -> T? {
-        let deadline = Date().addingTimeInterval(timeout)
-        condition.lock()
-        defer { condition.unlock() }
-        repeat {
-            if let index = events.firstIndex(where: { if case .message(_, let m) = $0 { match(m) != nil } else { false } }) {
-                guard case .message(_, let m) = events.remove(at: index) else { return nil }
-                return match(m)
-            }
-        } while condition.wait(until: deadline)
-        return nil
-    }
-}
 
 /// Protocol version 2's acknowledgements: a result is acknowledged only once committed, a worker keeps
 /// what is not acknowledged and sends it again after a reconnect, and nothing it sent is trained again.
@@ -42,8 +22,8 @@ final class ServerInbox: @unchecked Sendable {
     /// forgets it on the ack, and ran the job once.
     @Test func anUnacknowledgedResultIsSentAgainAfterAReconnectNotRetrained() async throws {
         let server = InMemoryServer()
-        let inbox = ServerInbox()
-        server.start { inbox.add($0) }
+        let inbox = Inbox<ServerEvent>()
+        server.start { inbox.append($0) }
         let worker = Worker(configuration: WorkerConfiguration(id: "w", slots: 1), transport: server.connect(identity: "w"),
                             evaluators: LocalEvaluators(), logger: Logger(label: "w"))
         let run = Task { try await worker.run() }
@@ -52,7 +32,7 @@ final class ServerInbox: @unchecked Sendable {
         #expect(worker.completed == 1)  // trained once
     }
 
-    static func playSilentCoordinator(_ server: InMemoryServer, _ inbox: ServerInbox, _ worker: Worker) throws {
+    static func playSilentCoordinator(_ server: InMemoryServer, _ inbox: Inbox<ServerEvent>, _ worker: Worker) throws {
         let peer = PeerID(Array("w".utf8))
         let welcome = WireMessage.welcome(Welcome(workerID: "w", studyID: "acks", heartbeatInterval: 0.2, software: "test"))
         #expect(inbox.next { if case .hello(let h) = $0 { h } else { nil } } != nil)
@@ -82,20 +62,19 @@ final class ServerInbox: @unchecked Sendable {
         c.strategy = .init(.rs)
         c.evaluator.kind = .synthetic
         c.heartbeatInterval = 0.2
-        let server = InMemoryServer()
         let journal = InMemoryJournal()
-        let coordinator = try Coordinator(configuration: c, journal: journal, transport: server, resume: false,
-                                          logger: Logger(label: "test"))
-        let client = server.connect(identity: "raw")
-        let received = ClientInbox()
-        client.start { received.add($0) }
-        let run = Task { try await coordinator.runOnThread() }
+        let cluster = try InProcessCluster(configuration: c, journal: journal)
+        let coordinator = cluster.coordinator
+        let client = cluster.server.connect(identity: "raw")
+        let received = Inbox<ClientEvent>()
+        client.start { received.append($0) }
+        cluster.start()
         let settings = c
         try await offPool { try Self.reportTwice(client, received, journal, coordinator, settings) }
-        _ = try await run.value
+        _ = try await cluster.finish()
     }
 
-    static func reportTwice(_ client: InMemoryClient, _ received: ClientInbox, _ journal: InMemoryJournal,
+    static func reportTwice(_ client: InMemoryClient, _ received: Inbox<ClientEvent>, _ journal: InMemoryJournal,
                             _ coordinator: Coordinator, _ c: StudyConfiguration) throws {
         defer { coordinator.stop() }
         // Hello until welcomed, as a worker does (the coordinator may not be listening yet).
@@ -155,15 +134,11 @@ final class ServerInbox: @unchecked Sendable {
         let marker = folder.appendingPathComponent("trained").path
         let script = folder.appendingPathComponent("trainer.sh").path
         try "#!/bin/sh\ntouch \(marker)\necho '{\"event\": \"result\", \"validation_error\": 50}'\n".write(toFile: script, atomically: true, encoding: .utf8)
-        let server = InMemoryServer()
-        let coordinator = try Coordinator(configuration: c, journal: journal, transport: server, resume: true, logger: Logger(label: "test"))
-        let worker = Worker(configuration: WorkerConfiguration(id: "w", slots: 1), transport: server.connect(identity: "w"),
-                            evaluators: LocalEvaluators(trainerCommand: "/bin/sh \(script)", workDirectory: work),
-                            reportStore: store, logger: Logger(label: "w"))
-        let run = Task { try await worker.run() }
-        let status = try await coordinator.runOnThread()
-        worker.drain(reason: "test over")
-        _ = try? await run.value
+        let cluster = try InProcessCluster(configuration: c, journal: journal, resume: true)
+        cluster.addWorker(id: "w", slots: 1,
+                          evaluators: LocalEvaluators(trainerCommand: "/bin/sh \(script)", workDirectory: work),
+                          reportStore: store)
+        let status = try await cluster.finish()
         #expect(status.successes == 1)
         #expect(!FileManager.default.fileExists(atPath: marker), "the cell was trained again")
         let results = try journal.records().compactMap { if case .result(let j, let a, _, let m, _) = $0 { (j, a, m.validationError) } else { nil } }

@@ -3,7 +3,7 @@ import ANASOD
 import Evaluation
 import Foundation
 import Journal
-import Logging
+import TestSupport
 import Testing
 import Wire
 
@@ -43,24 +43,16 @@ import Wire
         c.evaluator = EvaluationSettings(kind: .external)
         c.heartbeatInterval = 0.2
         c.workerTimeout = 5
-        let server = InMemoryServer()
         let journal = InMemoryJournal()
-        let coordinator = try Coordinator(configuration: c, journal: journal, transport: server, resume: false, logger: Logger(label: "test"))
-        var tasks = [Task<String, Error>]()
-        var workers = [Worker]()
+        let cluster = try InProcessCluster(configuration: c, journal: journal)
         for (name, body) in [("a", a), ("b", b)] {
             let script = folder.appendingPathComponent("\(name).sh").path
             try "#!/bin/sh\n\(body)\n".write(toFile: script, atomically: true, encoding: .utf8)
-            let worker = Worker(configuration: WorkerConfiguration(id: name, slots: 1), transport: server.connect(identity: name),
-                                evaluators: LocalEvaluators(trainerCommand: "/bin/sh \(script)",
-                                                            workDirectory: folder.appendingPathComponent("work-\(name)").path),
-                                logger: Logger(label: name))
-            workers.append(worker)
-            tasks.append(Task { try await worker.run() })
+            let work = folder.appendingPathComponent("work-\(name)").path
+            cluster.addWorker(id: name, slots: 1,
+                              evaluators: LocalEvaluators(trainerCommand: "/bin/sh \(script)", workDirectory: work))
         }
-        let status = try await coordinator.runOnThread()
-        for w in workers { w.drain(reason: "test over") }
-        for t in tasks { _ = try? await t.value }
+        let status = try await cluster.finish()
         return Run(status: status, records: try journal.records())
     }
 

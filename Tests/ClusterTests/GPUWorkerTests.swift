@@ -4,6 +4,7 @@ import Evaluation
 import Foundation
 import Journal
 import Logging
+import TestSupport
 import Testing
 import Wire
 
@@ -67,18 +68,11 @@ import Wire
         c.trainerCommand = "/bin/sh \(script)"
         c.heartbeatInterval = 0.2
         c.workerTimeout = 5
-        let server = InMemoryServer()
-        let journal = InMemoryJournal()
-        let coordinator = try Coordinator(configuration: c, journal: journal, transport: server, resume: false, logger: Logger(label: "test"))
-        let worker = Worker(configuration: WorkerConfiguration(id: "gpu-box", gpus: [GPU(index: "0"), GPU(index: "1")]),
-                            transport: server.connect(identity: "gpu-box"),
-                            evaluators: LocalEvaluators(trainerCommand: "/bin/sh \(script)",
-                                                        workDirectory: folder.appendingPathComponent("work").path),
-                            logger: Logger(label: "gpu-box"))
-        let task = Task { try await worker.run() }
-        let status = try await coordinator.runOnThread()
-        worker.drain(reason: "test over")
-        _ = try? await task.value
+        let cluster = try InProcessCluster(configuration: c, journal: InMemoryJournal())
+        cluster.addWorker(WorkerConfiguration(id: "gpu-box", gpus: [GPU(index: "0"), GPU(index: "1")]),
+                          evaluators: LocalEvaluators(trainerCommand: "/bin/sh \(script)",
+                                                      workDirectory: folder.appendingPathComponent("work").path))
+        let status = try await cluster.finish()
         #expect(status.successes == 8)
         let log = try String(contentsOfFile: folder.appendingPathComponent("log").path, encoding: .utf8)
         let lines = log.split(separator: "\n").map(String.init)

@@ -3,7 +3,7 @@ import ANASOD
 import CZeroMQ
 import Foundation
 import Journal
-import Logging
+import TestSupport
 import Testing
 import Wire
 
@@ -85,9 +85,9 @@ final class RawPeer: @unchecked Sendable {
         c.workerTimeout = 3
         let server = try ZeroMQServer(bind: "tcp://127.0.0.1:0", security: .curve(coordinatorKeys, allowed: allowed))
         let journal = InMemoryJournal()
-        let coordinator = try Coordinator(configuration: c, journal: journal, transport: server, resume: false,
-                                          logger: Logger(label: "test"))
-        let run = Task { try await coordinator.runOnThread() }
+        let cluster = try InProcessCluster(configuration: c, journal: journal, transport: server)
+        let coordinator = cluster.coordinator
+        cluster.start()
 
         // 0. No keys, and a key the coordinator does not admit: turned away at the handshake, once each
         //    (they do not reconnect); the results they queued are never read.
@@ -171,16 +171,12 @@ final class RawPeer: @unchecked Sendable {
         #expect(coordinator.status.refusals == expected)
         #expect(coordinator.status.successes == 0)
 
-        let honest = try (0..<2).map { i in
-            Worker(configuration: WorkerConfiguration(id: "honest-\(i)", slots: 2),
-                   transport: try ZeroMQClient(connect: server.endpoint, identity: "honest-\(i)",
-                                              security: .curve(admitted[3 + i], coordinator: coordinatorKeys.publicKey)),
-                   evaluators: LocalEvaluators(), logger: Logger(label: "honest-\(i)"))
+        for i in 0..<2 {
+            let security = ClientSecurity.curve(admitted[3 + i], coordinator: coordinatorKeys.publicKey)
+            cluster.addWorker(id: "honest-\(i)", slots: 2,
+                              transport: try ZeroMQClient(connect: server.endpoint, identity: "honest-\(i)", security: security))
         }
-        let tasks = honest.map { w in Task { try await w.run() } }
-        let status = try await run.value
-        for w in honest { w.drain(reason: "test over") }
-        for t in tasks { _ = try? await t.value }
+        let status = try await cluster.finish()
 
         #expect(status.successes == 40)
         #expect(status.refusals == expected)

@@ -3,10 +3,9 @@ import ANASOD
 import Evaluation
 import Foundation
 import Journal
-import Logging
 import Search
+import TestSupport
 import Testing
-import Wire
 
 @Suite struct InProcessClusterTests {
     func configuration(budget: Int, strategy: StrategyName = .anasodBO, failRate: Double = 0) -> StudyConfiguration {
@@ -23,20 +22,10 @@ import Wire
 
     func runCluster(_ c: StudyConfiguration, journal: any Journal, workers: Int, resume: Bool = false,
                     continueAfterFailures: Bool = false) async throws -> CoordinatorStatus {
-        let server = InMemoryServer()
-        let coordinator = try Coordinator(configuration: c, journal: journal, transport: server, resume: resume,
-                                          continueAfterFailures: continueAfterFailures, logger: Logger(label: "test"))
-        let pool = (0..<workers).map { i in
-            Worker(configuration: WorkerConfiguration(id: "w\(i)", slots: 2), transport: server.connect(identity: "w\(i)"),
-                   evaluators: LocalEvaluators(), logger: Logger(label: "w\(i)"))
-        }
-        let tasks = pool.map { w in Task { try await w.run() } }
-        let status = try await coordinator.runOnThread()
-        // A worker whose first hello came before the coordinator listened may not have joined before a
-        // fast study ended; it would wait for a coordinator forever (as real workers do): let it go.
-        for w in pool { w.drain(reason: "test over") }
-        for t in tasks { _ = try? await t.value }
-        return status
+        let cluster = try InProcessCluster(configuration: c, journal: journal, resume: resume,
+                                           continueAfterFailures: continueAfterFailures)
+        for i in 0..<workers { cluster.addWorker(id: "w\(i)", slots: 2) }
+        return try await cluster.finish()
     }
 
     @Test func aStudyReachesExactlyItsBudget() async throws {

@@ -4,6 +4,7 @@ import CZeroMQ
 import Foundation
 import Journal
 import Logging
+import TestSupport
 import Testing
 import Wire
 
@@ -21,10 +22,10 @@ import Wire
         let allowed: CurveAllowList
         let configuration: StudyConfiguration
         var server: ZeroMQServer!
-        var coordinator: Coordinator!
         var journal: SQLiteJournal!
-        var run: Task<CoordinatorStatus, Error>!
-        var honest = [(Worker, Task<String, Error>)]()
+        /// The coordinator and the honest workers; a restart makes a new one on the same journal file.
+        var cluster: InProcessCluster!
+        var coordinator: Coordinator { cluster.coordinator }
 
         init(budget: Int = 24, keyNames: [String] = ["node-a", "node-b", "node-c"], seconds: Double = 0.05,
              configure: (inout StudyConfiguration) -> Void = { _ in }) throws {
@@ -53,34 +54,23 @@ import Wire
         func start(resume: Bool = false) throws {
             server = try ZeroMQServer(bind: "tcp://127.0.0.1:0", security: .curve(coordinatorKeys, allowed: allowed))
             journal = try SQLiteJournal(path: configuration.journal, exclusive: true)
-            coordinator = try Coordinator(configuration: configuration, journal: journal, transport: server, resume: resume,
-                                          logger: Logger(label: "coordinator"))
-            let coordinator = self.coordinator!
-            run = Task { try await coordinator.runOnThread() }
+            cluster = try InProcessCluster(configuration: configuration, journal: journal, transport: server,
+                                           resume: resume, logger: Logger(label: "coordinator"))
+            cluster.start()
         }
 
         func curve(_ key: String) -> (own: CurveKeyPair, server: String) { (keys[key]!, coordinatorKeys.publicKey) }
 
         /// An honest worker with its own key.
         func addHonest(_ id: String, key: String, slots: Int = 1) throws {
-            let worker = Worker(configuration: WorkerConfiguration(id: id, slots: slots),
-                                transport: try ZeroMQClient(connect: server.endpoint, identity: id,
-                                                            security: .curve(keys[key]!, coordinator: coordinatorKeys.publicKey)),
-                                evaluators: LocalEvaluators(), logger: Logger(label: id))
-            honest.append((worker, Task { try await worker.run() }))
+            let security = ClientSecurity.curve(keys[key]!, coordinator: coordinatorKeys.publicKey)
+            cluster.addWorker(id: id, slots: slots,
+                              transport: try ZeroMQClient(connect: server.endpoint, identity: id, security: security))
         }
 
         /// Waits for the study's end, drains the honest workers and returns the final status.
         func finish(timeout: Double = 90) async throws -> CoordinatorStatus {
-            let watchdog = Task { [coordinator] in
-                try await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
-                coordinator?.stop()
-            }
-            let status = try await run.value
-            watchdog.cancel()
-            for (worker, _) in honest { worker.drain(reason: "test over") }
-            for (_, task) in honest { _ = try? await task.value }
-            return status
+            try await cluster.finish(timeout: timeout)
         }
 
         /// Every result's lease, with the key it was dispatched to.
@@ -164,10 +154,10 @@ import Wire
         }
         #expect(held.count == 2)
         study.coordinator.stop()
-        _ = try await study.run.value
+        _ = try await study.cluster.finish()
         victim.close()
         study.journal = nil
-        study.coordinator = nil
+        study.cluster = nil
         // The coordinator comes back; the attacker is first to claim the in-flight leases under the worker's id.
         try study.start(resume: true)
         let claimant = try RawPeer(study.server.endpoint, identity: "honest1", curve: study.curve("node-b"))

@@ -1,33 +1,9 @@
 @testable import Cluster
 import Foundation
 import Journal
-import Logging
+import TestSupport
 import Testing
 @testable import Wire
-
-final class ClientInbox: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var events = [ClientEvent]()
-    func add(_ e: ClientEvent) { condition.lock(); events.append(e); condition.signal(); condition.unlock() }
-    func first(timeout: Double) -> ClientEvent? {
-        let deadline = Date().addingTimeInterval(timeout)
-        condition.lock()
-        defer { condition.unlock() }
-        while events.isEmpty && condition.wait(until: deadline) {}
-        return events.first
-    }
-
-    /// Removes and returns the first event `match` accepts, waiting up to `timeout` seconds.
-    func take<T>(timeout: Double, _ match: (ClientEvent) -> T?) -> T? {
-        let deadline = Date().addingTimeInterval(timeout)
-        condition.lock()
-        defer { condition.unlock() }
-        repeat {
-            if let index = events.firstIndex(where: { match($0) != nil }) { return match(events.remove(at: index)) }
-        } while condition.wait(until: deadline)
-        return nil
-    }
-}
 
 @Suite struct VersionRefusalTests {
     /// Delivers `bytes` from a peer to a running coordinator; returns the peer's first event and the
@@ -36,18 +12,17 @@ final class ClientInbox: @unchecked Sendable {
         var c = StudyConfiguration(study: "v")
         c.evaluator.kind = .synthetic
         c.budget = 1
-        let server = InMemoryServer()
-        let coordinator = try Coordinator(configuration: c, journal: InMemoryJournal(), transport: server, resume: false,
-                                          logger: Logger(label: "test"))
+        let cluster = try InProcessCluster(configuration: c, journal: InMemoryJournal())
+        let server = cluster.server
+        let coordinator = cluster.coordinator
         let client = server.connect(identity: "old")
-        let inbox = ClientInbox()
-        client.start { inbox.add($0) }
-        let thread = Thread { _ = try? coordinator.run() }
-        thread.start()
+        let inbox = Inbox<ClientEvent>()
+        client.start { inbox.append($0) }
+        cluster.start()
         defer { coordinator.stop() }
         Thread.sleep(forTimeInterval: 0.1)  // the coordinator has started its transport
         server.deliver(bytes, from: client.peer)
-        let event = inbox.first(timeout: 5)
+        let event = inbox.wait(for: 1, timeout: 5).first
         // The refusal leaves before the loop publishes its counters: give it a moment.
         let published = Date().addingTimeInterval(2)
         while coordinator.status.refusals.malformed == 0 && Date() < published { Thread.sleep(forTimeInterval: 0.01) }

@@ -9,6 +9,7 @@ import FoundationNetworking
 import Journal
 import Logging
 import Prometheus
+import TestSupport
 import Testing
 import Wire
 
@@ -31,18 +32,10 @@ import Wire
         let journal = try SQLiteJournal(path: path)
         let registry = PrometheusCollectorRegistry()
         let metrics = ClusterMetrics(study: c.study, factory: PrometheusMetricsFactory(registry: registry))
-        let server = InMemoryServer()
-        let coordinator = try Coordinator(configuration: c, journal: journal, transport: server, resume: false, metrics: metrics,
-                                          logger: Logger(label: "test"))
-        let pool = (0..<2).map { i in
-            Worker(configuration: WorkerConfiguration(id: "w\(i)", slots: 2), transport: server.connect(identity: "w\(i)"),
-                   evaluators: LocalEvaluators(), logger: Logger(label: "w\(i)"))
-        }
-        let tasks = pool.map { w in Task { try await w.run() } }
-        _ = try await coordinator.runOnThread()
-        for w in pool { w.drain(reason: "test over") }
-        for t in tasks { _ = try? await t.value }
-        return (coordinator, journal, path, registry)
+        let cluster = try InProcessCluster(configuration: c, journal: journal, metrics: metrics)
+        for i in 0..<2 { cluster.addWorker(id: "w\(i)", slots: 2) }
+        _ = try await cluster.finish()
+        return (cluster.coordinator, journal, path, registry)
     }
 
     static func get(_ url: String, token: String? = nil) async throws -> (status: Int, body: String, type: String) {

@@ -1,6 +1,7 @@
 import ANASOD
 import CLinearAlgebra
 import Foundation
+import TestSupport
 import Testing
 @testable import Trainer
 

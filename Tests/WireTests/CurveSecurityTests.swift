@@ -1,5 +1,6 @@
 import CZeroMQ
 import Foundation
+import TestSupport
 import Testing
 @testable import Wire
 

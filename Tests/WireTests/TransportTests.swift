@@ -1,29 +1,8 @@
 import CZeroMQ
 import Foundation
+import TestSupport
 import Testing
 @testable import Wire
-
-/// Collects events from a transport thread; waits with a deadline.
-final class Inbox<Event: Sendable>: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var events = [Event]()
-
-    func append(_ event: Event) {
-        condition.lock()
-        events.append(event)
-        condition.signal()
-        condition.unlock()
-    }
-
-    /// Waits until `count` events arrived (or 10 s passed) and returns them.
-    func wait(for count: Int, timeout: Double = 10) -> [Event] {
-        let deadline = Date().addingTimeInterval(timeout)
-        condition.lock()
-        defer { condition.unlock() }
-        while events.count < count && condition.wait(until: deadline) {}
-        return events
-    }
-}
 
 /// One shared suite over every transport implementation.
 @Suite(.serialized) struct TransportTests {
