@@ -73,6 +73,7 @@ let package = Package(
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // The live dashboard and Prometheus metrics of a running coordinator (Hummingbird, swift-prometheus).
         .target(name: "Dashboard", dependencies: [

@@ -126,7 +126,8 @@ public final class Coordinator: @unchecked Sendable {
     private let statusLock = NSLock()
     private var snapshot: CoordinatorStatus
     private let started = Date()
-    private let clock = ClusterClock()
+    private let clock: any ClusterClock
+    private let watch = StatusWatch()
     /// Results waiting for their worker's next job: when the result arrived, and the observation count.
     private var awaitingJob = [PeerID: (received: Double, observations: Int)]()
     private var latencies = [(observations: Int, seconds: Double)]()
@@ -144,8 +145,10 @@ public final class Coordinator: @unchecked Sendable {
     /// - Throws: `ClusterError` for a resume that does not match, `JournalError` for storage trouble.
     public init(configuration: StudyConfiguration, journal: any Journal, transport: any ServerTransport,
                 resume: Bool, continueAfterFailures: Bool = false, allowConfigurationChange: Bool = false,
-                endWhenNoWorkerCanRun: Bool = false, metrics: ClusterMetrics? = nil, logger: Logger) throws {
+                endWhenNoWorkerCanRun: Bool = false, metrics: ClusterMetrics? = nil, clock: any ClusterClock = SystemClusterClock(),
+                logger: Logger) throws {
         self.configuration = configuration
+        self.clock = clock
         self.metrics = metrics ?? ClusterMetrics(study: configuration.study)
         self.journal = journal
         self.transport = transport
@@ -214,6 +217,16 @@ public final class Coordinator: @unchecked Sendable {
 
     public var status: CoordinatorStatus { statusLock.withLock { snapshot } }
 
+    /// Returns once the coordinator listens and its loop runs (throws if the loop ended first).
+    public func ready() async throws { try await watch.ready() }
+
+    /// Waits until a published status meets `condition` (at once when the current one does) and returns it.
+    /// - Throws: `ClusterError` after `timeout` seconds, or when the loop ends first.
+    public func status(where condition: @escaping @Sendable (CoordinatorStatus) -> Bool, timeout: Double = 60) async throws
+        -> CoordinatorStatus {
+        try await watch.status(where: condition, timeout: timeout)
+    }
+
     /// `run()` on a thread of its own (the event loop blocks; it must not hold a Swift-concurrency thread).
     public func runOnThread() async throws -> CoordinatorStatus {
         try await withCheckedThrowingContinuation { continuation in
@@ -231,7 +244,9 @@ public final class Coordinator: @unchecked Sendable {
         defer {
             runner.stop()
             transport.close()
+            watch.end(CoordinatorEnded())
         }
+        watch.markReady()
         var lastProgress = 0.0
         var lastTick = -Double.infinity
         var stopDeadline: Double?
@@ -428,6 +443,7 @@ public final class Coordinator: @unchecked Sendable {
                                   quarantined: state.domains.compactMapValues(\.quarantineReason))
         metrics.update(from: s)
         statusLock.withLock { snapshot = s }
+        watch.publish(s)
         // An event worth a line in any mode: a new best.
         if let b = s.best, loggedBest.map({ b.value < $0 }) ?? true {
             loggedBest = b.value

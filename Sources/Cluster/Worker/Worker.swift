@@ -48,7 +48,7 @@ public final class Worker: @unchecked Sendable {
 
     private let queue = DispatchQueue(label: "anasod.worker")
     private var state: WorkerState
-    private let clock = ClusterClock()
+    private let clock: any ClusterClock
     private var tasks = [JobKey: Task<Void, Never>]()
     /// The GPU each running job holds (GPU workers only).
     private var heldGPUs = [JobKey: String]()
@@ -65,8 +65,9 @@ public final class Worker: @unchecked Sendable {
     public var completed: Int { queue.sync { state.completed } }
 
     public init(configuration: WorkerConfiguration, transport: any ClientTransport, evaluators: any EvaluatorProvider,
-                reportStore: ReportStore? = nil, logger: Logger) {
+                reportStore: ReportStore? = nil, clock: any ClusterClock = SystemClusterClock(), logger: Logger) {
         self.configuration = configuration
+        self.clock = clock
         self.transport = transport
         self.evaluators = evaluators
         self.reportStore = reportStore
