@@ -24,15 +24,17 @@ import Testing
         let server = InMemoryServer()
         let inbox = Inbox<ServerEvent>()
         server.start { inbox.append($0) }
+        let clock = ManualClock()
         let worker = Worker(configuration: WorkerConfiguration(id: "w", slots: 1), transport: server.connect(identity: "w"),
-                            evaluators: LocalEvaluators(), logger: Logger(label: "w"))
+                            evaluators: LocalEvaluators(), clock: clock, logger: Logger(label: "w"))
         let run = Task { try await worker.run() }
-        try await offPool { try Self.playSilentCoordinator(server, inbox, worker) }
+        try await offPool { try Self.playSilentCoordinator(server, inbox, worker, clock: clock) }
         _ = try await run.value
         #expect(worker.completed == 1)  // trained once
     }
 
-    static func playSilentCoordinator(_ server: InMemoryServer, _ inbox: Inbox<ServerEvent>, _ worker: Worker) throws {
+    static func playSilentCoordinator(_ server: InMemoryServer, _ inbox: Inbox<ServerEvent>, _ worker: Worker,
+                                      clock: ManualClock) throws {
         let peer = PeerID(Array("w".utf8))
         let welcome = WireMessage.welcome(Welcome(workerID: "w", studyID: "acks", heartbeatInterval: 0.2, software: "test"))
         #expect(inbox.next { if case .hello(let h) = $0 { h } else { nil } } != nil)
@@ -41,7 +43,9 @@ import Testing
         server.send(.job(AcknowledgementTests().job(7)), to: peer)
         let first = try #require(inbox.next { if case .result(let r) = $0 { r } else { nil } })
         #expect(first.key == JobKey(jobID: 7, attempt: 1))
-        // Silence: after 3 s the worker says hello again, announcing the job it finished but nobody acknowledged.
+        // Silence: 3 s later (on the worker's clock) it says hello again, announcing the job it finished but nobody
+        // acknowledged.
+        clock.advance(by: 4)
         let hello = try #require(inbox.next(timeout: 30) { m -> Hello? in
             if case .hello(let h) = m, !h.heldJobs.isEmpty { h } else { nil }
         })
@@ -50,7 +54,7 @@ import Testing
         let again = try #require(inbox.next { if case .result(let r) = $0 { r } else { nil } })
         #expect(again == first)
         server.send(.ack(Ack(keys: [first.key])), to: peer)
-        Thread.sleep(forTimeInterval: 0.3)
+        // Before or after the ack, the drain ends once nothing is left unacknowledged.
         worker.drain(reason: "test over")
     }
 

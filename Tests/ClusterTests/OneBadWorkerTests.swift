@@ -90,8 +90,10 @@ import Wire
                                        heldJobs: held)))
             _ = claimant.receive(timeout: 5)
             for key in held { claimant.send(.result(JobResult(key: key, validationError: 0, trainSeconds: 0))) }
-            try await Task.sleep(nanoseconds: 300_000_000)
-            #expect(coordinator.status.successes == 0, sourceLocation: sourceLocation)
+            // Its claims and its forged results handled (each refused and counted against its key):
+            let handled = 2 * held.count
+            let forged = try await coordinator.status(where: { ($0.keyRefusals["node-b"] ?? 0) >= handled }, timeout: 30)
+            #expect(forged.successes == 0, sourceLocation: sourceLocation)
             try addHonest("honest2", key: "node-c", slots: 2)
             let status = try await finish()
             try checkEnd(status, sourceLocation: sourceLocation)
@@ -193,7 +195,10 @@ import Wire
                 }
             }
         }
-        try await Task.sleep(nanoseconds: 200_000_000)
+        // The hole is first in line: it has failed what a lone key may fail before it rests, or been excluded.
+        _ = try await study.coordinator.status(where: { s in
+            (s.failuresByKey["node-b"] ?? 0) >= CoordinatorState.quarantineMinFailures || s.workerList.contains { $0.state.hasPrefix("excluded") }
+        }, timeout: 30)
         try study.addHonest("honest1", key: "node-a")
         try study.addHonest("honest2", key: "node-c")
         let status = try await study.finish()
@@ -223,7 +228,7 @@ import Wire
                 hoarder.send(.heartbeat(Heartbeat(sent: 0)))  // alive, never finishing anything
             }
         }
-        try await Task.sleep(nanoseconds: 300_000_000)
+        _ = try await study.coordinator.status(where: { $0.running >= 1 }, timeout: 30)  // the hoarder holds leases first
         try study.addHonest("honest1", key: "node-a")
         try study.addHonest("honest2", key: "node-c")
         let status = try await study.finish()
@@ -270,9 +275,10 @@ import Wire
         defer { watcher.stop() }
         try study.addHonest("honest1", key: "node-a")
         try study.addHonest("honest2", key: "node-c")
-        try await Task.sleep(nanoseconds: 500_000_000)
+        _ = try await study.coordinator.status(where: { $0.successes >= 1 }, timeout: 30)  // the workers are at work
         let workers = study.folder + "/keys/workers"
         try FileManager.default.moveItem(atPath: workers, toPath: workers + ".away")
+        // Timing under test: the folder stays away for two seconds (twenty of the watcher's looks), then comes back.
         try await Task.sleep(nanoseconds: 2_000_000_000)
         #expect(study.allowed.snapshot.count == 3)  // kept while the folder could not be read
         try FileManager.default.moveItem(atPath: workers + ".away", toPath: workers)

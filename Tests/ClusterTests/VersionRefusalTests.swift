@@ -8,7 +8,7 @@ import Testing
 @Suite struct VersionRefusalTests {
     /// Delivers `bytes` from a peer to a running coordinator; returns the peer's first event and the
     /// coordinator's status after it.
-    func deliver(_ bytes: [UInt8]) throws -> (event: ClientEvent?, status: CoordinatorStatus) {
+    func deliver(_ bytes: [UInt8]) async throws -> (event: ClientEvent?, status: CoordinatorStatus) {
         var c = StudyConfiguration(study: "v")
         c.evaluator.kind = .synthetic
         c.budget = 1
@@ -20,17 +20,15 @@ import Testing
         client.start { inbox.append($0) }
         cluster.start()
         defer { coordinator.stop() }
-        Thread.sleep(forTimeInterval: 0.1)  // the coordinator has started its transport
+        try await coordinator.ready()
         server.deliver(bytes, from: client.peer)
         let event = inbox.wait(for: 1, timeout: 5).first
-        // The refusal leaves before the loop publishes its counters: give it a moment.
-        let published = Date().addingTimeInterval(2)
-        while coordinator.status.refusals.malformed == 0 && Date() < published { Thread.sleep(forTimeInterval: 0.01) }
-        return (event, coordinator.status)
+        // The refusal leaves before the loop publishes its counters.
+        return (event, try await coordinator.status(where: { $0.refusals.malformed > 0 }, timeout: 5))
     }
 
-    @Test func aPeerSpeakingAnotherVersionIsRefusedWithTheReason() throws {
-        let (event, _) = try deliver(MessagePackEncoder.encode(.array([.uint(3), .uint(1), .map([])])))
+    @Test func aPeerSpeakingAnotherVersionIsRefusedWithTheReason() async throws {
+        let (event, _) = try await deliver(MessagePackEncoder.encode(.array([.uint(3), .uint(1), .map([])])))
         guard case .message(.refusal(let refusal))? = event else {
             Issue.record("no refusal")
             return
@@ -40,9 +38,9 @@ import Testing
 
     /// A version-1 worker is refused in the version-1 envelope (which it can read): to this build, the
     /// refusal is a message of version 1.
-    @Test func aVersionOnePeerIsRefusedInItsOwnVersion() throws {
+    @Test func aVersionOnePeerIsRefusedInItsOwnVersion() async throws {
         let hello = MessagePackEncoder.encode(.array([.uint(1), .uint(1), .map([(.string("worker"), .string("old"))])]))
-        let (event, status) = try deliver(hello)
+        let (event, status) = try await deliver(hello)
         guard case .rejected(let error)? = event else {
             Issue.record("no refusal")
             return

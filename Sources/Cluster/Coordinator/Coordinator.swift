@@ -29,6 +29,8 @@ public struct CoordinatorStatus: Sendable {
     public var keyRefusals: [String: Int] = [:]
     /// Keys whose workers get no jobs for now, and why.
     public var quarantined: [String: String] = [:]
+    /// Failures charged to each key's leases (those that count against a job's attempts), since the start.
+    public var failuresByKey: [String: Int] = [:]
 }
 
 /// A connected worker as the coordinator sees it (for the dashboard and `anasod status`).
@@ -440,7 +442,8 @@ public final class Coordinator: @unchecked Sendable {
                                   elapsed: Date().timeIntervalSince(started), abortReason: state.abortReason,
                                   refusals: state.refusals, workerList: previous?.0 ?? workerSnapshots(),
                                   leases: previous?.1 ?? leaseSnapshots(), keyRefusals: state.keyRefusals,
-                                  quarantined: state.domains.compactMapValues(\.quarantineReason))
+                                  quarantined: state.domains.compactMapValues(\.quarantineReason),
+                                  failuresByKey: state.domains.compactMapValues { $0.failures > 0 ? $0.failures : nil })
         metrics.update(from: s)
         statusLock.withLock { snapshot = s }
         watch.publish(s)
