@@ -114,3 +114,22 @@ final class ProcessBox: @unchecked Sendable {
     let processes: [Process]
     init(_ processes: [Process]) { self.processes = processes }
 }
+
+/// Worker and load-generator processes of the cluster benchmark (Foundation.Process; `anasod search` runs its
+/// workers as a `LocalWorkerPool`).
+enum LocalProcesses {
+    /// Waits up to `timeout` seconds for every process to exit on its own.
+    static func waitForExit(_ processes: [Process], timeout: Double) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while processes.contains(where: \.isRunning) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+    }
+
+    /// SIGTERM, then SIGKILL after 8 s (workers tear their trainers' process groups down first: SIGTERM,
+    /// SIGKILL after `kill_grace`, 5 s by default), for any still running.
+    static func terminate(_ processes: [Process]) {
+        for p in processes where p.isRunning { p.terminate() }
+        waitForExit(processes, timeout: 8)
+        for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        for p in processes { p.waitUntilExit() }
+    }
+}

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Cluster
+import Dashboard
 import Foundation
 import Logging
+import ServiceLifecycle
 import Wire
 
 /// `anasod search`: the whole cluster on one machine — a coordinator in this process and W worker
@@ -60,94 +62,46 @@ struct SearchCommand: AsyncParsableCommand {
         let (security, keyWatcher) = try ClusterSecurity.server(for: c, keys: keyFolder, logger: logger)
         defer { keyWatcher?.stop() }
         let server = try ZeroMQServer(bind: c.listen, security: security)
-        let launcher = DashboardLauncher(study: c.study)
-        let coordinator = try Coordinator(configuration: c, journal: try openJournal(c.journal), transport: server,
+        let dashboard = DashboardService(study: c.study)
+        let coordinator = try Coordinator(configuration: c, journal: try Coordinator.openJournal(c.journal), transport: server,
                                           resume: resume, continueAfterFailures: continueAfterFailures,
                                           allowConfigurationChange: allowConfigChange, endWhenNoWorkerCanRun: true,
-                                          metrics: launcher.metrics, logger: logger)
-        try await launcher.start(dashboard, journal: c.journal, logger: logger, status: { coordinator.status })
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var processes = [Process]()
-        defer { LocalProcesses.terminate(processes) }
-        for i in 0..<workers {
-            let p = Process()
-            p.executableURL = executable
+                                          metrics: dashboard.metrics, logger: logger)
+        try await dashboard.start(self.dashboard, journal: c.journal, logger: logger, status: { coordinator.status })
+        let arguments = names.map { name in
             var arguments = ["worker", "--connect", server.endpoint, "--slots", String(slotsPerWorker),
-                             "--id", names[i], "--log-level", workerLogLevel]
+                             "--id", name, "--log-level", workerLogLevel]
             if let keyFolder {
-                arguments += ["--key", (keyFolder as NSString).appendingPathComponent("local/\(names[i]).key_secret"),
+                arguments += ["--key", (keyFolder as NSString).appendingPathComponent("local/\(name).key_secret"),
                               "--coordinator-key", (keyFolder as NSString).appendingPathComponent("coordinator.key")]
             }
             if let nb201Dir { arguments += ["--nb201-dir", nb201Dir] }
             if let gpus { arguments += ["--gpus", gpus] }
             // The study's evaluator.command runs only on this machine's own workers: it never goes on the wire.
             if let command { arguments += ["--trainer-command", command] }
-            p.arguments = arguments
-            // The workers' log lines go through this process's standard error, above the progress bar.
-            if ProgressBar.isTerminal && !noProgressBar { p.standardError = ProgressBar.forwarding() }
-            do {
-                try p.run()
-            } catch {
-                throw ClusterError(.run, "cannot start worker process \(i): \(error.localizedDescription)")
-            }
-            processes.append(p)
+            return arguments
         }
-        logger.info("started \(workers) worker process(es) on \(server.endpoint)")
-        let box = StatusBox()
-        // Local workers that all die (a missing table, a crash) end the search with an error, not a hang.
-        let watched = ProcessBox(processes)
-        let watcher = Thread {
-            while !box.done && !coordinator.status.finished {
-                if watched.processes.allSatisfy({ !$0.isRunning }) && !coordinator.status.finished {
-                    box.fail("all \(watched.processes.count) worker process(es) exited before the study finished (their errors are above)")
-                    coordinator.stop()
-                    return
-                }
-                Thread.sleep(forTimeInterval: 0.2)
-            }
-        }
-        watcher.start()
-        // A terminal gets a progress bar and log lines for events only; a pipe (CI, Slurm logs) a summary
-        // line every 15 s besides the events.
+        // A terminal gets a progress bar and log lines for events only (the workers' log lines too, above the
+        // bar); a pipe (CI, Slurm logs) a summary line every 15 s besides the events.
         let bar = ProgressBar.isTerminal && !noProgressBar
         coordinator.progressInterval = bar ? .infinity : summaryInterval
-        let drawer = Thread {
-            while bar && !box.done && !coordinator.status.finished {
-                ProgressBar.shared.show(ProgressLine.render(coordinator.status, width: ProgressBar.columns))
-                Thread.sleep(forTimeInterval: 0.5)
-            }
+        let pool = LocalWorkerPool(
+            executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path, workers: arguments,
+            logger: logger, errorOutput: { _ in bar ? try ProgressBar.forwarding() : nil },
+            // Local workers that all die (a missing table, a crash) end the search with an error, not a hang;
+            // workers the coordinator shut down leave as its study ends.
+            studyEnded: { (try? await coordinator.status(where: { $0.finished }, timeout: 1)) != nil })
+        // Shut down in reverse: the coordinator stops and commits, the bar draws its last state, the workers
+        // exit (or are terminated), the dashboard goes last.
+        var services: [any Service] = [dashboard, pool]
+        if bar { services.append(ProgressBarService(status: { coordinator.status })) }
+        services.append(CoordinatorService(coordinator))
+        do {
+            try await runServices(services, logger: logger)
+        } catch {
+            if coordinator.status.finished { printSummary(coordinator.status, journal: c.journal) }
+            throw error
         }
-        drawer.start()
-        defer { if bar { ProgressBar.shared.finish() } }  // thrown out of the run: the bar's line ends
-        try await launcher.serving {
-            try await runGracefully(logger, body: { box.set(try await coordinator.runOnThread()) }, onStop: { coordinator.stop() })
-        }
-        if bar {
-            ProgressBar.shared.show(ProgressLine.render(coordinator.status, width: ProgressBar.columns))
-            ProgressBar.shared.finish()
-        }
-        LocalProcesses.waitForExit(processes, timeout: 5)
-        if let failure = box.failure {
-            if let status = box.get() { printSummary(status, journal: c.journal) }
-            throw ClusterError(.run, failure)
-        }
-        try finish(box.get(), journal: c.journal)
-    }
-}
-
-enum LocalProcesses {
-    /// Waits up to `timeout` seconds for every process to exit on its own.
-    static func waitForExit(_ processes: [Process], timeout: Double) {
-        let deadline = Date().addingTimeInterval(timeout)
-        while processes.contains(where: \.isRunning) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-    }
-
-    /// SIGTERM, then SIGKILL after 8 s (workers tear their trainers' process groups down first: SIGTERM,
-    /// SIGKILL after `kill_grace`, 5 s by default), for any still running.
-    static func terminate(_ processes: [Process]) {
-        for p in processes where p.isRunning { p.terminate() }
-        waitForExit(processes, timeout: 8)
-        for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        for p in processes { p.waitUntilExit() }
+        try finish(coordinator.status, journal: c.journal)
     }
 }

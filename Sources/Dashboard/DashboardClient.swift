@@ -1,14 +1,13 @@
-import Dashboard
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
 /// Asks a coordinator's dashboard for its live state (`/api/state`).
-enum DashboardClient {
+public enum DashboardClient {
     /// The state, or nil when nothing answers within `timeout` seconds or the answer is not a state (the caller
     /// then reads the journal, and its output says which it shows).
-    static func state(at address: String, timeout: Double = 2) async -> DashboardState? {
+    public static func state(at address: String, timeout: Double = 2) async -> DashboardState? {
         guard var components = URLComponents(string: address), components.scheme == "http" || components.scheme == "https" else {
             return nil
         }

@@ -1,25 +1,25 @@
-import Cluster
 import Foundation
 import Logging
+import SystemPackage
 
 /// One line at the bottom of a terminal, redrawn in place: done / budget, rate, time left, best error,
 /// workers, running, failed. Log lines written through `StatusLineLogHandler` clear it first and redraw
 /// it after, so events (a new best, a worker joining or lost, a failure) scroll above it.
-final class ProgressBar: @unchecked Sendable {
-    static let shared = ProgressBar()
+public final class ProgressBar: @unchecked Sendable {
+    public static let shared = ProgressBar()
     private let lock = NSLock()
     private var text: String?
 
     /// Whether standard error is a terminal (a bar there; log lines and a periodic summary otherwise).
-    static var isTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+    public static var isTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
     /// The terminal's width (80 when it cannot be asked).
-    static var columns: Int {
+    public static var columns: Int {
         var size = winsize()
         return ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : 80
     }
 
-    func show(_ line: String) {
+    public func show(_ line: String) {
         lock.withLock {
             text = line
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
@@ -27,7 +27,7 @@ final class ProgressBar: @unchecked Sendable {
     }
 
     /// Writes `body`'s output above the bar.
-    func above(_ body: () -> Void) {
+    public func above(_ body: () -> Void) {
         lock.withLock {
             if text != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             body()
@@ -35,24 +35,33 @@ final class ProgressBar: @unchecked Sendable {
         }
     }
 
-    /// A pipe for a child's standard error whose lines are written above the bar.
-    static func forwarding() -> Pipe {
+    /// The writing end of a pipe for a child's standard error, whose lines are written above the bar; the
+    /// caller owns it (it closes it once the child started: the bar's end sees end-of-file when the child exits).
+    public static func forwarding() throws -> FileDescriptor {
         let pipe = Pipe()
         let pending = LineBuffer()
-        pipe.fileHandleForReading.readabilityHandler = { handle in
+        let reading = pipe.fileHandleForReading
+        // The handler holds the reading end (and the handle holds the handler) until end-of-file.
+        reading.readabilityHandler = { handle in
             let data = handle.availableData
             if data.isEmpty {
-                handle.readabilityHandler = nil
-                if let rest = pending.flush() { shared.above { FileHandle.standardError.write(rest + Data("\n".utf8)) } }
+                reading.readabilityHandler = nil
+                if let rest = pending.flush() {
+                    shared.above { FileHandle.standardError.write(rest + Data("\n".utf8)) }
+                }
                 return
             }
             for line in pending.lines(adding: data) { shared.above { FileHandle.standardError.write(line) } }
         }
-        return pipe
+        // A descriptor of its own (the FileHandle closes the pipe's), close-on-exec until a child takes it.
+        let writing = fcntl(pipe.fileHandleForWriting.fileDescriptor, F_DUPFD_CLOEXEC, 0)
+        try? pipe.fileHandleForWriting.close()
+        guard writing >= 0 else { throw ClusterError(.run, "cannot make a pipe: \(String(cString: strerror(errno)))") }
+        return FileDescriptor(rawValue: writing)
     }
 
     /// Leaves the last bar on its own line.
-    func finish() {
+    public func finish() {
         lock.withLock {
             if text != nil { FileHandle.standardError.write(Data("\n".utf8)) }
             text = nil
@@ -86,25 +95,29 @@ final class LineBuffer: @unchecked Sendable {
 }
 
 /// swift-log's stream handler, writing above the progress bar.
-struct StatusLineLogHandler: LogHandler {
-    var inner: StreamLogHandler
+public struct StatusLineLogHandler: LogHandler {
+    public var inner: StreamLogHandler
 
-    var logLevel: Logger.Level {
+    public init(inner: StreamLogHandler) {
+        self.inner = inner
+    }
+
+    public var logLevel: Logger.Level {
         get { inner.logLevel }
         set { inner.logLevel = newValue }
     }
 
-    var metadata: Logger.Metadata {
+    public var metadata: Logger.Metadata {
         get { inner.metadata }
         set { inner.metadata = newValue }
     }
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { inner[metadataKey: key] }
         set { inner[metadataKey: key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    public func log(event: LogEvent) {
         ProgressBar.shared.above { inner.log(event: event) }
     }
 }

@@ -1,0 +1,37 @@
+import Foundation
+import Journal
+
+/// What `anasod status` prints for a study read from its journal: the counts per state, the best result, why
+/// a worker gets no jobs (its last word only) and the study-wide notes; and whether anything can still change.
+public struct StatusView: Sendable, Equatable {
+    public var lines: [String]
+    /// Nothing is running or queued: the study finished, or its coordinator is gone.
+    public var finished: Bool
+
+    public init(lines: [String], finished: Bool) {
+        self.lines = lines
+        self.finished = finished
+    }
+
+    public init(_ report: StudyReport) {
+        let counts = report.counts
+        var lines = [
+            "study \(report.study.id): \(counts[.done] ?? 0) done, \(counts[.running] ?? 0) running, "
+                + "\(counts[.queued] ?? 0) queued, \(counts[.failed] ?? 0) failed"
+        ]
+        if let best = report.best, let metrics = best.metrics {
+            lines.append(String(format: "best validation error: %.3f (job %llu)", metrics.validationError, best.job))
+            lines.append("best cell: \(best.architecture)")
+        }
+        // Why a worker gets no jobs (its last word only), and the study-wide notes ("*"), in order of first word.
+        var last = [String: String]()
+        var order = [String]()
+        for note in report.notes where last.updateValue(note.message, forKey: note.worker) == nil {
+            order.append(note.worker)
+        }
+        for worker in order {
+            lines.append(worker == "*" ? "note: \(last[worker]!)" : "worker \(worker): \(last[worker]!)")
+        }
+        self.init(lines: lines, finished: (counts[.running] ?? 0) == 0 && (counts[.queued] ?? 0) == 0)
+    }
+}
