@@ -36,7 +36,7 @@ public struct SyntheticEvaluator: Evaluator {
     }
 
     public func evaluate(_ architecture: Architecture, seed: UInt64,
-                         progress: @Sendable (EvaluationProgress) -> Void) async throws -> Metrics {
+                         progress: @Sendable (EpochProgress) -> Void) async throws -> Metrics {
         // Bounded: a huge or non-finite `seconds` must not trap the conversion (workers refuse such jobs).
         if seconds > 0 { try await Task.sleep(nanoseconds: UInt64(min(seconds, EvaluationSettings.longestSeconds) * 1e9)) }
         var rng = SeededGenerator(seed: seed, stream: 0xFA11)
@@ -44,7 +44,7 @@ public struct SyntheticEvaluator: Evaluator {
             throw EvaluationError(.evaluationFailed, "synthetic failure (fail_rate \(failRate))")
         }
         let error = self.error(of: architecture)
-        progress(EvaluationProgress(epoch: 1, trainLoss: nil, validationError: error, seconds: seconds))
+        progress(EpochProgress(epoch: 1, trainLoss: nil, validationError: error, seconds: seconds))
         return Metrics(validationError: error, testError: error, trainSeconds: seconds)
     }
 }

@@ -50,7 +50,7 @@ public struct TrainerEvaluator: Evaluator {
     }
 
     public func evaluate(_ architecture: Architecture, seed: UInt64,
-                         progress: @Sendable (EvaluationProgress) -> Void) async throws -> Metrics {
+                         progress: @Sendable (EpochProgress) -> Void) async throws -> Metrics {
         let blueprint = try blueprint(architecture)
         var settings = self.settings
         settings.seed = seed
@@ -58,14 +58,11 @@ public struct TrainerEvaluator: Evaluator {
         // drains, so `progress` is only ever called here, on the caller's task.
         let stop = StopFlag()
         let outcomeBox = OutcomeBox()
-        let (reports, sink) = AsyncStream<EvaluationProgress>.makeStream()
+        let (reports, sink) = AsyncStream<EpochProgress>.makeStream()
         let trainer = self.trainer
         let thread = Thread { [settings] in
             outcomeBox.set(Result {
-                try trainer.run(blueprint, settings: settings, progress: { epoch in
-                    sink.yield(EvaluationProgress(epoch: epoch.epoch, trainLoss: epoch.trainLoss,
-                                                  validationError: epoch.validationError, seconds: epoch.seconds))
-                }, shouldStop: { stop.isSet })
+                try trainer.run(blueprint, settings: settings, progress: { epoch in sink.yield(epoch) }, shouldStop: { stop.isSet })
             })
             sink.finish()
         }

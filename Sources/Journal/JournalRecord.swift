@@ -12,7 +12,7 @@ public enum JournalRecord: Hashable, Sendable {
     /// from that key.
     case dispatched(job: UInt64, attempt: Int, worker: String, key: String? = nil, time: Double)
     /// A progress report (one per epoch).
-    case progress(job: UInt64, attempt: Int, epoch: Int, trainLoss: Double?, validationError: Double?, seconds: Double)
+    case progress(job: UInt64, attempt: Int, progress: EpochProgress)
     /// A finished evaluation.
     case result(job: UInt64, attempt: Int, worker: String, metrics: Metrics, time: Double)
     /// A failed attempt and its class (nil in journals written before classes); `final` when the job will

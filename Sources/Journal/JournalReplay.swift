@@ -164,10 +164,9 @@ public struct JournalReplay: Sendable {
                 trials[i].attempts.append(Attempt(number: attempt, worker: worker, key: key, dispatched: time, state: .running))
                 dispatchOrder.append((job, trials[i].attempts.count - 1))
                 if trials[i].state == .queued { trials[i].state = .running }
-            case .progress(let job, let attempt, let epoch, let trainLoss, let validationError, let seconds):
+            case .progress(let job, let attempt, let progress):
                 guard let i = index[job], let k = trials[i].attempts.lastIndex(where: { $0.number == attempt }) else { continue }
-                trials[i].attempts[k].epochs.append(EpochProgress(epoch: epoch, trainLoss: trainLoss, validationError: validationError,
-                                                                 seconds: seconds))
+                trials[i].attempts[k].epochs.append(progress)
             case .result(let job, let attempt, let worker, let metrics, let time):
                 lastTime = max(lastTime, time)
                 committed.insert(AttemptID(job: job, attempt: attempt))

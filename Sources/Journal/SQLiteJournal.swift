@@ -230,9 +230,9 @@ struct RecordRow: Codable, FetchableRecord, PersistableRecord {
             var row = RecordRow(kind: 2, time: time, job: job, attempt: attempt, worker: worker)
             row.key = key
             return [row]
-        case .progress(let job, let attempt, let epoch, let loss, let valError, let seconds):
+        case .progress(let job, let attempt, let p):
             var row = RecordRow(kind: 3, job: job, attempt: attempt)
-            (row.epoch, row.loss, row.valError, row.seconds) = (epoch, loss, valError, seconds)
+            (row.epoch, row.loss, row.valError, row.seconds) = (p.epoch, p.trainLoss, p.validationError, p.seconds)
             return [row]
         case .result(let job, let attempt, let worker, let m, let time):
             var row = RecordRow(kind: 4, time: time, job: job, attempt: attempt, worker: worker)
@@ -280,8 +280,8 @@ struct RecordRow: Codable, FetchableRecord, PersistableRecord {
         case 2:
             return .dispatched(job: job, attempt: attempt, worker: try required(worker, "worker"), key: key, time: try required(time, "time"))
         case 3:
-            return .progress(job: job, attempt: attempt, epoch: try required(epoch, "epoch"), trainLoss: loss, validationError: valError,
-                             seconds: try required(seconds, "seconds"))
+            return .progress(job: job, attempt: attempt, progress: EpochProgress(epoch: try required(epoch, "epoch"), trainLoss: loss,
+                                                                                 validationError: valError, seconds: try required(seconds, "seconds")))
         case 4:
             return .result(job: job, attempt: attempt, worker: try required(worker, "worker"),
                            metrics: .init(validationError: try required(valError, "val_error"), testError: testError,

@@ -33,8 +33,9 @@ import Testing
                             .dispatched(job: job, attempt: 2, worker: worker, time: t + 3)]
             }
             let attempt = i == 2 ? 2 : 1
-            records += [.progress(job: job, attempt: attempt, epoch: 1, trainLoss: 1.0, validationError: 50, seconds: 1),
-                        .progress(job: job, attempt: attempt, epoch: 2, trainLoss: 0.5, validationError: 20 + Double(i), seconds: 2),
+            records += [.progress(job: job, attempt: attempt, progress: EpochProgress(epoch: 1, trainLoss: 1.0, validationError: 50, seconds: 1)),
+                        .progress(job: job, attempt: attempt, progress: EpochProgress(epoch: 2, trainLoss: 0.5, validationError: 20 + Double(i),
+                                                                                      seconds: 2)),
                         .result(job: job, attempt: attempt, worker: worker,
                                 metrics: .init(validationError: 10 + Double((i * 7) % 11), trainSeconds: 5), time: t + 8)]
             try journal.append(records)

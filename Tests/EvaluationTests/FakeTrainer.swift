@@ -74,7 +74,7 @@ struct FakeTrainer {
 /// Collects progress reports from a `@Sendable` callback.
 final class ProgressLog: @unchecked Sendable {
     private let lock = NSLock()
-    private var items = [EvaluationProgress]()
-    func append(_ p: EvaluationProgress) { lock.withLock { items.append(p) } }
-    var reports: [EvaluationProgress] { lock.withLock { items } }
+    private var items = [EpochProgress]()
+    func append(_ p: EpochProgress) { lock.withLock { items.append(p) } }
+    var reports: [EpochProgress] { lock.withLock { items } }
 }

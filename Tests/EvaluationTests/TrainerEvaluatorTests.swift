@@ -6,9 +6,9 @@ import Trainer
 
 final class ReportLog: @unchecked Sendable {
     private let lock = NSLock()
-    private var items = [EvaluationProgress]()
-    func add(_ p: EvaluationProgress) { lock.withLock { items.append(p) } }
-    var all: [EvaluationProgress] { lock.withLock { items } }
+    private var items = [EpochProgress]()
+    func add(_ p: EpochProgress) { lock.withLock { items.append(p) } }
+    var all: [EpochProgress] { lock.withLock { items } }
 }
 
 @Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: IDXLoader.fashionMNISTDirectory + "/train-images-idx3-ubyte.gz"),

@@ -32,7 +32,7 @@ import Testing
                                       .init(job: 3, architecture: "|c|", encoding: [[1]])]),
             .dispatched(job: 1, attempt: 1, worker: "w1", time: 1),
             .dispatched(job: 1, attempt: 2, worker: "w2", time: 2),  // after a coordinator restart
-            .progress(job: 1, attempt: 2, epoch: 1, trainLoss: nil, validationError: 40, seconds: 3),
+            .progress(job: 1, attempt: 2, progress: EpochProgress(epoch: 1, validationError: 40, seconds: 3)),
             .dispatched(job: 2, attempt: 1, worker: "w1", time: 3),
             .failure(job: 2, attempt: 1, worker: "w1", reason: "node lost its data", class: .data, final: false, time: 4),
             .dispatched(job: 3, attempt: 1, worker: "w1", time: 5),

@@ -1,3 +1,4 @@
+import ANASOD
 import Foundation
 @testable import Journal
 import Testing
@@ -22,7 +23,7 @@ import Testing
                                   .init(job: 2, architecture: "|b|", encoding: [[1, 0], [0.25, 0.75]])]),
         .proposed(call: 1, jobs: [.init(job: 3, architecture: "|c|", encoding: [[0, 1]])], observed: 0),
         .dispatched(job: 1, attempt: 1, worker: "w1", time: 10.5),
-        .progress(job: 1, attempt: 1, epoch: 1, trainLoss: 0.5, validationError: nil, seconds: 2),
+        .progress(job: 1, attempt: 1, progress: EpochProgress(epoch: 1, trainLoss: 0.5, seconds: 2)),
         .failure(job: 1, attempt: 1, worker: "w1", reason: "worker lost", class: .transient, final: false, time: 11),
         .dispatched(job: 1, attempt: 2, worker: "w2", key: "node-2", time: 12),
         .result(job: 1, attempt: 2, worker: "w2", metrics: .init(validationError: 5.63, testError: 5.7, trainSeconds: 3,

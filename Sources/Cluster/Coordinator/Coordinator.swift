@@ -376,7 +376,7 @@ public final class Coordinator: @unchecked Sendable {
             switch action {
             case .journal(let record):
                 records.append(record)
-                if case .progress(let job, let attempt, let epoch, _, _, _) = record { epochs[job] = (attempt, epoch) }
+                if case .progress(let job, let attempt, let p) = record { epochs[job] = (attempt, p.epoch) }
                 switch record {
                 case .failure(let job, let attempt, let worker, let reason, let failureClass, false, _):
                     metrics.retried.increment()

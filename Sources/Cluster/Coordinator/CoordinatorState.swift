@@ -274,20 +274,20 @@ struct CoordinatorState {
                 workers[peer]?.reportedRunning = Set(heartbeat.running)
                 workers[peer]?.reportedAt = now
             }
-        case .progress(let p):
-            guard holdsLease(p.key, peer: peer) else {
-                actions += dropForeignReport(p.key, from: peer, now: now)
+        case .progress(let message):
+            guard holdsLease(message.key, peer: peer) else {
+                actions += dropForeignReport(message.key, from: peer, now: now)
                 break
             }
+            let p = message.progress
             guard Self.validError(p.validationError), p.trainLoss.map({ $0 >= 0 }) ?? true, p.seconds >= 0, p.epoch >= 0 else {
                 actions += strike(peer, now: now) { $0.invalidValues += 1 }
                 break
             }
             // Kept once per epoch per lease: a repeat, or an epoch older than the last, is dropped quietly.
-            if let last = jobs[p.key.jobID]?.lastEpoch, p.epoch <= last { break }
-            jobs[p.key.jobID]?.lastEpoch = p.epoch
-            actions.append(.journal(.progress(job: p.key.jobID, attempt: p.key.attempt, epoch: p.epoch,
-                                              trainLoss: p.trainLoss, validationError: p.validationError, seconds: p.seconds)))
+            if let last = jobs[message.key.jobID]?.lastEpoch, p.epoch <= last { break }
+            jobs[message.key.jobID]?.lastEpoch = p.epoch
+            actions.append(.journal(.progress(job: message.key.jobID, attempt: message.key.attempt, progress: p)))
         case .result(let r):
             actions += acknowledging(r.key, from: peer) { state in
                 state.adoptReported(r.key, from: peer, now: now)

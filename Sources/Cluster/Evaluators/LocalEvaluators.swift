@@ -148,7 +148,7 @@ struct DelayedEvaluator: Evaluator {
     var kind: EvaluationSettings.Kind { inner.kind }
 
     func evaluate(_ architecture: Architecture, seed: UInt64,
-                  progress: @Sendable (EvaluationProgress) -> Void) async throws -> Metrics {
+                  progress: @Sendable (EpochProgress) -> Void) async throws -> Metrics {
         // Bounded (`checkOnWorker` refuses more): a huge or non-finite value must not trap the conversion.
         if seconds > 0 { try await Task.sleep(nanoseconds: UInt64(min(seconds, EvaluationSettings.longestSeconds) * 1e9)) }
         var result = try await inner.evaluate(architecture, seed: seed, progress: progress)

@@ -212,8 +212,7 @@ public final class Worker: @unchecked Sendable {
             let space = try SpaceName.space(named: job.space)
             let architecture = try space.parse(job.architecture)
             let result = try await evaluator.evaluate(architecture, seed: seed) { p in
-                transport.send(.progress(Progress(key: job.key, epoch: p.epoch, trainLoss: p.trainLoss,
-                                                  validationError: p.validationError, seconds: p.seconds)))
+                transport.send(.progress(Progress(key: job.key, progress: p)))
             }
             try Task.checkCancellation()
             guard result.validationError.isFinite else {

@@ -41,10 +41,10 @@ public struct ExternalTrainerEvaluator: Evaluator {
     }
 
     public func evaluate(_ architecture: Architecture, seed: UInt64,
-                         progress: @Sendable (EvaluationProgress) -> Void) async throws -> Metrics {
+                         progress: @Sendable (EpochProgress) -> Void) async throws -> Metrics {
         var job = self.job
         job.seed = seed
-        let (reports, sink) = AsyncStream<EvaluationProgress>.makeStream()
+        let (reports, sink) = AsyncStream<EpochProgress>.makeStream()
         // The supervision runs in a task of its own; its reports come back through the stream drained
         // here, so `progress` is only called on the caller's task.
         let supervisor = Task { [self, job] in
@@ -64,7 +64,7 @@ public struct ExternalTrainerEvaluator: Evaluator {
     private static let ignoreBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
 
     /// Runs the trainer under the job's deadline.
-    func supervise(_ job: TrainerJob, reports: AsyncStream<EvaluationProgress>.Continuation) async throws -> Metrics {
+    func supervise(_ job: TrainerJob, reports: AsyncStream<EpochProgress>.Continuation) async throws -> Metrics {
         let directory = URL(fileURLWithPath: job.workDirectory)
         let jobFile = directory.appendingPathComponent("job.json")
         let json: Data
@@ -112,7 +112,7 @@ public struct ExternalTrainerEvaluator: Evaluator {
 
     /// Starts the trainer, parses its output until it exits, and judges the outcome.
     private func runTrainer(_ job: TrainerJob, json: Data, jobFile: String, log: StderrLog,
-                            reports: AsyncStream<EvaluationProgress>.Continuation, started: Date) async throws -> Metrics {
+                            reports: AsyncStream<EpochProgress>.Continuation, started: Date) async throws -> Metrics {
         var options = PlatformOptions()
         options.createSession = true
         let teardown: [TeardownStep] = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .milliseconds(Int64(killGrace * 1000)))]

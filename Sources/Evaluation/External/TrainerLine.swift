@@ -6,7 +6,7 @@ import Foundation
 /// of a failure the trainer is about to exit with). Empty lines are skipped;
 /// anything else is a protocol violation that names the line.
 public enum TrainerLine: Hashable, Sendable {
-    case progress(EvaluationProgress)
+    case progress(EpochProgress)
     case result(Metrics)
     /// The trainer says why it is about to fail, and the class of the failure.
     case failure(FailureClass, reason: String)
@@ -63,7 +63,7 @@ public enum TrainerLine: Hashable, Sendable {
         switch f.event {
         case "progress":
             guard let epoch = try integer(f.epoch, "epoch") else { throw fail("a 'progress' line without 'epoch'") }
-            return .progress(EvaluationProgress(epoch: epoch, trainLoss: f.trainLoss,
+            return .progress(EpochProgress(epoch: epoch, trainLoss: f.trainLoss,
                                                 validationError: try percent(f.validationError, "validation_error"),
                                                 seconds: f.seconds ?? 0))
         case "result":

@@ -11,7 +11,7 @@ public struct TableEvaluator: Evaluator {
     }
 
     public func evaluate(_ architecture: Architecture, seed: UInt64,
-                         progress: @Sendable (EvaluationProgress) -> Void) async throws -> Metrics {
+                         progress: @Sendable (EpochProgress) -> Void) async throws -> Metrics {
         do {
             try NB201Table.space.validate(architecture)
         } catch let error as ANASODError {

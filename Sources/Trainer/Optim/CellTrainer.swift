@@ -49,14 +49,6 @@ public struct TrainingSettings: Sendable, Hashable {
     }
 }
 
-/// One epoch's figures, streamed as training progresses.
-public struct EpochReport: Sendable, Hashable {
-    public var epoch: Int
-    public var trainLoss: Double
-    public var validationError: Double
-    public var seconds: Double
-}
-
 /// What training a cell measured.
 public struct TrainingOutcome: Sendable, Hashable {
     public var validationError: Double
@@ -65,7 +57,7 @@ public struct TrainingOutcome: Sendable, Hashable {
     public var parameters: Int
     /// Multiply-accumulates of one forward pass of one image.
     public var multiplyAccumulates: Int
-    public var epochs: [EpochReport]
+    public var epochs: [EpochProgress]
     /// The mean training loss of every step (for reproducibility checks).
     public var stepLosses: [Float]
 }
@@ -101,7 +93,7 @@ public final class CellTrainer: @unchecked Sendable {
     }
 
     /// Trains the NB201 cell with op indices `operations` (0 none … 4 avg_pool_3x3).
-    public func run(operations: [Int], settings: TrainingSettings, progress: (EpochReport) -> Void = { _ in },
+    public func run(operations: [Int], settings: TrainingSettings, progress: (EpochProgress) -> Void = { _ in },
                     shouldStop: () -> Bool = { false }) throws -> TrainingOutcome {
         try run(.nb201(operations: operations), settings: settings, progress: progress, shouldStop: shouldStop)
     }
@@ -109,7 +101,7 @@ public final class CellTrainer: @unchecked Sendable {
     /// Trains the network `blueprint` describes.
     /// - Parameter shouldStop: polled between steps; returning true throws `CancellationError`.
     /// - Throws: `TrainerError.invalidSettings` for settings or images the network cannot take.
-    public func run(_ blueprint: NetworkBlueprint, settings: TrainingSettings, progress: (EpochReport) -> Void = { _ in },
+    public func run(_ blueprint: NetworkBlueprint, settings: TrainingSettings, progress: (EpochProgress) -> Void = { _ in },
                     shouldStop: () -> Bool = { false }) throws -> TrainingOutcome {
         try settings.validate()
         guard train.count >= 2 else { throw TrainerError(.invalidSettings, "the training set has \(train.count) image(s)") }
@@ -128,7 +120,8 @@ public final class CellTrainer: @unchecked Sendable {
         let input = Tensor(n: batch, c: train.channels, h: train.height, w: train.width)
         var labels = [Int](repeating: 0, count: batch)
         var order = Array(0..<train.count)
-        var reports = [EpochReport](), losses = [Float]()
+        var reports = [EpochProgress](), losses = [Float]()
+        var validationErrorOfLastEpoch = 100.0
         let started = Date()
         var step = 0
         for epoch in 1...settings.epochs {
@@ -157,14 +150,15 @@ public final class CellTrainer: @unchecked Sendable {
                 step += 1
             }
             let validationError = try Self.errorRate(network, validation, batch: batch, shouldStop: shouldStop)
-            let report = EpochReport(epoch: epoch, trainLoss: epochLoss / Double(max(1, stepsPerEpoch)),
+            let report = EpochProgress(epoch: epoch, trainLoss: epochLoss / Double(max(1, stepsPerEpoch)),
                                      validationError: validationError, seconds: Date().timeIntervalSince(started))
             reports.append(report)
+            validationErrorOfLastEpoch = validationError
             progress(report)
         }
         let seconds = Date().timeIntervalSince(started)
         let testError = try test.map { try Self.errorRate(network, $0, batch: batch, shouldStop: shouldStop) }
-        return TrainingOutcome(validationError: reports.last!.validationError, testError: testError, trainSeconds: seconds,
+        return TrainingOutcome(validationError: validationErrorOfLastEpoch, testError: testError, trainSeconds: seconds,
                                parameters: network.evaluationParameterCount,
                                multiplyAccumulates: network.multiplyAccumulates(h: train.height, w: train.width),
                                epochs: reports, stepLosses: losses)

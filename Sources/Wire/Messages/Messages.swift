@@ -116,17 +116,15 @@ public struct Heartbeat: Hashable, Sendable {
 /// Worker → coordinator: partial metrics of a running job (one per epoch).
 public struct Progress: Hashable, Sendable {
     public var key: JobKey
-    public var epoch: Int
-    public var trainLoss: Double?
-    public var validationError: Double?
-    public var seconds: Double
+    public var progress: EpochProgress
+
+    public init(key: JobKey, progress: EpochProgress) {
+        self.key = key
+        self.progress = progress
+    }
 
     public init(key: JobKey, epoch: Int, trainLoss: Double? = nil, validationError: Double? = nil, seconds: Double) {
-        self.key = key
-        self.epoch = epoch
-        self.trainLoss = trainLoss
-        self.validationError = validationError
-        self.seconds = seconds
+        self.init(key: key, progress: EpochProgress(epoch: epoch, trainLoss: trainLoss, validationError: validationError, seconds: seconds))
     }
 }
 

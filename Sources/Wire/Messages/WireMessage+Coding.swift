@@ -134,10 +134,10 @@ extension WireMessage {
             fields = [("sent", .double(m.sent)), ("running", keys(m.running))]
         case .progress(let m):
             key(m.key)
-            fields.append(("epoch", .uint(UInt64(m.epoch))))
-            optional("loss", m.trainLoss)
-            optional("val_error", m.validationError)
-            fields.append(("seconds", .double(m.seconds)))
+            fields.append(("epoch", .uint(UInt64(m.progress.epoch))))
+            optional("loss", m.progress.trainLoss)
+            optional("val_error", m.progress.validationError)
+            fields.append(("seconds", .double(m.progress.seconds)))
         case .result(let m):
             key(m.key)
             fields.append(("val_error", .double(m.metrics.validationError)))
