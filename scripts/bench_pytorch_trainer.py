@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""PyTorch's training images/second for the networks of `anasod bench-trainer` (batch 128, 1x28x28,
+"""PyTorch's training images/second for the networks of `anasod bench trainer` (batch 128, 1x28x28,
 SGD step included), built by scripts/train_cell.py, on N CPU threads (default 2), printed as a table.
 
     python3 scripts/bench_pytorch_trainer.py [--threads 2]
     python3 scripts/bench_pytorch_trainer.py --darts NAME=GENOTYPE@C,L ... [--json]
 
---darts measures DARTS networks (scripts/darts_network.py) instead; `anasod bench-trainer --space darts`
+--darts measures DARTS networks (scripts/darts_network.py) instead; `anasod bench trainer --space darts`
 runs it beside the Swift trainer in the same run, with --json.
 """
 import argparse

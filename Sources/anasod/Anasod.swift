@@ -8,7 +8,7 @@ struct Anasod: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "anasod",
         abstract: "ANASOD Cluster: neural-architecture search by operation-distribution learning (arXiv 2111.04670).",
-        subcommands: [SearchCommand.self, CheckCommand.self, CoordinatorCommand.self, WorkerCommand.self, KeysCommand.self, StatusCommand.self, ExportCommand.self, ReportCommand.self, Analyze.self, Bench.self, BenchCluster.self, SimulateWorkers.self, BenchTrainer.self, BenchProposals.self, DNASCommand.self, Decode.self, Encode.self, OpenBLASCore.self]
+        subcommands: [SearchCommand.self, CheckCommand.self, CoordinatorCommand.self, WorkerCommand.self, KeysCommand.self, StatusCommand.self, ExportCommand.self, ReportCommand.self, Analyze.self, Bench.self, SimulateWorkers.self, DNASCommand.self, Decode.self, Encode.self, OpenBLASCore.self]
     )
 
     /// Re-executes with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to its slowest kernels on this CPU
@@ -16,6 +16,7 @@ struct Anasod: AsyncParsableCommand {
     static func main() async {
         // Only the commands that spend their time in BLAS (training, GPs) are worth a re-exec; the others
         // keep their output to the point (a one-line error stays one line).
+        // (bench-trainer, bench-cluster, bench-proposals: the benchmarks' deprecated names, DeprecatedBenchName.)
         let heavy: Set<String> = ["search", "coordinator", "worker", "bench", "bench-trainer", "bench-cluster", "bench-proposals", "dnas"]
         if CommandLine.arguments.count > 1, heavy.contains(CommandLine.arguments[1]),
            let core = OpenBLASCoreSelection.recommendation(environment: ProcessInfo.processInfo.environment,
@@ -29,7 +30,9 @@ struct Anasod: AsyncParsableCommand {
             // execv returned: keep going with the slow kernels, results are the same.
         }
         do {
-            var command = try parseAsRoot()
+            let (arguments, notice) = DeprecatedBenchName.rewrite(Array(CommandLine.arguments.dropFirst()))
+            if let notice { FileHandle.standardError.write(Data((notice + "\n").utf8)) }
+            var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

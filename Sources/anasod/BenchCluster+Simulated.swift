@@ -2,7 +2,7 @@ import ArgumentParser
 import Cluster
 import Foundation
 
-/// `anasod bench-cluster --simulated-workers N,…`: for each N and strategy, a coordinator in this process
+/// `anasod bench cluster --simulated-workers N,…`: for each N and strategy, a coordinator in this process
 /// and one `anasod simulate-workers` process holding N connections; one table row each.
 struct SimulatedRows {
     let directory: String

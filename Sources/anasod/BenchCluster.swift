@@ -3,10 +3,10 @@ import Cluster
 import Foundation
 import Logging
 
-/// `anasod bench-cluster`: throughput, speed-up and turnaround of the cluster, as a Markdown table.
+/// `anasod bench cluster`: throughput, speed-up and turnaround of the cluster, as a Markdown table.
 struct BenchCluster: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-cluster",
+        commandName: "cluster",
         abstract: "Benchmark the cluster: throughput with a zero-cost evaluator, speed-up with a 1 s evaluator, turnaround.")
 
     @Option(help: "Worker counts for the throughput rows.") var workers = "1,2,4,8"

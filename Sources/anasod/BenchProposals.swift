@@ -5,12 +5,12 @@ import Evaluation
 import Foundation
 import Search
 
-/// `anasod bench-proposals`: how long a strategy takes to propose once it has seen N observations (a
+/// `anasod bench proposals`: how long a strategy takes to propose once it has seen N observations (a
 /// deterministic synthetic objective over the space), for batches of each size asked. The figure the
 /// coordinator pays between a result and the next job.
 struct BenchProposals: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-proposals",
+        commandName: "proposals",
         abstract: "Milliseconds per propose call after N observations, per batch size (median of --repeats).")
 
     @Option(help: "The search space (\(SpaceName.known)).") var space: SpaceName = .darts

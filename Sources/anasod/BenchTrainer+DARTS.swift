@@ -2,7 +2,7 @@ import ANASOD
 import Foundation
 import Trainer
 
-/// `anasod bench-trainer --space darts`: DARTS networks on the Swift trainer beside the same networks in
+/// `anasod bench trainer --space darts`: DARTS networks on the Swift trainer beside the same networks in
 /// PyTorch, measured in the same run (this machine's speed drifts between runs).
 extension BenchTrainer {
     /// DARTS-V2 and an all-separable genotype (the most depthwise work), at the proxy size and larger.

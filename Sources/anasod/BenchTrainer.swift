@@ -4,10 +4,10 @@ import BayesOpt
 import Foundation
 import Trainer
 
-/// `anasod bench-trainer`: the Swift CPU trainer's images/second against the PyTorch reference.
+/// `anasod bench trainer`: the Swift CPU trainer's images/second against the PyTorch reference.
 struct BenchTrainer: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-trainer",
+        commandName: "trainer",
         abstract: "Training and inference images/second of NB201 networks on the Swift CPU trainer, beside PyTorch's.")
 
     @Option(help: "Timed training steps per row (batch 128).") var steps = 8

@@ -5,7 +5,7 @@ import Foundation
 import Wire
 
 /// `anasod simulate-workers`: N zero-cost workers in one process, each a real connection with its own key,
-/// against a running coordinator (a load test; `anasod bench-cluster --simulated-workers` drives it).
+/// against a running coordinator (a load test; `anasod bench cluster --simulated-workers` drives it).
 struct SimulateWorkers: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate-workers",

@@ -1,12 +1,12 @@
 import Foundation
 import Testing
 
-/// `anasod bench-cluster --simulated-workers` in its short form: the real binary, a coordinator in it and
+/// `anasod bench cluster --simulated-workers` in its short form: the real binary, a coordinator in it and
 /// the load generator as a child process (its long form, 100 … 2,000 workers, is a benchmark:
 /// cluster/SCALING.md).
 @Suite struct SimulatedWorkersTests {
     @Test func theShortFormPrintsARowPerLoadWithEveryWorkerWelcomed() throws {
-        let out = try CommandRunner.run(["bench-cluster", "--simulated-workers", "30", "--simulated-strategies", "rs",
+        let out = try CommandRunner.run(["bench", "cluster", "--simulated-workers", "30", "--simulated-strategies", "rs",
                                          "--simulated-budget", "300", "--offered-rate", "3000", "--idle-seconds", "0.5"])
         #expect(out.status == 0, "\(out.stderr)")
         let rows = out.stdout.split(separator: "\n").filter { $0.hasPrefix("| 30/30 | CURVE | rs |") }
@@ -20,7 +20,7 @@ import Testing
     /// Issue 25: beside a peer flooding heartbeats of 65,536 job keys, the study still gets every result, and
     /// what the flood sent is refused and counted against the flooder's key.
     @Test func aFloodingPeerRowHoldsItsBudgetAndCountsTheFlood() throws {
-        let out = try CommandRunner.run(["bench-cluster", "--simulated-workers", "20", "--simulated-strategies", "rs",
+        let out = try CommandRunner.run(["bench", "cluster", "--simulated-workers", "20", "--simulated-strategies", "rs",
                                          "--simulated-budget", "300", "--offered-rate", "0", "--idle-seconds", "0.5",
                                          "--flooding-peer", "65536"])
         #expect(out.status == 0, "\(out.stderr)")
@@ -47,11 +47,35 @@ import Testing
         let fail = try CommandRunner.run(["simulate-workers", "--connect", "tcp://127.0.0.1:1", "--count", "1", "--fail-every", "x"])
         #expect(fail.status != 0)
         #expect(fail.stderr.contains("--fail-every must be one of"))
-        let flood = try CommandRunner.run(["bench-cluster", "--simulated-workers", "10", "--flooding-peer", "0"])
+        let flood = try CommandRunner.run(["bench", "cluster", "--simulated-workers", "10", "--flooding-peer", "0"])
         #expect(flood.status != 0)
         #expect(flood.stderr.contains("--flooding-peer must be"))
-        let counts = try CommandRunner.run(["bench-cluster", "--simulated-workers", "10,x"])
+        let counts = try CommandRunner.run(["bench", "cluster", "--simulated-workers", "10,x"])
         #expect(counts.status != 0)
         #expect(counts.stderr.contains("--simulated-workers takes worker counts"))
+    }
+
+    /// The benchmarks' old names (`bench-cluster`, …) run the new commands for one more release, saying so in
+    /// one line; `anasod bench` alone is the search benchmark.
+    @Test func theOldBenchmarkNamesStillWorkAndSayTheNewOnes() throws {
+        let old = try CommandRunner.run(["bench-cluster", "--simulated-workers", "10,x"])
+        #expect(old.status != 0)
+        #expect(old.stderr.contains(
+            "anasod: 'bench-cluster' is deprecated and goes in the next release: use 'anasod bench cluster'\n"))
+        #expect(old.stderr.contains("--simulated-workers takes worker counts"))
+        for (name, new) in [("bench-trainer", "bench trainer"), ("bench-proposals", "bench proposals")] {
+            let help = try CommandRunner.run([name, "--help"])
+            #expect(help.status == 0)
+            #expect(help.stderr.contains("use 'anasod \(new)'"))
+            #expect(help.stdout.contains("USAGE: anasod \(new)"), "\(help.stdout)")
+        }
+        let list = try CommandRunner.run(["--help"])
+        #expect(!list.stdout.contains("bench-"), "the old names are listed: \(list.stdout)")
+        let bench = try CommandRunner.run(["bench", "--help"])
+        #expect(bench.stdout.contains("search (default)"))
+        // The search benchmark's flags with no subcommand: `bench search`.
+        let search = try CommandRunner.run(["bench", "--seeds", "0"])
+        #expect(search.status != 0)
+        #expect(search.stderr.contains("--seeds"), "\(search.stderr)")
     }
 }

@@ -8,7 +8,7 @@ import Wire
 
 /// The load generator against a real coordinator over ZeroMQ with CURVE: every simulated worker is let in
 /// with its own key, speaks the protocol, and the study ends with its budget — the short form of
-/// `anasod bench-cluster --simulated-workers` (whose long form is a benchmark, not a test).
+/// `anasod bench cluster --simulated-workers` (whose long form is a benchmark, not a test).
 @Suite(.serialized) struct WorkerSimulatorTests {
     func study(_ name: String, budget: Int, strategy: StrategyName, directory: String) -> StudyConfiguration {
         var c = StudyConfiguration(study: name, journal: "\(directory)/\(name).sqlite")

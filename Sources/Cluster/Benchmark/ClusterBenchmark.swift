@@ -72,7 +72,7 @@ public struct ClusterBenchmark: Sendable {
         c.workerTimeout = 30
         try? FileManager.default.removeItem(atPath: c.journal)
         let journal = try SQLiteJournal(path: c.journal)
-        var logger = Logger(label: "bench-cluster")
+        var logger = Logger(label: "bench cluster")
         logger.logLevel = .warning
         var keys: String?
         if scenario.curve {

@@ -4,7 +4,7 @@ import Wire
 /// A hostile worker for measurements: it says hello (one slot) and then sends heartbeats whose `running` list
 /// holds `pairs` job keys, as fast as the network takes them, until the coordinator shuts it down or
 /// `seconds` pass (issue 25's flood: 65,536 pairs, about 190 KB a message). The coordinator must stay
-/// responsive to everyone else meanwhile: `anasod bench-cluster --flooding-peer` measures that.
+/// responsive to everyone else meanwhile: `anasod bench cluster --flooding-peer` measures that.
 public struct FloodingPeer: Sendable {
     public var endpoint: String
     public var identity: String

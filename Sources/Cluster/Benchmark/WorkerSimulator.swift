@@ -4,7 +4,7 @@ import Foundation
 import Wire
 
 /// N workers in one process, for measuring what one coordinator holds (`anasod simulate-workers`,
-/// `anasod bench-cluster --simulated-workers`). Each is a real connection (`DealerFleet`: its own DEALER,
+/// `anasod bench cluster --simulated-workers`). Each is a real connection (`DealerFleet`: its own DEALER,
 /// identity and CURVE key pair) speaking the worker protocol of cluster/PROTOCOL.md — hello, request,
 /// heartbeats both ways, a result and a request for each job, acknowledgements — with a zero-cost
 /// evaluator: the synthetic error of the job's cell (`SyntheticEvaluator`), sent the moment the job arrives.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Images per second of training steps (forward, backward, SGD) and of inference, on random 1 × 28 × 28
-/// inputs, for the `bench-trainer` table.
+/// inputs, for the `bench trainer` table.
 public enum TrainerBenchmark {
     public struct Row: Sendable {
         public var channels: Int
