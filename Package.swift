@@ -93,7 +93,8 @@ let package = Package(
         ]),
 
         // Helpers shared by the test targets (a regular target no product depends on, so nothing of it,
-        // and no test framework, reaches `anasod`): offPool, an event inbox, an in-process cluster.
+        // and no test framework, reaches `anasod`): offPool, an event inbox, an in-process cluster,
+        // `eventually` (the one place a test polls).
         .target(name: "TestSupport", dependencies: [
             "Cluster", "Wire", "Journal", .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/TestSupport"),
@@ -103,12 +104,12 @@ let package = Package(
         .testTarget(name: "BayesOptTests", dependencies: ["BayesOpt", "ANASOD"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "ANASOD", "BayesOpt"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ANASOD", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "JournalTests", dependencies: ["Journal", "ANASOD"]),
+        .testTarget(name: "JournalTests", dependencies: ["Journal", "ANASOD", "TestSupport"]),
         .testTarget(name: "ClusterTests", dependencies: [
             "Cluster", "ANASOD", "Wire", "Journal", "Search", "Evaluation", "CZeroMQ", "TestSupport",
         ]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "ANASOD", "CLinearAlgebra", "TestSupport"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD", "Trainer"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD", "Trainer", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["anasod", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: [
             "Dashboard", "Cluster", "Journal", "ANASOD", "Wire", "Evaluation", "TestSupport",

@@ -108,24 +108,21 @@ import Wire
                              architecture: "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|",
                              evaluation: { var e = EvaluationSettings(kind: .external); e.killGrace = 0.5; return e }(), seed: 1,
                              timeout: 120)), to: peer)
-        let deadline = Date().addingTimeInterval(10)
         // Both files written in full (a shell redirect creates the file before it writes the number).
         func written(_ name: String) -> Bool {
             ((try? String(contentsOfFile: dir + "/" + name, encoding: .utf8)) ?? "").hasSuffix("\n")
         }
-        while !(written("pid") && written("child")) && Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+        await eventuallyAsync(timeout: 10) { written("pid") && written("child") }
         let pid = try #require(pid_t((try? String(contentsOfFile: dir + "/pid", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
         let child = try #require(pid_t((try? String(contentsOfFile: dir + "/child", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
         server.send(.shutdown(Shutdown(reason: "test over")), to: peer)
         _ = try await run.value
         // Known gap (stop-19 note): now and then the trainer is still exiting for a few milliseconds after
         // run() returns; allow it 3 s, as for its child below.
-        let gone = Date().addingTimeInterval(3)
-        while kill(pid, 0) == 0 && !Self.zombie(pid) && Date() < gone { try await Task.sleep(nanoseconds: 20_000_000) }
+        await eventuallyAsync(timeout: 3) { kill(pid, 0) != 0 || Self.zombie(pid) }
         #expect(kill(pid, 0) != 0 || Self.zombie(pid), "the trainer outlived its worker")
         // The trainer's own child is killed too; init reaps it shortly after.
-        let reaped = Date().addingTimeInterval(3)
-        while kill(child, 0) == 0 && !Self.zombie(child) && Date() < reaped { try await Task.sleep(nanoseconds: 20_000_000) }
+        await eventuallyAsync(timeout: 3) { kill(child, 0) != 0 || Self.zombie(child) }
         #expect(kill(child, 0) != 0 || Self.zombie(child))
     }
 

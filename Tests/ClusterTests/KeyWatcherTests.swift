@@ -1,6 +1,7 @@
 @testable import Cluster
 import Foundation
 import Logging
+import TestSupport
 import Testing
 import Wire
 
@@ -19,14 +20,12 @@ import Wire
         try FileManager.default.moveItem(atPath: keys + "/w1.key", toPath: keys + "/workers/w1.key")  // public keys only there
         #expect(allowed.name(of: pair.publicKey) == nil)
         kill(getpid(), SIGHUP)
-        let deadline = Date().addingTimeInterval(5)
-        while allowed.name(of: pair.publicKey) == nil && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        eventually(timeout: 5) { allowed.name(of: pair.publicKey) != nil }  // a signal's effect
         #expect(allowed.name(of: pair.publicKey) != nil, "SIGHUP did not re-read the folder")
         // And a removed key is revoked on the next SIGHUP.
         try FileManager.default.removeItem(atPath: keys + "/workers/w1.key")
         kill(getpid(), SIGHUP)
-        let revoked = Date().addingTimeInterval(5)
-        while allowed.name(of: pair.publicKey) != nil && Date() < revoked { Thread.sleep(forTimeInterval: 0.02) }
+        eventually(timeout: 5) { allowed.name(of: pair.publicKey) == nil }
         #expect(allowed.name(of: pair.publicKey) == nil)
     }
 }

@@ -168,6 +168,7 @@ import Testing
         let architecture = self.architecture
         let task = Task { try await evaluator.evaluate(architecture, seed: 0) { _ in } }
         await fake.waitFor("pid")
+        // Timing under test: the trainer has run a while (its children started) when the job is cancelled.
         try await Task.sleep(nanoseconds: 100_000_000)
         let started = Date()
         task.cancel()

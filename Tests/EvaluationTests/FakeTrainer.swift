@@ -1,6 +1,7 @@
 import ANASOD
 import Evaluation
 import Foundation
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -57,17 +58,13 @@ struct FakeTrainer {
 
     /// Whether a process is gone within `seconds` (signals are delivered asynchronously; init reaps orphans).
     static func gone(_ pid: pid_t, within seconds: Double = 3) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while alive(pid) && Date() < deadline { try? await Task.sleep(nanoseconds: 20_000_000) }
-        return !alive(pid)
+        await eventuallyAsync(timeout: seconds) { !alive(pid) }
     }
 
     /// Waits up to `seconds` for a file the script writes.
     func waitFor(_ name: String, seconds: Double = 10) async {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path) && Date() < deadline {
-            try? await Task.sleep(nanoseconds: 20_000_000)
-        }
+        let path = folder.appendingPathComponent(name).path
+        await eventuallyAsync(timeout: seconds) { FileManager.default.fileExists(atPath: path) }
     }
 }
 

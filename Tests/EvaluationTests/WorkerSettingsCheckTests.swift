@@ -98,6 +98,7 @@ import Testing
         for seconds in [1e300, Double.infinity, Double.nan] {
             let evaluator = SyntheticEvaluator(space: space, seconds: seconds)
             let task = Task { try await evaluator.evaluate(space.architecture(at: 7), seed: 1) { _ in } }
+            // Timing under test: cancelled 20 ms into a simulated wait of `seconds`.
             try await Task.sleep(nanoseconds: 20_000_000)
             task.cancel()
             let outcome = await task.result

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Journal
 import Testing
+import TestSupport
 
 @Suite struct JournalLockTests {
     @Test func aSecondWriterIsRefusedWhileTheFirstLivesAndAdmittedAfter() throws {
@@ -41,28 +42,15 @@ import Testing
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
         posix_spawnattr_setpgroup(&attributes, 0)
         #expect(posix_spawn(&pid, arguments[0], nil, &attributes, &argv, environ) == 0)
-        let deadline = Date().addingTimeInterval(5)
-        var refused = false
-        while Date() < deadline {
-            do {
-                _ = try JournalLock(journalPath: path)
-                Thread.sleep(forTimeInterval: 0.05)
-            } catch {
-                refused = true
-                break
-            }
-        }
+        // Another process takes the lock: refused once flock holds it.
+        let refused = eventually(timeout: 5, every: 0.05) { (try? JournalLock(journalPath: path)) == nil }
         #expect(refused)
         kill(-pid, SIGKILL)
         var status: Int32 = 0
         _ = waitpid(pid, &status, 0)
         // The group's other member (sleep) is reaped by init; its descriptor is gone once it is killed, but the
         // kernel may take a moment to tear it down: within a second, the lock went with its processes.
-        var free = false
-        let limit = Date().addingTimeInterval(1)
-        while !free && Date() < limit {
-            if (try? JournalLock(journalPath: path)) != nil { free = true } else { Thread.sleep(forTimeInterval: 0.01) }
-        }
+        let free = eventually(timeout: 1, every: 0.01) { (try? JournalLock(journalPath: path)) != nil }
         #expect(free, "the lock outlived its processes")
     }
 }
