@@ -13,7 +13,8 @@ import Wire
     /// A result line whose error depends on the job (so that every cell has a value).
     static let good = #"echo "{\"event\": \"result\", \"validation_error\": $(( $(cksum < "$ANASOD_JOB_FILE" | cut -c1-4) % 90 + 5 ))}""#
 
-    /// A good trainer that takes a moment, so that the other worker surely joins while jobs remain.
+    /// A good trainer that takes a moment, so that the other worker surely joins while jobs remain (the `sleep` is
+    /// the trainer's running time, the timing under test).
     static let slow = "sleep 0.3\n" + good
 
     struct Run {

@@ -51,7 +51,8 @@ import Wire
         defer { try? FileManager.default.removeItem(at: folder) }
         let dir = folder.path
         let script = folder.appendingPathComponent("trainer.sh").path
-        // mkdir is atomic: a second job on the same GPU at the same time would fail it and say so.
+        // mkdir is atomic: a second job on the same GPU at the same time would fail it and say so. The trainer's
+        // `sleep` is its running time: the window in which an overlap would show.
         try """
             #!/bin/sh
             mkdir \(dir)/busy-$CUDA_VISIBLE_DEVICES 2>/dev/null || echo "overlap on $CUDA_VISIBLE_DEVICES" >> \(dir)/log
@@ -90,6 +91,7 @@ import Wire
         defer { try? FileManager.default.removeItem(at: folder) }
         let dir = folder.path
         let script = folder.appendingPathComponent("trainer.sh").path
+        // A trainer with a long-lived child (`sleep 300`): what must not outlive the worker.
         try "#!/bin/sh\nsleep 300 &\necho $! > \(dir)/child\necho $$ > \(dir)/pid\nwait\n".write(toFile: script, atomically: true, encoding: .utf8)
         let server = InMemoryServer()
         let joined = AsyncStream<PeerID>.makeStream()

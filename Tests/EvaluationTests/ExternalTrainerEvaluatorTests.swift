@@ -67,6 +67,7 @@ import Testing
         let fake = try FakeTrainer()
         defer { fake.remove() }
         let dir = fake.folder.path
+        // Its `sleep 60` is a trainer that would run on: it must be stopped, not waited for.
         let command = try fake.command("garbage.sh", """
             echo $$ > \(dir)/pid
             echo 'epoch 1: loss 0.5'
@@ -126,7 +127,7 @@ import Testing
         let fake = try FakeTrainer()
         defer { fake.remove() }
         let dir = fake.folder.path
-        // The trainer ignores SIGTERM and leaves a child of its own running: both must be gone.
+        // The trainer ignores SIGTERM and leaves a child of its own running (the `sleep`s): both must be gone.
         let command = try fake.command("hang.sh", """
             echo $$ > \(dir)/pid
             trap '' TERM
@@ -157,6 +158,7 @@ import Testing
         let fake = try FakeTrainer()
         defer { fake.remove() }
         let dir = fake.folder.path
+        // A long trainer with a child (`sleep 300`): cancelling must end both.
         let command = try fake.command("long.sh", """
             sleep 300 &
             echo $! > \(dir)/child

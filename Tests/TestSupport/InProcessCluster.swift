@@ -94,6 +94,7 @@ public final class InProcessCluster: @unchecked Sendable {
         let run = start()
         let watchdog = timeout.map { seconds in
             Task { [coordinator] in
+                // A watchdog: the test's time limit, not a wait for something.
                 try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
                 coordinator.stop()
             }
