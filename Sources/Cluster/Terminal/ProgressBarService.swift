@@ -1,8 +1,8 @@
 import ServiceLifecycle
 
 /// The progress bar of a running study as a `Service`: it redraws `ProgressLine` from `status` every
-/// `interval` until the group shuts down (place it before the coordinator: it ends after it), then draws the
-/// final state and leaves the bar on its own line.
+/// `interval` until the study finishes or the group shuts down (place it before the coordinator: it ends
+/// after it), then, on the shutdown, draws the final state and leaves the bar on its own line.
 public struct ProgressBarService: Service {
     public let bar: ProgressBar
     public let interval: Duration
@@ -20,11 +20,15 @@ public struct ProgressBarService: Service {
     public func run() async throws {
         let (bar, interval, status) = (self.bar, self.interval, self.status)
         try? await cancelWhenGracefulShutdown {
-            while true {
-                bar.show(ProgressLine.render(status(), width: ProgressBar.columns))
+            var current = status()
+            while !current.finished {
+                bar.show(ProgressLine.render(current, width: ProgressBar.columns))
                 // Periodic redraw is timing itself: the rate and the time left move between results.
                 try await Task.sleep(for: interval)
+                current = status()
             }
+            // The study is over: the last state is drawn when the group shuts down.
+            try await gracefulShutdown()
         }
         bar.show(ProgressLine.render(status(), width: ProgressBar.columns))
         bar.finish()
