@@ -44,21 +44,17 @@ final class ProcessGroup: @unchecked Sendable {
 
     /// Waits for a line starting with `prefix` in a process's output.
     func waitForLine(_ url: URL, prefix: String, timeout: Double = 60) -> String? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let text = try? String(contentsOf: url, encoding: .utf8),
-               let line = text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) {
-                return String(line)
-            }
-            Thread.sleep(forTimeInterval: 0.05)
+        var found: String?
+        eventually(timeout: timeout, every: 0.05) {
+            let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""  // not written yet: nothing to find
+            found = text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }).map(String.init)
+            return found != nil
         }
-        return nil
+        return found
     }
 
     func wait(_ p: Process, timeout: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        return !p.isRunning
+        eventually(timeout: timeout, every: 0.05) { !p.isRunning }
     }
 
     func log(_ name: String) -> String {
@@ -174,9 +170,9 @@ final class ProcessGroup: @unchecked Sendable {
                 SELECT count(*) FROM record d WHERE d.kind = 2 AND d.worker = 'e2e-0'
                 AND NOT EXISTS (SELECT 1 FROM record r WHERE r.kind = 4 AND r.job = d.job)
                 """
+            // Timing under test: the kill comes about 1.5 s into the study, with results in and the worker busy.
             Thread.sleep(forTimeInterval: 1.5)
-            let deadline = Date().addingTimeInterval(30)
-            while (try count(group, running)) == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            try eventually(timeout: 30) { try count(group, running) > 0 }
             kill(workers[0].processIdentifier, SIGKILL)
             #expect(group.wait(coordinator, timeout: 120), "coordinator did not finish: \(group.log("coordinator"))")
             let rows = try results(group)
@@ -198,8 +194,7 @@ final class ProcessGroup: @unchecked Sendable {
             let endpoint = String(try #require(group.waitForLine(output, prefix: "coordinator listening on ")).split(separator: " ").last!)
             _ = try startWorkers(group, endpoint: endpoint, count: 3)
             // Let it collect some results, then kill it hard.
-            let deadline = Date().addingTimeInterval(60)
-            while (try resultRows(group)) < 8 && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+            try eventually(timeout: 60, every: 0.1) { try resultRows(group) >= 8 }
             kill(first.processIdentifier, SIGKILL)
             _ = group.wait(first, timeout: 5)
             let before = try results(group)
@@ -224,8 +219,7 @@ final class ProcessGroup: @unchecked Sendable {
             let (first, output) = try group.start(["coordinator", "--config", path], name: "coordinator1")
             let endpoint = String(try #require(group.waitForLine(output, prefix: "coordinator listening on ")).split(separator: " ").last!)
             let workers = try startWorkers(group, endpoint: endpoint, count: 2)
-            let deadline = Date().addingTimeInterval(60)
-            while (try resultRows(group)) < 4 && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+            try eventually(timeout: 60, every: 0.1) { try resultRows(group) >= 4 }
             kill(first.processIdentifier, SIGINT)
             #expect(group.wait(first, timeout: 20), "the coordinator ignored SIGINT")
             #expect(first.terminationStatus == 0)
@@ -266,10 +260,8 @@ final class ProcessGroup: @unchecked Sendable {
             try group.start(["worker", "--connect", endpoint, "--id", "late", "--key", keys + "/late.key_secret",
                              "--coordinator-key", keys + "/coordinator.key", "--log-level", "info"], name: "late")
             // Both are turned away, and both logs say why.
-            let deadline = Date().addingTimeInterval(30)
-            while !(group.log("coordinator").contains(latePublic) && group.log("keyless").contains("--keys DIR"))
-                    && Date() < deadline {
-                Thread.sleep(forTimeInterval: 0.1)
+            eventually(timeout: 30, every: 0.1) {
+                group.log("coordinator").contains(latePublic) && group.log("keyless").contains("--keys DIR")
             }
             #expect(group.log("coordinator").contains("public key \(latePublic) is not in the coordinator's workers/ folder"))
              #expect(group.log("keyless").contains("start this worker with --keys DIR"), "\(group.log("keyless"))")

@@ -90,13 +90,9 @@ import Testing
         return s.isEmpty || s.contains("Invalid job id") ? nil : s
     }
 
+    /// Slurm's jobs are other processes: their output files are polled.
     static func waitUntil(timeout: Double, _ condition: () throws -> Bool) throws -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.5)
-        }
-        return false
+        try eventually(timeout: timeout, every: 0.5, condition)
     }
 
     static func output(_ job: String, _ folder: String) -> String {
@@ -137,7 +133,7 @@ import Testing
             defer { _ = try? Self.slurmCommand("scancel \(job)", in: folder) }
             // Requeued a few seconds into the study (about 20 of its 100 results in).
             #expect(try Self.waitUntil(timeout: 60) { Self.output(job, folder).contains("joined study") })
-            Thread.sleep(forTimeInterval: 3)
+            Thread.sleep(forTimeInterval: 3)  // timing under test: the requeue comes a few seconds into the study
             _ = try Self.slurmCommand("scontrol requeue \(job)", in: folder)
             #expect(try Self.waitUntil(timeout: 60) { Self.output(job, folder).contains("journal saved to") })
             let saved = try Self.results(job, folder)
