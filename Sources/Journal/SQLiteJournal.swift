@@ -80,6 +80,13 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
         return migrator
     }
 
+    /// Closes the database (its `-wal` and `-shm` files are folded back and removed). Nothing may be read or
+    /// appended afterwards.
+    /// - Throws: `JournalError.storage` when SQLite cannot close it (it is then closed when the process ends).
+    public func close() throws {
+        try wrap("close the journal") { try queue.close() }
+    }
+
     public func study() throws -> StudyRecord? {
         try wrap("read the study") {
             try queue.read { db in

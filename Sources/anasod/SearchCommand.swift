@@ -63,7 +63,12 @@ struct SearchCommand: AsyncParsableCommand {
         defer { keyWatcher?.stop() }
         let server = try ZeroMQServer(bind: c.listen, security: security)
         let dashboard = DashboardService(study: c.study)
-        let coordinator = try Coordinator(configuration: c, journal: try Coordinator.openJournal(c.journal), transport: server,
+        let journal = try Coordinator.openJournal(c.journal)
+        // Closed at the end, so that no `-wal` or `-shm` file is left beside it.
+        defer {
+            do { try journal.close() } catch { logger.warning("\(error)") }
+        }
+        let coordinator = try Coordinator(configuration: c, journal: journal, transport: server,
                                           resume: resume, continueAfterFailures: continueAfterFailures,
                                           allowConfigurationChange: allowConfigChange, endWhenNoWorkerCanRun: true,
                                           metrics: dashboard.metrics, logger: logger)
