@@ -209,6 +209,30 @@ struct RecordRow: Codable, FetchableRecord, PersistableRecord {
         case valError = "val_error", testError = "test_error"
     }
 
+    /// Reads a row strictly: a value of another type than its column's (a damaged or hand-edited row: text in
+    /// `val_error`) is a `JournalError.corrupt` naming the row and the column, never a silent 0.
+    init(row: Row) throws {
+        let seq = (row["seq"] as DatabaseValue?).flatMap { Int64.fromDatabaseValue($0) }
+        func value<T: DatabaseValueConvertible>(_ column: String) throws -> T? {
+            guard let stored = row[column] as DatabaseValue?, !stored.isNull else { return nil }
+            guard let typed = T.fromDatabaseValue(stored) else {
+                throw JournalError(.corrupt, "journal record \(seq.map(String.init) ?? "?"): column '\(column)' holds \(stored), not a \(T.self)")
+            }
+            return typed
+        }
+        self.seq = seq
+        guard let kind: Int = try value("kind") else {
+            throw JournalError(.corrupt, "journal record \(seq.map(String.init) ?? "?"): column 'kind' is missing")
+        }
+        self.kind = kind
+        (time, call, job, attempt, worker) = (try value("time"), try value("call"), try value("job"), try value("attempt"), try value("worker"))
+        (arch, encoding, epoch, loss, valError) = (try value("arch"), try value("encoding"), try value("epoch"), try value("loss"),
+                                                   try value("val_error"))
+        (testError, seconds, params, flops, reason) = (try value("test_error"), try value("seconds"), try value("params"),
+                                                       try value("flops"), try value("reason"))
+        (final, self.class, key, observed) = (try value("final"), try value("class"), try value("key"), try value("observed"))
+    }
+
     init(kind: Int, time: Double? = nil, job: UInt64? = nil, attempt: Int? = nil, worker: String? = nil) {
         self.kind = kind
         self.time = time

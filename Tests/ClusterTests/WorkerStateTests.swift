@@ -1,5 +1,6 @@
 import ANASOD
 @testable import Cluster
+import Logging
 import Testing
 import Wire
 
@@ -195,5 +196,18 @@ import Wire
                                 report: .failure(JobFailure(key: JobKey(jobID: 1, attempt: 1), reason: "no free GPU", class: .transient)),
                                 now: 0, freesSlot: false)
         #expect(requests(noRoom).isEmpty && sent(noRoom).count == 1)
+    }
+}
+
+/// The worker's runtime around the state machine.
+@Suite struct WorkerRuntimeTests {
+    /// A drain that comes before `run()` (a SIGTERM as the service group starts) ends the run at once.
+    @Test func aWorkerDrainedBeforeItRunsEndsAtOnce() async throws {
+        let server = InMemoryServer()
+        server.start { _ in }
+        let worker = Worker(configuration: WorkerConfiguration(id: "w", slots: 1), transport: server.connect(identity: "w"),
+                            evaluators: LocalEvaluators(), logger: Logger(label: "w"))
+        worker.drain(reason: "early")
+        #expect(try await worker.run() == "drained")
     }
 }

@@ -85,6 +85,13 @@ import TestSupport
         #expect(bare?.message.contains("column 'job'") == true)
         let noKind = try damage("INSERT INTO record(kind, job) VALUES ('x', 3)")
         #expect(noKind?.code == .corrupt)
+        #expect(noKind?.message.contains("column 'kind'") == true, "\(noKind?.message ?? "")")
+        // Text where a number belongs is never read as 0 (a forged perfect result).
+        let textError = try damage("UPDATE record SET val_error = 'bad' WHERE kind = 4")
+        #expect(textError?.code == .corrupt)
+        #expect(textError?.message.contains("column 'val_error'") == true, "\(textError?.message ?? "")")
+        let textTime = try damage("UPDATE record SET time = 'noon' WHERE kind = 2")
+        #expect(textTime?.message.contains("column 'time'") == true)
         let unknown = try damage("INSERT INTO record(kind, job, attempt) VALUES (99, 3, 1)")
         #expect(unknown?.message.contains("unknown kind 99") == true)
     }

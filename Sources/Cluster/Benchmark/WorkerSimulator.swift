@@ -185,17 +185,23 @@ public final class WorkerSimulator {
         var jitter: UInt64 = 0x5EED
         var lastScan = -Double.infinity
 
+        /// Member `i`'s evaluation of `key` ended with `reply` (nil: cancelled): a new result is counted here, once
+        /// (reports sent again after a reconnect are not new results).
+        func finished(_ i: Int, _ key: JobKey, _ reply: WireMessage?, now: Double) -> [WorkerAction] {
+            if case .result? = reply, states[i].running[key] != nil {
+                members[i].resultsSent.append(now)
+                results += 1
+                lastResult = now
+            }
+            return states[i].jobEnded(key, report: reply, now: now)
+        }
+
         /// Does what member `i`'s state machine asks: sends go out at once, jobs are "evaluated" now or later.
         func perform(_ i: Int, _ actions: [WorkerAction], now: Double) {
             var pending = actions[...]
             while let action = pending.popFirst() {
                 switch action {
                 case .send(let message):
-                    if case .result = message {
-                        members[i].resultsSent.append(now)
-                        results += 1
-                        lastResult = now
-                    }
                     fleet.send(message, from: i)
                 case .start(let job):
                     let reply = evaluate(job)
@@ -204,7 +210,7 @@ public final class WorkerSimulator {
                         let factor = 0.5 + Double(jitter >> 11) / Double(1 << 53)
                         due.push(.init(time: now + settings.evaluationSeconds * factor, member: i, key: job.key, reply: reply))
                     } else {
-                        pending.append(contentsOf: states[i].jobEnded(job.key, report: reply, now: now))
+                        pending.append(contentsOf: finished(i, job.key, reply, now: now))
                     }
                 case .cancel(let key):
                     if settings.evaluationSeconds > 0 { members[i].cancelled.insert(key) }
@@ -264,15 +270,17 @@ public final class WorkerSimulator {
                 _ = due.pop()
                 // A job cancelled (or shut down) while it "ran" is not answered.
                 let cancelled = members[next.member].cancelled.remove(next.key) != nil
-                perform(next.member, states[next.member].jobEnded(next.key, report: cancelled ? nil : next.reply, now: now), now: now)
+                perform(next.member, finished(next.member, next.key, cancelled ? nil : next.reply, now: now), now: now)
                 now = Self.clock()
             }
             guard now - lastScan >= 0.02 else { return true }
             lastScan = now
             var live = 0
             for i in 0..<n where states[i].ended == nil {
-                live += 1
                 perform(i, states[i].tick(now: now), now: now)
+                // A refused member (even one told to come back later) no longer counts, as before the state
+                // machine: the run does not wait out an eviction's cool-down.
+                if !members[i].refused { live += 1 }
             }
             switch phase {
             case .connect:

@@ -18,6 +18,8 @@ final class StatusWatch: Sendable {
         var waiters = [Waiter]()
         var readyWaiters = [CheckedContinuation<Void, Error>]()
         var nextID = 0
+        /// Waiters given up on (time limit, cancellation) before they registered.
+        var abandoned = [Int: Error]()
     }
 
     private let state = Mutex(State())
@@ -74,40 +76,49 @@ final class StatusWatch: Sendable {
             s.nextID += 1
             return s.nextID
         }
-        return try await withThrowingTaskGroup(of: CoordinatorStatus?.self) { group in
-            group.addTask {
-                try await withCheckedThrowingContinuation { continuation in
-                    let answer: Result<CoordinatorStatus, Error>? = self.state.withLock { s in
-                        if let latest = s.latest, condition(latest) { return .success(latest) }
-                        if let ended = s.ended { return .failure(ended) }
-                        s.waiters.append(Waiter(id: id, condition: condition, continuation: continuation))
-                        return nil
-                    }
-                    if let answer { continuation.resume(with: answer) }
-                }
-            }
-            group.addTask {
-                // The time limit of the wait itself (not a wait for something that could be awaited).
-                try await Task.sleep(nanoseconds: UInt64(max(0, timeout) * 1e9))
-                return nil
-            }
-            let first = try await group.next()!
-            if let status = first {
-                group.cancelAll()
-                return status
-            }
-            // Timed out: the waiter is answered with the error, which ends its task.
-            let waiter = state.withLock { s -> Waiter? in
-                guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                return s.waiters.remove(at: i)
-            }
-            let latest = state.withLock { $0.latest }
-            let error = ClusterError(.run, "the coordinator's status did not reach the awaited condition within \(timeout) s"
-                                     + (latest.map { " (last: \($0.successes)/\($0.budget) evaluated, refusals \($0.refusals))" } ?? ""))
-            waiter?.continuation.resume(throwing: error)
-            group.cancelAll()
-            throw error
+        // One continuation, answered exactly once by whoever takes its waiter out under the lock: a publish that
+        // meets the condition, the end of the loop, the time limit, or the caller's cancellation. A time limit
+        // or a cancellation that comes before the waiter is registered leaves a mark, so it is answered at once.
+        let timer = Task {
+            // The time limit of the wait itself (not a wait for something that could be awaited).
+            try? await Task.sleep(nanoseconds: UInt64(max(0, timeout) * 1e9))
+            if !Task.isCancelled { self.abandon(id, with: self.timeoutError(timeout)) }
         }
+        defer {
+            timer.cancel()
+            state.withLock { _ = $0.abandoned.removeValue(forKey: id) }  // a mark left by a race, if any
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<CoordinatorStatus, Error>) in
+                let answer: Result<CoordinatorStatus, Error>? = state.withLock { s in
+                    if let error = s.abandoned.removeValue(forKey: id) { return .failure(error) }
+                    if let latest = s.latest, condition(latest) { return .success(latest) }
+                    if let ended = s.ended { return .failure(ended) }
+                    s.waiters.append(Waiter(id: id, condition: condition, continuation: continuation))
+                    return nil
+                }
+                if let answer { continuation.resume(with: answer) }
+            }
+        } onCancel: {
+            self.abandon(id, with: CancellationError())
+        }
+    }
+
+    /// Answers waiter `id` with `error` if it still waits; if it has not registered yet, marks it so that it is
+    /// answered as it does.
+    private func abandon(_ id: Int, with error: Error) {
+        let waiter = state.withLock { s -> Waiter? in
+            if let i = s.waiters.firstIndex(where: { $0.id == id }) { return s.waiters.remove(at: i) }
+            s.abandoned[id] = error
+            return nil
+        }
+        waiter?.continuation.resume(throwing: error)
+    }
+
+    private func timeoutError(_ timeout: Double) -> Error {
+        let latest = state.withLock { $0.latest }
+        return ClusterError(.run, "the coordinator's status did not reach the awaited condition within \(timeout) s"
+                            + (latest.map { " (last: \($0.successes)/\($0.budget) evaluated, refusals \($0.refusals))" } ?? ""))
     }
 }
 

@@ -83,6 +83,11 @@ public final class Worker: @unchecked Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<String, Error>) in
             queue.async { [self] in
                 finish = { result in continuation.resume(with: result) }
+                // Drained (or refused) before it ran: it ends at once, never saying hello.
+                if let ending = state.ended {
+                    end(ending)
+                    return
+                }
                 transport.start { [weak self] event in
                     guard let worker = self else { return }
                     worker.queue.async { worker.handle(event) }
@@ -175,7 +180,8 @@ public final class Worker: @unchecked Sendable {
             guard let free = configuration.gpus.first(where: { !held.contains($0.index) }) else {
                 // More jobs than GPUs (the coordinator over-sent): hand it back for another slot.
                 return state.jobEnded(job.key, report: .failure(JobFailure(key: job.key, reason: "no free GPU on worker \(configuration.id)",
-                                                                           class: .transient)), now: now, freesSlot: false)
+                                                                           class: .transient)), now: now, started: false,
+                                  freesSlot: false)
             }
             device = free.index
         }
@@ -189,7 +195,7 @@ public final class Worker: @unchecked Sendable {
             let failureClass = (error as? EvaluationError)?.failureClass ?? .configuration
             logger.error("cannot run job \(job.key.jobID) attempt \(job.key.attempt): \(reason)")
             return state.jobEnded(job.key, report: .failure(JobFailure(key: job.key, reason: "worker \(configuration.id) cannot run this job: \(reason)",
-                                                                       class: failureClass)), now: now)
+                                                                       class: failureClass)), now: now, started: false)
         }
         if let device { heldGPUs[job.key] = device }
         let transport = self.transport

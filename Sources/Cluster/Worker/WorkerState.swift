@@ -203,13 +203,15 @@ public struct WorkerState: Sendable {
         return [.log(.error, "\(reason) (\(securityFailures) time(s); still trying)")]
     }
 
-    /// A job started by `.start` ended: its report (nil when it was cancelled), and whether its slot is free
-    /// for another job (false for a job this worker had no room for, which never held a slot).
-    public mutating func jobEnded(_ key: JobKey, report message: WireMessage?, now: Double, freesSlot: Bool = true) -> [WorkerAction] {
+    /// A job started by `.start` ended: its report (nil when it was cancelled), whether its evaluation had started
+    /// (a job that could not start has no report to keep on disk), and whether its slot is free for another job
+    /// (false for a job this worker had no room for, which never held a slot).
+    public mutating func jobEnded(_ key: JobKey, report message: WireMessage?, now: Double, started: Bool = true,
+                                  freesSlot: Bool = true) -> [WorkerAction] {
         guard ended == nil, let job = running.removeValue(forKey: key) else { return [] }
         var actions = [WorkerAction]()
         if let message {
-            report(message, study: job.kept ? job.study : nil, &actions)
+            report(message, study: job.kept && started ? job.study : nil, &actions)
             if case .result = message { completed += 1 }
         }
         if draining {
