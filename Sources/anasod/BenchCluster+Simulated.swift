@@ -29,9 +29,9 @@ struct SimulatedRows {
                     let name = "sim-\(n)-\(strategy.filter { $0.isLetter || $0.isNumber })-\(curve ? "curve" : "plain")-\(seconds > 0 ? "paced" : "zero")"
                         + (flood ? "-flood" : "")
                     let reportPath = "\(directory)/\(name).json"
-                    let bench = ClusterBenchmark(directory: directory) { endpoint, count, slots, keys, stopStudy in
-                        try launchSimulator(endpoint: endpoint, count: count, slots: slots, keys: keys, seconds: seconds,
-                                            report: reportPath, flood: flood ? floodPairs : nil, stopStudy: stopStudy)
+                    let bench = ClusterBenchmark(directory: directory) { endpoint, count, slots, keys in
+                        simulator(endpoint: endpoint, count: count, slots: slots, keys: keys, seconds: seconds,
+                                  report: reportPath, flood: flood ? floodPairs : nil)
                     }
                     let o = try await bench.run(.init(workers: n, slotsPerWorker: 1, budget: budget, seconds: 0, strategy: strategy,
                                                       curve: curve), name: name)
@@ -62,44 +62,29 @@ struct SimulatedRows {
               + "machine and takes CPU of its own.")
     }
 
-    private func launchSimulator(endpoint: String, count: Int, slots: Int, keys: String?, seconds: Double, report: String,
-                                 flood: Int?, stopStudy: @escaping @Sendable () -> Void) throws -> @Sendable () -> Void {
-        let p = Process()
+    /// The load generator (and the flooding peer): the generator exits once the coordinator shut its workers
+    /// down (given 20 s, then torn down), and one that fails (its error is on stderr) ends the study, which
+    /// would otherwise wait for it; the flooder is torn down with it.
+    private func simulator(endpoint: String, count: Int, slots: Int, keys: String?, seconds: Double, report: String,
+                           flood: Int?) -> [BenchmarkProcess] {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         // With a flooder, the load starts once it is flooding (its key is admitted and it is welcomed in about a second).
         let idle = flood == nil ? idleSeconds : max(idleSeconds, 4)
-        var arguments = [executable, "simulate-workers", "--connect", endpoint, "--count", String(count), "--slots", String(slots),
+        var arguments = ["simulate-workers", "--connect", endpoint, "--count", String(count), "--slots", String(slots),
                          "--id-prefix", "bench", "--idle-seconds", String(idle), "--evaluation-seconds", String(seconds),
                          "--report", report]
         if let keys { arguments += ["--keys", keys] }
-        if let simulatorCPUs {
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
-            p.arguments = ["-c", simulatorCPUs] + arguments
-        } else {
-            p.executableURL = URL(fileURLWithPath: arguments[0])
-            p.arguments = Array(arguments.dropFirst())
-        }
-        p.standardOutput = FileHandle.nullDevice
-        // A simulator that fails (its error is on stderr) ends the study, which would otherwise wait for it.
-        p.terminationHandler = { process in if process.terminationStatus != 0 { stopStudy() } }
-        try p.run()
-        var processes = [p]
+        let (program, programArguments) = simulatorCPUs.map { ("/usr/bin/taskset", ["-c", $0, executable] + arguments) }
+            ?? (executable, arguments)
+        var processes = [BenchmarkProcess(executable: program, arguments: programArguments, discardsOutput: true,
+                                          stopsStudyOnFailure: true, exitGrace: .seconds(20))]
         if let flood {
             // A peer with a key of its own (made now; the coordinator's key watcher admits it within a second).
-            let flooder = Process()
-            flooder.executableURL = URL(fileURLWithPath: executable)
-            flooder.arguments = ["simulate-workers", "--connect", endpoint, "--count", "1", "--id-prefix", "flood",
-                                 "--flood-pairs", String(flood), "--load-timeout", "3600"] + (keys.map { ["--keys", $0, "--make-keys"] } ?? [])
-            flooder.standardOutput = FileHandle.nullDevice
-            try flooder.run()
-            processes.append(flooder)
+            let arguments = ["simulate-workers", "--connect", endpoint, "--count", "1", "--id-prefix", "flood",
+                             "--flood-pairs", String(flood), "--load-timeout", "3600"]
+                + (keys.map { ["--keys", $0, "--make-keys"] } ?? [])
+            processes.append(BenchmarkProcess(executable: executable, arguments: arguments, discardsOutput: true))
         }
-        let box = ProcessBox(processes)
-        return {
-            // It exits once the coordinator shut its workers down; a stuck one is stopped.
-            let deadline = Date().addingTimeInterval(20)
-            while box.processes[0].isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-            LocalProcesses.terminate(box.processes)
-        }
+        return processes
     }
 }

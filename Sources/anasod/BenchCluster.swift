@@ -56,22 +56,15 @@ struct BenchCluster: AsyncParsableCommand {
                                     offeredRate: offeredRate, simulatorCPUs: simulatorCpus, floodPairs: floodingPeer).run()
             return
         }
-        let bench = ClusterBenchmark(directory: directory) { endpoint, count, slots, keys, _ in
-            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            var processes = [Process]()
-            for i in 0..<count {
-                let p = Process()
-                p.executableURL = executable
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let bench = ClusterBenchmark(directory: directory) { endpoint, count, slots, keys in
+            (0..<count).map { i in
                 var arguments = ["worker", "--connect", endpoint, "--slots", String(slots), "--id", "bench-\(i)", "--log-level", "error"]
                 if let keys {
                     arguments += ["--key", "\(keys)/local/bench-\(i).key_secret", "--coordinator-key", "\(keys)/coordinator.key"]
                 }
-                p.arguments = arguments
-                try p.run()
-                processes.append(p)
+                return BenchmarkProcess(executable: executable, arguments: arguments)
             }
-            let box = ProcessBox(processes)
-            return { LocalProcesses.terminate(box.processes) }
         }
         let counts = workers.split(separator: ",").compactMap { Int($0) }
         print("| scenario | security | workers × slots | evaluations | seconds (first job → last result) | evaluations / s | result → next job, median ms |")
@@ -107,29 +100,5 @@ struct BenchCluster: AsyncParsableCommand {
                 print("| \(m) | \(String(format: "%.2f", median * 1000)) |")
             }
         }
-    }
-}
-
-final class ProcessBox: @unchecked Sendable {
-    let processes: [Process]
-    init(_ processes: [Process]) { self.processes = processes }
-}
-
-/// Worker and load-generator processes of the cluster benchmark (Foundation.Process; `anasod search` runs its
-/// workers as a `LocalWorkerPool`).
-enum LocalProcesses {
-    /// Waits up to `timeout` seconds for every process to exit on its own.
-    static func waitForExit(_ processes: [Process], timeout: Double) {
-        let deadline = Date().addingTimeInterval(timeout)
-        while processes.contains(where: \.isRunning) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-    }
-
-    /// SIGTERM, then SIGKILL after 8 s (workers tear their trainers' process groups down first: SIGTERM,
-    /// SIGKILL after `kill_grace`, 5 s by default), for any still running.
-    static func terminate(_ processes: [Process]) {
-        for p in processes where p.isRunning { p.terminate() }
-        waitForExit(processes, timeout: 8)
-        for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        for p in processes { p.waitUntilExit() }
     }
 }

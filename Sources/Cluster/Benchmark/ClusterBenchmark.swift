@@ -4,8 +4,9 @@ import Logging
 import Search
 import Wire
 
-/// Measures the cluster itself: a coordinator in this process, workers started by `launch` (processes in
-/// the CLI), one study per scenario with a fresh journal, and figures read back from the journal.
+/// Measures the cluster itself: a coordinator in this process, worker processes beside it (what `processes`
+/// names, started and awaited here), one study per scenario with a fresh journal, and figures read back from
+/// the journal.
 public struct ClusterBenchmark: Sendable {
     public struct Scenario: Sendable {
         public var workers: Int
@@ -46,19 +47,19 @@ public struct ClusterBenchmark: Sendable {
         public var keyRefusals = [String: Int]()
     }
 
-    /// Starts `count` workers connected to `endpoint`, worker `i` with the key pair
-    /// `keys/local/bench-i.key_secret` and the coordinator key `keys/coordinator.key` when `keys` is given;
-    /// returns a function that stops them. `stopStudy` ends the study early (its workers failed to start or
-    /// died: the coordinator would wait for them forever).
-    public typealias Launcher = @Sendable (_ endpoint: String, _ count: Int, _ slots: Int, _ keys: String?,
-                                           _ stopStudy: @escaping @Sendable () -> Void) throws -> (@Sendable () -> Void)
+    /// The processes to run beside the coordinator: `count` workers (or a load generator holding `count`
+    /// connections) connected to `endpoint`, worker `i` with the key pair `keys/local/bench-i.key_secret` and the
+    /// coordinator key `keys/coordinator.key` when `keys` is given. `run` starts them, awaits their exits and
+    /// tears down any still running once the study is over (`BenchmarkProcess`).
+    public typealias Processes = @Sendable (_ endpoint: String, _ count: Int, _ slots: Int, _ keys: String?) throws
+        -> [BenchmarkProcess]
 
     public let directory: String
-    public let launch: Launcher
+    public let processes: Processes
 
-    public init(directory: String, launch: @escaping Launcher) {
+    public init(directory: String, processes: @escaping Processes) {
         self.directory = directory
-        self.launch = launch
+        self.processes = processes
     }
 
     public func run(_ scenario: Scenario, name: String) async throws -> Outcome {
@@ -88,9 +89,8 @@ public struct ClusterBenchmark: Sendable {
         coordinator.progressInterval = 3600
         let memory = MemorySampler()
         let cpuBefore = WorkerSimulator.cpuSeconds()
-        let stop = try launch(server.endpoint, scenario.workers, scenario.slotsPerWorker, keys) { [coordinator] in coordinator.stop() }
-        defer { stop() }
-        let status = try await coordinator.runOnThread()
+        let children = try processes(server.endpoint, scenario.workers, scenario.slotsPerWorker, keys)
+        let status = try await run(coordinator, beside: children)
         let cpu = WorkerSimulator.cpuSeconds() - cpuBefore
         let growth = memory.stop()
         let replay = JournalReplay(try journal.records())

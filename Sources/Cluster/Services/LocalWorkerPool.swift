@@ -25,6 +25,10 @@ public struct LocalWorkerPool: Service {
     /// lines are written above a progress bar), closed here once the worker started.
     public typealias ErrorOutput = @Sendable (_ worker: Int) throws -> FileDescriptor?
 
+    /// From SIGTERM to SIGKILL for a worker process: longer than its trainers' own teardown (`kill_grace`, 5 s
+    /// by default).
+    public static let defaultKillGrace: Duration = .seconds(8)
+
     public let executable: String
     /// One argument list per worker.
     public let workers: [[String]]
@@ -40,8 +44,8 @@ public struct LocalWorkerPool: Service {
     ///   - errorOutput: a descriptor for worker `i`'s standard error, or nil for this process's.
     ///   - studyEnded: whether the workers' exit was the coordinator's doing; asked once all have exited.
     public init(
-        executable: String, workers: [[String]], exitGrace: Duration = .seconds(5), killGrace: Duration = .seconds(8),
-        logger: Logger, errorOutput: @escaping ErrorOutput = { _ in nil },
+        executable: String, workers: [[String]], exitGrace: Duration = .seconds(5),
+        killGrace: Duration = defaultKillGrace, logger: Logger, errorOutput: @escaping ErrorOutput = { _ in nil },
         studyEnded: @escaping @Sendable () async -> Bool
     ) {
         self.executable = executable
