@@ -70,7 +70,8 @@ final class LivePage: @unchecked Sendable {
         let refitGP = lock.withLock { gpChart.map { $0.results != results && now - $0.time >= gpInterval } ?? true }
         var s = ""
         let cached = refitGP ? nil : lock.withLock { gpChart }
-        for chart in page.charts(includeGP: refitGP) {
+        let figures = page.figures(includeGP: refitGP)
+        for chart in figures.charts {
             if chart.name == "gp" { lock.withLock { gpChart = (chart.svg, results, now) } }
             if chart.name == "timeline", let cached {  // where the GP's plot stands in the report
                 s += "<figure>\(cached.svg)<figcaption>The GP's view as of result \(cached.results) (refit at most every "
@@ -78,7 +79,7 @@ final class LivePage: @unchecked Sendable {
             }
             s += "<figure>\(chart.svg)<figcaption>\(SVGChart.escape(chart.caption))</figcaption></figure>\n"
         }
-        return s + page.topTableHTML()
+        return s + ReportPage.omittedHTML(figures.omitted) + page.topTableHTML()
     }
 
     /// The page itself: a shell, the first fragment, and the script that follows `/events`.

@@ -81,11 +81,12 @@ extension BenchTrainer {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return [] }
+        guard (try? process.run()) != nil else { return [] }  // no Python: the table's note says PyTorch did not run
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { return [] }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
+            // Lines that are not a JSON row are the script's own chatter; missing rows print as "—".
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let train = object["train"] as? Double, let inference = object["inference"] as? Double else { return nil }
             return (train, inference)

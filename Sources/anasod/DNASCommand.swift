@@ -76,8 +76,11 @@ struct DNASCommand: ParsableCommand {
             FileHandle.standardError.write(Data((Self.progressLine(epoch, of: s.epochs, method: s.method) + "\n").utf8))
         }
         let cells = try search.finalCells(count: c.samples, decoder: c.decoder, seed: s.seed)
-        // A table missing here leaves its column empty, and the note below says so.
-        let tables = ["cifar10", "cifar100"].map { name in try? NB201Table.load(path: NB201Table.resolve(name, directory: nb201Dir)) }
+        // A table that cannot be loaded leaves its column empty, and the note below says why.
+        let loaded = ["cifar10", "cifar100"].map { name in
+            Result { try NB201Table.load(path: NB201Table.resolve(name, directory: nb201Dir)) }
+        }
+        let tables = loaded.map { try? $0.get() }  // each failure is printed below
         let space = NB201SearchSpace()
         let sampled = cells.enumerated().map { i, cell in
             DNASJournal.SampledCell(rank: i + 1, architecture: space.format(cell), counts: space.counts(of: cell)[0],
@@ -85,8 +88,9 @@ struct DNASCommand: ParsableCommand {
         }
         try store.record(sampled)
         print(Self.resultTable(search: search, cells: sampled, optimum: tables.map { $0?.optimum.error }))
-        if tables.contains(where: { $0 == nil }) {
-            print("(no NB201 table for a column: pass --nb201-dir or set \(NB201Table.directoryVariable))")
+        for (column, result) in zip(["CIFAR-10", "CIFAR-100"], loaded) {
+            guard case .failure(let error) = result else { continue }
+            print("(no NB201 \(column) column: \(error); pass --nb201-dir or set \(NB201Table.directoryVariable))")
         }
         try evaluate(cells: sampled.map(\.architecture), study: c.study, seed: s.seed, journalPath: path)
     }

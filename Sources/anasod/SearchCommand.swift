@@ -94,7 +94,9 @@ struct SearchCommand: AsyncParsableCommand {
             executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path, workers: arguments,
             logger: logger, errorOutput: { _ in bar ? try ProgressBar.forwarding() : nil },
             // Local workers that all die (a missing table, a crash) end the search with an error, not a hang;
-            // workers the coordinator shut down leave as its study ends.
+            // workers the coordinator shut down leave as its study ends. The status wait throws when the study
+            // has not finished within 1 s, or when the coordinator's loop ended first (the coordinator service
+            // then ends the group with its own error): "not ended" here either way.
             studyEnded: { (try? await coordinator.status(where: { $0.finished }, timeout: 1)) != nil })
         // Shut down in reverse: the coordinator stops and commits, the bar draws its last state, the workers
         // exit (or are terminated), the dashboard goes last.

@@ -240,3 +240,48 @@ import Testing
         #expect(picks.suffix(4).allSatisfy { $0 >= 20 }, "\(picks)")
     }
 }
+
+/// Thompson sampling and q-EI need the candidates' joint covariance factored; when it cannot be, the batch
+/// is still chosen (independent marginals; kriging believer) and the selection says it fell back.
+@Suite struct JointFallbackTests {
+    /// Candidates at the training points of a noise-free GP, each twice: their posterior covariance is zero
+    /// up to rounding, a matrix no jitter relative to its own diagonal makes positive definite.
+    func degenerate() throws -> PoolPosterior {
+        var rng = SeededGenerator(seed: 5)
+        let x = Reference.randomPoints(6, 2, &rng)
+        let h = GPHyperparameters(lengthscales: [0.5, 0.5], outputScale: 1, noise: 0)
+        let gp = try GaussianProcess(kernel: Matern52Kernel(), data: try GPData(points: x, targets: x.map { $0[0] - $0[1] }),
+                                     hyperparameters: h)
+        return gp.posterior(at: (x + x).flatMap { $0 }, count: 12)
+    }
+
+    @Test func theDegeneratePoolCannotBeFactored() throws {
+        let p = try degenerate()
+        #expect(throws: BayesOptError.self) { try BatchSelector(policy: .thompson).jointFactor(p, 12) }
+    }
+
+    @Test(arguments: [PendingPolicy.thompson, .qEI])
+    func aBatchThatCannotBeSampledJointlyFallsBackAndSaysSo(policy: PendingPolicy) throws {
+        let p = try degenerate()
+        let selection = BatchSelector(policy: policy, seed: 7).selection(count: 4, posterior: p, candidateCount: 12, best: 0,
+                                                                         observed: [0])
+        #expect(selection.picks.count == 4 && Set(selection.picks).count == 4, "\(selection.picks)")
+        let fallback = try #require(selection.fallback)
+        #expect(fallback.policy == policy)
+        #expect((fallback.error as? BayesOptError)?.code == .notPositiveDefinite)
+        #expect("\(fallback)".contains("the joint posterior could not be factored"))
+        #expect("\(fallback)".contains(policy == .qEI ? "kriging believer instead" : "independent marginals instead"))
+    }
+
+    @Test(arguments: [PendingPolicy.thompson, .qEI, .krigingBeliever])
+    func aFactorablePoolTakesNoFallback(policy: PendingPolicy) throws {
+        var rng = SeededGenerator(seed: 5)
+        let x = Reference.randomPoints(6, 2, &rng)
+        let gp = try GaussianProcess(kernel: Matern52Kernel(), data: try GPData(points: x, targets: x.map { $0[0] }),
+                                     hyperparameters: GPHyperparameters(lengthscales: [0.5, 0.5], outputScale: 1, noise: 0.01))
+        let p = gp.posterior(at: Reference.randomPoints(10, 2, &rng).flatMap { $0 }, count: 10)
+        let selection = BatchSelector(policy: policy, seed: 7).selection(count: 3, posterior: p, candidateCount: 10, best: 0,
+                                                                         observed: [0])
+        #expect(selection.picks.count == 3 && selection.fallback == nil)
+    }
+}

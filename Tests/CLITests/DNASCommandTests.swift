@@ -47,8 +47,13 @@ struct DNASCommandTests {
                   listen: tcp://127.0.0.1:0
                   heartbeat: 0.5
                 """.write(toFile: template, atomically: true, encoding: .utf8)
-            let resumed = try CommandRunner.run(["dnas", "--config", config, "--resume", "--threads", "1", "--evaluate", template, "--workers", "1"])
+            let resumed = try CommandRunner.run(["dnas", "--config", config, "--resume", "--threads", "1", "--evaluate", template,
+                                                 "--workers", "1", "--nb201-dir", dir + "/no-tables"])
             #expect(resumed.status == 0, "\(resumed.stderr)")
+            // No NB201 tables there: each empty column says why, with the load error.
+            #expect(resumed.stdout.contains("(no NB201 CIFAR-10 column: NB201 table '\(dir)/no-tables/cifar10.csv' does not exist"),
+                    "\(resumed.stdout)")
+            #expect(resumed.stdout.contains("(no NB201 CIFAR-100 column: NB201 table '\(dir)/no-tables/cifar100.csv'"))
             #expect(resumed.stderr.contains("resuming 'dnas-e2e' after epoch"), "\(resumed.stderr)")
             #expect(resumed.stderr.contains("epoch 3/3"))
             #expect(resumed.stdout.contains("Found by anasod after 3 epochs"), "\(resumed.stdout)")

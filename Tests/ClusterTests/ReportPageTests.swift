@@ -106,10 +106,44 @@ import Testing
 
     @Test func theGPViewRanksTheGridByItsMean() throws {
         let history = try StudyHistory(journal: try Self.journal(results: 12))
-        let view = try #require(GPView(history: history, slotsPerCell: 6, top: 20))
+        let view = try GPView(history: history, slotsPerCell: 6, top: 20)
         #expect(view.rows.count == 20)
         #expect(zip(view.rows, view.rows.dropFirst()).allSatisfy { $0.mean <= $1.mean })
         #expect(view.rows.allSatisfy { $0.sd >= 0 && $0.encoding.count == 5 })
+    }
+
+    /// Too few results for the GP's view: the page says why its plot is missing instead of leaving it out.
+    @Test func thePageSaysWhyTheGPPlotIsMissing() throws {
+        let history = try StudyHistory(journal: try Self.journal(results: 2))
+        #expect(throws: GPView.Unavailable.tooFewEncodings(distinct: 2, results: 2)) {
+            try GPView(history: history, slotsPerCell: 6)
+        }
+        let page = try ReportPage(journals: [try Self.journal(results: 2)])
+        let figures = page.figures()
+        #expect(!figures.charts.contains { $0.name == "gp" })
+        #expect(figures.omitted.map(\.name) == ["gp"])
+        let html = page.html()
+        #expect(html.contains("<p class=\"warn\" id=\"omitted-gp\">No plot of the GP&#39;s view: 2 result(s) at 2 distinct "
+                              + "encoding(s); the GP needs at least 3.</p>"), "\(html)")
+        // Enough results: the plot, and no such line.
+        let full = try ReportPage(journals: [try Self.journal(results: 12)])
+        #expect(full.figures().omitted.isEmpty && !full.html().contains("omitted-gp"))
+        // Left out on purpose (the dashboard between refits): no reason to give.
+        #expect(full.figures(includeGP: false).omitted.isEmpty)
+    }
+
+    /// A fit that fails (errors so large that standardising them overflows) is said with the GP's error.
+    @Test func aGPThatCannotBeFittedSaysItsError() throws {
+        var history = try StudyHistory(journal: try Self.journal(results: 12))
+        for i in history.results.indices { history.results[i].metrics.validationError = 1e308 }
+        do {
+            _ = try GPView(history: history, slotsPerCell: 6)
+            Issue.record("a GP was fitted to overflowing targets")
+        } catch {
+            guard case .fitFailed(let message) = error else { Issue.record("\(error)"); return }
+            #expect(!message.isEmpty)
+            #expect("\(error)".hasPrefix("the GP could not be fitted to the results: "), "\(error)")
+        }
     }
 
     @Test func ticksAreRoundAndInside() {

@@ -59,6 +59,29 @@ import Testing
         #expect(notes.count == 1 && notes.first?.contains("onehot-bo: the GP could not be fitted on 4 results") == true, "\(notes)")
     }
 
+    /// A batch whose candidates' joint covariance cannot be factored (the training points of a noise-free GP,
+    /// each twice) is still chosen, and the fallback becomes the strategy's note, as ANASOD-BO and one-hot
+    /// BO record it.
+    @Test(arguments: [PendingPolicy.thompson, .qEI])
+    func aBatchThatCannotBeSampledJointlyBecomesANote(policy: PendingPolicy) throws {
+        let x: [[Double]] = [[0.1, 0.2], [0.5, 0.9], [0.8, 0.3], [0.3, 0.6]]
+        let gp = try GaussianProcess(kernel: Matern52Kernel(), data: try GPData(points: x, targets: [1, 0, 2, 1]),
+                                     hyperparameters: GPHyperparameters(lengthscales: [0.5, 0.5], outputScale: 1, noise: 0))
+        let posterior = gp.posterior(at: (x + x).flatMap { $0 }, count: 8)
+        let selection = BatchSelector(policy: policy, seed: 1).selection(count: 3, posterior: posterior, candidateCount: 8,
+                                                                         best: 0, observed: [0])
+        #expect(selection.picks.count == 3)
+        var notes = FallbackNotes()
+        let noted = notes.add(selection.fallback, strategy: "anasod-bo", batch: "3 over 8 encodings")
+        #expect(noted)
+        let taken = notes.take()
+        #expect(taken.count == 1, "\(taken)")
+        #expect(taken.first?.hasPrefix("anasod-bo: the batch of 3 over 8 encodings: the joint posterior could not be factored") == true,
+                "\(taken)")
+        let notedNone = notes.add(nil, strategy: "anasod-bo", batch: "3 over 8 encodings")
+        #expect(!notedNone && notes.take().isEmpty)
+    }
+
     @Test func notesAreBoundedWhenNobodyTakesThem() {
         var notes = FallbackNotes()
         for i in 0..<100 { notes.add("note \(i)") }

@@ -34,15 +34,26 @@ public struct BatchSelector: Sendable {
     ///   - capacity: how many times each candidate may be picked (an encoding stands for as many cells as it
     ///     has left unevaluated; 0 excludes it); nil = once each.
     ///   - draws: how many pending points coincide with each candidate (nil = none).
-    /// - Returns: up to `count` candidate indices, in pick order.
     ///   - exploration: for kriging believer and constant liar: the candidates of an exploration pool and the
     ///     share of the batch (rounded down) picked only among them, after the others (a batch split
     ///     between exploitation and a trust region's exploration).
     ///   - pendingMultiplicity: how many pending points each pending point of the posterior stands for (the
     ///     same point pending k times is conditioned on once, exactly, with noise σ_n²/k); nil = one each.
+    /// - Returns: up to `count` candidate indices, in pick order: the picks of `selection`, without its
+    ///   fallback (only `.thompson` and `.qEI` can fall back; callers with those policies call `selection`).
     public func select(count: Int, posterior: PoolPosterior, candidateCount: Int, best: Double, observed: [Double],
                        capacity: [Int]? = nil, draws: [Int]? = nil, exploration: (candidates: [Bool], share: Double)? = nil,
                        pendingMultiplicity: [Int]? = nil) -> [Int] {
+        selection(count: count, posterior: posterior, candidateCount: candidateCount, best: best, observed: observed,
+                  capacity: capacity, draws: draws, exploration: exploration, pendingMultiplicity: pendingMultiplicity).picks
+    }
+
+    /// `select`'s picks, and the fallback the policy took, if any (`BatchSelection.Fallback`), for the caller
+    /// to report (BayesOpt does not log).
+    public func selection(count: Int, posterior: PoolPosterior, candidateCount: Int, best: Double, observed: [Double],
+                          capacity: [Int]? = nil, draws: [Int]? = nil,
+                          exploration: (candidates: [Bool], share: Double)? = nil,
+                          pendingMultiplicity: [Int]? = nil) -> BatchSelection {
         var posterior = posterior
         let times: (Int) -> Int = { j in pendingMultiplicity.map { $0[j - candidateCount] } ?? 1 }
         var draws = draws ?? [Int](repeating: 0, count: candidateCount)
@@ -50,6 +61,7 @@ public struct BatchSelector: Sendable {
         var available = left.map { $0 > 0 }
         let pending = Array(candidateCount..<posterior.count)
         var picks = [Int]()
+        var fallback: BatchSelection.Fallback?
         switch policy {
         case .krigingBeliever, .constantLiar:
             let lie: (Int) -> Double = { j in
@@ -77,10 +89,11 @@ public struct BatchSelector: Sendable {
             }
         case .thompson:
             for j in pending { posterior.condition(on: j, value: posterior.mean[j], multiplicity: times(j)) }
-            picks = thompsonPicks(count: count, posterior: posterior, candidateCount: candidateCount, left: &left)
+            (picks, fallback) = thompsonPicks(count: count, posterior: posterior, candidateCount: candidateCount, left: &left)
         case .qEI:
             for j in pending { posterior.condition(on: j, value: posterior.mean[j], multiplicity: times(j)) }
-            picks = qEIPicks(count: count, posterior: posterior, candidateCount: candidateCount, best: best, left: &left)
+            (picks, fallback) = qEIPicks(count: count, posterior: posterior, candidateCount: candidateCount, best: best,
+                                         left: &left)
         case .localPenalization:
             let base = (0..<candidateCount).map { score(posterior, $0, best, draws[$0]) }
             let lipschitz = lipschitzEstimate(posterior, candidateCount)
@@ -104,15 +117,19 @@ public struct BatchSelector: Sendable {
                 penalise(around: j)
             }
         }
-        return picks
+        return BatchSelection(picks: picks, fallback: fallback)
     }
 
     /// `count` picks, each the lowest value of one sample of f over the candidates from their joint
-    /// posterior (μ + L z, L the Cholesky factor of the candidates' posterior covariance).
-    func thompsonPicks(count: Int, posterior: PoolPosterior, candidateCount m: Int, left: inout [Int]) -> [Int] {
-        guard m > 0 else { return [] }
-        guard let factor = jointFactor(posterior, m) else {
-            // Not factorisable even with jitter: fall back to independent marginals.
+    /// posterior (μ + L z, L the Cholesky factor of the candidates' posterior covariance); when that
+    /// covariance cannot be factored, samples of the independent marginals instead, and the fallback.
+    func thompsonPicks(count: Int, posterior: PoolPosterior, candidateCount m: Int,
+                       left: inout [Int]) -> (picks: [Int], fallback: BatchSelection.Fallback?) {
+        guard m > 0 else { return ([], nil) }
+        let factor: Cholesky
+        do {
+            factor = try jointFactor(posterior, m)
+        } catch {
             var rng = SeededGenerator(seed: seed)
             var picks = [Int]()
             while picks.count < count {
@@ -125,7 +142,7 @@ public struct BatchSelector: Sendable {
                 picks.append(j)
                 left[j] -= 1
             }
-            return picks
+            return (picks, BatchSelection.Fallback(policy: .thompson, error: error))
         }
         var rng = SeededGenerator(seed: seed)
         var picks = [Int]()
@@ -137,17 +154,22 @@ public struct BatchSelector: Sendable {
             picks.append(j)
             left[j] -= 1
         }
-        return picks
+        return (picks, nil)
     }
 
     /// Greedy q-EI on `samples` fixed joint samples: each pick maximises mean over samples of
-    /// max(0, best − min(batch so far, candidate)); ties to the lower index.
+    /// max(0, best − min(batch so far, candidate)); ties to the lower index. When the candidates' joint
+    /// covariance cannot be factored: kriging believer on the acquisition instead, and the fallback.
     func qEIPicks(count: Int, posterior: PoolPosterior, candidateCount m: Int, best: Double, left: inout [Int],
-                  samples: Int = 256) -> [Int] {
-        guard m > 0, let factor = jointFactor(posterior, m) else {
-            // No joint posterior: kriging believer on EI instead.
-            return BatchSelector(acquisition: acquisition, policy: .krigingBeliever, includeNoise: includeNoise)
+                  samples: Int = 256) -> (picks: [Int], fallback: BatchSelection.Fallback?) {
+        guard m > 0 else { return ([], nil) }
+        let factor: Cholesky
+        do {
+            factor = try jointFactor(posterior, m)
+        } catch {
+            let picks = BatchSelector(acquisition: acquisition, policy: .krigingBeliever, includeNoise: includeNoise)
                 .select(count: count, posterior: posterior, candidateCount: m, best: best, observed: [best], capacity: left)
+            return (picks, BatchSelection.Fallback(policy: .qEI, error: error))
         }
         var rng = SeededGenerator(seed: seed)
         // Samples of a new observation (f plus the observation noise), as the other policies score it.
@@ -169,7 +191,7 @@ public struct BatchSelector: Sendable {
             left[j] -= 1
             for s in 0..<samples { batchMin[s] = min(batchMin[s], draws[s][j]) }
         }
-        return picks
+        return (picks, nil)
     }
 
     /// One joint sample of f over the candidates: μ + L z.
@@ -183,8 +205,9 @@ public struct BatchSelector: Sendable {
         return f
     }
 
-    /// The Cholesky factor of the candidates' joint posterior covariance (nil when even jitter fails).
-    func jointFactor(_ posterior: PoolPosterior, _ m: Int) -> Cholesky? {
+    /// The Cholesky factor of the candidates' joint posterior covariance.
+    /// - Throws: `BayesOptError.notPositiveDefinite` when even the largest jitter fails.
+    func jointFactor(_ posterior: PoolPosterior, _ m: Int) throws -> Cholesky {
         var covariance = [Double](repeating: 0, count: m * m)
         for j in 0..<m {
             let column = posterior.covariance(with: j)
@@ -197,7 +220,7 @@ public struct BatchSelector: Sendable {
                 covariance[a * m + b] = v
             }
         }
-        return try? Cholesky(matrix: covariance, size: m)
+        return try Cholesky(matrix: covariance, size: m)
     }
 
     func score(_ p: PoolPosterior, _ j: Int, _ best: Double, _ draws: Int) -> Double {

@@ -16,19 +16,45 @@ public struct GPView: Sendable {
         public var observed: Double?
     }
 
+    /// Why there is no view: the report says it where the plot would be.
+    public enum Unavailable: Error, Equatable, CustomStringConvertible {
+        /// Fewer than 3 distinct encodings among the results (a GP on fewer says nothing).
+        case tooFewEncodings(distinct: Int, results: Int)
+        /// Results whose encodings differ in length (studies of different spaces in one journal).
+        case mixedEncodings
+        /// The GP could not be built on the results: what it threw.
+        case fitFailed(String)
+
+        public var description: String {
+            switch self {
+            case let .tooFewEncodings(distinct, results):
+                "\(results) result(s) at \(distinct) distinct encoding(s); the GP needs at least 3"
+            case .mixedEncodings: "the results' encodings differ in length"
+            case let .fitFailed(error): "the GP could not be fitted to the results: \(error)"
+            }
+        }
+    }
+
     public var rows: [Row]
 
-    /// nil with fewer than 3 distinct encodings, or when the GP cannot be fitted.
-    public init?(history: StudyHistory, slotsPerCell: Int?, top: Int = 20) {
+    /// - Throws: why there is no view (`Unavailable`).
+    public init(history: StudyHistory, slotsPerCell: Int?, top: Int = 20) throws(Unavailable) {
         let points = history.results.map { $0.encoding.flatMap { $0 } }
         let y = history.results.map(\.metrics.validationError)
-        guard Set(points).count >= 3, let d = points.first?.count, points.allSatisfy({ $0.count == d }) else { return nil }
+        let distinct = Set(points).count
+        guard distinct >= 3 else { throw .tooFewEncodings(distinct: distinct, results: points.count) }
+        guard let d = points.first?.count, points.allSatisfy({ $0.count == d }) else { throw .mixedEncodings }
         let mean = y.reduce(0, +) / Double(y.count)
         let sd = max(1e-9, (y.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(y.count)).squareRoot())
-        guard let data = try? GPData(points: points, targets: y.map { ($0 - mean) / sd }) else { return nil }
-        var rng = SplitMix(state: 1)
-        let hyper = HyperparameterFitter().fit(kernel: Matern52Kernel(), data: data, using: &rng)
-        guard let gp = try? GaussianProcess(kernel: Matern52Kernel(), data: data, hyperparameters: hyper) else { return nil }
+        let gp: GaussianProcess
+        do {
+            let data = try GPData(points: points, targets: y.map { ($0 - mean) / sd })
+            var rng = SplitMix(state: 1)
+            let hyper = HyperparameterFitter().fit(kernel: Matern52Kernel(), data: data, using: &rng)
+            gp = try GaussianProcess(kernel: Matern52Kernel(), data: data, hyperparameters: hyper)
+        } catch {
+            throw .fitFailed("\(error)")
+        }
         var observed = [[Double]: [Double]]()
         for (p, v) in zip(points, y) { observed[p, default: []].append(v) }
         let groups = history.results.first?.encoding.count ?? 1

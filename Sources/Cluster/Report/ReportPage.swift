@@ -46,11 +46,21 @@ public struct ReportPage {
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
-    /// The plots, by file name (without `.svg`), in page order.
+    /// The plots, by file name (without `.svg`), in page order (`figures` without the plots left out).
     /// - Parameter includeGP: false leaves out the GP's view (its fit is the one slow part).
     public func charts(includeGP: Bool = true) -> [(name: String, caption: String, svg: String)] {
+        figures(includeGP: includeGP).charts
+    }
+
+    /// The plots, by file name (without `.svg`), in page order, and the plots left out with why, for the
+    /// page to say (the GP's view when there are too few results for it or its fit failed).
+    /// - Parameter includeGP: false leaves out the GP's view without a reason (its fit is the one slow part;
+    ///   the caller shows an earlier one).
+    public func figures(includeGP: Bool = true)
+        -> (charts: [(name: String, caption: String, svg: String)], omitted: [(name: String, reason: String)]) {
         let main = histories[0]
         var out = [(String, String, String)]()
+        var omitted = [(name: String, reason: String)]()
         var byCount = SVGChart(id: "best-by-evaluations", title: "Best validation error", xLabel: "evaluations", yLabel: "best error (%)")
         var byTime = SVGChart(id: "best-by-time", title: "Best validation error over time", xLabel: "minutes since start",
                               yLabel: "best error (%)")
@@ -107,22 +117,8 @@ public struct ReportPage {
                         + "neighbours stay neighbours), coloured by error (bright: better).", simplex.render()))
         }
 
-        if includeGP, let view = GPView(history: main, slotsPerCell: slotsPerCell) {
-            var chart = SVGChart(id: "gp", title: "The GP's view of the results", xLabel: "rank by posterior mean",
-                                 yLabel: "validation error (%)")
-            let ranks = view.rows.enumerated()
-            chart.marks.append(.bars(ranks.map { (Double($0.offset + 1), $0.element.mean - 2 * $0.element.sd, $0.element.mean + 2 * $0.element.sd) },
-                                     color: "#9ecae1"))
-            chart.marks.append(.points(ranks.map { .init(Double($0.offset + 1), $0.element.mean,
-                                                        title: "mean \(String(format: "%.2f", $0.element.mean)) ± \(String(format: "%.2f", $0.element.sd)) at "
-                                                            + Self.encodingText($0.element.encoding)) },
-                                       color: "#1f77b4", label: "posterior mean ± 2 sd", radius: 3.5))
-            chart.marks.append(.points(ranks.compactMap { e in e.element.observed.map { .init(Double(e.offset + 1), $0, title: "observed mean") } },
-                                       color: "#d62728", label: "observed (mean)", radius: 2.5))
-            out.append(("gp", "A GP (Matérn-5/2, maximum-likelihood hyperparameters) fitted to every result: its mean and two "
-                        + "standard deviations at the \(view.rows.count) encodings it rates best "
-                        + (slotsPerCell != nil && main.results.first?.encoding.count == 1 ? "of the whole encoding grid." : "among those evaluated."),
-                        chart.render()))
+        if includeGP {
+            Self.gpChart(main, slotsPerCell: slotsPerCell, into: &out, omitted: &omitted)
         }
 
         let workers = main.workers
@@ -152,7 +148,34 @@ public struct ReportPage {
             }
             out.append(("curves", "Validation error per epoch as the workers streamed it; the 5 best jobs in colour.", curves.render()))
         }
-        return out
+        return (out, omitted)
+    }
+
+    /// The GP's view of `main` appended to `out`, or why there is none to `omitted`.
+    static func gpChart(_ main: StudyHistory, slotsPerCell: Int?, into out: inout [(String, String, String)],
+                        omitted: inout [(name: String, reason: String)]) {
+        let view: GPView
+        do {
+            view = try GPView(history: main, slotsPerCell: slotsPerCell)
+        } catch {
+            omitted.append(("gp", "No plot of the GP's view: \(error)."))
+            return
+        }
+        var chart = SVGChart(id: "gp", title: "The GP's view of the results", xLabel: "rank by posterior mean",
+                             yLabel: "validation error (%)")
+        let ranks = view.rows.enumerated()
+        chart.marks.append(.bars(ranks.map { (Double($0.offset + 1), $0.element.mean - 2 * $0.element.sd, $0.element.mean + 2 * $0.element.sd) },
+                                 color: "#9ecae1"))
+        chart.marks.append(.points(ranks.map { .init(Double($0.offset + 1), $0.element.mean,
+                                                    title: "mean \(String(format: "%.2f", $0.element.mean)) ± \(String(format: "%.2f", $0.element.sd)) at "
+                                                        + Self.encodingText($0.element.encoding)) },
+                                   color: "#1f77b4", label: "posterior mean ± 2 sd", radius: 3.5))
+        chart.marks.append(.points(ranks.compactMap { e in e.element.observed.map { .init(Double(e.offset + 1), $0, title: "observed mean") } },
+                                   color: "#d62728", label: "observed (mean)", radius: 2.5))
+        out.append(("gp", "A GP (Matérn-5/2, maximum-likelihood hyperparameters) fitted to every result: its mean and two "
+                    + "standard deviations at the \(view.rows.count) encodings it rates best "
+                    + (slotsPerCell != nil && main.results.first?.encoding.count == 1 ? "of the whole encoding grid." : "among those evaluated."),
+                    chart.render()))
     }
 
     static func encodingText(_ e: [Double]) -> String { "(" + e.map { String(format: "%.2f", $0) }.joined(separator: ", ") + ")" }
@@ -164,9 +187,11 @@ public struct ReportPage {
         if let refreshSeconds { s += "<meta http-equiv=\"refresh\" content=\"\(refreshSeconds)\">" }
         s += "<title>ANASOD report: \(esc(main.study))</title>\n<style>\(Self.style)</style></head><body>\n"
         s += summaryHTML(generated: generated)
-        for chart in charts() {
+        let figures = figures()
+        for chart in figures.charts {
             s += "<figure>\(chart.svg)<figcaption>\(esc(chart.caption))</figcaption></figure>\n"
         }
+        s += Self.omittedHTML(figures.omitted)
         s += topTableHTML()
         return s + "</body></html>\n"
     }
@@ -184,6 +209,11 @@ public struct ReportPage {
         let stamp = ISO8601DateFormatter().string(from: generated)
         s += "<br><small>generated \(stamp) from the journal; a study still running is shown as far as it has got</small></p>\n"
         return s
+    }
+
+    /// One line per plot left out, saying why (`id="omitted-<name>"`).
+    public static func omittedHTML(_ omitted: [(name: String, reason: String)]) -> String {
+        omitted.map { "<p class=\"warn\" id=\"omitted-\(SVGChart.escape($0.name))\">\(SVGChart.escape($0.reason))</p>\n" }.joined()
     }
 
     public func topTableHTML() -> String {

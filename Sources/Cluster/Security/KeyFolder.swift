@@ -137,6 +137,7 @@ public enum KeyFolder {
                 let pair = try CurveKeyPair.generate()
                 try CurveCertificate.write(pair, base: path(directory, "local/\(name)"), name: name, overwrite: true)
                 let target = path(directory, "\(workersFolder)/\(name).key")
+                // An old key that cannot be removed makes the move below throw, which is reported.
                 try? FileManager.default.removeItem(atPath: target)
                 try FileManager.default.moveItem(atPath: path(directory, "local/\(name).key"), toPath: target)
             }

@@ -41,6 +41,8 @@ public struct ReportStore: Sendable {
     /// folder's job is renamed `report.msgpack.bad` and named in `problems`.
     public func load(study: String) -> (reports: [JobKey: WireMessage], problems: [String]) {
         let root = URL(fileURLWithPath: workDirectory).appendingPathComponent(study).path
+        // No folder for the study: nothing was stored for it (the first run of a study on this worker). The
+        // folder is this worker's own, made by `save`; one it cannot list would also read as nothing kept.
         guard let folders = try? FileManager.default.contentsOfDirectory(atPath: root) else { return ([:], []) }
         var reports = [JobKey: WireMessage]()
         var problems = [String]()

@@ -85,8 +85,9 @@ public struct ANASODBO: SearchStrategy {
     var surrogate: Surrogate
     var cellSurrogate: Surrogate
     let cellFeatures: CellFeatures
-    /// Propose calls whose encoding GP could not be fitted (their proposals were ANASOD-RS draws), and picks
-    /// whose cell-level GP could not be fitted (a random cell of the encoding instead).
+    /// Propose calls whose encoding GP could not be fitted (their proposals were ANASOD-RS draws), picks
+    /// whose cell-level GP could not be fitted (a random cell of the encoding instead), and batches whose
+    /// joint posterior could not be factored for `.thompson` or `.qEI` (`BatchSelection.Fallback`).
     public private(set) var fallbacks = 0
     var notes = FallbackNotes()
 
@@ -218,12 +219,14 @@ public struct ANASODBO: SearchStrategy {
         for p in pending { pendingPerEncoding[space.counts(of: p.architecture), default: 0] += 1 }
         let selector = BatchSelector(acquisition: configuration.acquisition.function, policy: configuration.pending,
                                      seed: [.thompson, .qEI].contains(configuration.pending) ? rng.next() : 0)
-        let picks = selector.select(count: count, posterior: posterior, candidateCount: pool.count, best: model.best,
-                                    observed: model.targets, capacity: capacity,
-                                    draws: pool.map { pendingPerEncoding[$0] ?? 0 },
-                                    exploration: configuration.explorationShare > 0 && count > 1
-                                        ? (exploring, configuration.explorationShare) : nil,
-                                    pendingMultiplicity: multiplicity)
+        let selection = selector.selection(count: count, posterior: posterior, candidateCount: pool.count,
+                                           best: model.best, observed: model.targets, capacity: capacity,
+                                           draws: pool.map { pendingPerEncoding[$0] ?? 0 },
+                                           exploration: configuration.explorationShare > 0 && count > 1
+                                               ? (exploring, configuration.explorationShare) : nil,
+                                           pendingMultiplicity: multiplicity)
+        let picks = selection.picks
+        if notes.add(selection.fallback, strategy: name, batch: "\(count) over \(pool.count) encodings") { fallbacks += 1 }
 
         var out = [Proposal]()
         var chosen = Set<Architecture>()

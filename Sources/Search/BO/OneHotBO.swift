@@ -21,7 +21,8 @@ public struct OneHotBO: SearchStrategy {
     public private(set) var history: StrategyHistory
     var surrogate: Surrogate
     let features: CellFeatures
-    /// Propose calls whose GP could not be fitted (their proposals were random cells).
+    /// Propose calls whose GP could not be fitted (their proposals were random cells), and batches whose
+    /// joint posterior could not be factored for `.thompson` or `.qEI` (`BatchSelection.Fallback`).
     public private(set) var fallbacks = 0
     var notes = FallbackNotes()
 
@@ -71,8 +72,10 @@ public struct OneHotBO: SearchStrategy {
                 let posterior = model.gp.posterior(at: points, count: pool.count + pending.count)
                 let selector = BatchSelector(acquisition: configuration.acquisition.function, policy: configuration.pending,
                                              includeNoise: false)
-                out = selector.select(count: count, posterior: posterior, candidateCount: pool.count, best: model.best,
-                                      observed: model.targets).map { history.proposal(pool[$0]) }
+                let selection = selector.selection(count: count, posterior: posterior, candidateCount: pool.count,
+                                                   best: model.best, observed: model.targets)
+                if notes.add(selection.fallback, strategy: name, batch: "\(count) over \(pool.count) cells") { fallbacks += 1 }
+                out = selection.picks.map { history.proposal(pool[$0]) }
             }
         }
         var chosen = Set(out.map(\.architecture))

@@ -6,6 +6,7 @@ public enum CPUFeatures {
     /// as the kernel reports it in /proc/cpuinfo (it lists a feature only when the OS saves its registers).
     public static let avx512: Bool = {
         #if arch(x86_64) && os(Linux)
+        // No readable flags: the portable kernels, which run everywhere (only slower).
         guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
               let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
         return hasAVX512(flags: line)

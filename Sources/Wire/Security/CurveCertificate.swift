@@ -63,7 +63,7 @@ public enum CurveCertificate {
                 public-key = "\(pair.publicKey)"
 
             """
-        try? FileManager.default.removeItem(atPath: path)
+        try? FileManager.default.removeItem(atPath: path)  // one that cannot be removed fails the write, which throws
         try writeFile(path, text, mode: 0o644)
     }
 
