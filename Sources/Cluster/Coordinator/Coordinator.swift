@@ -349,7 +349,7 @@ public final class Coordinator: @unchecked Sendable {
                 condition.unlock()
                 try journal.append(late.compactMap { if case .proposals(let call) = $0 { proposedRecord(call) } else { nil } })
                 report()
-                Thread.sleep(forTimeInterval: 0.2)  // let shutdown messages leave
+                // The shutdown messages leave as the transport closes (`ZeroMQServer.close` waits for them).
                 return publish(finished: true)
             }
         }

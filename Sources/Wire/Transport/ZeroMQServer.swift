@@ -84,7 +84,7 @@ public final class ZeroMQServer: ServerTransport, @unchecked Sendable {
         zap?.observe { handler(.security($0)) }
         let inbound = InboundQueue()
         let names = KeyNames()
-        loop.start(name: "anasod.router", socket: socket, monitor: monitor, receive: { socket in
+        loop.start(name: "anasod.router", socket: socket, monitor: monitor, linger: Self.closeLinger, receive: { socket in
             var reads = 0
             var readBytes = 0
             while reads < inbound.limits.readsPerTurn, readBytes < inbound.limits.readBytesPerTurn, let identity = receiveFrame(socket) {
@@ -171,6 +171,12 @@ public final class ZeroMQServer: ServerTransport, @unchecked Sendable {
         loop.enqueue((peer.bytes, bytes))
     }
 
+    /// Milliseconds that messages still queued at `close` (the last acknowledgements, the shutdowns of a
+    /// finished study) have to leave; a peer that is gone does not hold the close up longer.
+    public static let closeLinger: Int32 = 1000
+
+    /// Stops the socket thread and closes the sockets; returns once what was queued has left (or
+    /// `closeLinger` has passed), so that a process may exit right after.
     public func close() {
         loop.stop()
         if let socket {
@@ -182,6 +188,8 @@ public final class ZeroMQServer: ServerTransport, @unchecked Sendable {
             self.monitor = nil
         }
         zap?.stop()
+        // Every socket of this context is closed: terminating it waits for the queued messages (the linger).
+        context.terminate()
     }
 
     deinit {
