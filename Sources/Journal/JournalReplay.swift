@@ -104,19 +104,6 @@ public struct JournalReplay: Sendable {
         }
     }
 
-    /// (job, attempt): one lease.
-    public struct AttemptID: Sendable, Hashable, Comparable {
-        public var job: UInt64
-        public var attempt: Int
-
-        public init(job: UInt64, attempt: Int) {
-            self.job = job
-            self.attempt = attempt
-        }
-
-        public static func < (a: AttemptID, b: AttemptID) -> Bool { (a.job, a.attempt) < (b.job, b.attempt) }
-    }
-
     /// Every trial, in the order proposed.
     public private(set) var trials = [Trial]()
     private var index = [UInt64: Int]()
@@ -128,7 +115,7 @@ public struct JournalReplay: Sendable {
     /// Every attempt, in dispatch order (job, position in its trial's `attempts`).
     public private(set) var dispatchOrder = [(job: UInt64, position: Int)]()
     /// The attempts whose report (result or failure) is in the journal.
-    public private(set) var committed = Set<AttemptID>()
+    public private(set) var committed = Set<JobKey>()
     public private(set) var notes = [Note]()
     /// Propose calls made.
     public private(set) var calls = 0
@@ -169,7 +156,7 @@ public struct JournalReplay: Sendable {
                 trials[i].attempts[k].epochs.append(progress)
             case .result(let job, let attempt, let worker, let metrics, let time):
                 lastTime = max(lastTime, time)
-                committed.insert(AttemptID(job: job, attempt: attempt))
+                committed.insert(JobKey(jobID: job, attempt: attempt))
                 guard let i = index[job] else { continue }
                 close(i, attempt: attempt, at: time, .done)
                 guard trials[i].state != .done else { continue }  // a duplicate: the first result counts
@@ -180,7 +167,7 @@ public struct JournalReplay: Sendable {
                 outcomes.append(.observed(job: job, value: metrics.validationError))
             case .failure(let job, let attempt, _, let reason, let failureClass, let final, let time):
                 lastTime = max(lastTime, time)
-                committed.insert(AttemptID(job: job, attempt: attempt))
+                committed.insert(JobKey(jobID: job, attempt: attempt))
                 guard let i = index[job] else { continue }
                 let failure = Failure(reason: reason, failureClass: failureClass, final: final)
                 close(i, attempt: attempt, at: time, .failed, failure: failure)

@@ -1,3 +1,4 @@
+import ANASOD
 /// The one public error type of the `Wire` module: a message that cannot be decoded, or a transport fault.
 public struct WireError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {

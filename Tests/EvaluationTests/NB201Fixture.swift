@@ -5,6 +5,19 @@ import Testing
 
 /// Where the real NB201 tables are: `$ANASOD_NB201_DIR`, else `../shared/data/nb201` beside the checkout.
 enum NB201Fixture {
+    /// Expects `parse` to refuse its text as a malformed table, with a message holding `fragment`.
+    static func expectMalformed(_ fragment: String, sourceLocation: SourceLocation, _ parse: () throws -> Void) {
+        do {
+            try parse()
+            Issue.record("parsed", sourceLocation: sourceLocation)
+        } catch let e as EvaluationError {
+            #expect(e.code == .malformedTable, sourceLocation: sourceLocation)
+            #expect(e.message.contains(fragment), "\(e.message)", sourceLocation: sourceLocation)
+        } catch {
+            Issue.record("unexpected \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
     static let directory: String = {
         if let dir = ProcessInfo.processInfo.environment[NB201Table.directoryVariable] { return dir }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -7,15 +7,7 @@ import Testing
     let space = NB201SearchSpace()
 
     func expectMalformed(_ text: String, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        do {
-            _ = try NB201Table.parse(text, source: "t.csv")
-            Issue.record("parsed", sourceLocation: sourceLocation)
-        } catch let e as EvaluationError {
-            #expect(e.code == .malformedTable, sourceLocation: sourceLocation)
-            #expect(e.message.contains(fragment), "\(e.message)", sourceLocation: sourceLocation)
-        } catch {
-            Issue.record("unexpected \(error)", sourceLocation: sourceLocation)
-        }
+        NB201Fixture.expectMalformed(fragment, sourceLocation: sourceLocation) { _ = try NB201Table.parse(text, source: "t.csv") }
     }
 
     @Test func parsesACompleteTable() throws {

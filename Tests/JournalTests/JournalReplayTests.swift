@@ -18,7 +18,7 @@ import Testing
         #expect(replay[job: 3]?.state == .queued && replay[job: 4]?.state == .queued)
         #expect(replay.counts == [.done: 1, .failed: 1, .queued: 2])
         #expect(replay.accepted == [1] && replay.failedCount == 1 && replay.calls == 4)
-        #expect(replay.committed == [.init(job: 1, attempt: 1), .init(job: 1, attempt: 2), .init(job: 2, attempt: 3)])
+        #expect(replay.committed == [JobKey(jobID: 1, attempt: 1), JobKey(jobID: 1, attempt: 2), JobKey(jobID: 2, attempt: 3)])
         #expect(replay.history == [.proposed(call: 0, jobs: [1, 2]), .proposed(call: 1, jobs: [3]), .observed(job: 1, value: 5.63),
                                    .observed(job: 2, value: nil), .proposed(call: 2, jobs: []), .proposed(call: 3, jobs: [4])])
         #expect(replay.lastTime == 14 && replay.best?.job == 1)

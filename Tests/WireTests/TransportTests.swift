@@ -1,3 +1,4 @@
+import ANASOD
 import CZeroMQ
 import Foundation
 import TestSupport

@@ -1,3 +1,4 @@
+import ANASOD
 import Foundation
 import Wire
 

@@ -198,7 +198,7 @@ struct CoordinatorState {
             jobs[trial.job] = entry
             nextJobID = max(nextJobID, trial.job + 1)
         }
-        committed = Set(replay.committed.map { JobKey(jobID: $0.job, attempt: $0.attempt) })
+        committed = replay.committed
         successes = replay.accepted.count
         failedJobs = replay.failedCount
         consecutiveFailures = replay.consecutiveFailures

@@ -1,3 +1,4 @@
+import ANASOD
 import CMsgPack
 
 /// Decodes one msgpack value with msgpack-c, behind a structural pre-scan that enforces the limits

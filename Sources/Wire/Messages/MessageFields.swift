@@ -1,3 +1,4 @@
+import ANASOD
 /// Typed, validated access to a message body (a msgpack map with string keys). Every failure names the
 /// message type and the field.
 struct MessageFields {
