@@ -26,4 +26,6 @@ struct LoggedStrategy: SearchStrategy {
     mutating func observe(_ observation: Observation) { inner.observe(observation) }
 
     mutating func takeNotes() -> [String] { inner.takeNotes() }
+
+    mutating func recommendation() -> Recommendation? { inner.recommendation() }
 }

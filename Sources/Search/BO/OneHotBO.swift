@@ -98,4 +98,18 @@ public struct OneHotBO: SearchStrategy {
     }
 
     public mutating func takeNotes() -> [String] { notes.take() }
+
+    /// The evaluated cell with the lowest posterior mean; the best seen before the GP is fitted, or when it
+    /// cannot be (with a note).
+    public mutating func recommendation() -> Recommendation? {
+        guard history.successes.count >= configuration.initialEvaluations else { return history.bestSeenRecommendation }
+        do {
+            let model = try surrogate.model(features: history.successes.map { features.vector($0.architecture) },
+                                            values: history.successes.map(\.value), seed: history.seed)
+            return PosteriorRecommendation.lowestMean(history: history, model: model, features: features.vector)
+        } catch {
+            notes.add("\(name): no GP for the recommendation on \(history.successes.count) results (\(error)); the best seen instead")
+            return history.bestSeenRecommendation
+        }
+    }
 }

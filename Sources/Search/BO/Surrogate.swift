@@ -54,6 +54,8 @@ public struct Surrogate: Sendable {
         public var targets: [Double]
         /// The lowest of them.
         public var best: Double
+        /// The way from the GP's scale back to the objective's.
+        public var scale: WarpedScale
     }
 
     public let configuration: Configuration
@@ -102,7 +104,8 @@ public struct Surrogate: Sendable {
         let data = try kept.map { try GPData(points: $0.map { features[$0] }, targets: $0.map { targets[$0] }) }
             ?? GPData(points: features, targets: targets)
         let gp = try GaussianProcess(kernel: kernel, data: data, hyperparameters: cached!.hyperparameters)
-        return Model(gp: gp, targets: targets, best: targets.min() ?? 0)
+        return Model(gp: gp, targets: targets, best: targets.min() ?? 0,
+                     scale: WarpedScale(configuration.warping, targets: values))
     }
 
     /// The observations to condition on when they hold more than `limit` distinct points (nil: all of them):

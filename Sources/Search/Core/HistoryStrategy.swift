@@ -26,4 +26,6 @@ extension HistoryStrategy {
     public mutating func observe(_ observation: Observation) {
         history.record(observation)
     }
+
+    public mutating func recommendation() -> Recommendation? { history.bestSeenRecommendation }
 }

@@ -11,14 +11,18 @@ public struct Proposal: Hashable, Sendable {
     }
 }
 
-/// A finished evaluation: the objective (validation error, lower is better), or nil when it failed.
+/// A finished evaluation: the objective (validation error, lower is better), or nil when it failed, and
+/// the seconds its training took where the evaluator measured them (what a cost model learns from).
 public struct Observation: Hashable, Sendable {
     public var architecture: Architecture
     public var value: Double?
+    /// Seconds the evaluation cost (a trainer's wall clock, a benchmark's GPU seconds); nil when unknown.
+    public var seconds: Double?
 
-    public init(architecture: Architecture, value: Double?) {
+    public init(architecture: Architecture, value: Double?, seconds: Double? = nil) {
         self.architecture = architecture
         self.value = value
+        self.seconds = seconds
     }
 }
 
@@ -52,6 +56,10 @@ public protocol SearchStrategy: Sendable {
     /// What the strategy did since it was last asked that its caller should log: a fallback it took (a GP
     /// that could not be fitted, and the random proposals made instead). Emptied by the call. Default: none.
     mutating func takeNotes() -> [String]
+    /// The cell the strategy recommends now (`Recommendation`): for the BO strategies the evaluated cell
+    /// with the lowest posterior mean, for the others the best seen. Nil before any success. Does not
+    /// change what the strategy proposes next.
+    mutating func recommendation() -> Recommendation?
 }
 
 extension SearchStrategy {
