@@ -33,9 +33,15 @@ public protocol SearchSpace: Sendable {
 
     /// How many connectivity patterns one cell can draw (1 when the connectivity is fixed).
     var connectivityPatterns: Double { get }
+
+    /// What training a cell of these operation counts (one row per cell type) costs relative to other
+    /// cells, before any has been trained: a FLOPs count or a proxy of it (a cost model's prior). Nil when
+    /// the space cannot say.
+    func relativeCost(counts: [[Int]]) -> Double?
 }
 
 extension SearchSpace {
+    public func relativeCost(counts: [[Int]]) -> Double? { nil }
     public var searchesConnectivity: Bool { false }
     public var connectivityPatterns: Double { 1 }
 

@@ -19,6 +19,10 @@ public struct BatchSelector: Sendable {
     public var includeNoise: Bool
     /// Seeds the joint posterior samples of `.thompson` (selection stays deterministic).
     public var seed: UInt64
+    /// Added to each candidate's log acquisition by the kriging believer, constant liar and local
+    /// penalisation (nil: nothing): −α·log c(x) makes log-EI the log of EI per unit cost^α (a cost-aware
+    /// acquisition). `.thompson` and `.qEI` pick by samples and ignore it.
+    public var logOffsets: [Double]?
 
     public init(acquisition: any AcquisitionFunction = ExpectedImprovement(), policy: PendingPolicy = .krigingBeliever,
                 includeNoise: Bool = true, seed: UInt64 = 0) {
@@ -225,7 +229,7 @@ public struct BatchSelector: Sendable {
 
     func score(_ p: PoolPosterior, _ j: Int, _ best: Double, _ draws: Int) -> Double {
         acquisition.logValue(mean: p.mean[j], variance: p.variance[j] + (includeNoise ? p.noise / Double(draws + 1) : 0),
-                             best: best)
+                             best: best) + (logOffsets?[j] ?? 0)
     }
 
     func argmax(_ n: Int, _ available: [Bool], _ value: (Int) -> Double) -> Int? {

@@ -26,6 +26,17 @@ public struct ANASODBO: SearchStrategy {
         case cellModel
     }
 
+    /// Whether the acquisition weighs what a cell costs (`CostModel`).
+    public enum CostAwareness: String, Sendable, Hashable {
+        /// Expected improvement alone: every evaluation counts the same.
+        case none
+        /// EI per expected second, EI/c(x) (Snoek et al. 2012).
+        case eips
+        /// EI/c(x)^α with α fading from 1 after the initial design to 0 at `budget` evaluations (CArBO's cost
+        /// cooling, Lee et al. 2020): cheap cells first, then what the remaining budget buys best.
+        case carbo
+    }
+
     public struct Configuration: Sendable, Hashable {
         public var initialEvaluations = 6
         public var poolSize = 500
@@ -37,6 +48,18 @@ public struct ANASODBO: SearchStrategy {
         /// The share of each batch picked from a pool of uniform Dir(1) draws (exploration) rather than the
         /// trust region's; 0: none.
         public var explorationShare = 0.0
+        /// How the acquisition weighs the predicted cost of an encoding's cells.
+        public var cost: CostAwareness = .none
+        /// The evaluations a study will make (CArBO's schedule ends there); nil: α stays 1.
+        public var budget: Int?
+        /// `anasod-bo-2s` trains a cell again while it has fewer than this many runs, when its rank against
+        /// the recommendation is in doubt (`retrainPick`); 1: never.
+        public var retrainRuns = 1
+        /// The probability that a rival is truly better than the recommendation above which the two are
+        /// in doubt.
+        public var retrainDoubt = 0.25
+        /// The largest share of evaluations that may be retrains.
+        public var retrainShare = 0.2
         /// The within-encoding GP's settings.
         public var cellSurrogate = Surrogate.Configuration(refitGrowth: 0.1, defaultLengthscale: 2, maxConditionPoints: 512)
 
@@ -69,11 +92,22 @@ public struct ANASODBO: SearchStrategy {
             case "fail": trustRegion.failureTolerance = max(1, try int())
             case "maxbeta": trustRegion.maxBeta = try double()
             case "refit": surrogate.refitGrowth = try double()
+            case "cost":
+                guard let v = CostAwareness(rawValue: value) else { throw fail() }
+                cost = v
+            case "budget": budget = max(1, try int())
+            case "retrain": retrainRuns = max(1, try int())
+            case "doubt":
+                retrainDoubt = try double()
+                guard retrainDoubt < 1 else { throw fail() }
+            case "retrain-share":
+                retrainShare = try double()
+                guard retrainShare <= 1 else { throw fail() }
             case "split":
                 explorationShare = try double()
                 guard explorationShare <= 1 else { throw fail() }
             default:
-                throw SearchError(.invalidConfiguration, "unknown anasod-bo option '\(key)' (pending: kb, lp, cl-min, cl-mean, cl-max, ts, qei; pool, init, within, succ, fail, maxbeta, refit, split)")
+                throw SearchError(.invalidConfiguration, "unknown anasod-bo option '\(key)' (pending: kb, lp, cl-min, cl-mean, cl-max, ts, qei; cost: none, eips, carbo; pool, init, within, succ, fail, maxbeta, refit, split, budget, retrain, doubt, retrain-share)")
             }
         }
     }
@@ -84,6 +118,7 @@ public struct ANASODBO: SearchStrategy {
     public private(set) var trustRegion: TrustRegion
     var surrogate: Surrogate
     var cellSurrogate: Surrogate
+    var costModel = CostModel()
     let cellFeatures: CellFeatures
     /// Propose calls whose encoding GP could not be fitted (their proposals were ANASOD-RS draws), picks
     /// whose cell-level GP could not be fitted (a random cell of the encoding instead), and batches whose
@@ -111,10 +146,11 @@ public struct ANASODBO: SearchStrategy {
         var rng = history.beginCall()
         advanceSchedules()
         var out = [Proposal]()
-        if !inInitialDesign {
+        if count + pending.count <= Self.largeBatch, let again = retrainPick(pending: pending) { out.append(again) }
+        if !inInitialDesign && out.count < count {
             do {
                 let model = try encodingModel()
-                out = proposeByModel(count: count, pending: pending, model: model, using: &rng)
+                out += proposeByModel(count: count - out.count, pending: pending, model: model, using: &rng)
             } catch {
                 fallbacks += 1
                 notes.add("\(name): the encoding GP could not be fitted on \(history.successes.count) results (\(error)); "
@@ -149,6 +185,21 @@ public struct ANASODBO: SearchStrategy {
         guard !inInitialDesign else { return }
         surrogate.advance(successes: history.successes.count)
         if configuration.withinEncoding == .cellModel { cellSurrogate.advance(successes: history.successes.count) }
+        if configuration.cost != .none { costModel.advance(history) }
+    }
+
+    /// The exponent α of the cost in EI/c(x)^α now.
+    var costExponent: Double {
+        switch configuration.cost {
+        case .none: return 0
+        case .eips: return 1
+        case .carbo:
+            guard let budget = configuration.budget else { return 1 }
+            let start = Double(configuration.initialEvaluations)
+            let span = Double(budget) - start
+            guard span > 0 else { return 0 }
+            return min(max((Double(budget) - Double(history.observations.count)) / span, 0), 1)
+        }
     }
 
     mutating func encodingModel() throws -> Surrogate.Model {
@@ -217,8 +268,17 @@ public struct ANASODBO: SearchStrategy {
         let capacity = pool.map { Int(min(history.remaining(counts: $0), Double(count))) }
         var pendingPerEncoding = [[[Int]]: Int]()
         for p in pending { pendingPerEncoding[space.counts(of: p.architecture), default: 0] += 1 }
-        let selector = BatchSelector(acquisition: configuration.acquisition.function, policy: configuration.pending,
+        var selector = BatchSelector(acquisition: configuration.acquisition.function, policy: configuration.pending,
                                      seed: [.thompson, .qEI].contains(configuration.pending) ? rng.next() : 0)
+        let alpha = costExponent
+        if alpha > 0 {
+            do {
+                selector.logOffsets = try costModel.logSeconds(at: pool, history: history).map { -alpha * $0 }
+            } catch {
+                fallbacks += 1
+                notes.add("\(name): the cost model could not be fitted (\(error)); this call's acquisition ignores cost")
+            }
+        }
         let selection = selector.selection(count: count, posterior: posterior, candidateCount: pool.count,
                                            best: model.best, observed: model.targets, capacity: capacity,
                                            draws: pool.map { pendingPerEncoding[$0] ?? 0 },

@@ -7,7 +7,7 @@ import ANASOD
 ///
 /// Recorded per finished evaluation: the simulated wall-clock time, the GPU seconds spent so far, the best
 /// validation error seen (the paper's Table 2 metric: the luckiest draw) and the true mean error of the cell
-/// the run would recommend now (the honest metric; here the cell of the best draw). Deterministic in the seed:
+/// the strategy recommends now (the honest metric, `SearchStrategy.recommendation()`). Deterministic in the seed:
 /// draws are seeded by (seed, cell, attempt), and the proposals' own compute time is not on the clock.
 public struct NoisyRunsBenchmark: Sendable {
     /// One finished evaluation.
@@ -52,14 +52,14 @@ public struct NoisyRunsBenchmark: Sendable {
 
     /// One strategy on one seed, until `budget` evaluations have finished (or the strategy stops proposing).
     public func run(strategy name: String, seed: UInt64) throws -> Run {
-        var strategy = try StrategyFactory.make(name, space: space, seed: seed)
+        var strategy = try StrategyFactory.make(name, space: space, seed: seed, budget: budget)
         var trained = [Architecture: Int]()  // attempts so far, running ones included
         var running = [(end: Double, worker: Int, proposal: Proposal, error: Double, seconds: Double)]()
         var free = Array(0..<workers)
         var points = [Point]()
         points.reserveCapacity(budget)
         var clock = 0.0, gpu = 0.0, wasted = 0.0
-        var best = (error: Double.infinity, trueError: Double.nan)
+        var best = Double.infinity
         var started = 0, retrains = 0
         while points.count < budget {
             let wanted = min(free.count, budget - started)
@@ -83,9 +83,10 @@ public struct NoisyRunsBenchmark: Sendable {
             gpu += done.seconds
             let truth = trueError(done.proposal.architecture)
             if truth > medianTrueError { wasted += done.seconds }
-            if done.error < best.error { best = (done.error, truth) }
-            points.append(Point(time: clock, gpuSeconds: gpu, bestSeen: best.error, recommendedTrueError: best.trueError))
-            strategy.observe(Observation(architecture: done.proposal.architecture, value: done.error))
+            best = min(best, done.error)
+            strategy.observe(Observation(architecture: done.proposal.architecture, value: done.error, seconds: done.seconds))
+            let recommended = strategy.recommendation()?.architecture ?? done.proposal.architecture
+            points.append(Point(time: clock, gpuSeconds: gpu, bestSeen: best, recommendedTrueError: trueError(recommended)))
             free.append(done.worker)
             free.sort()
         }

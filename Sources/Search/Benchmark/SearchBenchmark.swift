@@ -42,7 +42,7 @@ public struct SearchBenchmark: Sendable {
 
     /// Runs one strategy on one seed.
     public func run(strategy name: String, seed: UInt64) throws -> Run {
-        var strategy = try StrategyFactory.make(name, space: space, seed: seed)
+        var strategy = try StrategyFactory.make(name, space: space, seed: seed, budget: budget)
         var cache = [Architecture: Double]()
         var curve = [Double]()
         curve.reserveCapacity(budget)

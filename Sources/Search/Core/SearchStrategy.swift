@@ -38,8 +38,11 @@ public enum StrategyEvent: Hashable, Sendable {
 /// `X_pending`).
 ///
 /// Contract:
-/// - `propose(count:pending:)` returns up to `count` proposals, never an architecture already proposed
-///   (by this strategy, or passed as pending), so no cell is paid for twice.
+/// - `propose(count:pending:)` returns up to `count` distinct proposals, never an architecture pending or
+///   proposed before, so no cell is paid for twice by accident — except a *retrain*: a cell whose result
+///   the strategy has already observed, proposed again on purpose to be trained with another training
+///   seed (a noisy objective's repeat; ANASOD-BO's `retrain` option). Callers give every proposal its own
+///   job, repeats included.
 /// - The state is a pure function of the sequence of events (propose calls and their results, and
 ///   observations, in order) and the seed: `restore(proposed:)` replays a propose call without
 ///   recomputing it, so replaying a journal rebuilds the exact state, and the same seed gives the same

@@ -11,14 +11,18 @@ public enum StrategyFactory {
     /// The strategy `text` names (`StrategyChoice(parsing:)`).
     /// - Throws: `SearchError.unknownStrategy` naming the known ones, `SearchError.invalidConfiguration` for
     ///   bad options or `list` (made from a study's architectures: `ListStrategy`).
-    public static func make(_ text: String, space: any SearchSpace, seed: UInt64) throws -> any SearchStrategy {
-        try make(StrategyChoice(parsing: text), space: space, seed: seed)
+    /// - Parameter budget: the evaluations the study or run will make, for strategies whose schedule ends
+    ///   there (ANASOD-BO's `cost=carbo`) unless their options name one.
+    public static func make(_ text: String, space: any SearchSpace, seed: UInt64, budget: Int? = nil) throws -> any SearchStrategy {
+        try make(StrategyChoice(parsing: text), space: space, seed: seed, budget: budget)
     }
 
     /// The strategy `choice` names.
     /// - Throws: `SearchError.invalidConfiguration` for `list` (made from a study's architectures: `ListStrategy`).
-    public static func make(_ choice: StrategyChoice, space: any SearchSpace, seed: UInt64) throws -> any SearchStrategy {
-        if let configuration = try choice.anasodBOConfiguration() {
+    public static func make(_ choice: StrategyChoice, space: any SearchSpace, seed: UInt64,
+                            budget: Int? = nil) throws -> any SearchStrategy {
+        if var configuration = try choice.anasodBOConfiguration() {
+            if configuration.budget == nil { configuration.budget = budget }
             // Named as written: runs with options are told apart in benchmark tables.
             return ANASODBO(space: space, seed: seed, configuration: configuration,
                             name: choice.options == nil ? nil : choice.description)

@@ -1,0 +1,45 @@
+import ANASOD
+import BayesOpt
+
+extension ANASODBO {
+    /// Whether to train an evaluated cell again, with another training seed, instead of a new cell (issue 26):
+    /// a noisy study's recommendation may rest on one lucky run.
+    ///
+    /// Under the cell-level GP (`anasod-bo-2s`, whose noise term learns from repeats of one cell: `GPData`
+    /// folds them exactly), take the recommended cell r (lowest posterior mean) and the evaluated cell c most
+    /// likely to be truly better, P(f(c) < f(r)) = Φ((μ_r − μ_c)/√(σ_r² + σ_c²)) with the latent variances.
+    /// When that probability exceeds `retrainDoubt`, the order of the two is in doubt; of the two, the one
+    /// with fewer runs (r on a tie) is trained again, provided it has fewer than `retrainRuns` runs, it is not
+    /// being trained now, and retrains stay within `retrainShare` of the evaluations. Nil otherwise.
+    /// Only the cell-level GP tells cells of one encoding apart, so the encoding-GP variant never retrains.
+    mutating func retrainPick(pending: [Proposal]) -> Proposal? {
+        guard configuration.retrainRuns > 1, configuration.withinEncoding == .cellModel, !inInitialDesign else { return nil }
+        let cells = history.cellMeans
+        let runs = history.observations.count
+        let retrains = runs - Set(history.observations.map(\.architecture)).count
+        guard cells.count >= 2, Double(retrains + 1) <= configuration.retrainShare * Double(runs + 1) else { return nil }
+        let model: Surrogate.Model
+        do {
+            model = try cellSurrogate.model(features: history.successes.map { cellFeatures.vector($0.architecture) },
+                                            values: history.successes.map(\.value), seed: history.seed)
+        } catch {
+            return nil  // the propose call's own cell GP reports the failure
+        }
+        var points = [Double]()
+        for cell in cells { points += cellFeatures.vector(cell.architecture) }
+        let posterior = model.gp.posterior(at: points, count: cells.count)
+        let r = cells.indices.min { (posterior.mean[$0], cells[$0].mean) < (posterior.mean[$1], cells[$1].mean) }!
+        var rival: (index: Int, probability: Double)?
+        for c in cells.indices where c != r {
+            let sd = (max(posterior.variance[r], 0) + max(posterior.variance[c], 0)).squareRoot()
+            guard sd > 1e-12 else { continue }
+            let p = NormalDistribution.cdf((posterior.mean[r] - posterior.mean[c]) / sd)
+            if rival == nil || p > rival!.probability { rival = (c, p) }
+        }
+        guard let rival, rival.probability > configuration.retrainDoubt else { return nil }
+        let busy = Set(pending.map(\.architecture))
+        let choice = [r, rival.index].filter { cells[$0].count < configuration.retrainRuns && !busy.contains(cells[$0].architecture) }
+            .min { cells[$0].count < cells[$1].count }
+        return choice.map { history.proposal(cells[$0].architecture) }
+    }
+}
