@@ -29,7 +29,7 @@ struct BenchProposals: ParsableCommand {
             return values.map { $0! }
         }
         let counts = try list(observations, "observations"), batches = try list(batch, "batch")
-        let names = strategies.split(separator: ",").map(String.init)
+        let names = StrategyChoice.splitList(strategies)
         let space = self.space.space
         let objective = SyntheticEvaluator(space: space)
         print("space \(space.name), synthetic objective (SyntheticEvaluator), OpenBLAS \(LinearAlgebraThreads.coreName)\n")

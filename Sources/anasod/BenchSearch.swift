@@ -88,7 +88,7 @@ struct BenchSearch: AsyncParsableCommand {
         if let runs { return try runNoisy(runs) }
         let path = NB201Table.resolve(table, directory: nb201Dir)
         let loaded = try NB201Table.load(path: path)
-        let names = strategies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let names = StrategyChoice.splitList(strategies)
         LinearAlgebraThreads.set(1)  // one BLAS thread per run; runs are parallel
         let started = Date()
         var runs = [SearchBenchmark.Run]()
@@ -149,7 +149,7 @@ struct BenchSearch: AsyncParsableCommand {
     func runNoisy(_ runs: String) throws {
         let path = NB201Runs.resolve(runs, directory: runsDir)
         let table = try NB201Runs.load(path: path)
-        let names = strategies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let names = StrategyChoice.splitList(strategies)
         LinearAlgebraThreads.set(1)
         let started = Date()
         let sorted = table.mean.sorted()
@@ -157,12 +157,22 @@ struct BenchSearch: AsyncParsableCommand {
         print("NB201 runs: \(path); seeds \(firstSeed)…\(firstSeed + UInt64(seeds) - 1), \(budget) evaluations a run, "
               + "\(jobs) parallel runs; optimum of the mean validation error \(String(format: "%.3f", sorted[0])), lowest single run "
               + "\(String(format: "%.3f", table.errors.joined().min() ?? .nan))")
+        var all = [NoisyRunsBenchmark.Run]()
         for count in workers == nil ? [1] : try workerCounts() {
             let benchmark = NoisyRunsBenchmark(space: NB201Runs.space, budget: budget, workers: count, medianTrueError: median,
                                                draw: { table.draw($0, seed: $1, attempt: $2) }, trueError: { table.meanError(of: $0) })
             let results = try benchmark.runAll(strategies: names, seeds: seeds, firstSeed: firstSeed, parallelism: jobs)
             print("\n### \(count) worker\(count == 1 ? "" : "s")\n")
             print(NoisyRunsReport(runs: results).markdown())
+            all += results
+        }
+        if let csv {
+            do {
+                try NoisyRunsReport(runs: all).csv().write(toFile: csv, atomically: true, encoding: .utf8)
+            } catch {
+                throw ValidationError("cannot write '\(csv)': \(error.localizedDescription)")
+            }
+            print("Curves written to \(csv) (plot them with anasod report --bench-curves \(csv))")
         }
         print(String(format: "\nWall time: %.1f s", Date().timeIntervalSince(started)))
     }

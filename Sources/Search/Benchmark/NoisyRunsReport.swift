@@ -95,6 +95,22 @@ public struct NoisyRunsReport: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// The header of `csv()`; `scripts/optuna_runs.py --csv` writes the same columns, and
+    /// `anasod report --bench-curves` reads them.
+    public static let csvHeader = "strategy,seed,workers,evaluation,time,gpu_seconds,best_seen,recommended_true_error"
+
+    /// Every run's every point: one row per finished evaluation.
+    public func csv() -> String {
+        var lines = [Self.csvHeader]
+        for run in runs {
+            for (i, p) in run.points.enumerated() {
+                lines.append("\(run.strategy.contains(",") ? "\"\(run.strategy)\"" : run.strategy),\(run.seed),\(run.workers),\(i + 1),"
+                             + "\(p.time),\(p.gpuSeconds),\(p.bestSeen),\(p.recommendedTrueError)")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     /// 100000 → "1e5", 300000 → "3e5", 12345.6 → "1.2e4".
     static func seconds(_ value: Double) -> String {
         guard value > 0 else { return "0" }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The strategies by the names studies, benchmarks and the command line use: the one list of them. Raw
 /// values are the names as written (`strategy: anasod-bo-2s`), so files and journals are unchanged.
 public enum StrategyName: String, CaseIterable, Sendable, Hashable, CustomStringConvertible {
@@ -78,6 +80,26 @@ public struct StrategyChoice: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { options.map { "\(name.rawValue)[\($0)]" } ?? name.rawValue }
+
+    /// Splits a comma-separated list of strategies at the commas outside brackets:
+    /// `rs,anasod-bo[cost=carbo,budget=150]` is two strategies. Blank entries are dropped.
+    public static func splitList(_ text: String) -> [String] {
+        var out = [String](), current = "", depth = 0
+        for ch in text {
+            switch ch {
+            case "[": depth += 1
+            case "]": depth = max(0, depth - 1)
+            case "," where depth == 0:
+                out.append(current)
+                current = ""
+                continue
+            default: break
+            }
+            current.append(ch)
+        }
+        out.append(current)
+        return out.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
 
     /// The ANASOD-BO configuration this choice names, its options applied (nil for other strategies).
     func anasodBOConfiguration() throws -> ANASODBO.Configuration? {
