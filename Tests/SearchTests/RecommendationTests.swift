@@ -62,9 +62,14 @@ import Testing
 
     @Test func retrainsAreDeliberateBoundedAndReplayable() throws {
         let name = "anasod-bo-2s[retrain=3,doubt=0.1,retrain-share=0.3]"
-        let (_, attempts) = try run(name, seed: 6, evaluations: 60)
+        let (strategy, attempts) = try run(name, seed: 6, evaluations: 60)
         let retrains = attempts.values.reduce(0, +) - attempts.count
         #expect(retrains > 0, "no cell was trained again")
+        // The repeats taught the cell GP its noise: single runs alone let it interpolate, noise at the floor.
+        var bo = strategy as! ANASODBO
+        let model = try bo.cellSurrogate.model(features: bo.history.successes.map { bo.cellFeatures.vector($0.architecture) },
+                                               values: bo.history.successes.map(\.value), seed: bo.history.seed)
+        #expect(model.gp.hyperparameters.noise > 1e-3)
         #expect(attempts.values.allSatisfy { $0 <= 3 })
         #expect(Double(retrains) <= 0.3 * 60 + 1)
         // The same seed, the same retrains.

@@ -11,6 +11,7 @@ extension ANASODBO {
     /// When that probability exceeds `retrainDoubt`, the order of the two is in doubt; of the two, the one
     /// with fewer runs (r on a tie) is trained again, provided it has fewer than `retrainRuns` runs, it is not
     /// being trained now, and retrains stay within `retrainShare` of the evaluations. Nil otherwise.
+    /// Until a cell has two runs, the recommendation is retrained first: a probe of the noise (see below).
     /// Only the cell-level GP tells cells of one encoding apart, so the encoding-GP variant never retrains.
     mutating func retrainPick(pending: [Proposal]) -> Proposal? {
         guard configuration.retrainRuns > 1, configuration.withinEncoding == .cellModel, !inInitialDesign else { return nil }
@@ -29,6 +30,14 @@ extension ANASODBO {
         for cell in cells { points += cellFeatures.vector(cell.architecture) }
         let posterior = model.gp.posterior(at: points, count: cells.count)
         let r = cells.indices.min { (posterior.mean[$0], cells[$0].mean) < (posterior.mean[$1], cells[$1].mean) }!
+        let busy = Set(pending.map(\.architecture))
+        // Until some cell has two runs the noise is not identified: the marginal likelihood of single runs
+        // is as well explained by a GP that interpolates them (noise at its floor), and then no order is
+        // ever in doubt. The first retrain is the recommendation's, a probe of the noise; from then on
+        // `GPData`'s within-cell sum of squares informs the noise term.
+        if !cells.contains(where: { $0.count > 1 }) {
+            return busy.contains(cells[r].architecture) ? nil : history.proposal(cells[r].architecture)
+        }
         var rival: (index: Int, probability: Double)?
         for c in cells.indices where c != r {
             let sd = (max(posterior.variance[r], 0) + max(posterior.variance[c], 0)).squareRoot()
@@ -37,7 +46,6 @@ extension ANASODBO {
             if rival == nil || p > rival!.probability { rival = (c, p) }
         }
         guard let rival, rival.probability > configuration.retrainDoubt else { return nil }
-        let busy = Set(pending.map(\.architecture))
         let choice = [r, rival.index].filter { cells[$0].count < configuration.retrainRuns && !busy.contains(cells[$0].architecture) }
             .min { cells[$0].count < cells[$1].count }
         return choice.map { history.proposal(cells[$0].architecture) }
