@@ -1,75 +1,111 @@
 import ANASOD
-import BayesOpt
 import Foundation
-import Trainer
+import Search
 
-/// The GP's view of a study at its end: a GP on the encodings (Matérn-5/2, hyperparameters by maximum
-/// likelihood, targets standardised — the ANASOD-BO surrogate without its warping) fitted to every
-/// result, and its posterior mean and standard deviation over the encoding grid (every operation count of
-/// a single-cell space such as NB201; the distinct encodings observed otherwise), best means first.
+/// The study strategy's own surrogate at the study's end (`SurrogateView`): the GP the strategy proposed
+/// with, with its warping, refit schedule and hyperparameters, rebuilt from the journal as a resume rebuilds
+/// it (`ReplayedStrategy`). Its predictions are on the objective's scale, best means first: over the encoding
+/// grid for an encoding GP on a single-cell space such as NB201 (every operation count), over the
+/// distinct encodings observed in other spaces, and over the evaluated cells for a GP on cells.
 public struct GPView: Sendable {
     public struct Row: Sendable {
+        /// The encoding (concatenated operation shares) of the row, or of its cell.
         public var encoding: [Double]
+        /// The cell, for a GP on cells (nil for an encoding GP).
+        public var architecture: String?
+        /// The posterior mean μ and μ ± 2σ, mapped back to the objective's scale (`SurrogateView.Prediction`).
         public var mean: Double
-        public var sd: Double
-        /// The mean observed error at this encoding, if it was evaluated.
+        public var lower: Double
+        public var upper: Double
+        /// The mean observed error at this encoding (or cell), if it was evaluated.
         public var observed: Double?
     }
 
     /// Why there is no view: the report says it where the plot would be.
     public enum Unavailable: Error, Equatable, CustomStringConvertible {
-        /// Fewer than 3 distinct encodings among the results (a GP on fewer says nothing).
-        case tooFewEncodings(distinct: Int, results: Int)
-        /// Results whose encodings differ in length (studies of different spaces in one journal).
-        case mixedEncodings
-        /// The GP could not be built on the results: what it threw.
-        case fitFailed(String)
+        /// The study's strategy searches without a surrogate model.
+        case noSurrogate(strategy: String)
+        /// The strategy has a surrogate but none to show yet, or it could not be fitted.
+        case surrogate(SurrogateView.Unavailable)
+        /// The strategy could not be rebuilt from the journal: why.
+        case noStrategy(String)
 
         public var description: String {
             switch self {
-            case let .tooFewEncodings(distinct, results):
-                "\(results) result(s) at \(distinct) distinct encoding(s); the GP needs at least 3"
-            case .mixedEncodings: "the results' encodings differ in length"
-            case let .fitFailed(error): "the GP could not be fitted to the results: \(error)"
+            case let .noSurrogate(strategy):
+                "the study's strategy, \(strategy), searches without a surrogate model, so there is no GP of its own to show"
+            case let .surrogate(reason): "\(reason)"
+            case let .noStrategy(reason): "the study's strategy could not be rebuilt from the journal: \(reason)"
             }
         }
     }
 
+    /// What the rows show (the strategy, its GP, kernel, warping, data and hyperparameters).
+    public var surrogate: SurrogateView
+    /// Best means first (at most `top` of them when a limit was given).
     public var rows: [Row]
+    /// The inputs the rows were ranked among.
+    public var candidates: Int
+    /// Whether they were the whole encoding grid (else the encodings or cells evaluated).
+    public var wholeGrid: Bool
 
     /// - Throws: why there is no view (`Unavailable`).
-    public init(history: StudyHistory, slotsPerCell: Int?, top: Int = 20) throws(Unavailable) {
-        let points = history.results.map { $0.encoding.flatMap { $0 } }
-        let y = history.results.map(\.metrics.validationError)
-        let distinct = Set(points).count
-        guard distinct >= 3 else { throw .tooFewEncodings(distinct: distinct, results: points.count) }
-        guard let d = points.first?.count, points.allSatisfy({ $0.count == d }) else { throw .mixedEncodings }
-        let mean = y.reduce(0, +) / Double(y.count)
-        let sd = max(1e-9, (y.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(y.count)).squareRoot())
-        let gp: GaussianProcess
+    public init(history: StudyHistory, strategy: any SearchStrategy, space: any SearchSpace, top: Int? = nil) throws(Unavailable) {
+        guard let viewing = strategy as? any SurrogateViewing else { throw .noSurrogate(strategy: strategy.name) }
+        let view: SurrogateView
         do {
-            let data = try GPData(points: points, targets: y.map { ($0 - mean) / sd })
-            var rng = SplitMix(state: 1)
-            let hyper = HyperparameterFitter().fit(kernel: Matern52Kernel(), data: data, using: &rng)
-            gp = try GaussianProcess(kernel: Matern52Kernel(), data: data, hyperparameters: hyper)
+            view = try viewing.surrogateView()
         } catch {
-            throw .fitFailed("\(error)")
+            throw .surrogate(error)
         }
+        self.init(history: history, surrogate: view, space: space, top: top)
+    }
+
+    /// The rows of `surrogate`, the strategy's view of `history`'s study in `space`.
+    public init(history: StudyHistory, surrogate: SurrogateView, space: any SearchSpace, top: Int? = nil) {
+        self.surrogate = surrogate
         var observed = [[Double]: [Double]]()
-        for (p, v) in zip(points, y) { observed[p, default: []].append(v) }
-        let groups = history.results.first?.encoding.count ?? 1
-        var candidates = Array(observed.keys)
-        if groups == 1, let slots = slotsPerCell, slots > 0, d <= 8 {
-            let grid = Self.compositions(total: slots, parts: d).map { $0.map { Double($0) / Double(slots) } }
-            if grid.count <= 20_000 { candidates = grid }
+        var rows = [Row]()
+        switch surrogate.input {
+        case .encoding:
+            for r in history.results { observed[r.encoding.flatMap { $0 }, default: []].append(r.metrics.validationError) }
+            var points = Array(observed.keys)
+            wholeGrid = false
+            let d = space.operationCount, slots = space.slotsPerCell
+            if space.cellTypes.count == 1, d <= 8 {
+                let grid = Self.compositions(total: slots, parts: d).map { $0.map { Double($0) / Double(slots) } }
+                if grid.count <= 20_000 {
+                    points = grid
+                    wholeGrid = true
+                }
+            }
+            rows = zip(points, surrogate.predict(points)).map { x, p in
+                Row(encoding: x, architecture: nil, mean: p.mean, lower: p.lower, upper: p.upper,
+                    observed: observed[x].map { $0.reduce(0, +) / Double($0.count) })
+            }
+        case .cell:
+            var cells = [String: (architecture: Architecture, encoding: [Double])]()
+            var order = [String]()
+            for r in history.results {
+                // Every cell parses: the strategy's replay parsed them all (`CoordinatorState.restore`).
+                guard let a = try? space.parse(r.architecture) else { continue }
+                if cells[r.architecture] == nil {
+                    cells[r.architecture] = (a, r.encoding.flatMap { $0 })
+                    order.append(r.architecture)
+                }
+            }
+            var byCell = [String: [Double]]()
+            for r in history.results { byCell[r.architecture, default: []].append(r.metrics.validationError) }
+            let predictions = surrogate.predict(architectures: order.map { cells[$0]!.architecture })
+            rows = zip(order, predictions).map { text, p in
+                Row(encoding: cells[text]!.encoding, architecture: text, mean: p.mean, lower: p.lower, upper: p.upper,
+                    observed: byCell[text].map { $0.reduce(0, +) / Double($0.count) })
+            }
+            wholeGrid = false
         }
-        rows = candidates.map { x in
-            let p = gp.predict(x)
-            let o = observed[x].map { $0.reduce(0, +) / Double($0.count) }
-            return Row(encoding: x, mean: mean + sd * p.mean, sd: sd * max(0, p.variance).squareRoot(), observed: o)
-        }
-        .sorted { $0.mean != $1.mean ? $0.mean < $1.mean : $0.encoding.lexicographicallyPrecedes($1.encoding) }
-        rows = Array(rows.prefix(top))
+        candidates = rows.count
+        rows.sort { $0.mean != $1.mean ? $0.mean < $1.mean : $0.encoding.lexicographicallyPrecedes($1.encoding) }
+        self.rows = top.map { Array(rows.prefix($0)) } ?? rows
     }
 
     /// Every way of writing `total` as an ordered sum of `parts` non-negative integers.

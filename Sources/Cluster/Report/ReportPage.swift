@@ -16,14 +16,20 @@ public struct ReportPage {
     /// What the page could not read, said under its heading: a study's stored configuration that this
     /// build cannot read (its strategy is then shown as `?`, and the first one's operation names as numbers).
     public let problems: [String]
+    /// The first study's strategy rebuilt from its journal as a resume rebuilds it (the GP view shows its
+    /// surrogate), or why it could not be.
+    let replayedStrategy: Result<ReplayedStrategy, any Error>
 
     public init(journals: [any Journal]) throws {
         precondition(!journals.isEmpty, "a report needs a journal")
         var histories = [StudyHistory](), strategies = [String]()
         var operations = [String](), slots: Int?, problems = [String]()
+        var replayed: Result<ReplayedStrategy, any Error>?
         for (i, journal) in journals.enumerated() {
             guard let study = try journal.study() else { throw ClusterError(.resume, "journal \(i + 1) holds no study yet") }
-            histories.append(StudyHistory(study: study, records: try journal.records()))
+            let replay = JournalReplay(try journal.records())
+            histories.append(StudyHistory(study: study, replay: replay))
+            if i == 0 { replayed = Result { try ReplayedStrategy(study: study, replay: replay) } }
             var definition = [String: String]()
             do {
                 definition = try StudyConfiguration.storedDefinition(study.configuration)
@@ -42,6 +48,7 @@ public struct ReportPage {
         self.strategies = strategies
         self.operations = operations
         self.slotsPerCell = slots
+        replayedStrategy = replayed!
     }
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
@@ -118,7 +125,7 @@ public struct ReportPage {
         }
 
         if includeGP {
-            Self.gpChart(main, slotsPerCell: slotsPerCell, into: &out, omitted: &omitted)
+            Self.gpChart(main, strategy: replayedStrategy, into: &out, omitted: &omitted)
         }
 
         let workers = main.workers
@@ -151,31 +158,57 @@ public struct ReportPage {
         return (out, omitted)
     }
 
-    /// The GP's view of `main` appended to `out`, or why there is none to `omitted`.
-    static func gpChart(_ main: StudyHistory, slotsPerCell: Int?, into out: inout [(String, String, String)],
-                        omitted: inout [(name: String, reason: String)]) {
+    /// The study strategy's own surrogate (`GPView`) appended to `out`, or why there is none to `omitted`.
+    static func gpChart(_ main: StudyHistory, strategy replayed: Result<ReplayedStrategy, any Error>,
+                        into out: inout [(String, String, String)], omitted: inout [(name: String, reason: String)]) {
         let view: GPView
         do {
-            view = try GPView(history: main, slotsPerCell: slotsPerCell)
+            let study = try replayed.get()
+            view = try GPView(history: main, strategy: study.strategy, space: study.space)
+        } catch let error as GPView.Unavailable {
+            omitted.append(("gp", "No GP view: \(error)."))
+            return
         } catch {
-            omitted.append(("gp", "No plot of the GP's view: \(error)."))
+            omitted.append(("gp", "No GP view: \(GPView.Unavailable.noStrategy("\(error)"))."))
             return
         }
-        var chart = SVGChart(id: "gp", title: "The GP's view of the results", xLabel: "rank by posterior mean",
+        out.append(gpChart(view))
+    }
+
+    /// The plot of `view`: every row's mean and band by rank, and the mean observed error where there is one.
+    static func gpChart(_ view: GPView) -> (String, String, String) {
+        let s = view.surrogate
+        let what = s.input == .encoding ? "encodings" : "cells"
+        let among = view.wholeGrid ? "all \(view.rows.count) encodings of the grid" : "the \(view.rows.count) \(what) evaluated"
+        var chart = SVGChart(id: "gp", title: "\(s.strategy)'s surrogate over \(among)", xLabel: "rank by posterior mean",
                              yLabel: "validation error (%)")
-        let ranks = view.rows.enumerated()
-        chart.marks.append(.bars(ranks.map { (Double($0.offset + 1), $0.element.mean - 2 * $0.element.sd, $0.element.mean + 2 * $0.element.sd) },
-                                 color: "#9ecae1"))
-        chart.marks.append(.points(ranks.map { .init(Double($0.offset + 1), $0.element.mean,
-                                                    title: "mean \(String(format: "%.2f", $0.element.mean)) ± \(String(format: "%.2f", $0.element.sd)) at "
-                                                        + Self.encodingText($0.element.encoding)) },
-                                   color: "#1f77b4", label: "posterior mean ± 2 sd", radius: 3.5))
-        chart.marks.append(.points(ranks.compactMap { e in e.element.observed.map { .init(Double(e.offset + 1), $0, title: "observed mean") } },
-                                   color: "#d62728", label: "observed (mean)", radius: 2.5))
-        out.append(("gp", "A GP (Matérn-5/2, maximum-likelihood hyperparameters) fitted to every result: its mean and two "
-                    + "standard deviations at the \(view.rows.count) encodings it rates best "
-                    + (slotsPerCell != nil && main.results.first?.encoding.count == 1 ? "of the whole encoding grid." : "among those evaluated."),
-                    chart.render()))
+        let observed = view.rows.compactMap(\.observed)
+        // The failed cells' 90 % and a band that widens far from the data would flatten the rest: bands are cut
+        // at the plotted range, means and observations beyond it drawn hollow at its edge.
+        let range = SVGChart.focused(view.rows.flatMap { [$0.mean, $0.lower] } + observed)
+            ?? SVGChart.padded(view.rows.flatMap { [$0.mean, $0.lower, $0.upper] } + observed)
+        chart.yRange = range
+        func text(_ v: Double) -> String { String(format: "%.2f", v) }
+        let ranked = view.rows.enumerated().map { (x: Double($0.offset + 1), row: $0.element) }
+        let radius = view.rows.count > 60 ? 2.0 : 3.5
+        chart.marks.append(.bars(ranked.map { e in
+            (e.x, min(max(e.row.lower, range.lowerBound), range.upperBound), min(max(e.row.upper, range.lowerBound), range.upperBound))
+        }, color: "#9ecae1"))
+        chart.marks.append(.points(ranked.map { e in
+            let r = e.row
+            let title = "#\(Int(e.x)): mean \(text(r.mean)), band \(text(r.lower))–\(text(r.upper)) at "
+                + (r.architecture ?? encodingText(r.encoding)) + (r.observed.map { "; observed \(text($0))" } ?? "")
+            return .init(e.x, r.mean, title: title)
+        }, color: "#1f77b4", label: "posterior mean, band μ ± 2σ", radius: radius))
+        chart.marks.append(.points(ranked.compactMap { e in
+            e.row.observed.map { .init(e.x, $0, title: "#\(Int(e.x)): observed mean \(text($0))") }
+        }, color: "#d62728", label: "observed (mean)", radius: radius * 0.75))
+        let caption = "The strategy's own surrogate, rebuilt from the journal as a resume rebuilds it: \(s.label). "
+            + "Its posterior mean and the band μ ± 2σ at \(among), best first, mapped back to the error's scale"
+            + (s.warping == .none ? "" : " through the warping (the mean is then the posterior median, and the band is "
+                                     + "asymmetric where the warping is)")
+            + "; bands are cut at the plot's edge; red: the mean error observed there."
+        return ("gp", caption, chart.render())
     }
 
     static func encodingText(_ e: [Double]) -> String { "(" + e.map { String(format: "%.2f", $0) }.joined(separator: ", ") + ")" }
@@ -202,8 +235,8 @@ public struct ReportPage {
         var s = "<h1>Study <span id=\"study\">\(esc(main.study))</span></h1>\n<p class=\"summary\">"
         s += "<b id=\"results-count\">\(main.results.count)</b> results · \(main.failed) failed · \(main.proposed) proposed · "
         s += "strategy \(esc(strategies[0])) · \(ProgressLine.duration(main.lastTime)) of search"
-        if let best = main.ranked.first {
-            s += " · best <b>\(String(format: "%.3f", best.metrics.validationError)) %</b> (job \(best.job))"
+        if main.bestAndRecommended.best != nil || main.bestAndRecommended.recommended != nil {
+            s += " · " + main.bestAndRecommended.html(withCells: true)
         }
         for problem in problems { s += "<br><span class=\"warn\">\(esc(problem))</span>" }
         let stamp = ISO8601DateFormatter().string(from: generated)
