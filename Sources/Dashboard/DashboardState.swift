@@ -23,6 +23,11 @@ public struct DashboardState: Codable, Sendable, Equatable {
     public var refusedByKey: [String: Int]?
     /// Keys that get no jobs for now, and why.
     public var quarantinedKeys: [String: String]?
+    /// The cell the strategy recommends: its estimated validation error (%), its architecture and the results
+    /// of it the strategy has seen (nil before the first recommendation, and from an older coordinator).
+    public var recommendedEstimate: Double?
+    public var recommendedArchitecture: String?
+    public var recommendedRuns: Int?
 
     public init(_ s: CoordinatorStatus) {
         study = s.study
@@ -41,6 +46,18 @@ public struct DashboardState: Codable, Sendable, Equatable {
         jobs = s.leases
         refusedByKey = s.keyRefusals.isEmpty ? nil : s.keyRefusals
         quarantinedKeys = s.quarantined.isEmpty ? nil : s.quarantined
+        recommendedEstimate = s.recommended?.estimate
+        recommendedArchitecture = s.recommended?.architecture
+        recommendedRuns = s.recommended?.runs
+    }
+
+    /// The best seen beside the recommended cell.
+    public var bestAndRecommended: BestAndRecommended {
+        BestAndRecommended(
+            best: bestError.flatMap { value in bestArchitecture.map { .init(value: value, architecture: $0) } },
+            recommended: recommendedEstimate.flatMap { estimate in
+                recommendedArchitecture.map { .init(estimate: estimate, architecture: $0, runs: recommendedRuns ?? 1) }
+            })
     }
 
     /// "key 12, other 3", most refused first (at most `limit` keys).
@@ -60,10 +77,7 @@ public struct DashboardState: Codable, Sendable, Equatable {
     public var lines: [String] {
         var out = ["study \(study): \(results)/\(budget) done, \(running) running, \(queued) queued, \(failed) failed · "
                    + "\(ProgressLine.duration(elapsedSeconds)) · \(finished ? "finished" : "running")"]
-        if let bestError, let bestArchitecture {
-            out.append(String(format: "best validation error: %.3f", bestError))
-            out.append("best cell: \(bestArchitecture)")
-        }
+        out += bestAndRecommended.lines
         if let abortReason { out.append("stopped: \(abortReason)") }
         if refusedMessages > 0 {
             out.append("refused messages: \(refusedMessages)" + (refusedByKeySummary.map { " (by key: \($0))" } ?? ""))

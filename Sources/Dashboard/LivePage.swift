@@ -27,7 +27,8 @@ final class LivePage: @unchecked Sendable {
         var s = "<p class=\"summary\"><span class=\"\(state.finished ? "done" : "live")\">\(state.finished ? "finished" : "● live")</span> · "
             + "<b id=\"results-count\">\(state.results)</b>/\(state.budget) results · \(state.running) running · \(state.queued) queued · "
             + "\(state.failed) failed · \(state.workers.count) workers · \(ProgressLine.duration(state.elapsedSeconds))"
-        if let best = state.bestError { s += " · best <b>\(String(format: "%.3f", best)) %</b>" }
+        let values = state.bestAndRecommended.html()
+        if !values.isEmpty { s += " · " + values }
         if state.refusedMessages > 0 {
             s += " · <span class=\"warn\">\(state.refusedMessages) refused messages"
                 + (state.refusedByKeySummary.map { " (by key: \(esc($0)))" } ?? "") + "</span>"

@@ -104,6 +104,36 @@ public struct JournalReplay: Sendable {
         }
     }
 
+    /// A cell the strategy recommended (`JournalRecord.recommended`).
+    public struct Recommendation: Sendable, Hashable {
+        public var architecture: String
+        /// The strategy's estimate of its validation error (%).
+        public var estimate: Double
+        /// The results of the cell the strategy had seen.
+        public var observations: Int
+        /// Outcomes observed and propose calls made by the strategy when it was asked.
+        public var afterObservations: Int
+        public var afterCalls: Int
+        /// Wall-clock seconds (since 1970) when it was journaled.
+        public var time: Double
+
+        public init(architecture: String, estimate: Double, observations: Int, afterObservations: Int, afterCalls: Int,
+                    time: Double) {
+            self.architecture = architecture
+            self.estimate = estimate
+            self.observations = observations
+            self.afterObservations = afterObservations
+            self.afterCalls = afterCalls
+            self.time = time
+        }
+
+        /// Its journal record.
+        public var record: JournalRecord {
+            .recommended(architecture: architecture, estimate: estimate, observations: observations,
+                         afterObservations: afterObservations, afterCalls: afterCalls, time: time)
+        }
+    }
+
     /// Every trial, in the order proposed.
     public private(set) var trials = [Trial]()
     private var index = [UInt64: Int]()
@@ -117,6 +147,9 @@ public struct JournalReplay: Sendable {
     /// The attempts whose report (result or failure) is in the journal.
     public private(set) var committed = Set<JobKey>()
     public private(set) var notes = [Note]()
+    /// The strategy's recommendations in journal order (each one journaled when it changed); none in journals
+    /// written before they were.
+    public private(set) var recommendations = [Recommendation]()
     /// Propose calls made.
     public private(set) var calls = 0
     /// Trials that failed for good.
@@ -186,6 +219,11 @@ public struct JournalReplay: Sendable {
             case .note(let worker, let message, let time):
                 lastTime = max(lastTime, time)
                 notes.append(Note(worker: worker, message: message, time: time))
+            case .recommended(let architecture, let estimate, let observations, let afterObservations, let afterCalls, let time):
+                // Not a strategy event: the history (what a resume replays) leaves it out.
+                lastTime = max(lastTime, time)
+                recommendations.append(Recommendation(architecture: architecture, estimate: estimate, observations: observations,
+                                                      afterObservations: afterObservations, afterCalls: afterCalls, time: time))
             }
         }
         var next = 0
@@ -215,6 +253,12 @@ public struct JournalReplay: Sendable {
 
     /// Trials per state.
     public var counts: [TrialState: Int] { Dictionary(grouping: trials, by: \.state).mapValues(\.count) }
+
+    /// The cell the strategy recommends now: its latest recommendation (nil before the first, and in older journals).
+    public var recommendation: Recommendation? { recommendations.last }
+
+    /// The trials of `architecture` (a cell trained more than once has several), in the order proposed.
+    public func trials(of architecture: String) -> [Trial] { trials.filter { $0.architecture == architecture } }
 
     /// The accepted trial with the lowest validation error (the earliest on a tie).
     public var best: Trial? {

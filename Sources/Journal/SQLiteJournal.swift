@@ -8,14 +8,18 @@ import GRDB
 ///     record(seq INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER, time REAL, call INTEGER,
 ///            job INTEGER, attempt INTEGER, worker TEXT, arch TEXT, encoding TEXT,
 ///            epoch INTEGER, loss REAL, val_error REAL, test_error REAL, seconds REAL,
-///            params INTEGER, flops INTEGER, reason TEXT, final INTEGER, class TEXT, key TEXT, observed INTEGER)
+///            params INTEGER, flops INTEGER, reason TEXT, final INTEGER, class TEXT, key TEXT, observed INTEGER,
+///            estimate REAL, runs INTEGER)
 ///     VIEW results(job, attempt, worker, arch, val_error, test_error, seconds, params, flops, time)
+///     VIEW recommendations(seq, time, after_observations, after_calls, arch, estimate, runs)
 ///
 /// `kind`: 1 proposed (one row per job, `call` groups a propose call; a call that returned nothing is one
 /// row with a NULL job), 2 dispatched, 3 progress,
 /// 4 result, 5 failure (`class`: its failure class, since migration v2), 6 a note about a worker (`worker`,
-/// `reason`). `observed` (proposed rows, since migration v4): the outcomes the strategy had observed when it
-/// made the call. `key` (dispatched rows, since v3): the worker's key name. `encoding` is JSON (`[[p, …], …]`, one array per cell type). The database runs in
+/// `reason`), 7 the strategy's recommendation (since v5: `arch`, its `estimate` in %, the cell's `runs`, and
+/// `observed` and `call`: the outcomes observed and propose calls made before it). `observed` (proposed rows,
+/// since migration v4): the outcomes the strategy had observed when it made the call. `key` (dispatched rows,
+/// since v3): the worker's key name. `encoding` is JSON (`[[p, …], …]`, one array per cell type). The database runs in
 /// WAL mode with `synchronous = NORMAL`: an append that returned survives the death of the process
 /// (`kill -9`, a crash) — the failure the cluster is built to survive; a power cut may lose the last
 /// transactions, which the coordinator then re-leases. `durable: true` selects `synchronous = FULL`
@@ -76,6 +80,16 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
         }
         migrator.registerMigration("v4") { db in
             try db.execute(sql: "ALTER TABLE record ADD COLUMN observed INTEGER")  // a propose call's place in history
+        }
+        migrator.registerMigration("v5") { db in
+            // The strategy's recommendation (kind 7): its estimate and the results of the cell it had seen.
+            try db.execute(sql: """
+                ALTER TABLE record ADD COLUMN estimate REAL;
+                ALTER TABLE record ADD COLUMN runs INTEGER;
+                CREATE VIEW recommendations AS
+                    SELECT seq, time, observed AS after_observations, call AS after_calls, arch, estimate, runs
+                    FROM record WHERE kind = 7;
+                """)
         }
         return migrator
     }
@@ -202,10 +216,12 @@ struct RecordRow: Codable, FetchableRecord, PersistableRecord {
     var `class`: String?
     var key: String?
     var observed: Int?
+    var estimate: Double?
+    var runs: Int?
 
     enum CodingKeys: String, CodingKey {
         case seq, kind, time, call, job, attempt, worker, arch, encoding, epoch, loss, seconds, params, flops, reason, final
-        case `class`, key, observed
+        case `class`, key, observed, estimate, runs
         case valError = "val_error", testError = "test_error"
     }
 
@@ -231,6 +247,7 @@ struct RecordRow: Codable, FetchableRecord, PersistableRecord {
         (testError, seconds, params, flops, reason) = (try value("test_error"), try value("seconds"), try value("params"),
                                                        try value("flops"), try value("reason"))
         (final, self.class, key, observed) = (try value("final"), try value("class"), try value("key"), try value("observed"))
+        (estimate, runs) = (try value("estimate"), try value("runs"))
     }
 
     init(kind: Int, time: Double? = nil, job: UInt64? = nil, attempt: Int? = nil, worker: String? = nil) {
@@ -278,6 +295,11 @@ struct RecordRow: Codable, FetchableRecord, PersistableRecord {
             var row = RecordRow(kind: 6, time: time, worker: worker)
             row.reason = message
             return [row]
+        case .recommended(let architecture, let estimate, let observations, let afterObservations, let afterCalls, let time):
+            var row = RecordRow(kind: 7, time: time)
+            (row.arch, row.estimate, row.runs, row.observed, row.call) = (architecture, estimate, observations, afterObservations,
+                                                                         afterCalls)
+            return [row]
         }
     }
 
@@ -303,6 +325,11 @@ struct RecordRow: Codable, FetchableRecord, PersistableRecord {
     func record() throws -> JournalRecord {
         if kind == 6 {
             return .note(worker: try required(worker, "worker"), message: try required(reason, "reason"), time: try required(time, "time"))
+        }
+        if kind == 7 {
+            return .recommended(architecture: try required(arch, "arch"), estimate: try required(estimate, "estimate"),
+                                observations: try required(runs, "runs"), afterObservations: try required(observed, "observed"),
+                                afterCalls: try required(call, "call"), time: try required(time, "time"))
         }
         guard (2...5).contains(kind) else { throw JournalError(.corrupt, "journal record \(seq ?? -1) has unknown kind \(kind)") }
         let job = try jobID()

@@ -40,5 +40,10 @@ import Testing
         #expect(lines.all.count == 1)
         #expect(lines.all.first?.0 == .warning)
         #expect(lines.all.first?.1.contains("strategy: onehot-bo: the GP could not be fitted") == true, "\(lines.all)")
+        // A recommendation that falls back to the best seen says so too.
+        let recommendation = strategy.recommendation()
+        #expect(recommendation != nil)
+        #expect(lines.all.count == 2)
+        #expect(lines.all.last?.1.contains("strategy: onehot-bo: no GP for the recommendation") == true, "\(lines.all)")
     }
 }

@@ -37,7 +37,7 @@ import Testing
         #expect(
             view.lines == [
                 "study s: 1 done, 1 running, 1 queued, 0 failed",
-                "best validation error: 7.250 (job 1)",
+                "best seen 7.250 % (job 1)",
                 "best cell: \(Self.a)",
                 "worker w2: last word",
                 "note: study-wide",
@@ -69,10 +69,23 @@ import Testing
         #expect(
             RunSummary.lines(Self.status(), journal: "runs/s.sqlite") == [
                 "study s: 18/20 evaluated, 2 failed, 12.3 s",
-                "best validation error: 6.500",
+                "best seen 6.500 %",
                 "best cell: |cell|",
                 "journal: runs/s.sqlite",
             ])
+    }
+
+    /// The strategy's recommended cell is said beside the best seen, and its own line when it is another cell.
+    @Test func theRecommendedCellIsSaidBesideTheBest() {
+        var status = Self.status()
+        status.recommended = (6.75, "|other|", 2)
+        #expect(RunSummary.lines(status, journal: "j")[1...3] == [
+            "best seen 6.500 % · recommended 6.750 % est. (2 runs)", "best cell: |cell|", "recommended cell: |other|",
+        ])
+        status.recommended = (6.5, "|cell|", 1)
+        #expect(RunSummary.lines(status, journal: "j")[1...2] == [
+            "best seen 6.500 % · recommended 6.500 % est. (same cell, 1 run)", "best cell: |cell|",
+        ])
     }
 
     @Test func refusalsAndQuarantinesAreListedOnlyWhenThereWereAny() {

@@ -103,6 +103,21 @@ import Testing
         #expect(start.contains("0/60 0% · 0.00/s · time left — · best —"), "\(start)")
     }
 
+    /// The recommendation's estimate goes beside the best; at 80 columns the least telling parts go first and
+    /// done / budget, time left, best and recommended stay.
+    @Test func theLineShowsTheRecommendationAndFitsEightyColumns() {
+        var s = Self.status(successes: 15, elapsed: 60, best: 18.6123)
+        s.recommended = (18.7, "|y|", 2)
+        let wide = ProgressLine.render(s, width: 160)
+        #expect(wide.contains("· 3m00s left · best 18.612 · rec 18.700 · 2 workers · 2 running · 1 failed"), "\(wide)")
+        let narrow = ProgressLine.render(s, width: 80)
+        #expect(narrow.count <= 79, "\(narrow)")
+        #expect(narrow.hasPrefix("[") && narrow.hasSuffix("] 15/60 25% · 3m00s left · best 18.612 · rec 18.700 · 1 failed"),
+                "\(narrow)")
+        s.failed = 0
+        #expect(ProgressLine.render(s, width: 80).hasSuffix("rec 18.700 · 2 workers"))
+    }
+
     @Test func theLineNeverWraps() {
         for width in [20, 40, 79, 200] {
             #expect(ProgressLine.render(Self.status(successes: 59, elapsed: 1, best: 5), width: width).count <= max(20, width - 1))

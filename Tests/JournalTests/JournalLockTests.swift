@@ -95,4 +95,18 @@ import TestSupport
         let unknown = try damage("INSERT INTO record(kind, job, attempt) VALUES (99, 3, 1)")
         #expect(unknown?.message.contains("unknown kind 99") == true)
     }
+
+    /// A recommendation row (kind 7) is read as strictly: text for its estimate, or a missing count, is corrupt.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 command"))
+    func aDamagedRecommendationIsAClearError() throws {
+        let textEstimate = try damage("UPDATE record SET estimate = 'low' WHERE kind = 7")
+        #expect(textEstimate?.code == .corrupt)
+        #expect(textEstimate?.message.contains("column 'estimate'") == true, "\(textEstimate?.message ?? "")")
+        let noRuns = try damage("UPDATE record SET runs = NULL WHERE kind = 7")
+        #expect(noRuns?.code == .corrupt && noRuns?.message.contains("column 'runs'") == true)
+        let noPlace = try damage("UPDATE record SET observed = NULL WHERE kind = 7")
+        #expect(noPlace?.code == .corrupt && noPlace?.message.contains("column 'observed'") == true)
+        let bare = try damage("INSERT INTO record(kind, time) VALUES (7, 1)")
+        #expect(bare?.code == .corrupt && bare?.message.contains("column 'arch'") == true)
+    }
 }

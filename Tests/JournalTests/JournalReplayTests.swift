@@ -22,6 +22,21 @@ import Testing
         #expect(replay.history == [.proposed(call: 0, jobs: [1, 2]), .proposed(call: 1, jobs: [3]), .observed(job: 1, value: 5.63),
                                    .observed(job: 2, value: nil), .proposed(call: 2, jobs: []), .proposed(call: 3, jobs: [4])])
         #expect(replay.lastTime == 14 && replay.best?.job == 1)
+        // The recommendation is kept apart from the strategy's history (no step above).
+        #expect(replay.recommendations == [.init(architecture: "|a|", estimate: 5.9125, observations: 1, afterObservations: 1,
+                                                 afterCalls: 2, time: 13.5)])
+        #expect(replay.recommendation?.estimate == 5.9125 && replay.trials(of: "|a|").map(\.job) == [1])
+    }
+
+    /// The latest recommendation wins; a journal without any (older ones) has none.
+    @Test func theLatestRecommendationIsTheStrategysCurrentOne() {
+        var records = JournalTests.sample
+        records.append(.recommended(architecture: "|d|", estimate: 4.5, observations: 2, afterObservations: 2, afterCalls: 4, time: 20))
+        let replay = JournalReplay(records)
+        #expect(replay.recommendations.map(\.architecture) == ["|a|", "|d|"])
+        #expect(replay.recommendation?.architecture == "|d|" && replay.recommendation?.observations == 2)
+        #expect(replay.lastTime == 20 && replay.history == JournalReplay(JournalTests.sample).history)
+        #expect(JournalReplay(JournalTests.sample.filter { $0.kind != 7 }).recommendation == nil)
     }
 
     /// An attempt left open when a later one is leased was lost; a running trial's curve is its open attempt's;

@@ -28,6 +28,7 @@ import Testing
         .dispatched(job: 1, attempt: 2, worker: "w2", key: "node-2", time: 12),
         .result(job: 1, attempt: 2, worker: "w2", metrics: .init(validationError: 5.63, testError: 5.7, trainSeconds: 3,
                                                                   parameters: 100, flops: nil), time: 13),
+        .recommended(architecture: "|a|", estimate: 5.9125, observations: 1, afterObservations: 1, afterCalls: 2, time: 13.5),
         .failure(job: 2, attempt: 3, worker: "w2", reason: "NaN loss", class: .architecture, final: true, time: 14),
         .proposed(call: 2, jobs: [], observed: 2),  // a call that proposed nothing is journaled too
         .proposed(call: 3, jobs: [.init(job: 4, architecture: "|d|", encoding: [[0.1, 0.9]])]),

@@ -31,6 +31,9 @@ public struct CoordinatorStatus: Sendable {
     public var quarantined: [String: String] = [:]
     /// Failures charged to each key's leases (those that count against a job's attempts), since the start.
     public var failuresByKey: [String: Int] = [:]
+    /// The cell the strategy recommends (issue 26): its estimated validation error, its architecture and the
+    /// results of it the strategy has seen; nil before the first. `best` is the best seen.
+    public var recommended: (estimate: Double, architecture: String, runs: Int)? = nil
 }
 
 /// A connected worker as the coordinator sees it (for the dashboard and `anasod status`).
@@ -101,6 +104,7 @@ public final class Coordinator: @unchecked Sendable {
     enum Event {
         case transport(ServerEvent, received: Double)
         case proposals(StrategyRunner.Call)
+        case recommendation(StrategyRunner.Recommended)
         case stop
     }
 
@@ -204,7 +208,8 @@ public final class Coordinator: @unchecked Sendable {
                                      running: 0, queued: 0, workers: 0, best: nil, finished: false, elapsed: 0,
                                      abortReason: nil)
         runner = StrategyRunner(strategy: strategy, nextJobID: state.nextJobID, call: calls, observed: observed,
-                                metrics: self.metrics, onProposals: { [weak self] in self?.post(.proposals($0)) })
+                                metrics: self.metrics, onProposals: { [weak self] in self?.post(.proposals($0)) },
+                                onRecommendation: { [weak self] in self?.post(.recommendation($0)) })
     }
 
     func post(_ event: Event) {
@@ -309,6 +314,8 @@ public final class Coordinator: @unchecked Sendable {
                 case .proposals(let call):
                     actions.append(.journal(proposedRecord(call)))
                     actions += state.proposalsArrived(call.jobs, now: now)
+                case .recommendation(let r):
+                    actions += state.recommended(r.recommendation, afterObservations: r.observed, afterCalls: r.calls, now: now)
                 case .stop:
                     if stopDeadline == nil {
                         logger.notice("stopping: no new jobs; waiting up to \(gracePeriod) s for \(state.leasedCount) running")
@@ -341,13 +348,22 @@ public final class Coordinator: @unchecked Sendable {
             }
             if state.finished && failure == nil {
                 // A propose call still under way is journaled as it ends: the journal holds the strategy's whole
-                // history (its random stream advanced), and a resume with a larger budget replays it.
+                // history (its random stream advanced), and a resume with a larger budget replays it. So is the
+                // recommendation after the last results (the study's answer).
                 runner.stop()
                 condition.lock()
                 let late = events
                 events.removeAll()
                 condition.unlock()
-                try journal.append(late.compactMap { if case .proposals(let call) = $0 { proposedRecord(call) } else { nil } })
+                try journal.append(late.flatMap { event -> [JournalRecord] in
+                    switch event {
+                    case .proposals(let call): return [proposedRecord(call)]
+                    case .recommendation(let r):
+                        return state.recommended(r.recommendation, afterObservations: r.observed, afterCalls: r.calls, now: clock.now())
+                            .compactMap { if case .journal(let record) = $0 { record } else { nil } }
+                    default: return []
+                    }
+                })
                 report()
                 // The shutdown messages leave as the transport closes (`ZeroMQServer.close` waits for them).
                 return publish(finished: true)
@@ -395,15 +411,15 @@ public final class Coordinator: @unchecked Sendable {
                 }
                 sends.append((peer, message))
             case .observe(let job, let attempt, let worker, let proposal, let outcome):
-                let value: Double?
+                let result: Metrics?
                 switch outcome {
                 case .result(let m):
-                    value = m.validationError
+                    result = m
                 case .failure(let reason, let failureClass):
-                    value = nil
+                    result = nil
                     logger.error("job \(job) failed for good (\(failureClass.rawValue)) after attempt \(attempt) on \(CoordinatorState.clipped(worker, limit: 64)): \(CoordinatorState.clipped(reason, limit: 400))")
                 }
-                strategyWork.append(.observe(Observation(architecture: proposal.architecture, value: value)))
+                strategyWork.append(.observe(CoordinatorState.observation(of: proposal, result: result)))
             case .propose(let count, let pending):
                 strategyWork.append(.propose(count: count, pending: pending))
             case .evicted(let worker, let reason):
@@ -443,7 +459,8 @@ public final class Coordinator: @unchecked Sendable {
                                   refusals: state.refusals, workerList: previous?.0 ?? workerSnapshots(),
                                   leases: previous?.1 ?? leaseSnapshots(), keyRefusals: state.keyRefusals,
                                   quarantined: state.domains.compactMapValues(\.quarantineReason),
-                                  failuresByKey: state.domains.compactMapValues { $0.failures > 0 ? $0.failures : nil })
+                                  failuresByKey: state.domains.compactMapValues { $0.failures > 0 ? $0.failures : nil },
+                                  recommended: state.recommendation.map { ($0.estimate, $0.architecture, $0.observations) })
         metrics.update(from: s)
         statusLock.withLock { snapshot = s }
         watch.publish(s)
@@ -479,7 +496,9 @@ public final class Coordinator: @unchecked Sendable {
         let s = publish(finished: state.finished)
         let rate = s.elapsed > 0 ? Double(s.successes) / s.elapsed : 0
         let best = s.best.map { String(format: "best %.3f %@", $0.value, $0.architecture) } ?? "best —"
-        logger.info("\(s.successes)/\(s.budget) evaluated · \(best) · workers \(s.workers) · running \(s.running) · queued \(s.queued) · failed \(s.failed) · \(String(format: "%.1f", rate))/s")
+        let shown = BestAndRecommended(s)
+        let recommended = shown.recommendedText.map { " · " + $0 + (shown.sameCell ? "" : " " + shown.recommended!.architecture) } ?? ""
+        logger.info("\(s.successes)/\(s.budget) evaluated · \(best)\(recommended) · workers \(s.workers) · running \(s.running) · queued \(s.queued) · failed \(s.failed) · \(String(format: "%.1f", rate))/s")
     }
 }
 

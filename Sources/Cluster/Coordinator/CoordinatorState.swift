@@ -146,6 +146,8 @@ struct CoordinatorState {
     private(set) var committed = Set<JobKey>()
     /// Until then, jobs that were in flight before a restart wait for their worker to re-announce them.
     private(set) var reAdoptionUntil = -Double.infinity
+    /// The cell the strategy recommends, as last journaled (issue 26).
+    private(set) var recommendation: JournalReplay.Recommendation?
 
     init(configuration: StudyConfiguration, space: any SearchSpace) {
         self.configuration = configuration
@@ -207,10 +209,13 @@ struct CoordinatorState {
         if let failure = replay.configurationFailureBeforeAnyResult {
             configurationStop = Self.configurationReason(failure.job, failure.reason)
         }
+        recommendation = replay.recommendation
+        // The observations the strategy had live: a result's value and seconds (its accepted attempt's), a failure's nil.
         let events: [StrategyEvent] = replay.history.map { step in
             switch step {
             case .proposed(_, let ids): .proposed(ids.compactMap { jobs[$0]?.proposal })
-            case .observed(let job, let value): .observed(Observation(architecture: jobs[job]!.proposal.architecture, value: value))
+            case .observed(let job, let value):
+                .observed(Self.observation(of: jobs[job]!.proposal, result: value == nil ? nil : replay[job: job]?.result?.metrics))
             }
         }
         queue = jobs.values.filter { $0.status == .queued }.map(\.id).sorted()
@@ -692,6 +697,30 @@ struct CoordinatorState {
             .failure(job: job, attempt: attempt, worker: worker, reason: reason, class: failureClass, final: true, time: now)
         }
         return [.journal(record), .observe(job: job, attempt: attempt, worker: worker, proposal: proposal, outcome: outcome)]
+    }
+
+    /// What the strategy observes of a job's final outcome, live (`Coordinator.execute`) and on resume alike: a
+    /// result's validation error and training seconds, or nil for a failure.
+    static func observation(of proposal: Proposal, result: Metrics?) -> Observation {
+        Observation(architecture: proposal.architecture, value: result?.validationError, seconds: result?.trainSeconds)
+    }
+
+    // MARK: Recommendation
+
+    /// The strategy's recommendation after a batch of observations: journaled when it differs from the last one
+    /// (cell, estimate or the cell's results), nothing otherwise. An estimate that is not a finite number (a
+    /// strategy's bug) is not journaled: a journal must stay readable.
+    mutating func recommended(_ r: Recommendation?, afterObservations: Int, afterCalls: Int, now: Double) -> [CoordinatorAction] {
+        guard let r, r.estimate.isFinite else { return [] }
+        let architecture = space.format(r.architecture)
+        if let last = recommendation, last.architecture == architecture, last.estimate == r.estimate,
+           last.observations == r.observations {
+            return []
+        }
+        let next = JournalReplay.Recommendation(architecture: architecture, estimate: r.estimate, observations: r.observations,
+                                                afterObservations: afterObservations, afterCalls: afterCalls, time: now)
+        recommendation = next
+        return [.journal(next.record)]
     }
 
     // MARK: Acknowledgements

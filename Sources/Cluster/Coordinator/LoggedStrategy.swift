@@ -1,9 +1,10 @@
 import Logging
 import Search
 
-/// A study's strategy with its notes logged: after each propose call, what the strategy says it did
-/// instead of what it was asked (`SearchStrategy.takeNotes()`: a GP it could not fit, random proposals made
-/// instead) goes to the coordinator's log as a warning. Everything else is the strategy's own.
+/// A study's strategy with its notes logged: after each propose call and each recommendation, what the
+/// strategy says it did instead of what it was asked (`SearchStrategy.takeNotes()`: a GP it could not fit,
+/// random proposals or the best seen given instead) goes to the coordinator's log as a warning. Everything
+/// else is the strategy's own.
 struct LoggedStrategy: SearchStrategy {
     private(set) var inner: any SearchStrategy
     let logger: Logger
@@ -27,5 +28,9 @@ struct LoggedStrategy: SearchStrategy {
 
     mutating func takeNotes() -> [String] { inner.takeNotes() }
 
-    mutating func recommendation() -> Recommendation? { inner.recommendation() }
+    mutating func recommendation() -> Recommendation? {
+        let recommendation = inner.recommendation()
+        for note in inner.takeNotes() { logger.warning("strategy: \(note)") }
+        return recommendation
+    }
 }

@@ -8,7 +8,10 @@ import Wire
 /// dispatch. Work arrives in order (observations, propose calls) and is done in that order. It writes
 /// nothing: the coordinator journals each outcome (and acknowledges it) before the strategy sees it, and
 /// journals each propose call when its jobs come back, with the number of observations the strategy had
-/// seen when it made the call, so that a replay rebuilds the strategy's exact history.
+/// seen when it made the call, so that a replay rebuilds the strategy's exact history. Once the work queued
+/// is done and it held observations (not after propose calls alone), it asks the strategy for its
+/// recommendation and hands that back too, with its place in the history; the coordinator journals it when
+/// it changed. Work that arrives meanwhile goes first (a recommendation may fit a GP: no worker waits for it).
 final class StrategyRunner: @unchecked Sendable {
     enum Work {
         case observe(Observation)
@@ -23,6 +26,14 @@ final class StrategyRunner: @unchecked Sendable {
         var jobs: [(job: UInt64, proposal: Proposal)]
     }
 
+    /// The strategy's recommendation after a batch of observations (nil before any success), and the
+    /// observations taken and propose calls made when it was asked.
+    struct Recommended {
+        var recommendation: Recommendation?
+        var observed: Int
+        var calls: Int
+    }
+
     private var strategy: any SearchStrategy
     private var nextJobID: UInt64
     private var call: Int
@@ -32,18 +43,23 @@ final class StrategyRunner: @unchecked Sendable {
     private var stopped = false
     private let done = DispatchSemaphore(value: 0)
     private let onProposals: @Sendable (Call) -> Void
+    private let onRecommendation: @Sendable (Recommended) -> Void
     private let metrics: ClusterMetrics
 
     /// - Parameters:
     ///   - call: propose calls made so far (a resumed study's), `observed` observations taken so far.
     ///   - onProposals: each propose call's jobs, on the strategy's thread, in order.
+    ///   - onRecommendation: the recommendation after observations, on the strategy's thread, once the work
+    ///     queued is done.
     init(strategy: any SearchStrategy, nextJobID: UInt64, call: Int, observed: Int,
-         metrics: ClusterMetrics = ClusterMetrics(study: ""), onProposals: @escaping @Sendable (Call) -> Void) {
+         metrics: ClusterMetrics = ClusterMetrics(study: ""), onProposals: @escaping @Sendable (Call) -> Void,
+         onRecommendation: @escaping @Sendable (Recommended) -> Void = { _ in }) {
         self.strategy = strategy
         self.nextJobID = nextJobID
         self.call = call
         self.observed = observed
         self.onProposals = onProposals
+        self.onRecommendation = onRecommendation
         self.metrics = metrics
         let thread = Thread { [self] in loop() }
         thread.name = "anasod.strategy"
@@ -70,6 +86,7 @@ final class StrategyRunner: @unchecked Sendable {
 
     private func loop() {
         defer { done.signal() }
+        var recommendationDue = false
         while true {
             condition.lock()
             while work.isEmpty && !stopped { condition.wait() }
@@ -85,6 +102,7 @@ final class StrategyRunner: @unchecked Sendable {
                 case .observe(let observation):
                     strategy.observe(observation)
                     observed += 1
+                    recommendationDue = true
                 case .propose(let count, let pending):
                     let started = DispatchTime.now().uptimeNanoseconds
                     let proposals = strategy.propose(count: count, pending: pending)
@@ -99,6 +117,12 @@ final class StrategyRunner: @unchecked Sendable {
                     onProposals(Call(call: call, observed: observed, jobs: jobs))
                     call += 1
                 }
+            }
+            // After the observations and once nothing else waits: work that came meanwhile goes first, and its
+            // observations join this recommendation.
+            if recommendationDue && condition.withLock({ work.isEmpty }) {
+                recommendationDue = false
+                onRecommendation(Recommended(recommendation: strategy.recommendation(), observed: observed, calls: call))
             }
         }
     }

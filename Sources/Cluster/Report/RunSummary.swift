@@ -1,17 +1,14 @@
 import Foundation
 
 /// The lines `anasod search` and `anasod coordinator` print on standard output when a study's run ends:
-/// results, the best cell, what was refused and quarantined (only when something was), and the journal.
+/// results, the best cell beside the recommended one, what was refused and quarantined (only when something was), and the journal.
 public enum RunSummary {
     public static func lines(_ status: CoordinatorStatus, journal: String) -> [String] {
         var lines = [
             "study \(status.study): \(status.successes)/\(status.budget) evaluated, \(status.failed) failed, "
                 + String(format: "%.1f s", status.elapsed)
         ]
-        if let best = status.best {
-            lines.append(String(format: "best validation error: %.3f", best.value))
-            lines.append("best cell: \(best.architecture)")
-        }
+        lines += BestAndRecommended(status).lines
         let r = status.refusals
         if r != RefusalCounts() {
             lines.append(

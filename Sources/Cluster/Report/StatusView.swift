@@ -1,8 +1,9 @@
 import Foundation
 import Journal
 
-/// What `anasod status` prints for a study read from its journal: the counts per state, the best result, why
-/// a worker gets no jobs (its last word only) and the study-wide notes; and whether anything can still change.
+/// What `anasod status` prints for a study read from its journal: the counts per state, the best result beside
+/// the strategy's recommended cell (`BestAndRecommended`), why a worker gets no jobs (its last word only) and
+/// the study-wide notes; and whether anything can still change.
 public struct StatusView: Sendable, Equatable {
     public var lines: [String]
     /// Nothing is running or queued: the study finished, or its coordinator is gone.
@@ -19,10 +20,7 @@ public struct StatusView: Sendable, Equatable {
             "study \(report.study.id): \(counts[.done] ?? 0) done, \(counts[.running] ?? 0) running, "
                 + "\(counts[.queued] ?? 0) queued, \(counts[.failed] ?? 0) failed"
         ]
-        if let best = report.best, let metrics = best.metrics {
-            lines.append(String(format: "best validation error: %.3f (job %llu)", metrics.validationError, best.job))
-            lines.append("best cell: \(best.architecture)")
-        }
+        lines += report.bestAndRecommended.lines
         // Why a worker gets no jobs (its last word only), and the study-wide notes ("*"), in order of first word.
         var last = [String: String]()
         var order = [String]()

@@ -42,6 +42,8 @@ public struct StudyHistory: Sendable {
     public var failed: Int
     /// Seconds since `created` of the last record.
     public var lastTime: Double
+    /// The best seen beside the cell the strategy recommends (its latest recommendation).
+    public var bestAndRecommended: BestAndRecommended
 
     public init(journal: any Journal) throws {
         guard let study = try journal.study() else { throw ClusterError(.resume, "the journal holds no study yet") }
@@ -71,6 +73,7 @@ public struct StudyHistory: Sendable {
         proposed = replay.trials.count
         failed = replay.failedCount
         lastTime = max(0, replay.lastTime - created)
+        bestAndRecommended = BestAndRecommended(replay)
     }
 
     /// The best validation error after each result, in arrival order.

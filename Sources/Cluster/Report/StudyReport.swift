@@ -15,12 +15,18 @@ public struct StudyReport: Sendable {
         public var metrics: Metrics?
         public var status: JournalReplay.TrialState
         public var failure: String?
+        /// A result of the cell the strategy recommends now (a cell trained again has several).
+        public var recommended = false
     }
 
     public var study: StudyRecord
     public var rows: [Row]
     /// What the coordinator decided about workers (no more jobs for one, and why), oldest first.
     public var notes = [JournalReplay.Note]()
+    /// The strategy's latest recommendation (nil before the first, and in journals written before them).
+    public var recommendation: JournalReplay.Recommendation?
+    /// The best seen beside the recommended cell, as `anasod status` shows them.
+    public var bestAndRecommended: BestAndRecommended
 
     public init(journal: any Journal) throws {
         guard let study = try journal.study() else {
@@ -31,11 +37,15 @@ public struct StudyReport: Sendable {
 
     public init(study: StudyRecord, replay: JournalReplay) {
         self.study = study
+        let recommendation = replay.recommendation
         rows = replay.trials.map { t in
             Row(job: t.job, architecture: t.architecture, encoding: t.encoding, attempts: t.attemptCount, worker: t.worker,
-                metrics: t.result?.metrics, status: t.state, failure: t.lastFailure?.reason)
+                metrics: t.result?.metrics, status: t.state, failure: t.lastFailure?.reason,
+                recommended: t.state == .done && t.architecture == recommendation?.architecture)
         }
         notes = replay.notes
+        self.recommendation = recommendation
+        bestAndRecommended = BestAndRecommended(replay)
     }
 
     public var done: [Row] { rows.filter { $0.status == .done } }
@@ -50,9 +60,10 @@ public struct StudyReport: Sendable {
 
     /// RFC 4180 CSV: a field holding a comma, a quote or a line break is quoted, quotes doubled. Worker ids
     /// come from the network: one that starts like a spreadsheet formula (`=`, `+`, `-`, `@`) gets a
-    /// leading `'` so that opening the file cannot run it.
+    /// leading `'` so that opening the file cannot run it. `recommended` is 1 on the results of the cell the
+    /// strategy recommends.
     public func csv() -> String {
-        var out = "job,status,attempts,worker,val_error,test_error,train_seconds,params,flops,arch,encoding\n"
+        var out = "job,status,attempts,worker,val_error,test_error,train_seconds,params,flops,arch,encoding,recommended\n"
         func f(_ x: Double?) -> String { x.map { String($0) } ?? "" }
         for r in rows {
             let encoding = r.encoding.map { $0.map { String($0) }.joined(separator: " ") }.joined(separator: " | ")
@@ -61,7 +72,7 @@ public struct StudyReport: Sendable {
             let fields = [String(r.job), r.status.rawValue, String(r.attempts), worker, f(r.metrics?.validationError),
                           f(r.metrics?.testError), f(r.metrics?.trainSeconds), r.metrics?.parameters.map(String.init) ?? "",
                           r.metrics?.flops.map(String.init) ?? "",
-                          r.architecture, encoding]
+                          r.architecture, encoding, r.recommended ? "1" : "0"]
             out += fields.map(Self.csvField).joined(separator: ",") + "\n"
         }
         return out
@@ -85,10 +96,16 @@ public struct StudyReport: Sendable {
                 if let v = m.flops { o["flops"] = v }
             }
             if let v = r.failure { o["failure"] = v }
+            o["recommended"] = r.recommended
             return o
         }
-        let data = try JSONSerialization.data(withJSONObject: ["study": study.id, "results": objects],
-                                              options: [.prettyPrinted, .sortedKeys])
+        var top: [String: Any] = ["study": study.id, "results": objects]
+        if let r = recommendation {
+            // The strategy's latest recommendation, and where in its history it was made.
+            top["recommended"] = ["arch": r.architecture, "estimate": r.estimate, "runs": r.observations,
+                                  "jobs": rows.filter(\.recommended).map(\.job), "after_observations": r.afterObservations]
+        }
+        let data = try JSONSerialization.data(withJSONObject: top, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }
 }
