@@ -163,7 +163,9 @@ struct BenchSearch: AsyncParsableCommand {
                                                draw: { table.draw($0, seed: $1, attempt: $2) }, trueError: { table.meanError(of: $0) })
             let results = try benchmark.runAll(strategies: names, seeds: seeds, firstSeed: firstSeed, parallelism: jobs)
             print("\n### \(count) worker\(count == 1 ? "" : "s")\n")
-            print(NoisyRunsReport(runs: results).markdown())
+            let report = NoisyRunsReport(runs: results)
+            print(report.markdown())
+            if let reach = report.reachTable() { print(reach) }
             all += results
         }
         if let csv {

@@ -59,4 +59,25 @@ import Testing
         #expect(NoisyRunsReport.seconds(3e5) == "3e5" && NoisyRunsReport.seconds(12_345) == "1.2e4")
         #expect(throws: (any Error).self) { try benchmark(workers: 1).runAll(strategies: ["nope"], seeds: 1, firstSeed: 0, parallelism: 1) }
     }
+    @Test func reachIsWhereTheMeanCurveFirstGetsToTheTarget() throws {
+        // Two runs of "x", points (gpu s, best seen): run 1 (10, 5) (20, 3) (40, 1); run 2 (15, 4) (30, 2) (50, 2).
+        func run(_ strategy: String, _ points: [(Double, Double)]) -> NoisyRunsBenchmark.Run {
+            NoisyRunsBenchmark.Run(strategy: strategy, seed: 0, workers: 1,
+                                   points: points.map { .init(time: $0.0, gpuSeconds: $0.0, bestSeen: $0.1, recommendedTrueError: $0.1 + 1) },
+                                   wastedShare: 0, retrains: 0)
+        }
+        let report = NoisyRunsReport(runs: [run("x", [(10, 5), (20, 3), (40, 1)]), run("x", [(15, 4), (30, 2), (50, 2)])])
+        // Means by hand: at 15 (5+4)/2 = 4.5, at 20 (3+4)/2 = 3.5, at 30 (3+2)/2 = 2.5, at 40 (1+2)/2 = 1.5.
+        #expect(report.reach("x", \.bestSeen, target: 3.5, by: \.gpuSeconds) == 20)
+        #expect(report.reach("x", \.bestSeen, target: 3.0, by: \.gpuSeconds) == 30)
+        #expect(report.reach("x", \.bestSeen, target: 1.5, by: \.gpuSeconds) == 40)
+        #expect(report.reach("x", \.bestSeen, target: 1.4, by: \.gpuSeconds) == nil)  // run 1 stops at 40 … mean at 50 needs run 1 past 50
+        #expect(report.reach("x", \.bestSeen, target: 9, by: \.gpuSeconds) == 15)  // at 10 run 2 has no point yet
+        #expect(report.reachTable() == nil)  // no random search to compare with
+        let table = try #require(NoisyRunsReport(runs: [run("rs", (1...60).map { (Double($0) * 10, 100 - Double($0)) }),
+                                                       run("x", (1...60).map { (Double($0) * 5, 100 - Double($0)) })]).reachTable())
+        // Random search after 50: 50 % at 500 s; x gets there at its 50th evaluation, 250 s: a share of 0.50.
+        #expect(table.contains("| x | 2.5e2 | 0.50 |"), "\(table)")
+        #expect(table.contains("| rs | 5e2 | 1.00 |"))
+    }
 }

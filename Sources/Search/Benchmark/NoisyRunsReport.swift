@@ -95,6 +95,58 @@ public struct NoisyRunsReport: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// The smallest `key` (GPU-seconds or wall-clock) at which the mean of `metric` over the strategy's runs is at
+    /// or below `target`: each run contributes its last point at or before it, and every run must have got
+    /// that far. Nil when the mean never gets there.
+    func reach(_ strategy: String, _ metric: (NoisyRunsBenchmark.Point) -> Double, target: Double,
+               by key: (NoisyRunsBenchmark.Point) -> Double) -> Double? {
+        let mine = runs.filter { $0.strategy == strategy }
+        guard !mine.isEmpty, let end = mine.map({ key($0.points.last!) }).min() else { return nil }
+        let candidates = Set(mine.flatMap { $0.points.map(key) }).filter { $0 <= end }.sorted()
+        var next = [Int](repeating: 0, count: mine.count)  // per run: the index of its first point past x
+        for x in candidates {
+            var sum = 0.0
+            for (r, run) in mine.enumerated() {
+                while next[r] < run.points.count && key(run.points[next[r]]) <= x { next[r] += 1 }
+                guard next[r] > 0 else { sum = .infinity; break }
+                sum += metric(run.points[next[r] - 1])
+            }
+            if sum / Double(mine.count) <= target { return x }
+        }
+        return nil
+    }
+
+    /// Random search's errors after its last evaluation checkpoint within the budget, and what each strategy
+    /// spends to reach them (the "a quarter of random search's GPU-seconds"): nil without a `rs` run.
+    public func reachTable() -> String? {
+        let rs = runs.filter { $0.strategy == "rs" }
+        guard let length = rs.map(\.points.count).min(),
+              let n = Self.evaluationCheckpoints.last(where: { $0 <= length }) else { return nil }
+        let workers = runs.first?.workers ?? 1
+        let targets = (Self.meanSE(rs.map { $0.points[n - 1].bestSeen })!.mean,
+                       Self.meanSE(rs.map { $0.points[n - 1].recommendedTrueError })!.mean)
+        let rsGPU = Self.meanSE(rs.map { $0.points[n - 1].gpuSeconds })!.mean
+        var lines = [String(format: "\nTo reach random search's mean error after %d evaluations (best seen %.3f, recommended %.3f), "
+                            + "whose GPU-seconds were %@ (share: of those):\n", n, targets.0, targets.1, Self.seconds(rsGPU))]
+        var header = "| strategy | GPU-s to best seen | share | GPU-s to recommended | share |"
+        if workers > 1 { header += " wall-clock to best seen | wall-clock to recommended |" }
+        lines.append(header)
+        lines.append("|---|" + String(repeating: "---|", count: workers > 1 ? 6 : 4))
+        func show(_ x: Double?) -> String { x.map(Self.seconds) ?? "not reached" }
+        func share(_ x: Double?) -> String { x.map { String(format: "%.2f", $0 / rsGPU) } ?? "—" }
+        for name in strategies {
+            let best = reach(name, \.bestSeen, target: targets.0, by: \.gpuSeconds)
+            let recommended = reach(name, \.recommendedTrueError, target: targets.1, by: \.gpuSeconds)
+            var row = "| \(name) | \(show(best)) | \(share(best)) | \(show(recommended)) | \(share(recommended)) |"
+            if workers > 1 {
+                row += " \(show(reach(name, \.bestSeen, target: targets.0, by: \.time))) | "
+                    + "\(show(reach(name, \.recommendedTrueError, target: targets.1, by: \.time))) |"
+            }
+            lines.append(row)
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// The header of `csv()`; `scripts/optuna_runs.py --csv` writes the same columns, and
     /// `anasod report --bench-curves` reads them.
     public static let csvHeader = "strategy,seed,workers,evaluation,time,gpu_seconds,best_seen,recommended_true_error"
