@@ -837,6 +837,12 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--per-run-csv", metavar="FILE", help="write one row per run and checkpoint to FILE")
     parser.add_argument(
+        "--csv",
+        metavar="FILE",
+        help="write every run's every point to FILE, as anasod bench --runs --csv does "
+        "(anasod report --bench-curves plots it)",
+    )
+    parser.add_argument(
         "--tables-from", nargs="+", metavar="FILE", help="print the tables of --per-run-csv files and exit"
     )
     return parser.parse_args(argv)
@@ -900,6 +906,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(note)
     started = time.time()
     all_rows: list[Checkpoint] = []
+    all_runs: list[Run] = []
     timing: dict[str, list[list[float]]] = {}
     for count in workers:
         tasks = [
@@ -916,6 +923,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             results = [_run_task(t) for t in tasks]
         rows = [c for run in results for c in checkpoints(run)]
         all_rows.extend(rows)
+        all_runs.extend(results)
         for run in results:
             timing.setdefault(run.strategy, []).append(run.ask_seconds)
         print(f"\n### {count} worker{'' if count == 1 else 's'}\n")
@@ -930,7 +938,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.per_run_csv:
         write_csv(args.per_run_csv, all_rows, path, optuna.__version__)
         print(f"Per-run checkpoints written to {args.per_run_csv}")
+    if args.csv:
+        write_points_csv(args.csv, all_runs)
+        print(f"Curves written to {args.csv} (plot them with anasod report --bench-curves {args.csv})")
     return 0
+
+
+POINTS_CSV_HEADER = "strategy,seed,workers,evaluation,time,gpu_seconds,best_seen,recommended_true_error"
+
+
+def write_points_csv(path: str, runs: Sequence[Run]) -> None:
+    """Every run's every point, one row per finished evaluation: NoisyRunsReport.csv's columns (the Swift
+    side prints floats with the shortest round-trip form, as repr does)."""
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(POINTS_CSV_HEADER + "\n")
+            for run in runs:
+                name = f'"{run.strategy}"' if "," in run.strategy else run.strategy
+                for i, p in enumerate(run.points):
+                    f.write(
+                        f"{name},{run.seed},{run.workers},{i + 1},{p.time!r},{p.gpu_seconds!r},"
+                        f"{p.best_seen!r},{p.recommended_true_error!r}\n"
+                    )
+    except OSError as error:
+        raise OptunaRunsError(OptunaRunsError.BAD_ARGUMENT, f"cannot write '{path}': {error.strerror}") from error
 
 
 def _ms(asks: list[list[float]], last: int | None) -> str:

@@ -372,6 +372,20 @@ class ReportTests(unittest.TestCase):
                 o.read_csv(path)
             self.assertIn(f"{path}:{2 + len(rows)}: unknown axis", raised.exception.message)
 
+    def test_the_points_csv_holds_every_point_as_the_swift_csv_does(self) -> None:
+        runs = [self.run_of("optuna-x", 0, 12), self.run_of("optuna-tpe[a,b]", 1, 5, workers=2)]
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "points.csv")
+            o.write_points_csv(path, runs)
+            with open(path, newline="") as f:
+                rows = list(csv.reader(f))
+        self.assertEqual(",".join(rows[0]), o.POINTS_CSV_HEADER)
+        self.assertEqual(len(rows), 1 + 12 + 5)
+        last = rows[-1]
+        self.assertEqual(last[:4], ["optuna-tpe[a,b]", "1", "2", "5"])  # a name with a comma is quoted
+        p = runs[1].points[-1]
+        self.assertEqual([float(v) for v in last[4:]], [p.time, p.gpu_seconds, p.best_seen, p.recommended_true_error])
+
     def test_the_command_line_refuses_bad_input_with_a_message(self) -> None:
         for argv, fragment in (
             (["--runs", "/nonexistent.csv", "--samplers", "random"], "/nonexistent.csv"),

@@ -70,6 +70,7 @@ struct OptunaRunsParityTests {
                 print("run", run.seed, run.workers, run.retrains, repr(run.wasted_share))
                 for p in run.points:
                     print(repr(p.time), repr(p.gpu_seconds), repr(p.best_seen), repr(p.recommended_true_error))
+            print(o.POINTS_CSV_HEADER)
             for workers in (1, 3):
                 print(o.markdown([c for run in runs if run.workers == workers for c in o.checkpoints(run)]))
                 print("=== end of tables")
@@ -90,6 +91,7 @@ struct OptunaRunsParityTests {
                 }
             }
         }
+        #expect(lines.popFirst() == NoisyRunsReport.csvHeader)  // the script's --csv writes the columns of bench --csv
         for workers in [1, 3] {
             var table = [String]()
             while let line = lines.popFirst(), line != "=== end of tables" { table.append(line) }
