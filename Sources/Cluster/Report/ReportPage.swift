@@ -5,9 +5,13 @@ import Journal
 /// `anasod report`: one self-contained HTML page (styles inlined, plots as SVG drawn by `SVGChart`, no
 /// script, nothing fetched) and the same plots as SVG files. It reads a journal, so it works on a finished
 /// study and on one still running; with several journals, the best-error curves of all of them share two
-/// plots (the paper's Figure 3 layout), the rest describes the first.
+/// plots (the paper's Figure 3 layout), the rest describes the first. A benchmark's curves (`BenchCurves`)
+/// add their own plots under a heading of their own; given only those, the page is only those.
 public struct ReportPage {
+    /// The journals' studies (none when the page shows only a benchmark's curves).
     public let histories: [StudyHistory]
+    /// The curves of `anasod bench --runs --csv` to plot, if any.
+    public let benchCurves: BenchCurves?
     /// The first study's space: its operation names and slots per cell (nil when its configuration names
     /// no space this build knows).
     public let operations: [String]
@@ -20,8 +24,8 @@ public struct ReportPage {
     /// surrogate), or why it could not be.
     let replayedStrategy: Result<ReplayedStrategy, any Error>
 
-    public init(journals: [any Journal]) throws {
-        precondition(!journals.isEmpty, "a report needs a journal")
+    public init(journals: [any Journal], benchCurves: BenchCurves? = nil) throws {
+        precondition(!journals.isEmpty || benchCurves != nil, "a report needs a journal or a benchmark's curves")
         var histories = [StudyHistory](), strategies = [String]()
         var operations = [String](), slots: Int?, problems = [String]()
         var replayed: Result<ReplayedStrategy, any Error>?
@@ -48,7 +52,8 @@ public struct ReportPage {
         self.strategies = strategies
         self.operations = operations
         self.slotsPerCell = slots
-        replayedStrategy = replayed!
+        self.benchCurves = benchCurves
+        replayedStrategy = replayed ?? .failure(ClusterError(.resume, "no journal"))
     }
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
@@ -56,16 +61,17 @@ public struct ReportPage {
     /// The plots, by file name (without `.svg`), in page order (`figures` without the plots left out).
     /// - Parameter includeGP: false leaves out the GP's view (its fit is the one slow part).
     public func charts(includeGP: Bool = true) -> [(name: String, caption: String, svg: String)] {
-        figures(includeGP: includeGP).charts
+        figures(includeGP: includeGP).charts + (benchCurves.map(Self.benchCharts) ?? [])
     }
 
-    /// The plots, by file name (without `.svg`), in page order, and the plots left out with why, for the
-    /// page to say (the GP's view when there are too few results for it or its fit failed).
+    /// The journals' plots, by file name (without `.svg`), in page order, and the plots left out with why, for
+    /// the page to say (the GP's view when there are too few results for it or its fit failed); none without a
+    /// journal. The benchmark's plots are `benchCharts`.
     /// - Parameter includeGP: false leaves out the GP's view without a reason (its fit is the one slow part;
     ///   the caller shows an earlier one).
     public func figures(includeGP: Bool = true)
         -> (charts: [(name: String, caption: String, svg: String)], omitted: [(name: String, reason: String)]) {
-        let main = histories[0]
+        guard let main = histories.first else { return ([], []) }
         var out = [(String, String, String)]()
         var omitted = [(name: String, reason: String)]()
         var byCount = SVGChart(id: "best-by-evaluations", title: "Best validation error", xLabel: "evaluations", yLabel: "best error (%)")
@@ -215,10 +221,16 @@ public struct ReportPage {
 
     /// The whole page.
     public func html(generated: Date = Date(), refreshSeconds: Int? = nil) -> String {
-        let main = histories[0], esc = SVGChart.escape
+        let esc = SVGChart.escape
         var s = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         if let refreshSeconds { s += "<meta http-equiv=\"refresh\" content=\"\(refreshSeconds)\">" }
-        s += "<title>ANASOD report: \(esc(main.study))</title>\n<style>\(Self.style)</style></head><body>\n"
+        s += "<title>ANASOD report: \(esc(histories.first?.study ?? "benchmark curves"))</title>\n"
+        s += "<style>\(Self.style)</style></head><body>\n"
+        guard !histories.isEmpty else {
+            let stamp = ISO8601DateFormatter().string(from: generated)
+            s += "<h1>Benchmark curves</h1>\n<p class=\"summary\"><small>generated \(stamp)</small></p>\n"
+            return s + (benchCurves.map(Self.benchHTML) ?? "") + "</body></html>\n"
+        }
         s += summaryHTML(generated: generated)
         let figures = figures()
         for chart in figures.charts {
@@ -226,12 +238,14 @@ public struct ReportPage {
         }
         s += Self.omittedHTML(figures.omitted)
         s += topTableHTML()
+        s += benchCurves.map(Self.benchHTML) ?? ""
         return s + "</body></html>\n"
     }
 
     /// The heading and counts.
     public func summaryHTML(generated: Date) -> String {
-        let main = histories[0], esc = SVGChart.escape
+        guard let main = histories.first else { return "" }
+        let esc = SVGChart.escape
         var s = "<h1>Study <span id=\"study\">\(esc(main.study))</span></h1>\n<p class=\"summary\">"
         s += "<b id=\"results-count\">\(main.results.count)</b> results · \(main.failed) failed · \(main.proposed) proposed · "
         s += "strategy \(esc(strategies[0])) · \(ProgressLine.duration(main.lastTime)) of search"
@@ -250,7 +264,8 @@ public struct ReportPage {
     }
 
     public func topTableHTML() -> String {
-        let main = histories[0], esc = SVGChart.escape
+        guard let main = histories.first else { return "" }
+        let esc = SVGChart.escape
         var s = "<h2>The 10 best cells</h2>\n<table id=\"top\"><tr><th>#</th><th>job</th><th>val. error %</th><th>test error %</th>"
             + "<th>train s</th><th>params</th><th>FLOPs</th><th>worker</th><th>architecture</th></tr>\n"
         for (i, r) in main.ranked.prefix(10).enumerated() {

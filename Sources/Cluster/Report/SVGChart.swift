@@ -18,11 +18,18 @@ public struct SVGChart {
         case line([Point], color: String, label: String?)
         /// A staircase: each value holds until the next point's x.
         case step([Point], color: String, label: String?)
+        /// A thin dashed line with no legend entry: where a curve rests on less (a mean over fewer runs).
+        case dashed([Point], color: String)
         case points([Point], color: String, label: String?, radius: Double)
         /// Lane rectangles from x0 to x1 at lane index y (0 at the top), with a tooltip each.
         case lanes([(x0: Double, x1: Double, lane: Int, color: String, title: String)], names: [String])
         /// Vertical error bars: (x, low, high).
         case bars([(x: Double, low: Double, high: Double)], color: String)
+        /// A shaded band from low to high along x (a mean's ± standard error), cut at the plot's edge.
+        case band([(x: Double, low: Double, high: Double)], color: String)
+        /// A dashed vertical line across the plot at x (a checkpoint), its label at the bottom; it does not
+        /// widen the x range, and one outside it is not drawn.
+        case rule(x: Double, color: String, label: String?)
     }
 
     public var id: String
@@ -34,6 +41,8 @@ public struct SVGChart {
     /// Fixed ranges (else from the marks, padded).
     public var xRange: ClosedRange<Double>?
     public var yRange: ClosedRange<Double>?
+    /// x on a log₁₀ scale, ticked at 1, 2, 5 × 10^k (only 10^k over many decades); x ≤ 0 is not drawn.
+    public var xLog = false
 
     public init(id: String, title: String, xLabel: String, yLabel: String) {
         (self.id, self.title, self.xLabel, self.yLabel) = (id, title, xLabel, yLabel)
@@ -47,22 +56,29 @@ public struct SVGChart {
         var laneNames = [String]()
         for mark in marks {
             switch mark {
-            case .line(let p, _, _), .step(let p, _, _), .points(let p, _, _, _):
+            case .line(let p, _, _), .step(let p, _, _), .points(let p, _, _, _), .dashed(let p, _):
                 xs += p.map(\.x)
                 ys += p.map(\.y)
             case .lanes(let rects, let names):
                 xs += rects.flatMap { [$0.x0, $0.x1] }
                 laneNames = names
-            case .bars(let b, _):
+            case .bars(let b, _), .band(let b, _):
                 xs += b.map(\.x)
                 ys += b.flatMap { [$0.low, $0.high] }
+            case .rule:
+                break
             }
         }
         let laneMode = !laneNames.isEmpty
-        let xr = xRange ?? Self.padded(xs.filter(\.isFinite))
+        // The x range on the drawn scale (log₁₀ x with `xLog`).
+        func scaled(_ x: Double) -> Double { xLog ? (x > 0 ? log10(x) : -.infinity) : x }
+        let xr = xRange.map { scaled($0.lowerBound)...scaled($0.upperBound) }
+            ?? Self.padded(xs.map(scaled).filter(\.isFinite))
         let yr = laneMode ? -0.5...(Double(laneNames.count) - 0.5) : (yRange ?? Self.padded(ys.filter(\.isFinite)))
         let plotW = width - Self.left - Self.right, plotH = height - Self.top - Self.bottom
-        func px(_ x: Double) -> Double { Self.left + (x - xr.lowerBound) / (xr.upperBound - xr.lowerBound) * plotW }
+        func px(_ x: Double) -> Double {
+            Self.left + (scaled(x) - xr.lowerBound) / (xr.upperBound - xr.lowerBound) * plotW
+        }
         func py(_ y: Double) -> Double {
             laneMode ? Self.top + (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound) * plotH
                 : Self.top + (yr.upperBound - y) / (yr.upperBound - yr.lowerBound) * plotH
@@ -71,11 +87,17 @@ public struct SVGChart {
             + "width=\"\(f(width))\" height=\"\(f(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
         s += "<rect x=\"0\" y=\"0\" width=\"\(f(width))\" height=\"\(f(height))\" fill=\"white\"/>\n"
         s += "<text x=\"\(f(Self.left))\" y=\"20\" font-size=\"14\" font-weight=\"bold\">\(Self.escape(title))</text>\n"
+        // Lines and bands are cut at the plot's edge (a fixed y range may leave part of them outside).
+        let clip = Self.escape(id) + "-plot"
+        s += "<defs><clipPath id=\"\(clip)\"><rect x=\"\(f(Self.left))\" y=\"\(f(Self.top))\" width=\"\(f(plotW))\" "
+            + "height=\"\(f(plotH))\"/></clipPath></defs>\n"
         // Grid and ticks.
-        for t in Self.ticks(xr) {
+        let xTicks = xLog ? Self.logTicks(pow(10, xr.lowerBound)...pow(10, xr.upperBound)) : Self.ticks(xr)
+        for t in xTicks {
             let x = px(t)
             s += "<line x1=\"\(f(x))\" y1=\"\(f(Self.top))\" x2=\"\(f(x))\" y2=\"\(f(Self.top + plotH))\" stroke=\"#eee\"/>"
-            s += "<text x=\"\(f(x))\" y=\"\(f(Self.top + plotH + 16))\" text-anchor=\"middle\" fill=\"#444\">\(Self.label(t))</text>\n"
+            s += "<text x=\"\(f(x))\" y=\"\(f(Self.top + plotH + 16))\" text-anchor=\"middle\" fill=\"#444\">"
+                + "\(xLog ? Self.logLabel(t) : Self.label(t))</text>\n"
         }
         if laneMode {
             for (i, name) in laneNames.enumerated() {
@@ -93,26 +115,33 @@ public struct SVGChart {
         s += "<text x=\"\(f(Self.left + plotW / 2))\" y=\"\(f(height - 8))\" text-anchor=\"middle\">\(Self.escape(xLabel))</text>\n"
         s += "<text transform=\"translate(14 \(f(Self.top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(Self.escape(yLabel))</text>\n"
         // Marks.
+        func path(_ p: [Point], step: Bool) -> String {
+            var path = ""
+            for q in p where scaled(q.x).isFinite && q.y.isFinite {
+                if path.isEmpty {
+                    path += "M\(f(px(q.x))) \(f(py(q.y)))"
+                } else {
+                    if step { path += " H\(f(px(q.x)))" }
+                    path += " L\(f(px(q.x))) \(f(py(q.y)))"
+                }
+            }
+            if step, let last = p.last, last.y.isFinite { path += " H\(f(Self.left + plotW))" }
+            return path
+        }
         var legend = [(String, String)]()
         for mark in marks {
             switch mark {
             case .line(let p, let color, let label), .step(let p, let color, let label):
-                var path = ""
                 var isStep = false
                 if case .step = mark { isStep = true }
-                for (i, q) in p.enumerated() where q.x.isFinite && q.y.isFinite {
-                    if i == 0 || path.isEmpty {
-                        path += "M\(f(px(q.x))) \(f(py(q.y)))"
-                    } else {
-                        if isStep { path += " H\(f(px(q.x)))" }
-                        path += " L\(f(px(q.x))) \(f(py(q.y)))"
-                    }
-                }
-                if isStep, let last = p.last, last.y.isFinite { path += " H\(f(px(xr.upperBound)))" }
-                s += "<path class=\"series\" d=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+                s += "<path class=\"series\" d=\"\(path(p, step: isStep))\" fill=\"none\" stroke=\"\(color)\" "
+                    + "stroke-width=\"2\" clip-path=\"url(#\(clip))\"/>\n"
                 if let label { legend.append((label, color)) }
+            case .dashed(let p, let color):
+                s += "<path class=\"dashed\" d=\"\(path(p, step: false))\" fill=\"none\" stroke=\"\(color)\" "
+                    + "stroke-width=\"1.2\" stroke-dasharray=\"3 2\" clip-path=\"url(#\(clip))\"/>\n"
             case .points(let p, let color, let label, let radius):
-                for q in p where q.x.isFinite && q.y.isFinite {
+                for q in p where scaled(q.x).isFinite && q.y.isFinite {
                     // A value beyond a fixed range is drawn hollow at the edge (its tooltip keeps the value).
                     let y = min(max(q.y, yr.lowerBound), yr.upperBound), clipped = y != q.y
                     s += "<circle class=\"point\" cx=\"\(f(px(q.x)))\" cy=\"\(f(py(y)))\" r=\"\(f(radius))\" "
@@ -129,13 +158,38 @@ public struct SVGChart {
                         + "<title>\(Self.escape(r.title))</title></rect>\n"
                 }
             case .bars(let b, let color):
-                for bar in b where bar.low.isFinite && bar.high.isFinite {
+                for bar in b where scaled(bar.x).isFinite && bar.low.isFinite && bar.high.isFinite {
                     s += "<line x1=\"\(f(px(bar.x)))\" y1=\"\(f(py(bar.low)))\" x2=\"\(f(px(bar.x)))\" y2=\"\(f(py(bar.high)))\" "
                         + "stroke=\"\(color)\" stroke-width=\"1.5\"/>\n"
                 }
+            case .band(let b, let color):
+                let shown = b.filter { scaled($0.x).isFinite && $0.low.isFinite && $0.high.isFinite }
+                guard !shown.isEmpty else { break }
+                let upper = shown.map { "\(f(px($0.x))) \(f(py($0.high)))" }
+                let lower = shown.reversed().map { "\(f(px($0.x))) \(f(py($0.low)))" }
+                s += "<path class=\"band\" d=\"M" + (upper + lower).joined(separator: " L") + " Z\" fill=\"\(color)\" "
+                    + "fill-opacity=\"0.18\" stroke=\"none\" clip-path=\"url(#\(clip))\"/>\n"
+            case .rule(let x, let color, let label):
+                let t = scaled(x)
+                guard t.isFinite, xr.contains(t) else { break }
+                s += "<line class=\"rule\" x1=\"\(f(px(x)))\" y1=\"\(f(Self.top))\" x2=\"\(f(px(x)))\" "
+                    + "y2=\"\(f(Self.top + plotH))\" stroke=\"\(color)\" stroke-width=\"1\" stroke-dasharray=\"4 3\"/>"
+                if let label {
+                    // Left of the line, at the bottom (the legend sits at the top right), on a white halo.
+                    s += "<text x=\"\(f(px(x) - 3))\" y=\"\(f(Self.top + plotH - 5))\" text-anchor=\"end\" "
+                        + "font-size=\"10\" fill=\"\(color)\" stroke=\"white\" stroke-width=\"3\" "
+                        + "paint-order=\"stroke\">"
+                        + "\(Self.escape(label))</text>"
+                }
+                s += "\n"
             }
         }
-        let legendWidth = min(plotW * 0.6, 16 + 6.6 * Double(legend.map(\.0.count).max() ?? 0))
+        let longest = Double(legend.map(\.0.count).max() ?? 0)
+        let legendWidth = min(plotW * 0.6, 16 + 6.6 * longest)
+        // Labels too long for the legend's width: smaller text (down to 9 px), then cut with "…" (the whole label
+        // in its tooltip), so that none runs past the plot.
+        let fontSize = longest > 0 ? max(9, min(12, 12 * (legendWidth - 16) / (6.6 * longest))) : 12
+        let fits = max(4, Int((legendWidth - 16) / (6.6 * fontSize / 12)))
         if !legend.isEmpty {
             s += "<rect x=\"\(f(Self.left + plotW - legendWidth - 10))\" y=\"\(f(Self.top + 2))\" width=\"\(f(legendWidth + 8))\" "
                 + "height=\"\(f(Double(legend.count) * 16 + 6))\" fill=\"white\" fill-opacity=\"0.85\"/>\n"
@@ -143,7 +197,10 @@ public struct SVGChart {
         for (i, (label, color)) in legend.enumerated() {
             let y = Self.top + 14 + Double(i) * 16, x = Self.left + plotW - legendWidth - 6
             s += "<rect x=\"\(f(x))\" y=\"\(f(y - 9))\" width=\"12\" height=\"10\" fill=\"\(color)\"/>"
-            s += "<text x=\"\(f(x + 16))\" y=\"\(f(y))\">\(Self.escape(label))</text>\n"
+            let size = fontSize < 12 ? " font-size=\"\(f(fontSize))\"" : ""
+            s += label.count <= fits ? "<text x=\"\(f(x + 16))\" y=\"\(f(y))\"\(size)>\(Self.escape(label))</text>\n"
+                : "<text x=\"\(f(x + 16))\" y=\"\(f(y))\"\(size)><title>\(Self.escape(label))</title>"
+                    + "\(Self.escape(String(label.prefix(fits - 1))))…</text>\n"
         }
         return s + "</svg>\n"
     }
@@ -183,6 +240,34 @@ public struct SVGChart {
             t += step
         }
         return out
+    }
+
+    /// Ticks of a log axis over `r` (x > 0): 1, 2, 5 × 10^k within it, or 1…9 × 10^k when it spans less than a
+    /// decade, or only 10^k (every other one beyond 8 decades) when it spans more than 3.
+    static func logTicks(_ r: ClosedRange<Double>) -> [Double] {
+        guard r.lowerBound > 0, r.upperBound > r.lowerBound, r.upperBound.isFinite else { return [] }
+        let decades = log10(r.upperBound / r.lowerBound)
+        let mantissas: [Double] = decades < 1 ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : decades <= 3 ? [1, 2, 5] : [1]
+        let every = decades > 8 ? 2 : 1
+        var out = [Double]()
+        let first = Int(floor(log10(r.lowerBound))), last = Int(ceil(log10(r.upperBound)))
+        for k in first...last where (k - first) % every == 0 {
+            for m in mantissas {
+                let t = m * pow(10, Double(k))
+                if t >= r.lowerBound * (1 - 1e-9) && t <= r.upperBound * (1 + 1e-9) { out.append(t) }
+            }
+        }
+        return out
+    }
+
+    /// A log axis's tick: 3e5 from 10³ up (as the benchmark tables write GPU-seconds), else the plain number.
+    public static func logLabel(_ v: Double) -> String {
+        guard v >= 1e3 else { return label(v) }
+        let exponent = Int(floor(log10(v) + 1e-9))
+        let mantissa = v / pow(10, Double(exponent))
+        let text = abs(mantissa - mantissa.rounded()) < 1e-6
+            ? String(Int(mantissa.rounded())) : String(format: "%.1f", mantissa)
+        return "\(text)e\(exponent)"
     }
 
     static func label(_ v: Double) -> String {
