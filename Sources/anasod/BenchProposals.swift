@@ -42,11 +42,15 @@ struct BenchProposals: ParsableCommand {
                     var strategy = try StrategyFactory.make(name, space: space, seed: seed)
                     // N distinct random architectures observed, as a journal replay would hand them over.
                     var rng = SeededGenerator(seed: seed ^ 0xB0B5)
+                    var noise = SeededGenerator(seed: seed ^ 0x5EC5)
                     var seen = Set<Architecture>()
                     while seen.count < n {
                         let a = space.randomArchitecture(using: &rng)
                         guard seen.insert(a).inserted else { continue }
-                        strategy.observe(Observation(architecture: a, value: objective.error(of: a)))
+                        // Seconds as the space's relative cost says, with ±10 % noise: a cost-aware strategy's
+                        // cost model has real data to fit (the time of that fit is in the propose call's).
+                        let cost = space.relativeCost(counts: space.counts(of: a)).map { 10 * $0 * (0.9 + 0.2 * noise.nextUniform()) }
+                        strategy.observe(Observation(architecture: a, value: objective.error(of: a), seconds: cost))
                     }
                     var times = [Double]()
                     for _ in 0..<max(1, repeats) {

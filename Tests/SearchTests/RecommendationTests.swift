@@ -37,6 +37,9 @@ import Testing
         let recommendation = try #require(found)
         #expect(recommendation.architecture == history.best!.architecture)
         #expect(recommendation.estimate == history.best!.value && recommendation.observations == 1)
+        // The encoding-GP variant of ANASOD-BO, too: its GP gives every cell of an encoding one mean.
+        var (bo, _) = try run("anasod-bo", seed: 3, evaluations: 30)
+        #expect(bo.recommendation() == (bo as! ANASODBO).history.bestSeenRecommendation)
         var empty = RandomSearch(space: space, seed: 0)
         #expect(empty.recommendation() == nil)
     }
