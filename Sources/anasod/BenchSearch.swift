@@ -55,7 +55,9 @@ struct BenchSearch: AsyncParsableCommand {
     @Option(help: "Runs in parallel (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Write the best-so-far curves to this CSV file (strategy,seed,evaluations,best_error).")
+    @Option(help: ArgumentHelp("Write the curves to this CSV file.",
+                               discussion: "With --table: strategy,seed,evaluations,best_error. With --runs: every run's every "
+                                   + "point, \(NoisyRunsReport.csvHeader) (anasod report --bench-curves plots it)."))
     var csv: String?
 
     func validate() throws {

@@ -78,6 +78,6 @@ import Testing
                                                        run("x", (1...60).map { (Double($0) * 5, 100 - Double($0)) })]).reachTable())
         // Random search after 50: 50 % at 500 s; x gets there at its 50th evaluation, 250 s: a share of 0.50.
         #expect(table.contains("| x | 2.5e2 | 0.50 |"), "\(table)")
-        #expect(table.contains("| rs | 5e2 | 1.00 |"))
+        #expect(table.contains("| rs | 5e2 (its 50 evaluations) | 1.00 |"))
     }
 }
