@@ -26,16 +26,22 @@ extension ReportPage {
             let lines = metrics.map { metric in groups.map { curves.curve(of: metric, in: $0, along: axis, at: grid) } }
             let complete = groups.map { curves.everyRunCounts(in: $0, along: axis) }
             // Both metrics on one y range, so that the pair compares at a glance; set by the means over every
-            // run (a mean over the one or two runs that have finished a first evaluation would flatten the rest).
+            // run (a mean over the one or two runs that have finished a first evaluation would flatten the rest)
+            // on the right half of the log axis, where the strategies part (the first evaluations' errors, 5 %
+            // above the optimum and more, would squash the differences of a tenth that the checkpoints show).
+            let middle = (range.lowerBound * range.upperBound).squareRoot()
             let means = lines.flatMap {
                 $0.enumerated().flatMap { g, line in
-                    line.filter { complete[g]?.contains($0.x) ?? false }.map(\.statistic.mean)
+                    line.filter { $0.x >= middle && (complete[g]?.contains($0.x) ?? false) }.map(\.statistic.mean)
                 }
             }
             let everyMean = lines.flatMap { $0.flatMap { $0.map(\.statistic.mean) } }
             let yRange =
                 SVGChart.focused(means) ?? (means.isEmpty ? nil : SVGChart.padded(means))
                 ?? SVGChart.focused(everyMean) ?? SVGChart.padded(everyMean)
+            // The x axis starts where the first mean comes into that y range (nothing is drawn left of it).
+            let entry = lines.flatMap { $0.compactMap { $0.first { $0.statistic.mean <= yRange.upperBound }?.x } }.min()
+            let shown = entry.map { max(range.lowerBound, $0)...range.upperBound } ?? range
             let rules: [(x: Double, label: String)]
             switch axis {
             case .gpuSeconds:
@@ -55,7 +61,7 @@ extension ReportPage {
                         ? "GPU-seconds (log scale)" : "simulated wall-clock seconds (log scale)",
                     yLabel: yLabel)
                 chart.xLog = true
-                chart.xRange = range
+                chart.xRange = shown.lowerBound < shown.upperBound ? shown : range
                 chart.yRange = yRange
                 for rule in rules { chart.marks.append(.rule(x: rule.x, color: "#999999", label: rule.label)) }
                 for (g, line) in lines[m].enumerated() {

@@ -56,7 +56,8 @@ public struct ReportPage {
         replayedStrategy = replayed ?? .failure(ClusterError(.resume, "no journal"))
     }
 
-    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+                          "#bcbd22", "#7f7f7f", "#393b79", "#ad494a"]
 
     /// The plots, by file name (without `.svg`), in page order (`figures` without the plots left out).
     /// - Parameter includeGP: false leaves out the GP's view (its fit is the one slow part).
