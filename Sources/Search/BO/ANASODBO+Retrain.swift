@@ -30,7 +30,16 @@ extension ANASODBO {
         for cell in cells { points += cellFeatures.vector(cell.architecture) }
         let posterior = model.gp.posterior(at: points, count: cells.count)
         let r = cells.indices.min { (posterior.mean[$0], cells[$0].mean) < (posterior.mean[$1], cells[$1].mean) }!
-        let busy = Set(pending.map(\.architecture))
+        // A cell is trained again only while its runs (failures included) stay under `retrainRuns`, and never
+        // one that has failed: a failure is a fact about the cell, not noise.
+        var runsOf = [Architecture: Int](), failed = Set<Architecture>()
+        for o in history.observations {
+            runsOf[o.architecture, default: 0] += 1
+            if !(o.value?.isFinite ?? false) { failed.insert(o.architecture) }
+        }
+        var busy = Set(pending.map(\.architecture))
+        busy.formUnion(failed)
+        busy.formUnion(runsOf.filter { $0.value >= configuration.retrainRuns }.keys)
         // Until some cell has two runs the noise is not identified: the marginal likelihood of single runs
         // is as well explained by a GP that interpolates them (noise at its floor), and then no order is
         // ever in doubt. The first retrain is the recommendation's, a probe of the noise; from then on
@@ -46,7 +55,7 @@ extension ANASODBO {
             if rival == nil || p > rival!.probability { rival = (c, p) }
         }
         guard let rival, rival.probability > configuration.retrainDoubt else { return nil }
-        let choice = [r, rival.index].filter { cells[$0].count < configuration.retrainRuns && !busy.contains(cells[$0].architecture) }
+        let choice = [r, rival.index].filter { !busy.contains(cells[$0].architecture) }
             .min { cells[$0].count < cells[$1].count }
         return choice.map { history.proposal(cells[$0].architecture) }
     }

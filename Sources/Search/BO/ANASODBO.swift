@@ -53,7 +53,8 @@ public struct ANASODBO: SearchStrategy {
         /// The evaluations a study will make (CArBO's schedule ends there); nil: α stays 1.
         public var budget: Int?
         /// `anasod-bo-2s` trains a cell again while it has fewer than this many runs, when its rank against
-        /// the recommendation is in doubt (`retrainPick`); 1: never.
+        /// the recommendation is in doubt (`retrainPick`); 1: never (the default of `ANASODBO.Configuration`;
+        /// the strategy name `anasod-bo-2s` sets 2).
         public var retrainRuns = 1
         /// The probability that a rival is truly better than the recommendation above which the two are
         /// in doubt.
