@@ -251,3 +251,19 @@ import Wire
         #expect(summary.contains("recommended cell <code>\(Self.b)</code>"), "\(summary)")
     }
 }
+
+/// A study's evaluator decides whether the default `anasod-bo-2s` retrains: never on a look-up.
+@Suite struct StudyRetrainTests {
+    @Test func onlyNoisyEvaluatorsGetTheDefaultRetrains() throws {
+        let space = NB201SearchSpace()
+        func runs(_ kind: EvaluationSettings.Kind, _ strategy: String = "anasod-bo-2s") throws -> Int {
+            var c = StudyConfiguration(study: "r")
+            c.evaluator.kind = kind
+            c.strategy = try StrategyChoice(parsing: strategy)
+            return (try c.makeStrategy(space: space) as! ANASODBO).configuration.retrainRuns
+        }
+        #expect(try runs(.table) == 1 && runs(.synthetic) == 1)
+        #expect(try runs(.trainer) == 2 && runs(.external) == 2)
+        #expect(try runs(.table, "anasod-bo-2s[retrain=3]") == 3)
+    }
+}

@@ -86,4 +86,12 @@ import Testing
         let next = again.propose(count: 4, pending: busy)
         #expect(Set(next.map(\.architecture)).isDisjoint(with: busy.map(\.architecture)))
     }
+    @Test func deterministicEvaluationsTurnTheDefaultRetrainsOff() throws {
+        func runs(_ strategy: any SearchStrategy) -> Int { (strategy as! ANASODBO).configuration.retrainRuns }
+        #expect(runs(try StrategyFactory.make("anasod-bo-2s", space: space, seed: 1)) == 2)
+        #expect(runs(try StrategyFactory.make("anasod-bo-2s", space: space, seed: 1, deterministic: true)) == 1)
+        // Options the user names win.
+        #expect(runs(try StrategyFactory.make("anasod-bo-2s[retrain=3]", space: space, seed: 1, deterministic: true)) == 3)
+        #expect(runs(try StrategyFactory.make("anasod-bo", space: space, seed: 1)) == 1)
+    }
 }

@@ -18,6 +18,10 @@ public struct EvaluationSettings: Sendable, Hashable {
         /// An external trainer process (`cluster/TRAINER.md`), the worker's own.
         case external
 
+        /// Whether every evaluation of one cell gives the same value (a look-up, a function of the cell): a
+        /// strategy gains nothing by training a cell again.
+        public var isDeterministic: Bool { self == .table || self == .synthetic }
+
         /// The data set when the study names none: each evaluator's own, never one global default.
         public var defaultDataset: String {
             switch self {

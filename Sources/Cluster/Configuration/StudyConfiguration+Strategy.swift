@@ -10,7 +10,8 @@ extension StudyConfiguration {
         guard strategy.name == .list else {
             guard architectures.isEmpty else { throw fail("'architectures' is read only by 'strategy: list' (this study's is '\(strategy)')") }
             do {
-                return try StrategyFactory.make(strategy, space: space, seed: seed, budget: budget)
+                return try StrategyFactory.make(strategy, space: space, seed: seed, budget: budget,
+                                                deterministic: evaluator.kind.isDeterministic)
             } catch {
                 throw fail("'strategy: \(strategy)': \(error)")
             }

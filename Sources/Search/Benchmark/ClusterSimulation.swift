@@ -25,7 +25,7 @@ public struct ClusterSimulation: Sendable {
 
     /// One strategy on one seed: the best-so-far curve with the simulated time of each evaluation.
     public func run(strategy name: String, seed: UInt64) throws -> SearchBenchmark.Run {
-        var strategy = try StrategyFactory.make(name, space: space, seed: seed, budget: budget)
+        var strategy = try StrategyFactory.make(name, space: space, seed: seed, budget: budget, deterministic: true)
         var cache = [Architecture: Double]()
         var curve = [Double](), times = [Double]()
         var best = Double.infinity

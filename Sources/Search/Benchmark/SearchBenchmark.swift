@@ -42,7 +42,7 @@ public struct SearchBenchmark: Sendable {
 
     /// Runs one strategy on one seed.
     public func run(strategy name: String, seed: UInt64) throws -> Run {
-        var strategy = try StrategyFactory.make(name, space: space, seed: seed, budget: budget)
+        var strategy = try StrategyFactory.make(name, space: space, seed: seed, budget: budget, deterministic: true)
         var cache = [Architecture: Double]()
         var curve = [Double]()
         curve.reserveCapacity(budget)

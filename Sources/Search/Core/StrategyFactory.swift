@@ -11,17 +11,22 @@ public enum StrategyFactory {
     /// The strategy `text` names (`StrategyChoice(parsing:)`).
     /// - Throws: `SearchError.unknownStrategy` naming the known ones, `SearchError.invalidConfiguration` for
     ///   bad options or `list` (made from a study's architectures: `ListStrategy`).
-    /// - Parameter budget: the evaluations the study or run will make, for strategies whose schedule ends
-    ///   there (ANASOD-BO's `cost=carbo`) unless their options name one.
-    public static func make(_ text: String, space: any SearchSpace, seed: UInt64, budget: Int? = nil) throws -> any SearchStrategy {
-        try make(StrategyChoice(parsing: text), space: space, seed: seed, budget: budget)
+    /// - Parameters:
+    ///   - budget: the evaluations the study or run will make, for strategies whose schedule ends there
+    ///     (ANASOD-BO's `cost=carbo`) unless their options name one.
+    ///   - deterministic: every evaluation of a cell gives the same value (a table look-up): `anasod-bo-2s`
+    ///     then trains no cell again, unless its options name `retrain` (a repeat would only tell its GP
+    ///     that the noise is nil, and on the NB201 tables that made it slower to find the optimum).
+    public static func make(_ text: String, space: any SearchSpace, seed: UInt64, budget: Int? = nil,
+                            deterministic: Bool = false) throws -> any SearchStrategy {
+        try make(StrategyChoice(parsing: text), space: space, seed: seed, budget: budget, deterministic: deterministic)
     }
 
     /// The strategy `choice` names.
     /// - Throws: `SearchError.invalidConfiguration` for `list` (made from a study's architectures: `ListStrategy`).
     public static func make(_ choice: StrategyChoice, space: any SearchSpace, seed: UInt64,
-                            budget: Int? = nil) throws -> any SearchStrategy {
-        if var configuration = try choice.anasodBOConfiguration() {
+                            budget: Int? = nil, deterministic: Bool = false) throws -> any SearchStrategy {
+        if var configuration = try choice.anasodBOConfiguration(deterministic: deterministic) {
             if configuration.budget == nil { configuration.budget = budget }
             // Named as written: runs with options are told apart in benchmark tables.
             return ANASODBO(space: space, seed: seed, configuration: configuration,

@@ -101,8 +101,9 @@ public struct StrategyChoice: Hashable, Sendable, CustomStringConvertible {
         return out.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    /// The ANASOD-BO configuration this choice names, its options applied (nil for other strategies).
-    func anasodBOConfiguration() throws -> ANASODBO.Configuration? {
+    /// The ANASOD-BO configuration this choice names, its options applied (nil for other strategies); for
+    /// `deterministic` evaluations, no retrains unless the options name them.
+    func anasodBOConfiguration(deterministic: Bool = false) throws -> ANASODBO.Configuration? {
         guard name.takesOptions else { return nil }
         var configuration = ANASODBO.Configuration()
         if name == .anasodBO2S {
@@ -110,7 +111,7 @@ public struct StrategyChoice: Hashable, Sendable, CustomStringConvertible {
             // Retrains (a noise probe, then cells whose rank against the recommendation is in doubt, up to two
             // runs a cell): chosen on NB201 CIFAR-10-valid runs, tuning seeds 100–119, where they gave the lowest
             // best seen and recommended error after 150 evaluations (issue 26). `retrain=1` turns them off.
-            configuration.retrainRuns = 2
+            configuration.retrainRuns = deterministic ? 1 : 2
         }
         for option in (options ?? "").split(separator: ",") {
             let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
