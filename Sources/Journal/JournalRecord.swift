@@ -21,7 +21,7 @@ public enum JournalRecord: Hashable, Sendable {
     /// What the coordinator decided about a worker (it gets no more jobs, and why), for `anasod status`.
     case note(worker: String, message: String, time: Double)
     /// The cell the strategy recommends (issue 26), journaled when it changed: its architecture, the strategy's
-    /// estimate of its validation error (%; a BO strategy's posterior mean, else the cell's mean result), the
+    /// estimate of its validation error (%; a cell GP's posterior mean, else the cell's mean result), the
     /// results of the cell it has seen, and its place in the strategy's history: the outcomes it had observed
     /// and the propose calls it had made when it was asked. Not a strategy event: a replay of the strategy
     /// skips it.

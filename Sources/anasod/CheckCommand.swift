@@ -28,7 +28,7 @@ struct CheckCommand: AsyncParsableCommand {
         let settings = c.evaluator
         print("study \(c.study): pre-flight passed")
         print("space      \(Self.describe(space))")
-        print("strategy   \(c.strategy), seed \(c.seed), budget \(c.budget) distinct results, \(c.maxAttempts) attempt(s) a job")
+        print("strategy   \(c.strategy), seed \(c.seed), budget \(c.budget) results, \(c.maxAttempts) attempt(s) a job")
         print("evaluator  \(Self.describe(settings))")
         for line in preflight.skipped { print("skipped    \(line)") }
 

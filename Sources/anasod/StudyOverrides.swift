@@ -11,7 +11,7 @@ struct StudyOverrides: ParsableArguments {
 
     @Option(help: "Override: the study id.") var study: String?
     @Option(help: "Override: the strategy.") var strategy: String?
-    @Option(help: "Override: distinct results to collect.") var budget: Int?
+    @Option(help: "Override: successful results to collect.") var budget: Int?
     @Option(help: "Override: the seed.") var seed: UInt64?
     @Option(help: "Override: the SQLite journal path.") var journal: String?
     @Option(help: "Override: where the coordinator listens (tcp://HOST:PORT, port 0 for any; ipc://PATH).") var listen: String?

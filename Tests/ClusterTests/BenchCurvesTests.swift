@@ -115,7 +115,11 @@ import Testing
         #expect(message(Self.header + "\n") == "bad.csv has the header but no rows: no run finished an evaluation")
         #expect(
             message(Self.header + "\n\(row)\nrs,0,1,2,20,2O,4,5\n")
-                == "bad.csv line 3, column 6 (gpu_seconds): '2O' is not a finite number ≥ 0")
+                == "bad.csv line 3, column 6 (gpu_seconds): '2O' is not a number in 0…1e12")
+        // Hostile magnitudes: a mean over runs would overflow to infinity (and the chart's range to NaN).
+        #expect(
+            message(Self.header + "\n\(row)\nrs,1,1,1,10,10,1e308,5\n")
+                == "bad.csv line 3, column 7 (best_seen): '1e308' is not a number in 0…100")
         #expect(
             message(Self.header + "\n\(row)\nrs,0,1,2,20,nan,4,5\n").hasPrefix(
                 "bad.csv line 3, column 6 (gpu_seconds):"))

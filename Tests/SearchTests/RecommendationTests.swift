@@ -94,4 +94,32 @@ import Testing
         #expect(runs(try StrategyFactory.make("anasod-bo-2s[retrain=3]", space: space, seed: 1, deterministic: true)) == 3)
         #expect(runs(try StrategyFactory.make("anasod-bo", space: space, seed: 1)) == 1)
     }
+    @Test func aFailedNoiseProbeIsFollowedByAnotherAndProbesGoOneAtATime() throws {
+        let objective = SyntheticObjective(space: space)
+        var bo = try StrategyFactory.make("anasod-bo-2s[retrain-share=0.5]", space: space, seed: 11)
+        var seen = Set<Architecture>(), probes = [Architecture]()
+        for _ in 0..<40 where probes.count < 2 {
+            let p = try #require(bo.propose(count: 1, pending: []).first)
+            if seen.contains(p.architecture) {
+                probes.append(p.architecture)
+                // The first probe fails (a crashed retrain); the second succeeds.
+                bo.observe(Observation(architecture: p.architecture, value: probes.count == 1 ? nil : objective(p.architecture)))
+            } else {
+                seen.insert(p.architecture)
+                bo.observe(Observation(architecture: p.architecture, value: objective(p.architecture)))
+            }
+        }
+        #expect(probes.count == 2 && probes[0] != probes[1], "probes: \(probes.count)")
+        // With a probe pending, no second one.
+        var again = try StrategyFactory.make("anasod-bo-2s[retrain-share=0.5]", space: space, seed: 11)
+        for _ in 0..<12 {
+            for p in again.propose(count: 1, pending: []) {
+                again.observe(Observation(architecture: p.architecture, value: objective(p.architecture)))
+            }
+        }
+        let first = again.propose(count: 1, pending: [])
+        let second = again.propose(count: 3, pending: first)
+        let evaluated = Set((again as! ANASODBO).history.observations.map(\.architecture))
+        #expect((first + second).filter { evaluated.contains($0.architecture) }.count <= 1)
+    }
 }

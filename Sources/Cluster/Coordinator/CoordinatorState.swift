@@ -15,7 +15,7 @@ import Wire
 /// - Workers: credit-based dispatch (each `request` adds credits, capped at the worker's slots); a worker
 ///   silent for `workerTimeout` loses its leases; a draining worker gets no new jobs.
 /// - Budget: proposals are requested while successes + jobs in flight or queued fall short of the budget;
-///   the study ends when `budget` distinct results are in.
+///   the study ends when `budget` successful results are in (a retrained cell's count once each).
 /// - Trust (every peer may be hostile): nothing but a hello counts from a peer that was not welcomed; a
 ///   result, failure or progress counts only from the worker that holds that exact `(job, attempt)`
 ///   lease, and only with values in range (errors in 0…100 %, seconds ≥ 0); a `held` claim is adopted

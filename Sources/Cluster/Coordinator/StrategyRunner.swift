@@ -11,7 +11,8 @@ import Wire
 /// seen when it made the call, so that a replay rebuilds the strategy's exact history. Once the work queued
 /// is done and it held observations (not after propose calls alone), it asks the strategy for its
 /// recommendation and hands that back too, with its place in the history; the coordinator journals it when
-/// it changed. Work that arrives meanwhile goes first (a recommendation may fit a GP: no worker waits for it).
+/// it changed. Work already queued goes first; a propose call that arrives while a recommendation fits a GP waits for it
+/// (the GP's fit is then cached for the call).
 final class StrategyRunner: @unchecked Sendable {
     enum Work {
         case observe(Observation)

@@ -121,7 +121,7 @@ public struct BenchCurves: Sendable {
                 "\(file) is empty: expected the header \(expected) "
                     + "(what anasod bench --runs --csv writes)")
         }
-        guard header.line == 1, header.fields == columns else {
+        guard header.fields == columns else {
             let found = header.fields.joined(separator: ",")
             throw ClusterError(
                 .invalidConfiguration,
@@ -152,9 +152,10 @@ public struct BenchCurves: Sendable {
                 }
                 return value
             }
-            func number(_ column: Int) throws -> Double {
-                guard let value = Double(f[column]), value.isFinite, value >= 0 else {
-                    throw fail(column, "'\(f[column].prefix(40))' is not a finite number ≥ 0")
+            // Errors are percentages; seconds stop at 10¹² (30,000 years): beyond, a mean over runs overflows.
+            func number(_ column: Int, atMost limit: Double) throws -> Double {
+                guard let value = Double(f[column]), value.isFinite, value >= 0, value <= limit else {
+                    throw fail(column, "'\(f[column].prefix(40))' is not a number in 0…\(limit == 100 ? "100" : "1e12")")
                 }
                 return value
             }
@@ -164,8 +165,9 @@ public struct BenchCurves: Sendable {
             }
             let key = RunKey(strategy: f[0], seed: seed, workers: try integer(2, atLeast: 1))
             let point = Point(
-                evaluation: try integer(3, atLeast: 1), time: try number(4), gpuSeconds: try number(5),
-                bestSeen: try number(6), recommendedTrueError: try number(7))
+                evaluation: try integer(3, atLeast: 1), time: try number(4, atMost: 1e12),
+                gpuSeconds: try number(5, atMost: 1e12), bestSeen: try number(6, atMost: 100),
+                recommendedTrueError: try number(7, atMost: 100))
             return (key, line, point)
         }
     }

@@ -43,6 +43,11 @@ extension StudyConfiguration {
                 throw fail("strategy")
             }
         }
+        if let v = definition["evaluator.kind"] {
+            // It decides whether `anasod-bo-2s` retrains (`StrategyFactory.make(deterministic:)`).
+            guard let kind = EvaluationSettings.Kind(rawValue: v) else { throw fail("evaluator.kind") }
+            evaluator.kind = kind
+        }
         if let v = definition["seed"] {
             guard let seed = UInt64(v) else { throw fail("seed") }
             self.seed = seed

@@ -209,6 +209,7 @@ public struct SVGChart {
 
     /// The data's range with 5 % on each side (a unit range around a single value, 0…1 when empty).
     static func padded(_ values: [Double]) -> ClosedRange<Double> {
+        let values = values.filter(\.isFinite)
         guard let lo = values.min(), let hi = values.max() else { return 0...1 }
         if hi - lo < 1e-12 { return (lo - 0.5)...(hi + 0.5) }
         let pad = (hi - lo) * 0.05

@@ -11,7 +11,8 @@ extension ANASODBO {
     /// When that probability exceeds `retrainDoubt`, the order of the two is in doubt; of the two, the one
     /// with fewer runs (r on a tie) is trained again, provided it has fewer than `retrainRuns` runs, it is not
     /// being trained now, and retrains stay within `retrainShare` of the evaluations. Nil otherwise.
-    /// Until a cell has two runs, the recommendation is retrained first: a probe of the noise (see below).
+    /// Until a cell has two successful runs, the recommendation (else the best cell that may be trained again)
+    /// is retrained first: a probe of the noise, one at a time (see below).
     /// Only the cell-level GP tells cells of one encoding apart, so the encoding-GP variant never retrains.
     mutating func retrainPick(pending: [Proposal]) -> Proposal? {
         guard configuration.retrainRuns > 1, configuration.withinEncoding == .cellModel, !inInitialDesign else { return nil }
@@ -44,8 +45,13 @@ extension ANASODBO {
         // is as well explained by a GP that interpolates them (noise at its floor), and then no order is
         // ever in doubt. The first retrain is the recommendation's, a probe of the noise; from then on
         // `GPData`'s within-cell sum of squares informs the noise term.
+        // One probe at a time (a pending cell already evaluated is one); a probe that failed leaves its cell
+        // out, and the next-best cell is probed instead.
         if !cells.contains(where: { $0.count > 1 }) {
-            return busy.contains(cells[r].architecture) ? nil : history.proposal(cells[r].architecture)
+            guard !pending.contains(where: { runsOf[$0.architecture] != nil }) else { return nil }
+            let probe = cells.indices.filter { !busy.contains(cells[$0].architecture) }
+                .min { (posterior.mean[$0], cells[$0].mean) < (posterior.mean[$1], cells[$1].mean) }
+            return probe.map { history.proposal(cells[$0].architecture) }
         }
         var rival: (index: Int, probability: Double)?
         for c in cells.indices where c != r {

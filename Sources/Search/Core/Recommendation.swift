@@ -4,8 +4,8 @@ import ANASOD
 /// noisy study's best draw is its luckiest run, not necessarily its best cell.
 public struct Recommendation: Hashable, Sendable {
     public var architecture: Architecture
-    /// The strategy's estimate of the cell's objective: the surrogate's posterior mean, on the objective's
-    /// own scale, for the BO strategies; the cell's mean observed value otherwise.
+    /// The strategy's estimate of the cell's objective: the cell GP's posterior mean, on the objective's own
+    /// scale, for `anasod-bo-2s` and `onehot-bo`; the cell's mean observed value otherwise.
     public var estimate: Double
     /// The results of this cell the strategy has seen (more than one when it was trained again).
     public var observations: Int
