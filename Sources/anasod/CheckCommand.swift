@@ -65,7 +65,7 @@ struct CheckCommand: AsyncParsableCommand {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("anasod-check-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
         let evaluators = LocalEvaluators(nb201Directory: nb201Dir, trainerCommand: command, workDirectory: work.path)
-        let job = Job(key: JobKey(jobID: 1, attempt: 1), studyID: c.study, space: c.space.rawValue,
+        let job = Job(key: JobKey(jobID: 1, attempt: 1), studyID: c.study, space: c.space.name,
                       encoding: proposal.encoding.parts.map(\.probabilities), architecture: space.format(proposal.architecture),
                       evaluation: tiny, seed: c.seed, timeout: max(60, min(c.jobTimeout, 600)))
         let loading = Date()
@@ -73,7 +73,7 @@ struct CheckCommand: AsyncParsableCommand {
         let seconds: Double
         do {
             // Loading a table or a data set happens once per worker: timed apart from the evaluation.
-            let evaluator = try evaluators.evaluator(for: job, device: device)
+            let evaluator = try evaluators.evaluator(for: job, space: space, device: device)
             let loaded = Date().timeIntervalSince(loading)
             if loaded > 0.05 { print("loaded     \(settings.datasetName) in " + String(format: "%.2f s", loaded) + " (once per worker)") }
             let started = Date()

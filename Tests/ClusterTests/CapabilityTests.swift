@@ -13,7 +13,7 @@ import Wire
         actions.lazy.compactMap { if case .send(_, .refusal(let r)) = $0 { r.reason } else { nil } }.first
     }
 
-    func state(_ settings: EvaluationSettings, space: SpaceName = .nb201) throws -> CoordinatorState {
+    func state(_ settings: EvaluationSettings, space: StudySpace = .nb201) throws -> CoordinatorState {
         var c = StudyConfiguration(study: "t")
         c.space = space
         c.evaluator = settings

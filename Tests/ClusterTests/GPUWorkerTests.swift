@@ -133,7 +133,7 @@ import Wire
         let job = Job(key: JobKey(jobID: 1, attempt: 1), studyID: "..", space: "nb201", encoding: [[1, 0, 0, 0, 0]],
                       architecture: "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|",
                       evaluation: EvaluationSettings(kind: .external), seed: 1, timeout: 60)
-        #expect(throws: EvaluationError.self) { try evaluators.evaluator(for: job, device: nil) }
+        #expect(throws: EvaluationError.self) { try evaluators.evaluator(for: job, space: NB201SearchSpace(), device: nil) }
     }
 
     /// A job names no command: a worker without a trainer command of its own runs none, whatever the job
@@ -146,7 +146,7 @@ import Wire
                       architecture: "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|",
                       evaluation: EvaluationSettings(kind: .external), seed: 1,
                       timeout: 60)
-        #expect(throws: EvaluationError.self) { try evaluators.evaluator(for: job, device: nil) }
+        #expect(throws: EvaluationError.self) { try evaluators.evaluator(for: job, space: NB201SearchSpace(), device: nil) }
         #expect(!FileManager.default.fileExists(atPath: marker))
         var c = StudyConfiguration(study: "s")
         c.evaluator.kind = .external

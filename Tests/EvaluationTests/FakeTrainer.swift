@@ -35,7 +35,7 @@ struct FakeTrainer {
         evaluation.training.channels = 8
         evaluation.training.epochs = 2
         evaluation.training.learningRate = 0.05
-        let job = TrainerJob(study: "fake", job: 7, attempt: 1, space: "nb201", architecture: Self.cell, cell: architecture,
+        let job = TrainerJob(study: "fake", job: 7, attempt: 1, space: NB201SearchSpace(), architecture: Self.cell, cell: architecture,
                                  encoding: [[0.5, 0, 0.5, 0, 0]], seed: 0, evaluation: evaluation,
                                  workDirectory: folder.appendingPathComponent("work").path, device: device,
                                  deadline: Date().timeIntervalSince1970 + seconds)

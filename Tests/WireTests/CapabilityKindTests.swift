@@ -28,8 +28,8 @@ import Testing
         #expect(h.evaluators[0].kind == .unknown("quantum"))
         #expect(h.evaluators[0].summary == "quantum(nb201; any data set)")
         for kind in EvaluationSettings.Kind.allCases {
-            #expect(!h.evaluators[0].serves(EvaluationSettings(kind: kind), space: .nb201))
+            #expect(!h.evaluators[0].serves(EvaluationSettings(kind: kind), space: "nb201"))
         }
-        #expect(h.evaluators[1].serves(EvaluationSettings(kind: .synthetic), space: .darts))
+        #expect(h.evaluators[1].serves(EvaluationSettings(kind: .synthetic), space: "darts"))
     }
 }

@@ -1,76 +1,140 @@
-/// A user-defined space: one cell of N slots, each one of k named operations, no connectivity (for
-/// example the layers of a chain network). Architecture string: `|op|op|…|`.
-public struct SlotSearchSpace: SearchSpace, Codable, Equatable {
+/// A user-defined cell space (a study file's `space:` mapping): one or more cell types, each a cell of N
+/// slots holding one of k named operations, wired as `wiring` says (`SlotWiring`: a chain of layers, a
+/// fixed DAG, or DARTS-like searched connectivity). The encoding, both decoders and every strategy work on
+/// it as on the built-in spaces.
+///
+/// Architecture strings: a chain is `|op|op|…|`; a DAG or a DARTS-like cell is the edge list
+/// `|op~source|op~source|+|…|` with a `+` where the target node changes (NB201's notation); several cell
+/// types are written `type=…;type=…` (DARTS's).
+public struct SlotSearchSpace: SearchSpace, Hashable {
     public let name: String
     public let operations: [String]
-    public var cellTypes: [String] { ["cell"] }
+    public let cellTypes: [String]
     public let slotsPerCell: Int
+    public let wiring: SlotWiring
 
-    private enum CodingKeys: String, CodingKey {
-        case name, operations, slotsPerCell = "slots"
-    }
-
-    /// - Throws: `ANASODError.Code.invalidSearchSpace` when there are no operations, a name is empty,
-    ///   repeated or contains `|`, or the slot count is not in 1…1024.
-    public init(name: String, operations: [String], slots: Int) throws {
-        guard !name.isEmpty else { throw ANASODError(.invalidSearchSpace, "the search space needs a name") }
-        guard !operations.isEmpty else {
-            throw ANASODError(.invalidSearchSpace, "search space '\(name)': 'operations' is empty")
+    /// - Parameters:
+    ///   - slots: N; nil takes it from the wiring (a DAG's edge count, a DARTS-like cell's nodes × edges).
+    /// - Throws: `ANASODError.Code.invalidSearchSpace` naming the key: an empty or repeated operation, a name
+    ///   with characters the architecture strings use, slots out of 1…1024 or not the wiring's, a bad wiring.
+    public init(name: String, operations: [String], slots: Int? = nil, cellTypes: [String] = ["cell"],
+                wiring: SlotWiring = .chain) throws {
+        func fail(_ message: String) -> ANASODError { ANASODError(.invalidSearchSpace, "search space '\(name)': \(message)") }
+        guard !name.isEmpty, name.count <= 64,
+              name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+            throw ANASODError(.invalidSearchSpace,
+                              "'space.name' '\(name.prefix(80))' must be 1 to 64 letters, digits, '.', '_' or '-'")
         }
+        guard SpaceName(rawValue: name) == nil else {
+            throw ANASODError(.invalidSearchSpace, "'space.name' '\(name)' is a built-in space; name yours otherwise")
+        }
+        guard !operations.isEmpty else { throw fail("'operations' is empty") }
+        guard operations.count <= 64 else { throw fail("'operations' lists \(operations.count) operations (at most 64)") }
         var seen = Set<String>()
         for (i, op) in operations.enumerated() {
-            guard !op.isEmpty, !op.contains("|"), !op.contains(",") else {
-                throw ANASODError(.invalidSearchSpace, "search space '\(name)': operation \(i) ('\(op)') must be non-empty without '|' or ','")
+            guard Self.isName(op) else {
+                throw fail("operation \(i) ('\(op.prefix(80))') must be 1 to 64 characters without spaces or any of \(Self.reserved)")
             }
-            guard seen.insert(op).inserted else {
-                throw ANASODError(.invalidSearchSpace, "search space '\(name)': operation '\(op)' is listed twice")
+            guard seen.insert(op).inserted else { throw fail("operation '\(op)' is listed twice in 'operations'") }
+        }
+        guard !cellTypes.isEmpty, cellTypes.count <= 8 else {
+            throw fail("'cell_types' must list 1 to 8 cell types, got \(cellTypes.count)")
+        }
+        var types = Set<String>()
+        for type in cellTypes {
+            guard Self.isName(type) else {
+                throw fail("cell type '\(type.prefix(80))' must be 1 to 64 characters without spaces or any of \(Self.reserved)")
             }
+            guard types.insert(type).inserted else { throw fail("cell type '\(type)' is listed twice in 'cell_types'") }
         }
-        guard (1...1024).contains(slots) else {
-            throw ANASODError(.invalidSearchSpace, "search space '\(name)': 'slots' must be in 1...1024, got \(slots)")
+        try wiring.validate(space: name)
+        let n: Int
+        switch (slots, wiring.slots) {
+        case (nil, nil): throw fail("'slots' is required with 'wiring: chain'")
+        case (let given?, let made?) where given != made:
+            throw fail("'slots' is \(given) but the \(wiring.kind) wiring makes \(made) slots; leave 'slots' out or make them agree")
+        case (let given?, _): n = given
+        case (nil, let made?): n = made
         }
+        guard (1...1024).contains(n) else { throw fail("'slots' must be in 1...1024, got \(n)") }
         self.name = name
         self.operations = operations
-        self.slotsPerCell = slots
+        self.cellTypes = cellTypes
+        self.slotsPerCell = n
+        self.wiring = wiring
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        try self.init(name: try c.decode(String.self, forKey: .name),
-                      operations: try c.decode([String].self, forKey: .operations),
-                      slots: try c.decode(Int.self, forKey: .slotsPerCell))
+    static let reserved = "| ~ + ; = ,"
+
+    private static func isName(_ s: String) -> Bool {
+        !s.isEmpty && s.count <= 64 && !s.contains { $0.isWhitespace || "|~+;=,".contains($0) }
     }
 
-    public func drawInputs(using rng: inout some RandomNumberGenerator) -> [Int] { [] }
+    public var searchesConnectivity: Bool {
+        if case .darts = wiring { return true }
+        return false
+    }
+
+    public var connectivityPatterns: Double { wiring.connectivityPatterns }
+
+    public func drawInputs(using rng: inout some RandomNumberGenerator) -> [Int] {
+        switch wiring {
+        case .chain:
+            return []
+        case .dag(let edges):
+            return edges.map(\.source)
+        case .darts(let nodes, let inputs, let perNode):
+            var drawn = [Int]()
+            drawn.reserveCapacity(slotsPerCell)
+            for i in 0..<nodes {
+                // A uniform subset of `perNode` sources among the inputs + i nodes before node i (Floyd's).
+                var picked = Set<Int>()
+                let n = inputs + i
+                for j in (n - perNode)..<n {
+                    let t = rng.nextInt(below: j + 1)
+                    picked.insert(picked.contains(t) ? j : t)
+                }
+                drawn += picked.sorted()
+            }
+            return drawn
+        }
+    }
 
     public func validate(_ architecture: Architecture) throws {
         try validateOperations(architecture)
-        guard architecture.cells[0].inputs.isEmpty else {
-            throw ANASODError(.invalidArchitecture, "'\(name)' cells have no connectivity, got inputs")
-        }
-    }
-
-    public func parse(_ text: String) throws -> Architecture {
-        guard text.hasPrefix("|"), text.hasSuffix("|"), text.count >= 2 else {
-            throw ANASODError(.malformedArchitecture, "'\(name)' architecture '\(text)': expected '|op|op|…|'")
-        }
-        var ops = [Int]()
-        var position = 2
-        for token in text.dropFirst().dropLast().split(separator: "|", omittingEmptySubsequences: false) {
-            guard let op = operationIndex(token) else {
-                throw ANASODError(.malformedArchitecture,
-                                  "'\(name)' architecture '\(text)': unknown operation '\(token)' at position \(position)")
+        for (t, cell) in architecture.cells.enumerated() {
+            let type = cellTypes[t]
+            switch wiring {
+            case .chain:
+                guard cell.inputs.isEmpty else {
+                    throw ANASODError(.invalidArchitecture, "'\(name)' \(type) cells are chains without inputs, got \(cell.inputs)")
+                }
+            case .dag(let edges):
+                guard cell.inputs == edges.map(\.source) else {
+                    throw ANASODError(.invalidArchitecture, "'\(name)' \(type) cell inputs must be \(edges.map(\.source)), got \(cell.inputs)")
+                }
+            case .darts(let nodes, let inputs, let perNode):
+                guard cell.inputs.count == nodes * perNode else {
+                    throw ANASODError(.invalidArchitecture, "'\(name)' \(type) cell needs \(nodes * perNode) inputs, got \(cell.inputs.count)")
+                }
+                for i in 0..<nodes {
+                    let group = Array(cell.inputs[(i * perNode)..<((i + 1) * perNode)])
+                    guard group.allSatisfy({ $0 >= 0 && $0 < inputs + i }), zip(group, group.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                        throw ANASODError(.invalidArchitecture, "'\(name)' \(type) cell: node \(inputs + i) needs \(perNode) distinct "
+                                          + "ascending inputs in 0...\(inputs + i - 1), got \(group)")
+                    }
+                }
             }
-            ops.append(op)
-            position += token.count + 1
         }
-        guard ops.count == slotsPerCell else {
-            throw ANASODError(.malformedArchitecture, "'\(name)' architecture '\(text)': \(ops.count) slots, expected \(slotsPerCell)")
-        }
-        return Architecture(cells: [Cell(operations: ops)])
     }
 
-    public func format(_ architecture: Architecture) -> String {
-        "|" + architecture.cells[0].operations.map { operations[$0] }.joined(separator: "|") + "|"
+    /// Each slot of cell `t` of `architecture` as (operation name, source node, target node): the plain
+    /// structure a trainer builds its network from.
+    public func slots(of architecture: Architecture) -> [[(operation: String, source: Int, target: Int)]] {
+        architecture.cells.map { cell in
+            zip(cell.operations, wiring.endpoints(inputs: cell.inputs, slots: slotsPerCell)).map {
+                (operations[$0], $1.source, $1.target)
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@ extension StudyConfiguration {
     /// Flat `key → value`, with the keys of the YAML file (`evaluator.epochs`, `jobs.timeout`, …).
     public var searchDefinition: [String: String] {
         var d: [String: String] = [
-            "study": study, "space": space.rawValue, "strategy": strategy.description, "seed": String(seed),
+            "study": study, "space": space.stored, "strategy": strategy.description, "seed": String(seed),
             "budget": String(budget),
             "jobs.max_attempts": String(maxAttempts), "jobs.timeout": String(jobTimeout),
             "jobs.max_consecutive_failures": String(maxConsecutiveFailures),

@@ -40,13 +40,7 @@ extension StudyConfiguration {
         guard let studyNode = top["study"] else { throw fail("the key 'study' is required") }
         self.init(study: try Self.string(studyNode, "study", fail))
         self.source = yaml
-        if let n = top["space"] {
-            let name = try Self.string(n, "space", fail)
-            guard let value = SpaceName(rawValue: name) else {
-                throw fail("unknown 'space' '\(name)' (known: \(SpaceName.known))")
-            }
-            space = value
-        }
+        if let n = top["space"] { space = try Self.space(n, fail) }
         if let n = top["strategy"] {
             do {
                 strategy = try StrategyChoice(parsing: try Self.string(n, "strategy", fail))
@@ -140,6 +134,46 @@ extension StudyConfiguration {
             settings.device = device
         }
         return settings
+    }
+
+    /// `space:`: a built-in space's name, or a mapping that defines the user's own (`SlotSearchSpace`).
+    static func space(_ node: Node, _ fail: (String) -> ClusterError) throws -> StudySpace {
+        if node.mapping == nil {
+            let name = try string(node, "space", fail)
+            guard let value = SpaceName(rawValue: name) else {
+                throw fail("unknown 'space' '\(name)' (known: \(SpaceName.known); or define your own with a mapping: "
+                           + "name, operations, slots, wiring)")
+            }
+            return .builtIn(value)
+        }
+        do {
+            return .defined(try SlotSearchSpace(definition: try plain(node, "space", fail)))
+        } catch let error as ANASODError {
+            throw fail(error.message)
+        }
+    }
+
+    /// A YAML node as JSON-like values: mappings `[String: Any]`, sequences `[Any]`, unquoted integers `Int`,
+    /// other scalars `String`.
+    static func plain(_ node: Node, _ key: String, _ fail: (String) -> ClusterError) throws -> Any {
+        switch node {
+        case .scalar(let scalar):
+            if scalar.style == .plain, let i = Int(scalar.string) { return i }
+            return scalar.string
+        case .sequence(let items):
+            return try items.enumerated().map { try plain($1, "\(key)[\($0)]", fail) }
+        case .mapping(let mapping):
+            var result = [String: Any]()
+            for (k, v) in mapping {
+                guard let name = k.string else { throw fail("a key in '\(key)' is not a string") }
+                guard result.updateValue(try plain(v, "\(key).\(name)", fail), forKey: name) == nil else {
+                    throw fail("the key '\(key).\(name)' appears twice")
+                }
+            }
+            return result
+        case .alias:
+            throw fail("'\(key)': YAML aliases are not read here; write the value out")
+        }
     }
 
     static func bool(_ node: Node, _ key: String, _ fail: (String) -> ClusterError) throws -> Bool {

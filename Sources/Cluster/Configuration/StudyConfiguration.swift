@@ -8,8 +8,8 @@ import Search
 public struct StudyConfiguration: Sendable, Hashable {
     /// The study's id: names the journal and appears in every job.
     public var study: String
-    /// The search space (`nb201`, the default, or `darts`).
-    public var space: SpaceName = .nb201
+    /// The search space: `nb201` (the default), `darts`, or the user's own definition (a `space:` mapping).
+    public var space: StudySpace = .nb201
     /// The strategy (`anasod-bo-2s`, the default; `anasod-bo`, `rs`, …, with options in brackets for experiments).
     public var strategy = StrategyChoice(.anasodBO2S)
     /// `strategy: list`: the architectures to evaluate, in the space's notation, in order.
@@ -84,7 +84,7 @@ public struct StudyConfiguration: Sendable, Hashable {
             throw fail("'evaluator.command' is read only by 'evaluator.kind: external', not '\(evaluator.kind.rawValue)'")
         }
         do {
-            try evaluator.validate(space: space.rawValue)
+            try evaluator.validate(space: space.name)
         } catch let error as ANASODError {
             throw fail(error.message)
         }

@@ -425,7 +425,7 @@ struct CoordinatorState {
 
     mutating func welcome(_ hello: Hello, peer: PeerID, now: Double) -> [CoordinatorAction] {
         let settings = configuration.evaluator
-        guard hello.evaluators.contains(where: { $0.serves(settings, space: configuration.space) }) else {
+        guard hello.evaluators.contains(where: { $0.serves(settings, space: configuration.space.name) }) else {
             let hint: String = switch settings.kind {
             case .external: " (a worker offers 'external' trainers it was started with: --trainer-command, --trainer NAME=CMD, and the spaces and data sets of --trainer-spaces / --trainer-datasets)"
             case .table: " (a worker offers the NB201 tables it finds: --nb201-dir, $ANASOD_NB201_DIR)"
@@ -478,7 +478,8 @@ struct CoordinatorState {
         }
         actions.append(.send(peer, .welcome(Welcome(workerID: hello.workerID, studyID: configuration.study,
                                                     heartbeatInterval: configuration.heartbeatInterval,
-                                                    software: ClusterVersion.software))))
+                                                    software: ClusterVersion.software,
+                                                    spaceDefinition: configuration.space.definition?.definitionJSON))))
         return actions
     }
 

@@ -8,10 +8,10 @@ import Wire
 public protocol EvaluatorProvider: Sendable {
     /// What this worker can evaluate (announced in its hello).
     var capabilities: [Capability] { get }
-    /// The evaluator for `job`, on the GPU `device` (a `CUDA_VISIBLE_DEVICES` value) when the worker has
-    /// GPU slots.
+    /// The evaluator for `job`, whose cells belong to `space` (the space `job.space` names, as the worker
+    /// resolved it), on the GPU `device` (a `CUDA_VISIBLE_DEVICES` value) when the worker has GPU slots.
     /// - Throws: `EvaluationError` (with its failure class) when this worker cannot evaluate it.
-    func evaluator(for job: Job, device: String?) throws -> any Evaluator
+    func evaluator(for job: Job, space: any SearchSpace, device: String?) throws -> any Evaluator
 }
 
 /// The evaluators a worker offers: NB201 table look-ups (tables loaded once per data set from
@@ -81,16 +81,10 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
         return list
     }
 
-    public func evaluator(for job: Job, device: String?) throws -> any Evaluator {
+    public func evaluator(for job: Job, space: any SearchSpace, device: String?) throws -> any Evaluator {
         let settings = job.evaluation
         // Every setting used below, checked again: a job is input from the network, whoever sent it.
         try settings.checkOnWorker(space: job.space, timeout: job.timeout)
-        let space: any SearchSpace
-        do {
-            space = try SpaceName.space(named: job.space)
-        } catch {
-            throw EvaluationError(.unsupportedArchitecture, "this worker does not know the search space '\(job.space)'", class: .configuration)
-        }
         switch settings.kind {
         case .table:
             let dataset = settings.datasetName
@@ -130,7 +124,7 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
                 throw EvaluationError(.unsupportedArchitecture, "study id '\(job.studyID)' cannot name a job folder", class: .configuration)
             }
             let folder = ReportStore.jobFolder(workDirectory: workDirectory, study: job.studyID, key: job.key)
-            let trainerJob = TrainerJob(study: job.studyID, job: job.key.jobID, attempt: job.key.attempt, space: job.space,
+            let trainerJob = TrainerJob(study: job.studyID, job: job.key.jobID, attempt: job.key.attempt, space: space,
                                         architecture: job.architecture, cell: architecture, encoding: job.encoding, seed: job.seed,
                                         evaluation: settings, workDirectory: folder, device: device,
                                         deadline: Date().timeIntervalSince1970 + job.timeout)

@@ -45,7 +45,7 @@ public enum Preflight {
         try c.validate()
         // What every worker would refuse (`EvaluationSettings.checkOnWorker`), said before the study starts.
         do {
-            try c.evaluator.checkOnWorker(space: c.space.rawValue, timeout: c.jobTimeout)
+            try c.evaluator.checkOnWorker(space: c.space.name, timeout: c.jobTimeout)
         } catch let error as EvaluationError {
             throw fail(error.message)
         }

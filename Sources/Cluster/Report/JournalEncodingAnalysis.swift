@@ -28,7 +28,7 @@ public struct JournalEncodingAnalysis: Sendable {
     ///   studies declare different spaces, or a result's architecture is no cell of its study's space.
     public init(reports: [StudyReport]) throws {
         var errors = [String: [Double]]()
-        var declared: (name: SpaceName, study: String)?
+        var declared: (name: StudySpace, study: String)?
         for report in reports {
             let name = try Self.declaredSpace(report.study)
             if let declared, declared.name != name {
@@ -41,7 +41,7 @@ public struct JournalEncodingAnalysis: Sendable {
                 errors[row.architecture, default: []].append(metrics.validationError)
             }
         }
-        let space = (declared?.name ?? .nb201).space
+        let space = (declared?.name ?? StudySpace.nb201).space
         var byEncoding = [[[Int]]: [Double]]()
         for (text, values) in errors {
             let architecture: Architecture
@@ -79,18 +79,18 @@ public struct JournalEncodingAnalysis: Sendable {
     }
 
     /// The space a study's stored configuration declares.
-    static func declaredSpace(_ study: StudyRecord) throws -> SpaceName {
-        let name: String
+    static func declaredSpace(_ study: StudyRecord) throws -> StudySpace {
+        let stored: String
         do {
-            name = try StudyConfiguration.storedDefinition(study.configuration)["space"] ?? SpaceName.nb201.rawValue
+            stored = try StudyConfiguration.storedDefinition(study.configuration)["space"] ?? SpaceName.nb201.rawValue
         } catch let error as ClusterError {
             throw ClusterError(.invalidConfiguration, "study '\(study.id)': \(error.message)")
         }
-        guard let space = SpaceName(rawValue: name) else {
-            throw ClusterError(.invalidConfiguration, "study '\(study.id)' searches '\(name)', a space this build does not know "
-                               + "(known: \(SpaceName.known))")
+        do {
+            return try StudySpace(stored: stored)
+        } catch let error as ANASODError {
+            throw ClusterError(.invalidConfiguration, "study '\(study.id)' searches a space this build cannot read: \(error.message)")
         }
-        return space
     }
 
     static func mean(_ xs: [Double]) -> Double { EncodingAnalysis.mean(xs) }

@@ -33,8 +33,8 @@ extension StudyConfiguration {
             ClusterError(.resume, "the journal's stored '\(key)' (\(definition[key] ?? "")) is not one this build reads")
         }
         if let v = definition["space"] {
-            guard let name = SpaceName(rawValue: v) else { throw fail("space") }
-            space = name
+            guard let stored = try? StudySpace(stored: v) else { throw fail("space") }
+            space = stored
         }
         if let v = definition["strategy"] {
             do {

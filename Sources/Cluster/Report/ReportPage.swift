@@ -42,7 +42,7 @@ public struct ReportPage {
             }
             strategies.append(definition["strategy"] ?? "?")
             // A space this build does not know leaves the operations unnamed (`op 0`, …).
-            if i == 0, let space = definition["space"].flatMap(SpaceName.init(rawValue:))?.space {
+            if i == 0, let space = definition["space"].flatMap({ try? StudySpace(stored: $0) })?.space {
                 operations = space.operations
                 slots = space.slotsPerCell
             }

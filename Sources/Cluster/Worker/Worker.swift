@@ -53,6 +53,9 @@ public final class Worker: @unchecked Sendable {
     /// The GPU each running job holds (GPU workers only).
     private var heldGPUs = [JobKey: String]()
     private var finish: ((Result<String, Error>) -> Void)?
+    /// The study's own space, as the coordinator's welcome defined it (nil: a built-in space), or why the
+    /// definition it sent cannot be used here.
+    private var definedSpace: Result<SlotSearchSpace, ANASODError>?
     private var timer: DispatchSourceTimer?
 
     /// Seconds a drained worker waits for its last acknowledgements.
@@ -113,7 +116,9 @@ public final class Worker: @unchecked Sendable {
     private func handle(_ event: ClientEvent) {
         let now = clock.now()
         switch event {
-        case .message(let message): perform(state.receive(message, now: now))
+        case .message(let message):
+            if case .welcome(let welcome) = message { learnSpace(welcome) }
+            perform(state.receive(message, now: now))
         case .rejected(let error): perform(state.rejected(job: error.jobKey, reason: error.message, now: now))
         case .security(let reason): perform(state.securityFailed(reason))
         }
@@ -171,6 +176,45 @@ public final class Worker: @unchecked Sendable {
         }
     }
 
+    /// Keeps the user-defined space a welcome carries (checked as a study file's would be).
+    private func learnSpace(_ welcome: Welcome) {
+        guard let text = welcome.spaceDefinition else {
+            definedSpace = nil
+            return
+        }
+        do {
+            let space = try SlotSearchSpace(definitionJSON: text)
+            if (try? definedSpace?.get()) != space {
+                let summary = "\(space.cellTypes.count) cell type(s), \(space.operationCount) operations, \(space.slotsPerCell) slots, "
+                    + "\(space.wiring.kind) wiring"
+                logger.info("study \(welcome.studyID) searches its own space '\(space.name)': \(summary)")
+            }
+            definedSpace = .success(space)
+        } catch let error as ANASODError {
+            logger.error("the coordinator's space definition cannot be used: \(error.message)")
+            definedSpace = .failure(error)
+        } catch {
+            definedSpace = .failure(ANASODError(.invalidSearchSpace, "\(error)"))
+        }
+    }
+
+    /// The space `job.space` names: a built-in one, or the study's own as its welcome defined it.
+    /// - Throws: `EvaluationError` of class `configuration` when this worker knows no such space.
+    private func space(of job: Job) throws -> any SearchSpace {
+        if let builtIn = SpaceName(rawValue: job.space) { return builtIn.space }
+        switch definedSpace {
+        case .success(let space)? where space.name == job.space:
+            return space
+        case .failure(let error)?:
+            throw EvaluationError(.unsupportedArchitecture, "the study's space definition is not valid here: \(error.message)",
+                                  class: .configuration)
+        default:
+            let defined = (try? definedSpace?.get()).map { " (the study defines '\($0.name)')" } ?? ""
+            throw EvaluationError(.unsupportedArchitecture, "this worker does not know the search space '\(job.space.prefix(80))'\(defined)",
+                                  class: .configuration)
+        }
+    }
+
     /// Starts a job's evaluation in a task of its own; a job that cannot start ends at once, with its failure.
     private func start(_ job: Job) -> [WorkerAction] {
         let now = clock.now()
@@ -186,8 +230,10 @@ public final class Worker: @unchecked Sendable {
             device = free.index
         }
         let evaluator: any Evaluator
+        let space: any SearchSpace
         do {
-            evaluator = try evaluators.evaluator(for: job, device: device)
+            space = try self.space(of: job)
+            evaluator = try evaluators.evaluator(for: job, space: space, device: device)
         } catch {
             // A job this worker cannot run (a missing table, an evaluator it lacks) is that job's failure,
             // with its class, never the end of the worker: the coordinator decides (cluster/PROTOCOL.md).
@@ -201,7 +247,7 @@ public final class Worker: @unchecked Sendable {
         let transport = self.transport
         let seed = job.seed ^ (UInt64(truncatingIfNeeded: job.key.attempt) &* 0x9E37_79B9_7F4A_7C15)
         tasks[job.key] = Task { [weak self] in
-            let message = await Self.evaluate(job, with: evaluator, seed: seed, transport: transport)
+            let message = await Self.evaluate(job, in: space, with: evaluator, seed: seed, transport: transport)
             guard let worker = self else { return }
             worker.queue.async {
                 worker.heldGPUs[job.key] = nil
@@ -213,9 +259,9 @@ public final class Worker: @unchecked Sendable {
     }
 
     /// One evaluation, streaming its progress: its report, or nil when it was cancelled.
-    private static func evaluate(_ job: Job, with evaluator: any Evaluator, seed: UInt64, transport: any ClientTransport) async -> WireMessage? {
+    private static func evaluate(_ job: Job, in space: any SearchSpace, with evaluator: any Evaluator, seed: UInt64,
+                                 transport: any ClientTransport) async -> WireMessage? {
         do {
-            let space = try SpaceName.space(named: job.space)
             let architecture = try space.parse(job.architecture)
             let result = try await evaluator.evaluate(architecture, seed: seed) { p in
                 transport.send(.progress(Progress(key: job.key, progress: p)))

@@ -17,6 +17,12 @@ public struct TrainerJob: Codable, Hashable, Sendable {
     /// For DARTS: the genotype, `{"normal": [[op, source], …8], "reduce": […]}` in node order (node i's two
     /// edges are entries 2i and 2i + 1; sources 0, 1 are the cell's inputs, k ≥ 2 node k − 2).
     public var genotype: [String: [Edge]]?
+    /// For every space: each cell type's slots as plain structures, `{"cell": [{"op", "source", "target"}, …]}`
+    /// (a chain's slot i reads node i and feeds node i + 1).
+    public var slots: [String: [Slot]]?
+    /// For a user-defined space: its definition (`SlotSearchSpace.definition`: name, operations, slots,
+    /// cell_types, wiring), so a trainer can check the space is the one it builds.
+    public var spaceDefinition: JSONValue?
     /// The operation distribution(s) the strategy chose, one per cell type.
     public var encoding: [[Double]]
     /// The training seed of this attempt.
@@ -54,7 +60,20 @@ public struct TrainerJob: Codable, Hashable, Sendable {
         case channels, cells, epochs, batchSize = "batch_size", learningRate = "learning_rate"
         case trainLimit = "train_limit", validationSize = "validation_size", testLimit = "test_limit", augment, amp, settings
         case workDirectory = "work_dir", device, deadline, genotype, cutout, auxiliaryWeight = "auxiliary_weight"
-        case dropPath = "drop_path"
+        case dropPath = "drop_path", slots, spaceDefinition = "space_definition"
+    }
+
+    /// One slot of a cell: its operation, the node it reads and the node it feeds.
+    public struct Slot: Codable, Hashable, Sendable {
+        public var op: String
+        public var source: Int
+        public var target: Int
+
+        public init(op: String, source: Int, target: Int) {
+            self.op = op
+            self.source = source
+            self.target = target
+        }
     }
 
     /// One edge of a DARTS genotype: `[operation, source]` in JSON.
@@ -82,24 +101,43 @@ public struct TrainerJob: Codable, Hashable, Sendable {
 
     /// The job for `architecture` (parsed: `cell`) with the study's evaluation settings; `settings` holds
     /// them as text too (for trainers with keys of their own).
-    public init(study: String, job: UInt64, attempt: Int, space: String, architecture: String, cell: Architecture, encoding: [[Double]],
-                seed: UInt64, evaluation: EvaluationSettings, workDirectory: String, device: String?, deadline: Double) {
+    public init(study: String, job: UInt64, attempt: Int, space: any SearchSpace, architecture: String, cell: Architecture,
+                encoding: [[Double]], seed: UInt64, evaluation: EvaluationSettings, workDirectory: String, device: String?,
+                deadline: Double) {
         self.study = study
         self.job = job
         self.attempt = attempt
-        self.space = space
+        self.space = space.name
         self.architecture = architecture
-        switch SpaceName(rawValue: space) {
-        case .nb201?:
+        switch space {
+        case is NB201SearchSpace:
             operations = cell.cells.first.map { $0.operations.map { NB201SearchSpace.operationNames[$0] } }
-        case .darts?:
+            slots = cell.cells.first.map { c in
+                ["cell": c.operations.indices.map {
+                    Slot(op: NB201SearchSpace.operationNames[c.operations[$0]], source: NB201SearchSpace.edgeSources[$0],
+                         target: NB201SearchSpace.edgeTargets[$0])
+                }]
+            }
+        case is DARTSSearchSpace:
             guard cell.cells.count == 2 else { break }
             var genotype = [String: [Edge]]()
+            var slots = [String: [Slot]]()
             for (name, c) in zip(DARTSSearchSpace().cellTypes, cell.cells) {
                 genotype[name] = zip(c.operations, c.inputs).map { Edge(operation: DARTSSearchSpace.operationNames[$0], source: $1) }
+                slots[name] = c.operations.indices.map {
+                    Slot(op: DARTSSearchSpace.operationNames[c.operations[$0]], source: c.inputs[$0], target: 2 + $0 / 2)
+                }
             }
             self.genotype = genotype
-        case nil:
+            self.slots = slots
+        case let defined as SlotSearchSpace:
+            var slots = [String: [Slot]]()
+            for (type, cellSlots) in zip(defined.cellTypes, defined.slots(of: cell)) {
+                slots[type] = cellSlots.map { Slot(op: $0.operation, source: $0.source, target: $0.target) }
+            }
+            self.slots = slots
+            spaceDefinition = JSONValue(defined.definition)
+        default:
             break  // a space of the trainer's own: it reads `architecture`
         }
         self.encoding = encoding

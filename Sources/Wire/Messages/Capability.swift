@@ -19,9 +19,9 @@ public struct Capability: Hashable, Sendable {
         self.profiles = profiles
     }
 
-    /// Whether this capability can run a study's jobs of `space` with `settings`.
-    public func serves(_ settings: EvaluationSettings, space: SpaceName) -> Bool {
-        guard kind.evaluator == settings.kind, spaces.isEmpty || spaces.contains(space.rawValue) else { return false }
+    /// Whether this capability can run a study's jobs of the space named `space` with `settings`.
+    public func serves(_ settings: EvaluationSettings, space: String) -> Bool {
+        guard kind.evaluator == settings.kind, spaces.isEmpty || spaces.contains(space) else { return false }
         let dataset = settings.datasetName
         guard datasets.isEmpty || datasets.contains(dataset) || (settings.kind == .table && dataset.hasSuffix(".csv")) else {
             return false

@@ -30,12 +30,16 @@ public struct Welcome: Hashable, Sendable {
     public var studyID: String
     public var heartbeatInterval: Double
     public var software: String
+    /// The study's own search space (`SlotSearchSpace.definitionJSON`), nil for a built-in one: sent once
+    /// per welcome, so jobs carry only its name.
+    public var spaceDefinition: String?
 
-    public init(workerID: String, studyID: String, heartbeatInterval: Double, software: String) {
+    public init(workerID: String, studyID: String, heartbeatInterval: Double, software: String, spaceDefinition: String? = nil) {
         self.workerID = workerID
         self.studyID = studyID
         self.heartbeatInterval = heartbeatInterval
         self.software = software
+        self.spaceDefinition = spaceDefinition
     }
 }
 

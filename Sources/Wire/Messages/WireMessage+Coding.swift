@@ -39,7 +39,8 @@ extension WireMessage {
                                 heldJobs: f.isAbsent("held") ? [] : try f.jobKeys("held")))
         case .welcome:
             return .welcome(Welcome(workerID: try f.string("worker"), studyID: try f.string("study"),
-                                    heartbeatInterval: try positive(f, "heartbeat"), software: try f.string("software")))
+                                    heartbeatInterval: try positive(f, "heartbeat"), software: try f.string("software"),
+                                    spaceDefinition: f.isAbsent("space") ? nil : try f.string("space")))
         case .refusal:
             let retry = f.isAbsent("retry_after") ? nil : try f.double("retry_after")
             if let retry, !(retry.isFinite && retry >= 0 && retry <= 86_400) {
@@ -119,6 +120,7 @@ extension WireMessage {
         case .welcome(let m):
             fields = [("worker", .string(m.workerID)), ("study", .string(m.studyID)),
                       ("heartbeat", .double(m.heartbeatInterval)), ("software", .string(m.software))]
+            if let space = m.spaceDefinition { fields.append(("space", .string(space))) }
         case .refusal(let m):
             fields = [("reason", .string(m.reason))]
             if let retry = m.retryAfter { fields.append(("retry_after", .double(retry))) }
