@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Reference PyTorch trainer for NB201 cells and DARTS genotypes: an external trainer of ANASOD Cluster.
 
-Speaks the trainer protocol of cluster/TRAINER.md: the job arrives as JSON on standard input (or in the
-file named by --job or $ANASOD_JOB_FILE); one JSON line per epoch goes to standard output
-({"event": "progress", ...}) and one at the end ({"event": "result", ...}); logs go to standard error.
+Speaks the trainer protocol of cluster/TRAINER.md through the anasod_trainer library (python/, imported
+from this repository when it is not installed): the job arrives as JSON on standard input (or in the file
+named by --job or $ANASOD_JOB_FILE); one JSON line per epoch goes to standard output ({"event": "progress",
+...}) and one at the end ({"event": "result", ...}), or a failure with its class; logs go to standard
+error. SIGTERM stops it at the end of the batch (exit status 143, no result).
 
 The network is the NB201 macro skeleton (Dong & Yang, ICLR 2020) around one cell, as the Swift trainer
 builds it: stem Conv3x3 + BN; three stages of N cells on C, 2C, 4C channels; ResNet reduction blocks
@@ -34,32 +36,30 @@ import os
 import sys
 import time
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+try:
+    import anasod_trainer
+except ImportError:  # run from the repository without `pip install ./python`
+    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "python"))
+    import anasod_trainer
+
 OPERATIONS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 DEFAULTS = {"space": "nb201", "dataset": "fashion-mnist", "channels": 8, "cells": 1, "epochs": 1, "batch_size": 128,
             "learning_rate": 0.1, "train_limit": 10000, "validation_size": 5000, "test_limit": None,
             "augment": False, "cutout": 0, "auxiliary_weight": 0.0, "drop_path": 0.0, "seed": 0, "amp": True}
 
 
+NAME = "train_cell"
+
+
 def log(message):
-    print(f"train_cell: {message}", file=sys.stderr, flush=True)
+    anasod_trainer.log(message, NAME)
 
 
-def emit(event, **fields):
-    """One protocol line; non-finite numbers become null (JSON has no NaN)."""
-    clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in fields.items()}
-    print(json.dumps({"event": event, **clean}), flush=True)
-
-
-# Failure classes (cluster/TRAINER.md) and the exit status that says each without a failure line.
-CLASS_STATUS = {"configuration": 2, "data": 3, "architecture": 4, "resource": 5, "transient": 75}
-
-
-def fail(message, status=2, failure_class=None):
-    """Says why on standard error, and the failure's class on standard output, then exits."""
-    log(message)
-    failure_class = failure_class or next((k for k, v in CLASS_STATUS.items() if v == status), "transient")
-    emit("failure", **{"class": failure_class, "reason": message})
-    sys.exit(CLASS_STATUS.get(failure_class, status))
+def fail(message, failure_class="configuration"):
+    """A failure line of its class (cluster/TRAINER.md) on standard output, the message on standard error;
+    exits with the class's status."""
+    anasod_trainer.fail(message, failure_class, name=NAME)
 
 
 # Deterministic cuBLAS needs this before CUDA starts.
@@ -69,31 +69,47 @@ try:
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, HERE)
     import darts_network
     import trainer_data
 except ImportError as error:  # a clear message, not a traceback
-    fail(f"needs PyTorch and numpy ({error}); install them with: python3 -m pip install torch numpy", status=3)
+    fail(f"needs PyTorch and numpy ({error}); install them with: python3 -m pip install torch numpy", "data")
 
 
 # ---------------------------------------------------------------------------------------------- network
 
-def parse_arch(text):
-    """'|op~0|+|op~0|op~1|+|op~0|op~1|op~2|' -> six operation names in arch-string order."""
-    nodes = text.strip().split("+")
-    if len(nodes) != 3:
-        raise ValueError(f"NB201 arch string '{text}' needs 3 nodes separated by '+'")
-    ops = []
-    for j, node in enumerate(nodes, start=1):
-        edges = [e for e in node.strip().strip("|").split("|") if e]
-        if len(edges) != j:
-            raise ValueError(f"NB201 arch string '{text}': node {j} needs {j} edges")
-        for i, edge in enumerate(edges):
-            op, _, source = edge.partition("~")
-            if op not in OPERATIONS or source != str(i):
-                raise ValueError(f"NB201 arch string '{text}': bad edge '{edge}'")
-            ops.append(op)
+def nb201_ops(job):
+    """The job's six NB201 edge operations in arch-string order (its `operations`, `slots` or arch string),
+    checked against NB201's cell: ValueError naming what is wrong."""
+    try:
+        cells = job.slots
+    except anasod_trainer.JobError as error:
+        raise ValueError(f"NB201 arch string '{job.architecture}': {error}") from None
+    edges = next(iter(cells.values())) if len(cells) == 1 else []
+    wiring = [(slot.source, slot.target) for slot in edges]
+    if wiring != list(zip(Cell.SOURCES, Cell.TARGETS)):
+        raise ValueError(f"NB201 arch string '{job.architecture}' is not a cell of 3 nodes with 1, 2 and 3 edges "
+                         "from the nodes before them")
+    ops = [slot.op for slot in edges]
+    bad = [op for op in ops if op not in OPERATIONS]
+    if bad:
+        raise ValueError(f"NB201 arch string '{job.architecture}': unknown operations {bad} ({', '.join(OPERATIONS)})")
     return ops
+
+
+def darts_genotype(job):
+    """The job's DARTS genotype ({"normal": [[op, source], ...], "reduce": [...]}) from its `genotype`,
+    `slots` or arch string; ValueError (darts_network.check_genotype) when it is not one."""
+    try:
+        cells = job.slots
+    except anasod_trainer.JobError as error:
+        raise ValueError(f"DARTS arch string '{job.architecture}': {error}") from None
+    for name, edges in cells.items():
+        for e, slot in enumerate(edges):
+            if slot.target is not None and slot.target != e // 2 + 2:
+                raise ValueError(f"the {name} cell's edge {e} feeds node {slot.target}, not {e // 2 + 2}")
+    return darts_network.check_genotype({name: [[slot.op, slot.source] for slot in edges]
+                                         for name, edges in cells.items()})
 
 
 class ReLUConvBN(nn.Sequential):
@@ -193,20 +209,20 @@ def multiply_accumulates(model, shape):
 
 # ------------------------------------------------------------------------------------------------- data
 
-def prepare(job, device):
+def prepare(job, device, data_dir):
     try:
-        (xs, ys), (xt, yt), classes = trainer_data.load(job["dataset"], job["data_dir"])
+        (xs, ys), (xt, yt), classes = trainer_data.load(job.dataset, data_dir)
     except trainer_data.DataError as error:
-        fail(error.message, failure_class=error.failure_class)
-    validation = int(job["validation_size"])
+        job.fail(error.message, kind=error.failure_class)
+    validation = job.validation_size
     if not 1 <= validation < len(xs):
-        fail(f"validation_size must be in 1...{len(xs) - 1}, got {validation}")
-    order = np.random.default_rng(0xDA7A ^ int(job["seed"])).permutation(len(xs))
+        job.fail(f"validation_size must be in 1...{len(xs) - 1}, got {validation}", kind="configuration")
+    order = np.random.default_rng(0xDA7A ^ job.seed).permutation(len(xs))
     held, rest = order[:validation], order[validation:]
-    limit = job["train_limit"]
+    limit = job.train_limit
     if limit:
         rest = rest[:int(limit)]
-    test_limit = job["test_limit"]
+    test_limit = job.test_limit
     if test_limit is not None and test_limit >= 0:
         xt, yt = xt[:int(test_limit)], yt[:int(test_limit)]
     train = xs[rest].astype(np.float32) / 255
@@ -269,25 +285,21 @@ def error_rate(model, data, batch, amp):
 
 def build(job, in_channels, classes):
     """The job's network: NB201's skeleton around its cell, or DARTS's network around its genotype."""
-    space = job.get("space") or "nb201"
-    if space == "darts":
-        genotype = job.get("genotype") or darts_network.parse_genotype(job["architecture"])
-        genotype = darts_network.check_genotype(genotype)
-        auxiliary = float(job["auxiliary_weight"]) > 0
-        model = darts_network.DARTSNetwork(genotype, int(job["channels"]), int(job["cells"]), in_channels, classes,
-                                           auxiliary=auxiliary, seed=int(job["seed"]) & 0xFFFF_FFFF)
+    if job.space == "darts":
+        genotype = darts_genotype(job)
+        auxiliary = job.auxiliary_weight > 0
+        model = darts_network.DARTSNetwork(genotype, job.channels, job.cells, in_channels, classes,
+                                           auxiliary=auxiliary, seed=job.seed & 0xFFFF_FFFF)
         return model, "darts genotype"
-    if space != "nb201":
-        fail(f"this trainer builds nb201 and darts networks, not '{space}'")
-    ops = job.get("operations") or parse_arch(job["architecture"])
-    if len(ops) != 6 or any(op not in OPERATIONS for op in ops):
-        fail(f"not an NB201 cell: {ops}")
-    return NB201Network(ops, int(job["channels"]), int(job["cells"]), in_channels, classes), "|".join(ops)
+    if job.space != "nb201":
+        job.fail(f"this trainer builds nb201 and darts networks, not '{job.space}'", kind="configuration")
+    ops = nb201_ops(job)
+    return NB201Network(ops, job.channels, job.cells, in_channels, classes), "|".join(ops)
 
 
 def count(job):
     """--count-params: the network's sizes on the data set's image shape, without data or training."""
-    shape, classes = ((3, 32, 32), 10) if job["dataset"] == "cifar10" else ((1, 28, 28), 10)
+    shape, classes = ((3, 32, 32), 10) if job.dataset == "cifar10" else ((1, 28, 28), 10)
     model, _ = build(job, shape[0], classes)
     total = sum(p.numel() for p in model.parameters())
     evaluation = sum(p.numel() for name, p in model.named_parameters() if "auxiliary" not in name)
@@ -295,38 +307,38 @@ def count(job):
                       "macs": multiply_accumulates(model, shape)}), flush=True)
 
 
-def train(job):
+def train(job, data_dir):
     cuda = torch.cuda.is_available()
     device = torch.device("cuda" if cuda else "cpu")
-    seed = int(job["seed"]) & 0xFFFF_FFFF_FFFF
+    seed = job.seed & 0xFFFF_FFFF_FFFF
     torch.manual_seed(seed)
     torch.backends.cudnn.benchmark = False
     torch.backends.cudnn.deterministic = True
     torch.use_deterministic_algorithms(True, warn_only=True)
-    (x, y), validation, test, classes = prepare(job, device)
+    (x, y), validation, test, classes = prepare(job, device, data_dir)
     model, description = build(job, x.shape[1], classes)
     model = model.to(device)
     if cuda:
         model = model.to(memory_format=torch.channels_last)
     # The reported size leaves an auxiliary head out, as DARTS's count_parameters_in_MB does.
     parameters = sum(p.numel() for name, p in model.named_parameters() if "auxiliary" not in name)
-    auxiliary_weight = float(job["auxiliary_weight"])
-    drop_path = float(job["drop_path"])
-    cutout_side = int(job["cutout"])
+    auxiliary_weight = job.auxiliary_weight
+    drop_path = job.drop_path
+    cutout_side = job.cutout
     macs = multiply_accumulates(model, tuple(x.shape[1:]))
 
     decay = [p for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear)) for p in [m.weight]]
     ids = {id(p) for p in decay}
     rest = [p for p in model.parameters() if id(p) not in ids]
     optimizer = torch.optim.SGD([{"params": decay, "weight_decay": 5e-4}, {"params": rest, "weight_decay": 0}],
-                                lr=float(job["learning_rate"]), momentum=0.9, nesterov=True)
-    batch = int(job["batch_size"])
-    epochs = int(job["epochs"])
+                                lr=job.learning_rate, momentum=0.9, nesterov=True)
+    batch = job.batch_size
+    epochs = job.epochs
     steps_per_epoch = math.ceil(len(x) / batch)
     total = max(1, epochs * steps_per_epoch)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * step / total)))
 
-    use_amp = cuda and bool(job["amp"])
+    use_amp = cuda and job.setting("amp", bool(job.amp))  # the study's text setting wins
     dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp and dtype == torch.float16)
 
@@ -345,11 +357,12 @@ def train(job):
         order = torch.randperm(len(x), generator=generator).to(device)
         losses = []
         for i in range(0, len(x), batch):
+            job.check_stop()  # SIGTERM: Stopped, a quiet exit (143) at the end of this batch
             index = order[i:i + batch]
             if len(index) < 2:
                 continue  # batch norm needs two images
             inputs = x[index]
-            if job["augment"]:
+            if job.augment:
                 inputs = augment(inputs, generator)
             if cutout_side > 0:
                 inputs = cutout(inputs, cutout_side, generator)
@@ -368,46 +381,27 @@ def train(job):
             losses.append(loss.detach())
         train_loss = torch.stack(losses).float().mean().item() if losses else float("nan")
         validation_error = error_rate(model, validation, 512, amp)
-        emit("progress", epoch=epoch, train_loss=train_loss, validation_error=validation_error,
-             seconds=time.time() - epoch_start)
+        job.report(epoch, val_error=validation_error, loss=train_loss, seconds=time.time() - epoch_start)
     train_seconds = time.time() - started
     test_error = error_rate(model, test, 512, amp)
-    if not math.isfinite(validation_error):
-        fail("training diverged", status=4)
-    emit("result", validation_error=validation_error, test_error=test_error, train_seconds=train_seconds,
-         parameters=parameters, flops=2 * macs, device=str(device))
+    # A non-finite validation error is the cell's failure (architecture: the loss diverged).
+    job.result(validation_error, test_error=test_error, params=parameters, flops=2 * macs,
+               train_seconds=train_seconds, device=str(device))
+
+
+OVERRIDES = ("space", "dataset", "channels", "cells", "epochs", "batch_size", "learning_rate", "train_limit",
+             "validation_size", "test_limit", "cutout", "auxiliary_weight", "drop_path", "seed")
 
 
 def read_job(args):
+    """The job (anasod_trainer.Job): --arch's, else the job file or standard input; DEFAULTS fill what it
+    leaves null, this command line's settings win. A bad job is a configuration failure (exit 2)."""
+    document = None
     if args.arch:
-        job = {"architecture": args.arch, "space": args.space or ("darts" if "normal=" in args.arch else "nb201")}
-    else:
-        path = args.job or os.environ.get("ANASOD_JOB_FILE")
-        try:
-            text = open(path).read() if path else sys.stdin.read()
-            job = json.loads(text)
-        except (OSError, ValueError) as error:
-            fail(f"cannot read the job ({path or 'stdin'}): {error}")
-        if not isinstance(job, dict) or "architecture" not in job:
-            fail("the job is not a JSON object with an 'architecture'")
-        if job.get("protocol", 1) != 1:
-            fail(f"trainer protocol {job.get('protocol')} is not supported (this trainer speaks 1)")
-    try:
-        data_dir = trainer_data.data_directory(job, args.data_dir)  # the operator's, never the job's
-    except trainer_data.DataError as error:
-        fail(error.message, failure_class=error.failure_class)
-    merged = dict(DEFAULTS)
-    merged.update({k: v for k, v in job.items() if v is not None})
-    settings = job.get("settings") or {}
-    if "amp" in settings:
-        merged["amp"] = settings["amp"] == "true"
-    for key in ("space", "dataset", "channels", "cells", "epochs", "batch_size", "learning_rate",
-                "train_limit", "validation_size", "test_limit", "cutout", "auxiliary_weight", "drop_path", "seed"):
-        value = getattr(args, key)
-        if value is not None:
-            merged[key] = value
-    merged["data_dir"] = data_dir
-    return merged
+        document = {"architecture": args.arch, "space": args.space or ("darts" if "normal=" in args.arch else "nb201")}
+    return anasod_trainer.job(args.job, document=document, defaults=DEFAULTS,
+                              overrides={key: getattr(args, key) for key in OVERRIDES},
+                              guard_stdout=not args.count_params, name=NAME)
 
 
 def main():
@@ -426,22 +420,20 @@ def main():
         parser.add_argument("--" + key.replace("_", "-"), dest=key, type=kind)
     args = parser.parse_args()
     job = read_job(args)
-    try:
-        if args.count_params:
+    if args.count_params:
+        try:
             count(job)
-            return
-        train(job)
-    except ValueError as error:
-        fail(str(error))
-    except MemoryError:
-        fail("out of host memory", failure_class="resource")
-    except RuntimeError as error:
-        # CUDA out of memory (torch.cuda.OutOfMemoryError is a RuntimeError) and other GPU faults: this
-        # worker's resources, not the cell's.
-        text = str(error)
-        if "out of memory" in text or "CUDA" in text or "cuDNN" in text:
-            fail(f"GPU error: {text.splitlines()[0] if text else error!r}", failure_class="resource")
-        raise
+        except ValueError as error:
+            job.fail(str(error), kind="configuration")
+        return
+    data_dir = job.data_directory(args.data_dir)  # the operator's (--data-dir, $ANASOD_DATA_DIR), never the job's
+    # The library classes what escapes: MemoryError and GPU faults (CUDA out of memory, cuDNN, ...: this
+    # worker's resources) resource, a missing file data, a bug configuration; SIGTERM exits quietly (143).
+    with job:
+        try:
+            train(job, data_dir)
+        except ValueError as error:  # a bad cell or setting: said in its own words, without a traceback
+            job.fail(str(error), kind="configuration")
 
 
 if __name__ == "__main__":

@@ -2,10 +2,29 @@ import ANASOD
 import Search
 import Testing
 
-/// One shared suite over every `SearchStrategy`.
+/// One shared suite over every `SearchStrategy`, on the built-in spaces and on user-defined ones (issue 29:
+/// a chain, a fixed DAG, DARTS-like searched connectivity with two cell types).
 @Suite struct StrategyConformanceTests {
     static let names = StrategyFactory.names + StrategyFactory.measurements
+    static let spaces = ["nb201", "darts", "user-chain", "user-dag", "user-darts"]
     let space = NB201SearchSpace()
+
+    static func space(_ name: String) throws -> any SearchSpace {
+        switch name {
+        case "user-chain":
+            return try SlotSearchSpace(name: "chain8", operations: ["identity", "dense_relu", "dense_tanh", "residual", "bottleneck"],
+                                       slots: 8)
+        case "user-dag":
+            return try SlotSearchSpace(name: "dag", operations: ["zero", "skip", "conv", "pool"],
+                                       wiring: .dag(edges: [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3), (0, 4), (3, 4)]
+                                           .map { SlotWiring.Edge(source: $0, target: $1) }))
+        case "user-darts":
+            return try SlotSearchSpace(name: "cells", operations: ["sep3", "sep5", "max", "skip", "dil3"], cellTypes: ["normal", "reduce"],
+                                       wiring: .darts(nodes: 3, inputs: 2, edgesPerNode: 2))
+        default:
+            return try SpaceName(parsing: name).space
+        }
+    }
 
     /// An asynchronous pattern: batches of 3, observing 2 of every 3 before proposing again with the rest
     /// pending, one evaluation failing in every 7.
@@ -32,8 +51,9 @@ import Testing
         return (events, pending, all)
     }
 
-    @Test(arguments: names)
-    func sameSeedSameProposals(name: String) throws {
+    @Test(arguments: names, spaces)
+    func sameSeedSameProposals(name: String, spaceName: String) throws {
+        let space = try Self.space(spaceName)
         let objective = SyntheticObjective(space: space)
         var a = try StrategyFactory.make(name, space: space, seed: 5)
         var b = try StrategyFactory.make(name, space: space, seed: 5)
@@ -45,8 +65,9 @@ import Testing
         #expect(runA.proposals != runC.proposals)
     }
 
-    @Test(arguments: names)
-    func replayRebuildsTheSameState(name: String) throws {
+    @Test(arguments: names, spaces)
+    func replayRebuildsTheSameState(name: String, spaceName: String) throws {
+        let space = try Self.space(spaceName)
         let objective = SyntheticObjective(space: space)
         var original = try StrategyFactory.make(name, space: space, seed: 9)
         let run = drive(&original, steps: 14, objective: objective)
@@ -84,8 +105,9 @@ import Testing
                 sourceLocation: sourceLocation)
     }
 
-    @Test(arguments: names)
-    func proposalsAreDistinctAndRepeatedOnlyAsRetrains(name: String) throws {
+    @Test(arguments: names, spaces)
+    func proposalsAreDistinctAndRepeatedOnlyAsRetrains(name: String, spaceName: String) throws {
+        let space = try Self.space(spaceName)
         let objective = SyntheticObjective(space: space)
         var strategy = try StrategyFactory.make(name, space: space, seed: 3)
         let run = drive(&strategy, steps: 15, objective: objective)
@@ -132,8 +154,9 @@ import Testing
         #expect(strategy.propose(count: 2, pending: []).isEmpty)
     }
 
-    @Test(arguments: ["anasod-bo", "anasod-bo-2s", "onehot-bo"])
-    func failuresDoNotPoisonTheModel(name: String) throws {
+    @Test(arguments: ["anasod-bo", "anasod-bo-2s", "onehot-bo"], spaces)
+    func failuresDoNotPoisonTheModel(name: String, spaceName: String) throws {
+        let space = try Self.space(spaceName)
         let objective = SyntheticObjective(space: space)
         var strategy = try StrategyFactory.make(name, space: space, seed: 2)
         var calls = [Call](), failed = Set<Architecture>()
