@@ -6,8 +6,8 @@ struct Decode: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw cells from an operation distribution with the rounding or the sampling decoder.")
 
-    @Option(help: "Search space: \(SpaceName.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var space: SpaceName = .nb201
+    @Option(help: ArgumentHelp(SpaceArgument.help, valueName: "space"), transform: SpaceArgument.parse)
+    var space: StudySpace = .nb201
 
     @Option(name: .long, parsing: .singleValue,
             help: "Operation distribution, comma-separated, one per cell type (repeat the option for DARTS: normal, then reduce).")
@@ -49,8 +49,8 @@ struct Decode: ParsableCommand {
 struct Encode: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the operation distribution of an architecture.")
 
-    @Option(help: "Search space: \(SpaceName.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var space: SpaceName = .nb201
+    @Option(help: ArgumentHelp(SpaceArgument.help, valueName: "space"), transform: SpaceArgument.parse)
+    var space: StudySpace = .nb201
 
     @Argument(help: "The architecture string.")
     var architecture: String

@@ -80,7 +80,7 @@ import Testing
         ("study: s\nevaluator:\n  command: python3 t.py\n", "'evaluator.command' is read only by 'evaluator.kind: external'"),
         ("study: s\nevaluator:\n  kind: trainer\n  batch_size: 1\n", "'evaluator.batch_size' must be in 2…65536"),
         ("study: s\nevaluator:\n  kind: gpu\n", "'evaluator.kind' must be one of table, synthetic, trainer, external"),
-        ("study: s\nspace: nb301\n", "unknown 'space' 'nb301' (known: nb201, darts)"),
+        ("study: s\nspace: nb301\n", "unknown 'space' 'nb301' (known: nb201, darts; or define your own"),
         ("study: s\nstrategy: bananas\n", "'strategy': unknown strategy 'bananas' (known: rs, anasod-rs, biased-rs, ls, ls-cell, re, "
             + "onehot-bo, anasod-bo, anasod-bo-2s; for measurements: encoding-groups; with a study's architectures: list)"),
         ("study: s\nstrategy: re[pool=3]\n", "only anasod-bo and anasod-bo-2s take options, not 're'"),

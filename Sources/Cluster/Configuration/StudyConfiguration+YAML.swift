@@ -139,6 +139,10 @@ extension StudyConfiguration {
     /// `space:`: a built-in space's name, or a mapping that defines the user's own (`SlotSearchSpace`).
     static func space(_ node: Node, _ fail: (String) -> ClusterError) throws -> StudySpace {
         if node.mapping == nil {
+            guard node.scalar != nil else {
+                throw fail("'space' must be a built-in space's name (\(SpaceName.known)) or a mapping that defines your own "
+                           + "(name, operations, slots, wiring, cell_types)")
+            }
             let name = try string(node, "space", fail)
             guard let value = SpaceName(rawValue: name) else {
                 throw fail("unknown 'space' '\(name)' (known: \(SpaceName.known); or define your own with a mapping: "
