@@ -469,6 +469,9 @@ class Job:
             raise JobError("'encoding' must be a list of lists of numbers")
         self.encoding = None if encoding is None else [[_number("encoding", x) for x in row] for row in encoding]
         self._slots = _explicit_slots(merged)
+        order = (self.definition or {}).get("cell_types")
+        if self._slots is not None and isinstance(order, list) and sorted(map(str, order)) == sorted(self._slots):
+            self._slots = {str(name): self._slots[str(name)] for name in order}  # the definition's order
 
     # ------------------------------------------------------------------------------------- the cell
 
@@ -476,7 +479,8 @@ class Job:
     def slots(self) -> Dict[str, List[Slot]]:
         """The cells by cell type (``{"cell": [Slot(op, source, target), ...]}``), from the job's ``slots``
         key, else NB201's ``operations``, else DARTS's ``genotype`` (``normal`` and ``reduce``), else the
-        architecture string (`slots_from_architecture`); JobError when none of them says."""
+        architecture string (`slots_from_architecture`); JobError when none of them says. Cell types come
+        in the order of the definition's ``cell_types`` where the job has one, else in the job's order."""
         if self._slots is None:
             self._slots = slots_from_architecture(self.architecture, self.definition)
         return self._slots

@@ -113,6 +113,14 @@ class ParsingTests(unittest.TestCase):
         job, _ = make(odd)
         self.assertEqual(job.slots, {"a": [Slot("x", None, 3)], "b": []})
 
+    def test_cell_types_follow_the_definition(self) -> None:
+        definition = dict(CHAIN_DEFINITION, cell_types=["normal", "reduce"])
+        slots = {"reduce": [{"op": "r", "source": 0, "target": 2}], "normal": [{"op": "n", "source": 1, "target": 2}]}
+        job, _ = make(chain_job(slots=slots, space_definition=definition))
+        self.assertEqual(job.cell_types, ["normal", "reduce"])
+        job, _ = make(chain_job(slots=slots))
+        self.assertEqual(job.cell_types, ["reduce", "normal"])  # no such types in the definition: the job's order
+
     def test_plain_arch_strings_are_chains_only_where_the_definition_says_so(self) -> None:
         job, _ = make(chain_job(slots=None))
         self.assertEqual(job.slots["cell"][7], Slot("residual", 7, 8))
