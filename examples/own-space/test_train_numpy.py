@@ -172,7 +172,7 @@ class TrainerTests(unittest.TestCase):
         self.assertLess(result["validation_error"], 50)  # the synthetic classes are easy
         self.assertIsNotNone(result["test_error"])
         network = tn.Network(CELL, 196, 16, 10, np.random.default_rng(0))
-        self.assertEqual((result["parameters"], result["flops"]), (network.parameters, network.macs))
+        self.assertEqual((result["parameters"], result["flops"]), (network.parameters, 2 * network.macs))
         # Seeded: the same job gives the same numbers; another seed other ones.
         again = self.run_trainer(job())[1][-1]
         self.assertEqual((again["validation_error"], again["test_error"]), (result["validation_error"], result["test_error"]))

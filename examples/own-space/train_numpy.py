@@ -309,7 +309,7 @@ def train(job: anasod_trainer.Job, data_dir: str, pool: bool = True) -> None:
     if not math.isfinite(validation_error):
         job.fail("the training loss diverged (not finite)", kind="architecture")
     job.result(validation_error, test_error=network.error(data["test"]), params=network.parameters,
-               flops=network.macs, train_seconds=time.time() - started)
+               flops=2 * network.macs, train_seconds=time.time() - started)
 
 
 def main() -> None:

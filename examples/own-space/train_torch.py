@@ -191,7 +191,7 @@ def train(job, data_dir, pool=True):
             job.fail("the training loss diverged (not finite)", kind="architecture")
         validation_error = error_rate(model, validation)
         job.report(epoch, val_error=validation_error, loss=train_loss, seconds=time.time() - epoch_start)
-    job.result(validation_error, test_error=error_rate(model, test), params=parameters, flops=model.macs(),
+    job.result(validation_error, test_error=error_rate(model, test), params=parameters, flops=2 * model.macs(),
                train_seconds=time.time() - started, device=str(device))
 
 

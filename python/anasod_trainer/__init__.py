@@ -654,6 +654,10 @@ class Job:
         if threading.current_thread() is not threading.main_thread():
             return False
         signal.signal(signal.SIGTERM, self._on_sigterm)
+        # A process that starts its children with SIGTERM blocked (a service manager, a test runner) would
+        # leave it pending for ever: the worker's stop must reach the trainer.
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         return True
 
     # ---------------------------------------------------------------------------------- the context
