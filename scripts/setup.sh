@@ -5,10 +5,12 @@ set -euo pipefail
 
 # libcurl4-openssl-dev: scripts/package.sh (the static binary's FoundationNetworking links libcurl).
 # slurm-wlm, munge: the Slurm tests (scripts/slurm-local.sh starts a single-node Slurm of their own).
+# python3, python3-numpy: the trainer library's tests (python/) and the worked example of one's own space
+# (examples/own-space/train_numpy.py, configs/fmnist-chain8.yaml).
 # chromium: the browser tests (the dashboard and the report read in headless Chromium); they are skipped,
 # saying why, where it is missing.
 PACKAGES=(libzmq3-dev libmsgpack-dev libopenblas-dev liblapacke-dev pkg-config zlib1g-dev libsqlite3-dev sqlite3
-          dataset-fashion-mnist chromium libcurl4-openssl-dev slurm-wlm munge)
+          dataset-fashion-mnist chromium libcurl4-openssl-dev slurm-wlm munge python3 python3-numpy)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
