@@ -34,6 +34,10 @@ public protocol SearchSpace: Sendable {
     /// How many connectivity patterns one cell can draw (1 when the connectivity is fixed).
     var connectivityPatterns: Double { get }
 
+    /// How many distinct nodes a slot may read where connectivity is searched (DARTS: 0 … 5, so 6); 0 when
+    /// it is fixed. Sizes the one-hot of a slot's input in cell-level features.
+    var sourceNodeCount: Int { get }
+
     /// What training a cell of these operation counts (one row per cell type) costs relative to other
     /// cells, before any has been trained: a FLOPs count or a proxy of it (a cost model's prior). Nil when
     /// the space cannot say.
@@ -44,6 +48,8 @@ extension SearchSpace {
     public func relativeCost(counts: [[Int]]) -> Double? { nil }
     public var searchesConnectivity: Bool { false }
     public var connectivityPatterns: Double { 1 }
+    /// DARTS's shape (2 inputs, 2 edges a node) where connectivity is searched.
+    public var sourceNodeCount: Int { searchesConnectivity ? slotsPerCell / 2 + 2 : 0 }
 
     /// k: the number of operations.
     public var operationCount: Int { operations.count }

@@ -77,6 +77,12 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
 
     public var connectivityPatterns: Double { wiring.connectivityPatterns }
 
+    /// DARTS-like wiring: the inputs and every node but the last; 0 otherwise.
+    public var sourceNodeCount: Int {
+        if case .darts(let nodes, let inputs, _) = wiring { return inputs + nodes - 1 }
+        return 0
+    }
+
     public func drawInputs(using rng: inout some RandomNumberGenerator) -> [Int] {
         switch wiring {
         case .chain:

@@ -10,7 +10,7 @@ public struct CellFeatures: Sendable {
 
     public init(space: any SearchSpace) {
         self.space = space
-        inputNodes = space.searchesConnectivity ? space.slotsPerCell / 2 + 2 : 0
+        inputNodes = space.sourceNodeCount
     }
 
     public var dimension: Int { space.cellTypes.count * space.slotsPerCell * (space.operationCount + inputNodes) }
