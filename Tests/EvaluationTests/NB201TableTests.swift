@@ -43,7 +43,7 @@ import Testing
 
         var badArch = lines
         badArch[2] = "|none~0|+|none~0|,50"
-        expectMalformed(badArch.joined(separator: "\n"), "t.csv:3: NB201 arch string")
+        expectMalformed(badArch.joined(separator: "\n"), "t.csv:3: 'nb201' architecture")
 
         let truncated = String(good.prefix(good.count / 2))
         expectMalformed(truncated, "t.csv:")

@@ -14,52 +14,26 @@ public struct NB201SearchSpace: SearchSpace {
     /// 5^6: the number of cells.
     public static let cellCount = 15_625
 
-    public let name = SpaceName.nb201.rawValue
-    public let operations = NB201SearchSpace.operationNames
-    public let cellTypes = ["cell"]
-    public let slotsPerCell = 6
+    /// The space as a definition of the same kind as a user's: a fixed DAG of the six edges.
+    public static let definition = SlotSearchSpace(
+        builtIn: .nb201, operations: operationNames, cellTypes: ["cell"],
+        wiring: .dag(edges: zip(edgeSources, edgeTargets).map { SlotWiring.Edge(source: $0, target: $1) }))
+
+    public var slotSpace: SlotSearchSpace? { Self.definition }
+    public var name: String { Self.definition.name }
+    public var operations: [String] { Self.definition.operations }
+    public var cellTypes: [String] { Self.definition.cellTypes }
+    public var slotsPerCell: Int { Self.definition.slotsPerCell }
 
     public init() {}
 
     public func drawInputs(using rng: inout some RandomNumberGenerator) -> [Int] { Self.edgeSources }
 
-    public func validate(_ architecture: Architecture) throws {
-        try validateOperations(architecture)
-        guard architecture.cells[0].inputs == Self.edgeSources else {
-            throw ANASODError(.invalidArchitecture, "NB201 cell inputs must be \(Self.edgeSources), got \(architecture.cells[0].inputs)")
-        }
-    }
+    public func validate(_ architecture: Architecture) throws { try Self.definition.validate(architecture) }
 
-    public func parse(_ text: String) throws -> Architecture {
-        let groups = try EdgeListParser.parse(text, what: "NB201 arch string")
-        guard groups.count == 3 else {
-            throw ANASODError(.malformedArchitecture, "NB201 arch string '\(text)': expected 3 node groups separated by '+', found \(groups.count)")
-        }
-        var ops = [Int]()
-        for (g, group) in groups.enumerated() {
-            guard group.count == g + 1 else {
-                throw ANASODError(.malformedArchitecture,
-                                  "NB201 arch string '\(text)': node \(g + 1) needs \(g + 1) incoming edge(s), found \(group.count)")
-            }
-            for (s, edge) in group.enumerated() {
-                guard let op = operationIndex(edge.operation) else {
-                    throw ANASODError(.malformedArchitecture,
-                                      "NB201 arch string '\(text)': unknown operation '\(edge.operation)' at position \(edge.position) (known: \(operations.joined(separator: ", ")))")
-                }
-                guard edge.source == s else {
-                    throw ANASODError(.malformedArchitecture,
-                                      "NB201 arch string '\(text)': edge at position \(edge.position) must come from node \(s), not \(edge.source)")
-                }
-                ops.append(op)
-            }
-        }
-        return Architecture(cells: [Cell(operations: ops, inputs: Self.edgeSources)])
-    }
+    public func parse(_ text: String) throws -> Architecture { try Self.definition.parse(text) }
 
-    public func format(_ architecture: Architecture) -> String {
-        let ops = architecture.cells[0].operations.map { operations[$0] }
-        return "|\(ops[0])~0|+|\(ops[1])~0|\(ops[2])~1|+|\(ops[3])~0|\(ops[4])~1|\(ops[5])~2|"
-    }
+    public func format(_ architecture: Architecture) -> String { Self.definition.format(architecture) }
 
     /// The cell's index in 0..<15,625: its operations read as base-5 digits, slot 0 most significant.
     public func index(of architecture: Architecture) -> Int {

@@ -1,7 +1,9 @@
 /// A cell-based search space: cells of N slots, each holding one of k operations, one cell per cell type,
 /// and possibly a connectivity pattern (which node each slot reads from).
 ///
-/// Implementations: `NB201SearchSpace`, `DARTSSearchSpace`, `SlotSearchSpace` (user-defined). The encoding
+/// Implementations: `SlotSearchSpace` (a definition: operations, slots, wiring, cell types), which the
+/// built-in `NB201SearchSpace` and `DARTSSearchSpace` are definitions of (`slotSpace`), with what only they
+/// know (NB201's cell index, FLOPs priors) beside it. The encoding
 /// and both decoders are written once, on top of this protocol, in `SearchSpace+Decoding.swift`.
 public protocol SearchSpace: Sendable {
     /// A short name: `nb201`, `darts`, or the user's.
@@ -34,7 +36,12 @@ public protocol SearchSpace: Sendable {
     /// How many connectivity patterns one cell can draw (1 when the connectivity is fixed).
     var connectivityPatterns: Double { get }
 
-    /// How many distinct nodes a slot may read where connectivity is searched (DARTS: 0 … 5, so 6); 0 when
+    /// The space as a definition of slots, operations and wiring (the built-in spaces' `definition`, a user's
+    /// space itself): what notation, validation and a trainer job's plain slots come from. Nil for a space
+    /// that is none.
+    var slotSpace: SlotSearchSpace? { get }
+
+    /// How many distinct nodes a slot may read where connectivity is searched (DARTS: 0 … 4, so 5); 0 when
     /// it is fixed. Sizes the one-hot of a slot's input in cell-level features.
     var sourceNodeCount: Int { get }
 
@@ -48,8 +55,10 @@ extension SearchSpace {
     public func relativeCost(counts: [[Int]]) -> Double? { nil }
     public var searchesConnectivity: Bool { false }
     public var connectivityPatterns: Double { 1 }
-    /// DARTS's shape (2 inputs, 2 edges a node) where connectivity is searched.
-    public var sourceNodeCount: Int { searchesConnectivity ? slotsPerCell / 2 + 2 : 0 }
+    public var slotSpace: SlotSearchSpace? { nil }
+    /// The definition's count, else DARTS's shape (2 inputs, 4 nodes of 2 edges: sources 0 … 4) where
+    /// connectivity is searched.
+    public var sourceNodeCount: Int { slotSpace?.sourceNodeCount ?? (searchesConnectivity ? slotsPerCell / 2 + 1 : 0) }
 
     /// k: the number of operations.
     public var operationCount: Int { operations.count }

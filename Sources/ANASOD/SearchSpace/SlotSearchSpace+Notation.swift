@@ -63,47 +63,81 @@ extension SlotSearchSpace {
             guard ops.count == slotsPerCell else { throw fail("\(ops.count) slots, expected \(slotsPerCell)") }
             return Cell(operations: ops)
         case .dag, .darts:
+            let what = cellTypes.count == 1 ? "'\(name)' architecture" : "'\(name)' architecture '\(whole)': the \(cellTypeName(at: offset, in: whole)) cell"
             let groups: [[EdgeListParser.Edge]]
             do {
-                groups = try EdgeListParser.parse(text, what: "cell")
-            } catch let error as ANASODError {
-                throw fail(error.message + (offset > 0 ? " (of the cell starting at position \(offset + 1))" : ""))
+                groups = try EdgeListParser.parse(text, what: what)
+            } catch let error as ANASODError where offset > 0 {
+                throw ANASODError(.malformedArchitecture, error.message + " (within the cell, which starts at position \(offset + 1))")
             }
-            let edges = groups.flatMap { $0 }
-            guard edges.count == slotsPerCell else { throw fail("\(edges.count) edges, expected \(slotsPerCell)") }
+            let expected = nodeGroups
+            guard groups.count == expected.count else {
+                throw fail("expected \(expected.count) node groups separated by '+', found \(groups.count)")
+            }
             var ops = [Int](), inputs = [Int]()
-            for edge in edges {
-                guard let op = operationIndex(edge.operation) else {
-                    throw fail("unknown operation '\(edge.operation)' at position \(offset + edge.position) "
-                               + "(known: \(operations.joined(separator: ", ")))")
+            for (g, group) in groups.enumerated() {
+                let (target, sources) = expected[g]
+                guard group.count == sources.count else {
+                    throw fail("node \(target) needs \(sources.count) incoming edge(s), found \(group.count)")
                 }
-                ops.append(op)
-                inputs.append(edge.source)
-            }
-            var cell = Cell(operations: ops, inputs: inputs)
-            if case .darts(_, _, let perNode) = wiring {
-                // A node's edges are unordered: store them by ascending source.
-                for start in stride(from: 0, to: slotsPerCell, by: perNode) {
-                    let pairs = (start..<(start + perNode)).map { (cell.inputs[$0], cell.operations[$0]) }.sorted { $0.0 < $1.0 }
-                    for (j, pair) in pairs.enumerated() {
-                        cell.inputs[start + j] = pair.0
-                        cell.operations[start + j] = pair.1
+                var pairs = [(source: Int, op: Int)]()
+                for (e, edge) in group.enumerated() {
+                    guard let op = operationIndex(edge.operation) else {
+                        throw fail("unknown operation '\(edge.operation)' at position \(offset + edge.position) "
+                                   + "(known: \(operations.joined(separator: ", ")))")
                     }
+                    if let fixed = sources[e] {
+                        guard edge.source == fixed else {
+                            throw fail("edge at position \(offset + edge.position) must come from node \(fixed), not \(edge.source)")
+                        }
+                    } else {
+                        guard edge.source < target else {
+                            throw fail("node \(target) cannot read node \(edge.source) (position \(offset + edge.position))")
+                        }
+                        guard !pairs.contains(where: { $0.source == edge.source }) else {
+                            throw fail("node \(target) reads node \(edge.source) twice")
+                        }
+                    }
+                    pairs.append((edge.source, op))
                 }
+                // A DARTS-like node's edges are unordered: stored by ascending source.
+                if case .darts = wiring { pairs.sort { $0.source < $1.source } }
+                ops += pairs.map(\.op)
+                inputs += pairs.map(\.source)
             }
-            do {
-                try validate(Architecture(cells: [Cell](repeating: cell, count: cellTypes.count)))
-            } catch let error as ANASODError {
-                throw fail(error.message)
-            }
-            // The node groups must be where the wiring puts them ('+' where the target changes).
-            let canonical = formatCell(cell)
-            let written = text.split(separator: "+").map { $0.split(separator: "|").count }
-            let expected = canonical.split(separator: "+").map { $0.split(separator: "|").count }
-            guard written == expected else {
-                throw fail("the edges are grouped \(written) by '+', the wiring groups them \(expected) (by target node)")
-            }
+            let cell = Cell(operations: ops, inputs: inputs)
             return cell
         }
+    }
+
+    /// The node groups of the edge-list notation, in order: each target node and, per edge, its fixed
+    /// source (a DAG) or nil (a DARTS-like node picks it).
+    var nodeGroups: [(target: Int, sources: [Int?])] {
+        switch wiring {
+        case .chain:
+            return []
+        case .dag(let edges):
+            var groups = [(target: Int, sources: [Int?])]()
+            for edge in edges {
+                if let last = groups.last, last.target == edge.target {
+                    groups[groups.count - 1].sources.append(edge.source)
+                } else {
+                    groups.append((edge.target, [edge.source]))
+                }
+            }
+            return groups
+        case .darts(let nodes, let inputs, let perNode):
+            return (0..<nodes).map { (inputs + $0, [Int?](repeating: nil, count: perNode)) }
+        }
+    }
+
+    /// The cell type whose part of `whole` starts at `offset`.
+    private func cellTypeName(at offset: Int, in whole: String) -> String {
+        var start = 0
+        for (t, part) in whole.split(separator: ";", omittingEmptySubsequences: false).enumerated() {
+            if offset <= start + part.count, t < cellTypes.count { return cellTypes[t] }
+            start += part.count + 1
+        }
+        return cellTypes.last ?? "cell"
     }
 }

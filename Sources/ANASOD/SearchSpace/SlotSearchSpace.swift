@@ -64,6 +64,22 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
         self.wiring = wiring
     }
 
+    /// A built-in space's definition (`NB201SearchSpace.definition`, `DARTSSearchSpace.definition`): the
+    /// same type, without the check that keeps users' names apart from the built-in ones.
+    init(builtIn: SpaceName, operations: [String], cellTypes: [String], wiring: SlotWiring) {
+        do {
+            let checked = try SlotSearchSpace(name: "builtin-" + builtIn.rawValue, operations: operations, cellTypes: cellTypes,
+                                              wiring: wiring)
+            name = builtIn.rawValue
+            self.operations = checked.operations
+            self.cellTypes = checked.cellTypes
+            slotsPerCell = checked.slotsPerCell
+            self.wiring = checked.wiring
+        } catch {
+            preconditionFailure("the built-in space \(builtIn) is not a valid definition: \(error)")
+        }
+    }
+
     static let reserved = "| ~ + ; = ,"
 
     private static func isName(_ s: String) -> Bool {
@@ -76,6 +92,7 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
     }
 
     public var connectivityPatterns: Double { wiring.connectivityPatterns }
+    public var slotSpace: SlotSearchSpace? { self }
 
     /// DARTS-like wiring: the inputs and every node but the last; 0 otherwise.
     public var sourceNodeCount: Int {
@@ -93,12 +110,13 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
             var drawn = [Int]()
             drawn.reserveCapacity(slotsPerCell)
             for i in 0..<nodes {
-                // A uniform subset of `perNode` sources among the inputs + i nodes before node i (Floyd's).
-                var picked = Set<Int>()
-                let n = inputs + i
-                for j in (n - perNode)..<n {
-                    let t = rng.nextInt(below: j + 1)
-                    picked.insert(picked.contains(t) ? j : t)
+                // A uniform subset of `perNode` sources among the inputs + i nodes before node i: the j-th draw
+                // picks uniformly among the sources not yet picked (for 2 edges a node, DARTS's own draw).
+                var picked = [Int]()
+                for j in 0..<perNode {
+                    var r = rng.nextInt(below: inputs + i - j)
+                    for p in picked.sorted() where r >= p { r += 1 }
+                    picked.append(r)
                 }
                 drawn += picked.sorted()
             }

@@ -109,33 +109,25 @@ public struct TrainerJob: Codable, Hashable, Sendable {
         self.attempt = attempt
         self.space = space.name
         self.architecture = architecture
-        switch space {
-        case is NB201SearchSpace:
-            operations = cell.cells.first.map { $0.operations.map { NB201SearchSpace.operationNames[$0] } }
-            slots = cell.cells.first.map { c in
-                ["cell": c.operations.indices.map {
-                    Slot(op: NB201SearchSpace.operationNames[c.operations[$0]], source: NB201SearchSpace.edgeSources[$0],
-                         target: NB201SearchSpace.edgeTargets[$0])
-                }]
-            }
-        case is DARTSSearchSpace:
-            guard cell.cells.count == 2 else { break }
-            var genotype = [String: [Edge]]()
+        // Every space: the cell as plain slots, from its definition.
+        if let definition = space.slotSpace, cell.cells.count == definition.cellTypes.count {
             var slots = [String: [Slot]]()
-            for (name, c) in zip(DARTSSearchSpace().cellTypes, cell.cells) {
-                genotype[name] = zip(c.operations, c.inputs).map { Edge(operation: DARTSSearchSpace.operationNames[$0], source: $1) }
-                slots[name] = c.operations.indices.map {
-                    Slot(op: DARTSSearchSpace.operationNames[c.operations[$0]], source: c.inputs[$0], target: 2 + $0 / 2)
-                }
-            }
-            self.genotype = genotype
-            self.slots = slots
-        case let defined as SlotSearchSpace:
-            var slots = [String: [Slot]]()
-            for (type, cellSlots) in zip(defined.cellTypes, defined.slots(of: cell)) {
+            for (type, cellSlots) in zip(definition.cellTypes, definition.slots(of: cell)) {
                 slots[type] = cellSlots.map { Slot(op: $0.operation, source: $0.source, target: $0.target) }
             }
             self.slots = slots
+        }
+        switch space {
+        case is NB201SearchSpace:
+            operations = cell.cells.first.map { $0.operations.map { NB201SearchSpace.operationNames[$0] } }
+        case is DARTSSearchSpace:
+            guard cell.cells.count == 2 else { break }
+            var genotype = [String: [Edge]]()
+            for (name, c) in zip(DARTSSearchSpace().cellTypes, cell.cells) {
+                genotype[name] = zip(c.operations, c.inputs).map { Edge(operation: DARTSSearchSpace.operationNames[$0], source: $1) }
+            }
+            self.genotype = genotype
+        case let defined as SlotSearchSpace:
             spaceDefinition = JSONValue(defined.definition)
         default:
             break  // a space of the trainer's own: it reads `architecture`
