@@ -3,10 +3,11 @@ import Search
 import Testing
 
 /// One shared suite over every `SearchStrategy`, on the built-in spaces and on user-defined ones (issue 29:
-/// a chain, a fixed DAG, DARTS-like searched connectivity with two cell types).
+/// a chain, a fixed DAG, DARTS-like searched connectivity with two cell types, a chain whose slots restrict
+/// their operations).
 @Suite struct StrategyConformanceTests {
     static let names = StrategyFactory.names + StrategyFactory.measurements
-    static let spaces = ["nb201", "darts", "user-chain", "user-dag", "user-darts"]
+    static let spaces = ["nb201", "darts", "user-chain", "user-dag", "user-darts", "user-restricted"]
     let space = NB201SearchSpace()
 
     static func space(_ name: String) throws -> any SearchSpace {
@@ -18,6 +19,9 @@ import Testing
             return try SlotSearchSpace(name: "dag", operations: ["zero", "skip", "conv", "pool"],
                                        wiring: .dag(edges: [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3), (0, 4), (3, 4)]
                                            .map { SlotWiring.Edge(source: $0, target: $1) }))
+        case "user-restricted":
+            return try SlotSearchSpace(name: "restricted", operations: ["identity", "dense_relu", "dense_tanh", "residual", "bottleneck"],
+                                       slots: 8, allowed: [0: ["dense_relu", "dense_tanh"]], forbidden: [7: ["identity"], 3: ["residual"]])
         case "user-darts":
             return try SlotSearchSpace(name: "cells", operations: ["sep3", "sep5", "max", "skip", "dil3"], cellTypes: ["normal", "reduce"],
                                        wiring: .darts(nodes: 3, inputs: 2, edgesPerNode: 2))
@@ -129,6 +133,30 @@ import Testing
             #expect(space.encode(p.architecture) == p.encoding)
             try space.validate(p.architecture)
         }
+    }
+
+    @Test(arguments: StrategyFactory.names)
+    func exhaustsATinyRestrictedSpaceWithoutRepeats(name: String) throws {
+        // 3 ops on 3 slots, slot 0 only 'a' or 'b', slot 2 never 'c': 2 · 3 · 2 = 12 cells.
+        let tiny = try SlotSearchSpace(name: "tiny", operations: ["a", "b", "c"], slots: 3, allowed: [0: ["a", "b"]],
+                                       forbidden: [2: ["c"]])
+        let objective = SyntheticObjective(space: tiny)
+        var strategy = try StrategyFactory.make(name, space: tiny, seed: 1)
+        var seen = Set<Architecture>()
+        var calls = [Call]()
+        for _ in 0..<(6 * Self.runsPerCell(name) + 6) {
+            let proposals = strategy.propose(count: 2, pending: [])
+            calls.append(Call(proposals: proposals))
+            for p in proposals {
+                try tiny.validate(p.architecture)
+                if Self.runsPerCell(name) == 1 { #expect(!seen.contains(p.architecture)) }
+                seen.insert(p.architecture)
+                strategy.observe(Observation(architecture: p.architecture, value: objective(p.architecture)))
+            }
+        }
+        checkRepeats(name, calls)
+        #expect(seen.count == 12)
+        #expect(strategy.propose(count: 2, pending: []).isEmpty)
     }
 
     /// Search strategies only: `encoding-groups` reaches only cells of encodings with 3 cells or more.

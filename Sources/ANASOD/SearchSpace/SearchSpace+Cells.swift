@@ -5,7 +5,7 @@ extension SearchSpace {
     public func architectureCount(counts: [[Int]]) -> Double {
         var total = 1.0
         for n in counts {
-            total *= multinomial(n) * connectivityPatterns
+            total *= arrangementCount(n) * connectivityPatterns
         }
         return total
     }
@@ -16,7 +16,10 @@ extension SearchSpace {
     public func allArchitectures(counts: [[Int]], limit: Int = 50_000) -> [Architecture]? {
         guard !searchesConnectivity, architectureCount(counts: counts) <= Double(limit) else { return nil }
         var perCell = [[[Int]]]()
-        for n in counts { perCell.append(distinctArrangements(n)) }
+        for n in counts {
+            perCell.append(distinctArrangements(n).filter { ops in ops.indices.allSatisfy { allows(slot: $0, operation: ops[$0]) } })
+        }
+        guard perCell.allSatisfy({ !$0.isEmpty }) else { return [] }
         var result = [Architecture]()
         var indices = [Int](repeating: 0, count: counts.count)
         var rng = SeededGenerator(seed: 0)  // fixed connectivity: drawInputs ignores it

@@ -34,7 +34,14 @@ extension SearchSpace {
                                using rng: inout some RandomNumberGenerator) -> Architecture {
         precondition(encoding.parts.count == cellTypes.count && encoding.parts.allSatisfy { $0.count == operationCount },
                      "encoding does not fit \(name); call validate(_:) on user input first")
-        return decode(counts: encoding.counts(slots: slotsPerCell), using: &rng)
+        var counts = encoding.counts(slots: slotsPerCell)
+        if restrictsSlots {
+            // Not every grid point has cells where slots are restricted: the nearest one that has.
+            for (t, part) in encoding.parts.enumerated() {
+                counts[t] = feasibleCounts(rounded: counts[t], target: part.probabilities.map { $0 * Double(slotsPerCell) })
+            }
+        }
+        return decode(counts: counts, using: &rng)
     }
 
     /// A uniformly random architecture among those with exactly the count vectors `counts`.
@@ -44,11 +51,8 @@ extension SearchSpace {
         for n in counts {
             precondition(n.count == operationCount && n.reduce(0, +) == slotsPerCell && n.allSatisfy { $0 >= 0 },
                          "counts \(n) are not a grid point of \(name)")
-            var ops = [Int]()
-            ops.reserveCapacity(slotsPerCell)
-            for (op, c) in n.enumerated() { ops.append(contentsOf: repeatElement(op, count: c)) }
-            rng.shuffle(&ops)
-            cells.append(Cell(operations: ops, inputs: drawInputs(using: &rng)))
+            precondition(!restrictsSlots || arrangementCount(n) > 0, "counts \(n) have no cell in \(name) (slots are restricted)")
+            cells.append(Cell(operations: arrangement(n, using: &rng), inputs: drawInputs(using: &rng)))
         }
         return Architecture(cells: cells)
     }
@@ -63,7 +67,16 @@ extension SearchSpace {
         for part in encoding.parts {
             var ops = [Int]()
             ops.reserveCapacity(slotsPerCell)
-            for _ in 0..<slotsPerCell { ops.append(rng.nextCategorical(part.probabilities)) }
+            for slot in 0..<slotsPerCell {
+                guard restrictsSlots else {
+                    ops.append(rng.nextCategorical(part.probabilities))
+                    continue
+                }
+                // p~ over the operations the slot allows (uniform over them where p~ gives them nothing).
+                let p = part.probabilities.indices.map { allows(slot: slot, operation: $0) ? part.probabilities[$0] : 0 }
+                let mass = p.reduce(0, +)
+                ops.append(rng.nextCategorical(mass > 0 ? p : p.indices.map { allows(slot: slot, operation: $0) ? 1 : 0 }))
+            }
             cells.append(Cell(operations: ops, inputs: drawInputs(using: &rng)))
         }
         return Architecture(cells: cells)
@@ -74,7 +87,14 @@ extension SearchSpace {
         var cells = [Cell]()
         for _ in cellTypes {
             var ops = [Int]()
-            for _ in 0..<slotsPerCell { ops.append(rng.nextInt(below: operationCount)) }
+            for slot in 0..<slotsPerCell {
+                if restrictsSlots {
+                    let allowed = (0..<operationCount).filter { allows(slot: slot, operation: $0) }
+                    ops.append(allowed[rng.nextInt(below: allowed.count)])
+                } else {
+                    ops.append(rng.nextInt(below: operationCount))
+                }
+            }
             cells.append(Cell(operations: ops, inputs: drawInputs(using: &rng)))
         }
         return Architecture(cells: cells)
@@ -82,14 +102,19 @@ extension SearchSpace {
 
     /// The number of encodings: C(N+k−1, k−1) raised to the number of cell types.
     public var encodingCount: Int {
-        let perCell = EncodingGrid.size(slots: slotsPerCell, operations: operationCount)
+        let perCell = restrictsSlots ? cellGrid().count : EncodingGrid.size(slots: slotsPerCell, operations: operationCount)
         return cellTypes.indices.reduce(1) { acc, _ in acc * perCell }
     }
 
     /// Every grid point of the space, as count vectors per cell type, lazily (DARTS has 3,003² of them).
     public func allEncodingCounts() -> EncodingGridSequence {
-        EncodingGridSequence(cell: EncodingGrid.allCounts(slots: slotsPerCell, operations: operationCount),
-                             cellTypes: cellTypes.count)
+        EncodingGridSequence(cell: cellGrid(), cellTypes: cellTypes.count)
+    }
+
+    /// One cell type's grid points that have cells (all of them unless slots are restricted).
+    func cellGrid() -> [[Int]] {
+        let all = EncodingGrid.allCounts(slots: slotsPerCell, operations: operationCount)
+        return restrictsSlots ? all.filter { arrangementCount($0) > 0 } : all
     }
 }
 

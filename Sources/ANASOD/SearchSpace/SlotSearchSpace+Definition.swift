@@ -11,9 +11,11 @@ import Foundation
 ///   wiring: chain            # or {dag: [[0, 1], [0, 2], [1, 2]]}
 ///                            # or {darts: {nodes: 4, inputs: 2, edges_per_node: 2}}
 ///   cell_types: [cell]       # optional; e.g. [normal, reduce]
+///   allowed: {0: [dense_relu, dense_tanh]}   # optional: per slot (0-based), the only operations it may hold
+///   forbidden: {7: [identity]}               # optional: per slot, operations it may not hold
 /// ```
 extension SlotSearchSpace {
-    static let definitionKeys: Set<String> = ["name", "operations", "slots", "wiring", "cell_types"]
+    static let definitionKeys: Set<String> = ["name", "operations", "slots", "wiring", "cell_types", "allowed", "forbidden"]
 
     /// Reads a definition from JSON-like values (`[String: Any]`, `[Any]`, `String`, `Int`), as
     /// `JSONSerialization` or a YAML reader gives them; errors name the key under `key` (`space.slots`).
@@ -79,12 +81,36 @@ extension SlotSearchSpace {
                 throw fail("'\(wkey)' must be 'chain', {dag: [[source, target], …]} or {darts: {nodes, inputs, edges_per_node}}")
             }
         }
-        try self.init(name: name, operations: operations, slots: slots, cellTypes: types, wiring: wiring)
+        var restrictions = [String: [Int: [String]]]()
+        for restriction in ["allowed", "forbidden"] {
+            guard let value = map[restriction] else { continue }
+            let rkey = "\(key).\(restriction)"
+            guard let entries = value as? [String: Any] else {
+                throw fail("'\(rkey)' must map slot numbers to lists of operations ({0: [op, …], …})")
+            }
+            var bySlot = [Int: [String]]()
+            for (slotText, names) in entries {
+                guard let slot = Int(slotText), slot >= 0 else {
+                    throw fail("'\(rkey).\(slotText.prefix(40))': keys are slot numbers (0, 1, …)")
+                }
+                bySlot[slot] = try strings(names, "\(rkey).\(slot)")
+            }
+            restrictions[restriction] = bySlot
+        }
+        try self.init(name: name, operations: operations, slots: slots, cellTypes: types, wiring: wiring,
+                      allowed: restrictions["allowed"] ?? [:], forbidden: restrictions["forbidden"] ?? [:])
     }
 
     /// The definition as JSON-like values (`init(definition:)` reads it back).
     public var definition: [String: Any] {
         var d: [String: Any] = ["name": name, "operations": operations, "slots": slotsPerCell, "cell_types": cellTypes]
+        if let slotOperations {
+            var allowed = [String: Any]()
+            for (slot, ops) in slotOperations.enumerated() where ops.count < operations.count {
+                allowed[String(slot)] = ops.map { operations[$0] }
+            }
+            d["allowed"] = allowed
+        }
         switch wiring {
         case .chain: d["wiring"] = "chain"
         case .dag(let edges): d["wiring"] = ["dag": edges.map { [$0.source, $0.target] }]

@@ -12,13 +12,16 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
     public let cellTypes: [String]
     public let slotsPerCell: Int
     public let wiring: SlotWiring
+    /// The operations each slot may hold (indices, ascending), the same in every cell type; nil: any.
+    public let slotOperations: [[Int]]?
 
     /// - Parameters:
     ///   - slots: N; nil takes it from the wiring (a DAG's edge count, a DARTS-like cell's nodes × edges).
+    ///   - allowed, forbidden: per slot (0-based), the operations it may hold only, or may not hold.
     /// - Throws: `ANASODError.Code.invalidSearchSpace` naming the key: an empty or repeated operation, a name
     ///   with characters the architecture strings use, slots out of 1…1024 or not the wiring's, a bad wiring.
     public init(name: String, operations: [String], slots: Int? = nil, cellTypes: [String] = ["cell"],
-                wiring: SlotWiring = .chain) throws {
+                wiring: SlotWiring = .chain, allowed: [Int: [String]] = [:], forbidden: [Int: [String]] = [:]) throws {
         func fail(_ message: String) -> ANASODError { ANASODError(.invalidSearchSpace, "search space '\(name)': \(message)") }
         guard !name.isEmpty, name.count <= 64,
               name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
@@ -62,6 +65,7 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
         self.cellTypes = cellTypes
         self.slotsPerCell = n
         self.wiring = wiring
+        slotOperations = try Self.slotOperations(operations: operations, slots: n, allowed: allowed, forbidden: forbidden, fail: fail)
     }
 
     /// A built-in space's definition (`NB201SearchSpace.definition`, `DARTSSearchSpace.definition`): the
@@ -75,6 +79,7 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
             self.cellTypes = checked.cellTypes
             slotsPerCell = checked.slotsPerCell
             self.wiring = checked.wiring
+            slotOperations = nil
         } catch {
             preconditionFailure("the built-in space \(builtIn) is not a valid definition: \(error)")
         }
@@ -93,6 +98,29 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
 
     public var connectivityPatterns: Double { wiring.connectivityPatterns }
     public var slotSpace: SlotSearchSpace? { self }
+    public var restrictsSlots: Bool { slotOperations != nil }
+
+    public func allows(slot: Int, operation: Int) -> Bool { slotOperations?[slot].contains(operation) ?? true }
+
+    public func arrangementCount(_ n: [Int]) -> Double {
+        guard let slotOperations else { return multinomial(n) }
+        return restrictedArrangementCount(n, slotOperations)
+    }
+
+    public func arrangement(_ n: [Int], using rng: inout some RandomNumberGenerator) -> [Int] {
+        guard let slotOperations else {
+            var ops = [Int]()
+            for (op, c) in n.enumerated() { ops.append(contentsOf: repeatElement(op, count: c)) }
+            rng.shuffle(&ops)
+            return ops
+        }
+        return restrictedArrangement(n, slotOperations, using: &rng)
+    }
+
+    public func feasibleCounts(rounded: [Int], target: [Double]) -> [Int] {
+        guard let slotOperations, restrictedArrangementCount(rounded, slotOperations) == 0 else { return rounded }
+        return nearestFeasibleCounts(target: target, rounded: rounded, slotOperations)
+    }
 
     /// DARTS-like wiring: the inputs and every node but the last; 0 otherwise.
     public var sourceNodeCount: Int {
@@ -128,6 +156,9 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
         try validateOperations(architecture)
         for (t, cell) in architecture.cells.enumerated() {
             let type = cellTypes[t]
+            if let slot = cell.operations.indices.first(where: { !allows(slot: $0, operation: cell.operations[$0]) }) {
+                throw ANASODError(.invalidArchitecture, "'\(name)' \(type) cell: slot \(slot) may not hold '\(operations[cell.operations[slot]])'")
+            }
             switch wiring {
             case .chain:
                 guard cell.inputs.isEmpty else {

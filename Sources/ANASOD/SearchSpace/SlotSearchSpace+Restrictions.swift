@@ -1,0 +1,160 @@
+/// Operations allowed or forbidden per slot (a study file's `space.allowed` / `space.forbidden`): which
+/// count vectors are feasible, how many cells each has, a uniform cell among them, and the feasible grid
+/// point nearest to a rounded one.
+extension SlotSearchSpace {
+    /// The most slots a cell with restrictions may have (cell counts are computed by dynamic programming
+    /// over the slots).
+    static let maxRestrictedSlots = 32
+
+    /// Checks and normalises `allowed` / `forbidden`: per slot, the operation indices it may hold; nil when
+    /// neither restricts anything.
+    static func slotOperations(operations: [String], slots: Int, allowed: [Int: [String]], forbidden: [Int: [String]],
+                               fail: (String) -> ANASODError) throws -> [[Int]]? {
+        guard !allowed.isEmpty || !forbidden.isEmpty else { return nil }
+        guard slots <= maxRestrictedSlots else {
+            throw fail("'allowed' and 'forbidden' apply to cells of at most \(maxRestrictedSlots) slots, this one has \(slots)")
+        }
+        var may = [[Bool]](repeating: [Bool](repeating: true, count: operations.count), count: slots)
+        for (key, entries) in [("allowed", allowed), ("forbidden", forbidden)] {
+            for (slot, names) in entries.sorted(by: { $0.key < $1.key }) {
+                guard (0..<slots).contains(slot) else {
+                    throw fail("'\(key).\(slot)': slots are numbered 0...\(slots - 1)")
+                }
+                var listed = [Bool](repeating: false, count: operations.count)
+                for name in names {
+                    guard let op = operations.firstIndex(of: name) else {
+                        throw fail("'\(key).\(slot)' names '\(name.prefix(80))', which is not in 'operations'")
+                    }
+                    listed[op] = true
+                }
+                for op in operations.indices {
+                    if key == "allowed" ? !listed[op] : listed[op] { may[slot][op] = false }
+                }
+            }
+        }
+        if let slot = may.firstIndex(where: { !$0.contains(true) }) {
+            throw fail("slot \(slot) may hold no operation (its 'allowed' and 'forbidden' leave none)")
+        }
+        if let op = operations.indices.first(where: { op in !may.contains { $0[op] } }) {
+            throw fail("operation '\(operations[op])' is forbidden in every slot: remove it from 'operations'")
+        }
+        let result = may.map { row in row.indices.filter { row[$0] } }
+        return result.allSatisfy { $0.count == operations.count } ? nil : result
+    }
+
+    /// Cells with exactly the counts `n`.
+    func restrictedArrangementCount(_ n: [Int], _ allowed: [[Int]]) -> Double {
+        guard n.count == operationCount, n.reduce(0, +) == slotsPerCell, n.allSatisfy({ $0 >= 0 }) else { return 0 }
+        var counter = ArrangementCounter(allowed: allowed)
+        return counter.count(n)
+    }
+
+    /// A uniformly random cell with counts `n`: each slot's op drawn in proportion to the cells that still
+    /// complete it. `n` must be feasible.
+    func restrictedArrangement(_ n: [Int], _ allowed: [[Int]], using rng: inout some RandomNumberGenerator) -> [Int] {
+        var counter = ArrangementCounter(allowed: allowed)
+        var rest = n
+        var ops = [Int]()
+        ops.reserveCapacity(slotsPerCell)
+        for slot in 0..<slotsPerCell {
+            var weights = [Double](), choices = [Int]()
+            for op in allowed[slot] where rest[op] > 0 {
+                rest[op] -= 1
+                let completions = counter.count(rest)
+                rest[op] += 1
+                if completions > 0 {
+                    weights.append(completions)
+                    choices.append(op)
+                }
+            }
+            precondition(!choices.isEmpty, "counts \(n) are not feasible in \(name)")
+            var u = rng.nextUniform() * weights.reduce(0, +)
+            var pick = choices.count - 1
+            for (i, w) in weights.enumerated() {
+                if u < w {
+                    pick = i
+                    break
+                }
+                u -= w
+            }
+            ops.append(choices[pick])
+            rest[choices[pick]] -= 1
+        }
+        return ops
+    }
+
+    /// The feasible counts nearest to `target` (N·p~) in L1 distance, ties broken towards `rounded` (the
+    /// largest-remainder rounding): a minimum-cost flow from slots to the operations they allow, each
+    /// operation's c-th unit costing |c − t_i| − |c − 1 − t_i| (convex, so unit arcs in order are exact).
+    func nearestFeasibleCounts(target: [Double], rounded: [Int], _ allowed: [[Int]]) -> [Int] {
+        let n = slotsPerCell, k = operationCount
+        let source = 0, sink = n + k + 1
+        struct Arc { var to: Int; var capacity: Int; var cost: Double; var reverse: Int }
+        var graph = [[Arc]](repeating: [], count: n + k + 2)
+        func addArc(_ from: Int, _ to: Int, _ cost: Double) {
+            graph[from].append(Arc(to: to, capacity: 1, cost: cost, reverse: graph[to].count))
+            graph[to].append(Arc(to: from, capacity: 0, cost: -cost, reverse: graph[from].count - 1))
+        }
+        for slot in 0..<n {
+            addArc(source, 1 + slot, 0)
+            for op in allowed[slot] { addArc(1 + slot, 1 + n + op, 0) }
+        }
+        for op in 0..<k {
+            for c in 0..<n {
+                let x = Double(c)
+                let cost = (abs(x + 1 - target[op]) - abs(x - target[op]))
+                    + 1e-6 * (abs(x + 1 - Double(rounded[op])) - abs(x - Double(rounded[op])))
+                addArc(1 + n + op, sink, cost)
+            }
+        }
+        // n augmenting paths of one unit each, shortest by cost (Bellman–Ford: costs may be negative).
+        for _ in 0..<n {
+            var distance = [Double](repeating: .infinity, count: graph.count)
+            var via = [(node: Int, arc: Int)?](repeating: nil, count: graph.count)
+            distance[source] = 0
+            var changed = true
+            while changed {
+                changed = false
+                for u in graph.indices where distance[u] < .infinity {
+                    for (i, arc) in graph[u].enumerated() where arc.capacity > 0 && distance[u] + arc.cost < distance[arc.to] - 1e-12 {
+                        distance[arc.to] = distance[u] + arc.cost
+                        via[arc.to] = (u, i)
+                        changed = true
+                    }
+                }
+            }
+            precondition(distance[sink] < .infinity, "every slot of \(name) allows an operation")
+            var v = sink
+            while let (u, i) = via[v] {
+                graph[u][i].capacity -= 1
+                graph[v][graph[u][i].reverse].capacity += 1
+                v = u
+            }
+        }
+        return (0..<k).map { op in graph[1 + n + op].filter { $0.to == sink && $0.capacity == 0 }.count }
+    }
+}
+
+/// How many ways the slots left can take the counts left: dynamic programming over the slots in order,
+/// memoised by the counts left (which say how many slots are filled).
+struct ArrangementCounter {
+    let allowed: [[Int]]
+    var memo = [[Int]: Double]()
+
+    init(allowed: [[Int]]) { self.allowed = allowed }
+
+    mutating func count(_ rest: [Int]) -> Double {
+        let slot = allowed.count - rest.reduce(0, +)
+        if slot == allowed.count { return 1 }
+        if let known = memo[rest] { return known }
+        var total = 0.0
+        var next = rest
+        for op in allowed[slot] where rest[op] > 0 {
+            next[op] -= 1
+            total += count(next)
+            next[op] += 1
+        }
+        memo[rest] = total
+        return total
+    }
+}
