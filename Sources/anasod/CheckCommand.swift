@@ -95,12 +95,17 @@ struct CheckCommand: AsyncParsableCommand {
 
     static func describe(_ space: any SearchSpace) -> String {
         let k = space.operationCount, slots = space.slotsPerCell, cells = Double(space.cellTypes.count)
-        let perCell = pow(Double(k), Double(slots)) * space.connectivityPatterns
-        // Operation distributions per cell: the count vectors of `slots` operations over k kinds.
+        // Cells: every slot's choices (restricted slots: only their operations) times the connectivity patterns.
+        let choices = (0..<slots).map { slot in Double((0..<k).filter { space.allows(slot: slot, operation: $0) }.count) }
+        let perCell = choices.reduce(1, *) * space.connectivityPatterns
+        // Operation distributions per cell: the count vectors of `slots` operations over k kinds (with
+        // restrictions: those that have cells).
         var distributions = 1.0
         for i in 0..<(k - 1) { distributions = distributions * Double(slots + k - 1 - i) / Double(i + 1) }
-        return "\(space.name): \(number(pow(perCell, cells))) architectures, \(number(pow(distributions.rounded(), cells))) "
-            + "operation distributions (\(space.cellTypes.count) cell type(s), \(slots) slots, \(k) operations)"
+        let total = space.restrictsSlots ? Double(space.encodingCount) : pow(distributions.rounded(), cells)
+        let restricted = space.restrictsSlots ? ", some slots restricted" : ""
+        return "\(space.name): \(number(pow(perCell, cells))) architectures, \(number(total)) "
+            + "operation distributions (\(space.cellTypes.count) cell type(s), \(slots) slots, \(k) operations\(restricted))"
     }
 
     static func number(_ value: Double) -> String {

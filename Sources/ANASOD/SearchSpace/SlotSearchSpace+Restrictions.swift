@@ -5,6 +5,8 @@ extension SlotSearchSpace {
     /// The most slots a cell with restrictions may have (cell counts are computed by dynamic programming
     /// over the slots).
     static let maxRestrictedSlots = 32
+    /// The most grid points a cell type with restrictions may have (which of them have cells is enumerated).
+    static let maxRestrictedGrid = 2e6
 
     /// Checks and normalises `allowed` / `forbidden`: per slot, the operation indices it may hold; nil when
     /// neither restricts anything.
@@ -13,6 +15,11 @@ extension SlotSearchSpace {
         guard !allowed.isEmpty || !forbidden.isEmpty else { return nil }
         guard slots <= maxRestrictedSlots else {
             throw fail("'allowed' and 'forbidden' apply to cells of at most \(maxRestrictedSlots) slots, this one has \(slots)")
+        }
+        let grid = binomial(slots + operations.count - 1, operations.count - 1)
+        guard grid <= maxRestrictedGrid else {
+            throw fail("'allowed' and 'forbidden' apply to spaces of at most \(Int(maxRestrictedGrid)) operation distributions a cell "
+                       + "type (C(N+k−1, k−1)); this one has \(grid < 1e15 ? String(Int(grid)) : "over 10^15")")
         }
         var may = [[Bool]](repeating: [Bool](repeating: true, count: operations.count), count: slots)
         for (key, entries) in [("allowed", allowed), ("forbidden", forbidden)] {
