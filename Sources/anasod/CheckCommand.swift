@@ -102,7 +102,7 @@ struct CheckCommand: AsyncParsableCommand {
         // restrictions: those that have cells).
         var distributions = 1.0
         for i in 0..<(k - 1) { distributions = distributions * Double(slots + k - 1 - i) / Double(i + 1) }
-        let total = space.restrictsSlots ? Double(space.encodingCount) : pow(distributions.rounded(), cells)
+        let total = pow(space.restrictsSlots ? Double(space.cellEncodingCount) : distributions.rounded(), cells)
         let restricted = space.restrictsSlots ? ", some slots restricted" : ""
         return "\(space.name): \(number(pow(perCell, cells))) architectures, \(number(total)) "
             + "operation distributions (\(space.cellTypes.count) cell type(s), \(slots) slots, \(k) operations\(restricted))"

@@ -58,6 +58,7 @@ struct Encode: ParsableCommand {
     func run() throws {
         let space = self.space.space
         let arch = try space.parse(architecture)
+        try space.validate(arch)
         print("counts:   \(space.counts(of: arch))")
         print("encoding: \(space.encode(arch))")
     }

@@ -114,5 +114,18 @@ import Testing
         #expect(message("{\(base), \"allowed\": {\"first\": [\"a\"]}}").contains("keys are slot numbers"))
         #expect(message("{\(base), \"forbidden\": [\"a\"]}").contains("'space.forbidden' must map slot numbers"))
         #expect(message("{\(base), \"allowed\": {\"0\": [\"a\", \"b\"]}}") == "accepted")
+        #expect(message("{\(base), \"allowed\": {\"0\": [\"a\"], \"00\": [\"b\"]}}").contains("names slot 0 twice"))
+    }
+
+    @Test func aLongRestrictedChainListsItsCellsWithoutEnumeratingTheRest() throws {
+        // 20 slots of 5 operations, slot 0 only 'a': counts without an 'a' have no cell (20!/(5!)^4 ≈ 1.2·10¹⁰
+        // sequences ignoring the restriction); counts with one list only the allowed ones.
+        let space = try SlotSearchSpace(name: "long", operations: ["a", "b", "c", "d", "e"], slots: 20, allowed: [0: ["a"]])
+        #expect(space.allArchitectures(counts: [[0, 5, 5, 5, 5]]) == [])
+        let cells = try #require(space.allArchitectures(counts: [[1, 19, 0, 0, 0]]))
+        #expect(cells.count == 1 && cells[0].cells[0].operations.first == 0)
+        let more = try #require(space.allArchitectures(counts: [[2, 17, 1, 0, 0]]))
+        #expect(Double(more.count) == space.architectureCount(counts: [[2, 17, 1, 0, 0]]))
+        #expect(more.allSatisfy { $0.cells[0].operations[0] == 0 } && Set(more).count == more.count)
     }
 }

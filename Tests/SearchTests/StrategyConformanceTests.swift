@@ -7,7 +7,7 @@ import Testing
 /// their operations).
 @Suite struct StrategyConformanceTests {
     static let names = StrategyFactory.names + StrategyFactory.measurements
-    static let spaces = ["nb201", "darts", "user-chain", "user-dag", "user-darts", "user-restricted"]
+    static let spaces = ["nb201", "darts", "user-chain", "user-dag", "user-darts", "user-restricted", "user-restricted-darts"]
     let space = NB201SearchSpace()
 
     static func space(_ name: String) throws -> any SearchSpace {
@@ -22,6 +22,12 @@ import Testing
         case "user-restricted":
             return try SlotSearchSpace(name: "restricted", operations: ["identity", "dense_relu", "dense_tanh", "residual", "bottleneck"],
                                        slots: 8, allowed: [0: ["dense_relu", "dense_tanh"]], forbidden: [7: ["identity"], 3: ["residual"]])
+        case "user-restricted-darts":
+            // Connectivity searched and slot 0 holding only sep3: most Dirichlet draws round to counts without
+            // a cell (no sep3) and must be moved to the nearest grid point that has cells.
+            return try SlotSearchSpace(name: "restricted-cells", operations: ["sep3", "sep5", "max", "skip", "dil3"],
+                                       cellTypes: ["normal", "reduce"], wiring: .darts(nodes: 3, inputs: 2, edgesPerNode: 2),
+                                       allowed: [0: ["sep3"]], forbidden: [5: ["skip", "max"]])
         case "user-darts":
             return try SlotSearchSpace(name: "cells", operations: ["sep3", "sep5", "max", "skip", "dil3"], cellTypes: ["normal", "reduce"],
                                        wiring: .darts(nodes: 3, inputs: 2, edgesPerNode: 2))
@@ -156,6 +162,16 @@ import Testing
         }
         checkRepeats(name, calls)
         #expect(seen.count == 12)
+        #expect(strategy.propose(count: 2, pending: []).isEmpty)
+    }
+
+    @Test func encodingGroupsSayWhenNoEncodingHoldsAGroup() throws {
+        // At most 3 cells share an encoding of this space: groups of 4 cannot be drawn, and saying so (no
+        // proposals) must not take for ever.
+        let tiny = try SlotSearchSpace(name: "tiny", operations: ["a", "b", "c"], slots: 3, allowed: [0: ["a", "b"]],
+                                       forbidden: [2: ["c"]])
+        #expect(tiny.allEncodingCounts().map { tiny.architectureCount(counts: $0) }.max() == 3)
+        var strategy: any SearchStrategy = EncodingGroups(space: tiny, seed: 1, groupSize: 4)
         #expect(strategy.propose(count: 2, pending: []).isEmpty)
     }
 

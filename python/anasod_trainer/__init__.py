@@ -289,8 +289,11 @@ def _integer(key: str, value: Any) -> int:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip(), 10)  # "--5" and "²" are not integers ("²".isdigit() is True)
+        except ValueError:
+            pass
     raise JobError(f"'{key}' must be an integer, got {str(value)[:100]!r}")
 
 

@@ -14,12 +14,14 @@ extension SearchSpace {
     /// spaces with fixed connectivity; nil when the space searches connectivity or there are more than
     /// `limit`.
     public func allArchitectures(counts: [[Int]], limit: Int = 50_000) -> [Architecture]? {
-        guard !searchesConnectivity, architectureCount(counts: counts) <= Double(limit) else { return nil }
+        let count = architectureCount(counts: counts)
+        guard !searchesConnectivity, count <= Double(limit) else { return nil }
+        guard count > 0 else { return [] }
         var perCell = [[[Int]]]()
         for n in counts {
-            perCell.append(distinctArrangements(n).filter { ops in ops.indices.allSatisfy { allows(slot: $0, operation: ops[$0]) } })
+            // With restricted slots, only the sequences that respect them (slot by slot, dead ends pruned).
+            perCell.append(slotSpace.map { $0.allowedArrangements(n) } ?? distinctArrangements(n))
         }
-        guard perCell.allSatisfy({ !$0.isEmpty }) else { return [] }
         var result = [Architecture]()
         var indices = [Int](repeating: 0, count: counts.count)
         var rng = SeededGenerator(seed: 0)  // fixed connectivity: drawInputs ignores it

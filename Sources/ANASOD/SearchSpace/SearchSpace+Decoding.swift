@@ -102,8 +102,16 @@ extension SearchSpace {
 
     /// The number of encodings: C(N+k−1, k−1) raised to the number of cell types.
     public var encodingCount: Int {
-        let perCell = restrictsSlots ? cellGrid().count : EncodingGrid.size(slots: slotsPerCell, operations: operationCount)
-        return cellTypes.indices.reduce(1) { acc, _ in acc * perCell }
+        let perCell = cellEncodingCount
+        return cellTypes.indices.reduce(1) { acc, _ in
+            let (product, overflow) = acc.multipliedReportingOverflow(by: perCell)
+            return overflow ? Int.max : product
+        }
+    }
+
+    /// One cell type's grid points (that have cells, where slots are restricted).
+    public var cellEncodingCount: Int {
+        restrictsSlots ? cellGrid().count : EncodingGrid.size(slots: slotsPerCell, operations: operationCount)
     }
 
     /// Every grid point of the space, as count vectors per cell type, lazily (DARTS has 3,003² of them).
@@ -114,7 +122,7 @@ extension SearchSpace {
     /// One cell type's grid points that have cells (all of them unless slots are restricted).
     func cellGrid() -> [[Int]] {
         let all = EncodingGrid.allCounts(slots: slotsPerCell, operations: operationCount)
-        return restrictsSlots ? all.filter { arrangementCount($0) > 0 } : all
+        return restrictsSlots ? all.filter { arrangementCount($0) > 0 } : all  // one shared memo: cheap
     }
 }
 

@@ -93,7 +93,9 @@ extension SlotSearchSpace {
                 guard let slot = Int(slotText), slot >= 0 else {
                     throw fail("'\(rkey).\(slotText.prefix(40))': keys are slot numbers (0, 1, …)")
                 }
-                bySlot[slot] = try strings(names, "\(rkey).\(slot)")
+                guard bySlot.updateValue(try strings(names, "\(rkey).\(slot)"), forKey: slot) == nil else {
+                    throw fail("'\(rkey)' names slot \(slot) twice")
+                }
             }
             restrictions[restriction] = bySlot
         }

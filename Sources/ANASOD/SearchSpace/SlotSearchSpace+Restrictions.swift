@@ -1,3 +1,5 @@
+import Foundation
+
 /// Operations allowed or forbidden per slot (a study file's `space.allowed` / `space.forbidden`): which
 /// count vectors are feasible, how many cells each has, a uniform cell among them, and the feasible grid
 /// point nearest to a rounded one.
@@ -6,7 +8,7 @@ extension SlotSearchSpace {
     /// over the slots).
     static let maxRestrictedSlots = 32
     /// The most grid points a cell type with restrictions may have (which of them have cells is enumerated).
-    static let maxRestrictedGrid = 2e6
+    static let maxRestrictedGrid = 2e5
 
     /// Checks and normalises `allowed` / `forbidden`: per slot, the operation indices it may hold; nil when
     /// neither restricts anything.
@@ -49,17 +51,43 @@ extension SlotSearchSpace {
         return result.allSatisfy { $0.count == operations.count } ? nil : result
     }
 
-    /// Cells with exactly the counts `n`.
+    /// Cells with exactly the counts `n` (one memo per space, shared by every call: it depends only on the
+    /// counts left).
     func restrictedArrangementCount(_ n: [Int], _ allowed: [[Int]]) -> Double {
         guard n.count == operationCount, n.reduce(0, +) == slotsPerCell, n.allSatisfy({ $0 >= 0 }) else { return 0 }
-        var counter = ArrangementCounter(allowed: allowed)
-        return counter.count(n)
+        return memo.count(n)
+    }
+
+    /// Every op sequence with counts `n` that keeps to the restrictions, in lexicographic order: depth first,
+    /// only through prefixes that some allowed sequence completes.
+    func allowedArrangements(_ n: [Int]) -> [[Int]] {
+        guard let slotOperations else { return distinctArrangements(n) }
+        guard restrictedArrangementCount(n, slotOperations) > 0 else { return [] }
+        var result = [[Int]]()
+        var current = [Int]()
+        var rest = n
+        func extend() {
+            if current.count == slotsPerCell {
+                result.append(current)
+                return
+            }
+            for op in slotOperations[current.count] where rest[op] > 0 {
+                rest[op] -= 1
+                if memo.count(rest) > 0 {
+                    current.append(op)
+                    extend()
+                    current.removeLast()
+                }
+                rest[op] += 1
+            }
+        }
+        extend()
+        return result
     }
 
     /// A uniformly random cell with counts `n`: each slot's op drawn in proportion to the cells that still
     /// complete it. `n` must be feasible.
     func restrictedArrangement(_ n: [Int], _ allowed: [[Int]], using rng: inout some RandomNumberGenerator) -> [Int] {
-        var counter = ArrangementCounter(allowed: allowed)
         var rest = n
         var ops = [Int]()
         ops.reserveCapacity(slotsPerCell)
@@ -67,7 +95,7 @@ extension SlotSearchSpace {
             var weights = [Double](), choices = [Int]()
             for op in allowed[slot] where rest[op] > 0 {
                 rest[op] -= 1
-                let completions = counter.count(rest)
+                let completions = memo.count(rest)
                 rest[op] += 1
                 if completions > 0 {
                     weights.append(completions)
@@ -164,4 +192,18 @@ struct ArrangementCounter {
         memo[rest] = total
         return total
     }
+}
+
+/// A space's `ArrangementCounter`, shared by its copies and threads (a space is a value; its memo is a
+/// cache, not part of its identity: every box is equal to every other).
+final class ArrangementMemo: @unchecked Sendable, Hashable {
+    private let lock = NSLock()
+    private var counter: ArrangementCounter
+
+    init(allowed: [[Int]]) { counter = ArrangementCounter(allowed: allowed) }
+
+    func count(_ rest: [Int]) -> Double { lock.withLock { counter.count(rest) } }
+
+    static func == (a: ArrangementMemo, b: ArrangementMemo) -> Bool { true }
+    func hash(into hasher: inout Hasher) {}
 }

@@ -14,6 +14,8 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
     public let wiring: SlotWiring
     /// The operations each slot may hold (indices, ascending), the same in every cell type; nil: any.
     public let slotOperations: [[Int]]?
+    /// Cell counts memoised for `slotOperations` (a cache shared by copies; not part of the space's identity).
+    let memo: ArrangementMemo
 
     /// - Parameters:
     ///   - slots: N; nil takes it from the wiring (a DAG's edge count, a DARTS-like cell's nodes × edges).
@@ -66,6 +68,7 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
         self.slotsPerCell = n
         self.wiring = wiring
         slotOperations = try Self.slotOperations(operations: operations, slots: n, allowed: allowed, forbidden: forbidden, fail: fail)
+        memo = ArrangementMemo(allowed: slotOperations ?? [])
     }
 
     /// A built-in space's definition (`NB201SearchSpace.definition`, `DARTSSearchSpace.definition`): the
@@ -80,6 +83,7 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
             slotsPerCell = checked.slotsPerCell
             self.wiring = checked.wiring
             slotOperations = nil
+            memo = ArrangementMemo(allowed: [])
         } catch {
             preconditionFailure("the built-in space \(builtIn) is not a valid definition: \(error)")
         }
@@ -88,7 +92,7 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
     static let reserved = "| ~ + ; = ,"
 
     private static func isName(_ s: String) -> Bool {
-        !s.isEmpty && s.count <= 64 && !s.contains { $0.isWhitespace || "|~+;=,".contains($0) }
+        !s.isEmpty && s.utf8.count <= 64 && !s.contains { $0.isWhitespace || "|~+;=,".contains($0) }
     }
 
     public var searchesConnectivity: Bool {

@@ -119,6 +119,7 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
                                       class: .data)
             }
             let architecture = try space.parse(job.architecture)
+            try space.validate(architecture)
             // The study id names a folder: nothing that could leave the work directory.
             guard !job.studyID.isEmpty, !job.studyID.contains("/"), job.studyID != ".", job.studyID != ".." else {
                 throw EvaluationError(.unsupportedArchitecture, "study id '\(job.studyID)' cannot name a job folder", class: .configuration)

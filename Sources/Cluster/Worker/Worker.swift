@@ -263,6 +263,7 @@ public final class Worker: @unchecked Sendable {
                                  transport: any ClientTransport) async -> WireMessage? {
         do {
             let architecture = try space.parse(job.architecture)
+            try space.validate(architecture)  // an operation its slot may not hold, from whatever sent the job
             let result = try await evaluator.evaluate(architecture, seed: seed) { p in
                 transport.send(.progress(Progress(key: job.key, progress: p)))
             }

@@ -224,7 +224,7 @@ public struct ANASODBO: SearchStrategy {
         for beta in [trustRegion.beta, 0] {
             let alpha = DirichletSampling.concentrated(around: incumbent, beta: beta)
             for _ in 0..<configuration.poolSize {
-                add(DirichletSampling.drawCounts(alpha: alpha, slots: slots, using: &rng))
+                add(DirichletSampling.drawCounts(alpha: alpha, space: space, using: &rng))
             }
             if pool.count >= 2 * count || trustRegion.beta == 0 { break }  // widen only a collapsed pool
         }
@@ -234,7 +234,7 @@ public struct ANASODBO: SearchStrategy {
             let uniform = DirichletSampling.concentrated(around: incumbent, beta: 0)
             var marked = Set<[[Int]]>()
             for _ in 0..<configuration.poolSize {
-                let counts = DirichletSampling.drawCounts(alpha: uniform, slots: slots, using: &rng)
+                let counts = DirichletSampling.drawCounts(alpha: uniform, space: space, using: &rng)
                 add(counts)
                 marked.insert(counts)
             }

@@ -8,6 +8,8 @@ public enum CellSampler {
     /// unproposed ones. Nil when the encoding is exhausted.
     public static func unseen(counts: [[Int]], history: StrategyHistory, exclude: Set<Architecture> = [],
                               using rng: inout some RandomNumberGenerator) -> Architecture? {
+        // A grid point without cells (restricted slots) or with none left.
+        if history.space.restrictsSlots && history.remaining(counts: counts) <= Double(exclude.count) { return nil }
         if history.space.searchesConnectivity || history.remaining(counts: counts) > Double(exclude.count) {
             for _ in 0..<16 {
                 let arch = history.space.decode(counts: counts, using: &rng)

@@ -11,7 +11,7 @@ enum DirichletSampling {
         var out = [Proposal]()
         var failures = 0
         while out.count < count && failures < 100 * max(1, count) {
-            let counts = drawCounts(alpha: alpha, slots: history.space.slotsPerCell, using: &rng)
+            let counts = drawCounts(alpha: alpha, space: history.space, using: &rng)
             if let arch = CellSampler.unseen(counts: counts, history: history, exclude: chosen, using: &rng) {
                 chosen.insert(arch)
                 out.append(history.proposal(arch))
@@ -27,9 +27,15 @@ enum DirichletSampling {
         return out
     }
 
-    /// One grid point: a Dirichlet draw per cell type, rounded (largest remainder) to counts summing to N.
-    static func drawCounts(alpha: [[Double]], slots: Int, using rng: inout SeededGenerator) -> [[Int]] {
-        alpha.map { a in largestRemainderRounding(rng.nextDirichlet(a).map { $0 * Double(slots) }, total: slots) }
+    /// One grid point: a Dirichlet draw per cell type, rounded (largest remainder) to counts summing to N, and
+    /// where slots are restricted moved to the nearest grid point that has cells.
+    static func drawCounts(alpha: [[Double]], space: any SearchSpace, using rng: inout SeededGenerator) -> [[Int]] {
+        let slots = space.slotsPerCell
+        return alpha.map { a in
+            let target = rng.nextDirichlet(a).map { $0 * Double(slots) }
+            let rounded = largestRemainderRounding(target, total: slots)
+            return space.restrictsSlots ? space.feasibleCounts(rounded: rounded, target: target) : rounded
+        }
     }
 
     /// Dir(1, …, 1) for every cell type: uniform on each simplex.

@@ -27,8 +27,8 @@ public struct EncodingGroups: HistoryStrategy {
         // Past this many skips in a row the groups left hold only cells proposed already: a nearly
         // exhausted (tiny) space. Fewer proposals, or none, say so.
         while out.count < count && skipped < 20 * groupSize {
-            let group = Self.group(index / groupSize, space: history.space, seed: history.seed, size: groupSize)
-            guard let architecture = group.cells.dropFirst(index % groupSize).first else { break }
+            guard let group = Self.group(index / groupSize, space: history.space, seed: history.seed, size: groupSize),
+                  let architecture = group.cells.dropFirst(index % groupSize).first else { break }
             index += 1
             // Another strategy's proposal (pending) or a cell of an earlier group: skipped, not redrawn,
             // so that later groups stay where they are.
@@ -42,10 +42,11 @@ public struct EncodingGroups: HistoryStrategy {
         return out
     }
 
-    /// Group g: an encoding with at least `size` cells, and `size` distinct cells of it.
-    static func group(_ g: Int, space: any SearchSpace, seed: UInt64, size: Int) -> (counts: [[Int]], cells: [Architecture]) {
+    /// Group g: an encoding with at least `size` cells, and `size` distinct cells of it; nil when 10,000 draws
+    /// found none (a space whose encodings hold fewer cells, such as a small one with restricted slots).
+    static func group(_ g: Int, space: any SearchSpace, seed: UInt64, size: Int) -> (counts: [[Int]], cells: [Architecture])? {
         var rng = SeededGenerator(seed: seed, stream: UInt64(g) &+ 0x6E0C)
-        while true {
+        for _ in 0..<10_000 {
             let counts = space.cellTypes.map { _ in uniformComposition(total: space.slotsPerCell, parts: space.operationCount, using: &rng) }
             guard space.architectureCount(counts: counts) >= Double(size) else { continue }
             var cells = [Architecture]()
@@ -58,6 +59,7 @@ public struct EncodingGroups: HistoryStrategy {
             }
             if cells.count == size { return (counts, cells) }
         }
+        return nil
     }
 
     /// A uniform draw of `parts` non-negative counts summing to `total` (stars and bars: `parts − 1` bars

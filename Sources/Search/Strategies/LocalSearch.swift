@@ -36,7 +36,10 @@ public struct LocalSearch: HistoryStrategy {
                     var next = counts
                     next[t][from] -= 1
                     next[t][to] += 1
-                    if history.proposedPerEncoding[next] == nil { result.append(next) }
+                    // Untried, and with cells (restricted slots leave some grid points without any).
+                    if history.proposedPerEncoding[next] == nil && (!history.space.restrictsSlots || history.remaining(counts: next) > 0) {
+                        result.append(next)
+                    }
                 }
             }
         }
