@@ -103,20 +103,35 @@ import Wire
         var answer: Welcome?
         for _ in 0..<40 where answer == nil {
             client.send(.hello(Hello(workerID: "raw", host: "h", slots: 1, devices: [],
-                                     evaluators: [Capability(kind: .synthetic)], software: ClusterVersion.software)))
+                                     evaluators: [Capability(kind: .synthetic)], software: ClusterVersion.software,
+                                     features: Hello.supportedFeatures)))
             answer = received.take(timeout: 0.5) { event -> Welcome? in
                 if case .message(.welcome(let w)) = event { w } else { nil }
             }
         }
         let welcome = try #require(answer)
+        // A build that cannot read the definition (no 'defined-spaces' in its hello) is refused, saying why.
+        let old = cluster.server.connect(identity: "old")
+        let oldReceived = Inbox<ClientEvent>()
+        old.start { oldReceived.append($0) }
+        old.send(.hello(Hello(workerID: "old", host: "h", slots: 1, devices: [], evaluators: [Capability(kind: .synthetic)],
+                              software: "anasod 0.9")))
+        let refusal = try #require(oldReceived.take(timeout: 10) { event -> Refusal? in
+            if case .message(.refusal(let r)) = event { r } else { nil }
+        })
+        #expect(refusal.reason.contains("its own space 'tiny-dag'") && refusal.reason.contains("upgrade the worker"), "\(refusal.reason)")
+        old.close()
         #expect(welcome.spaceDefinition == c.space.definition?.definitionJSON)
         client.close()
         cluster.coordinator.stop()
         _ = try await cluster.finish()
 
-        // A welcome's definition survives the wire.
+        // A welcome's definition and a hello's features survive the wire.
         let message = WireMessage.welcome(welcome)
         #expect(try WireMessage.decode(message.encoded()) == message)
+        let hello = WireMessage.hello(Hello(workerID: "w", host: "h", slots: 2, evaluators: [Capability(kind: .synthetic)],
+                                            software: "s", features: Hello.supportedFeatures))
+        #expect(try WireMessage.decode(hello.encoded()) == hello)
     }
 
     @Test func theTrainerJobGivesPlainSlotsAndTheDefinition() throws {

@@ -437,6 +437,12 @@ struct CoordinatorState {
                 + (settings.kind == .external ? " with trainer '\(settings.trainerProfile)'" : "")
             return [.send(peer, .refusal(Refusal(reason: "this study needs \(needs); the worker offers \(offers)\(hint)")))]
         }
+        if let defined = configuration.space.definition, !hello.features.contains(Hello.definedSpaces) {
+            // An older build would take the jobs and fail each one for a space it does not know.
+            return [.send(peer, .refusal(Refusal(reason: "this study searches its own space '\(defined.name)', defined in its study "
+                                                 + "file, and this worker's build (\(hello.software)) cannot read such a definition: "
+                                                 + "upgrade the worker")))]
+        }
         if settings.device == .gpu && hello.devices.isEmpty {
             return [.send(peer, .refusal(Refusal(reason: "this study trains on GPUs only (evaluator.device: gpu) and the worker has no "
                                                  + "GPU slots: start it with --gpus auto (or --gpus 0,1,…)")))]

@@ -273,7 +273,8 @@ public struct WorkerState: Sendable {
         lastHello = now
         return .send(.hello(Hello(workerID: identity.id, host: identity.host, slots: identity.slots, devices: identity.devices,
                                   evaluators: identity.capabilities, software: identity.software,
-                                  heldJobs: Set(running.keys).union(unacknowledged.keys).sorted())))
+                                  heldJobs: Set(running.keys).union(unacknowledged.keys).sorted(),
+                                  features: Hello.supportedFeatures)))
     }
 
     /// After a first welcome: reports the coordinator may not have are sent again (it acknowledges those it

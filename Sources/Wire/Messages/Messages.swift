@@ -11,9 +11,18 @@ public struct Hello: Hashable, Sendable {
     public var software: String
     /// Jobs the worker still holds from before a reconnect, re-announced so they are not re-leased.
     public var heldJobs: [JobKey]
+    /// What this worker's build understands beyond the protocol version (`definedSpaces`); older builds send
+    /// none.
+    public var features: [String]
+
+    /// A build that reads a study's own space from the welcome (`Welcome.spaceDefinition`).
+    public static let definedSpaces = "defined-spaces"
+    /// Every feature this build has.
+    public static let supportedFeatures = [definedSpaces]
 
     public init(workerID: String, host: String, slots: Int, devices: [String] = [], evaluators: [Capability],
-                software: String, heldJobs: [JobKey] = []) {
+                software: String, heldJobs: [JobKey] = [], features: [String] = []) {
+        self.features = features
         self.workerID = workerID
         self.host = host
         self.slots = slots

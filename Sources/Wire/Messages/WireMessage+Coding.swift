@@ -36,7 +36,8 @@ extension WireMessage {
             return .hello(Hello(workerID: try nonEmpty(f, "worker"), host: try f.string("host"),
                                 slots: try f.int("slots", in: 1...4096), devices: try f.strings("devices"),
                                 evaluators: try f.capabilities("evaluators"), software: try f.string("software"),
-                                heldJobs: f.isAbsent("held") ? [] : try f.jobKeys("held")))
+                                heldJobs: f.isAbsent("held") ? [] : try f.jobKeys("held"),
+                                features: f.isAbsent("features") ? [] : Array(try f.strings("features").prefix(64))))
         case .welcome:
             return .welcome(Welcome(workerID: try f.string("worker"), studyID: try f.string("study"),
                                     heartbeatInterval: try positive(f, "heartbeat"), software: try f.string("software"),
@@ -117,6 +118,7 @@ extension WireMessage {
                       ("devices", .array(m.devices.map(MessagePackValue.string))),
                       ("evaluators", .array(m.evaluators.map(\.wireValue))), ("software", .string(m.software))]
             if !m.heldJobs.isEmpty { fields.append(("held", keys(m.heldJobs))) }
+            if !m.features.isEmpty { fields.append(("features", .array(m.features.map(MessagePackValue.string)))) }
         case .welcome(let m):
             fields = [("worker", .string(m.workerID)), ("study", .string(m.studyID)),
                       ("heartbeat", .double(m.heartbeatInterval)), ("software", .string(m.software))]
