@@ -248,6 +248,28 @@ def _node_groups(text: str) -> List[List[Tuple[str, int]]]:
     return groups
 
 
+def _slots_from_wiring(text: str, cell_types: List[Any], wiring: Mapping[str, Any]) -> Dict[str, List[Slot]]:
+    """The cells of a user space's edge-list string, targets from its definition's wiring: a DAG's edges as
+    listed, or a DARTS-like node i (from 0) feeding node ``inputs + i``."""
+    parts = [p for p in text.split(";") if p.strip()] if len(cell_types) > 1 else [text]
+    if len(parts) != len(cell_types):
+        raise JobError(f"architecture {text!r}: expected {len(cell_types)} cells ({', '.join(map(str, cell_types))})")
+    cells: Dict[str, List[Slot]] = {}
+    for name, part in zip(cell_types, parts):
+        body = part.partition("=")[2] if len(cell_types) > 1 else part
+        edges = [edge for node in _node_groups(body) for edge in node]
+        if "dag" in wiring:
+            pairs = list(wiring["dag"])
+            if len(pairs) != len(edges):
+                raise JobError(f"architecture {text!r}: {len(edges)} edges, the DAG has {len(pairs)}")
+            cells[str(name)] = [Slot(op, source, int(pair[1])) for (op, source), pair in zip(edges, pairs)]
+        else:
+            darts = wiring["darts"]
+            inputs, per_node = int(darts.get("inputs", 2)), int(darts.get("edges_per_node", 2))
+            cells[str(name)] = [Slot(op, source, inputs + i // per_node) for i, (op, source) in enumerate(edges)]
+    return cells
+
+
 def slots_from_architecture(text: str, definition: Optional[Mapping[str, Any]] = None) -> Dict[str, List[Slot]]:
     """The cells of an architecture string, for jobs without ``slots``, ``operations`` or ``genotype``.
 
@@ -259,6 +281,9 @@ def slots_from_architecture(text: str, definition: Optional[Mapping[str, Any]] =
     text is none of these."""
     text = text.strip()
     cell_types = list((definition or {}).get("cell_types") or ["cell"])
+    wiring = (definition or {}).get("wiring")
+    if isinstance(wiring, Mapping) and ("dag" in wiring or "darts" in wiring):
+        return _slots_from_wiring(text, cell_types, wiring)
     if "=" in text:
         cells: Dict[str, List[Slot]] = {}
         for part in (p for p in text.split(";") if p.strip()):

@@ -223,6 +223,22 @@ class ParsingTests(unittest.TestCase):
         self.assertIn("cannot read the job", lines(out)[0]["reason"])
 
 
+class WiringFallbackTests(unittest.TestCase):
+    """Without ``slots``, a user space's edge list takes its targets from the definition's wiring."""
+
+    def test_a_dag_listed_in_any_order_and_a_darts_like_cell_with_three_inputs(self) -> None:
+        dag = {"cell_types": ["cell"], "wiring": {"dag": [[0, 1], [0, 2], [1, 2], [1, 3], [2, 3]]}}
+        cells = anasod_trainer.slots_from_architecture("|c~0|+|p~0|s~1|+|z~1|c~2|", dag)
+        self.assertEqual([(s.op, s.source, s.target) for s in cells["cell"]],
+                         [("c", 0, 1), ("p", 0, 2), ("s", 1, 2), ("z", 1, 3), ("c", 2, 3)])
+        darts = {"cell_types": ["n", "r"], "wiring": {"darts": {"nodes": 2, "inputs": 3, "edges_per_node": 2}}}
+        cells = anasod_trainer.slots_from_architecture("n=|a~0|b~2|+|c~1|d~3|;r=|a~0|b~1|+|c~0|d~2|", darts)
+        self.assertEqual([s.target for s in cells["n"]], [3, 3, 4, 4])
+        self.assertEqual([s.source for s in cells["r"]], [0, 1, 0, 2])
+        with self.assertRaises(anasod_trainer.JobError):
+            anasod_trainer.slots_from_architecture("|c~0|+|p~0|", dag)
+
+
 class OutputTests(unittest.TestCase):
     def test_progress_lines(self) -> None:
         job, out = make(nb201_job())
