@@ -33,6 +33,13 @@ import Wire
         var other = c
         other.space = .defined(try SlotSearchSpace(name: "tiny-dag", operations: ["zero", "skip", "conv"], slots: 5))
         #expect(other.differences(from: c.searchDefinition).contains { $0.hasPrefix("space:") })
+        // A DARTS-like space of one's own may use the DARTS training keys: its trainer reads them.
+        let darts = try StudyConfiguration(yaml: """
+            study: own-cells
+            space: {name: cells, operations: [sep3, skip], cell_types: [normal, reduce], wiring: {darts: {nodes: 4}}}
+            evaluator: {kind: external, command: python3 t.py, drop_path: 0.2, auxiliary_weight: 0.4}
+            """, source: "t.yaml")
+        #expect(darts.space.definition?.slotsPerCell == 8 && darts.evaluator.training.dropPath == 0.2)
     }
 
     @Test func badSpacesInAStudyFileNameTheKey() {

@@ -236,10 +236,11 @@ public struct TrainingPlan: Sendable, Hashable {
         }
     }
 
-    /// The checks that depend on the space: the auxiliary head and drop-path belong to DARTS networks.
+    /// The checks that depend on the space: the auxiliary head and drop-path belong to DARTS networks, never
+    /// to NB201's (a space of the user's own may have them: its trainer reads the keys).
     public func validate(space: String) throws {
         try validate()
-        guard SpaceName(rawValue: space) != .darts else { return }
+        guard SpaceName(rawValue: space) == .nb201 else { return }
         for (key, value) in [("auxiliary_weight", auxiliaryWeight), ("drop_path", dropPath)] where (value ?? 0) != 0 {
             throw ANASODError(.invalidSettings, "'evaluator.\(key)' applies to DARTS networks only (this study's space is '\(space)')")
         }
