@@ -81,6 +81,42 @@ struct OwnSpaceExampleTests {
     }
 }
 
+/// The same example on GPU slots with the PyTorch trainer (`configs/fmnist-chain8-gpu.yaml`), where a Python
+/// with torch is at hand (`$ANASOD_TEST_PYTHON`, else `python3`): a fake `nvidia-smi` lists one GPU, so the
+/// worker's GPU path runs (one slot, `CUDA_VISIBLE_DEVICES`); torch trains on the CPU when CUDA is absent.
+@Suite(.enabled(if: ExternalTrainerEndToEndTests.torchPython.python != nil,
+                Comment(rawValue: ExternalTrainerEndToEndTests.torchPython.reason)),
+       .enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"),
+                "needs Fashion-MNIST: apt-get install dataset-fashion-mnist (scripts/setup.sh)"))
+struct OwnSpaceTorchExampleTests {
+    @Test func theGPUStudyTrainsItsCellsWithPyTorchOnAGPUSlot() async throws {
+        try await offPool {
+            let group = try ProcessGroup()
+            var text = try String(contentsOf: OwnSpaceExampleTests.repository.appendingPathComponent("configs/fmnist-chain8-gpu.yaml"),
+                                  encoding: .utf8)
+            for (from, to) in [("budget: 100", "budget: 3"), ("channels: 256", "channels: 32"), ("epochs: 10", "epochs: 2"),
+                               ("train_limit: 0 ", "train_limit: 1000 #"), ("validation_size: 10000", "validation_size: 500"),
+                               ("tcp://0.0.0.0:5555", "tcp://127.0.0.1:0")] {
+                #expect(text.contains(from), "configs/fmnist-chain8-gpu.yaml no longer says '\(from)'")
+                text = text.replacingOccurrences(of: from, with: to)
+            }
+            let config = group.directory.appendingPathComponent("chain8-gpu.yaml").path
+            try text.write(toFile: config, atomically: true, encoding: .utf8)
+            let trainer = OwnSpaceExampleTests.repository.appendingPathComponent("examples/own-space/train_torch.py").path
+            let bin = try group.fakeNvidiaSMI(gpus: 1)
+            let journal = group.directory.appendingPathComponent("gpu.sqlite").path
+            let (search, output) = try group.start(["search", "--config", config, "--gpus", "0", "--journal", journal,
+                                                    "--trainer-command", "\(ExternalTrainerEndToEndTests.torchPython.python!) \(trainer)"],
+                                                   name: "search",
+                                                   environment: ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")])
+            #expect(group.wait(search, timeout: 300), "search did not finish: \(group.log("search"))")
+            #expect(search.terminationStatus == 0, "\(group.log("search"))")
+            let printed = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            #expect(printed.contains("3/3 evaluated"), "\(printed)")
+        }
+    }
+}
+
 /// Whether `python3` imports NumPy.
 enum NumPyPython {
     static let available = (try? run(["python3", "-c", "import numpy"]).status) == 0
