@@ -107,8 +107,15 @@ public enum SlotWiring: Hashable, Sendable {
         if removed <= output {
             // Of what is left, drop what only leads out of the cycles (nodes downstream of one).
             var left = Set((0...output).filter { indegree[$0] > 0 })
-            while let sink = left.first(where: { n in !edges.contains { $0.source == n && left.contains($0.target) } }) {
+            var outdegree = [Int](repeating: 0, count: output + 1)
+            for e in edges where left.contains(e.source) && left.contains(e.target) { outdegree[e.source] += 1 }
+            var sinks = left.filter { outdegree[$0] == 0 }
+            while let sink = sinks.popFirst() {
                 left.remove(sink)
+                for e in edges where e.target == sink && left.contains(e.source) {
+                    outdegree[e.source] -= 1
+                    if outdegree[e.source] == 0 { sinks.insert(e.source) }
+                }
             }
             let onCycle = left.sorted().map(String.init).joined(separator: ", ")
             throw fail("'wiring.dag' has a cycle (through nodes \(onCycle))")
