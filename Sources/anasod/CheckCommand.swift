@@ -96,15 +96,20 @@ struct CheckCommand: AsyncParsableCommand {
     static func describe(_ space: any SearchSpace) -> String {
         let k = space.operationCount, slots = space.slotsPerCell, cells = Double(space.cellTypes.count)
         // Cells: every slot's choices (restricted slots: only their operations) times the connectivity patterns.
-        let choices = (0..<slots).map { slot in Double((0..<k).filter { space.allows(slot: slot, operation: $0) }.count) }
-        let perCell = choices.reduce(1, *) * space.connectivityPatterns
+        // Per cell type: every slot's choices (restricted: only its operations) times the connectivity patterns.
+        let architectures = space.cellTypes.indices.reduce(1.0) { total, t in
+            total * (0..<slots).reduce(space.connectivityPatterns) { product, slot in
+                product * Double((0..<k).filter { space.allows(cellType: t, slot: slot, operation: $0) }.count)
+            }
+        }
         // Operation distributions per cell: the count vectors of `slots` operations over k kinds (with
         // restrictions: those that have cells).
         var distributions = 1.0
         for i in 0..<(k - 1) { distributions = distributions * Double(slots + k - 1 - i) / Double(i + 1) }
-        let total = pow(space.restrictsSlots ? Double(space.cellEncodingCount) : distributions.rounded(), cells)
+        let total = space.restrictsSlots ? space.cellTypes.indices.reduce(1.0) { $0 * Double(space.cellEncodingCount($1)) }
+            : pow(distributions.rounded(), cells)
         let restricted = space.restrictsSlots ? ", some slots restricted" : ""
-        return "\(space.name): \(number(pow(perCell, cells))) architectures, \(number(total)) "
+        return "\(space.name): \(number(architectures)) architectures, \(number(total)) "
             + "operation distributions (\(space.cellTypes.count) cell type(s), \(slots) slots, \(k) operations\(restricted))"
     }
 

@@ -27,21 +27,21 @@ import Testing
     @Test func cellCountsAndTheGridMatchBruteForce() throws {
         let space = try Self.space()
         var byCounts = [[Int]: Int]()
-        for ops in Self.everySequence(space) where ops.indices.allSatisfy({ space.allows(slot: $0, operation: ops[$0]) }) {
+        for ops in Self.everySequence(space) where ops.indices.allSatisfy({ space.allows(cellType: 0, slot: $0, operation: ops[$0]) }) {
             byCounts[Cell(operations: ops).operationCounts(3), default: 0] += 1
         }
         for counts in EncodingGrid.allCounts(slots: 6, operations: 3) {
-            #expect(space.arrangementCount(counts) == Double(byCounts[counts] ?? 0), "\(counts)")
+            #expect(space.arrangementCount(counts, cellType: 0) == Double(byCounts[counts] ?? 0), "\(counts)")
         }
         #expect(space.encodingCount == byCounts.count)
         #expect(Set(space.allEncodingCounts().map { $0[0] }) == Set(byCounts.keys))
         #expect(space.allArchitectures(counts: [[1, 3, 2]])?.count == byCounts[[1, 3, 2]])
-        #expect(space.arrangementCount([0, 3, 3]) == 0)  // slot 0 needs an 'a'
+        #expect(space.arrangementCount([0, 3, 3], cellType: 0) == 0)  // slot 0 needs an 'a'
     }
 
     @Test func theRoundingDecoderGivesTheNearestFeasibleCounts() throws {
         let space = try Self.space()
-        let feasible = EncodingGrid.allCounts(slots: 6, operations: 3).filter { space.arrangementCount($0) > 0 }
+        let feasible = EncodingGrid.allCounts(slots: 6, operations: 3).filter { space.arrangementCount($0, cellType: 0) > 0 }
         var rng = SeededGenerator(seed: 3)
         for _ in 0..<400 {
             let p = (0..<3).map { _ in Double.random(in: 0...1, using: &rng) }
@@ -56,14 +56,14 @@ import Testing
             #expect(abs(distance(counts) - best) < 1e-9, "\(target): \(counts) at \(distance(counts)), best \(best)")
             // A feasible rounding is kept as it is: the decoder's counts are exact there.
             let rounded = encoding.counts(slots: 6)[0]
-            if space.arrangementCount(rounded) > 0 { #expect(counts == rounded) }
+            if space.arrangementCount(rounded, cellType: 0) > 0 { #expect(counts == rounded) }
         }
     }
 
     @Test func decodingIsUniformOverTheAllowedCellsOfAnEncoding() throws {
         let space = try Self.space()
         let counts = [2, 2, 2]
-        let cells = Int(space.arrangementCount(counts))
+        let cells = Int(space.arrangementCount(counts, cellType: 0))
         #expect(cells > 1)
         var rng = SeededGenerator(seed: 8)
         var seen = [Architecture: Int]()
@@ -127,5 +127,54 @@ import Testing
         let more = try #require(space.allArchitectures(counts: [[2, 17, 1, 0, 0]]))
         #expect(Double(more.count) == space.architectureCount(counts: [[2, 17, 1, 0, 0]]))
         #expect(more.allSatisfy { $0.cells[0].operations[0] == 0 } && Set(more).count == more.count)
+    }
+
+    @Test func cellTypesWithOperationsOfTheirOwn() throws {
+        // A normal cell of convolutions and skips, a reduction cell of pools and one convolution.
+        let space = try SlotSearchSpace(definitionJSON: """
+            {"name": "mixed", "operations": ["sep3", "sep5", "skip", "max", "avg"], "cell_types": ["normal", "reduce"],
+             "wiring": {"darts": {"nodes": 3}}, "cell_operations": {"normal": ["sep3", "sep5", "skip"], "reduce": ["max", "avg", "sep3"]}}
+            """)
+        #expect(space.restrictsSlots && space.cellOperations == [[0, 1, 2], [0, 3, 4]])
+        #expect(try SlotSearchSpace(definitionJSON: space.definitionJSON) == space)
+        var rng = SeededGenerator(seed: 6)
+        for _ in 0..<300 {
+            let p = (0..<5).map { _ in Double.random(in: 0...1, using: &rng) }
+            let total = p.reduce(0, +)
+            let part = OperationDistribution(unchecked: p.map { $0 / total })
+            for arch in [space.randomArchitecture(using: &rng), space.roundingDecode(ArchitectureEncoding(parts: [part, part]), using: &rng),
+                         space.samplingDecode(ArchitectureEncoding(parts: [part, part]), using: &rng)] {
+                try space.validate(arch)
+                #expect(Set(arch.cells[0].operations).isSubset(of: [0, 1, 2]) && Set(arch.cells[1].operations).isSubset(of: [0, 3, 4]))
+                #expect(try space.parse(space.format(arch)) == arch)
+            }
+        }
+        // Each type's grid: the count vectors over its own operations (6 slots, 3 operations: C(8, 2) = 28).
+        #expect(space.cellEncodingCount(0) == 28 && space.cellEncodingCount(1) == 28 && space.encodingCount == 28 * 28)
+        #expect(Array(space.allEncodingCounts()).allSatisfy { $0[0][3] == 0 && $0[0][4] == 0 && $0[1][1] == 0 && $0[1][2] == 0 })
+        #expect(space.architectureCount(counts: [[2, 2, 2, 0, 0], [2, 0, 0, 2, 2]]) == 90 * 90 * space.connectivityPatterns * space.connectivityPatterns)
+        #expect(space.architectureCount(counts: [[2, 2, 0, 2, 0], [2, 0, 0, 2, 2]]) == 0)
+        #expect(throws: ANASODError.self) { try space.validate(try space.parse(
+            "normal=|max~0|sep3~1|+|sep3~0|sep3~2|+|sep3~0|sep3~1|;reduce=|max~0|max~1|+|avg~0|avg~1|+|sep3~0|sep3~1|")) }
+
+        func message(_ cellOperations: String) -> String {
+            do {
+                _ = try SlotSearchSpace(definitionJSON: """
+                    {"name": "m", "operations": ["a", "b", "c"], "slots": 2, "cell_types": ["x", "y"], "cell_operations": \(cellOperations)}
+                    """)
+                return "accepted"
+            } catch let e as ANASODError {
+                return e.message
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(message(#"{"z": ["a"]}"#).contains("'cell_operations.z' names no cell type"))
+        #expect(message(#"{"x": ["d"]}"#).contains("'cell_operations.x' names 'd'"))
+        #expect(message(#"{"x": ["a", "a"]}"#).contains("lists 'a' twice"))
+        #expect(message(#"{"x": []}"#).contains("'cell_operations.x' is empty"))
+        #expect(message(#"{"x": ["a"], "y": ["b"]}"#).contains("operation 'c' is forbidden in every slot"))
+        #expect(message(#"["a"]"#).contains("must map cell types"))
+        #expect(message(#"{"x": ["a", "b"], "y": ["b", "c"]}"#) == "accepted")
     }
 }

@@ -7,7 +7,7 @@ import Testing
 /// their operations).
 @Suite struct StrategyConformanceTests {
     static let names = StrategyFactory.names + StrategyFactory.measurements
-    static let spaces = ["nb201", "darts", "user-chain", "user-dag", "user-darts", "user-restricted", "user-restricted-darts"]
+    static let spaces = ["nb201", "darts", "user-chain", "user-dag", "user-darts", "user-restricted", "user-restricted-darts", "user-cell-ops"]
     let space = NB201SearchSpace()
 
     static func space(_ name: String) throws -> any SearchSpace {
@@ -28,6 +28,10 @@ import Testing
             return try SlotSearchSpace(name: "restricted-cells", operations: ["sep3", "sep5", "max", "skip", "dil3"],
                                        cellTypes: ["normal", "reduce"], wiring: .darts(nodes: 3, inputs: 2, edgesPerNode: 2),
                                        allowed: [0: ["sep3"]], forbidden: [5: ["skip", "max"]])
+        case "user-cell-ops":
+            // Cell types with operations of their own: a chain of 6 slots, the second type without 'b' and 'c'.
+            return try SlotSearchSpace(name: "cell-ops", operations: ["a", "b", "c", "d", "e"], slots: 6, cellTypes: ["first", "second"],
+                                       cellOperations: ["first": ["a", "b", "c"], "second": ["a", "d", "e"]])
         case "user-darts":
             return try SlotSearchSpace(name: "cells", operations: ["sep3", "sep5", "max", "skip", "dil3"], cellTypes: ["normal", "reduce"],
                                        wiring: .darts(nodes: 3, inputs: 2, edgesPerNode: 2))

@@ -4,8 +4,8 @@ extension SearchSpace {
     /// N! / Π n_i! times the connectivity patterns, multiplied over cell types (a Double: DARTS overflows Int).
     public func architectureCount(counts: [[Int]]) -> Double {
         var total = 1.0
-        for n in counts {
-            total *= arrangementCount(n) * connectivityPatterns
+        for (t, n) in counts.enumerated() {
+            total *= arrangementCount(n, cellType: t) * connectivityPatterns
         }
         return total
     }
@@ -18,9 +18,9 @@ extension SearchSpace {
         guard !searchesConnectivity, count <= Double(limit) else { return nil }
         guard count > 0 else { return [] }
         var perCell = [[[Int]]]()
-        for n in counts {
+        for (t, n) in counts.enumerated() {
             // With restricted slots, only the sequences that respect them (slot by slot, dead ends pruned).
-            perCell.append(slotSpace.map { $0.allowedArrangements(n) } ?? distinctArrangements(n))
+            perCell.append(slotSpace.map { $0.allowedArrangements(n, cellType: t) } ?? distinctArrangements(n))
         }
         var result = [Architecture]()
         var indices = [Int](repeating: 0, count: counts.count)

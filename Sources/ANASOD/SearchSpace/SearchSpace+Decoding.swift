@@ -38,7 +38,7 @@ extension SearchSpace {
         if restrictsSlots {
             // Not every grid point has cells where slots are restricted: the nearest one that has.
             for (t, part) in encoding.parts.enumerated() {
-                counts[t] = feasibleCounts(rounded: counts[t], target: part.probabilities.map { $0 * Double(slotsPerCell) })
+                counts[t] = feasibleCounts(rounded: counts[t], target: part.probabilities.map { $0 * Double(slotsPerCell) }, cellType: t)
             }
         }
         return decode(counts: counts, using: &rng)
@@ -48,11 +48,11 @@ extension SearchSpace {
     public func decode(counts: [[Int]], using rng: inout some RandomNumberGenerator) -> Architecture {
         precondition(counts.count == cellTypes.count, "one count vector per cell type")
         var cells = [Cell]()
-        for n in counts {
+        for (t, n) in counts.enumerated() {
             precondition(n.count == operationCount && n.reduce(0, +) == slotsPerCell && n.allSatisfy { $0 >= 0 },
                          "counts \(n) are not a grid point of \(name)")
-            precondition(!restrictsSlots || arrangementCount(n) > 0, "counts \(n) have no cell in \(name) (slots are restricted)")
-            cells.append(Cell(operations: arrangement(n, using: &rng), inputs: drawInputs(using: &rng)))
+            precondition(!restrictsSlots || arrangementCount(n, cellType: t) > 0, "counts \(n) have no cell in \(name) (slots are restricted)")
+            cells.append(Cell(operations: arrangement(n, cellType: t, using: &rng), inputs: drawInputs(using: &rng)))
         }
         return Architecture(cells: cells)
     }
@@ -64,7 +64,7 @@ extension SearchSpace {
         precondition(encoding.parts.count == cellTypes.count && encoding.parts.allSatisfy { $0.count == operationCount },
                      "encoding does not fit \(name); call validate(_:) on user input first")
         var cells = [Cell]()
-        for part in encoding.parts {
+        for (t, part) in encoding.parts.enumerated() {
             var ops = [Int]()
             ops.reserveCapacity(slotsPerCell)
             for slot in 0..<slotsPerCell {
@@ -73,9 +73,9 @@ extension SearchSpace {
                     continue
                 }
                 // p~ over the operations the slot allows (uniform over them where p~ gives them nothing).
-                let p = part.probabilities.indices.map { allows(slot: slot, operation: $0) ? part.probabilities[$0] : 0 }
+                let p = part.probabilities.indices.map { allows(cellType: t, slot: slot, operation: $0) ? part.probabilities[$0] : 0 }
                 let mass = p.reduce(0, +)
-                ops.append(rng.nextCategorical(mass > 0 ? p : p.indices.map { allows(slot: slot, operation: $0) ? 1 : 0 }))
+                ops.append(rng.nextCategorical(mass > 0 ? p : p.indices.map { allows(cellType: t, slot: slot, operation: $0) ? 1 : 0 }))
             }
             cells.append(Cell(operations: ops, inputs: drawInputs(using: &rng)))
         }
@@ -85,11 +85,11 @@ extension SearchSpace {
     /// A uniformly random architecture of the space (every slot uniform over the k operations).
     public func randomArchitecture(using rng: inout some RandomNumberGenerator) -> Architecture {
         var cells = [Cell]()
-        for _ in cellTypes {
+        for t in cellTypes.indices {
             var ops = [Int]()
             for slot in 0..<slotsPerCell {
                 if restrictsSlots {
-                    let allowed = (0..<operationCount).filter { allows(slot: slot, operation: $0) }
+                    let allowed = (0..<operationCount).filter { allows(cellType: t, slot: slot, operation: $0) }
                     ops.append(allowed[rng.nextInt(below: allowed.count)])
                 } else {
                     ops.append(rng.nextInt(below: operationCount))
@@ -102,47 +102,49 @@ extension SearchSpace {
 
     /// The number of encodings: C(N+k−1, k−1) raised to the number of cell types.
     public var encodingCount: Int {
-        let perCell = cellEncodingCount
-        return cellTypes.indices.reduce(1) { acc, _ in
-            let (product, overflow) = acc.multipliedReportingOverflow(by: perCell)
+        cellTypes.indices.reduce(1) { acc, t in
+            let (product, overflow) = acc.multipliedReportingOverflow(by: cellEncodingCount(t))
             return overflow ? Int.max : product
         }
     }
 
-    /// One cell type's grid points (that have cells, where slots are restricted).
-    public var cellEncodingCount: Int {
-        restrictsSlots ? cellGrid().count : EncodingGrid.size(slots: slotsPerCell, operations: operationCount)
+    /// Cell type `t`'s grid points (that have cells, where slots are restricted).
+    public func cellEncodingCount(_ t: Int) -> Int {
+        restrictsSlots ? cellGrid(t).count : EncodingGrid.size(slots: slotsPerCell, operations: operationCount)
     }
 
     /// Every grid point of the space, as count vectors per cell type, lazily (DARTS has 3,003² of them).
     public func allEncodingCounts() -> EncodingGridSequence {
-        EncodingGridSequence(cell: cellGrid(), cellTypes: cellTypes.count)
+        guard restrictsSlots else {
+            let grid = EncodingGrid.allCounts(slots: slotsPerCell, operations: operationCount)
+            return EncodingGridSequence(grids: cellTypes.map { _ in grid })
+        }
+        return EncodingGridSequence(grids: cellTypes.indices.map(cellGrid))
     }
 
-    /// One cell type's grid points that have cells (all of them unless slots are restricted).
-    func cellGrid() -> [[Int]] {
+    /// Cell type `t`'s grid points that have cells (all of them unless slots are restricted).
+    func cellGrid(_ t: Int) -> [[Int]] {
         let all = EncodingGrid.allCounts(slots: slotsPerCell, operations: operationCount)
-        return restrictsSlots ? all.filter { arrangementCount($0) > 0 } : all  // one shared memo: cheap
+        return restrictsSlots ? all.filter { arrangementCount($0, cellType: t) > 0 } : all  // one shared memo: cheap
     }
 }
 
-/// The product of one cell grid over several cell types, enumerated lazily in mixed-radix order.
+/// The product of the cell types' grids, enumerated lazily in mixed-radix order.
 public struct EncodingGridSequence: Sequence, Sendable {
-    let cell: [[Int]]
-    let cellTypes: Int
+    let grids: [[[Int]]]
 
-    public var underestimatedCount: Int { (0..<cellTypes).reduce(1) { acc, _ in acc * cell.count } }
+    public var underestimatedCount: Int { grids.reduce(1) { $0 * $1.count } }
 
     public func makeIterator() -> AnyIterator<[[Int]]> {
-        var digits = [Int](repeating: 0, count: cellTypes)
-        var done = cell.isEmpty
+        var digits = [Int](repeating: 0, count: grids.count)
+        var done = grids.contains { $0.isEmpty }
         return AnyIterator {
             guard !done else { return nil }
-            let value = digits.map { cell[$0] }
-            var t = cellTypes - 1
+            let value = digits.enumerated().map { grids[$0.offset][$0.element] }
+            var t = grids.count - 1
             while t >= 0 {
                 digits[t] += 1
-                if digits[t] < cell.count { break }
+                if digits[t] < grids[t].count { break }
                 digits[t] = 0
                 t -= 1
             }

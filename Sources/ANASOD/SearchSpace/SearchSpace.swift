@@ -43,15 +43,16 @@ public protocol SearchSpace: Sendable {
 
     /// Whether some slots may not hold some operations (a user space's `allowed` / `forbidden`).
     var restrictsSlots: Bool { get }
-    /// Whether slot `slot` (of every cell type) may hold operation `operation`.
-    func allows(slot: Int, operation: Int) -> Bool
-    /// How many op sequences of one cell have exactly the counts `n` (0: none, `n` is infeasible).
-    func arrangementCount(_ n: [Int]) -> Double
-    /// A uniformly random op sequence of one cell with exactly the counts `n`, which must be feasible.
-    func arrangement(_ n: [Int], using rng: inout some RandomNumberGenerator) -> [Int]
-    /// The feasible counts nearest to `target` (N·p~), `rounded` (its largest-remainder rounding) when that
-    /// is feasible.
-    func feasibleCounts(rounded: [Int], target: [Double]) -> [Int]
+    /// Whether slot `slot` of a cell of type `cellType` may hold operation `operation`.
+    func allows(cellType: Int, slot: Int, operation: Int) -> Bool
+    /// How many op sequences of a cell of type `cellType` have exactly the counts `n` (0: none, infeasible).
+    func arrangementCount(_ n: [Int], cellType: Int) -> Double
+    /// A uniformly random op sequence of a cell of type `cellType` with exactly the counts `n`, which must be
+    /// feasible.
+    func arrangement(_ n: [Int], cellType: Int, using rng: inout some RandomNumberGenerator) -> [Int]
+    /// The feasible counts of a cell of type `cellType` nearest to `target` (N·p~), `rounded` (its
+    /// largest-remainder rounding) when that is feasible.
+    func feasibleCounts(rounded: [Int], target: [Double], cellType: Int) -> [Int]
 
     /// How many distinct nodes a slot may read where connectivity is searched (DARTS: 0 … 4, so 5); 0 when
     /// it is fixed. Sizes the one-hot of a slot's input in cell-level features.
@@ -69,16 +70,16 @@ extension SearchSpace {
     public var connectivityPatterns: Double { 1 }
     public var slotSpace: SlotSearchSpace? { nil }
     public var restrictsSlots: Bool { false }
-    public func allows(slot: Int, operation: Int) -> Bool { true }
-    public func arrangementCount(_ n: [Int]) -> Double { multinomial(n) }
-    public func arrangement(_ n: [Int], using rng: inout some RandomNumberGenerator) -> [Int] {
+    public func allows(cellType: Int, slot: Int, operation: Int) -> Bool { true }
+    public func arrangementCount(_ n: [Int], cellType: Int) -> Double { multinomial(n) }
+    public func arrangement(_ n: [Int], cellType: Int, using rng: inout some RandomNumberGenerator) -> [Int] {
         var ops = [Int]()
         ops.reserveCapacity(slotsPerCell)
         for (op, c) in n.enumerated() { ops.append(contentsOf: repeatElement(op, count: c)) }
         rng.shuffle(&ops)
         return ops
     }
-    public func feasibleCounts(rounded: [Int], target: [Double]) -> [Int] { rounded }
+    public func feasibleCounts(rounded: [Int], target: [Double], cellType: Int) -> [Int] { rounded }
     /// The definition's count, else DARTS's shape (2 inputs, 4 nodes of 2 edges: sources 0 … 4) where
     /// connectivity is searched.
     public var sourceNodeCount: Int { slotSpace?.sourceNodeCount ?? (searchesConnectivity ? slotsPerCell / 2 + 1 : 0) }

@@ -13,9 +13,10 @@ import Foundation
 ///   cell_types: [cell]       # optional; e.g. [normal, reduce]
 ///   allowed: {0: [dense_relu, dense_tanh]}   # optional: per slot (0-based), the only operations it may hold
 ///   forbidden: {7: [identity]}               # optional: per slot, operations it may not hold
+///   cell_operations: {reduce: [max, avg]}    # optional: per cell type, the operations its cells use
 /// ```
 extension SlotSearchSpace {
-    static let definitionKeys: Set<String> = ["name", "operations", "slots", "wiring", "cell_types", "allowed", "forbidden"]
+    static let definitionKeys: Set<String> = ["name", "operations", "slots", "wiring", "cell_types", "allowed", "forbidden", "cell_operations"]
 
     /// Reads a definition from JSON-like values (`[String: Any]`, `[Any]`, `String`, `Int`), as
     /// `JSONSerialization` or a YAML reader gives them; errors name the key under `key` (`space.slots`).
@@ -99,8 +100,15 @@ extension SlotSearchSpace {
             }
             restrictions[restriction] = bySlot
         }
+        var perType = [String: [String]]()
+        if let value = map["cell_operations"] {
+            guard let entries = value as? [String: Any] else {
+                throw fail("'\(key).cell_operations' must map cell types to lists of operations ({reduce: [op, …], …})")
+            }
+            for (type, names) in entries { perType[type] = try strings(names, "\(key).cell_operations.\(type)") }
+        }
         try self.init(name: name, operations: operations, slots: slots, cellTypes: types, wiring: wiring,
-                      allowed: restrictions["allowed"] ?? [:], forbidden: restrictions["forbidden"] ?? [:])
+                      allowed: restrictions["allowed"] ?? [:], forbidden: restrictions["forbidden"] ?? [:], cellOperations: perType)
     }
 
     /// The definition as JSON-like values (`init(definition:)` reads it back).
@@ -112,6 +120,13 @@ extension SlotSearchSpace {
                 allowed[String(slot)] = ops.map { operations[$0] }
             }
             d["allowed"] = allowed
+        }
+        if let cellOperations {
+            var perType = [String: Any]()
+            for (t, ops) in cellOperations.enumerated() where ops.count < operations.count {
+                perType[cellTypes[t]] = ops.map { operations[$0] }
+            }
+            d["cell_operations"] = perType
         }
         switch wiring {
         case .chain: d["wiring"] = "chain"

@@ -10,18 +10,20 @@ extension SlotSearchSpace {
     /// The most grid points a cell type with restrictions may have (which of them have cells is enumerated).
     static let maxRestrictedGrid = 2e5
 
-    /// Checks and normalises `allowed` / `forbidden`: per slot, the operation indices it may hold; nil when
-    /// neither restricts anything.
-    static func slotOperations(operations: [String], slots: Int, allowed: [Int: [String]], forbidden: [Int: [String]],
-                               fail: (String) -> ANASODError) throws -> [[Int]]? {
-        guard !allowed.isEmpty || !forbidden.isEmpty else { return nil }
+    /// Checks and normalises `allowed` / `forbidden` (per slot) and `cellOperations` (per cell type):
+    /// `slots`, each slot's operations (nil: any); `cells`, each type's operations (nil: all in all);
+    /// `effective`, per type and slot, both at once (nil when nothing is restricted).
+    static func restrictions(operations: [String], slots: Int, cellTypes: [String], allowed: [Int: [String]],
+                             forbidden: [Int: [String]], cellOperations: [String: [String]], fail: (String) -> ANASODError)
+        throws -> (slots: [[Int]]?, cells: [[Int]]?, effective: [[[Int]]]?) {
+        guard !allowed.isEmpty || !forbidden.isEmpty || !cellOperations.isEmpty else { return (nil, nil, nil) }
         guard slots <= maxRestrictedSlots else {
-            throw fail("'allowed' and 'forbidden' apply to cells of at most \(maxRestrictedSlots) slots, this one has \(slots)")
+            throw fail("'allowed', 'forbidden' and 'cell_operations' apply to cells of at most \(maxRestrictedSlots) slots, this one has \(slots)")
         }
         let grid = binomial(slots + operations.count - 1, operations.count - 1)
         guard grid <= maxRestrictedGrid else {
-            throw fail("'allowed' and 'forbidden' apply to spaces of at most \(Int(maxRestrictedGrid)) operation distributions a cell "
-                       + "type (C(N+k−1, k−1)); this one has \(grid < 1e15 ? String(Int(grid)) : "over 10^15")")
+            throw fail("'allowed', 'forbidden' and 'cell_operations' apply to spaces of at most \(Int(maxRestrictedGrid)) operation "
+                       + "distributions a cell type (C(N+k−1, k−1)); this one has \(grid < 1e15 ? String(Int(grid)) : "over 10^15")")
         }
         var may = [[Bool]](repeating: [Bool](repeating: true, count: operations.count), count: slots)
         for (key, entries) in [("allowed", allowed), ("forbidden", forbidden)] {
@@ -44,25 +46,58 @@ extension SlotSearchSpace {
         if let slot = may.firstIndex(where: { !$0.contains(true) }) {
             throw fail("slot \(slot) may hold no operation (its 'allowed' and 'forbidden' leave none)")
         }
-        if let op = operations.indices.first(where: { op in !may.contains { $0[op] } }) {
+        var uses = [[Bool]](repeating: [Bool](repeating: true, count: operations.count), count: cellTypes.count)
+        for (type, names) in cellOperations.sorted(by: { $0.key < $1.key }) {
+            guard let t = cellTypes.firstIndex(of: type) else {
+                throw fail("'cell_operations.\(type.prefix(80))' names no cell type (cell_types: \(cellTypes.joined(separator: ", ")))")
+            }
+            guard !names.isEmpty else { throw fail("'cell_operations.\(type)' is empty") }
+            uses[t] = [Bool](repeating: false, count: operations.count)
+            for name in names {
+                guard let op = operations.firstIndex(of: name) else {
+                    throw fail("'cell_operations.\(type)' names '\(name.prefix(80))', which is not in 'operations'")
+                }
+                guard !uses[t][op] else { throw fail("'cell_operations.\(type)' lists '\(name)' twice") }
+                uses[t][op] = true
+            }
+        }
+        var effective = [[[Int]]]()
+        for t in cellTypes.indices {
+            var rows = [[Int]]()
+            for slot in 0..<slots {
+                let ops = operations.indices.filter { may[slot][$0] && uses[t][$0] }
+                guard !ops.isEmpty else {
+                    throw fail("slot \(slot) of the \(cellTypes[t]) cell may hold no operation ('cell_operations.\(cellTypes[t])' "
+                               + "and the slot's 'allowed' / 'forbidden' leave none)")
+                }
+                rows.append(ops)
+            }
+            effective.append(rows)
+        }
+        if let op = operations.indices.first(where: { op in !effective.contains { rows in rows.contains { $0.contains(op) } } }) {
             throw fail("operation '\(operations[op])' is forbidden in every slot: remove it from 'operations'")
         }
-        let result = may.map { row in row.indices.filter { row[$0] } }
-        return result.allSatisfy { $0.count == operations.count } ? nil : result
+        let full = operations.count
+        let slotRows = may.map { row in row.indices.filter { row[$0] } }
+        let cellRows = uses.map { row in row.indices.filter { row[$0] } }
+        return (slotRows.allSatisfy { $0.count == full } ? nil : slotRows,
+                cellRows.allSatisfy { $0.count == full } ? nil : cellRows,
+                effective.allSatisfy { $0.allSatisfy { $0.count == full } } ? nil : effective)
     }
 
     /// Cells with exactly the counts `n` (one memo per space, shared by every call: it depends only on the
     /// counts left).
-    func restrictedArrangementCount(_ n: [Int], _ allowed: [[Int]]) -> Double {
+    func restrictedArrangementCount(_ n: [Int], cellType: Int, _ allowed: [[Int]]) -> Double {
         guard n.count == operationCount, n.reduce(0, +) == slotsPerCell, n.allSatisfy({ $0 >= 0 }) else { return 0 }
-        return memo.count(n)
+        return memos[cellType].count(n)
     }
 
     /// Every op sequence with counts `n` that keeps to the restrictions, in lexicographic order: depth first,
     /// only through prefixes that some allowed sequence completes.
-    func allowedArrangements(_ n: [Int]) -> [[Int]] {
-        guard let slotOperations else { return distinctArrangements(n) }
-        guard restrictedArrangementCount(n, slotOperations) > 0 else { return [] }
+    func allowedArrangements(_ n: [Int], cellType: Int) -> [[Int]] {
+        guard let typeSlotOperations else { return distinctArrangements(n) }
+        let slotOperations = typeSlotOperations[cellType], memo = memos[cellType]
+        guard restrictedArrangementCount(n, cellType: cellType, slotOperations) > 0 else { return [] }
         var result = [[Int]]()
         var current = [Int]()
         var rest = n
@@ -87,7 +122,8 @@ extension SlotSearchSpace {
 
     /// A uniformly random cell with counts `n`: each slot's op drawn in proportion to the cells that still
     /// complete it. `n` must be feasible.
-    func restrictedArrangement(_ n: [Int], _ allowed: [[Int]], using rng: inout some RandomNumberGenerator) -> [Int] {
+    func restrictedArrangement(_ n: [Int], cellType: Int, _ allowed: [[Int]], using rng: inout some RandomNumberGenerator) -> [Int] {
+        let memo = memos[cellType]
         var rest = n
         var ops = [Int]()
         ops.reserveCapacity(slotsPerCell)

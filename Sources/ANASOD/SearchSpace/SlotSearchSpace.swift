@@ -14,16 +14,24 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
     public let wiring: SlotWiring
     /// The operations each slot may hold (indices, ascending), the same in every cell type; nil: any.
     public let slotOperations: [[Int]]?
-    /// Cell counts memoised for `slotOperations` (a cache shared by copies; not part of the space's identity).
-    let memo: ArrangementMemo
+    /// Per cell type, the operations its cells use (indices, ascending); nil: every operation in every type.
+    public let cellOperations: [[Int]]?
+    /// Per cell type and slot, the operations it may hold (`slotOperations` within `cellOperations`); nil
+    /// when nothing is restricted.
+    let typeSlotOperations: [[[Int]]]?
+    /// Cell counts memoised per cell type (caches shared by copies; not part of the space's identity).
+    let memos: [ArrangementMemo]
 
     /// - Parameters:
     ///   - slots: N; nil takes it from the wiring (a DAG's edge count, a DARTS-like cell's nodes × edges).
     ///   - allowed, forbidden: per slot (0-based), the operations it may hold only, or may not hold.
+    ///   - cellOperations: per cell type, the operations its cells use (the others are forbidden in all its
+    ///     slots); a type not named uses all.
     /// - Throws: `ANASODError.Code.invalidSearchSpace` naming the key: an empty or repeated operation, a name
     ///   with characters the architecture strings use, slots out of 1…1024 or not the wiring's, a bad wiring.
     public init(name: String, operations: [String], slots: Int? = nil, cellTypes: [String] = ["cell"],
-                wiring: SlotWiring = .chain, allowed: [Int: [String]] = [:], forbidden: [Int: [String]] = [:]) throws {
+                wiring: SlotWiring = .chain, allowed: [Int: [String]] = [:], forbidden: [Int: [String]] = [:],
+                cellOperations: [String: [String]] = [:]) throws {
         func fail(_ message: String) -> ANASODError { ANASODError(.invalidSearchSpace, "search space '\(name)': \(message)") }
         guard !name.isEmpty, name.count <= 64,
               name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
@@ -67,8 +75,12 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
         self.cellTypes = cellTypes
         self.slotsPerCell = n
         self.wiring = wiring
-        slotOperations = try Self.slotOperations(operations: operations, slots: n, allowed: allowed, forbidden: forbidden, fail: fail)
-        memo = ArrangementMemo(allowed: slotOperations ?? [])
+        let restricted = try Self.restrictions(operations: operations, slots: n, cellTypes: cellTypes, allowed: allowed,
+                                               forbidden: forbidden, cellOperations: cellOperations, fail: fail)
+        slotOperations = restricted.slots
+        self.cellOperations = restricted.cells
+        typeSlotOperations = restricted.effective
+        memos = (restricted.effective ?? []).map { ArrangementMemo(allowed: $0) }
     }
 
     /// A built-in space's definition (`NB201SearchSpace.definition`, `DARTSSearchSpace.definition`): the
@@ -83,7 +95,9 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
             slotsPerCell = checked.slotsPerCell
             self.wiring = checked.wiring
             slotOperations = nil
-            memo = ArrangementMemo(allowed: [])
+            self.cellOperations = nil
+            typeSlotOperations = nil
+            memos = []
         } catch {
             preconditionFailure("the built-in space \(builtIn) is not a valid definition: \(error)")
         }
@@ -102,28 +116,32 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
 
     public var connectivityPatterns: Double { wiring.connectivityPatterns }
     public var slotSpace: SlotSearchSpace? { self }
-    public var restrictsSlots: Bool { slotOperations != nil }
+    public var restrictsSlots: Bool { typeSlotOperations != nil }
 
-    public func allows(slot: Int, operation: Int) -> Bool { slotOperations?[slot].contains(operation) ?? true }
-
-    public func arrangementCount(_ n: [Int]) -> Double {
-        guard let slotOperations else { return multinomial(n) }
-        return restrictedArrangementCount(n, slotOperations)
+    public func allows(cellType: Int, slot: Int, operation: Int) -> Bool {
+        typeSlotOperations?[cellType][slot].contains(operation) ?? true
     }
 
-    public func arrangement(_ n: [Int], using rng: inout some RandomNumberGenerator) -> [Int] {
-        guard let slotOperations else {
+    public func arrangementCount(_ n: [Int], cellType: Int) -> Double {
+        guard let typeSlotOperations else { return multinomial(n) }
+        return restrictedArrangementCount(n, cellType: cellType, typeSlotOperations[cellType])
+    }
+
+    public func arrangement(_ n: [Int], cellType: Int, using rng: inout some RandomNumberGenerator) -> [Int] {
+        guard let typeSlotOperations else {
             var ops = [Int]()
             for (op, c) in n.enumerated() { ops.append(contentsOf: repeatElement(op, count: c)) }
             rng.shuffle(&ops)
             return ops
         }
-        return restrictedArrangement(n, slotOperations, using: &rng)
+        return restrictedArrangement(n, cellType: cellType, typeSlotOperations[cellType], using: &rng)
     }
 
-    public func feasibleCounts(rounded: [Int], target: [Double]) -> [Int] {
-        guard let slotOperations, restrictedArrangementCount(rounded, slotOperations) == 0 else { return rounded }
-        return nearestFeasibleCounts(target: target, rounded: rounded, slotOperations)
+    public func feasibleCounts(rounded: [Int], target: [Double], cellType: Int) -> [Int] {
+        guard let typeSlotOperations, restrictedArrangementCount(rounded, cellType: cellType, typeSlotOperations[cellType]) == 0 else {
+            return rounded
+        }
+        return nearestFeasibleCounts(target: target, rounded: rounded, typeSlotOperations[cellType])
     }
 
     /// DARTS-like wiring: the inputs and every node but the last; 0 otherwise.
@@ -160,7 +178,7 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
         try validateOperations(architecture)
         for (t, cell) in architecture.cells.enumerated() {
             let type = cellTypes[t]
-            if let slot = cell.operations.indices.first(where: { !allows(slot: $0, operation: cell.operations[$0]) }) {
+            if let slot = cell.operations.indices.first(where: { !allows(cellType: t, slot: $0, operation: cell.operations[$0]) }) {
                 throw ANASODError(.invalidArchitecture, "'\(name)' \(type) cell: slot \(slot) may not hold '\(operations[cell.operations[slot]])'")
             }
             switch wiring {

@@ -36,7 +36,7 @@ public enum CellSampler {
         var result = [Architecture]()
         for t in architecture.cells.indices {
             for slot in architecture.cells[t].operations.indices {
-                for op in 0..<space.operationCount where op != architecture.cells[t].operations[slot] && space.allows(slot: slot, operation: op) {
+                for op in 0..<space.operationCount where op != architecture.cells[t].operations[slot] && space.allows(cellType: t, slot: slot, operation: op) {
                     var next = architecture
                     next.cells[t].operations[slot] = op
                     result.append(next)

@@ -31,10 +31,10 @@ enum DirichletSampling {
     /// where slots are restricted moved to the nearest grid point that has cells.
     static func drawCounts(alpha: [[Double]], space: any SearchSpace, using rng: inout SeededGenerator) -> [[Int]] {
         let slots = space.slotsPerCell
-        return alpha.map { a in
+        return alpha.enumerated().map { t, a in
             let target = rng.nextDirichlet(a).map { $0 * Double(slots) }
             let rounded = largestRemainderRounding(target, total: slots)
-            return space.restrictsSlots ? space.feasibleCounts(rounded: rounded, target: target) : rounded
+            return space.restrictsSlots ? space.feasibleCounts(rounded: rounded, target: target, cellType: t) : rounded
         }
     }
 
