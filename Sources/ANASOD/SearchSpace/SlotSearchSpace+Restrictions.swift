@@ -85,9 +85,9 @@ extension SlotSearchSpace {
                 effective.allSatisfy { $0.allSatisfy { $0.count == full } } ? nil : effective)
     }
 
-    /// Cells with exactly the counts `n` (one memo per space, shared by every call: it depends only on the
+    /// Cells with exactly the counts `n` (one memo per cell type, shared by every call: it depends only on the
     /// counts left).
-    func restrictedArrangementCount(_ n: [Int], cellType: Int, _ allowed: [[Int]]) -> Double {
+    func restrictedArrangementCount(_ n: [Int], cellType: Int) -> Double {
         guard n.count == operationCount, n.reduce(0, +) == slotsPerCell, n.allSatisfy({ $0 >= 0 }) else { return 0 }
         return memos[cellType].count(n)
     }
@@ -97,7 +97,7 @@ extension SlotSearchSpace {
     func allowedArrangements(_ n: [Int], cellType: Int) -> [[Int]] {
         guard let typeSlotOperations else { return distinctArrangements(n) }
         let slotOperations = typeSlotOperations[cellType], memo = memos[cellType]
-        guard restrictedArrangementCount(n, cellType: cellType, slotOperations) > 0 else { return [] }
+        guard restrictedArrangementCount(n, cellType: cellType) > 0 else { return [] }
         var result = [[Int]]()
         var current = [Int]()
         var rest = n

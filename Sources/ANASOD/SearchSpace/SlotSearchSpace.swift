@@ -123,8 +123,8 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
     }
 
     public func arrangementCount(_ n: [Int], cellType: Int) -> Double {
-        guard let typeSlotOperations else { return multinomial(n) }
-        return restrictedArrangementCount(n, cellType: cellType, typeSlotOperations[cellType])
+        guard restrictsSlots else { return multinomial(n) }
+        return restrictedArrangementCount(n, cellType: cellType)
     }
 
     public func arrangement(_ n: [Int], cellType: Int, using rng: inout some RandomNumberGenerator) -> [Int] {
@@ -138,7 +138,7 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
     }
 
     public func feasibleCounts(rounded: [Int], target: [Double], cellType: Int) -> [Int] {
-        guard let typeSlotOperations, restrictedArrangementCount(rounded, cellType: cellType, typeSlotOperations[cellType]) == 0 else {
+        guard let typeSlotOperations, restrictedArrangementCount(rounded, cellType: cellType) == 0 else {
             return rounded
         }
         return nearestFeasibleCounts(target: target, rounded: rounded, typeSlotOperations[cellType])
