@@ -67,7 +67,7 @@ public struct EvaluationSettings: Sendable, Hashable {
         public var keys: Set<String> {
             switch self {
             case .table: ["seconds"]
-            case .synthetic: ["seconds", "fail_rate"]
+            case .synthetic: ["seconds", "fail_rate", "epochs"]
             case .trainer: TrainingPlan.keys
             case .external: TrainingPlan.keys.union(["command", "data_dir", "kill_grace", "amp", "trainer", "device"])
             }

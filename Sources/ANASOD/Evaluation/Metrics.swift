@@ -11,14 +11,19 @@ public struct Metrics: Hashable, Sendable, Codable {
     public var parameters: Int?
     /// Floating-point operations of one forward pass, when known.
     public var flops: Int?
+    /// Set when the coordinator's early stopping stopped the training after this many epochs (issue 28):
+    /// `validationError` and `trainSeconds` are then the last epoch's report. Never taken from a peer: only the
+    /// coordinator's own rung decision sets it.
+    public var stoppedAtEpoch: Int?
 
     public init(validationError: Double, testError: Double? = nil, trainSeconds: Double = 0,
-                parameters: Int? = nil, flops: Int? = nil) {
+                parameters: Int? = nil, flops: Int? = nil, stoppedAtEpoch: Int? = nil) {
         self.validationError = validationError
         self.testError = testError
         self.trainSeconds = trainSeconds
         self.parameters = parameters
         self.flops = flops
+        self.stoppedAtEpoch = stoppedAtEpoch
     }
 
     /// What is out of range (errors outside 0…100 %, negative or non-finite seconds), or nil when every

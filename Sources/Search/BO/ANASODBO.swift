@@ -213,7 +213,7 @@ public struct ANASODBO: SearchStrategy {
                                  using rng: inout SeededGenerator) -> [Proposal] {
         let space = history.space
         let slots = space.slotsPerCell
-        let incumbent = space.encode(history.best!.architecture)
+        let incumbent = space.encode(history.incumbent!.architecture)
         var pool = [[[Int]]]()
         var seen = Set<[[Int]]>()
         func add(_ counts: [[Int]]) {

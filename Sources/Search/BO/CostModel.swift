@@ -17,11 +17,12 @@ public struct CostModel: Sendable {
 
     public init() {}
 
-    /// The seconds-bearing successes of `history`, in order: their encodings and log seconds.
+    /// The seconds-bearing successes of `history` trained to the end, in order: their encodings and log seconds.
     static func data(_ history: StrategyHistory) -> (counts: [[[Int]]], logSeconds: [Double]) {
         var counts = [[[Int]]](), logSeconds = [Double]()
         for o in history.observations {
-            guard o.value?.isFinite == true, let s = o.seconds, s.isFinite, s > 0 else { continue }
+            // A cell early stopping stopped paid for a few epochs only: its seconds say nothing of a full training.
+            guard o.value?.isFinite == true, o.stoppedAtEpoch == nil, let s = o.seconds, s.isFinite, s > 0 else { continue }
             counts.append(history.space.counts(of: o.architecture))
             logSeconds.append(Foundation.log(s))
         }

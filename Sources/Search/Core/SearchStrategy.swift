@@ -18,11 +18,20 @@ public struct Observation: Hashable, Sendable {
     public var value: Double?
     /// Seconds the evaluation cost (a trainer's wall clock, a benchmark's GPU seconds); nil when unknown.
     public var seconds: Double?
+    /// Set when early stopping stopped the cell at this epoch (issue 28): `value` is then its validation error
+    /// there, not after full training. Strategies see it on the full-training scale (`StrategyHistory`).
+    public var stoppedAtEpoch: Int?
+    /// The cell's validation errors at the rungs it reached, by epoch (empty without early stopping): what maps
+    /// a stopped cell's error onto the full-training scale.
+    public var rungErrors: [Int: Double]
 
-    public init(architecture: Architecture, value: Double?, seconds: Double? = nil) {
+    public init(architecture: Architecture, value: Double?, seconds: Double? = nil, stoppedAtEpoch: Int? = nil,
+                rungErrors: [Int: Double] = [:]) {
         self.architecture = architecture
         self.value = value
         self.seconds = seconds
+        self.stoppedAtEpoch = stoppedAtEpoch
+        self.rungErrors = rungErrors
     }
 }
 

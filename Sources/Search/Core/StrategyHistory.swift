@@ -17,6 +17,14 @@ public struct StrategyHistory: Sendable {
     /// The successful observations in arrival order.
     public private(set) var successes = [(architecture: Architecture, value: Double)]()
     public private(set) var best: (architecture: Architecture, value: Double)?
+    /// Cells early stopping stopped (issue 28), and where their entries are in `successes` (`stoppedIndices`):
+    /// each holds the cell's predicted full-training error (`calibration`), recomputed whenever a cell finishes
+    /// training. A cell trained again may have full results beside a stopped one: only the entries are set apart.
+    public private(set) var stopped = Set<Architecture>()
+    public private(set) var stoppedIndices = Set<Int>()
+    private var stoppedEntries = [(index: Int, rung: Int, error: Double)]()
+    /// What maps a stopped cell's error at its rung onto the full-training scale.
+    public private(set) var calibration = RungCalibration()
 
     public init(space: any SearchSpace, seed: UInt64) {
         self.space = space
@@ -46,12 +54,37 @@ public struct StrategyHistory: Sendable {
             proposedPerEncoding[space.counts(of: observation.architecture), default: 0] += 1
         }
         guard let value = observation.value, value.isFinite else { return false }
+        if let epoch = observation.stoppedAtEpoch {
+            // Data for the surrogate at its predicted end, never the incumbent: no one trained it to the end. Its
+            // error is mapped from the highest rung it was recorded at (the report past it, for a trainer that
+            // skips epochs).
+            let rung = observation.rungErrors.keys.max() ?? epoch
+            stoppedEntries.append((successes.count, rung, value))
+            stoppedIndices.insert(successes.count)
+            successes.append((observation.architecture, calibration.predict(rung: rung, error: value)))
+            stopped.insert(observation.architecture)
+            return false
+        }
         successes.append((observation.architecture, value))
+        if !observation.rungErrors.isEmpty {
+            calibration.learn(final: value, rungErrors: observation.rungErrors)
+            let lines = Dictionary(grouping: stoppedEntries.map(\.rung), by: { $0 }).keys.map { ($0, calibration.line(rung: $0)) }
+            let byRung = Dictionary(uniqueKeysWithValues: lines)
+            for entry in stoppedEntries {
+                successes[entry.index].value = byRung[entry.rung]!(entry.error)
+            }
+        }
         if best == nil || value < best!.value {
             best = (observation.architecture, value)
             return true
         }
         return false
+    }
+
+    /// Where a search centres: the best cell trained to the end, else (while early stopping has stopped every
+    /// cell so far) the lowest predicted one. Nil before any success.
+    public var incumbent: (architecture: Architecture, value: Double)? {
+        best ?? successes.min { $0.value < $1.value }
     }
 
     /// How many architectures of the encoding `counts` are not yet proposed.

@@ -100,7 +100,8 @@ public struct LocalSearch: HistoryStrategy {
 
     public mutating func observe(_ observation: Observation) {
         history.record(observation)
-        guard let value = observation.value, value.isFinite else { return }
+        // A cell early stopping stopped is no place to climb from: its error is an early epoch's.
+        guard let value = observation.value, value.isFinite, observation.stoppedAtEpoch == nil else { return }
         guard let current else {
             self.current = (observation.architecture, value)
             return
