@@ -27,6 +27,20 @@ struct BenchSearch: AsyncParsableCommand {
             help: "Folder of the runs CSV files (default: $ANASOD_NB201_RUNS_DIR, else ../shared/data/nb201-runs).")
     var runsDir: String?
 
+    @Option(help: ArgumentHelp("Instead of --table: a learning-curve set, the NB201 curves CSV or a study's journal: early "
+                               + "stopping replayed epoch by epoch; --budget counts full-length cells' worth of epochs.",
+                               valueName: "CURVES"))
+    var curves: String?
+
+    @Option(help: "With --curves: off, asha, or both (off,asha).")
+    var earlyStopping: String = "off,asha"
+
+    @Option(help: "With --curves: the first rung, in epochs (default: a sixteenth of the curves' length, at least 1).")
+    var minEpochs: Int?
+
+    @Option(help: "With --curves: η, about one cell in η goes on at each rung.")
+    var reductionFactor: Int = 3
+
     @Option(help: "Comma-separated strategies: \(StrategyFactory.names.joined(separator: ", ")).")
     var strategies: String = "rs,anasod-rs,biased-rs,ls,ls-cell,re,onehot-bo,anasod-bo,anasod-bo-2s"
 
@@ -65,7 +79,14 @@ struct BenchSearch: AsyncParsableCommand {
         guard budget > 0 && budget <= NB201SearchSpace.cellCount else { throw ValidationError("--budget must be in 1...15625") }
         guard batch > 0 else { throw ValidationError("--batch must be positive") }
         guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
-        if runs != nil {
+        if curves != nil {
+            guard runs == nil else { throw ValidationError("--curves and --runs are two benchmarks: give one") }
+            guard batch == 1 else { throw ValidationError("--curves simulates the asynchronous loop (--workers W, default 1): drop --batch") }
+            if workers != nil { _ = try workerCounts() }
+            _ = try stoppingRules()
+            guard (minEpochs ?? 1) >= 1 else { throw ValidationError("--min-epochs must be at least 1") }
+            guard reductionFactor >= 2 else { throw ValidationError("--reduction-factor must be at least 2") }
+        } else if runs != nil {
             guard batch == 1 else { throw ValidationError("--runs simulates the asynchronous loop (--workers W, default 1): drop --batch") }
             if workers != nil { _ = try workerCounts() }
         } else if workers != nil {
@@ -87,6 +108,7 @@ struct BenchSearch: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let curves { return try runCurves(curves) }
         if let runs { return try runNoisy(runs) }
         let path = NB201Table.resolve(table, directory: nb201Dir)
         let loaded = try NB201Table.load(path: path)
