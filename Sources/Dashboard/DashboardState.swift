@@ -28,12 +28,15 @@ public struct DashboardState: Codable, Sendable, Equatable {
     public var recommendedEstimate: Double?
     public var recommendedArchitecture: String?
     public var recommendedRuns: Int?
+    /// Results early stopping stopped, among `results` (nil from an older coordinator).
+    public var stopped: Int?
 
     public init(_ s: CoordinatorStatus) {
         study = s.study
         budget = s.budget
         results = s.successes
         failed = s.failed
+        stopped = s.stopped
         running = s.running
         queued = s.queued
         finished = s.finished
@@ -75,7 +78,8 @@ public struct DashboardState: Codable, Sendable, Equatable {
 
     /// The lines `anasod status` prints for a live study.
     public var lines: [String] {
-        var out = ["study \(study): \(results)/\(budget) done, \(running) running, \(queued) queued, \(failed) failed · "
+        var out = ["study \(study): \(results)/\(budget) done" + ((stopped ?? 0) > 0 ? " (\(stopped!) stopped early)" : "")
+                   + ", \(running) running, \(queued) queued, \(failed) failed · "
                    + "\(ProgressLine.duration(elapsedSeconds)) · \(finished ? "finished" : "running")"]
         out += bestAndRecommended.lines
         if let abortReason { out.append("stopped: \(abortReason)") }

@@ -25,7 +25,8 @@ final class LivePage: @unchecked Sendable {
     func fragment(_ state: DashboardState) -> String {
         let esc = SVGChart.escape
         var s = "<p class=\"summary\"><span class=\"\(state.finished ? "done" : "live")\">\(state.finished ? "finished" : "● live")</span> · "
-            + "<b id=\"results-count\">\(state.results)</b>/\(state.budget) results · \(state.running) running · \(state.queued) queued · "
+            + "<b id=\"results-count\">\(state.results)</b>/\(state.budget) results"
+            + ((state.stopped ?? 0) > 0 ? " (\(state.stopped!) stopped early)" : "") + " · \(state.running) running · \(state.queued) queued · "
             + "\(state.failed) failed · \(state.workers.count) workers · \(ProgressLine.duration(state.elapsedSeconds))"
         let values = state.bestAndRecommended.html()
         if !values.isEmpty { s += " · " + values }

@@ -260,8 +260,15 @@ public struct JournalReplay: Sendable {
     /// The trials of `architecture` (a cell trained more than once has several), in the order proposed.
     public func trials(of architecture: String) -> [Trial] { trials.filter { $0.architecture == architecture } }
 
-    /// The accepted trial with the lowest validation error (the earliest on a tie).
+    /// The accepted trial with the lowest validation error (the earliest on a tie), of those trained to the end
+    /// (early stopping's stopped cells reported an error after a few epochs only).
     public var best: Trial? {
-        accepted.compactMap { self[job: $0] }.min { $0.result!.metrics.validationError < $1.result!.metrics.validationError }
+        accepted.compactMap { self[job: $0] }.filter { $0.result!.metrics.stoppedAtEpoch == nil }
+            .min { $0.result!.metrics.validationError < $1.result!.metrics.validationError }
+    }
+
+    /// Trials early stopping stopped, in the order their results came.
+    public var stopped: [Trial] {
+        accepted.compactMap { self[job: $0] }.filter { $0.result?.metrics.stoppedAtEpoch != nil }
     }
 }

@@ -10,12 +10,13 @@ import GRDB
 ///            epoch INTEGER, loss REAL, val_error REAL, test_error REAL, seconds REAL,
 ///            params INTEGER, flops INTEGER, reason TEXT, final INTEGER, class TEXT, key TEXT, observed INTEGER,
 ///            estimate REAL, runs INTEGER)
-///     VIEW results(job, attempt, worker, arch, val_error, test_error, seconds, params, flops, time)
+///     VIEW results(job, attempt, worker, arch, val_error, test_error, seconds, params, flops, time,
+///                  stopped_at_epoch)   (stopped_at_epoch since migration v6)
 ///     VIEW recommendations(seq, time, after_observations, after_calls, arch, estimate, runs)
 ///
 /// `kind`: 1 proposed (one row per job, `call` groups a propose call; a call that returned nothing is one
 /// row with a NULL job), 2 dispatched, 3 progress,
-/// 4 result, 5 failure (`class`: its failure class, since migration v2), 6 a note about a worker (`worker`,
+/// 4 result (`epoch` set: early stopping stopped it after that many epochs, issue 28), 5 failure (`class`: its failure class, since migration v2), 6 a note about a worker (`worker`,
 /// `reason`), 7 the strategy's recommendation (since v5: `arch`, its `estimate` in %, the cell's `runs`, and
 /// `observed` and `call`: the outcomes observed and propose calls made before it). `observed` (proposed rows,
 /// since migration v4): the outcomes the strategy had observed when it made the call. `key` (dispatched rows,
@@ -89,6 +90,17 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
                 CREATE VIEW recommendations AS
                     SELECT seq, time, observed AS after_observations, call AS after_calls, arch, estimate, runs
                     FROM record WHERE kind = 7;
+                """)
+        }
+        migrator.registerMigration("v6") { db in
+            // Early stopping (issue 28): a result row's `epoch` says the coordinator stopped it after that epoch.
+            try db.execute(sql: """
+                DROP VIEW results;
+                CREATE VIEW results AS
+                    SELECT r.job, r.attempt, r.worker, p.arch, r.val_error, r.test_error, r.seconds, r.params, r.flops, r.time,
+                           r.epoch AS stopped_at_epoch
+                    FROM record r JOIN record p ON p.kind = 1 AND p.job = r.job
+                    WHERE r.kind = 4;
                 """)
         }
         return migrator
@@ -286,6 +298,7 @@ struct RecordRow: Codable, FetchableRecord, PersistableRecord {
             var row = RecordRow(kind: 4, time: time, job: job, attempt: attempt, worker: worker)
             (row.valError, row.testError, row.seconds, row.params, row.flops) = (m.validationError, m.testError, m.trainSeconds,
                                                                                  m.parameters, m.flops)
+            row.epoch = m.stoppedAtEpoch
             return [row]
         case .failure(let job, let attempt, let worker, let reason, let failureClass, let final, let time):
             var row = RecordRow(kind: 5, time: time, job: job, attempt: attempt, worker: worker)
@@ -343,7 +356,8 @@ struct RecordRow: Codable, FetchableRecord, PersistableRecord {
         case 4:
             return .result(job: job, attempt: attempt, worker: try required(worker, "worker"),
                            metrics: .init(validationError: try required(valError, "val_error"), testError: testError,
-                                          trainSeconds: try required(seconds, "seconds"), parameters: params, flops: flops),
+                                          trainSeconds: try required(seconds, "seconds"), parameters: params, flops: flops,
+                                          stoppedAtEpoch: epoch),
                            time: try required(time, "time"))
         default:
             let failureClass = try self.class.map { name in

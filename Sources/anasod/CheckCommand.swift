@@ -30,6 +30,7 @@ struct CheckCommand: AsyncParsableCommand {
         print("space      \(Self.describe(space))")
         print("strategy   \(c.strategy), seed \(c.seed), budget \(c.budget) results, \(c.maxAttempts) attempt(s) a job")
         print("evaluator  \(Self.describe(settings))")
+        if let line = Self.describeEarlyStopping(c) { print("early stop \(line)") }
         for line in preflight.skipped { print("skipped    \(line)") }
 
         // One tiny evaluation of the strategy's first proposal, as a worker would run it.
@@ -86,6 +87,25 @@ struct CheckCommand: AsyncParsableCommand {
               + " (\(space.format(proposal.architecture)))")
         print("per job    \(Self.expectedTime(settings, tinySeconds: seconds))")
         printCluster(c)
+    }
+
+    /// What early stopping will do, and whether this evaluator reports what it needs: an error at each epoch.
+    static func describeEarlyStopping(_ c: StudyConfiguration) -> String? {
+        guard let settings = c.earlyStoppingSettings else { return nil }
+        let rungs = settings.rungs.map(String.init).joined(separator: ", ")
+        let line = "\(settings.rule.rawValue): rungs at epoch(s) \(rungs) of \(settings.maxEpochs); about 1 cell in "
+            + "\(settings.reductionFactor) goes on at each"
+        switch c.evaluator.kind {
+        case .table:
+            return line + ". A table reports no per-epoch error: no cell is ever stopped"
+        case .synthetic where (c.evaluator.training.epochs ?? 1) <= 1:
+            return line + ". 'evaluator.epochs' is 1: one report a cell, at the end, so no cell is ever stopped"
+        case .synthetic, .trainer:
+            return line + ". The evaluator reports the validation error each epoch"
+        case .external:
+            return line + ". A cell is stopped only if its trainer reports val_error each epoch "
+                + "(anasod_trainer: job.report(epoch, val_error=…)); one that does not is never stopped"
+        }
     }
 
     func printCluster(_ c: StudyConfiguration) {

@@ -196,7 +196,7 @@ import Wire
                 "\(lines)")
         #expect(RunSummary.lines(status, journal: "j")[1].contains("recommended"))
         let csv = try StudyReport(journal: journal).csv().split(separator: "\n")
-        #expect(csv[0].hasSuffix(",recommended") && csv.dropFirst().contains { $0.hasSuffix(",1") })
+        #expect(csv[0].hasSuffix(",recommended,stopped_at_epoch") && csv.dropFirst().contains { $0.hasSuffix(",1,") })
         let json = try StudyReport(journal: journal).json()
         #expect(json.contains("\"after_observations\" : \(last.afterObservations)"), "\(json.prefix(400))")
     }

@@ -1,6 +1,7 @@
 import ANASOD
 @testable import Cluster
 import Foundation
+import Search
 import Testing
 
 @Suite struct StudyConfigurationTests {
@@ -58,6 +59,25 @@ import Testing
         }
     }
 
+    @Test func earlyStoppingReadsANameOrAMappingAndTakesMaxEpochsFromTheEvaluator() throws {
+        let named = try StudyConfiguration(yaml: "study: s\nevaluator:\n  kind: trainer\n  epochs: 9\njobs:\n  early_stopping: asha\n",
+                                           source: "t.yaml")
+        #expect(named.earlyStoppingSettings == EarlyStopping(rule: .asha, minEpochs: 1, reductionFactor: 3, maxEpochs: 9))
+        #expect(named.searchDefinition["jobs.early_stopping"] == "asha min=1 eta=3 max=9")
+        let mapped = try StudyConfiguration(yaml: """
+            study: s
+            evaluator: {kind: trainer, epochs: 9}
+            jobs:
+              early_stopping: {rule: asha, min_epochs: 2, reduction_factor: 2, max_epochs: 200}
+            """, source: "t.yaml")
+        #expect(mapped.earlyStoppingSettings?.rungs == [2, 4, 8, 16, 32, 64, 128])
+        // The stored form reads back (the report's replay of a study), and `off` is no key at all.
+        let stored = try StudyConfiguration(storedSearch: mapped.searchDefinition, study: "s")
+        #expect(stored.earlyStoppingSettings == mapped.earlyStoppingSettings)
+        let off = try StudyConfiguration(yaml: "study: s\njobs:\n  early_stopping: off\n", source: "t.yaml")
+        #expect(off.earlyStoppingSettings == nil && off.searchDefinition["jobs.early_stopping"] == nil)
+    }
+
     @Test func defaultsFillWhatIsLeftOut() throws {
         let c = try StudyConfiguration(yaml: "study: s\n", source: "t.yaml")
         #expect(c.journal == "runs/s.sqlite")
@@ -102,6 +122,16 @@ import Testing
         ("study: s\nstudy: t\n", "t.yaml"),
         ("study: 'bad id'\n", "'study' must be"),
         ("study: s\njobs: 3\n", "'jobs' must be a mapping"),
+        // Early stopping (issue 28).
+        ("study: s\njobs:\n  early_stopping: hyperband\n", "'jobs.early_stopping' must be one of off, asha, got 'hyperband'"),
+        ("study: s\njobs:\n  early_stopping: {rule: asha, eta: 3}\n", "unknown key 'jobs.early_stopping.eta'"),
+        ("study: s\njobs:\n  early_stopping: {reduction_factor: 1}\n", "'jobs.early_stopping.reduction_factor' must be an integer ≥ 2"),
+        ("study: s\njobs:\n  early_stopping: {min_epochs: 0}\n", "'jobs.early_stopping.min_epochs' must be an integer ≥ 1"),
+        ("study: s\njobs:\n  early_stopping: [asha]\n", "'jobs.early_stopping' must be a rule's name or a mapping"),
+        ("study: s\nevaluator:\n  kind: trainer\njobs:\n  early_stopping: asha\n",
+         "'jobs.early_stopping.max_epochs' is needed: the evaluator sets no 'epochs'"),
+        ("study: s\nevaluator:\n  kind: trainer\n  epochs: 3\njobs:\n  early_stopping: {min_epochs: 3}\n",
+         "'jobs.early_stopping.min_epochs' (3) must be below 'max_epochs' (3)"),
     ])
     func badConfigsNameTheKey(yaml: String, expected: String) {
         do {

@@ -63,12 +63,19 @@ import Testing
             try journal.append([recommended])
             try journal.close()
         }
-        #expect(try Self.sqlite3(path, "SELECT identifier FROM grdb_migrations ORDER BY identifier") == "v1\nv2\nv3\nv4\nv5")
+        #expect(try Self.sqlite3(path, "SELECT identifier FROM grdb_migrations ORDER BY identifier") == "v1\nv2\nv3\nv4\nv5\nv6")
         // The new view reads as documented, for plain sqlite3 users.
         #expect(try Self.sqlite3(path, "SELECT after_observations, after_calls, arch, estimate, runs FROM recommendations")
                 == "1|1||a||6.5|1")
+        // v6: the results view says which results early stopping stopped (none here).
+        #expect(try Self.sqlite3(path, "SELECT job, val_error, stopped_at_epoch IS NULL FROM results") == "1|6.25|1")
         let reopened = try SQLiteJournal(path: path)
         #expect(try reopened.records() == old + [recommended])
+        let stopped = JournalRecord.result(job: 1, attempt: 2, worker: "w1",
+                                           metrics: .init(validationError: 40, trainSeconds: 3, stoppedAtEpoch: 1), time: 13)
+        try reopened.append([stopped])
+        #expect(try reopened.records().last == stopped)
+        #expect(try Self.sqlite3(path, "SELECT stopped_at_epoch FROM results WHERE attempt = 2") == "1")
         #expect(JournalReplay(try reopened.records()).recommendation?.estimate == 6.5)
     }
 }

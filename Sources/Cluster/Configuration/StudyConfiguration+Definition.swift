@@ -12,6 +12,8 @@ extension StudyConfiguration {
             "jobs.max_consecutive_failures": String(maxConsecutiveFailures),
         ]
         if let trainingSeed { d["jobs.training_seed"] = String(trainingSeed) }
+        // Rung decisions change what is observed: a resume keeps them (absent when off, as older journals have it).
+        if let settings = earlyStoppingSettings { d["jobs.early_stopping"] = EarlyStoppingChoice(settings).stored }
         if !architectures.isEmpty { d["architectures"] = architectures.joined(separator: " ") }
         for (key, value) in evaluator.textFields { d["evaluator.\(key)"] = value }
         if let command = trainerCommand { d["evaluator.command"] = command }

@@ -8,7 +8,8 @@ extension StudyConfiguration {
     static let schema: [String: Set<String>] = [
         "": ["study", "space", "strategy", "seed", "budget", "evaluator", "jobs", "cluster", "journal", "architectures"],
         "evaluator": EvaluationSettings.Kind.allCases.reduce(Set(["kind", "dataset"])) { $0.union($1.keys) },
-        "jobs": ["max_attempts", "timeout", "max_consecutive_failures", "training_seed", "max_leases_per_worker"],
+        "jobs": ["max_attempts", "timeout", "max_consecutive_failures", "training_seed", "max_leases_per_worker", "early_stopping"],
+        "jobs.early_stopping": ["rule", "min_epochs", "reduction_factor", "max_epochs"],
         "cluster": ["listen", "heartbeat", "worker_timeout", "security", "keys"],
     ]
 
@@ -73,6 +74,7 @@ extension StudyConfiguration {
                 maxConsecutiveFailures = try Self.int(v, "jobs.max_consecutive_failures", min: 1, fail)
             }
             if let v = e["training_seed"] { trainingSeed = UInt64(try Self.int(v, "jobs.training_seed", min: 0, fail)) }
+            if let v = e["early_stopping"] { earlyStopping = try Self.earlyStopping(v, fail) }
         }
         if let n = top["cluster"] {
             guard let m = n.mapping else { throw fail("'cluster' must be a mapping") }
@@ -197,6 +199,26 @@ extension StudyConfiguration {
             guard result.updateValue(v, forKey: key) == nil else { throw fail("the key '\(path)' appears twice") }
         }
         return result
+    }
+
+    /// `jobs.early_stopping`: a rule's name (`asha`, `off`), or a mapping with `rule` and the rungs' keys.
+    /// `max_epochs` left out is the evaluator's `epochs`, filled in by `validate()`.
+    static func earlyStopping(_ node: Node, _ fail: (String) -> ClusterError) throws -> EarlyStoppingChoice {
+        func rule(_ n: Node, _ key: String) throws -> EarlyStopping.Rule {
+            let name = try string(n, key, fail)
+            guard let rule = EarlyStopping.Rule(rawValue: name) else {
+                throw fail("'\(key)' must be one of \(EarlyStopping.Rule.allCases.map(\.rawValue).joined(separator: ", ")), got '\(name)'")
+            }
+            return rule
+        }
+        if node.scalar != nil { return EarlyStoppingChoice(rule: try rule(node, "jobs.early_stopping")) }
+        guard let m = node.mapping else { throw fail("'jobs.early_stopping' must be a rule's name or a mapping") }
+        let e = try entries(m, section: "jobs.early_stopping", fail: fail)
+        var choice = EarlyStoppingChoice(rule: try e["rule"].map { try rule($0, "jobs.early_stopping.rule") } ?? .asha)
+        if let v = e["min_epochs"] { choice.minEpochs = try int(v, "jobs.early_stopping.min_epochs", min: 1, fail) }
+        if let v = e["reduction_factor"] { choice.reductionFactor = try int(v, "jobs.early_stopping.reduction_factor", min: 2, fail) }
+        if let v = e["max_epochs"] { choice.maxEpochs = try int(v, "jobs.early_stopping.max_epochs", min: 1, fail) }
+        return choice
     }
 
     static func string(_ node: Node, _ key: String, _ fail: (String) -> ClusterError) throws -> String {

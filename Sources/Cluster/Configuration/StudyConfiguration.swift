@@ -37,6 +37,8 @@ public struct StudyConfiguration: Sendable, Hashable {
     /// Studies with the same `seed` and different training seeds propose the same cells (for strategies
     /// whose proposals do not follow the results, `encoding-groups`) and train them with other seeds.
     public var trainingSeed: UInt64?
+    /// `jobs.early_stopping`: when the coordinator stops a cell before the end of its training (issue 28).
+    public var earlyStopping = EarlyStoppingChoice(rule: .off)
     /// Where the coordinator listens.
     public var listen: String = "tcp://127.0.0.1:5555"
     /// `curve` (the default: CurveZMQ, only workers whose keys are allowed) or `none` (plain sockets,
@@ -87,6 +89,64 @@ public struct StudyConfiguration: Sendable, Hashable {
             try evaluator.validate(space: space.name)
         } catch let error as ANASODError {
             throw fail(error.message)
+        }
+        if earlyStopping.rule != .off {
+            guard earlyStopping.maxEpochs ?? evaluator.training.epochs != nil else {
+                throw fail("'jobs.early_stopping.max_epochs' is needed: the evaluator sets no 'epochs' to take it from")
+            }
+            if let problem = earlyStoppingSettings?.problem { throw fail(problem) }
+        }
+    }
+
+    /// The early-stopping rule with its rungs, nil when off. `max_epochs` defaults to `evaluator.epochs`.
+    public var earlyStoppingSettings: EarlyStopping? {
+        guard earlyStopping.rule != .off, let maxEpochs = earlyStopping.maxEpochs ?? evaluator.training.epochs else { return nil }
+        return EarlyStopping(rule: earlyStopping.rule,
+                             minEpochs: earlyStopping.minEpochs ?? EarlyStopping.defaultMinEpochs(maxEpochs: maxEpochs),
+                             reductionFactor: earlyStopping.reductionFactor, maxEpochs: maxEpochs)
+    }
+}
+
+/// `jobs.early_stopping` as the study file gives it (`max_epochs` may be left to the evaluator's `epochs`).
+public struct EarlyStoppingChoice: Sendable, Hashable {
+    public var rule: EarlyStopping.Rule
+    /// Nil: `EarlyStopping.defaultMinEpochs` of the training length.
+    public var minEpochs: Int?
+    public var reductionFactor = 3
+    public var maxEpochs: Int?
+
+    public init(rule: EarlyStopping.Rule, minEpochs: Int? = nil, reductionFactor: Int = 3, maxEpochs: Int? = nil) {
+        self.rule = rule
+        self.minEpochs = minEpochs
+        self.reductionFactor = reductionFactor
+        self.maxEpochs = maxEpochs
+    }
+
+    public init(_ settings: EarlyStopping) {
+        self.init(rule: settings.rule, minEpochs: settings.minEpochs, reductionFactor: settings.reductionFactor,
+                  maxEpochs: settings.maxEpochs)
+    }
+
+    /// As the stored configuration keeps it: `off`, or `asha min=1 eta=3 max=9` (max left out: the evaluator's).
+    public var stored: String {
+        guard rule != .off else { return "off" }
+        return "\(rule.rawValue)" + (minEpochs.map { " min=\($0)" } ?? "") + " eta=\(reductionFactor)" + (maxEpochs.map { " max=\($0)" } ?? "")
+    }
+
+    /// Reads `stored` back; nil for text of another shape.
+    public init?(stored text: String) {
+        let words = text.split(separator: " ")
+        guard let first = words.first, let rule = EarlyStopping.Rule(rawValue: String(first)) else { return nil }
+        self.init(rule: rule)
+        for word in words.dropFirst() {
+            let pair = word.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2, let value = Int(pair[1]) else { return nil }
+            switch pair[0] {
+            case "min": minEpochs = value
+            case "eta": reductionFactor = value
+            case "max": maxEpochs = value
+            default: return nil
+            }
         }
     }
 }

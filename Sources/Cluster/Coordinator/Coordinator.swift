@@ -31,6 +31,8 @@ public struct CoordinatorStatus: Sendable {
     public var quarantined: [String: String] = [:]
     /// Failures charged to each key's leases (those that count against a job's attempts), since the start.
     public var failuresByKey: [String: Int] = [:]
+    /// Evaluations early stopping stopped (among `successes`).
+    public var stopped: Int = 0
     /// The cell the strategy recommends (issue 26): its estimated validation error, its architecture and the
     /// results of it the strategy has seen; nil before the first. `best` is the best seen.
     public var recommended: (estimate: Double, architecture: String, runs: Int)? = nil
@@ -419,7 +421,8 @@ public final class Coordinator: @unchecked Sendable {
                     result = nil
                     logger.error("job \(job) failed for good (\(failureClass.rawValue)) after attempt \(attempt) on \(CoordinatorState.clipped(worker, limit: 64)): \(CoordinatorState.clipped(reason, limit: 400))")
                 }
-                strategyWork.append(.observe(CoordinatorState.observation(of: proposal, result: result)))
+                strategyWork.append(.observe(CoordinatorState.observation(of: proposal, result: result,
+                                                                          rungErrors: state.ladder?.errors(of: job) ?? [:])))
             case .propose(let count, let pending):
                 strategyWork.append(.propose(count: count, pending: pending))
             case .evicted(let worker, let reason):
@@ -460,6 +463,7 @@ public final class Coordinator: @unchecked Sendable {
                                   leases: previous?.1 ?? leaseSnapshots(), keyRefusals: state.keyRefusals,
                                   quarantined: state.domains.compactMapValues(\.quarantineReason),
                                   failuresByKey: state.domains.compactMapValues { $0.failures > 0 ? $0.failures : nil },
+                                  stopped: state.stoppedCount,
                                   recommended: state.recommendation.map { ($0.estimate, $0.architecture, $0.observations) })
         metrics.update(from: s)
         statusLock.withLock { snapshot = s }

@@ -149,9 +149,19 @@ struct CoordinatorState {
     /// The cell the strategy recommends, as last journaled (issue 26).
     private(set) var recommendation: JournalReplay.Recommendation?
 
+    /// Early stopping's rungs (issue 28; nil when off): fed the progress the journal keeps, in journal order,
+    /// live and on resume alike (`CoordinatorState+EarlyStopping.swift`).
+    var ladder: RungLadder?
+    /// Jobs early stopping stopped (they count among `successes`).
+    var stoppedCount = 0
+    /// The first job of each cell (its architecture string): a later job of the same cell is a retrain, which
+    /// the rungs neither judge nor record (`CoordinatorState+EarlyStopping.swift`).
+    var firstJobOfCell = [String: UInt64]()
+
     init(configuration: StudyConfiguration, space: any SearchSpace) {
         self.configuration = configuration
         self.space = space
+        ladder = configuration.earlyStoppingSettings.map(RungLadder.init)
     }
 
     /// Jobs leased or queued: the pending points of the next proposal (kept in step with `jobs`).
@@ -198,6 +208,7 @@ struct CoordinatorState {
                 entry.status = .failed
             }
             jobs[trial.job] = entry
+            firstJobOfCell[trial.architecture] = min(firstJobOfCell[trial.architecture] ?? trial.job, trial.job)
             nextJobID = max(nextJobID, trial.job + 1)
         }
         committed = replay.committed
@@ -210,12 +221,15 @@ struct CoordinatorState {
             configurationStop = Self.configurationReason(failure.job, failure.reason)
         }
         recommendation = replay.recommendation
+        stoppedCount = replay.stopped.count
+        rebuildLadder(from: replay)
         // The observations the strategy had live: a result's value and seconds (its accepted attempt's), a failure's nil.
         let events: [StrategyEvent] = replay.history.map { step in
             switch step {
             case .proposed(_, let ids): .proposed(ids.compactMap { jobs[$0]?.proposal })
             case .observed(let job, let value):
-                .observed(Self.observation(of: jobs[job]!.proposal, result: value == nil ? nil : replay[job: job]?.result?.metrics))
+                .observed(Self.observation(of: jobs[job]!.proposal, result: value == nil ? nil : replay[job: job]?.result?.metrics,
+                                           rungErrors: ladder?.errors(of: job) ?? [:]))
             }
         }
         queue = jobs.values.filter { $0.status == .queued }.map(\.id).sorted()
@@ -228,6 +242,44 @@ struct CoordinatorState {
         }
         if !finished, successes == 0, let configurationStop { abortReason = configurationStop }
         return events
+    }
+
+    /// An evaluation of `peer`'s key that counts against the budget (a result, or a cell early stopping stopped):
+    /// a success for the quarantine rule (and the evidence it waits for against other keys), the end of a run
+    /// of failures and of any stop pending on one.
+    mutating func succeeded(_ peer: PeerID, now: Double) -> [CoordinatorAction] {
+        var actions = [CoordinatorAction]()
+        noteOutcome(peer.domain, failure: false)
+        // Another key's success is the evidence the quarantine rule waits for.
+        for domain in suspects.sorted() where domain != peer.domain {
+            actions += judge(domain, now: now)
+            if let entry = domains[domain], entry.quarantineReason == nil && entry.recentFailures >= Self.quarantineMinFailures {} else {
+                suspects.remove(domain)
+            }
+        }
+        successes += 1
+        consecutiveFailures = 0
+        streakDomains.removeAll()
+        configurationFailures.removeAll()
+        pendingStop = nil
+        configurationStop = nil
+        return actions
+    }
+
+    /// Ends the lease `key` of `peer` as done with `value` without a result from it (early stopping stopped it,
+    /// `CoordinatorState+EarlyStopping.swift`): the job is done and counts as `succeeded`, its slot is free, and
+    /// a report the worker sends all the same is acknowledged and dropped.
+    mutating func completeWithoutResult(_ key: JobKey, peer: PeerID, value: Double) -> JobEntry? {
+        guard var job = jobs[key.jobID], holdsLease(key, peer: peer) else { return nil }
+        workers[peer]?.leases.remove(job.id)
+        active.remove(job.id)
+        job.lease = nil
+        job.status = .done
+        job.value = value
+        job.acceptedFrom = (peer, key.attempt)
+        jobs[job.id] = job
+        committed.insert(key)
+        return job
     }
 
     /// Resumes a study that had stopped for too many failures: the run of failures starts again from zero.
@@ -293,6 +345,7 @@ struct CoordinatorState {
             if let last = jobs[message.key.jobID]?.lastEpoch, p.epoch <= last { break }
             jobs[message.key.jobID]?.lastEpoch = p.epoch
             actions.append(.journal(.progress(job: message.key.jobID, attempt: message.key.attempt, progress: p)))
+            actions += judgeAtRung(message.key, progress: p, peer: peer, now: now)
         case .result(let r):
             actions += acknowledging(r.key, from: peer) { state in
                 state.adoptReported(r.key, from: peer, now: now)
@@ -310,8 +363,11 @@ struct CoordinatorState {
         case .welcome, .refusal, .job, .cancel, .shutdown, .ack:
             actions += strike(peer, now: now) { $0.notLeaseHolder += 1 }  // coordinator-to-worker messages
         }
-        // Heartbeats and progress change nothing dispatch looks at (the tick dispatches too).
+        // Heartbeats and progress change nothing dispatch looks at (the tick dispatches too), but for a cell
+        // early stopping just stopped: its slot is free.
         switch message {
+        case .progress(let m) where jobs[m.key.jobID]?.status == .done && jobs[m.key.jobID]?.acceptedFrom?.attempt == m.key.attempt:
+            actions += dispatch(now: now)
         case .heartbeat, .progress: break
         default: actions += dispatch(now: now)
         }
@@ -531,20 +587,7 @@ struct CoordinatorState {
         job.acceptedFrom = (peer, r.key.attempt)
         jobs[job.id] = job
         durations.record(now - job.leasedAt)
-        noteOutcome(peer.domain, failure: false)
-        // Another key's success is the evidence the quarantine rule waits for.
-        for domain in suspects.sorted() where domain != peer.domain {
-            actions += judge(domain, now: now)
-            if let entry = domains[domain], entry.quarantineReason == nil && entry.recentFailures >= Self.quarantineMinFailures {} else {
-                suspects.remove(domain)
-            }
-        }
-        successes += 1
-        consecutiveFailures = 0
-        streakDomains.removeAll()
-        configurationFailures.removeAll()
-        pendingStop = nil
-        configurationStop = nil
+        actions += succeeded(peer, now: now)
         if best == nil || r.metrics.validationError < best!.value { best = (r.metrics.validationError, job.id) }
         let worker = workers[peer]?.id ?? peer.description
         actions += observed(job: job.id, attempt: r.key.attempt, worker: worker, proposal: job.proposal,
@@ -708,8 +751,10 @@ struct CoordinatorState {
 
     /// What the strategy observes of a job's final outcome, live (`Coordinator.execute`) and on resume alike: a
     /// result's validation error and training seconds, or nil for a failure.
-    static func observation(of proposal: Proposal, result: Metrics?) -> Observation {
-        Observation(architecture: proposal.architecture, value: result?.validationError, seconds: result?.trainSeconds)
+    /// With early stopping, a result carries the errors its job's rungs recorded, and a stopped one its epoch.
+    static func observation(of proposal: Proposal, result: Metrics?, rungErrors: [Int: Double] = [:]) -> Observation {
+        Observation(architecture: proposal.architecture, value: result?.validationError, seconds: result?.trainSeconds,
+                    stoppedAtEpoch: result?.stoppedAtEpoch, rungErrors: result == nil ? [:] : rungErrors)
     }
 
     // MARK: Recommendation
@@ -833,6 +878,7 @@ struct CoordinatorState {
         proposalOutstanding = false
         for (id, proposal) in proposals {
             jobs[id] = JobEntry(id: id, proposal: proposal, architectureString: space.format(proposal.architecture))
+            if firstJobOfCell[jobs[id]!.architectureString] == nil { firstJobOfCell[jobs[id]!.architectureString] = id }
             queue.append(id)
             active.insert(id)
         }

@@ -131,7 +131,8 @@ public final class LocalEvaluators: EvaluatorProvider, @unchecked Sendable {
                                         deadline: Date().timeIntervalSince1970 + job.timeout)
             return ExternalTrainerEvaluator(command: command, job: trainerJob, killGrace: settings.killGrace)
         case .synthetic:
-            return SyntheticEvaluator(space: space, seconds: settings.seconds, failRate: settings.failRate)
+            return SyntheticEvaluator(space: space, seconds: settings.seconds, failRate: settings.failRate,
+                                      epochs: settings.training.epochs ?? 1)
         }
     }
 }

@@ -68,7 +68,7 @@ public struct GPView: Sendable {
         var rows = [Row]()
         switch surrogate.input {
         case .encoding:
-            for r in history.results { observed[r.encoding.flatMap { $0 }, default: []].append(r.metrics.validationError) }
+            for r in history.trained { observed[r.encoding.flatMap { $0 }, default: []].append(r.metrics.validationError) }
             var points = Array(observed.keys)
             wholeGrid = false
             let d = space.operationCount, slots = space.slotsPerCell
@@ -86,7 +86,7 @@ public struct GPView: Sendable {
         case .cell:
             var cells = [String: (architecture: Architecture, encoding: [Double])]()
             var order = [String]()
-            for r in history.results {
+            for r in history.trained {
                 // Every cell parses: the strategy's replay parsed them all (`CoordinatorState.restore`).
                 guard let a = try? space.parse(r.architecture) else { continue }
                 if cells[r.architecture] == nil {
@@ -95,7 +95,7 @@ public struct GPView: Sendable {
                 }
             }
             var byCell = [String: [Double]]()
-            for r in history.results { byCell[r.architecture, default: []].append(r.metrics.validationError) }
+            for r in history.trained { byCell[r.architecture, default: []].append(r.metrics.validationError) }
             let predictions = surrogate.predict(architectures: order.map { cells[$0]!.architecture })
             rows = zip(order, predictions).map { text, p in
                 Row(encoding: cells[text]!.encoding, architecture: text, mean: p.mean, lower: p.lower, upper: p.upper,

@@ -37,7 +37,8 @@ public struct JournalEncodingAnalysis: Sendable {
             }
             declared = declared ?? (name, report.study.id)
             for row in report.done {
-                guard let metrics = row.metrics else { continue }
+                // A cell early stopping stopped reported an early epoch's error: no measure of its encoding.
+                guard let metrics = row.metrics, metrics.stoppedAtEpoch == nil else { continue }
                 errors[row.architecture, default: []].append(metrics.validationError)
             }
         }

@@ -18,8 +18,9 @@ public enum ProgressLine {
             (String(format: "%.2f/s", rate), 1), (left, 6), (best, nil),
         ]
         if let r = s.recommended { parts.append((String(format: "rec %.3f", r.estimate), nil)) }
-        parts += [("\(s.workers) worker\(s.workers == 1 ? "" : "s")", 4), ("\(s.running) running", 3),
-                  ("\(s.failed) failed", s.failed == 0 ? 2 : 5)]
+        parts += [("\(s.workers) worker\(s.workers == 1 ? "" : "s")", 4), ("\(s.running) running", 3)]
+        if s.stopped > 0 { parts.append(("\(s.stopped) stopped", 2)) }
+        parts.append(("\(s.failed) failed", s.failed == 0 ? 2 : 5))
         var line = ""
         for rank in 0...6 {
             parts.removeAll { $0.drop.map { $0 <= rank && $0 > 0 } ?? false }

@@ -60,6 +60,10 @@ extension StudyConfiguration {
         if let v = definition["jobs.max_consecutive_failures"], let n = Int(v) { maxConsecutiveFailures = n }
         if let v = definition["jobs.timeout"], let t = Double(v) { jobTimeout = t }
         if let v = definition["jobs.training_seed"], let s = UInt64(v) { trainingSeed = s }
+        if let v = definition["jobs.early_stopping"] {
+            guard let choice = EarlyStoppingChoice(stored: v) else { throw fail("jobs.early_stopping") }
+            earlyStopping = choice
+        }
         if let v = definition["architectures"] { architectures = v.split(separator: " ").map(String.init) }
     }
 }

@@ -81,8 +81,9 @@ public struct ReportPage {
         for (i, h) in histories.enumerated() {
             let color = Self.palette[i % Self.palette.count], label = "\(h.study) (\(strategies[i]))"
             let best = h.bestSoFar
-            byCount.marks.append(.step(best.enumerated().map { .init(Double($0.offset + 1), $0.element) }, color: color, label: label))
-            byTime.marks.append(.step(zip(h.results, best).map { .init($0.time / 60, $1) }, color: color, label: label))
+            byCount.marks.append(.step(best.enumerated().filter { $0.element.isFinite }.map { .init(Double($0.offset + 1), $0.element) },
+                                       color: color, label: label))
+            byTime.marks.append(.step(zip(h.results, best).filter { $1.isFinite }.map { .init($0.time / 60, $1) }, color: color, label: label))
         }
         out.append(("best-by-evaluations", "The best validation error after each evaluation"
                     + (histories.count > 1 ? ", one curve per journal." : "."), byCount.render()))
@@ -93,37 +94,41 @@ public struct ReportPage {
         let lo = shown.lowerBound, hi = shown.upperBound
         func shade(_ e: Double) -> String { SVGChart.color(hi > lo ? 1 - (min(e, hi) - lo) / (hi - lo) : 0.5) }
         func tip(_ r: StudyHistory.Result) -> String {
-            "job \(r.job): \(String(format: "%.3f", r.metrics.validationError)) % — \(r.architecture) (worker \(r.worker))"
+            "job \(r.job): \(String(format: "%.3f", r.metrics.validationError)) %"
+                + (r.metrics.stoppedAtEpoch.map { " (stopped after epoch \($0))" } ?? "")
+                + " — \(r.architecture) (worker \(r.worker))"
         }
         var scatter = SVGChart(id: "errors", title: "Every evaluation", xLabel: "evaluation", yLabel: "validation error (%)")
         scatter.yRange = SVGChart.focused(errors)
         scatter.marks.append(.points(main.results.enumerated().map { .init(Double($0.offset + 1), $0.element.metrics.validationError,
-                                                                             color: shade($0.element.metrics.validationError),
+                                                                             color: $0.element.metrics.stoppedAtEpoch == nil
+                                                                                 ? shade($0.element.metrics.validationError) : "#bbbbbb",
                                                                              title: tip($0.element)) },
                                      color: "#1f77b4", label: nil, radius: 3.5))
         out.append(("errors", "Each evaluation's validation error in arrival order (bright: better; hollow at the top: worse "
-                    + "than the plotted range, the value in its tooltip).", scatter.render()))
+                    + "than the plotted range, the value in its tooltip"
+                    + (main.stopped.isEmpty ? ")." : "; grey: stopped early, the error at the epoch it stopped)."), scatter.render()))
 
-        if let first = main.results.first?.encoding.first, !first.isEmpty {
+        if let first = main.trained.first?.encoding.first, !first.isEmpty {
             let names = operations.count == first.count ? operations : (0..<first.count).map { "op \($0)" }
-            var chart = SVGChart(id: "by-operation", title: "Error by operation share (\(main.results[0].encoding.count > 1 ? "first cell type" : "cell"))",
+            var chart = SVGChart(id: "by-operation", title: "Error by operation share (\(main.trained[0].encoding.count > 1 ? "first cell type" : "cell"))",
                                  xLabel: "share of the cell's slots", yLabel: "validation error (%)")
             chart.yRange = SVGChart.focused(errors)
             for (j, name) in names.enumerated() {
                 let color = Self.palette[j % Self.palette.count]
-                chart.marks.append(.points(main.results.map { .init($0.encoding[0][j] + Double(j - names.count / 2) * 0.004,
+                chart.marks.append(.points(main.trained.map { .init($0.encoding[0][j] + Double(j - names.count / 2) * 0.004,
                                                                    $0.metrics.validationError, title: "\(name): " + tip($0)) },
                                            color: color, label: name, radius: 2.5))
             }
             out.append(("by-operation", "Every evaluation's error against the share of each operation in its encoding "
                         + "(points of one encoding line up at its shares; slightly offset per operation).", chart.render()))
 
-            let points = main.results.map { $0.encoding.flatMap { $0 } }
+            let points = main.trained.map { $0.encoding.flatMap { $0 } }
             let projection = SimplexProjection(points)
             var simplex = SVGChart(id: "simplex", title: "Where the search looked",
                                    xLabel: String(format: "principal axis 1 (%.0f %% of the variance)", projection.explained[0] * 100),
                                    yLabel: String(format: "axis 2 (%.0f %%)", projection.explained[1] * 100))
-            simplex.marks.append(.points(main.results.map { r in
+            simplex.marks.append(.points(main.trained.map { r in
                 let p = projection.project(r.encoding.flatMap { $0 })
                 return .init(p.x, p.y, color: shade(r.metrics.validationError), title: tip(r))
             }, color: "#1f77b4", label: nil, radius: 4))
@@ -160,7 +165,15 @@ public struct ReportPage {
                 curves.marks.append(.line(epochs.compactMap { e in e.validationError.map { .init(Double(e.epoch), $0) } },
                                           color: Self.palette[i % Self.palette.count], label: "job \(job)"))
             }
-            out.append(("curves", "Validation error per epoch as the workers streamed it; the 5 best jobs in colour.", curves.render()))
+            // Early stopping's stopped cells: their curve ends with a mark where it was stopped.
+            let stops = main.stopped.sorted { $0.key < $1.key }.compactMap { job, epoch -> SVGChart.Point? in
+                guard let last = main.curves[job]?.last(where: { $0.epoch <= epoch }), let error = last.validationError else { return nil }
+                return .init(Double(last.epoch), error, color: "#000000", title: "job \(job): stopped after epoch \(epoch) at "
+                             + String(format: "%.2f %%", error))
+            }
+            if !stops.isEmpty { curves.marks.append(.points(stops, color: "#000000", label: "stopped early", radius: 3)) }
+            out.append(("curves", "Validation error per epoch as the workers streamed it; the 5 best jobs in colour"
+                        + (stops.isEmpty ? "." : "; a black mark ends each curve early stopping stopped."), curves.render()))
         }
         return (out, omitted)
     }

@@ -5,7 +5,8 @@ import Foundation
 public enum RunSummary {
     public static func lines(_ status: CoordinatorStatus, journal: String) -> [String] {
         var lines = [
-            "study \(status.study): \(status.successes)/\(status.budget) evaluated, \(status.failed) failed, "
+            "study \(status.study): \(status.successes)/\(status.budget) evaluated"
+                + (status.stopped > 0 ? " (\(status.stopped) stopped early)" : "") + ", \(status.failed) failed, "
                 + String(format: "%.1f s", status.elapsed)
         ]
         lines += BestAndRecommended(status).lines

@@ -20,6 +20,11 @@ public struct StatusView: Sendable, Equatable {
             "study \(report.study.id): \(counts[.done] ?? 0) done, \(counts[.running] ?? 0) running, "
                 + "\(counts[.queued] ?? 0) queued, \(counts[.failed] ?? 0) failed"
         ]
+        let stopped = report.stoppedByEpoch
+        if !stopped.isEmpty {
+            lines.append("stopped early: \(stopped.reduce(0) { $0 + $1.count }) of the done ("
+                         + stopped.map { "\($0.count) after epoch \($0.epoch)" }.joined(separator: ", ") + ")")
+        }
         lines += report.bestAndRecommended.lines
         // Why a worker gets no jobs (its last word only), and the study-wide notes ("*"), in order of first word.
         var last = [String: String]()

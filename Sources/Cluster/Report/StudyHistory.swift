@@ -77,13 +77,29 @@ public struct StudyHistory: Sendable {
     }
 
     /// The best validation error after each result, in arrival order.
+    /// Results early stopping stopped count as evaluations but never as the best (infinity until a cell is trained
+    /// to the end).
     public var bestSoFar: [Double] {
         var best = Double.infinity
-        return results.map { best = min(best, $0.metrics.validationError); return best }
+        return results.map { r in
+            if r.metrics.stoppedAtEpoch == nil { best = min(best, r.metrics.validationError) }
+            return best
+        }
     }
 
-    /// Results ordered by validation error, best first.
-    public var ranked: [Result] { results.sorted { ($0.metrics.validationError, $0.job) < ($1.metrics.validationError, $1.job) } }
+    /// Results of cells trained to the end, ordered by validation error, best first.
+    public var ranked: [Result] {
+        results.filter { $0.metrics.stoppedAtEpoch == nil }
+            .sorted { ($0.metrics.validationError, $0.job) < ($1.metrics.validationError, $1.job) }
+    }
+
+    /// Results of cells trained to the end (not stopped early), in arrival order.
+    public var trained: [Result] { results.filter { $0.metrics.stoppedAtEpoch == nil } }
+
+    /// The jobs early stopping stopped, with the epoch.
+    public var stopped: [UInt64: Int] {
+        Dictionary(uniqueKeysWithValues: results.compactMap { r in r.metrics.stoppedAtEpoch.map { (r.job, $0) } })
+    }
 
     public var workers: [String] { Array(Set(attempts.map(\.worker))).sorted() }
 }

@@ -49,7 +49,16 @@ public struct StudyReport: Sendable {
     }
 
     public var done: [Row] { rows.filter { $0.status == .done } }
-    public var best: Row? { done.min { $0.metrics!.validationError < $1.metrics!.validationError } }
+    /// The best result of a cell trained to the end (early stopping's stopped cells reported an early epoch's error).
+    public var best: Row? {
+        done.filter { $0.metrics?.stoppedAtEpoch == nil }.min { $0.metrics!.validationError < $1.metrics!.validationError }
+    }
+
+    /// Results early stopping stopped, by the epoch they stopped at (ascending).
+    public var stoppedByEpoch: [(epoch: Int, count: Int)] {
+        Dictionary(grouping: done.compactMap { $0.metrics?.stoppedAtEpoch }, by: { $0 }).map { ($0.key, $0.value.count) }
+            .sorted { $0.epoch < $1.epoch }
+    }
 
     /// Counts per status (every status present, zero when none).
     public var counts: [JournalReplay.TrialState: Int] {
@@ -61,9 +70,10 @@ public struct StudyReport: Sendable {
     /// RFC 4180 CSV: a field holding a comma, a quote or a line break is quoted, quotes doubled. Worker ids
     /// come from the network: one that starts like a spreadsheet formula (`=`, `+`, `-`, `@`) gets a
     /// leading `'` so that opening the file cannot run it. `recommended` is 1 on the results of the cell the
-    /// strategy recommends.
+    /// strategy recommends; `stopped_at_epoch` is set on results early stopping stopped (their `val_error` is that
+    /// epoch's).
     public func csv() -> String {
-        var out = "job,status,attempts,worker,val_error,test_error,train_seconds,params,flops,arch,encoding,recommended\n"
+        var out = "job,status,attempts,worker,val_error,test_error,train_seconds,params,flops,arch,encoding,recommended,stopped_at_epoch\n"
         func f(_ x: Double?) -> String { x.map { String($0) } ?? "" }
         for r in rows {
             let encoding = r.encoding.map { $0.map { String($0) }.joined(separator: " ") }.joined(separator: " | ")
@@ -72,7 +82,7 @@ public struct StudyReport: Sendable {
             let fields = [String(r.job), r.status.rawValue, String(r.attempts), worker, f(r.metrics?.validationError),
                           f(r.metrics?.testError), f(r.metrics?.trainSeconds), r.metrics?.parameters.map(String.init) ?? "",
                           r.metrics?.flops.map(String.init) ?? "",
-                          r.architecture, encoding, r.recommended ? "1" : "0"]
+                          r.architecture, encoding, r.recommended ? "1" : "0", r.metrics?.stoppedAtEpoch.map(String.init) ?? ""]
             out += fields.map(Self.csvField).joined(separator: ",") + "\n"
         }
         return out
@@ -94,6 +104,7 @@ public struct StudyReport: Sendable {
                 if let v = m.testError { o["test_error"] = v }
                 if let v = m.parameters { o["params"] = v }
                 if let v = m.flops { o["flops"] = v }
+                if let v = m.stoppedAtEpoch { o["stopped_at_epoch"] = v }
             }
             if let v = r.failure { o["failure"] = v }
             o["recommended"] = r.recommended
