@@ -109,7 +109,7 @@ let package = Package(
             "Cluster", "ANASOD", "Wire", "Journal", "Search", "Evaluation", "CZeroMQ", "TestSupport",
         ]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "ANASOD", "CLinearAlgebra", "TestSupport"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD", "Trainer", "TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD", "Search", "Trainer", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["anasod", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: [
             "Dashboard", "Cluster", "Journal", "ANASOD", "Wire", "Evaluation", "TestSupport",

@@ -351,7 +351,6 @@ def train(job, data_dir):
     started = time.time()
     validation_error = 100.0
     for epoch in range(1, epochs + 1):
-        epoch_start = time.time()
         if hasattr(model, "drop_path_probability"):
             model.drop_path_probability = drop_path * (epoch - 1) / epochs
         order = torch.randperm(len(x), generator=generator).to(device)
@@ -381,7 +380,7 @@ def train(job, data_dir):
             losses.append(loss.detach())
         train_loss = torch.stack(losses).float().mean().item() if losses else float("nan")
         validation_error = error_rate(model, validation, 512, amp)
-        job.report(epoch, val_error=validation_error, loss=train_loss, seconds=time.time() - epoch_start)
+        job.report(epoch, val_error=validation_error, loss=train_loss, seconds=time.time() - started)
     train_seconds = time.time() - started
     test_error = error_rate(model, test, 512, amp)
     # A non-finite validation error is the cell's failure (architecture: the loss diverged).

@@ -263,8 +263,8 @@ def fit(network: Network, train: Tuple[np.ndarray, np.ndarray], validation: Tupl
     steps = max(1, epochs * math.ceil(len(x) / batch))
     step = 0
     validation_error = 100.0
+    started = time.time()
     for epoch in range(1, epochs + 1):
-        started = time.time()
         order = rng.permutation(len(x))
         losses = []
         for i in range(0, len(x), batch):

@@ -173,7 +173,6 @@ def train(job, data_dir, pool=True):
     started = time.time()
     validation_error = 100.0
     for epoch in range(1, epochs + 1):
-        epoch_start = time.time()
         order = torch.randperm(len(x), generator=generator).to(device)
         losses = []
         for i in range(0, len(x), batch):
@@ -190,7 +189,7 @@ def train(job, data_dir, pool=True):
         if not math.isfinite(train_loss):
             job.fail("the training loss diverged (not finite)", kind="architecture")
         validation_error = error_rate(model, validation)
-        job.report(epoch, val_error=validation_error, loss=train_loss, seconds=time.time() - epoch_start)
+        job.report(epoch, val_error=validation_error, loss=train_loss, seconds=time.time() - started)
     job.result(validation_error, test_error=error_rate(model, test), params=parameters, flops=2 * model.macs(),
                train_seconds=time.time() - started, device=str(device))
 

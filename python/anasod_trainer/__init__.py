@@ -592,7 +592,8 @@ class Job:
     def report(self, epoch: int, val_error: Optional[Number] = None, loss: Optional[Number] = None,
                seconds: Optional[Number] = None, **extra: Any) -> None:
         """Prints a ``progress`` line: `epoch` (int >= 0), the validation error in percent (0...100,
-        ValueError outside), the training loss and the epoch's seconds; arguments left None are left
+        ValueError outside), the training loss and the seconds since training started (cumulative, as
+        early stopping's replays read them); arguments left None are left
         out, non-finite numbers print as null. `extra` keys are added (the worker ignores them).
 
         Raises `Stopped` instead once SIGTERM asked the trainer to stop, and RuntimeError after `result`."""
@@ -659,7 +660,9 @@ class Job:
         return self._stop
 
     def should_stop(self) -> bool:
-        """True once SIGTERM arrived: the trainer should stop soon (`report` raises `Stopped` then)."""
+        """True once SIGTERM arrived: the trainer should stop soon (`report` raises `Stopped` then). The worker
+        sends SIGTERM when the coordinator cancels the job, early stopping's rungs included (the coordinator
+        has then journaled the last reported epoch as the job's result): stop without a result line."""
         return self._stop
 
     def check_stop(self) -> None:
