@@ -167,6 +167,9 @@ class RunsTable:
     errors: list[list[float]]
     seconds: list[float]
     mean: list[float]
+    # What the table knows of each cell before training, in the units a constraint names (issue 30):
+    # parameters (counted) and latency in milliseconds.
+    measures: dict[str, list[float]] = field(default_factory=dict)
 
     def draw(self, ops_or_index: Sequence[int] | int, seed: int, attempt: int) -> tuple[float, float]:
         """(error, seconds) of run `attempt` of a cell in the benchmark run of `seed` (``NB201Runs.draw``)."""
@@ -221,6 +224,8 @@ def parse_runs(text: str, source: str) -> RunsTable:
     columns = [header.index(name) for name in HEADER]
     errors: list[list[float]] = [[] for _ in range(CELL_COUNT)]
     seconds = [math.nan] * CELL_COUNT
+    latency_ms = [math.nan] * CELL_COUNT
+    params = [math.nan] * CELL_COUNT
     first_line = [0] * CELL_COUNT
     for number, line in enumerate(lines[1:], start=2):
         fields = [f.strip() for f in line.split(",")]
@@ -258,6 +263,8 @@ def parse_runs(text: str, source: str) -> RunsTable:
         first_line[index] = number
         errors[index] = [100 - r for r in runs]  # type: ignore[operator]
         seconds[index] = float(fields[columns[2]])
+        latency_ms[index] = float(fields[columns[3]]) * 1000
+        params[index] = float(fields[columns[4]]) * 1e6
     missing = [i for i, line in enumerate(first_line) if line == 0]
     if missing:
         raise OptunaRunsError(
@@ -265,7 +272,13 @@ def parse_runs(text: str, source: str) -> RunsTable:
             f"{source}: {len(missing)} of {CELL_COUNT} cells are missing (truncated file?), e.g. "
             f"{format_arch(cell_operations(missing[0]))}",
         )
-    return RunsTable(source=source, errors=errors, seconds=seconds, mean=[swift_mean(e) for e in errors])
+    return RunsTable(
+        source=source,
+        errors=errors,
+        seconds=seconds,
+        mean=[swift_mean(e) for e in errors],
+        measures={"params": params, "latency_ms": latency_ms},
+    )
 
 
 def load_runs(path: str) -> RunsTable:
@@ -313,6 +326,69 @@ class Run:
     wasted_share: float
     retrains: int
     ask_seconds: list[float] = field(default_factory=list)
+    infeasible: int = 0  # evaluations of cells that break the constraints (issue 30)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One constraint, ``measure relation bound`` (``Constraint`` on the Swift side)."""
+
+    measure: str
+    relation: str  # <=, <, >=, >
+    bound: float
+
+    def holds(self, value: float) -> bool:
+        if math.isnan(value):
+            return False
+        return {
+            "<=": value <= self.bound,
+            "<": value < self.bound,
+            ">=": value >= self.bound,
+            ">": value > self.bound,
+        }[self.relation]
+
+    def violation(self, value: float) -> float:
+        """Optuna's constraint value: ≤ 0 when the limit holds."""
+        return value - self.bound if self.relation in ("<=", "<") else self.bound - value
+
+    def __str__(self) -> str:
+        bound = str(int(self.bound)) if self.bound == int(self.bound) and abs(self.bound) < 1e15 else repr(self.bound)
+        return f"{self.measure} {self.relation} {bound}"
+
+
+def parse_limit(text: str, table: RunsTable) -> Limit:
+    """``params<=0.5e6`` or ``params<=p25`` (a percentile of the measure over the space, taken as the Swift side
+    takes it: ``sorted[min(n − 1, int(q / 100 · n))]``).
+
+    Raises OptunaRunsError (bad-argument) saying what is wrong.
+    """
+    match = re.fullmatch(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|<|>)\s*(\S+)\s*", text)
+    if not match:
+        raise OptunaRunsError(
+            OptunaRunsError.BAD_ARGUMENT, f"--constraint '{text}': write one like 'params<=0.5e6' or 'params<=p25'"
+        )
+    measure, relation, bound_text = match.groups()
+    if measure not in table.measures:
+        raise OptunaRunsError(
+            OptunaRunsError.BAD_ARGUMENT,
+            f"--constraint '{text}': the runs table knows {', '.join(sorted(table.measures))}, not '{measure}'",
+        )
+    if bound_text.startswith("p"):
+        q = _number(bound_text[1:])
+        if q is None or not 0 <= q <= 100:
+            raise OptunaRunsError(OptunaRunsError.BAD_ARGUMENT, f"--constraint '{text}': a percentile bound is p0 … p100")
+        ordered = sorted(table.measures[measure])
+        bound = ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+    else:
+        value = _number(bound_text)
+        if value is None or not math.isfinite(value):
+            raise OptunaRunsError(OptunaRunsError.BAD_ARGUMENT, f"--constraint '{text}': '{bound_text}' is not a finite number")
+        bound = value
+    return Limit(measure, relation, bound)
+
+
+def feasible(table: RunsTable, limits: Sequence[Limit], index: int) -> bool:
+    return all(limit.holds(table.measures[limit.measure][index]) for limit in limits)
 
 
 def recommend(history: Sequence[tuple[int, float]], rule: str) -> int:
@@ -393,21 +469,29 @@ class SamplerSpec:
                 name += "-no-liar"
         return name
 
-    def make(self, optuna: Any, seed: int) -> Any:
+    def make(self, optuna: Any, seed: int, constrained: bool = False) -> Any:
+        """The sampler; `constrained`: TPE and GP learn the constraints (``constraints_func``), random ignores them."""
+        options: dict[str, Any] = {}
+        if constrained and self.kind in ("tpe", "gp"):
+            options["constraints_func"] = constraint_values
         if self.kind == "tpe":
-            options: dict[str, Any] = {}
             if not self.tpe_multivariate:
                 options["multivariate"] = False
             if not self.tpe_constant_liar:
                 options["constant_liar"] = False
             return optuna.samplers.TPESampler(seed=seed, **options)
         if self.kind == "gp":
-            return optuna.samplers.GPSampler(seed=seed)
+            return optuna.samplers.GPSampler(seed=seed, **options)
         if self.kind == "random":
             return optuna.samplers.RandomSampler(seed=seed)
         raise OptunaRunsError(
             OptunaRunsError.BAD_ARGUMENT, f"unknown sampler '{self.kind}' (known: {', '.join(SAMPLERS)})"
         )
+
+
+def constraint_values(trial: Any) -> Sequence[float]:
+    """Optuna's constraints_func: the violations stored on the trial when it was asked (≤ 0: feasible)."""
+    return trial.user_attrs["constraint"]
 
 
 def optuna_seed(seed: int) -> int:
@@ -426,11 +510,13 @@ def simulate(
     median: float,
     recommendation: str = "best-trial",
     strategy: str = "",
+    is_feasible: Callable[[int], bool] | None = None,
 ) -> Run:
     """NoisyRunsBenchmark.run with `ask` (a handle and the cell's operations) and `tell` (the handle and the
     drawn error) in place of a strategy's propose and observe, until `budget` evaluations have finished.
     `draw(index, seed, attempt)` gives an evaluation's (error, seconds) (``RunsTable.draw``), `true_error(index)`
-    a cell's true mean error, `median` the space's median of those."""
+    a cell's true mean error, `median` the space's median of those. With `is_feasible`, only feasible cells count
+    towards the best seen and the recommendation, and the infeasible ones trained are counted."""
     trained: dict[int, int] = {}  # attempts so far, running ones included
     running: list[tuple[float, int, Any, int, float, float]] = []  # end, worker, handle, cell, error, seconds
     free = list(range(workers))
@@ -439,7 +525,7 @@ def simulate(
     asks: list[float] = []
     clock = gpu = wasted = 0.0
     best = math.inf
-    started = retrains = 0
+    started = retrains = infeasible = 0
     while len(points) < budget:
         wanted = min(len(free), budget - started)
         for _ in range(wanted):
@@ -463,10 +549,14 @@ def simulate(
         gpu += seconds
         if true_error(index) > median:
             wasted += seconds
-        best = min(best, error)
         tell(handle, error)
-        history.append((index, error))
-        recommended = recommend(history, recommendation)
+        if is_feasible is None or is_feasible(index):
+            best = min(best, error)
+            history.append((index, error))
+        else:
+            infeasible += 1
+        # Before any feasible result: the cell just trained (its true error; the best seen is still inf).
+        recommended = recommend(history, recommendation) if history else index
         points.append(
             Point(time=clock, gpu_seconds=gpu, best_seen=best, recommended_true_error=true_error(recommended))
         )
@@ -480,18 +570,33 @@ def simulate(
         wasted_share=wasted / gpu if gpu > 0 else 0.0,
         retrains=retrains,
         ask_seconds=asks,
+        infeasible=infeasible,
     )
 
 
-def run_one(table: RunsTable, spec: SamplerSpec, seed: int, budget: int, workers: int, median: float) -> Run:
+def run_one(
+    table: RunsTable,
+    spec: SamplerSpec,
+    seed: int,
+    budget: int,
+    workers: int,
+    median: float,
+    limits: Sequence[Limit] = (),
+) -> Run:
     """One sampler on one seed: an Optuna study asked for a trial whenever a worker is free, the trial left
-    RUNNING until its evaluation finishes on the simulated clock, then told the drawn error."""
+    RUNNING until its evaluation finishes on the simulated clock, then told the drawn error. With `limits`,
+    the trial carries its constraint values from the start (known before training), for the samplers that
+    take them."""
     optuna = _import_optuna()
-    study = optuna.create_study(direction="minimize", sampler=spec.make(optuna, optuna_seed(seed)))
+    study = optuna.create_study(direction="minimize", sampler=spec.make(optuna, optuna_seed(seed), bool(limits)))
 
     def ask() -> tuple[Any, tuple[int, ...]]:
         trial = study.ask()
-        return trial, tuple(OPERATIONS.index(trial.suggest_categorical(name, OPERATIONS)) for name in PARAMETERS)
+        ops = tuple(OPERATIONS.index(trial.suggest_categorical(name, OPERATIONS)) for name in PARAMETERS)
+        if limits:
+            index = cell_index(ops)
+            trial.set_user_attr("constraint", [limit.violation(table.measures[limit.measure][index]) for limit in limits])
+        return trial, ops
 
     return simulate(
         table.draw,
@@ -504,6 +609,7 @@ def run_one(table: RunsTable, spec: SamplerSpec, seed: int, budget: int, workers
         median,
         spec.recommendation,
         spec.label,
+        (lambda index: feasible(table, limits, index)) if limits else None,
     )
 
 
@@ -797,7 +903,7 @@ def _positive_list(text: str, what: str) -> list[int]:
     return values
 
 
-def _run_task(task: tuple[RunsTable, SamplerSpec, int, int, int, float]) -> Run:
+def _run_task(task: tuple[RunsTable, SamplerSpec, int, int, int, float, Sequence[Limit]]) -> Run:
     return run_one(*task)
 
 
@@ -821,6 +927,14 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         "--workers", default="1", help="asynchronous workers on the simulated clock (comma-separated: 1,8)"
     )
     parser.add_argument("--jobs", type=int, default=1, help="runs in parallel processes (default 1)")
+    parser.add_argument(
+        "--constraint",
+        action="append",
+        default=[],
+        metavar="MEASURE<=BOUND",
+        help="a limit known before training: params or latency_ms, the bound a number or pNN (a percentile over the "
+        "space), e.g. params<=p25; TPE and GP learn it (constraints_func), random ignores it; repeat for several",
+    )
     parser.add_argument(
         "--recommendation",
         choices=("best-trial", "cell-mean"),
@@ -891,6 +1005,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         for k in kinds
     ]
+    limits = [parse_limit(text, table) for text in args.constraint]
     median = table.median_true_error
     ordered = sorted(table.mean)
     lowest = min(e for runs in table.errors for e in runs)
@@ -902,6 +1017,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "recommended cell: "
         + ("the best trial" if args.recommendation == "best-trial" else "the lowest mean over its draws")
     )
+    if limits:
+        allowed = [i for i in range(CELL_COUNT) if feasible(table, limits, i)]
+        if not allowed:
+            raise OptunaRunsError(OptunaRunsError.BAD_ARGUMENT, f"the constraints leave no cell of {CELL_COUNT} feasible")
+        print(
+            f"Constraints {', '.join(map(str, limits))}: {len(allowed)} of {CELL_COUNT} cells feasible; optimum of the "
+            f"mean validation error among them {'%.3f' % min(table.mean[i] for i in allowed)}; best seen counts "
+            "feasible cells only"
+        )
     for note in notes:
         print(note)
     started = time.time()
@@ -910,7 +1034,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     timing: dict[str, list[list[float]]] = {}
     for count in workers:
         tasks = [
-            (table, spec, seed, args.budget, count, median)
+            (table, spec, seed, args.budget, count, median, limits)
             for spec in specs
             for seed in range(args.first_seed, last_seed + 1)
         ]
@@ -928,6 +1052,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             timing.setdefault(run.strategy, []).append(run.ask_seconds)
         print(f"\n### {count} worker{'' if count == 1 else 's'}\n")
         print(markdown(rows))
+        if limits:
+            print("\n| sampler | infeasible cells trained (mean per run) |\n|---|---|")
+            for spec in specs:
+                mine = [run.infeasible for run in results if run.strategy == spec.label]
+                print(f"| {spec.label} | {sum(mine) / max(len(mine), 1):.1f} |")
     print(
         "\nSampler time per trial (study.ask + the suggestions; not on the simulated clock), mean over runs: "
         + "; ".join(

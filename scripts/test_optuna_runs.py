@@ -292,6 +292,55 @@ class SimulationTests(unittest.TestCase):
         self.assertEqual(run.points[0].recommended_true_error, 29.0)
 
 
+class ConstraintTests(unittest.TestCase):
+    """Limits known before training (issue 30): parsed as the Swift side parses them, percentiles taken the same
+    way, and only feasible cells counting towards the best seen and the recommendation."""
+
+    def table(self) -> o.RunsTable:
+        table = o.parse_runs(synthetic_csv(lambda i: [50.0 + (i % 7)]), "synthetic")
+        table.measures["params"] = [float(i) for i in range(o.CELL_COUNT)]
+        return table
+
+    def test_limits_parse_with_numbers_and_percentiles(self) -> None:
+        table = self.table()
+        self.assertEqual(o.parse_limit("params<=0.5e6", table), o.Limit("params", "<=", 5e5))
+        self.assertEqual(o.parse_limit(" latency_ms > 3 ", table), o.Limit("latency_ms", ">", 3.0))
+        # sorted[min(n − 1, int(q / 100 · n))] over 0 … 15624
+        self.assertEqual(o.parse_limit("params<=p25", table).bound, float(int(0.25 * o.CELL_COUNT)))
+        self.assertEqual(o.parse_limit("params<p100", table).bound, float(o.CELL_COUNT - 1))
+        for bad in ("params", "params<=", "size<=3", "params<=p101", "params<=lots", "params==3", "params<=inf"):
+            with self.assertRaises(o.OptunaRunsError, msg=bad) as caught:
+                o.parse_limit(bad, table)
+            self.assertIn("--constraint", caught.exception.message)
+        limit = o.Limit("params", "<=", 10)
+        self.assertTrue(limit.holds(10) and not limit.holds(11) and not limit.holds(math.nan))
+        self.assertEqual((limit.violation(4), limit.violation(12)), (-6, 2))
+        self.assertEqual(o.Limit("x", ">=", 10).violation(4), 6)
+        self.assertEqual(str(o.Limit("params", "<=", 5e5)), "params <= 500000")
+
+    def test_only_feasible_cells_count_and_the_infeasible_ones_are_counted(self) -> None:
+        table = self.table()
+        limits = [o.Limit("params", "<=", 100)]
+        cells = [5000, 3, 9000, 10]
+        queue = iter(range(len(cells)))
+        run = o.simulate(
+            table.draw,
+            table.mean.__getitem__,
+            lambda: (lambda n: (n, o.cell_operations(cells[n])))(next(queue)),
+            lambda n, error: None,
+            seed=0,
+            budget=4,
+            workers=1,
+            median=table.median_true_error,
+            is_feasible=lambda index: o.feasible(table, limits, index),
+        )
+        self.assertEqual(run.infeasible, 2)
+        self.assertTrue(math.isinf(run.points[0].best_seen))  # nothing feasible yet
+        self.assertEqual(run.points[1].best_seen, 100 - (50.0 + 3 % 7))
+        self.assertEqual(run.points[3].best_seen, min(100 - (50.0 + 3 % 7), 100 - (50.0 + 10 % 7)))
+        self.assertEqual(run.points[2].recommended_true_error, table.mean[3])  # not the infeasible 9000
+
+
 class ReportTests(unittest.TestCase):
     def run_of(self, strategy: str, seed: int, n: int, workers: int = 1, step: float = 1000.0) -> o.Run:
         points = [

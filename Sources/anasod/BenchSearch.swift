@@ -32,6 +32,11 @@ struct BenchSearch: AsyncParsableCommand {
                                valueName: "CURVES"))
     var curves: String?
 
+    @Option(help: ArgumentHelp("With --runs: a limit on a measure known before training, params (parameters) or latency_ms; "
+                               + "the bound a number or pNN, a percentile over the space (params<=p25). Repeat for several.",
+                               valueName: "MEASURE<=BOUND"))
+    var constraint: [String] = []
+
     @Option(help: "With --curves: off, asha, or both (off,asha).")
     var earlyStopping: String = "off,asha"
 
@@ -86,6 +91,12 @@ struct BenchSearch: AsyncParsableCommand {
             _ = try stoppingRules()
             guard (minEpochs ?? 1) >= 1 else { throw ValidationError("--min-epochs must be at least 1") }
             guard reductionFactor >= 2 else { throw ValidationError("--reduction-factor must be at least 2") }
+        }
+        if !constraint.isEmpty && runs == nil {
+            throw ValidationError("--constraint applies to --runs (the runs table knows every cell's size and latency)")
+        }
+        if curves != nil {
+            // Checked above.
         } else if runs != nil {
             guard batch == 1 else { throw ValidationError("--runs simulates the asynchronous loop (--workers W, default 1): drop --batch") }
             if workers != nil { _ = try workerCounts() }
@@ -178,13 +189,25 @@ struct BenchSearch: AsyncParsableCommand {
         let started = Date()
         let sorted = table.mean.sorted()
         let median = sorted[sorted.count / 2]
+        let feasibility = try runsFeasibility(table)
         print("NB201 runs: \(path); seeds \(firstSeed)…\(firstSeed + UInt64(seeds) - 1), \(budget) evaluations a run, "
               + "\(jobs) parallel runs; optimum of the mean validation error \(String(format: "%.3f", sorted[0])), lowest single run "
               + "\(String(format: "%.3f", table.errors.joined().min() ?? .nan))")
+        if feasibility.isConstrained {
+            let feasible = (0..<NB201SearchSpace.cellCount).filter { feasibility.allows(NB201Runs.space.architecture(at: $0)) }
+            guard let optimum = feasible.map({ table.mean[$0] }).min() else {
+                throw ValidationError("--constraint \(feasibility.constraints.map(\.description).joined(separator: ", ")) leaves no cell of "
+                                      + "the \(NB201SearchSpace.cellCount) feasible")
+            }
+            print("Constraints \(feasibility.constraints.map(\.description).joined(separator: ", ")): \(feasible.count) of "
+                  + "\(NB201SearchSpace.cellCount) cells feasible; optimum of the mean validation error among them "
+                  + String(format: "%.3f", optimum) + "; best seen counts feasible cells only")
+        }
         var all = [NoisyRunsBenchmark.Run]()
         for count in workers == nil ? [1] : try workerCounts() {
-            let benchmark = NoisyRunsBenchmark(space: NB201Runs.space, budget: budget, workers: count, medianTrueError: median,
+            var benchmark = NoisyRunsBenchmark(space: NB201Runs.space, budget: budget, workers: count, medianTrueError: median,
                                                draw: { table.draw($0, seed: $1, attempt: $2) }, trueError: { table.meanError(of: $0) })
+            benchmark.feasibility = feasibility
             let results = try benchmark.runAll(strategies: names, seeds: seeds, firstSeed: firstSeed, parallelism: jobs)
             print("\n### \(count) worker\(count == 1 ? "" : "s")\n")
             let report = NoisyRunsReport(runs: results)

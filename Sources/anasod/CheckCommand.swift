@@ -31,6 +31,10 @@ struct CheckCommand: AsyncParsableCommand {
         print("strategy   \(c.strategy), seed \(c.seed), budget \(c.budget) results, \(c.maxAttempts) attempt(s) a job")
         print("evaluator  \(Self.describe(settings))")
         if let line = Self.describeEarlyStopping(c) { print("early stop \(line)") }
+        if let extent = preflight.constraints {
+            print("constraints \(c.constraints.map(\.description).joined(separator: ", ")): \(extent.summary) feasible; "
+                  + "proposals keep to them")
+        }
         for line in preflight.skipped { print("skipped    \(line)") }
 
         // One tiny evaluation of the strategy's first proposal, as a worker would run it.

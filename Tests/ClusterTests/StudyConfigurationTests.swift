@@ -78,6 +78,17 @@ import Testing
         #expect(off.earlyStoppingSettings == nil && off.searchDefinition["jobs.early_stopping"] == nil)
     }
 
+    @Test func constraintsAreReadStoredAndReadBack() throws {
+        let c = try StudyConfiguration(yaml: "study: s\nobjective:\n  constraints:\n    params: '<= 0.5e6'\n    flops: '< 1.25e7'\n",
+                                       source: "t.yaml")
+        #expect(Set(c.constraints) == [Constraint(measure: "params", relation: .atMost, bound: 5e5),
+                                       Constraint(measure: "flops", relation: .below, bound: 1.25e7)])
+        let stored = try StudyConfiguration(storedSearch: c.searchDefinition, study: "s")
+        #expect(Set(stored.constraints) == Set(c.constraints))
+        let none = try StudyConfiguration(yaml: "study: s\n", source: "t.yaml")
+        #expect(none.constraints.isEmpty && none.searchDefinition["objective.constraints"] == nil)
+    }
+
     @Test func defaultsFillWhatIsLeftOut() throws {
         let c = try StudyConfiguration(yaml: "study: s\n", source: "t.yaml")
         #expect(c.journal == "runs/s.sqlite")
@@ -132,6 +143,14 @@ import Testing
          "'jobs.early_stopping.max_epochs' is needed: the evaluator sets no 'epochs'"),
         ("study: s\nevaluator:\n  kind: trainer\n  epochs: 3\njobs:\n  early_stopping: {min_epochs: 3}\n",
          "'jobs.early_stopping.min_epochs' (3) must be below 'max_epochs' (3)"),
+        // Constraints (issue 30).
+        ("study: s\nobjective:\n  constraints:\n    latency_ms: '<= 15'\n", "'objective.constraints.latency_ms': the measures known before training are params, flops"),
+        ("study: s\nobjective:\n  constraints:\n    params: 5e5\n", "'objective.constraints.params': constraint params: '5e5' is not a limit"),
+        ("study: s\nobjective:\n  constraints:\n    params: '<= lots'\n", "'objective.constraints.params': constraint params: 'lots'"),
+        ("study: s\nobjective:\n  constraints:\n    params: ['<= 3']\n", "'objective.constraints.params' must be a limit"),
+        ("study: s\nobjective:\n  constraints: '<= 3'\n", "'objective.constraints' must be a mapping of a measure to its limit"),
+        ("study: s\nobjective:\n  minimise: [val_error]\n", "unknown key 'objective.minimise' (allowed: constraints)"),
+        ("study: s\nobjective: params\n", "'objective' must be a mapping"),
     ])
     func badConfigsNameTheKey(yaml: String, expected: String) {
         do {

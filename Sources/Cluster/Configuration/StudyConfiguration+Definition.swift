@@ -12,6 +12,8 @@ extension StudyConfiguration {
             "jobs.max_consecutive_failures": String(maxConsecutiveFailures),
         ]
         if let trainingSeed { d["jobs.training_seed"] = String(trainingSeed) }
+        // What may be proposed: a resume keeps it (absent without constraints, as older journals have it).
+        if !constraints.isEmpty { d["objective.constraints"] = constraints.map(\.description).joined(separator: ", ") }
         // Rung decisions change what is observed: a resume keeps them (absent when off, as older journals have it).
         if let settings = earlyStoppingSettings { d["jobs.early_stopping"] = EarlyStoppingChoice(settings).stored }
         if !architectures.isEmpty { d["architectures"] = architectures.joined(separator: " ") }

@@ -9,12 +9,16 @@ extension StudyConfiguration {
         func fail(_ m: String) -> ClusterError { ClusterError(.invalidConfiguration, m) }
         guard strategy.name == .list else {
             guard architectures.isEmpty else { throw fail("'architectures' is read only by 'strategy: list' (this study's is '\(strategy)')") }
+            let feasibility = try StudyMeasures.feasibility(for: self)
+            var made: any SearchStrategy
             do {
-                return try StrategyFactory.make(strategy, space: space, seed: seed, budget: budget,
+                made = try StrategyFactory.make(strategy, space: space, seed: seed, budget: budget,
                                                 deterministic: evaluator.kind.isDeterministic)
             } catch {
                 throw fail("'strategy: \(strategy)': \(error)")
             }
+            if feasibility.isConstrained { made.constrain(to: feasibility) }
+            return made
         }
         guard !architectures.isEmpty else { throw fail("'strategy: list' needs 'architectures': the cells to evaluate") }
         let cells = try architectures.enumerated().map { i, text -> Architecture in
@@ -25,6 +29,12 @@ extension StudyConfiguration {
             } catch {
                 throw fail("'architectures[\(i)]' is not a \(space.name) cell: \(error)")
             }
+        }
+        // A listed cell outside the constraints is refused, not skipped in silence.
+        let feasibility = try StudyMeasures.feasibility(for: self)
+        for (i, cell) in cells.enumerated() where feasibility.isConstrained && !feasibility.allows(cell) {
+            throw fail("'architectures[\(i)]' breaks 'objective.constraints': "
+                       + feasibility.violations(of: cell).map(\.description).joined(separator: ", "))
         }
         return ListStrategy(space: space, seed: seed, architectures: cells)
     }

@@ -6,7 +6,8 @@ import Yams
 extension StudyConfiguration {
     /// The keys a configuration may have; anything else is an error naming the key.
     static let schema: [String: Set<String>] = [
-        "": ["study", "space", "strategy", "seed", "budget", "evaluator", "jobs", "cluster", "journal", "architectures"],
+        "": ["study", "space", "strategy", "seed", "budget", "evaluator", "jobs", "cluster", "journal", "architectures", "objective"],
+        "objective": ["constraints"],
         "evaluator": EvaluationSettings.Kind.allCases.reduce(Set(["kind", "dataset"])) { $0.union($1.keys) },
         "jobs": ["max_attempts", "timeout", "max_consecutive_failures", "training_seed", "max_leases_per_worker", "early_stopping"],
         "jobs.early_stopping": ["rule", "min_epochs", "reduction_factor", "max_epochs"],
@@ -62,6 +63,7 @@ extension StudyConfiguration {
             evaluator = try Self.evaluation(e, fail)
             if let v = e["command"] { trainerCommand = try Self.string(v, "evaluator.command", fail) }
         }
+        if let n = top["objective"] { constraints = try Self.constraints(n, fail) }
         if let n = top["jobs"] {
             guard let m = n.mapping else { throw fail("'jobs' must be a mapping") }
             let e = try Self.entries(m, section: "jobs", fail: fail)
@@ -219,6 +221,32 @@ extension StudyConfiguration {
         if let v = e["reduction_factor"] { choice.reductionFactor = try int(v, "jobs.early_stopping.reduction_factor", min: 2, fail) }
         if let v = e["max_epochs"] { choice.maxEpochs = try int(v, "jobs.early_stopping.max_epochs", min: 1, fail) }
         return choice
+    }
+
+    /// `objective`: a mapping with `constraints`, itself a mapping of a measure to its limit (`params: "<= 0.5e6"`).
+    static func constraints(_ node: Node, _ fail: (String) -> ClusterError) throws -> [Constraint] {
+        guard let m = node.mapping else { throw fail("'objective' must be a mapping (with 'constraints')") }
+        let e = try entries(m, section: "objective", fail: fail)
+        guard let n = e["constraints"] else { return [] }
+        guard let cm = n.mapping else {
+            throw fail("'objective.constraints' must be a mapping of a measure to its limit, e.g. params: \"<= 0.5e6\"")
+        }
+        var out = [Constraint]()
+        for (k, v) in cm {
+            guard let measure = k.scalar?.string, !measure.isEmpty else { throw fail("'objective.constraints' has a key that is not a name") }
+            let key = "objective.constraints.\(measure)"
+            guard StudyMeasures.names.contains(measure) else {
+                throw fail("'\(key)': the measures known before training are \(StudyMeasures.names.joined(separator: ", ")); "
+                           + "constraints measured during training (latency, memory) are not supported yet")
+            }
+            guard let text = v.scalar?.string else { throw fail("'\(key)' must be a limit such as \"<= 0.5e6\"") }
+            do {
+                out.append(try Constraint.parse(measure: measure, limit: text))
+            } catch let error as SearchError {
+                throw fail("'\(key)': \(error.message)")
+            }
+        }
+        return out
     }
 
     static func string(_ node: Node, _ key: String, _ fail: (String) -> ClusterError) throws -> String {

@@ -37,6 +37,9 @@ public struct StudyConfiguration: Sendable, Hashable {
     /// Studies with the same `seed` and different training seeds propose the same cells (for strategies
     /// whose proposals do not follow the results, `encoding-groups`) and train them with other seeds.
     public var trainingSeed: UInt64?
+    /// `objective.constraints`: limits on measures known before training (`params`, `flops`; issue 30). Every
+    /// strategy proposes cells within them only (`StudyMeasures`).
+    public var constraints: [Constraint] = []
     /// `jobs.early_stopping`: when the coordinator stops a cell before the end of its training (issue 28).
     public var earlyStopping = EarlyStoppingChoice(rule: .off)
     /// Where the coordinator listens.

@@ -28,6 +28,8 @@ struct LoggedStrategy: SearchStrategy {
 
     mutating func takeNotes() -> [String] { inner.takeNotes() }
 
+    mutating func constrain(to feasibility: Feasibility) { inner.constrain(to: feasibility) }
+
     mutating func recommendation() -> Recommendation? {
         let recommendation = inner.recommendation()
         for note in inner.takeNotes() { logger.warning("strategy: \(note)") }

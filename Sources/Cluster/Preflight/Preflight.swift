@@ -35,6 +35,8 @@ public enum Preflight {
     public struct Report: Sendable {
         public var gpus: [GPU] = []
         public var skipped: [String] = []
+        /// How much of the space the study's constraints leave (nil without constraints).
+        public var constraints: StudyMeasures.Extent?
     }
 
     /// - Parameter gpusOptional: `anasod check` on a machine that may have no GPU: a study that trains on
@@ -52,6 +54,15 @@ public enum Preflight {
         let space = c.space.space
         _ = try c.makeStrategy(space: space)
         var report = Report()
+        // Constraints that leave nothing to train are refused, saying how far off they are.
+        if let extent = StudyMeasures.extent(for: c, feasibility: try StudyMeasures.feasibility(for: c)) {
+            guard extent.feasibleCells > 0 else {
+                let smallest = extent.smallest.sorted { $0.key < $1.key }.map { "\($0.key) \(Constraint.format($0.value))" }
+                throw fail("'objective.constraints' (\(c.constraints.map(\.description).joined(separator: ", "))) leave no cell of the "
+                           + "\(extent.cells) feasible; the smallest cells have \(smallest.joined(separator: ", "))")
+            }
+            report.constraints = extent
+        }
         guard let local else { return report }
         let settings = c.evaluator
         switch settings.kind {

@@ -64,6 +64,13 @@ extension StudyConfiguration {
             guard let choice = EarlyStoppingChoice(stored: v) else { throw fail("jobs.early_stopping") }
             earlyStopping = choice
         }
+        if let v = definition["objective.constraints"] {
+            do {
+                constraints = try v.split(separator: ",").map { try Constraint.parse(String($0)) }
+            } catch {
+                throw fail("objective.constraints")
+            }
+        }
         if let v = definition["architectures"] { architectures = v.split(separator: " ").map(String.init) }
     }
 }

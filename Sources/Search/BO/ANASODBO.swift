@@ -176,6 +176,8 @@ public struct ANASODBO: SearchStrategy {
 
     public mutating func takeNotes() -> [String] { notes.take() }
 
+    public mutating func constrain(to feasibility: Feasibility) { history.feasibility = feasibility }
+
     public mutating func observe(_ observation: Observation) {
         let improved = history.record(observation)
         guard observation.value?.isFinite == true, history.successes.count > configuration.initialEvaluations else { return }
@@ -339,13 +341,13 @@ public struct ANASODBO: SearchStrategy {
                   limit: Int = 5000, using rng: inout SeededGenerator) -> Architecture? {
         var candidates: [Architecture]
         if let all = history.space.allArchitectures(counts: counts, limit: limit) {
-            candidates = all.filter { !history.isProposed($0) && !exclude.contains($0) }
+            candidates = all.filter { history.isAvailable($0) && !exclude.contains($0) }
         } else {
             var set = Set<Architecture>()
             candidates = []
             for _ in 0..<min(256, limit) {
                 let arch = history.space.decode(counts: counts, using: &rng)
-                if !history.isProposed(arch), !exclude.contains(arch), set.insert(arch).inserted { candidates.append(arch) }
+                if history.isAvailable(arch), !exclude.contains(arch), set.insert(arch).inserted { candidates.append(arch) }
             }
         }
         guard !candidates.isEmpty else { return nil }

@@ -56,7 +56,7 @@ public struct OneHotBO: SearchStrategy {
             let parents = history.successes.sorted { $0.value < $1.value }.prefix(configuration.mutatedParents)
             for parent in parents {
                 for arch in CellSampler.neighbours(of: parent.architecture, space: history.space)
-                where !history.isProposed(arch) && set.insert(arch).inserted {
+                where history.isAvailable(arch) && set.insert(arch).inserted {
                     pool.append(arch)
                 }
             }
@@ -101,6 +101,8 @@ public struct OneHotBO: SearchStrategy {
 
     /// The evaluated cell with the lowest posterior mean; the best seen before the GP is fitted, or when it
     /// cannot be (with a note).
+    public mutating func constrain(to feasibility: Feasibility) { history.feasibility = feasibility }
+
     public mutating func recommendation() -> Recommendation? {
         guard history.successes.count >= configuration.initialEvaluations else { return history.bestSeenRecommendation }
         do {

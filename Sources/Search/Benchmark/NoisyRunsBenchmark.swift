@@ -27,6 +27,10 @@ public struct NoisyRunsBenchmark: Sendable {
         public var wastedShare: Double
         /// Evaluations that trained a cell already trained in this run.
         public var retrains: Int
+        /// Evaluations of cells that break the benchmark's constraints (issue 30): kept out of `bestSeen`.
+        public var infeasible: Int = 0
+        /// Whether the benchmark had constraints.
+        public var constrained: Bool = false
     }
 
     public var space: any SearchSpace
@@ -38,6 +42,9 @@ public struct NoisyRunsBenchmark: Sendable {
     public var trueError: @Sendable (Architecture) -> Double
     /// The median true error over the space (what "worse than the median" means).
     public var medianTrueError: Double
+    /// The cells the study may train (issue 30): strategies are constrained to them, and only they count
+    /// towards the best validation error seen.
+    public var feasibility = Feasibility.unconstrained
 
     public init(space: any SearchSpace, budget: Int, workers: Int, medianTrueError: Double,
                 draw: @escaping @Sendable (Architecture, UInt64, Int) -> (error: Double, seconds: Double),
@@ -53,6 +60,8 @@ public struct NoisyRunsBenchmark: Sendable {
     /// One strategy on one seed, until `budget` evaluations have finished (or the strategy stops proposing).
     public func run(strategy name: String, seed: UInt64) throws -> Run {
         var strategy = try StrategyFactory.make(name, space: space, seed: seed, budget: budget)
+        if feasibility.isConstrained { strategy.constrain(to: feasibility) }
+        var infeasible = 0
         var trained = [Architecture: Int]()  // attempts so far, running ones included
         var running = [(end: Double, worker: Int, proposal: Proposal, error: Double, seconds: Double)]()
         var free = Array(0..<workers)
@@ -83,7 +92,11 @@ public struct NoisyRunsBenchmark: Sendable {
             gpu += done.seconds
             let truth = trueError(done.proposal.architecture)
             if truth > medianTrueError { wasted += done.seconds }
-            best = min(best, done.error)
+            if !feasibility.isConstrained || feasibility.allows(done.proposal.architecture) {
+                best = min(best, done.error)
+            } else {
+                infeasible += 1
+            }
             strategy.observe(Observation(architecture: done.proposal.architecture, value: done.error, seconds: done.seconds))
             let recommended = strategy.recommendation()?.architecture ?? done.proposal.architecture
             points.append(Point(time: clock, gpuSeconds: gpu, bestSeen: best, recommendedTrueError: trueError(recommended)))
@@ -91,7 +104,7 @@ public struct NoisyRunsBenchmark: Sendable {
             free.sort()
         }
         return Run(strategy: name, seed: seed, workers: workers, points: points, wastedShare: gpu > 0 ? wasted / gpu : 0,
-                   retrains: retrains)
+                   retrains: retrains, infeasible: infeasible, constrained: feasibility.isConstrained)
     }
 
     /// Every strategy × seed, `parallelism` runs at a time, in strategy-then-seed order.

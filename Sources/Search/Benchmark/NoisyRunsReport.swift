@@ -11,6 +11,10 @@ public struct NoisyRunsReport: Sendable {
     public init(runs: [NoisyRunsBenchmark.Run]) { self.runs = runs }
 
     static let evaluationCheckpoints = [50, 100, 150, 300]
+
+    /// Whether the runs kept to constraints: "best seen" is then the best feasible, and a column counts the
+    /// infeasible cells trained.
+    var constrained: Bool { runs.contains(where: \.constrained) }
     static let gpuCheckpoints: [Double] = [1e5, 3e5, 1e6]
 
     var strategies: [String] {
@@ -43,6 +47,9 @@ public struct NoisyRunsReport: Sendable {
 
     func cell(_ values: [Double]?) -> String {
         guard let values, let s = Self.meanSE(values) else { return "—" }
+        // Under constraints a run may not have seen a feasible cell yet.
+        let none = values.filter { !$0.isFinite }.count
+        if none > 0 { return "no feasible cell in \(none)/\(values.count) runs" }
         return String(format: "%.3f ± %.3f", s.mean, s.se)
     }
 
@@ -52,8 +59,9 @@ public struct NoisyRunsReport: Sendable {
         lines.append("Best validation error seen (the paper's metric) | true mean error of the recommended cell (the honest metric), "
                      + "after N evaluations:\n")
         lines.append("| strategy | " + evaluations.map { "best seen @\($0)" }.joined(separator: " | ") + " | "
-                     + evaluations.map { "recommended @\($0)" }.joined(separator: " | ") + " | GPU-s on worse-than-median cells | retrains |")
-        lines.append("|---|" + String(repeating: "---|", count: 2 * evaluations.count + 2))
+                     + evaluations.map { "recommended @\($0)" }.joined(separator: " | ") + " | GPU-s on worse-than-median cells | retrains |"
+                     + (constrained ? " infeasible trained |" : ""))
+        lines.append("|---|" + String(repeating: "---|", count: 2 * evaluations.count + 2 + (constrained ? 1 : 0)))
         for name in strategies {
             let mine = runs.filter { $0.strategy == name }
             var row = "| \(name) | "
@@ -63,7 +71,9 @@ public struct NoisyRunsReport: Sendable {
                 .joined(separator: " | ")
             let waste = Self.meanSE(mine.map(\.wastedShare)).map { String(format: "%.0f %%", 100 * $0.mean) } ?? "—"
             let retrains = Double(mine.map(\.retrains).reduce(0, +)) / Double(max(mine.count, 1))
-            lines.append(row + " | \(waste) | \(String(format: "%.1f", retrains)) |")
+            let infeasible = Double(mine.map(\.infeasible).reduce(0, +)) / Double(max(mine.count, 1))
+            lines.append(row + " | \(waste) | \(String(format: "%.1f", retrains)) |"
+                         + (constrained ? " \(String(format: "%.1f", infeasible)) |" : ""))
         }
         let gpu = Self.gpuCheckpoints
         lines.append("\nThe same at simulated GPU-seconds (Figure 3's axis):\n")

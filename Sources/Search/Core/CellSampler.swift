@@ -13,20 +13,21 @@ public enum CellSampler {
         if history.space.searchesConnectivity || history.remaining(counts: counts) > Double(exclude.count) {
             for _ in 0..<16 {
                 let arch = history.space.decode(counts: counts, using: &rng)
-                if !history.isProposed(arch) && !exclude.contains(arch) { return arch }
+                if history.isAvailable(arch) && !exclude.contains(arch) { return arch }
             }
         }
         guard let all = history.space.allArchitectures(counts: counts) else { return nil }
-        let open = all.filter { !history.isProposed($0) && !exclude.contains($0) }
+        let open = all.filter { history.isAvailable($0) && !exclude.contains($0) }
         return open.isEmpty ? nil : open[rng.nextInt(below: open.count)]
     }
 
-    /// A uniformly random unproposed architecture of the whole space (up to 1,000 tries).
+    /// A uniformly random unproposed (feasible) architecture of the whole space (up to 1,000 tries, 20,000
+    /// under constraints, which may rule out most cells).
     public static func randomUnseen(history: StrategyHistory, exclude: Set<Architecture> = [],
                                     using rng: inout some RandomNumberGenerator) -> Architecture? {
-        for _ in 0..<1000 {
+        for _ in 0..<(history.feasibility.isConstrained ? 20_000 : 1000) {
             let arch = history.space.randomArchitecture(using: &rng)
-            if !history.isProposed(arch) && !exclude.contains(arch) { return arch }
+            if history.isAvailable(arch) && !exclude.contains(arch) { return arch }
         }
         return nil
     }
@@ -66,7 +67,7 @@ public enum CellSampler {
     public static func mutate(_ architecture: Architecture, history: StrategyHistory, exclude: Set<Architecture>,
                               using rng: inout some RandomNumberGenerator) -> Architecture? {
         let options = neighbours(of: architecture, space: history.space)
-            .filter { !history.isProposed($0) && !exclude.contains($0) }
+            .filter { history.isAvailable($0) && !exclude.contains($0) }
         return options.isEmpty ? nil : options[rng.nextInt(below: options.count)]
     }
 }

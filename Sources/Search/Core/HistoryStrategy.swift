@@ -28,4 +28,6 @@ extension HistoryStrategy {
     }
 
     public mutating func recommendation() -> Recommendation? { history.bestSeenRecommendation }
+
+    public mutating func constrain(to feasibility: Feasibility) { history.feasibility = feasibility }
 }

@@ -72,6 +72,8 @@ public protocol SearchStrategy: Sendable {
     /// with the lowest posterior mean, for the others the best seen. Nil before any success. Does not
     /// change what the strategy proposes next.
     mutating func recommendation() -> Recommendation?
+    /// Restricts proposals to the cells `feasibility` allows (issue 30): set before the first propose call.
+    mutating func constrain(to feasibility: Feasibility)
 }
 
 extension SearchStrategy {

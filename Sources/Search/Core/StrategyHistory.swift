@@ -25,6 +25,9 @@ public struct StrategyHistory: Sendable {
     private var stoppedEntries = [(index: Int, rung: Int, error: Double)]()
     /// What maps a stopped cell's error at its rung onto the full-training scale.
     public private(set) var calibration = RungCalibration()
+    /// The cells the study may train (issue 30): proposals keep to it (`isAvailable`), encodings without a
+    /// feasible cell hold none (`remaining(counts:)`).
+    public var feasibility = Feasibility.unconstrained
 
     public init(space: any SearchSpace, seed: UInt64) {
         self.space = space
@@ -38,6 +41,11 @@ public struct StrategyHistory: Sendable {
     }
 
     public func isProposed(_ architecture: Architecture) -> Bool { proposed.contains(architecture) }
+
+    /// Whether `architecture` may be proposed now: not proposed before, and feasible.
+    public func isAvailable(_ architecture: Architecture) -> Bool {
+        !proposed.contains(architecture) && (!feasibility.isConstrained || feasibility.allows(architecture))
+    }
 
     /// Records proposals (from a propose call, a replay, or pending ones learnt from the caller).
     public mutating func record(_ proposals: [Proposal]) {
@@ -87,9 +95,11 @@ public struct StrategyHistory: Sendable {
         best ?? successes.min { $0.value < $1.value }
     }
 
-    /// How many architectures of the encoding `counts` are not yet proposed.
+    /// How many architectures of the encoding `counts` are not yet proposed (0 when constraints rule the whole
+    /// encoding out; an upper bound where they rule out only some of its cells).
     public func remaining(counts: [[Int]]) -> Double {
-        space.architectureCount(counts: counts) - Double(proposedPerEncoding[counts] ?? 0)
+        if feasibility.isConstrained && !feasibility.mayHold(counts: counts) { return 0 }
+        return space.architectureCount(counts: counts) - Double(proposedPerEncoding[counts] ?? 0)
     }
 
     /// The proposal for an architecture (its exact encoding).

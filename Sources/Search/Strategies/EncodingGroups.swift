@@ -27,12 +27,13 @@ public struct EncodingGroups: HistoryStrategy {
         // Past this many skips in a row the groups left hold only cells proposed already: a nearly
         // exhausted (tiny) space. Fewer proposals, or none, say so.
         while out.count < count && skipped < 20 * groupSize {
-            guard let group = Self.group(index / groupSize, space: history.space, seed: history.seed, size: groupSize),
+            guard let group = Self.group(index / groupSize, space: history.space, seed: history.seed, size: groupSize,
+                                         feasibility: history.feasibility),
                   let architecture = group.cells.dropFirst(index % groupSize).first else { break }
             index += 1
             // Another strategy's proposal (pending) or a cell of an earlier group: skipped, not redrawn,
             // so that later groups stay where they are.
-            if history.isProposed(architecture) || !taken.insert(architecture).inserted {
+            if !history.isAvailable(architecture) || !taken.insert(architecture).inserted {
                 skipped += 1
                 continue
             }
@@ -42,20 +43,24 @@ public struct EncodingGroups: HistoryStrategy {
         return out
     }
 
-    /// Group g: an encoding with at least `size` cells, and `size` distinct cells of it; nil when 10,000 draws
-    /// found none (a space whose encodings hold fewer cells, such as a small one with restricted slots).
-    static func group(_ g: Int, space: any SearchSpace, seed: UInt64, size: Int) -> (counts: [[Int]], cells: [Architecture])? {
+    /// Group g: an encoding with at least `size` cells, and `size` distinct (feasible) cells of it; nil when 10,000
+    /// draws found none (a space whose encodings hold fewer cells, such as a small one with restricted slots).
+    /// Under constraints the group is drawn among feasible encodings and cells: still a function of the seed, g
+    /// and the study's constraints alone.
+    static func group(_ g: Int, space: any SearchSpace, seed: UInt64, size: Int,
+                      feasibility: Feasibility = .unconstrained) -> (counts: [[Int]], cells: [Architecture])? {
         var rng = SeededGenerator(seed: seed, stream: UInt64(g) &+ 0x6E0C)
         for _ in 0..<10_000 {
             let counts = space.cellTypes.map { _ in uniformComposition(total: space.slotsPerCell, parts: space.operationCount, using: &rng) }
             guard space.architectureCount(counts: counts) >= Double(size) else { continue }
+            guard !feasibility.isConstrained || feasibility.mayHold(counts: counts) else { continue }
             var cells = [Architecture]()
             var seen = Set<Architecture>()
             var tries = 0
             while cells.count < size && tries < 100 * size {
                 tries += 1
                 let cell = space.decode(counts: counts, using: &rng)
-                if seen.insert(cell).inserted { cells.append(cell) }
+                if seen.insert(cell).inserted && (!feasibility.isConstrained || feasibility.allows(cell)) { cells.append(cell) }
             }
             if cells.count == size { return (counts, cells) }
         }

@@ -14,7 +14,7 @@ public struct ListStrategy: HistoryStrategy {
 
     public func makeProposals(count: Int, using rng: inout SeededGenerator) -> [Proposal] {
         var out = [Proposal]()
-        for architecture in architectures where out.count < count && !history.isProposed(architecture)
+        for architecture in architectures where out.count < count && history.isAvailable(architecture)
             && !out.contains(where: { $0.architecture == architecture }) {
             out.append(history.proposal(architecture))
         }

@@ -47,7 +47,7 @@ public struct LocalSearch: HistoryStrategy {
     }
 
     func untriedNeighbourCells(of architecture: Architecture) -> [Architecture] {
-        CellSampler.neighbours(of: architecture, space: history.space).filter { !history.isProposed($0) }
+        CellSampler.neighbours(of: architecture, space: history.space).filter { history.isAvailable($0) }
     }
 
     func isLocalOptimum(_ architecture: Architecture) -> Bool {

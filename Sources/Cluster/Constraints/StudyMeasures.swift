@@ -1,0 +1,132 @@
+import ANASOD
+import Evaluation
+import Search
+import Trainer
+
+/// What a study knows of a cell before training it (issue 30): the parameters and FLOPs of the network its
+/// evaluator trains, computed by building that network, so that constraints on them (`objective.constraints`)
+/// rule cells out before any GPU-second is spent.
+///
+/// Known for NB201: with the Swift trainer, its network at the study's `channels` and `cells` on Fashion-MNIST
+/// (1 × 28 × 28, 10 classes); with a table, the benchmark's own network (C = 16, N = 5, 3 × 32 × 32, the data
+/// set's classes). An NB201 cell's size and FLOPs depend only on how many 3×3 and 1×1 convolutions it has, so a
+/// measure's range over an encoding is a single value and whole encodings are ruled out at once.
+public enum StudyMeasures {
+    /// The measures a constraint may name.
+    public static let names = ["params", "flops"]
+
+    /// The feasibility of the study's constraints (unconstrained without any).
+    /// - Throws: `ClusterError.invalidConfiguration` when the study's space and evaluator give no such measure.
+    public static func feasibility(for c: StudyConfiguration) throws -> Feasibility {
+        guard !c.constraints.isEmpty else { return .unconstrained }
+        let measures = try self.measures(for: c)
+        do {
+            return try Feasibility(constraints: c.constraints, measures: measures)
+        } catch let error as SearchError {
+            throw ClusterError(.invalidConfiguration, "'objective.constraints': \(error.message)")
+        }
+    }
+
+    /// The network every NB201 cell of this study is trained in: (channels, cells a stage, input channels, classes,
+    /// image side).
+    static func nb201Network(for c: StudyConfiguration) throws -> (channels: Int, cells: Int, input: Int, classes: Int, side: Int) {
+        switch c.evaluator.kind {
+        case .trainer:
+            let settings = try TrainingSettings(plan: c.evaluator.training)
+            return (settings.channels, settings.cellsPerStage, 1, 10, IDXLoader.fashionMNISTSide)
+        case .table:
+            let classes = ["cifar10": 10, "cifar100": 100]
+            guard let k = classes[c.evaluator.datasetName] else {
+                throw ClusterError(.invalidConfiguration, "'objective.constraints': the size of the networks behind the table "
+                                   + "'\(c.evaluator.datasetName)' is not known (known: cifar10, cifar100)")
+            }
+            return (16, 5, 3, k, 32)
+        case .synthetic, .external:
+            throw ClusterError(.invalidConfiguration, "'objective.constraints': the coordinator knows the size of the networks "
+                               + "that evaluator kinds trainer and table train, not '\(c.evaluator.kind.rawValue)' ones "
+                               + "(an external trainer's network is its own)")
+        }
+    }
+
+    static func measures(for c: StudyConfiguration) throws -> [String: Feasibility.Measure] {
+        guard c.space.builtIn == .nb201 else {
+            throw ClusterError(.invalidConfiguration, "'objective.constraints': measures known before training (\(names.joined(separator: ", "))) "
+                               + "are computed for the nb201 space; '\(c.space.name)' is not supported yet")
+        }
+        let n = try nb201Network(for: c)
+        let space = NB201SearchSpace()
+        let conv3 = NB201SearchSpace.operationNames.firstIndex(of: "nor_conv_3x3")!
+        let conv1 = NB201SearchSpace.operationNames.firstIndex(of: "nor_conv_1x1")!
+        let skip = NB201SearchSpace.operationNames.firstIndex(of: "skip_connect")!
+        // One network per (3×3, 1×1) pair: the convolutions first, the other edges skips.
+        var params = [[Double]](repeating: [Double](repeating: 0, count: 7), count: 7)
+        var flops = params
+        var rng = SplitMix(state: 0)
+        for a in 0...6 {
+            for b in 0...(6 - a) {
+                let ops = Array(repeating: conv3, count: a) + Array(repeating: conv1, count: b) + Array(repeating: skip, count: 6 - a - b)
+                let network = NB201Network(operations: ops, channels: n.channels, cellsPerStage: n.cells, inputChannels: n.input,
+                                           classes: n.classes, rng: &rng)
+                params[a][b] = Double(network.parameterCount)
+                flops[a][b] = Double(2 * network.multiplyAccumulates(h: n.side, w: n.side))
+            }
+        }
+        @Sendable func pair(_ counts: [[Int]]) -> (Int, Int)? {
+            guard let cell = counts.first, cell.count == NB201SearchSpace.operationNames.count else { return nil }
+            return (cell[conv3], cell[conv1])
+        }
+        func measure(_ table: [[Double]]) -> Feasibility.Measure {
+            Feasibility.Measure(value: { arch in
+                let (a, b) = pair(space.counts(of: arch))!
+                return table[a][b]
+            }, range: { counts in
+                guard let (a, b) = pair(counts) else { return nil }
+                return table[a][b]...table[a][b]
+            })
+        }
+        return ["params": measure(params), "flops": measure(flops)]
+    }
+}
+
+extension StudyMeasures {
+    /// How much of the space the study's constraints leave: feasible cells and encodings out of all, and the
+    /// smallest value of each constrained measure (what a bound must at least allow).
+    public struct Extent: Sendable {
+        public var feasibleCells: Int
+        public var cells: Int
+        public var feasibleEncodings: Int
+        public var encodings: Int
+        public var smallest: [String: Double]
+
+        /// `params <= 500000: 3945 of 15625 cells (25.2 %), 61 of 210 encodings`.
+        public var summary: String {
+            String(format: "%d of %d cells (%.1f %%), %d of %d encodings", feasibleCells, cells,
+                   100 * Double(feasibleCells) / Double(max(cells, 1)), feasibleEncodings, encodings)
+        }
+    }
+
+    /// Counts the feasible cells of the study's (NB201) space one by one; nil without constraints.
+    public static func extent(for c: StudyConfiguration, feasibility: Feasibility) -> Extent? {
+        guard feasibility.isConstrained, c.space.builtIn == .nb201 else { return nil }
+        let space = NB201SearchSpace()
+        var feasible = 0
+        var encodings = Set<[[Int]]>(), open = Set<[[Int]]>()
+        var smallest = [String: Double]()
+        let measures = (try? self.measures(for: c)) ?? [:]
+        for index in 0..<NB201SearchSpace.cellCount {
+            let arch = space.architecture(at: index)
+            let counts = space.counts(of: arch)
+            encodings.insert(counts)
+            if feasibility.allows(arch) {
+                feasible += 1
+                open.insert(counts)
+            }
+            for constraint in feasibility.constraints {
+                guard let value = measures[constraint.measure]?.value(arch) else { continue }
+                smallest[constraint.measure] = min(smallest[constraint.measure] ?? .infinity, value)
+            }
+        }
+        return Extent(feasibleCells: feasible, cells: NB201SearchSpace.cellCount, feasibleEncodings: open.count,
+                      encodings: encodings.count, smallest: smallest)
+    }
+}

@@ -1,0 +1,63 @@
+import ANASOD
+
+/// Which cells a study may train (issue 30): constraints on measures known before training, such as
+/// parameters and FLOPs, which the space (or a benchmark's table) computes from the architecture alone.
+/// Strategies propose feasible cells only (`StrategyHistory.isAvailable`), so an infeasible cell never costs a
+/// GPU-second; for ANASOD that means feasible encodings (`mayHold(counts:)`) and feasible cells within them.
+public struct Feasibility: Sendable {
+    /// A measure of a cell, and (where it can say) the range it takes over the cells of an encoding: what rules
+    /// out whole encodings before any cell of them is drawn.
+    public struct Measure: Sendable {
+        public var value: @Sendable (Architecture) -> Double
+        public var range: (@Sendable ([[Int]]) -> ClosedRange<Double>?)?
+
+        public init(value: @escaping @Sendable (Architecture) -> Double,
+                    range: (@Sendable ([[Int]]) -> ClosedRange<Double>?)? = nil) {
+            self.value = value
+            self.range = range
+        }
+    }
+
+    public let constraints: [Constraint]
+    let measures: [String: Measure]
+
+    /// No constraint: every cell is feasible.
+    public static let unconstrained = Feasibility()
+
+    private init() {
+        constraints = []
+        measures = [:]
+    }
+
+    /// - Throws: `SearchError.invalidConfiguration` naming a constraint whose measure is not among `measures`.
+    public init(constraints: [Constraint], measures: [String: Measure]) throws {
+        for c in constraints where measures[c.measure] == nil {
+            throw SearchError(.invalidConfiguration, "constraint on '\(c.measure)': no such measure known before training; "
+                              + "known: \(measures.keys.sorted().joined(separator: ", "))")
+        }
+        self.constraints = constraints
+        self.measures = measures
+    }
+
+    public var isConstrained: Bool { !constraints.isEmpty }
+
+    /// Whether `architecture` keeps to every constraint.
+    public func allows(_ architecture: Architecture) -> Bool {
+        constraints.allSatisfy { $0.holds(for: measures[$0.measure]!.value(architecture)) }
+    }
+
+    /// The constraints `architecture` breaks (empty when feasible).
+    public func violations(of architecture: Architecture) -> [Constraint] {
+        constraints.filter { !$0.holds(for: measures[$0.measure]!.value(architecture)) }
+    }
+
+    /// Whether some cell with op counts `counts` may be feasible: false only when one constraint rules out the
+    /// whole range a measure takes over the encoding (measures that cannot say leave every encoding open).
+    public func mayHold(counts: [[Int]]) -> Bool {
+        for c in constraints {
+            guard let range = measures[c.measure]!.range?(counts) else { continue }
+            if !c.mayHold(in: range) { return false }
+        }
+        return true
+    }
+}
