@@ -61,7 +61,7 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 
 EVALUATION_CHECKPOINTS: tuple[int, ...] = (50, 100, 150, 300)
 GPU_CHECKPOINTS: tuple[float, ...] = (1e5, 3e5, 1e6)
-SAMPLERS: tuple[str, ...] = ("tpe", "gp", "random")
+SAMPLERS: tuple[str, ...] = ("tpe", "gp", "random", "nsga2")
 
 MASK = (1 << 64) - 1
 
@@ -315,6 +315,7 @@ class Point:
     gpu_seconds: float
     best_seen: float
     recommended_true_error: float
+    hypervolume: float = 0.0  # with several objectives: the normalised hypervolume of the results so far
 
 
 @dataclass
@@ -385,6 +386,82 @@ def parse_limit(text: str, table: RunsTable) -> Limit:
             raise OptunaRunsError(OptunaRunsError.BAD_ARGUMENT, f"--constraint '{text}': '{bound_text}' is not a finite number")
         bound = value
     return Limit(measure, relation, bound)
+
+
+def dominates(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether `a` dominates `b` (minimised objectives): no worse anywhere, better somewhere."""
+    return all(x <= y for x, y in zip(a, b)) and any(x < y for x, y in zip(a, b))
+
+
+def hypervolume(points: Sequence[Sequence[float]], reference: Sequence[float]) -> float:
+    """``ParetoFront.hypervolume``: the volume `points` dominate below `reference` (a sweep in two objectives,
+    slices along the last one above)."""
+    inside = [list(p) for p in points if len(p) == len(reference) and all(x < r for x, r in zip(p, reference))]
+    if not inside:
+        return 0.0
+
+    def volume(pts: list[list[float]], ref: Sequence[float]) -> float:
+        d = len(ref)
+        if d == 1:
+            return ref[0] - min(p[0] for p in pts)
+        if d == 2:
+            total, floor = 0.0, ref[1]
+            for p in sorted(pts):
+                if p[1] < floor:
+                    total += (ref[0] - p[0]) * (floor - p[1])
+                    floor = p[1]
+            return total
+        ordered = sorted(pts, key=lambda p: p[d - 1])
+        total = 0.0
+        for k, p in enumerate(ordered):
+            top = ordered[k + 1][d - 1] if k + 1 < len(ordered) else ref[d - 1]
+            if top > p[d - 1]:
+                total += volume([q[: d - 1] for q in ordered[: k + 1]], ref[: d - 1]) * (top - p[d - 1])
+        return total
+
+    return volume(inside, reference)
+
+
+@dataclass(frozen=True)
+class Objectives:
+    """Objectives after the validation error, known before training, with the hypervolume's ideal and reference
+    points (``BenchSearch.runsObjectives``: the error from the lowest single run to the space's median true
+    error, each measure from its least to its greatest value)."""
+
+    names: tuple[str, ...]
+    ideal: tuple[float, ...]
+    reference: tuple[float, ...]
+
+    def values(self, table: RunsTable, index: int) -> list[float]:
+        return [table.measures[name][index] for name in self.names]
+
+    def normalised(self, points: Sequence[Sequence[float]]) -> float:
+        box = 1.0
+        for r, i in zip(self.reference, self.ideal):
+            box *= r - i
+        return hypervolume(points, self.reference) / box if box > 0 else 0.0
+
+
+def parse_objectives(text: str, table: RunsTable) -> Objectives:
+    """``val_error,latency_ms``. Raises OptunaRunsError (bad-argument) saying what is wrong."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if len(names) < 2 or names[0] != "val_error":
+        raise OptunaRunsError(
+            OptunaRunsError.BAD_ARGUMENT,
+            "--objectives starts with val_error and names one more at least, e.g. val_error,latency_ms",
+        )
+    rest = names[1:]
+    for name in rest:
+        if name not in table.measures:
+            raise OptunaRunsError(
+                OptunaRunsError.BAD_ARGUMENT,
+                f"--objectives: the runs table knows {', '.join(sorted(table.measures))}, not '{name}'",
+            )
+    if len(set(rest)) != len(rest):
+        raise OptunaRunsError(OptunaRunsError.BAD_ARGUMENT, "--objectives names a measure twice")
+    ideal = [min(e for runs in table.errors for e in runs)] + [min(table.measures[n]) for n in rest]
+    reference = [table.median_true_error] + [max(table.measures[n]) for n in rest]
+    return Objectives(tuple(rest), tuple(ideal), tuple(reference))
 
 
 def feasible(table: RunsTable, limits: Sequence[Limit], index: int) -> bool:
@@ -484,6 +561,8 @@ class SamplerSpec:
             return optuna.samplers.GPSampler(seed=seed, **options)
         if self.kind == "random":
             return optuna.samplers.RandomSampler(seed=seed)
+        if self.kind == "nsga2":
+            return optuna.samplers.NSGAIISampler(seed=seed, **options)
         raise OptunaRunsError(
             OptunaRunsError.BAD_ARGUMENT, f"unknown sampler '{self.kind}' (known: {', '.join(SAMPLERS)})"
         )
@@ -511,12 +590,17 @@ def simulate(
     recommendation: str = "best-trial",
     strategy: str = "",
     is_feasible: Callable[[int], bool] | None = None,
+    objectives: Callable[[int], list[float]] | None = None,
+    normalised: Callable[[Sequence[Sequence[float]]], float] | None = None,
 ) -> Run:
     """NoisyRunsBenchmark.run with `ask` (a handle and the cell's operations) and `tell` (the handle and the
     drawn error) in place of a strategy's propose and observe, until `budget` evaluations have finished.
     `draw(index, seed, attempt)` gives an evaluation's (error, seconds) (``RunsTable.draw``), `true_error(index)`
     a cell's true mean error, `median` the space's median of those. With `is_feasible`, only feasible cells count
-    towards the best seen and the recommendation, and the infeasible ones trained are counted."""
+    towards the best seen and the recommendation, and the infeasible ones trained are counted. With `objectives`
+    (a cell's values after the error), `tell` gets every objective and the points record `normalised`, the
+    hypervolume of the feasible results so far."""
+    results: list[list[float]] = []
     trained: dict[int, int] = {}  # attempts so far, running ones included
     running: list[tuple[float, int, Any, int, float, float]] = []  # end, worker, handle, cell, error, seconds
     free = list(range(workers))
@@ -549,16 +633,24 @@ def simulate(
         gpu += seconds
         if true_error(index) > median:
             wasted += seconds
-        tell(handle, error)
+        tell(handle, [error] + objectives(index) if objectives else error)
         if is_feasible is None or is_feasible(index):
             best = min(best, error)
             history.append((index, error))
+            if objectives:
+                results.append([error] + objectives(index))
         else:
             infeasible += 1
         # Before any feasible result: the cell just trained (its true error; the best seen is still inf).
         recommended = recommend(history, recommendation) if history else index
         points.append(
-            Point(time=clock, gpu_seconds=gpu, best_seen=best, recommended_true_error=true_error(recommended))
+            Point(
+                time=clock,
+                gpu_seconds=gpu,
+                best_seen=best,
+                recommended_true_error=true_error(recommended),
+                hypervolume=normalised(results) if objectives and normalised else 0.0,
+            )
         )
         free.append(worker)
         free.sort()
@@ -582,13 +674,18 @@ def run_one(
     workers: int,
     median: float,
     limits: Sequence[Limit] = (),
+    objectives: Objectives | None = None,
 ) -> Run:
     """One sampler on one seed: an Optuna study asked for a trial whenever a worker is free, the trial left
     RUNNING until its evaluation finishes on the simulated clock, then told the drawn error. With `limits`,
     the trial carries its constraint values from the start (known before training), for the samplers that
     take them."""
     optuna = _import_optuna()
-    study = optuna.create_study(direction="minimize", sampler=spec.make(optuna, optuna_seed(seed), bool(limits)))
+    sampler = spec.make(optuna, optuna_seed(seed), bool(limits))
+    if objectives:
+        study = optuna.create_study(directions=["minimize"] * (1 + len(objectives.names)), sampler=sampler)
+    else:
+        study = optuna.create_study(direction="minimize", sampler=sampler)
 
     def ask() -> tuple[Any, tuple[int, ...]]:
         trial = study.ask()
@@ -610,6 +707,8 @@ def run_one(
         spec.recommendation,
         spec.label,
         (lambda index: feasible(table, limits, index)) if limits else None,
+        (lambda index: objectives.values(table, index)) if objectives else None,
+        objectives.normalised if objectives else None,
     )
 
 
@@ -891,6 +990,23 @@ def tables(rows: Sequence[Checkpoint]) -> str:
 # Command line.
 
 
+def hypervolume_table(runs: Sequence[Run]) -> str:
+    """The hypervolume after 50/100/150 evaluations, mean ± SE per sampler (``NoisyRunsReport``'s table)."""
+    lines = ["\n| sampler | hypervolume @50 | hypervolume @100 | hypervolume @150 |", "|---|---|---|---|"]
+    names: list[str] = []
+    for run in runs:
+        if run.strategy not in names:
+            names.append(run.strategy)
+    for name in names:
+        mine = [run for run in runs if run.strategy == name]
+        cells = []
+        for n in (50, 100, 150):
+            values = [run.points[n - 1].hypervolume for run in mine] if all(len(r.points) >= n for r in mine) else []
+            cells.append(cell_text(values) if values else "—")
+        lines.append(f"| {name} | {' | '.join(cells)} |")
+    return "\n".join(lines)
+
+
 def _positive_list(text: str, what: str) -> list[int]:
     try:
         values = [int(v) for v in text.split(",") if v.strip()]
@@ -903,7 +1019,7 @@ def _positive_list(text: str, what: str) -> list[int]:
     return values
 
 
-def _run_task(task: tuple[RunsTable, SamplerSpec, int, int, int, float, Sequence[Limit]]) -> Run:
+def _run_task(task: tuple[RunsTable, SamplerSpec, int, int, int, float, Sequence[Limit], Objectives | None]) -> Run:
     return run_one(*task)
 
 
@@ -927,6 +1043,12 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         "--workers", default="1", help="asynchronous workers on the simulated clock (comma-separated: 1,8)"
     )
     parser.add_argument("--jobs", type=int, default=1, help="runs in parallel processes (default 1)")
+    parser.add_argument(
+        "--objectives",
+        metavar="val_error,MEASURE",
+        help="several objectives (val_error and params or latency_ms): a multi-objective study; the tables give "
+        "hypervolumes (samplers: nsga2, tpe, random)",
+    )
     parser.add_argument(
         "--constraint",
         action="append",
@@ -1006,6 +1128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for k in kinds
     ]
     limits = [parse_limit(text, table) for text in args.constraint]
+    several = parse_objectives(args.objectives, table) if args.objectives else None
     median = table.median_true_error
     ordered = sorted(table.mean)
     lowest = min(e for runs in table.errors for e in runs)
@@ -1026,6 +1149,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"mean validation error among them {'%.3f' % min(table.mean[i] for i in allowed)}; best seen counts "
             "feasible cells only"
         )
+    if several:
+        print(
+            f"Objectives val_error, {', '.join(several.names)}; hypervolume between the ideal point "
+            f"({', '.join('%g' % v for v in several.ideal)}) and the reference point "
+            f"({', '.join('%g' % v for v in several.reference)}), normalised to that box"
+        )
     for note in notes:
         print(note)
     started = time.time()
@@ -1034,7 +1163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     timing: dict[str, list[list[float]]] = {}
     for count in workers:
         tasks = [
-            (table, spec, seed, args.budget, count, median, limits)
+            (table, spec, seed, args.budget, count, median, limits, several)
             for spec in specs
             for seed in range(args.first_seed, last_seed + 1)
         ]
@@ -1052,6 +1181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             timing.setdefault(run.strategy, []).append(run.ask_seconds)
         print(f"\n### {count} worker{'' if count == 1 else 's'}\n")
         print(markdown(rows))
+        if several:
+            print(hypervolume_table(results))
         if limits:
             print("\n| sampler | infeasible cells trained (mean per run) |\n|---|---|")
             for spec in specs:

@@ -341,6 +341,39 @@ class ConstraintTests(unittest.TestCase):
         self.assertEqual(run.points[2].recommended_true_error, table.mean[3])  # not the infeasible 9000
 
 
+class MultiObjectiveTests(unittest.TestCase):
+    """Several objectives (issue 30): the hypervolume as ``ParetoFront.hypervolume`` computes it, and the
+    objectives' ideal and reference points as ``BenchSearch.runsObjectives`` takes them."""
+
+    def test_hypervolume_counts_the_dominated_unit_cells(self) -> None:
+        import itertools
+        import random
+
+        rng = random.Random(5)
+        for d in (2, 3):
+            for _ in range(20):
+                points = [[rng.randrange(10) for _ in range(d)] for _ in range(rng.randrange(1, 8))]
+                count = sum(
+                    1
+                    for corner in itertools.product(range(8), repeat=d)
+                    if any(all(p <= c for p, c in zip(point, corner)) for point in points)
+                )
+                self.assertEqual(o.hypervolume(points, [8] * d), count, points)
+        self.assertEqual(o.hypervolume([[9, 1]], [8, 8]), 0)
+        self.assertTrue(o.dominates([1, 2], [2, 2]) and not o.dominates([1, 2], [1, 2]))
+
+    def test_objectives_take_their_box_from_the_table(self) -> None:
+        table = o.parse_runs(synthetic_csv(lambda i: [50.0 + (i % 7)]), "synthetic")
+        several = o.parse_objectives("val_error,latency_ms", table)
+        self.assertEqual(several.names, ("latency_ms",))
+        self.assertEqual(several.ideal, (min(e for r in table.errors for e in r), 10.0))
+        self.assertEqual(several.reference, (table.median_true_error, 10.0))
+        self.assertEqual(several.values(table, 3), [10.0])
+        for bad in ("latency_ms,val_error", "val_error", "val_error,size", "val_error,params,params"):
+            with self.assertRaises(o.OptunaRunsError, msg=bad):
+                o.parse_objectives(bad, table)
+
+
 class ReportTests(unittest.TestCase):
     def run_of(self, strategy: str, seed: int, n: int, workers: int = 1, step: float = 1000.0) -> o.Run:
         points = [

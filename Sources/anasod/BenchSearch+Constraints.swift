@@ -17,7 +17,6 @@ extension BenchSearch {
     func runsFeasibility(_ table: NB201Runs) throws -> Feasibility {
         guard !constraint.isEmpty else { return .unconstrained }
         let values = Self.runsMeasures(table)
-        let space = NB201Runs.space
         var parsed = [Constraint]()
         for text in constraint {
             var written = text
@@ -44,26 +43,55 @@ extension BenchSearch {
                 throw ValidationError("--constraint: \(error.message)")
             }
         }
-        // Each measure's range over the cells of each encoding: what rules whole encodings out.
         var measures = [String: Feasibility.Measure]()
-        for (name, column) in values {
-            var ranges = [[[Int]]: ClosedRange<Double>]()
-            for index in 0..<NB201SearchSpace.cellCount {
-                let counts = space.counts(of: space.architecture(at: index))
-                let v = column[index]
-                if let r = ranges[counts] {
-                    ranges[counts] = min(r.lowerBound, v)...max(r.upperBound, v)
-                } else {
-                    ranges[counts] = v...v
-                }
-            }
-            let byCounts = ranges
-            measures[name] = Feasibility.Measure(value: { column[space.index(of: $0)] }, range: { byCounts[$0] })
-        }
+        for (name, column) in values { measures[name] = Self.runsMeasure(column) }
         do {
             return try Feasibility(constraints: parsed, measures: measures)
         } catch let error as SearchError {
             throw ValidationError("--constraint: \(error.message)")
         }
+    }
+
+    /// A column of the runs table as a measure, with its range over the cells of each encoding (what rules whole
+    /// encodings out).
+    static func runsMeasure(_ column: [Double]) -> Feasibility.Measure {
+        let space = NB201Runs.space
+        var ranges = [[[Int]]: ClosedRange<Double>]()
+        for index in 0..<NB201SearchSpace.cellCount {
+            let counts = space.counts(of: space.architecture(at: index))
+            let v = column[index]
+            if let r = ranges[counts] {
+                ranges[counts] = min(r.lowerBound, v)...max(r.upperBound, v)
+            } else {
+                ranges[counts] = v...v
+            }
+        }
+        let byCounts = ranges
+        return Feasibility.Measure(value: { column[space.index(of: $0)] }, range: { byCounts[$0] })
+    }
+
+    /// `--objectives val_error,latency_ms`: the objectives after the validation error, and the hypervolume's
+    /// ideal and reference points (the error: the lowest single run and the space's median true error; a
+    /// measure: its least and greatest value over the space).
+    func runsObjectives(_ table: NB201Runs, medianTrueError: Double) throws
+        -> (objectives: [(name: String, measure: Feasibility.Measure)], ideal: [Double], reference: [Double])? {
+        guard let objectives else { return nil }
+        let names = objectives.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = Self.runsMeasures(table)
+        guard names.count >= 2, names[0] == "val_error" else {
+            throw ValidationError("--objectives starts with val_error and names one more at least, e.g. val_error,latency_ms")
+        }
+        var out = [(name: String, measure: Feasibility.Measure)]()
+        var ideal = [table.errors.joined().min() ?? 0], reference = [medianTrueError]
+        for name in names.dropFirst() {
+            guard let column = values[name] else {
+                throw ValidationError("--objectives: the runs table knows \(values.keys.sorted().joined(separator: ", ")), not '\(name)'")
+            }
+            guard !out.contains(where: { $0.name == name }) else { throw ValidationError("--objectives names '\(name)' twice") }
+            out.append((name, Self.runsMeasure(column)))
+            ideal.append(column.min()!)
+            reference.append(column.max()!)
+        }
+        return (out, ideal, reference)
     }
 }

@@ -37,6 +37,11 @@ struct BenchSearch: AsyncParsableCommand {
                                valueName: "MEASURE<=BOUND"))
     var constraint: [String] = []
 
+    @Option(help: ArgumentHelp("With --runs: several objectives, val_error and measures known before training (params, latency_ms), "
+                               + "e.g. val_error,latency_ms: strategies run under ParEGO's scalarisations; the table gives hypervolumes.",
+                               valueName: "OBJECTIVES"))
+    var objectives: String?
+
     @Option(help: "With --curves: off, asha, or both (off,asha).")
     var earlyStopping: String = "off,asha"
 
@@ -91,6 +96,9 @@ struct BenchSearch: AsyncParsableCommand {
             _ = try stoppingRules()
             guard (minEpochs ?? 1) >= 1 else { throw ValidationError("--min-epochs must be at least 1") }
             guard reductionFactor >= 2 else { throw ValidationError("--reduction-factor must be at least 2") }
+        }
+        if objectives != nil && runs == nil {
+            throw ValidationError("--objectives applies to --runs (the runs table knows every cell's size and latency)")
         }
         if !constraint.isEmpty && runs == nil {
             throw ValidationError("--constraint applies to --runs (the runs table knows every cell's size and latency)")
@@ -203,11 +211,23 @@ struct BenchSearch: AsyncParsableCommand {
                   + "\(NB201SearchSpace.cellCount) cells feasible; optimum of the mean validation error among them "
                   + String(format: "%.3f", optimum) + "; best seen counts feasible cells only")
         }
+        let several = try runsObjectives(table, medianTrueError: median)
+        if let several {
+            print("Objectives val_error, \(several.objectives.map(\.name).joined(separator: ", ")) (ParEGO's scalarisations around each "
+                  + "strategy); hypervolume between the ideal point (\(several.ideal.map { String(format: "%g", $0) }.joined(separator: ", "))) "
+                  + "and the reference point (\(several.reference.map { String(format: "%g", $0) }.joined(separator: ", "))), "
+                  + "normalised to that box")
+        }
         var all = [NoisyRunsBenchmark.Run]()
         for count in workers == nil ? [1] : try workerCounts() {
             var benchmark = NoisyRunsBenchmark(space: NB201Runs.space, budget: budget, workers: count, medianTrueError: median,
                                                draw: { table.draw($0, seed: $1, attempt: $2) }, trueError: { table.meanError(of: $0) })
             benchmark.feasibility = feasibility
+            if let several {
+                benchmark.objectives = several.objectives
+                benchmark.ideal = several.ideal
+                benchmark.reference = several.reference
+            }
             let results = try benchmark.runAll(strategies: names, seeds: seeds, firstSeed: firstSeed, parallelism: jobs)
             print("\n### \(count) worker\(count == 1 ? "" : "s")\n")
             let report = NoisyRunsReport(runs: results)

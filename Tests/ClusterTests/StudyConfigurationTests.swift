@@ -85,6 +85,10 @@ import Testing
                                        Constraint(measure: "flops", relation: .below, bound: 1.25e7)])
         let stored = try StudyConfiguration(storedSearch: c.searchDefinition, study: "s")
         #expect(Set(stored.constraints) == Set(c.constraints))
+        let several = try StudyConfiguration(yaml: "study: s\nobjective: {minimize: [val_error, flops, params]}\n", source: "t.yaml")
+        #expect(several.objectives == ["flops", "params"])
+        #expect(several.searchDefinition["objective.minimize"] == "val_error,flops,params")
+        #expect(try StudyConfiguration(storedSearch: several.searchDefinition, study: "s").objectives == ["flops", "params"])
         let none = try StudyConfiguration(yaml: "study: s\n", source: "t.yaml")
         #expect(none.constraints.isEmpty && none.searchDefinition["objective.constraints"] == nil)
     }
@@ -149,8 +153,12 @@ import Testing
         ("study: s\nobjective:\n  constraints:\n    params: '<= lots'\n", "'objective.constraints.params': constraint params: 'lots'"),
         ("study: s\nobjective:\n  constraints:\n    params: ['<= 3']\n", "'objective.constraints.params' must be a limit"),
         ("study: s\nobjective:\n  constraints: '<= 3'\n", "'objective.constraints' must be a mapping of a measure to its limit"),
-        ("study: s\nobjective:\n  minimise: [val_error]\n", "unknown key 'objective.minimise' (allowed: constraints)"),
+        ("study: s\nobjective:\n  minimise: [val_error]\n", "unknown key 'objective.minimise' (allowed: constraints, minimize)"),
         ("study: s\nobjective: params\n", "'objective' must be a mapping"),
+        ("study: s\nobjective: {minimize: [params, val_error]}\n", "'objective.minimize' starts with val_error"),
+        ("study: s\nobjective: {minimize: [val_error, latency_ms]}\n", "'objective.minimize': 'latency_ms' is not a measure known before training"),
+        ("study: s\nobjective: {minimize: [val_error, params, params]}\n", "'objective.minimize' names an objective twice"),
+        ("study: s\nobjective: {minimize: val_error}\n", "'objective.minimize' must be a list"),
     ])
     func badConfigsNameTheKey(yaml: String, expected: String) {
         do {

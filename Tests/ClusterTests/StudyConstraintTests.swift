@@ -120,4 +120,33 @@ import Testing
             #expect(feasibility.allows(arch), "proposed \(job.architecture), which breaks \(feasibility.violations(of: arch))")
         }
     }
+
+    @Test(.enabled(if: StudyConstraintTests.tableAvailable, "needs the NB201 tables (../shared/data/nb201 or $ANASOD_NB201_DIR)"))
+    func aStudyOfTwoObjectivesHasAFrontInStatusExportAndReport() async throws {
+        var c = try configuration("strategy: anasod-bo\nbudget: 20\nobjective: {minimize: [val_error, params], constraints: {params: '<= 1e6'}}\n")
+        c.heartbeatInterval = 0.2
+        c.workerTimeout = 2
+        let journal = InMemoryJournal()
+        let cluster = try InProcessCluster(configuration: c, journal: journal, resume: false, continueAfterFailures: false)
+        cluster.addWorker(id: "w0", slots: 2, evaluators: LocalEvaluators(nb201Directory: Self.nb201Directory))
+        let status = try await cluster.finish(timeout: 120)
+        #expect(status.successes == 20)
+        let report = try StudyReport(journal: journal)
+        let pareto = try #require(report.pareto)
+        #expect(pareto.names == ["val_error", "params"] && pareto.points.count == 20)
+        // The front: exactly the results no other result dominates.
+        for (i, p) in pareto.points.enumerated() {
+            let dominated = pareto.points.contains { ParetoFront.dominates($0.objectives, p.objectives) }
+            #expect(pareto.front.contains(i) == (!dominated && !pareto.points[..<i].contains { $0.objectives == p.objectives }))
+            #expect(p.objectives[1] <= 1e6)
+        }
+        #expect(pareto.hypervolume.last! > 0 && zip(pareto.hypervolume, pareto.hypervolume.dropFirst()).allSatisfy { $0 <= $1 })
+        let csv = report.csv().split(separator: "\n")
+        #expect(csv[0].hasSuffix(",pareto_front"))
+        #expect(csv.dropFirst().filter { $0.hasSuffix(",1") }.count == pareto.front.count)
+        #expect(StatusView(report).lines.contains { $0.hasPrefix("pareto front (val_error, params): \(pareto.front.count) of 20 cells") })
+        let page = try ReportPage(journals: [journal])
+        let names = page.figures(includeGP: false).charts.map(\.name)
+        #expect(names.contains("pareto") && names.contains("hypervolume"))
+    }
 }

@@ -14,6 +14,7 @@ extension StudyConfiguration {
         if let trainingSeed { d["jobs.training_seed"] = String(trainingSeed) }
         // What may be proposed: a resume keeps it (absent without constraints, as older journals have it).
         if !constraints.isEmpty { d["objective.constraints"] = constraints.map(\.description).joined(separator: ", ") }
+        if !objectives.isEmpty { d["objective.minimize"] = (["val_error"] + objectives).joined(separator: ",") }
         // Rung decisions change what is observed: a resume keeps them (absent when off, as older journals have it).
         if let settings = earlyStoppingSettings { d["jobs.early_stopping"] = EarlyStoppingChoice(settings).stored }
         if !architectures.isEmpty { d["architectures"] = architectures.joined(separator: " ") }

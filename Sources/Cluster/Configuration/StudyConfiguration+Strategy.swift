@@ -17,6 +17,13 @@ extension StudyConfiguration {
             } catch {
                 throw fail("'strategy: \(strategy)': \(error)")
             }
+            let objectives = try StudyMeasures.objectives(for: self)
+            if !objectives.isEmpty {
+                let (choice, space, seed, budget, deterministic) = (strategy, space, seed, budget, evaluator.kind.isDeterministic)
+                made = try ParEGO(name: strategy.description, seed: seed, measures: objectives) {
+                    try StrategyFactory.make(choice, space: space, seed: seed, budget: budget, deterministic: deterministic)
+                }
+            }
             if feasibility.isConstrained { made.constrain(to: feasibility) }
             return made
         }

@@ -7,7 +7,7 @@ extension StudyConfiguration {
     /// The keys a configuration may have; anything else is an error naming the key.
     static let schema: [String: Set<String>] = [
         "": ["study", "space", "strategy", "seed", "budget", "evaluator", "jobs", "cluster", "journal", "architectures", "objective"],
-        "objective": ["constraints"],
+        "objective": ["constraints", "minimize"],
         "evaluator": EvaluationSettings.Kind.allCases.reduce(Set(["kind", "dataset"])) { $0.union($1.keys) },
         "jobs": ["max_attempts", "timeout", "max_consecutive_failures", "training_seed", "max_leases_per_worker", "early_stopping"],
         "jobs.early_stopping": ["rule", "min_epochs", "reduction_factor", "max_epochs"],
@@ -63,7 +63,10 @@ extension StudyConfiguration {
             evaluator = try Self.evaluation(e, fail)
             if let v = e["command"] { trainerCommand = try Self.string(v, "evaluator.command", fail) }
         }
-        if let n = top["objective"] { constraints = try Self.constraints(n, fail) }
+        if let n = top["objective"] {
+            constraints = try Self.constraints(n, fail)
+            objectives = try Self.objectives(n, fail)
+        }
         if let n = top["jobs"] {
             guard let m = n.mapping else { throw fail("'jobs' must be a mapping") }
             let e = try Self.entries(m, section: "jobs", fail: fail)
@@ -223,9 +226,23 @@ extension StudyConfiguration {
         return choice
     }
 
+    /// `objective.minimize`: `[val_error, params]`: the validation error first, then measures known before training.
+    static func objectives(_ node: Node, _ fail: (String) -> ClusterError) throws -> [String] {
+        guard let m = node.mapping, let n = try entries(m, section: "objective", fail: fail)["minimize"] else { return [] }
+        guard let items = n.sequence else { throw fail("'objective.minimize' must be a list, e.g. [val_error, params]") }
+        let names = try items.enumerated().map { i, item in try string(item, "objective.minimize[\(i)]", fail) }
+        guard names.first == "val_error" else { throw fail("'objective.minimize' starts with val_error, e.g. [val_error, params]") }
+        let rest = Array(names.dropFirst())
+        for name in rest where !StudyMeasures.names.contains(name) {
+            throw fail("'objective.minimize': '\(name)' is not a measure known before training (\(StudyMeasures.names.joined(separator: ", ")))")
+        }
+        guard Set(rest).count == rest.count else { throw fail("'objective.minimize' names an objective twice") }
+        return rest
+    }
+
     /// `objective`: a mapping with `constraints`, itself a mapping of a measure to its limit (`params: "<= 0.5e6"`).
     static func constraints(_ node: Node, _ fail: (String) -> ClusterError) throws -> [Constraint] {
-        guard let m = node.mapping else { throw fail("'objective' must be a mapping (with 'constraints')") }
+        guard let m = node.mapping else { throw fail("'objective' must be a mapping (with 'constraints' or 'minimize')") }
         let e = try entries(m, section: "objective", fail: fail)
         guard let n = e["constraints"] else { return [] }
         guard let cm = n.mapping else {

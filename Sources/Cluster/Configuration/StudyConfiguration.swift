@@ -40,6 +40,9 @@ public struct StudyConfiguration: Sendable, Hashable {
     /// `objective.constraints`: limits on measures known before training (`params`, `flops`; issue 30). Every
     /// strategy proposes cells within them only (`StudyMeasures`).
     public var constraints: [Constraint] = []
+    /// `objective.minimize` after `val_error`: further objectives known before training (`params`, `flops`); with
+    /// any, the strategy runs under ParEGO's scalarisations and the study has a Pareto front (issue 30).
+    public var objectives: [String] = []
     /// `jobs.early_stopping`: when the coordinator stops a cell before the end of its training (issue 28).
     public var earlyStopping = EarlyStoppingChoice(rule: .off)
     /// Where the coordinator listens.

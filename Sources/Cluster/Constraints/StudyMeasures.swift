@@ -37,20 +37,28 @@ public enum StudyMeasures {
         case .table:
             let classes = ["cifar10": 10, "cifar100": 100]
             guard let k = classes[c.evaluator.datasetName] else {
-                throw ClusterError(.invalidConfiguration, "'objective.constraints': the size of the networks behind the table "
+                throw ClusterError(.invalidConfiguration, "'objective': the size of the networks behind the table "
                                    + "'\(c.evaluator.datasetName)' is not known (known: cifar10, cifar100)")
             }
             return (16, 5, 3, k, 32)
         case .synthetic, .external:
-            throw ClusterError(.invalidConfiguration, "'objective.constraints': the coordinator knows the size of the networks "
+            throw ClusterError(.invalidConfiguration, "'objective': the coordinator knows the size of the networks "
                                + "that evaluator kinds trainer and table train, not '\(c.evaluator.kind.rawValue)' ones "
                                + "(an external trainer's network is its own)")
         }
     }
 
+    /// The study's objectives after the validation error, as measures (empty with one objective).
+    /// - Throws: `ClusterError.invalidConfiguration` when the study's space and evaluator give no such measure.
+    public static func objectives(for c: StudyConfiguration) throws -> [(name: String, measure: Feasibility.Measure)] {
+        guard !c.objectives.isEmpty else { return [] }
+        let measures = try self.measures(for: c)
+        return c.objectives.map { ($0, measures[$0]!) }
+    }
+
     static func measures(for c: StudyConfiguration) throws -> [String: Feasibility.Measure] {
         guard c.space.builtIn == .nb201 else {
-            throw ClusterError(.invalidConfiguration, "'objective.constraints': measures known before training (\(names.joined(separator: ", "))) "
+            throw ClusterError(.invalidConfiguration, "'objective': measures known before training (\(names.joined(separator: ", "))) "
                                + "are computed for the nb201 space; '\(c.space.name)' is not supported yet")
         }
         let n = try nb201Network(for: c)

@@ -71,6 +71,13 @@ extension StudyConfiguration {
                 throw fail("objective.constraints")
             }
         }
+        if let v = definition["objective.minimize"] {
+            let names = v.split(separator: ",").map(String.init)
+            guard names.first == "val_error", names.dropFirst().allSatisfy(StudyMeasures.names.contains) else {
+                throw fail("objective.minimize")
+            }
+            objectives = Array(names.dropFirst())
+        }
         if let v = definition["architectures"] { architectures = v.split(separator: " ").map(String.init) }
     }
 }

@@ -23,17 +23,23 @@ public struct ReportPage {
     /// The first study's strategy rebuilt from its journal as a resume rebuilds it (the GP view shows its
     /// surrogate), or why it could not be.
     let replayedStrategy: Result<ReplayedStrategy, any Error>
+    /// The first study's Pareto front, for a study of several objectives.
+    let pareto: StudyPareto?
 
     public init(journals: [any Journal], benchCurves: BenchCurves? = nil) throws {
         precondition(!journals.isEmpty || benchCurves != nil, "a report needs a journal or a benchmark's curves")
         var histories = [StudyHistory](), strategies = [String]()
         var operations = [String](), slots: Int?, problems = [String]()
         var replayed: Result<ReplayedStrategy, any Error>?
+        var pareto: StudyPareto?
         for (i, journal) in journals.enumerated() {
             guard let study = try journal.study() else { throw ClusterError(.resume, "journal \(i + 1) holds no study yet") }
             let replay = JournalReplay(try journal.records())
             histories.append(StudyHistory(study: study, replay: replay))
-            if i == 0 { replayed = Result { try ReplayedStrategy(study: study, replay: replay) } }
+            if i == 0 {
+                replayed = Result { try ReplayedStrategy(study: study, replay: replay) }
+                pareto = StudyPareto(study: study, replay: replay)
+            }
             var definition = [String: String]()
             do {
                 definition = try StudyConfiguration.storedDefinition(study.configuration)
@@ -54,6 +60,7 @@ public struct ReportPage {
         self.slotsPerCell = slots
         self.benchCurves = benchCurves
         replayedStrategy = replayed ?? .failure(ClusterError(.resume, "no journal"))
+        self.pareto = pareto
     }
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
@@ -108,6 +115,7 @@ public struct ReportPage {
         out.append(("errors", "Each evaluation's validation error in arrival order (bright: better; hollow at the top: worse "
                     + "than the plotted range, the value in its tooltip"
                     + (main.stopped.isEmpty ? ")." : "; grey: stopped early, the error at the epoch it stopped)."), scatter.render()))
+        if let pareto { out += Self.paretoCharts(pareto) }
 
         if let first = main.trained.first?.encoding.first, !first.isEmpty {
             let names = operations.count == first.count ? operations : (0..<first.count).map { "op \($0)" }

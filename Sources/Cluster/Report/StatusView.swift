@@ -26,6 +26,7 @@ public struct StatusView: Sendable, Equatable {
                          + stopped.map { "\($0.count) after epoch \($0.epoch)" }.joined(separator: ", ") + ")")
         }
         lines += report.bestAndRecommended.lines
+        if let pareto = report.pareto { lines.append(pareto.statusLine) }
         // Why a worker gets no jobs (its last word only), and the study-wide notes ("*"), in order of first word.
         var last = [String: String]()
         var order = [String]()

@@ -27,6 +27,8 @@ public struct StudyReport: Sendable {
     public var recommendation: JournalReplay.Recommendation?
     /// The best seen beside the recommended cell, as `anasod status` shows them.
     public var bestAndRecommended: BestAndRecommended
+    /// A study of several objectives: its Pareto front (nil for one objective).
+    public var pareto: StudyPareto?
 
     public init(journal: any Journal) throws {
         guard let study = try journal.study() else {
@@ -46,6 +48,7 @@ public struct StudyReport: Sendable {
         notes = replay.notes
         self.recommendation = recommendation
         bestAndRecommended = BestAndRecommended(replay)
+        pareto = StudyPareto(study: study, replay: replay)
     }
 
     public var done: [Row] { rows.filter { $0.status == .done } }
@@ -71,18 +74,21 @@ public struct StudyReport: Sendable {
     /// come from the network: one that starts like a spreadsheet formula (`=`, `+`, `-`, `@`) gets a
     /// leading `'` so that opening the file cannot run it. `recommended` is 1 on the results of the cell the
     /// strategy recommends; `stopped_at_epoch` is set on results early stopping stopped (their `val_error` is that
-    /// epoch's).
+    /// epoch's). A study of several objectives adds `pareto_front`, 1 on the results on its front.
     public func csv() -> String {
-        var out = "job,status,attempts,worker,val_error,test_error,train_seconds,params,flops,arch,encoding,recommended,stopped_at_epoch\n"
+        var out = "job,status,attempts,worker,val_error,test_error,train_seconds,params,flops,arch,encoding,recommended,stopped_at_epoch"
+            + (pareto == nil ? "\n" : ",pareto_front\n")
+        let front = pareto?.frontJobs ?? []
         func f(_ x: Double?) -> String { x.map { String($0) } ?? "" }
         for r in rows {
             let encoding = r.encoding.map { $0.map { String($0) }.joined(separator: " ") }.joined(separator: " | ")
             var worker = r.worker ?? ""
             if let first = worker.first, "=+-@\t\r".contains(first) { worker = "'" + worker }
-            let fields = [String(r.job), r.status.rawValue, String(r.attempts), worker, f(r.metrics?.validationError),
+            var fields: [String] = [String(r.job), r.status.rawValue, String(r.attempts), worker, f(r.metrics?.validationError),
                           f(r.metrics?.testError), f(r.metrics?.trainSeconds), r.metrics?.parameters.map(String.init) ?? "",
                           r.metrics?.flops.map(String.init) ?? "",
                           r.architecture, encoding, r.recommended ? "1" : "0", r.metrics?.stoppedAtEpoch.map(String.init) ?? ""]
+            if pareto != nil { fields.append(front.contains(r.job) && r.status == .done ? "1" : "0") }
             out += fields.map(Self.csvField).joined(separator: ",") + "\n"
         }
         return out
@@ -108,9 +114,14 @@ public struct StudyReport: Sendable {
             }
             if let v = r.failure { o["failure"] = v }
             o["recommended"] = r.recommended
+            if let pareto { o["pareto_front"] = r.status == .done && pareto.frontJobs.contains(r.job) }
             return o
         }
         var top: [String: Any] = ["study": study.id, "results": objects]
+        if let pareto {
+            top["pareto_front"] = ["objectives": pareto.names, "jobs": pareto.front.map { pareto.points[$0].job },
+                                   "hypervolume": pareto.hypervolume.last ?? 0]
+        }
         if let r = recommendation {
             // The strategy's latest recommendation, and where in its history it was made.
             top["recommended"] = ["arch": r.architecture, "estimate": r.estimate, "runs": r.observations,

@@ -16,6 +16,9 @@ public struct NoisyRunsBenchmark: Sendable {
         public var gpuSeconds: Double
         public var bestSeen: Double
         public var recommendedTrueError: Double
+        /// With several objectives: the share of the box between the ideal and the reference point that the
+        /// results so far dominate (normalised hypervolume, 0 … 1); 0 otherwise.
+        public var hypervolume: Double = 0
     }
 
     public struct Run: Sendable {
@@ -31,6 +34,8 @@ public struct NoisyRunsBenchmark: Sendable {
         public var infeasible: Int = 0
         /// Whether the benchmark had constraints.
         public var constrained: Bool = false
+        /// The objectives after the validation error (empty: one objective).
+        public var objectives: [String] = []
     }
 
     public var space: any SearchSpace
@@ -45,6 +50,12 @@ public struct NoisyRunsBenchmark: Sendable {
     /// The cells the study may train (issue 30): strategies are constrained to them, and only they count
     /// towards the best validation error seen.
     public var feasibility = Feasibility.unconstrained
+    /// Objectives after the validation error (issue 30), known before training: strategies then run under
+    /// ParEGO's scalarisations and the points record the hypervolume.
+    public var objectives: [(name: String, measure: Feasibility.Measure)] = []
+    /// The hypervolume's reference point and ideal point, one value per objective (the validation error first).
+    public var reference: [Double] = []
+    public var ideal: [Double] = []
 
     public init(space: any SearchSpace, budget: Int, workers: Int, medianTrueError: Double,
                 draw: @escaping @Sendable (Architecture, UInt64, Int) -> (error: Double, seconds: Double),
@@ -59,7 +70,17 @@ public struct NoisyRunsBenchmark: Sendable {
 
     /// One strategy on one seed, until `budget` evaluations have finished (or the strategy stops proposing).
     public func run(strategy name: String, seed: UInt64) throws -> Run {
-        var strategy = try StrategyFactory.make(name, space: space, seed: seed, budget: budget)
+        var strategy: any SearchStrategy
+        if objectives.isEmpty {
+            strategy = try StrategyFactory.make(name, space: space, seed: seed, budget: budget)
+        } else {
+            let (space, budget) = (self.space, self.budget)
+            strategy = try ParEGO(name: name, seed: seed, measures: objectives) {
+                try StrategyFactory.make(name, space: space, seed: seed, budget: budget)
+            }
+        }
+        var results = [[Double]]()
+        let box = zip(reference, ideal).map { $0 - $1 }.reduce(1, *)
         if feasibility.isConstrained { strategy.constrain(to: feasibility) }
         var infeasible = 0
         var trained = [Architecture: Int]()  // attempts so far, running ones included
@@ -94,17 +115,23 @@ public struct NoisyRunsBenchmark: Sendable {
             if truth > medianTrueError { wasted += done.seconds }
             if !feasibility.isConstrained || feasibility.allows(done.proposal.architecture) {
                 best = min(best, done.error)
+                if !objectives.isEmpty {
+                    results.append([done.error] + objectives.map { $0.measure.value(done.proposal.architecture) })
+                }
             } else {
                 infeasible += 1
             }
             strategy.observe(Observation(architecture: done.proposal.architecture, value: done.error, seconds: done.seconds))
             let recommended = strategy.recommendation()?.architecture ?? done.proposal.architecture
-            points.append(Point(time: clock, gpuSeconds: gpu, bestSeen: best, recommendedTrueError: trueError(recommended)))
+            let volume = objectives.isEmpty || box <= 0 ? 0 : ParetoFront.hypervolume(results, reference: reference) / box
+            points.append(Point(time: clock, gpuSeconds: gpu, bestSeen: best, recommendedTrueError: trueError(recommended),
+                                hypervolume: volume))
             free.append(done.worker)
             free.sort()
         }
         return Run(strategy: name, seed: seed, workers: workers, points: points, wastedShare: gpu > 0 ? wasted / gpu : 0,
-                   retrains: retrains, infeasible: infeasible, constrained: feasibility.isConstrained)
+                   retrains: retrains, infeasible: infeasible, constrained: feasibility.isConstrained,
+                   objectives: objectives.map(\.name))
     }
 
     /// Every strategy × seed, `parallelism` runs at a time, in strategy-then-seed order.

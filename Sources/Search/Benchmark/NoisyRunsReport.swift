@@ -75,6 +75,18 @@ public struct NoisyRunsReport: Sendable {
             lines.append(row + " | \(waste) | \(String(format: "%.1f", retrains)) |"
                          + (constrained ? " \(String(format: "%.1f", infeasible)) |" : ""))
         }
+        if let objectives = runs.first?.objectives, !objectives.isEmpty {
+            lines.append("\nHypervolume of the results (val_error, \(objectives.joined(separator: ", "))), normalised to the box between "
+                         + "the ideal and the reference point, after N evaluations:\n")
+            lines.append("| strategy | " + evaluations.map { "hypervolume @\($0)" }.joined(separator: " | ") + " |")
+            lines.append("|---|" + String(repeating: "---|", count: evaluations.count))
+            for name in strategies {
+                let mine = runs.filter { $0.strategy == name }
+                lines.append("| \(name) | " + evaluations.map { n in
+                    cell(mine.allSatisfy { $0.points.count >= n } ? mine.map { $0.points[n - 1].hypervolume } : nil)
+                }.joined(separator: " | ") + " |")
+            }
+        }
         let gpu = Self.gpuCheckpoints
         lines.append("\nThe same at simulated GPU-seconds (Figure 3's axis):\n")
         lines.append("| strategy | " + gpu.map { "best seen @\(Self.seconds($0))" }.joined(separator: " | ") + " | "

@@ -1,0 +1,80 @@
+import ANASOD
+import Foundation
+import Journal
+import Search
+
+/// A study of several objectives (`objective.minimize`, issue 30) read from its journal: every trained cell's
+/// objectives (its validation error, then the measures the coordinator computes from its architecture), the
+/// Pareto front, and the hypervolume after each result against a reference point fixed for the whole study (each
+/// objective's worst value among its results) from an ideal point (each one's best), normalised to that box.
+public struct StudyPareto: Sendable {
+    public struct Point: Sendable {
+        public var job: UInt64
+        public var architecture: String
+        public var objectives: [Double]
+    }
+
+    /// `val_error` and the further objectives.
+    public let names: [String]
+    /// The results of cells trained to the end, in arrival order.
+    public let points: [Point]
+    /// Indices into `points` of the front, ordered by the first objective.
+    public let front: [Int]
+    public let ideal: [Double]
+    public let reference: [Double]
+    /// The normalised hypervolume after each point.
+    public let hypervolume: [Double]
+
+    /// Nil for a study of one objective, or one whose objectives this build cannot compute.
+    public init?(history: StudyHistory, configuration: StudyConfiguration) {
+        guard !configuration.objectives.isEmpty,
+              let measures = try? StudyMeasures.objectives(for: configuration) else { return nil }
+        let space = configuration.space.space
+        names = ["val_error"] + measures.map(\.name)
+        var points = [Point]()
+        for r in history.trained {
+            guard let arch = try? space.parse(r.architecture) else { continue }
+            points.append(Point(job: r.job, architecture: r.architecture,
+                                objectives: [r.metrics.validationError] + measures.map { $0.measure.value(arch) }))
+        }
+        self.points = points
+        front = ParetoFront.members(points.map(\.objectives)).sorted { points[$0].objectives[0] < points[$1].objectives[0] }
+        let d = names.count
+        ideal = (0..<d).map { k in points.map { $0.objectives[k] }.min() ?? 0 }
+        reference = (0..<d).map { k in points.map { $0.objectives[k] }.max() ?? 1 }
+        let box = zip(reference, ideal).map { $0 - $1 }.reduce(1, *)
+        var volumes = [Double]()
+        var seen = [[Double]]()
+        for p in points {
+            seen.append(p.objectives)
+            volumes.append(box > 0 ? ParetoFront.hypervolume(seen, reference: reference) / box : 0)
+        }
+        hypervolume = volumes
+    }
+
+    /// The jobs on the front.
+    public var frontJobs: Set<UInt64> { Set(front.map { points[$0].job }) }
+
+    /// `anasod status`'s line: the front's size and its two ends.
+    public var statusLine: String {
+        guard let first = front.first.map({ points[$0] }), let last = front.last.map({ points[$0] }) else {
+            return "pareto front (\(names.joined(separator: ", "))): no cell trained yet"
+        }
+        func text(_ p: Point) -> String { zip(names, p.objectives).map { "\($0) \(Self.format($1))" }.joined(separator: ", ") }
+        return "pareto front (\(names.joined(separator: ", "))): \(front.count) of \(points.count) cells, from \(text(first)) to "
+            + "\(text(last)); hypervolume \(String(format: "%.3f", hypervolume.last ?? 0))"
+    }
+
+    static func format(_ v: Double) -> String {
+        abs(v) >= 1e4 ? String(format: "%.3g", v) : String(format: "%.3f", v)
+    }
+}
+
+extension StudyPareto {
+    /// The front of the study a journal holds, nil for one objective (or a configuration this build cannot read).
+    public init?(study: StudyRecord, replay: JournalReplay) {
+        guard let definition = try? StudyConfiguration.storedDefinition(study.configuration), definition["objective.minimize"] != nil,
+              let configuration = try? StudyConfiguration(storedSearch: definition, study: study.id) else { return nil }
+        self.init(history: StudyHistory(study: study, replay: replay), configuration: configuration)
+    }
+}

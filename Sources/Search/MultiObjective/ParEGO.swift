@@ -1,0 +1,140 @@
+import ANASOD
+import Foundation
+
+/// Several objectives at once (issue 30), by ParEGO's random scalarisations (Knowles 2006): each propose call
+/// draws weights λ on the simplex, turns every result into one value, the augmented Chebyshev
+/// `max_i λ_i f̃_i + ρ Σ_i λ_i f̃_i` of its objectives normalised to [0, 1] over the results so far, and lets
+/// the inner single-objective strategy (ANASOD-BO, or a baseline) propose on those values, asynchronously
+/// and in batches as it always does. Over the calls the weights sweep the front.
+///
+/// The first objective is the observation's value (the validation error); the others are measures of the cell
+/// known before training (parameters, FLOPs, a benchmark's latency). The inner strategy is rebuilt and its
+/// history replayed with the call's values at each call, so the state stays a pure function of the events
+/// and the seed.
+public struct ParEGO: SearchStrategy {
+    public let name: String
+    /// The objectives after the first, by name.
+    public let measures: [(name: String, measure: Feasibility.Measure)]
+    let seed: UInt64
+    let makeInner: @Sendable () throws -> any SearchStrategy
+    var inner: any SearchStrategy
+    var feasibility = Feasibility.unconstrained
+    var events = [StrategyEvent]()
+    var calls = 0
+    var notes = [String]()
+    /// ρ, the weight of the sum that keeps weakly dominated points from tying.
+    static let augmentation = 0.05
+
+    /// - Throws: what making the inner strategy throws.
+    public init(name: String, seed: UInt64, measures: [(name: String, measure: Feasibility.Measure)],
+                inner: @escaping @Sendable () throws -> any SearchStrategy) throws {
+        self.name = name
+        self.seed = seed
+        self.measures = measures
+        makeInner = inner
+        self.inner = try inner()
+    }
+
+    /// Every objective of a cell whose first objective is `value`.
+    public func objectives(_ architecture: Architecture, value: Double) -> [Double] {
+        [value] + measures.map { $0.measure.value(architecture) }
+    }
+
+    /// The weights of propose call `call`: uniform on the simplex (normalised exponentials), seeded.
+    public func weights(call: Int) -> [Double] {
+        var rng = SeededGenerator(seed: seed, stream: 0x9A4E_6000 &+ UInt64(call))
+        let draws = (0...measures.count).map { _ in -log(max(rng.nextUniform(), 1e-300)) }
+        let total = draws.reduce(0, +)
+        return draws.map { $0 / total }
+    }
+
+    /// The scalarised value of every successful observation under `lambda`, by event index.
+    func scalarised(_ lambda: [Double]) -> [Int: Double] {
+        var vectors = [(Int, [Double])]()
+        for (i, event) in events.enumerated() {
+            guard case .observed(let o) = event, let v = o.value, v.isFinite else { continue }
+            vectors.append((i, objectives(o.architecture, value: v)))
+        }
+        guard let first = vectors.first?.1 else { return [:] }
+        var low = first, high = first
+        for (_, v) in vectors {
+            for k in v.indices {
+                low[k] = min(low[k], v[k])
+                high[k] = max(high[k], v[k])
+            }
+        }
+        var out = [Int: Double]()
+        for (i, v) in vectors {
+            let f = v.indices.map { high[$0] > low[$0] ? (v[$0] - low[$0]) / (high[$0] - low[$0]) : 0 }
+            let weighted = zip(lambda, f).map { $0 * $1 }
+            out[i] = weighted.max()! + Self.augmentation * weighted.reduce(0, +)
+        }
+        return out
+    }
+
+    public mutating func propose(count: Int, pending: [Proposal]) -> [Proposal] {
+        let values = scalarised(weights(call: calls))
+        do {
+            var fresh = try makeInner()
+            if feasibility.isConstrained { fresh.constrain(to: feasibility) }
+            for (i, event) in events.enumerated() {
+                switch event {
+                case .proposed(let proposals): fresh.restore(proposed: proposals)
+                case .observed(var o):
+                    // A stopped cell's error is not on the full-training scale its objectives are normalised on.
+                    if o.value != nil { o.value = values[i] }
+                    o.stoppedAtEpoch = nil
+                    o.rungErrors = [:]
+                    fresh.observe(o)
+                }
+            }
+            inner = fresh
+        } catch {
+            notes.append("\(name): the inner strategy could not be made again (\(error)); it goes on with the last one's values")
+        }
+        let out = inner.propose(count: count, pending: pending)
+        events.append(.proposed(out))
+        calls += 1
+        return out
+    }
+
+    public mutating func restore(proposed proposals: [Proposal]) {
+        events.append(.proposed(proposals))
+        calls += 1
+    }
+
+    public mutating func observe(_ observation: Observation) {
+        events.append(.observed(observation))
+    }
+
+    public mutating func takeNotes() -> [String] {
+        defer { notes = [] }
+        return notes + inner.takeNotes()
+    }
+
+    public mutating func constrain(to feasibility: Feasibility) {
+        self.feasibility = feasibility
+        inner.constrain(to: feasibility)
+    }
+
+    /// The cell with the lowest first objective (the validation error) among the results: one point of the
+    /// front; `front()` gives all of it.
+    public mutating func recommendation() -> Recommendation? {
+        var best: (Architecture, Double)?
+        for case .observed(let o) in events {
+            guard o.stoppedAtEpoch == nil, let v = o.value, v.isFinite else { continue }
+            if best == nil || v < best!.1 { best = (o.architecture, v) }
+        }
+        return best.map { Recommendation(architecture: $0.0, estimate: $0.1, observations: 1) }
+    }
+
+    /// The results on the Pareto front: each cell's objectives, the first its observed value.
+    public func front() -> [(architecture: Architecture, objectives: [Double])] {
+        var points = [(Architecture, [Double])]()
+        for case .observed(let o) in events {
+            guard o.stoppedAtEpoch == nil, let v = o.value, v.isFinite else { continue }
+            points.append((o.architecture, objectives(o.architecture, value: v)))
+        }
+        return ParetoFront.members(points.map(\.1)).map { (points[$0].0, points[$0].1) }
+    }
+}
