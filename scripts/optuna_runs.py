@@ -547,9 +547,10 @@ class SamplerSpec:
         return name
 
     def make(self, optuna: Any, seed: int, constrained: bool = False) -> Any:
-        """The sampler; `constrained`: TPE and GP learn the constraints (``constraints_func``), random ignores them."""
+        """The sampler; `constrained`: TPE, GP and NSGA-II learn the constraints, random ignores them. Optuna 5 reads
+        them from the trial (``Trial.set_constraint``, set when it is asked); older versions from ``constraints_func``."""
         options: dict[str, Any] = {}
-        if constrained and self.kind in ("tpe", "gp"):
+        if constrained and self.kind in ("tpe", "gp", "nsga2") and not has_set_constraint(optuna):
             options["constraints_func"] = constraint_values
         if self.kind == "tpe":
             if not self.tpe_multivariate:
@@ -566,6 +567,11 @@ class SamplerSpec:
         raise OptunaRunsError(
             OptunaRunsError.BAD_ARGUMENT, f"unknown sampler '{self.kind}' (known: {', '.join(SAMPLERS)})"
         )
+
+
+def has_set_constraint(optuna: Any) -> bool:
+    """Whether this Optuna takes constraints on the trial (5.0 and later; ``constraints_func`` is deprecated there)."""
+    return hasattr(optuna.trial.Trial, "set_constraint")
 
 
 def constraint_values(trial: Any) -> Sequence[float]:
@@ -692,7 +698,12 @@ def run_one(
         ops = tuple(OPERATIONS.index(trial.suggest_categorical(name, OPERATIONS)) for name in PARAMETERS)
         if limits:
             index = cell_index(ops)
-            trial.set_user_attr("constraint", [limit.violation(table.measures[limit.measure][index]) for limit in limits])
+            violations = [limit.violation(table.measures[limit.measure][index]) for limit in limits]
+            if has_set_constraint(optuna):
+                for k, v in enumerate(violations):
+                    trial.set_constraint(f"c{k}", v)
+            else:
+                trial.set_user_attr("constraint", violations)
         return trial, ops
 
     return simulate(

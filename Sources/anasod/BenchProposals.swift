@@ -19,6 +19,8 @@ struct BenchProposals: ParsableCommand {
     @Option(help: "Comma-separated batch sizes q of the timed calls.") var batch = "1,8,32"
     @Option(help: "Timed calls per cell of the table (the median is printed).") var repeats = 3
     @Option(help: "Seed of the strategy and of the observations.") var seed: UInt64 = 0
+    @Flag(help: "Two objectives: the strategy under ParEGO's scalarisations, the space's FLOPs proxy the second objective (issue 30).")
+    var pareto = false
 
     func run() throws {
         func list(_ text: String, _ what: String) throws -> [Int] {
@@ -32,7 +34,8 @@ struct BenchProposals: ParsableCommand {
         let names = StrategyChoice.splitList(strategies)
         let space = self.space.space
         let objective = SyntheticEvaluator(space: space)
-        print("space \(space.name), synthetic objective (SyntheticEvaluator), OpenBLAS \(LinearAlgebraThreads.coreName)\n")
+        print("space \(space.name), synthetic objective (SyntheticEvaluator)\(pareto ? " and the FLOPs proxy under ParEGO" : ""), "
+              + "OpenBLAS \(LinearAlgebraThreads.coreName)\n")
         print("| strategy | observations | " + batches.map { "q=\($0) ms" }.joined(separator: " | ") + " |")
         print("|---|---|" + batches.map { _ in "---|" }.joined())
         for name in names {
@@ -40,6 +43,13 @@ struct BenchProposals: ParsableCommand {
                 var cells = [String]()
                 for q in batches {
                     var strategy = try StrategyFactory.make(name, space: space, seed: seed)
+                    if pareto {
+                        let seed = self.seed
+                        let cost = Feasibility.Measure(value: { space.relativeCost(counts: space.counts(of: $0)) ?? 0 })
+                        strategy = try ParEGO(name: name, seed: seed, measures: [("flops", cost)]) {
+                            try StrategyFactory.make(name, space: space, seed: seed)
+                        }
+                    }
                     // N distinct random architectures observed, as a journal replay would hand them over.
                     var rng = SeededGenerator(seed: seed ^ 0xB0B5)
                     var noise = SeededGenerator(seed: seed ^ 0x5EC5)

@@ -17,6 +17,13 @@ import Testing
         #expect(c.budget == 150)
     }
 
+    @Test func theParetoConfigHasTwoObjectivesAndALimit() throws {
+        let c = try StudyConfiguration(file: repository.appendingPathComponent("configs/nb201-pareto.yaml").path)
+        #expect(c.objectives == ["params"])
+        #expect(c.constraints == [Constraint(measure: "params", relation: .atMost, bound: 1e6)])
+        #expect(try c.makeStrategy(space: c.space.space) is ParEGO)
+    }
+
     @Test func theGPUConfigDescribesAnExternalTrainer() throws {
         let c = try StudyConfiguration(file: repository.appendingPathComponent("configs/fmnist-nb201-gpu.yaml").path)
         #expect(c.evaluator.kind == .external)
