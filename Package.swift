@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "ANASOD", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "ANASOD", "TestSupport"]),
         .testTarget(name: "ClusterTests", dependencies: [
-            "Cluster", "ANASOD", "Wire", "Journal", "Search", "Evaluation", "CZeroMQ", "TestSupport",
+            "Cluster", "ANASOD", "Wire", "Journal", "Search", "Evaluation", "CZeroMQ", "TestSupport", "Trainer",
         ]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "ANASOD", "CLinearAlgebra", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ANASOD", "Search", "Trainer", "TestSupport"]),

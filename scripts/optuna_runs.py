@@ -349,8 +349,11 @@ class Limit:
         }[self.relation]
 
     def violation(self, value: float) -> float:
-        """Optuna's constraint value: ≤ 0 when the limit holds."""
-        return value - self.bound if self.relation in ("<=", "<") else self.bound - value
+        """Optuna's constraint value: ≤ 0 exactly when the limit holds (a strict limit at its bound is broken)."""
+        excess = value - self.bound if self.relation in ("<=", "<") else self.bound - value
+        if self.relation in ("<", ">") and excess == 0:
+            return 1e-9
+        return excess
 
     def __str__(self) -> str:
         bound = str(int(self.bound)) if self.bound == int(self.bound) and abs(self.bound) < 1e15 else repr(self.bound)
@@ -1003,7 +1006,7 @@ def tables(rows: Sequence[Checkpoint]) -> str:
 
 def hypervolume_table(runs: Sequence[Run]) -> str:
     """The hypervolume after 50/100/150 evaluations, mean ± SE per sampler (``NoisyRunsReport``'s table)."""
-    lines = ["\n| sampler | hypervolume @50 | hypervolume @100 | hypervolume @150 |", "|---|---|---|---|"]
+    lines = ["\n| sampler | hypervolume @50 | hypervolume @100 | hypervolume @150 | hypervolume @300 |", "|---|---|---|---|---|"]
     names: list[str] = []
     for run in runs:
         if run.strategy not in names:
@@ -1011,7 +1014,7 @@ def hypervolume_table(runs: Sequence[Run]) -> str:
     for name in names:
         mine = [run for run in runs if run.strategy == name]
         cells = []
-        for n in (50, 100, 150):
+        for n in (50, 100, 150, 300):
             values = [run.points[n - 1].hypervolume for run in mine] if all(len(r.points) >= n for r in mine) else []
             cells.append(cell_text(values) if values else "—")
         lines.append(f"| {name} | {' | '.join(cells)} |")

@@ -315,6 +315,9 @@ class ConstraintTests(unittest.TestCase):
         limit = o.Limit("params", "<=", 10)
         self.assertTrue(limit.holds(10) and not limit.holds(11) and not limit.holds(math.nan))
         self.assertEqual((limit.violation(4), limit.violation(12)), (-6, 2))
+        # A strict limit at its bound is broken, for Optuna too (> 0), as Limit.holds and the Swift side say.
+        self.assertGreater(o.Limit("params", "<", 10).violation(10), 0)
+        self.assertEqual(o.Limit("params", "<=", 10).violation(10), 0)
         self.assertEqual(o.Limit("x", ">=", 10).violation(4), 6)
         self.assertEqual(str(o.Limit("params", "<=", 5e5)), "params <= 500000")
 

@@ -47,6 +47,7 @@ extension BenchSearch {
         for (name, column) in values { measures[name] = Self.runsMeasure(column) }
         do {
             return try Feasibility(constraints: parsed, measures: measures)
+                .counting((0..<NB201SearchSpace.cellCount).lazy.map(NB201Runs.space.architecture(at:)), space: NB201Runs.space)
         } catch let error as SearchError {
             throw ValidationError("--constraint: \(error.message)")
         }

@@ -6,6 +6,7 @@ import Journal
 import Search
 import TestSupport
 import Testing
+import Trainer
 
 /// Constraints known before training in a study (issue 30): the coordinator computes an NB201 cell's
 /// parameters and FLOPs from the network its evaluator trains, every proposal keeps to the limits, a study
@@ -35,7 +36,26 @@ import Testing
         #expect(params.value(one) - params.value(light) == Double((9 * 64 + 16) + (9 * 256 + 32) + (9 * 1024 + 64)))
         #expect(params.value(one) == params.value(moved) && flops.value(one) == flops.value(moved))
         #expect(flops.value(one) > flops.value(light))
-        #expect(params.range?(space.counts(of: one)) == params.value(one)...params.value(one))
+        #expect(params.range?(space.counts(of: one))?.contains(params.value(one)) == true)
+    }
+
+    /// The measure is the network the worker builds: its weights counted and its multiply-adds, cell by cell, an
+    /// edge whose source nothing reaches included (the trainer builds no layer there).
+    @Test func theTrainersMeasuresAreTheBuiltNetworks() throws {
+        let c = try configuration("evaluator: {kind: trainer, channels: 8, cells: 2, epochs: 1}\nobjective:\n  constraints:\n    params: '<= 1e9'\n")
+        let measures = try StudyMeasures.measures(for: c)
+        let space = NB201SearchSpace()
+        var rng = SplitMix(state: 7)
+        var draw = SeededGenerator(seed: 11)
+        var cells = [try space.parse("|none~0|+|skip_connect~0|nor_conv_3x3~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|")]
+        for _ in 0..<24 { cells.append(space.randomArchitecture(using: &draw)) }
+        for arch in cells {
+            let network = NB201Network(operations: arch.cells[0].operations, channels: 8, cellsPerStage: 2, inputChannels: 1, classes: 10, rng: &rng)
+            #expect(measures["params"]!.value(arch) == Double(network.parameterCount), "\(space.format(arch))")
+            #expect(measures["flops"]!.value(arch) == Double(2 * network.multiplyAccumulates(h: 28, w: 28)), "\(space.format(arch))")
+            let range = try #require(measures["params"]!.range?(space.counts(of: arch)))
+            #expect(range.contains(measures["params"]!.value(arch)))
+        }
     }
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: StudyConstraintTests.runsPath),

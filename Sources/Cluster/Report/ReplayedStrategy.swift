@@ -48,6 +48,14 @@ extension StudyConfiguration {
             guard let kind = EvaluationSettings.Kind(rawValue: v) else { throw fail("evaluator.kind") }
             evaluator.kind = kind
         }
+        // What the measures of `objective` depend on (the network's size and data): the dataset and the sizes.
+        if let v = definition["evaluator.dataset"] { evaluator.dataset = v }
+        let sizes: [(String, WritableKeyPath<TrainingPlan, Int?>)] = [("channels", \.channels), ("cells", \.cells), ("epochs", \.epochs)]
+        for (key, path) in sizes {
+            guard let v = definition["evaluator.\(key)"] else { continue }
+            guard let n = Int(v) else { throw fail("evaluator.\(key)") }
+            evaluator.training[keyPath: path] = n
+        }
         if let v = definition["seed"] {
             guard let seed = UInt64(v) else { throw fail("seed") }
             self.seed = seed

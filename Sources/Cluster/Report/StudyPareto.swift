@@ -44,10 +44,10 @@ public struct StudyPareto: Sendable {
         reference = (0..<d).map { k in points.map { $0.objectives[k] }.max() ?? 1 }
         let box = zip(reference, ideal).map { $0 - $1 }.reduce(1, *)
         var volumes = [Double]()
-        var seen = [[Double]]()
+        var running = ParetoFront.Running(reference: reference)
         for p in points {
-            seen.append(p.objectives)
-            volumes.append(box > 0 ? ParetoFront.hypervolume(seen, reference: reference) / box : 0)
+            running.add(p.objectives)
+            volumes.append(box > 0 ? running.volume / box : 0)
         }
         hypervolume = volumes
     }

@@ -41,6 +41,8 @@ extension ANASODBO {
         var busy = Set(pending.map(\.architecture))
         busy.formUnion(failed)
         busy.formUnion(runsOf.filter { $0.value >= configuration.retrainRuns }.keys)
+        // A cell the constraints now rule out (a resume that tightened them) is not trained again.
+        if history.feasibility.isConstrained { busy.formUnion(cells.map(\.architecture).filter { !history.feasibility.allows($0) }) }
         // Until some cell has two runs the noise is not identified: the marginal likelihood of single runs
         // is as well explained by a GP that interpolates them (noise at its floor), and then no order is
         // ever in doubt. The first retrain is the recommendation's, a probe of the noise; from then on

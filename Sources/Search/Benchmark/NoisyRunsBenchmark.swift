@@ -79,7 +79,7 @@ public struct NoisyRunsBenchmark: Sendable {
                 try StrategyFactory.make(name, space: space, seed: seed, budget: budget)
             }
         }
-        var results = [[Double]]()
+        var results = ParetoFront.Running(reference: reference)
         let box = zip(reference, ideal).map { $0 - $1 }.reduce(1, *)
         if feasibility.isConstrained { strategy.constrain(to: feasibility) }
         var infeasible = 0
@@ -116,14 +116,14 @@ public struct NoisyRunsBenchmark: Sendable {
             if !feasibility.isConstrained || feasibility.allows(done.proposal.architecture) {
                 best = min(best, done.error)
                 if !objectives.isEmpty {
-                    results.append([done.error] + objectives.map { $0.measure.value(done.proposal.architecture) })
+                    results.add([done.error] + objectives.map { $0.measure.value(done.proposal.architecture) })
                 }
             } else {
                 infeasible += 1
             }
             strategy.observe(Observation(architecture: done.proposal.architecture, value: done.error, seconds: done.seconds))
             let recommended = strategy.recommendation()?.architecture ?? done.proposal.architecture
-            let volume = objectives.isEmpty || box <= 0 ? 0 : ParetoFront.hypervolume(results, reference: reference) / box
+            let volume = objectives.isEmpty || box <= 0 ? 0 : results.volume / box
             points.append(Point(time: clock, gpuSeconds: gpu, bestSeen: best, recommendedTrueError: trueError(recommended),
                                 hypervolume: volume))
             free.append(done.worker)

@@ -20,6 +20,8 @@ public struct Feasibility: Sendable {
 
     public let constraints: [Constraint]
     let measures: [String: Measure]
+    /// How many feasible cells each encoding holds, where the space could be enumerated (`counting(_:space:)`).
+    var feasibleCells: [[[Int]]: Double]?
 
     /// No constraint: every cell is feasible.
     public static let unconstrained = Feasibility()
@@ -40,6 +42,23 @@ public struct Feasibility: Sendable {
     }
 
     public var isConstrained: Bool { !constraints.isEmpty }
+
+    /// The same, with every encoding's feasible cells counted from `cells` (all the cells of a small space, such as
+    /// NB201's 15,625): strategies then know exactly when an encoding's feasible cells are all taken.
+    public func counting(_ cells: some Sequence<Architecture>, space: any SearchSpace) -> Feasibility {
+        guard isConstrained else { return self }
+        var counted = [[[Int]]: Double]()
+        for cell in cells {
+            let counts = space.counts(of: cell)
+            if allows(cell) { counted[counts, default: 0] += 1 } else if counted[counts] == nil { counted[counts] = 0 }
+        }
+        var out = self
+        out.feasibleCells = counted
+        return out
+    }
+
+    /// The feasible cells of the encoding `counts`, where they were counted.
+    public func feasibleCellCount(counts: [[Int]]) -> Double? { feasibleCells.map { $0[counts] ?? 0 } }
 
     /// Whether `architecture` keeps to every constraint.
     public func allows(_ architecture: Architecture) -> Bool {

@@ -9,6 +9,7 @@ public enum CellSampler {
     public static func unseen(counts: [[Int]], history: StrategyHistory, exclude: Set<Architecture> = [],
                               using rng: inout some RandomNumberGenerator) -> Architecture? {
         // A grid point without cells (restricted slots) or with none left.
+        if (history.space.restrictsSlots || history.feasibility.isConstrained) && history.remaining(counts: counts) <= 0 { return nil }
         if history.space.restrictsSlots && history.remaining(counts: counts) <= Double(exclude.count) { return nil }
         if history.space.searchesConnectivity || history.remaining(counts: counts) > Double(exclude.count) {
             for _ in 0..<16 {

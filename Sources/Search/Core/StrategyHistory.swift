@@ -98,7 +98,10 @@ public struct StrategyHistory: Sendable {
     /// How many architectures of the encoding `counts` are not yet proposed (0 when constraints rule the whole
     /// encoding out; an upper bound where they rule out only some of its cells).
     public func remaining(counts: [[Int]]) -> Double {
-        if feasibility.isConstrained && !feasibility.mayHold(counts: counts) { return 0 }
+        if feasibility.isConstrained {
+            if let feasible = feasibility.feasibleCellCount(counts: counts) { return feasible - Double(proposedPerEncoding[counts] ?? 0) }
+            if !feasibility.mayHold(counts: counts) { return 0 }
+        }
         return space.architectureCount(counts: counts) - Double(proposedPerEncoding[counts] ?? 0)
     }
 

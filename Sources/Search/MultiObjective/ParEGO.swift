@@ -48,11 +48,12 @@ public struct ParEGO: SearchStrategy {
         return draws.map { $0 / total }
     }
 
-    /// The scalarised value of every successful observation under `lambda`, by event index.
+    /// The scalarised value of every successful observation of a cell trained to the end under `lambda`, by
+    /// event index (cells early stopping stopped have no error on the scale the others are normalised on).
     func scalarised(_ lambda: [Double]) -> [Int: Double] {
         var vectors = [(Int, [Double])]()
         for (i, event) in events.enumerated() {
-            guard case .observed(let o) = event, let v = o.value, v.isFinite else { continue }
+            guard case .observed(let o) = event, o.stoppedAtEpoch == nil, let v = o.value, v.isFinite else { continue }
             vectors.append((i, objectives(o.architecture, value: v)))
         }
         guard let first = vectors.first?.1 else { return [:] }
@@ -81,8 +82,9 @@ public struct ParEGO: SearchStrategy {
                 switch event {
                 case .proposed(let proposals): fresh.restore(proposed: proposals)
                 case .observed(var o):
-                    // A stopped cell's error is not on the full-training scale its objectives are normalised on.
-                    if o.value != nil { o.value = values[i] }
+                    // A stopped cell's error is not on the full-training scale of the others: the inner strategy
+                    // sees it as a cell that gave no result (it proposes it no more).
+                    o.value = values[i]
                     o.stoppedAtEpoch = nil
                     o.rungErrors = [:]
                     fresh.observe(o)
@@ -90,7 +92,12 @@ public struct ParEGO: SearchStrategy {
             }
             inner = fresh
         } catch {
-            notes.append("\(name): the inner strategy could not be made again (\(error)); it goes on with the last one's values")
+            // Making the inner strategy is deterministic: this is not expected. Nothing is proposed rather than
+            // cells from a strategy that has not seen the history.
+            notes.append("\(name): the inner strategy could not be made again (\(error)); this call proposes nothing")
+            events.append(.proposed([]))
+            calls += 1
+            return []
         }
         let out = inner.propose(count: count, pending: pending)
         events.append(.proposed(out))

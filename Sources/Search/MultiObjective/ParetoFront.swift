@@ -26,6 +26,23 @@ public enum ParetoFront {
         return out
     }
 
+    /// The non-dominated points seen so far, and their hypervolume, updated one point at a time: a point the front
+    /// already dominates (or equals) leaves both as they are, so a long study costs a volume only per front change.
+    public struct Running: Sendable {
+        public let reference: [Double]
+        public private(set) var front = [[Double]]()
+        public private(set) var volume = 0.0
+
+        public init(reference: [Double]) { self.reference = reference }
+
+        public mutating func add(_ point: [Double]) {
+            guard point.allSatisfy(\.isFinite), !front.contains(where: { $0 == point || dominates($0, point) }) else { return }
+            front.removeAll { dominates(point, $0) }
+            front.append(point)
+            volume = hypervolume(front, reference: reference)
+        }
+    }
+
     /// The volume dominated by `points` and bounded by `reference` (points not strictly below the reference in
     /// every objective add nothing). Exact: a sweep in two objectives, slices along the last one above.
     public static func hypervolume(_ points: [[Double]], reference: [Double]) -> Double {

@@ -36,8 +36,9 @@ public struct LocalSearch: HistoryStrategy {
                     var next = counts
                     next[t][from] -= 1
                     next[t][to] += 1
-                    // Untried, and with cells (restricted slots leave some grid points without any).
-                    if history.proposedPerEncoding[next] == nil && (!history.space.restrictsSlots || history.remaining(counts: next) > 0) {
+                    // Untried, and with cells (restricted slots and constraints leave some grid points without any).
+                    let open = !(history.space.restrictsSlots || history.feasibility.isConstrained) || history.remaining(counts: next) > 0
+                    if history.proposedPerEncoding[next] == nil && open {
                         result.append(next)
                     }
                 }

@@ -8,8 +8,8 @@
 /// Ops are given by index in NB201's order: 0 none, 1 skip_connect, 2 nor_conv_1x1, 3 nor_conv_3x3,
 /// 4 avg_pool_3x3; edges in arch-string order (into node 1 from 0; into 2 from 0, 1; into 3 from 0, 1, 2).
 public final class NB201Cell: Layer {
-    static let sources = [0, 0, 1, 0, 1, 2]
-    static let targets = [1, 2, 2, 3, 3, 3]
+    public static let sources = [0, 0, 1, 0, 1, 2]
+    public static let targets = [1, 2, 2, 3, 3, 3]
 
     public let channels: Int
     public let operations: [Int]
