@@ -42,6 +42,9 @@ struct BenchSearch: AsyncParsableCommand {
                                valueName: "OBJECTIVES"))
     var objectives: String?
 
+    @Option(help: "With --objectives: how ParEGO scales each objective: range (least to greatest result) or median (least to the median).")
+    var paregoScale: String = ParEGO.Scale.range.rawValue
+
     @Option(help: "With --curves: off, asha, or both (off,asha).")
     var earlyStopping: String = "off,asha"
 
@@ -224,6 +227,10 @@ struct BenchSearch: AsyncParsableCommand {
                                                draw: { table.draw($0, seed: $1, attempt: $2) }, trueError: { table.meanError(of: $0) })
             benchmark.feasibility = feasibility
             if let several {
+                guard let scale = ParEGO.Scale(rawValue: paregoScale) else {
+                    throw ValidationError("--parego-scale must be \(ParEGO.Scale.allCases.map(\.rawValue).joined(separator: " or "))")
+                }
+                benchmark.scale = scale
                 benchmark.objectives = several.objectives
                 benchmark.ideal = several.ideal
                 benchmark.reference = several.reference

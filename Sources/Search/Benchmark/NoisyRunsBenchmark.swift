@@ -56,6 +56,8 @@ public struct NoisyRunsBenchmark: Sendable {
     /// The hypervolume's reference point and ideal point, one value per objective (the validation error first).
     public var reference: [Double] = []
     public var ideal: [Double] = []
+    /// How ParEGO scales the objectives.
+    public var scale = ParEGO.Scale.range
 
     public init(space: any SearchSpace, budget: Int, workers: Int, medianTrueError: Double,
                 draw: @escaping @Sendable (Architecture, UInt64, Int) -> (error: Double, seconds: Double),
@@ -75,9 +77,11 @@ public struct NoisyRunsBenchmark: Sendable {
             strategy = try StrategyFactory.make(name, space: space, seed: seed, budget: budget)
         } else {
             let (space, budget) = (self.space, self.budget)
-            strategy = try ParEGO(name: name, seed: seed, measures: objectives) {
+            var parego = try ParEGO(name: name, seed: seed, measures: objectives) {
                 try StrategyFactory.make(name, space: space, seed: seed, budget: budget)
             }
+            parego.scale = scale
+            strategy = parego
         }
         var results = ParetoFront.Running(reference: reference)
         let box = zip(reference, ideal).map { $0 - $1 }.reduce(1, *)

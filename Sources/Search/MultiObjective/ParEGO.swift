@@ -25,6 +25,16 @@ public struct ParEGO: SearchStrategy {
     /// ρ, the weight of the sum that keeps weakly dominated points from tying.
     static let augmentation = 0.05
 
+    /// How each objective is put on [0, 1] before the weights apply.
+    public enum Scale: String, Sendable, CaseIterable {
+        /// From the least to the greatest value among the results (Knowles 2006).
+        case range
+        /// From the least value to the median of the results, values above it held at 1: a few degenerate
+        /// cells (an error near 90 %) no longer squeeze the useful part of the scale.
+        case median
+    }
+    public var scale = Scale.range
+
     /// - Throws: what making the inner strategy throws.
     public init(name: String, seed: UInt64, measures: [(name: String, measure: Feasibility.Measure)],
                 inner: @escaping @Sendable () throws -> any SearchStrategy) throws {
@@ -64,9 +74,15 @@ public struct ParEGO: SearchStrategy {
                 high[k] = max(high[k], v[k])
             }
         }
+        if scale == .median {
+            for k in low.indices {
+                let sorted = vectors.map { $0.1[k] }.sorted()
+                high[k] = sorted[sorted.count / 2]
+            }
+        }
         var out = [Int: Double]()
         for (i, v) in vectors {
-            let f = v.indices.map { high[$0] > low[$0] ? (v[$0] - low[$0]) / (high[$0] - low[$0]) : 0 }
+            let f = v.indices.map { high[$0] > low[$0] ? min((v[$0] - low[$0]) / (high[$0] - low[$0]), 1) : 0 }
             let weighted = zip(lambda, f).map { $0 * $1 }
             out[i] = weighted.max()! + Self.augmentation * weighted.reduce(0, +)
         }
