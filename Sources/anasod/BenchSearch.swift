@@ -43,7 +43,7 @@ struct BenchSearch: AsyncParsableCommand {
     var objectives: String?
 
     @Option(help: "With --objectives: how ParEGO scales each objective: range (least to greatest result) or median (least to the median).")
-    var paregoScale: String = ParEGO.Scale.range.rawValue
+    var paregoScale: String = ParEGO.Scale.median.rawValue
 
     @Option(help: "With --curves: off, asha, or both (off,asha).")
     var earlyStopping: String = "off,asha"

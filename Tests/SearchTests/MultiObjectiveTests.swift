@@ -1,5 +1,5 @@
 import ANASOD
-import Search
+@testable import Search
 import Testing
 
 /// Several objectives (issue 30): dominance, the front and the hypervolume against brute force, and ParEGO's
@@ -81,6 +81,25 @@ import Testing
         let w = (0..<50).map { s.weights(call: $0) }
         #expect(w.allSatisfy { abs($0.reduce(0, +) - 1) < 1e-12 && $0.allSatisfy { $0 > 0 } })
         #expect(w.map { $0[0] }.min()! < 0.2 && w.map { $0[0] }.max()! > 0.8)
+    }
+
+    /// The median scale: each objective from its least result to its median, above that held at 1, so values lie
+    /// in [0, 1 + ρ]; the range scale puts the worst result of every objective at 1.
+    @Test(arguments: ParEGO.Scale.allCases)
+    func scalarisedValuesLieOnTheUnitScale(scale: ParEGO.Scale) throws {
+        var s = try Self.parego("rs", seed: 5)
+        s.scale = scale
+        let events = drive(&s, steps: 20)
+        var replayed = try Self.parego("rs", seed: 5)
+        replayed.scale = scale
+        replayed.replay(events)
+        let values = replayed.scalarised(replayed.weights(call: 3))
+        #expect(values.count == 20)
+        #expect(values.values.allSatisfy { $0 >= 0 && $0 <= 1.05 + 1e-12 })
+        // The two scales differ on the same results.
+        var other = replayed
+        other.scale = scale == .median ? .range : .median
+        #expect(other.scalarised(other.weights(call: 3)) != values)
     }
 
     @Test func scalarisedProposalsKeepToConstraints() throws {

@@ -57,7 +57,7 @@ public struct NoisyRunsBenchmark: Sendable {
     public var reference: [Double] = []
     public var ideal: [Double] = []
     /// How ParEGO scales the objectives.
-    public var scale = ParEGO.Scale.range
+    public var scale = ParEGO.Scale.median
 
     public init(space: any SearchSpace, budget: Int, workers: Int, medianTrueError: Double,
                 draw: @escaping @Sendable (Architecture, UInt64, Int) -> (error: Double, seconds: Double),

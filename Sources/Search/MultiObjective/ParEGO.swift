@@ -33,7 +33,7 @@ public struct ParEGO: SearchStrategy {
         /// cells (an error near 90 %) no longer squeeze the useful part of the scale.
         case median
     }
-    public var scale = Scale.range
+    public var scale = Scale.median
 
     /// - Throws: what making the inner strategy throws.
     public init(name: String, seed: UInt64, measures: [(name: String, measure: Feasibility.Measure)],
