@@ -6,23 +6,7 @@ import Foundation
 /// in percent) or built from a study's journal (`anasod bench --curves JOURNAL`), it replays early stopping on
 /// genuine curves: a cell's epochs arrive one by one, as a worker streams them.
 public struct LearningCurves: Sendable {
-    public struct Curve: Sendable, Hashable {
-        public var architecture: Architecture
-        /// Validation error in percent after epoch 1, 2, … (index e − 1).
-        public var errors: [Double]
-        /// Seconds after each epoch, cumulative, when known (a journal's); nil: one unit an epoch.
-        public var seconds: [Double]?
-
-        public init(architecture: Architecture, errors: [Double], seconds: [Double]? = nil) {
-            self.architecture = architecture
-            self.errors = errors
-            self.seconds = seconds
-        }
-
-        public var final: Double { errors.last! }
-        /// The seconds after `epoch` epochs (1-based): the journal's, else `epoch`.
-        public func seconds(after epoch: Int) -> Double { seconds.map { $0[epoch - 1] } ?? Double(epoch) }
-    }
+    public typealias Curve = LearningCurve
 
     public let source: String
     public let curves: [Curve]

@@ -13,21 +13,7 @@ import ANASOD
 /// Recorded after every epoch: the epochs spent, the clock, and the best final error of the cells trained to the
 /// end so far (the error a user would pick their cell by).
 public struct CurvesBenchmark: Sendable {
-    public struct Curve: Sendable {
-        public var architecture: Architecture
-        /// Validation error after epoch 1, 2, … (%).
-        public var errors: [Double]
-        /// Cumulative seconds after each epoch; nil: one unit an epoch.
-        public var seconds: [Double]?
-
-        public init(architecture: Architecture, errors: [Double], seconds: [Double]? = nil) {
-            self.architecture = architecture
-            self.errors = errors
-            self.seconds = seconds
-        }
-
-        func seconds(after epoch: Int) -> Double { seconds.map { $0[epoch - 1] } ?? Double(epoch) }
-    }
+    public typealias Curve = LearningCurve
 
     /// One point of a run: after `epochs` epochs (and `time` on the clock), the best final error seen.
     public struct Point: Sendable {
