@@ -38,7 +38,8 @@ struct BenchSearch: AsyncParsableCommand {
     var constraint: [String] = []
 
     @Option(help: ArgumentHelp("With --runs: several objectives, val_error and measures known before training (params, latency_ms), "
-                               + "e.g. val_error,latency_ms: strategies run under ParEGO's scalarisations; the table gives hypervolumes.",
+                               + "e.g. val_error,latency_ms: ANASOD-BO by expected hypervolume improvement (anasod-bo[mo=parego]: ParEGO), the other "
+                               + "strategies under ParEGO's scalarisations; the table gives hypervolumes.",
                                valueName: "OBJECTIVES"))
     var objectives: String?
 
@@ -216,8 +217,8 @@ struct BenchSearch: AsyncParsableCommand {
         }
         let several = try runsObjectives(table, medianTrueError: median)
         if let several {
-            print("Objectives val_error, \(several.objectives.map(\.name).joined(separator: ", ")) (ParEGO's scalarisations around each "
-                  + "strategy); hypervolume between the ideal point (\(several.ideal.map { String(format: "%g", $0) }.joined(separator: ", "))) "
+            print("Objectives val_error, \(several.objectives.map(\.name).joined(separator: ", ")) (ANASOD-BO: expected hypervolume "
+                  + "improvement; other strategies: ParEGO's scalarisations); hypervolume between the ideal point (\(several.ideal.map { String(format: "%g", $0) }.joined(separator: ", "))) "
                   + "and the reference point (\(several.reference.map { String(format: "%g", $0) }.joined(separator: ", "))), "
                   + "normalised to that box")
         }

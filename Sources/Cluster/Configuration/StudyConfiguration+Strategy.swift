@@ -20,7 +20,7 @@ extension StudyConfiguration {
             let objectives = try StudyMeasures.objectives(for: self)
             if !objectives.isEmpty {
                 let (choice, space, seed, budget, deterministic) = (strategy, space, seed, budget, evaluator.kind.isDeterministic)
-                made = try ParEGO(name: strategy.description, seed: seed, measures: objectives) {
+                made = try MultiObjectiveStrategy.make(name: strategy.description, seed: seed, measures: objectives) {
                     try StrategyFactory.make(choice, space: space, seed: seed, budget: budget, deterministic: deterministic)
                 }
             }

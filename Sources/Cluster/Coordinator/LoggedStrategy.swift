@@ -29,6 +29,7 @@ struct LoggedStrategy: SearchStrategy {
     mutating func takeNotes() -> [String] { inner.takeNotes() }
 
     mutating func constrain(to feasibility: Feasibility) { inner.constrain(to: feasibility) }
+    mutating func pursue(measures: [(name: String, measure: Feasibility.Measure)]) -> Bool { inner.pursue(measures: measures) }
 
     mutating func recommendation() -> Recommendation? {
         let recommendation = inner.recommendation()

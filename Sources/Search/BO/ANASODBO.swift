@@ -63,6 +63,8 @@ public struct ANASODBO: SearchStrategy {
         public var retrainShare = 0.2
         /// The within-encoding GP's settings.
         public var cellSurrogate = Surrogate.Configuration(refitGrowth: 0.1, defaultLengthscale: 2, maxConditionPoints: 512)
+        /// How a study with several objectives is searched (`ANASODBO+Pareto`).
+        public var severalObjectives: SeveralObjectives = .ehvi
 
         public init() {}
 
@@ -104,11 +106,14 @@ public struct ANASODBO: SearchStrategy {
             case "retrain-share":
                 retrainShare = try double()
                 guard retrainShare <= 1 else { throw fail() }
+            case "mo":
+                guard let v = SeveralObjectives(rawValue: value) else { throw fail() }
+                severalObjectives = v
             case "split":
                 explorationShare = try double()
                 guard explorationShare <= 1 else { throw fail() }
             default:
-                throw SearchError(.invalidConfiguration, "unknown anasod-bo option '\(key)' (pending: kb, lp, cl-min, cl-mean, cl-max, ts, qei; cost: none, eips, carbo; pool, init, within, succ, fail, maxbeta, refit, split, budget, retrain, doubt, retrain-share)")
+                throw SearchError(.invalidConfiguration, "unknown anasod-bo option '\(key)' (pending: kb, lp, cl-min, cl-mean, cl-max, ts, qei; cost: none, eips, carbo; mo: ehvi, parego; pool, init, within, succ, fail, maxbeta, refit, split, budget, retrain, doubt, retrain-share)")
             }
         }
     }
@@ -120,11 +125,13 @@ public struct ANASODBO: SearchStrategy {
     var surrogate: Surrogate
     var cellSurrogate: Surrogate
     var costModel = CostModel()
+    /// The objectives after the value, known before training (`pursue(measures:)`); empty: one objective.
+    var objectives: [(name: String, measure: Feasibility.Measure)] = []
     let cellFeatures: CellFeatures
     /// Propose calls whose encoding GP could not be fitted (their proposals were ANASOD-RS draws), picks
     /// whose cell-level GP could not be fitted (a random cell of the encoding instead), and batches whose
     /// joint posterior could not be factored for `.thompson` or `.qEI` (`BatchSelection.Fallback`).
-    public private(set) var fallbacks = 0
+    public internal(set) var fallbacks = 0
     var notes = FallbackNotes()
 
     public init(space: any SearchSpace, seed: UInt64, configuration: Configuration = .init(), name: String? = nil) {
@@ -147,11 +154,13 @@ public struct ANASODBO: SearchStrategy {
         var rng = history.beginCall()
         advanceSchedules()
         var out = [Proposal]()
-        if count + pending.count <= Self.largeBatch, let again = retrainPick(pending: pending) { out.append(again) }
+        if objectives.isEmpty, count + pending.count <= Self.largeBatch, let again = retrainPick(pending: pending) { out.append(again) }
         if !inInitialDesign && out.count < count {
             do {
                 let model = try encodingModel()
-                out += proposeByModel(count: count - out.count, pending: pending, model: model, using: &rng)
+                out += objectives.isEmpty
+                    ? proposeByModel(count: count - out.count, pending: pending, model: model, using: &rng)
+                    : proposeOnFront(count: count - out.count, pending: pending, model: model, using: &rng)
             } catch {
                 fallbacks += 1
                 notes.add("\(name): the encoding GP could not be fitted on \(history.successes.count) results (\(error)); "

@@ -77,11 +77,9 @@ public struct NoisyRunsBenchmark: Sendable {
             strategy = try StrategyFactory.make(name, space: space, seed: seed, budget: budget)
         } else {
             let (space, budget) = (self.space, self.budget)
-            var parego = try ParEGO(name: name, seed: seed, measures: objectives) {
+            strategy = try MultiObjectiveStrategy.make(name: name, seed: seed, measures: objectives, scale: scale) {
                 try StrategyFactory.make(name, space: space, seed: seed, budget: budget)
             }
-            parego.scale = scale
-            strategy = parego
         }
         var results = ParetoFront.Running(reference: reference)
         let box = zip(reference, ideal).map { $0 - $1 }.reduce(1, *)

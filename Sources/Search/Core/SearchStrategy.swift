@@ -74,10 +74,17 @@ public protocol SearchStrategy: Sendable {
     mutating func recommendation() -> Recommendation?
     /// Restricts proposals to the cells `feasibility` allows (issue 30): set before the first propose call.
     mutating func constrain(to feasibility: Feasibility)
+    /// Takes `measures`, known before training, as objectives to minimise beside the value (issue 30), set before
+    /// the first propose call. True when the strategy searches the Pareto front itself (ANASOD-BO's expected
+    /// hypervolume improvement); false, the default, when it cannot, and `SeveralObjectives.strategy` wraps it
+    /// in ParEGO's scalarisations instead.
+    mutating func pursue(measures: [(name: String, measure: Feasibility.Measure)]) -> Bool
 }
 
 extension SearchStrategy {
     public mutating func takeNotes() -> [String] { [] }
+
+    public mutating func pursue(measures: [(name: String, measure: Feasibility.Measure)]) -> Bool { false }
 
     /// Replays a recorded history.
     public mutating func replay(_ events: [StrategyEvent]) {

@@ -1,0 +1,19 @@
+/// The strategy of a study with several objectives (issue 30): the strategy itself where it searches a Pareto
+/// front (`SearchStrategy.pursue(measures:)`: ANASOD-BO's expected hypervolume improvement), else ParEGO's
+/// scalarisations around it (the baselines; `anasod-bo[mo=parego]`).
+public enum MultiObjectiveStrategy {
+    /// - Parameters:
+    ///   - measures: the objectives after the value, known before training.
+    ///   - scale: how ParEGO, where it is used, scales the objectives.
+    ///   - make: makes the single-objective strategy (ParEGO makes it again at each call).
+    /// - Throws: what `make` throws.
+    public static func make(name: String, seed: UInt64, measures: [(name: String, measure: Feasibility.Measure)],
+                            scale: ParEGO.Scale = .median,
+                            _ make: @escaping @Sendable () throws -> any SearchStrategy) throws -> any SearchStrategy {
+        var strategy = try make()
+        if strategy.pursue(measures: measures) { return strategy }
+        var parego = try ParEGO(name: name, seed: seed, measures: measures, inner: make)
+        parego.scale = scale
+        return parego
+    }
+}
