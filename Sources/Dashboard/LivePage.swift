@@ -62,7 +62,7 @@ final class LivePage: @unchecked Sendable {
     }
 
     /// The report's plots and top-10 table from the journal as it is now (a line saying so before the first
-    /// result).
+    /// result), after the Pareto front's line for a study of several objectives.
     /// - Throws: what reading the journal threw (the fragment says it).
     private func charts() throws -> String {
         guard let page = try ReportPage.current(journalPath: journalPath), !page.histories[0].results.isEmpty else {
@@ -70,7 +70,8 @@ final class LivePage: @unchecked Sendable {
         }
         let results = page.histories[0].results.count, now = ProcessInfo.processInfo.systemUptime
         let refitGP = lock.withLock { gpChart.map { $0.results != results && now - $0.time >= gpInterval } ?? true }
-        var s = ""
+        // A study of several objectives: its front in one line, above the plots.
+        var s = page.pareto.map { "<p class=\"summary\" id=\"pareto\">\(SVGChart.escape($0.statusLine))</p>\n" } ?? ""
         let cached = refitGP ? nil : lock.withLock { gpChart }
         let figures = page.figures(includeGP: refitGP)
         for chart in figures.charts {

@@ -24,7 +24,7 @@ public struct ReportPage {
     /// surrogate), or why it could not be.
     let replayedStrategy: Result<ReplayedStrategy, any Error>
     /// The first study's Pareto front, for a study of several objectives.
-    let pareto: StudyPareto?
+    public let pareto: StudyPareto?
 
     public init(journals: [any Journal], benchCurves: BenchCurves? = nil) throws {
         precondition(!journals.isEmpty || benchCurves != nil, "a report needs a journal or a benchmark's curves")
