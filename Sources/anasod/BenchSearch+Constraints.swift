@@ -44,13 +44,33 @@ extension BenchSearch {
             }
         }
         var measures = [String: Feasibility.Measure]()
-        for (name, column) in values { measures[name] = Self.runsMeasure(column) }
+        for (name, column) in values where !measuredNames.contains(name) { measures[name] = Self.runsMeasure(column) }
         do {
-            return try Feasibility(constraints: parsed, measures: measures)
+            return try Feasibility(constraints: parsed, measures: measures, measuredInEvaluation: measuredNames)
                 .counting((0..<NB201SearchSpace.cellCount).lazy.map(NB201Runs.space.architecture(at:)), space: NB201Runs.space)
         } catch let error as SearchError {
             throw ValidationError("--constraint: \(error.message)")
         }
+    }
+
+    /// `--measured latency_ms`: measures of the runs table that strategies learn only from results, as a worker
+    /// measures a cell's latency after training it.
+    var measuredNames: Set<String> {
+        Set((measured ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+    }
+
+    /// The measures each simulated result carries (`--measured`).
+    /// - Throws: `ValidationError` naming a measure the runs table does not know.
+    func runsMeasuredInEvaluation(_ table: NB201Runs) throws -> [String: Feasibility.Measure] {
+        let values = Self.runsMeasures(table)
+        var out = [String: Feasibility.Measure]()
+        for name in measuredNames {
+            guard let column = values[name] else {
+                throw ValidationError("--measured: the runs table knows \(values.keys.sorted().joined(separator: ", ")), not '\(name)'")
+            }
+            out[name] = Self.runsMeasure(column)
+        }
+        return out
     }
 
     /// A column of the runs table as a measure, with its range over the cells of each encoding (what rules whole

@@ -37,6 +37,12 @@ struct BenchSearch: AsyncParsableCommand {
                                valueName: "MEASURE<=BOUND"))
     var constraint: [String] = []
 
+    @Option(help: ArgumentHelp("With --runs: measures strategies learn only from results, as a worker measures latency after "
+                               + "training (comma-separated, e.g. latency_ms): a --constraint on them is modelled by ANASOD-BO as a "
+                               + "probability of feasibility; the other strategies do not model it.",
+                               valueName: "MEASURES"))
+    var measured: String?
+
     @Option(help: ArgumentHelp("With --runs: several objectives, val_error and measures known before training (params, latency_ms), "
                                + "e.g. val_error,latency_ms: ANASOD-BO by expected hypervolume improvement (anasod-bo[mo=parego]: ParEGO), the other "
                                + "strategies under ParEGO's scalarisations; the table gives hypervolumes.",
@@ -103,6 +109,9 @@ struct BenchSearch: AsyncParsableCommand {
         }
         if objectives != nil && runs == nil {
             throw ValidationError("--objectives applies to --runs (the runs table knows every cell's size and latency)")
+        }
+        if measured != nil && runs == nil {
+            throw ValidationError("--measured applies to --runs (the runs table knows every cell's size and latency)")
         }
         if !constraint.isEmpty && runs == nil {
             throw ValidationError("--constraint applies to --runs (the runs table knows every cell's size and latency)")
@@ -205,13 +214,19 @@ struct BenchSearch: AsyncParsableCommand {
         print("NB201 runs: \(path); seeds \(firstSeed)…\(firstSeed + UInt64(seeds) - 1), \(budget) evaluations a run, "
               + "\(jobs) parallel runs; optimum of the mean validation error \(String(format: "%.3f", sorted[0])), lowest single run "
               + "\(String(format: "%.3f", table.errors.joined().min() ?? .nan))")
-        if feasibility.isConstrained {
-            let feasible = (0..<NB201SearchSpace.cellCount).filter { feasibility.allows(NB201Runs.space.architecture(at: $0)) }
-            guard let optimum = feasible.map({ table.mean[$0] }).min() else {
-                throw ValidationError("--constraint \(feasibility.constraints.map(\.description).joined(separator: ", ")) leaves no cell of "
-                                      + "the \(NB201SearchSpace.cellCount) feasible")
+        let measuredInEvaluation = try runsMeasuredInEvaluation(table)
+        if feasibility.isActive {
+            let feasible = (0..<NB201SearchSpace.cellCount).filter { index in
+                let cell = NB201Runs.space.architecture(at: index)
+                return feasibility.allows(cell) && feasibility.outcomeViolations(measuredInEvaluation.mapValues { $0.value(cell) }).isEmpty
             }
-            print("Constraints \(feasibility.constraints.map(\.description).joined(separator: ", ")): \(feasible.count) of "
+            let all = (feasibility.constraints + feasibility.outcomeConstraints).map(\.description).joined(separator: ", ")
+            guard let optimum = feasible.map({ table.mean[$0] }).min() else {
+                throw ValidationError("--constraint \(all) leaves no cell of the \(NB201SearchSpace.cellCount) feasible")
+            }
+            let after = feasibility.outcomeConstraints.isEmpty ? ""
+                : " (\(feasibility.outcomeConstraints.map(\.description).joined(separator: ", ")) known only from results)"
+            print("Constraints \(all)\(after): \(feasible.count) of "
                   + "\(NB201SearchSpace.cellCount) cells feasible; optimum of the mean validation error among them "
                   + String(format: "%.3f", optimum) + "; best seen counts feasible cells only")
         }
@@ -227,6 +242,7 @@ struct BenchSearch: AsyncParsableCommand {
             var benchmark = NoisyRunsBenchmark(space: NB201Runs.space, budget: budget, workers: count, medianTrueError: median,
                                                draw: { table.draw($0, seed: $1, attempt: $2) }, trueError: { table.meanError(of: $0) })
             benchmark.feasibility = feasibility
+            benchmark.measuredInEvaluation = measuredInEvaluation
             if let several {
                 guard let scale = ParEGO.Scale(rawValue: paregoScale) else {
                     throw ValidationError("--parego-scale must be \(ParEGO.Scale.allCases.map(\.rawValue).joined(separator: " or "))")

@@ -1,5 +1,6 @@
 import ANASOD
 import BayesOpt
+import Foundation
 
 /// ANASOD-BO with several objectives (issue 30): the validation error, modelled by the encoding GP (and the
 /// cell-level GP of `anasod-bo-2s`), and measures known before training (parameters, FLOPs, a table's latency),
@@ -48,11 +49,12 @@ extension ANASODBO {
         // The results trained to the end, on the GP's scale.
         var points = [[Double]]()
         var cells = [Architecture]()
-        for (i, s) in history.successes.enumerated() where !history.stoppedIndices.contains(i) {
+        for (i, s) in history.successes.enumerated() where !history.stoppedIndices.contains(i) && !history.violating.contains(i) {
             points.append([model.targets[i]] + measures(of: s.architecture))
             cells.append(s.architecture)
         }
-        guard !points.isEmpty else { return [] }
+        // Before any result keeps to the constraints measured in evaluation, the front is empty and every box is
+        // open; the median of all results is the error's reference then.
         let members = ParetoFront.members(points)
 
         // The pool: around every member of the front, and uniform.
@@ -101,7 +103,8 @@ extension ANASODBO {
         guard !pool.isEmpty else { return [] }
 
         // The reference point.
-        let finished = points.map { $0[0] }.sorted()
+        var finished = points.map { $0[0] }.sorted()
+        if finished.isEmpty { finished = model.targets.sorted() }
         var reference = [finished[finished.count / 2]]
         for d in objectives.indices {
             var high = -Double.infinity, low = Double.infinity
@@ -142,12 +145,15 @@ extension ANASODBO {
             }
         }
 
+        // Constraints measured in evaluation: the EHVI times the probability of keeping to them.
+        let feasible = outcomeLogProbability(at: pool)?.map { Foundation.exp($0) } ?? [Double](repeating: 1, count: pool.count)
+
         // Lazy greedy: a score computed before a pick is an upper bound after it.
         func score(_ j: Int, _ taken: Set<Architecture>) -> Double {
             let sd = max(posterior.variance[j], 0).squareRoot()
             var best = -1.0
             for c in candidates[j] where !taken.contains(c.cell) {
-                best = max(best, improvement.expected(mean: posterior.mean[j], deviation: sd, measures: c.measures))
+                best = max(best, feasible[j] * improvement.expected(mean: posterior.mean[j], deviation: sd, measures: c.measures))
             }
             return best
         }

@@ -125,6 +125,8 @@ public struct ANASODBO: SearchStrategy {
     var surrogate: Surrogate
     var cellSurrogate: Surrogate
     var costModel = CostModel()
+    /// The probability of keeping to constraints known only after evaluation (`OutcomeModel`).
+    var outcomeModel = OutcomeModel()
     /// The objectives after the value, known before training (`pursue(measures:)`); empty: one objective.
     var objectives: [(name: String, measure: Feasibility.Measure)] = []
     let cellFeatures: CellFeatures
@@ -198,6 +200,29 @@ public struct ANASODBO: SearchStrategy {
         surrogate.advance(successes: history.successes.count)
         if configuration.withinEncoding == .cellModel { cellSurrogate.advance(successes: history.successes.count) }
         if configuration.cost != .none { costModel.advance(history) }
+        if !history.feasibility.outcomeConstraints.isEmpty { outcomeModel.advance(history) }
+    }
+
+    /// The incumbent's target for the acquisition: the least among the results that keep to the constraints known
+    /// only after evaluation (constrained EI, Gardner et al. 2014); the greatest target while none does.
+    func feasibleBest(_ model: Surrogate.Model) -> Double {
+        guard !history.violating.isEmpty else { return model.best }
+        let kept = model.targets.indices.filter { !history.violating.contains($0) }.map { model.targets[$0] }
+        return kept.min() ?? model.targets.max() ?? model.best
+    }
+
+    /// log P(a cell of each encoding keeps to the constraints known only after evaluation); nil without such
+    /// constraints, or (with a note) when their model cannot be fitted.
+    mutating func outcomeLogProbability(at pool: [[[Int]]]) -> [Double]? {
+        guard !history.feasibility.outcomeConstraints.isEmpty else { return nil }
+        do {
+            return try outcomeModel.logProbability(at: pool, history: history)
+        } catch {
+            fallbacks += 1
+            notes.add("\(name): the model of the constraints measured in evaluation could not be fitted (\(error)); "
+                      + "this call's acquisition ignores them")
+            return nil
+        }
     }
 
     /// The exponent α of the cost in EI/c(x)^α now.
@@ -291,8 +316,12 @@ public struct ANASODBO: SearchStrategy {
                 notes.add("\(name): the cost model could not be fitted (\(error)); this call's acquisition ignores cost")
             }
         }
+        if let logP = outcomeLogProbability(at: pool) {
+            selector.logOffsets = selector.logOffsets.map { zip($0, logP).map(+) } ?? logP
+        }
+        let best = feasibleBest(model)
         let selection = selector.selection(count: count, posterior: posterior, candidateCount: pool.count,
-                                           best: model.best, observed: model.targets, capacity: capacity,
+                                           best: best, observed: model.targets, capacity: capacity,
                                            draws: pool.map { pendingPerEncoding[$0] ?? 0 },
                                            exploration: configuration.explorationShare > 0 && count > 1
                                                ? (exploring, configuration.explorationShare) : nil,
@@ -324,7 +353,7 @@ public struct ANASODBO: SearchStrategy {
             if let cellModel {
                 var others = pending.map(\.architecture) + Array(chosen)
                 if large { others = others.filter { space.counts(of: $0) == pool[j] } }
-                arch = bestCell(counts: pool[j], model: cellModel, pending: others, exclude: chosen,
+                arch = bestCell(counts: pool[j], model: cellModel, best: best, pending: others, exclude: chosen,
                                 limit: large ? Self.largeBatchCandidates : 5000, using: &rng)
             } else {
                 arch = CellSampler.unseen(counts: pool[j], history: history, exclude: chosen, using: &rng)
@@ -346,7 +375,7 @@ public struct ANASODBO: SearchStrategy {
     /// The unproposed cell of encoding `counts` with the highest EI under the cell-level GP, with the
     /// pending cells conditioned on (kriging believer). Candidates: every cell of the encoding when it has
     /// at most `limit`, else 256 random decodes.
-    func bestCell(counts: [[Int]], model: Surrogate.Model, pending: [Architecture], exclude: Set<Architecture>,
+    func bestCell(counts: [[Int]], model: Surrogate.Model, best: Double, pending: [Architecture], exclude: Set<Architecture>,
                   limit: Int = 5000, using rng: inout SeededGenerator) -> Architecture? {
         var candidates: [Architecture]
         if let all = history.space.allArchitectures(counts: counts, limit: limit) {
@@ -364,7 +393,7 @@ public struct ANASODBO: SearchStrategy {
         for arch in candidates + pending { points += cellFeatures.vector(arch) }
         let posterior = model.gp.posterior(at: points, count: candidates.count + pending.count)
         let selector = BatchSelector(acquisition: ExpectedImprovement(), policy: .krigingBeliever, includeNoise: false)
-        let pick = selector.select(count: 1, posterior: posterior, candidateCount: candidates.count, best: model.best,
+        let pick = selector.select(count: 1, posterior: posterior, candidateCount: candidates.count, best: best,
                                    observed: model.targets)
         return pick.first.map { candidates[$0] }
     }

@@ -56,6 +56,9 @@ public struct NoisyRunsBenchmark: Sendable {
     /// The hypervolume's reference point and ideal point, one value per objective (the validation error first).
     public var reference: [Double] = []
     public var ideal: [Double] = []
+    /// Measures the simulated worker reports with each result (a table's latency under `--measured`): what
+    /// constraints known only after evaluation are checked against.
+    public var measuredInEvaluation: [String: Feasibility.Measure] = [:]
     /// How ParEGO scales the objectives.
     public var scale = ParEGO.Scale.median
 
@@ -83,7 +86,7 @@ public struct NoisyRunsBenchmark: Sendable {
         }
         var results = ParetoFront.Running(reference: reference)
         let box = zip(reference, ideal).map { $0 - $1 }.reduce(1, *)
-        if feasibility.isConstrained { strategy.constrain(to: feasibility) }
+        if feasibility.isActive { strategy.constrain(to: feasibility) }
         var infeasible = 0
         var trained = [Architecture: Int]()  // attempts so far, running ones included
         var running = [(end: Double, worker: Int, proposal: Proposal, error: Double, seconds: Double)]()
@@ -115,7 +118,9 @@ public struct NoisyRunsBenchmark: Sendable {
             gpu += done.seconds
             let truth = trueError(done.proposal.architecture)
             if truth > medianTrueError { wasted += done.seconds }
-            if !feasibility.isConstrained || feasibility.allows(done.proposal.architecture) {
+            let measured = measuredInEvaluation.mapValues { $0.value(done.proposal.architecture) }
+            if (!feasibility.isConstrained || feasibility.allows(done.proposal.architecture))
+                && feasibility.outcomeViolations(measured).isEmpty {
                 best = min(best, done.error)
                 if !objectives.isEmpty {
                     results.add([done.error] + objectives.map { $0.measure.value(done.proposal.architecture) })
@@ -123,7 +128,8 @@ public struct NoisyRunsBenchmark: Sendable {
             } else {
                 infeasible += 1
             }
-            strategy.observe(Observation(architecture: done.proposal.architecture, value: done.error, seconds: done.seconds))
+            strategy.observe(Observation(architecture: done.proposal.architecture, value: done.error, seconds: done.seconds,
+                                         measured: measured))
             let recommended = strategy.recommendation()?.architecture ?? done.proposal.architecture
             let volume = objectives.isEmpty || box <= 0 ? 0 : results.volume / box
             points.append(Point(time: clock, gpuSeconds: gpu, bestSeen: best, recommendedTrueError: trueError(recommended),
@@ -132,7 +138,7 @@ public struct NoisyRunsBenchmark: Sendable {
             free.sort()
         }
         return Run(strategy: name, seed: seed, workers: workers, points: points, wastedShare: gpu > 0 ? wasted / gpu : 0,
-                   retrains: retrains, infeasible: infeasible, constrained: feasibility.isConstrained,
+                   retrains: retrains, infeasible: infeasible, constrained: feasibility.isActive,
                    objectives: objectives.map(\.name))
     }
 

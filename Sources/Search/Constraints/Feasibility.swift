@@ -19,6 +19,11 @@ public struct Feasibility: Sendable {
     }
 
     public let constraints: [Constraint]
+    /// Constraints on measures known only once a cell is evaluated (latency measured by the worker, memory):
+    /// no cell can be ruled out before training. ANASOD-BO models the probability that a cell keeps to them and
+    /// multiplies its acquisition by it (Gardner et al. 2014); a result that breaks one (or lacks its measure) is
+    /// kept, marked, and never the incumbent, the best seen or the recommendation (`StrategyHistory`).
+    public private(set) var outcomeConstraints: [Constraint] = []
     let measures: [String: Measure]
     /// How many feasible cells each encoding holds, where the space could be enumerated (`counting(_:space:)`).
     var feasibleCells: [[[Int]]: Double]?
@@ -31,17 +36,38 @@ public struct Feasibility: Sendable {
         measures = [:]
     }
 
-    /// - Throws: `SearchError.invalidConfiguration` naming a constraint whose measure is not among `measures`.
-    public init(constraints: [Constraint], measures: [String: Measure]) throws {
-        for c in constraints where measures[c.measure] == nil {
-            throw SearchError(.invalidConfiguration, "constraint on '\(c.measure)': no such measure known before training; "
-                              + "known: \(measures.keys.sorted().joined(separator: ", "))")
+    /// - Parameter measuredInEvaluation: measures known only after evaluation: constraints on them become
+    ///   `outcomeConstraints`.
+    /// - Throws: `SearchError.invalidConfiguration` naming a constraint whose measure is neither among `measures`
+    ///   nor measured in evaluation.
+    public init(constraints: [Constraint], measures: [String: Measure], measuredInEvaluation: Set<String> = []) throws {
+        var before = [Constraint]()
+        for c in constraints {
+            if measures[c.measure] != nil {
+                before.append(c)
+            } else if measuredInEvaluation.contains(c.measure) {
+                outcomeConstraints.append(c)
+            } else {
+                throw SearchError(.invalidConfiguration, "constraint on '\(c.measure)': no such measure; known before training: "
+                                  + "\(measures.keys.sorted().joined(separator: ", "))"
+                                  + (measuredInEvaluation.isEmpty ? "" : "; measured in evaluation: \(measuredInEvaluation.sorted().joined(separator: ", "))"))
+            }
         }
-        self.constraints = constraints
+        self.constraints = before
         self.measures = measures
     }
 
+    /// Whether constraints known before training restrict proposals.
     public var isConstrained: Bool { !constraints.isEmpty }
+
+    /// Whether there is anything for a strategy to keep to: constraints before training or after evaluation.
+    public var isActive: Bool { !constraints.isEmpty || !outcomeConstraints.isEmpty }
+
+    /// The constraints known only after evaluation that a result with measures `measured` breaks; a measure the
+    /// result lacks counts as broken (a result that cannot show it keeps to a limit is not claimed feasible).
+    public func outcomeViolations(_ measured: [String: Double]) -> [Constraint] {
+        outcomeConstraints.filter { c in measured[c.measure].map { !c.holds(for: $0) } ?? true }
+    }
 
     /// The same, with every encoding's feasible cells counted from `cells` (all the cells of a small space, such as
     /// NB201's 15,625): strategies then know exactly when an encoding's feasible cells are all taken.

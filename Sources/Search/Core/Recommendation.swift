@@ -19,11 +19,12 @@ public struct Recommendation: Hashable, Sendable {
 
 extension StrategyHistory {
     /// The successful results of each evaluated cell: their mean and count, in first-seen order. Results early
-    /// stopping stopped are left out: no one trained them to the end.
+    /// stopping stopped are left out: no one trained them to the end; so are results that break a constraint
+    /// known only after evaluation.
     public var cellMeans: [(architecture: Architecture, mean: Double, count: Int)] {
         var order = [Architecture]()
         var sums = [Architecture: (sum: Double, count: Int)]()
-        for (i, s) in successes.enumerated() where !stoppedIndices.contains(i) {
+        for (i, s) in successes.enumerated() where !stoppedIndices.contains(i) && !violating.contains(i) {
             if sums[s.architecture] == nil { order.append(s.architecture) }
             sums[s.architecture, default: (0, 0)].sum += s.value
             sums[s.architecture, default: (0, 0)].count += 1

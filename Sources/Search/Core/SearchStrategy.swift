@@ -24,14 +24,18 @@ public struct Observation: Hashable, Sendable {
     /// The cell's validation errors at the rungs it reached, by epoch (empty without early stopping): what maps
     /// a stopped cell's error onto the full-training scale.
     public var rungErrors: [Int: Double]
+    /// Measures taken during the evaluation, by name (a worker's latency, a trainer's peak memory): what
+    /// constraints known only after evaluation are checked against (`Feasibility.outcomeConstraints`).
+    public var measured: [String: Double]
 
     public init(architecture: Architecture, value: Double?, seconds: Double? = nil, stoppedAtEpoch: Int? = nil,
-                rungErrors: [Int: Double] = [:]) {
+                rungErrors: [Int: Double] = [:], measured: [String: Double] = [:]) {
         self.architecture = architecture
         self.value = value
         self.seconds = seconds
         self.stoppedAtEpoch = stoppedAtEpoch
         self.rungErrors = rungErrors
+        self.measured = measured
     }
 }
 

@@ -22,6 +22,9 @@ public struct StrategyHistory: Sendable {
     /// training. A cell trained again may have full results beside a stopped one: only the entries are set apart.
     public private(set) var stopped = Set<Architecture>()
     public private(set) var stoppedIndices = Set<Int>()
+    /// The indices into `successes` of results that break a constraint known only after evaluation
+    /// (`Feasibility.outcomeConstraints`): kept for the error model, never the best or the recommendation.
+    public private(set) var violating = Set<Int>()
     private var stoppedEntries = [(index: Int, rung: Int, error: Double)]()
     /// What maps a stopped cell's error at its rung onto the full-training scale.
     public private(set) var calibration = RungCalibration()
@@ -73,6 +76,9 @@ public struct StrategyHistory: Sendable {
             stopped.insert(observation.architecture)
             return false
         }
+        // A result that breaks a constraint known only after evaluation: data for the error model, never the best.
+        let breaks = !feasibility.outcomeConstraints.isEmpty && !feasibility.outcomeViolations(observation.measured).isEmpty
+        if breaks { violating.insert(successes.count) }
         successes.append((observation.architecture, value))
         if !observation.rungErrors.isEmpty {
             calibration.learn(final: value, rungErrors: observation.rungErrors)
@@ -82,7 +88,7 @@ public struct StrategyHistory: Sendable {
                 successes[entry.index].value = byRung[entry.rung]!(entry.error)
             }
         }
-        if best == nil || value < best!.value {
+        if !breaks && (best == nil || value < best!.value) {
             best = (observation.architecture, value)
             return true
         }

@@ -1,0 +1,76 @@
+import ANASOD
+import BayesOpt
+import Foundation
+
+/// The probability that a cell keeps to the constraints known only after evaluation (issue 30; Gardner et al.
+/// 2014, Gelbart et al. 2014): per constraint, a GP over the encoding on the measure the results carry (its log
+/// where every value and the bound are positive, as latencies and memory are), no warping, its own refit
+/// schedule; P(m(x) ≤ bound) = Φ((t(bound) − μ(x)) / √(σ²(x) + σ_n²)), the predictive of a new measurement.
+/// Before `minimumObservations` results carry the measure, the probability is 1: no cell is ruled out blind.
+/// A pure function of the observations in order, like every surrogate here.
+public struct OutcomeModel: Sendable {
+    public static let minimumObservations = 3
+    var surrogates = [String: Surrogate]()
+
+    public init() {}
+
+    /// The encodings of the results that carry `measure`, and its values.
+    static func data(_ history: StrategyHistory, measure: String) -> (counts: [[[Int]]], values: [Double]) {
+        var counts = [[[Int]]](), values = [Double]()
+        for o in history.observations {
+            guard let v = o.measured[measure], v.isFinite else { continue }
+            counts.append(history.space.counts(of: o.architecture))
+            values.append(v)
+        }
+        return (counts, values)
+    }
+
+    /// Advances each measure's refit schedule at a propose call (or its replay).
+    mutating func advance(_ history: StrategyHistory) {
+        for c in history.feasibility.outcomeConstraints {
+            let n = Self.data(history, measure: c.measure).values.count
+            guard n >= Self.minimumObservations else { continue }
+            surrogates[c.measure, default: Self.surrogate(c.measure)].advance(successes: n)
+        }
+    }
+
+    static func surrogate(_ measure: String) -> Surrogate {
+        var salt: UInt64 = 0x0C0E
+        for byte in measure.utf8 { salt = salt &* 31 &+ UInt64(byte) }
+        return Surrogate(configuration: Surrogate.Configuration(warping: .none, refitGrowth: 0.1), salt: salt)
+    }
+
+    /// log P(every outcome constraint holds) at each of the encodings `candidates` (0 where nothing is known yet).
+    /// - Throws: `BayesOptError` when a measure's GP cannot be fitted.
+    mutating func logProbability(at candidates: [[[Int]]], history: StrategyHistory) throws -> [Double] {
+        var total = [Double](repeating: 0, count: candidates.count)
+        func vector(_ counts: [[Int]]) -> [Double] {
+            do { return try ArchitectureEncoding(counts: counts).vector } catch {
+                preconditionFailure("counts of the space's own cells: \(error)")
+            }
+        }
+        var points = [Double]()
+        for c in candidates { points += vector(c) }
+        for c in history.feasibility.outcomeConstraints {
+            let data = Self.data(history, measure: c.measure)
+            guard data.values.count >= Self.minimumObservations else { continue }
+            let logScale = c.bound > 0 && data.values.allSatisfy { $0 > 0 }
+            let values = logScale ? data.values.map { Foundation.log($0) } : data.values
+            let bound = logScale ? Foundation.log(c.bound) : c.bound
+            var surrogate = surrogates[c.measure] ?? Self.surrogate(c.measure)
+            let model = try surrogate.model(features: data.counts.map(vector), values: values, seed: history.seed)
+            surrogates[c.measure] = surrogate
+            let posterior = model.gp.posterior(at: points, count: candidates.count)
+            // The GP's scale is standardised: z = (v − mean) / sd.
+            let mean = model.scale.original(0), sd = model.scale.original(1) - mean
+            let z = (bound - mean) / sd
+            let below = c.relation == .atMost || c.relation == .below
+            for j in candidates.indices {
+                let s = (max(posterior.variance[j], 0) + posterior.noise).squareRoot()
+                let u = s > 0 ? (z - posterior.mean[j]) / s : (z >= posterior.mean[j] ? 40 : -40)
+                total[j] += NormalDistribution.logCDF(below ? u : -u)
+            }
+        }
+        return total
+    }
+}
