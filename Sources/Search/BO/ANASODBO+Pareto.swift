@@ -192,8 +192,9 @@ extension ANASODBO {
     }
 
     /// The unproposed cell of encoding `counts` with the highest EHVI under the cell-level GP (every cell of the
-    /// encoding when it has at most 5,000, else 256 random decodes); with its measures and predicted error.
-    func bestCellOnFront(counts: [[Int]], model: Surrogate.Model, improvement: HypervolumeImprovement,
+    /// encoding when it has at most 5,000, else 256 random decodes), times its probability of keeping to the
+    /// constraints measured in evaluation; with its measures and predicted error.
+    mutating func bestCellOnFront(counts: [[Int]], model: Surrogate.Model, improvement: HypervolumeImprovement,
                          exclude: Set<Architecture>, using rng: inout SeededGenerator)
         -> (cell: Architecture, measures: [Double], mean: Double)? {
         var found: [Architecture]
@@ -211,10 +212,12 @@ extension ANASODBO {
         var vectors = [Double]()
         for arch in found { vectors += cellFeatures.vector(arch) }
         let posterior = model.gp.posterior(at: vectors, count: found.count)
+        let feasible = cellOutcomeLogProbability(found)?.map { Foundation.exp($0) }
         var best: (cell: Architecture, measures: [Double], mean: Double, value: Double)?
         for (k, arch) in found.enumerated() {
             let m = measures(of: arch)
-            let value = improvement.expected(mean: posterior.mean[k], deviation: max(posterior.variance[k], 0).squareRoot(), measures: m)
+            let value = (feasible?[k] ?? 1)
+                * improvement.expected(mean: posterior.mean[k], deviation: max(posterior.variance[k], 0).squareRoot(), measures: m)
             if best == nil || value > best!.value { best = (arch, m, posterior.mean[k], value) }
         }
         return best.map { ($0.cell, $0.measures, $0.mean) }

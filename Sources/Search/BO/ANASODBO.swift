@@ -127,6 +127,8 @@ public struct ANASODBO: SearchStrategy {
     var costModel = CostModel()
     /// The probability of keeping to constraints known only after evaluation (`OutcomeModel`).
     var outcomeModel = OutcomeModel()
+    /// The same on the cells' one-hot features, for the within-encoding step of `anasod-bo-2s`.
+    var cellOutcomeModel = OutcomeModel(salt: 0x0C0E11)
     /// The objectives after the value, known before training (`pursue(measures:)`); empty: one objective.
     var objectives: [(name: String, measure: Feasibility.Measure)] = []
     let cellFeatures: CellFeatures
@@ -200,7 +202,10 @@ public struct ANASODBO: SearchStrategy {
         surrogate.advance(successes: history.successes.count)
         if configuration.withinEncoding == .cellModel { cellSurrogate.advance(successes: history.successes.count) }
         if configuration.cost != .none { costModel.advance(history) }
-        if !history.feasibility.outcomeConstraints.isEmpty { outcomeModel.advance(history) }
+        if !history.feasibility.outcomeConstraints.isEmpty {
+            outcomeModel.advance(history)
+            if configuration.withinEncoding == .cellModel { cellOutcomeModel.advance(history) }
+        }
     }
 
     /// The incumbent's target for the acquisition: the least among the results that keep to the constraints known
@@ -209,6 +214,22 @@ public struct ANASODBO: SearchStrategy {
         guard !history.violating.isEmpty else { return model.best }
         let kept = model.targets.indices.filter { !history.violating.contains($0) }.map { model.targets[$0] }
         return kept.min() ?? model.targets.max() ?? model.best
+    }
+
+    /// log P(each of `cells` keeps to the constraints known only after evaluation) under the cell-level model; nil
+    /// without such constraints, or (with a note) when their model cannot be fitted.
+    mutating func cellOutcomeLogProbability(_ cells: [Architecture]) -> [Double]? {
+        guard !history.feasibility.outcomeConstraints.isEmpty else { return nil }
+        var points = [Double]()
+        for cell in cells { points += cellFeatures.vector(cell) }
+        do {
+            return try cellOutcomeModel.logProbability(at: points, count: cells.count, history: history, features: cellFeatures.vector)
+        } catch {
+            fallbacks += 1
+            notes.add("\(name): the cell-level model of the constraints measured in evaluation could not be fitted (\(error)); "
+                      + "this pick ignores them")
+            return nil
+        }
     }
 
     /// log P(a cell of each encoding keeps to the constraints known only after evaluation); nil without such
@@ -375,7 +396,7 @@ public struct ANASODBO: SearchStrategy {
     /// The unproposed cell of encoding `counts` with the highest EI under the cell-level GP, with the
     /// pending cells conditioned on (kriging believer). Candidates: every cell of the encoding when it has
     /// at most `limit`, else 256 random decodes.
-    func bestCell(counts: [[Int]], model: Surrogate.Model, best: Double, pending: [Architecture], exclude: Set<Architecture>,
+    mutating func bestCell(counts: [[Int]], model: Surrogate.Model, best: Double, pending: [Architecture], exclude: Set<Architecture>,
                   limit: Int = 5000, using rng: inout SeededGenerator) -> Architecture? {
         var candidates: [Architecture]
         if let all = history.space.allArchitectures(counts: counts, limit: limit) {
@@ -392,7 +413,8 @@ public struct ANASODBO: SearchStrategy {
         var points = [Double]()
         for arch in candidates + pending { points += cellFeatures.vector(arch) }
         let posterior = model.gp.posterior(at: points, count: candidates.count + pending.count)
-        let selector = BatchSelector(acquisition: ExpectedImprovement(), policy: .krigingBeliever, includeNoise: false)
+        var selector = BatchSelector(acquisition: ExpectedImprovement(), policy: .krigingBeliever, includeNoise: false)
+        selector.logOffsets = cellOutcomeLogProbability(candidates)
         let pick = selector.select(count: 1, posterior: posterior, candidateCount: candidates.count, best: best,
                                    observed: model.targets)
         return pick.first.map { candidates[$0] }
