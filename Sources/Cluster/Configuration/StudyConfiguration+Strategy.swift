@@ -24,7 +24,7 @@ extension StudyConfiguration {
                     try StrategyFactory.make(choice, space: space, seed: seed, budget: budget, deterministic: deterministic)
                 }
             }
-            if feasibility.isConstrained { made.constrain(to: feasibility) }
+            if feasibility.isActive { made.constrain(to: feasibility) }
             return made
         }
         guard !architectures.isEmpty else { throw fail("'strategy: list' needs 'architectures': the cells to evaluate") }

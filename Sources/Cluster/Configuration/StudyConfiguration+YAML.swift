@@ -254,7 +254,8 @@ extension StudyConfiguration {
             let key = "objective.constraints.\(measure)"
             guard StudyMeasures.names.contains(measure) else {
                 throw fail("'\(key)': the measures known before training are \(StudyMeasures.names.joined(separator: ", ")); "
-                           + "constraints measured during training (latency, memory) are not supported yet")
+                           + "a study cannot yet constrain what is measured in evaluation (latency, memory): workers do not "
+                           + "report it (the strategies model such limits: `anasod bench --runs … --measured latency_ms`)")
             }
             guard let text = v.scalar?.string else { throw fail("'\(key)' must be a limit such as \"<= 0.5e6\"") }
             do {

@@ -19,7 +19,9 @@ import Foundation
 ///   the encoding's posterior (`anasod-bo`, where the measures alone tell its cells apart).
 /// - Batches and pending cells: kriging believer — each pick (and each pending cell) joins the front at its
 ///   predicted error and the encoding posterior is conditioned on it, so the next pick goes elsewhere on the
-///   front. Both only lower the scores, so the greedy picks are evaluated lazily (exactly the same picks).
+///   front. Both only lower the scores, so the greedy picks are evaluated lazily (the same picks, ties aside).
+/// - Constraints measured in evaluation multiply the EHVI by their probability (`OutcomeModel`). The options
+///   `cost`, `split` and the pending policies `ts`/`qei` apply to the single-objective acquisition only.
 extension ANASODBO {
     /// How ANASOD-BO searches when a study has several objectives.
     public enum SeveralObjectives: String, Sendable, Hashable {
@@ -164,7 +166,7 @@ extension ANASODBO {
             bounds.sort { ($0.bound, -$0.index) > ($1.bound, -$1.index) }
             guard let top = bounds.first, top.bound >= 0 else { break }
             let fresh = score(top.index, chosen)
-            if fresh < top.bound && bounds.count > 1 && fresh < bounds[1].bound {
+            if fresh < top.bound && bounds.count > 1 && (fresh, -top.index) < (bounds[1].bound, -bounds[1].index) {
                 bounds[0].bound = fresh
                 continue
             }

@@ -5,8 +5,7 @@ import Foundation
 /// The probability that a cell keeps to the constraints known only after evaluation (issue 30; Gardner et al.
 /// 2014, Gelbart et al. 2014): per constraint, a GP over the features (the encoding; for `anasod-bo-2s`'s
 /// within-encoding step also the cell's one-hot features, as latency depends on where operations sit) on the
-/// measure the results carry (its log
-/// where every value and the bound are positive, as latencies and memory are), no warping, its own refit
+/// measure the results carry (its log where the bound is positive, as for latencies and memory), no warping, its own refit
 /// schedule; P(m(x) ≤ bound) = Φ((t(bound) − μ(x)) / √(σ²(x) + σ_n²)), the predictive of a new measurement.
 /// Before `minimumObservations` results carry the measure, the probability is 1: no cell is ruled out blind.
 /// A pure function of the observations in order, like every surrogate here.
@@ -67,8 +66,10 @@ public struct OutcomeModel: Sendable {
         for c in history.feasibility.outcomeConstraints {
             let data = Self.data(history, measure: c.measure)
             guard data.values.count >= Self.minimumObservations else { continue }
-            let logScale = c.bound > 0 && data.values.allSatisfy { $0 > 0 }
-            let values = logScale ? data.values.map { Foundation.log($0) } : data.values
+            // The scale depends on the bound alone, so that a refit's hyperparameters (cached between refits) always
+            // belong to the same transform: log for a positive bound, values at or below 0 held at 10⁻⁶ of it.
+            let logScale = c.bound > 0
+            let values = logScale ? data.values.map { Foundation.log(max($0, 1e-6 * c.bound)) } : data.values
             let bound = logScale ? Foundation.log(c.bound) : c.bound
             var surrogate = surrogates[c.measure] ?? self.surrogate(c.measure)
             let model = try surrogate.model(features: data.cells.map(features), values: values, seed: history.seed)

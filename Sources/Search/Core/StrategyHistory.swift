@@ -72,6 +72,9 @@ public struct StrategyHistory: Sendable {
             let rung = observation.rungErrors.keys.max() ?? epoch
             stoppedEntries.append((successes.count, rung, value))
             stoppedIndices.insert(successes.count)
+            // A stopped cell rarely carries the measures of a finished one; one that it carries and breaks marks it.
+            let measuredBreaks = feasibility.outcomeViolations(observation.measured).contains { observation.measured[$0.measure] != nil }
+            if measuredBreaks { violating.insert(successes.count) }
             successes.append((observation.architecture, calibration.predict(rung: rung, error: value)))
             stopped.insert(observation.architecture)
             return false
@@ -96,9 +99,10 @@ public struct StrategyHistory: Sendable {
     }
 
     /// Where a search centres: the best cell trained to the end, else (while early stopping has stopped every
-    /// cell so far) the lowest predicted one. Nil before any success.
+    /// cell so far) the lowest predicted one, never a result that breaks a constraint known only after evaluation.
+    /// Nil before any such success.
     public var incumbent: (architecture: Architecture, value: Double)? {
-        best ?? successes.min { $0.value < $1.value }
+        best ?? successes.indices.filter { !violating.contains($0) }.map { successes[$0] }.min { $0.value < $1.value }
     }
 
     /// How many architectures of the encoding `counts` are not yet proposed (0 when constraints rule the whole

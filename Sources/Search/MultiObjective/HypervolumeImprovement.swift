@@ -90,6 +90,8 @@ public struct HypervolumeImprovement: Sendable {
 
     func sum(_ measures: [Double], _ gain: (Double) -> Double) -> Double {
         precondition(measures.count == reference.count - 1, "one value per measure")
+        // A cell whose measure is unknown (NaN) or infinite adds nothing (rather than an infinite box).
+        guard measures.allSatisfy(\.isFinite) else { return 0 }
         var total = 0.0
         for box in boxes {
             var volume = 1.0

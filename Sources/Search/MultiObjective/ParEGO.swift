@@ -93,7 +93,7 @@ public struct ParEGO: SearchStrategy {
         let values = scalarised(weights(call: calls))
         do {
             var fresh = try makeInner()
-            if feasibility.isConstrained { fresh.constrain(to: feasibility) }
+            if feasibility.isActive { fresh.constrain(to: feasibility) }
             for (i, event) in events.enumerated() {
                 switch event {
                 case .proposed(let proposals): fresh.restore(proposed: proposals)
@@ -145,7 +145,7 @@ public struct ParEGO: SearchStrategy {
     public mutating func recommendation() -> Recommendation? {
         var best: (Architecture, Double)?
         for case .observed(let o) in events {
-            guard o.stoppedAtEpoch == nil, let v = o.value, v.isFinite else { continue }
+            guard o.stoppedAtEpoch == nil, let v = o.value, v.isFinite, feasibility.outcomeViolations(o.measured).isEmpty else { continue }
             if best == nil || v < best!.1 { best = (o.architecture, v) }
         }
         return best.map { Recommendation(architecture: $0.0, estimate: $0.1, observations: 1) }
@@ -155,7 +155,7 @@ public struct ParEGO: SearchStrategy {
     public func front() -> [(architecture: Architecture, objectives: [Double])] {
         var points = [(Architecture, [Double])]()
         for case .observed(let o) in events {
-            guard o.stoppedAtEpoch == nil, let v = o.value, v.isFinite else { continue }
+            guard o.stoppedAtEpoch == nil, let v = o.value, v.isFinite, feasibility.outcomeViolations(o.measured).isEmpty else { continue }
             points.append((o.architecture, objectives(o.architecture, value: v)))
         }
         return ParetoFront.members(points.map(\.1)).map { (points[$0].0, points[$0].1) }
