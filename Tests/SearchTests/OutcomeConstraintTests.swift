@@ -54,6 +54,16 @@ import Testing
         #expect(history.best?.architecture == b && history.bestSeenRecommendation?.architecture == b)
     }
 
+    /// While every result breaks the limit, ANASOD-BO still proposes (around the least error) rather than stop.
+    @Test(arguments: ["anasod-bo", "anasod-bo-2s"])
+    func proposalsGoOnWhileEveryResultBreaksTheLimit(name: String) throws {
+        var s = try Self.strategy(name, seed: 5, bound: 0)  // no cell keeps to 0
+        let run = Self.drive(&s, steps: 12, bound: 0)
+        #expect(run.infeasible == 12)
+        #expect(s.propose(count: 2, pending: []).count == 2)
+        #expect(s.recommendation() == nil)
+    }
+
     /// With a measure the encoding decides up to a small share, the model ranks encodings by their chance of
     /// keeping to the bound; before three results carry the measure it rules nothing out.
     @Test func theModelLearnsWhichEncodingsKeepToTheBound() throws {

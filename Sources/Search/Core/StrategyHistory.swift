@@ -99,10 +99,11 @@ public struct StrategyHistory: Sendable {
     }
 
     /// Where a search centres: the best cell trained to the end, else (while early stopping has stopped every
-    /// cell so far) the lowest predicted one, never a result that breaks a constraint known only after evaluation.
-    /// Nil before any such success.
+    /// cell so far) the lowest predicted one; a result that breaks a constraint known only after evaluation only
+    /// while every result does. Nil before any success.
     public var incumbent: (architecture: Architecture, value: Double)? {
         best ?? successes.indices.filter { !violating.contains($0) }.map { successes[$0] }.min { $0.value < $1.value }
+            ?? successes.min { $0.value < $1.value }
     }
 
     /// How many architectures of the encoding `counts` are not yet proposed (0 when constraints rule the whole
