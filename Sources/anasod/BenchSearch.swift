@@ -225,6 +225,7 @@ struct BenchSearch: AsyncParsableCommand {
                 throw ValidationError("--constraint \(all) leaves no cell of the \(NB201SearchSpace.cellCount) feasible")
             }
             let after = feasibility.outcomeConstraints.isEmpty ? ""
+                : feasibility.constraints.isEmpty ? " (known only from results)"
                 : " (\(feasibility.outcomeConstraints.map(\.description).joined(separator: ", ")) known only from results)"
             print("Constraints \(all)\(after): \(feasible.count) of "
                   + "\(NB201SearchSpace.cellCount) cells feasible; optimum of the mean validation error among them "
