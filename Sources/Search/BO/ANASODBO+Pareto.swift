@@ -86,17 +86,7 @@ extension ANASODBO {
         var candidates = [[(cell: Architecture, measures: [Double])]]()
         var kept = [[[Int]]]()
         for counts in pool {
-            var found: [Architecture]
-            if let all = space.allArchitectures(counts: counts, limit: Self.frontCandidates) {
-                found = all.filter { history.isAvailable($0) }
-            } else {
-                var set = Set<Architecture>()
-                found = []
-                for _ in 0..<Self.frontDecodes {
-                    let arch = space.decode(counts: counts, using: &rng)
-                    if history.isAvailable(arch), set.insert(arch).inserted { found.append(arch) }
-                }
-            }
+            let found = openCells(of: counts, enumeratingUpTo: Self.frontCandidates, decodes: Self.frontDecodes, using: &rng)
             guard !found.isEmpty else { continue }
             kept.append(counts)
             candidates.append(found.map { ($0, measures(of: $0)) })
@@ -199,17 +189,7 @@ extension ANASODBO {
     mutating func bestCellOnFront(counts: [[Int]], model: Surrogate.Model, improvement: HypervolumeImprovement,
                          exclude: Set<Architecture>, using rng: inout SeededGenerator)
         -> (cell: Architecture, measures: [Double], mean: Double)? {
-        var found: [Architecture]
-        if let all = history.space.allArchitectures(counts: counts, limit: 5000) {
-            found = all.filter { history.isAvailable($0) && !exclude.contains($0) }
-        } else {
-            var set = Set<Architecture>()
-            found = []
-            for _ in 0..<256 {
-                let arch = history.space.decode(counts: counts, using: &rng)
-                if history.isAvailable(arch), !exclude.contains(arch), set.insert(arch).inserted { found.append(arch) }
-            }
-        }
+        let found = openCells(of: counts, enumeratingUpTo: 5000, decodes: 256, exclude: exclude, using: &rng)
         guard !found.isEmpty else { return nil }
         var vectors = [Double]()
         for arch in found { vectors += cellFeatures.vector(arch) }

@@ -386,6 +386,22 @@ public struct ANASODBO: SearchStrategy {
         return out
     }
 
+    /// The cells of encoding `counts` that may be proposed and are not in `exclude`: all of them when the encoding
+    /// holds at most `limit` cells, else those among `decodes` random decodes (each once).
+    func openCells(of counts: [[Int]], enumeratingUpTo limit: Int, decodes: Int, exclude: Set<Architecture> = [],
+                   using rng: inout SeededGenerator) -> [Architecture] {
+        if let all = history.space.allArchitectures(counts: counts, limit: limit) {
+            return all.filter { history.isAvailable($0) && !exclude.contains($0) }
+        }
+        var set = Set<Architecture>()
+        var found = [Architecture]()
+        for _ in 0..<decodes {
+            let arch = history.space.decode(counts: counts, using: &rng)
+            if history.isAvailable(arch), !exclude.contains(arch), set.insert(arch).inserted { found.append(arch) }
+        }
+        return found
+    }
+
     /// Jobs in flight plus proposals asked for beyond which a propose call is a large batch.
     static let largeBatch = 64
     /// Cells of one encoding scored per pick in a large batch.
@@ -398,17 +414,7 @@ public struct ANASODBO: SearchStrategy {
     /// at most `limit`, else 256 random decodes.
     mutating func bestCell(counts: [[Int]], model: Surrogate.Model, best: Double, pending: [Architecture], exclude: Set<Architecture>,
                   limit: Int = 5000, using rng: inout SeededGenerator) -> Architecture? {
-        var candidates: [Architecture]
-        if let all = history.space.allArchitectures(counts: counts, limit: limit) {
-            candidates = all.filter { history.isAvailable($0) && !exclude.contains($0) }
-        } else {
-            var set = Set<Architecture>()
-            candidates = []
-            for _ in 0..<min(256, limit) {
-                let arch = history.space.decode(counts: counts, using: &rng)
-                if history.isAvailable(arch), !exclude.contains(arch), set.insert(arch).inserted { candidates.append(arch) }
-            }
-        }
+        let candidates = openCells(of: counts, enumeratingUpTo: limit, decodes: min(256, limit), exclude: exclude, using: &rng)
         guard !candidates.isEmpty else { return nil }
         var points = [Double]()
         for arch in candidates + pending { points += cellFeatures.vector(arch) }
