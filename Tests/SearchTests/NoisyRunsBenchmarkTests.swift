@@ -36,6 +36,24 @@ import Testing
         #expect((0...1).contains(a.wastedShare))
     }
 
+    /// A limit known only from results (`bench --runs --measured`): every result carries the measure, the cells
+    /// that break it are counted and never the best seen (that ANASOD-BO learns such a limit: OutcomeConstraintTests;
+    /// the measure here, the cell's index mod 7, is no function of the encoding).
+    @Test func aLimitMeasuredInEvaluationIsCountedAndKeptOutOfTheBest() throws {
+        let space = self.space
+        let latency = Feasibility.Measure(value: { Double(space.index(of: $0) % 7) })
+        var limits = benchmark(workers: 1, budget: 30)
+        limits.feasibility = try Feasibility(constraints: [Constraint(measure: "latency_ms", relation: .atMost, bound: 1)],
+                                             measures: [:], measuredInEvaluation: ["latency_ms"])
+        limits.measuredInEvaluation = ["latency_ms": latency]
+        let free = try benchmark(workers: 1, budget: 30).run(strategy: "rs", seed: 3)
+        let random = try limits.run(strategy: "rs", seed: 3)
+        #expect(random.constrained && random.infeasible > 0 && random.infeasible < 30)
+        // The same proposals as without the limit (random search does not model it), but a best seen only over
+        // the cells that keep to it, so never better than the unconstrained one.
+        for (p, q) in zip(random.points, free.points) { #expect(p.bestSeen >= q.bestSeen) }
+    }
+
     @Test func eightWorkersSpendTheSameGPUSecondsInLessWallClock() throws {
         let one = try benchmark(workers: 1).run(strategy: "rs", seed: 3)
         let eight = try benchmark(workers: 8).run(strategy: "rs", seed: 3)

@@ -108,13 +108,7 @@ extension ANASODBO {
 
         // The encoding posterior over the pool and the pending cells' encodings.
         var vectors = [Double]()
-        for counts in pool {
-            do {
-                vectors += try ArchitectureEncoding(counts: counts).vector
-            } catch {
-                preconditionFailure("pool counts are drawn on the grid of the space: \(error)")
-            }
-        }
+        for counts in pool { vectors += ArchitectureEncoding.gridVector(counts) }
         for p in pending { vectors += space.encode(p.architecture).vector }
         var posterior = model.gp.posterior(at: vectors, count: pool.count + pending.count)
         for (k, p) in pending.enumerated() {

@@ -314,13 +314,7 @@ public struct ANASODBO: SearchStrategy {
             }
         }
         var points = [Double]()
-        for counts in pool {
-            do {
-                points += try ArchitectureEncoding(counts: counts).vector
-            } catch {
-                preconditionFailure("pool counts are drawn on the grid of the space: \(error)")
-            }
-        }
+        for counts in pool { points += ArchitectureEncoding.gridVector(counts) }
         for v in pendingVectors { points += v }
         let posterior = model.gp.posterior(at: points, count: pool.count + pendingVectors.count)
         let capacity = pool.map { Int(min(history.remaining(counts: $0), Double(count))) }

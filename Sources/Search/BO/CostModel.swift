@@ -58,14 +58,9 @@ public struct CostModel: Sendable {
         let b = hasPrior && sxx > 1e-12 ? min(max(sxy / sxx, 0), 2) : 0
         let a = meanY - b * meanP
         let residuals = zip(p, y).map { $1 - a - b * $0 }
-        func vector(_ counts: [[Int]]) -> [Double] {
-            do { return try ArchitectureEncoding(counts: counts).vector } catch {
-                preconditionFailure("counts of the space's own cells: \(error)")
-            }
-        }
-        let model = try surrogate.model(features: data.counts.map(vector), values: residuals, seed: history.seed)
+        let model = try surrogate.model(features: data.counts.map(ArchitectureEncoding.gridVector), values: residuals, seed: history.seed)
         var points = [Double]()
-        for c in candidates { points += vector(c) }
+        for c in candidates { points += ArchitectureEncoding.gridVector(c) }
         let g = model.gp.posterior(at: points, count: candidates.count).mean
         return candidates.indices.map { j in
             a + (hasPrior ? b * (logPrior(candidates[j]) ?? meanP) : 0) + model.scale.original(g[j])

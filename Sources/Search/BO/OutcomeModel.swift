@@ -47,13 +47,8 @@ public struct OutcomeModel: Sendable {
     /// log P(every outcome constraint holds) at each of the encodings `candidates` (0 where nothing is known yet).
     /// - Throws: `BayesOptError` when a measure's GP cannot be fitted.
     mutating func logProbability(at candidates: [[[Int]]], history: StrategyHistory) throws -> [Double] {
-        func vector(_ counts: [[Int]]) -> [Double] {
-            do { return try ArchitectureEncoding(counts: counts).vector } catch {
-                preconditionFailure("counts of the space's own cells: \(error)")
-            }
-        }
         var points = [Double]()
-        for c in candidates { points += vector(c) }
+        for c in candidates { points += ArchitectureEncoding.gridVector(c) }
         return try logProbability(at: points, count: candidates.count, history: history) { history.space.encode($0).vector }
     }
 
