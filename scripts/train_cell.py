@@ -383,9 +383,25 @@ def train(job, data_dir):
         job.report(epoch, val_error=validation_error, loss=train_loss, seconds=time.time() - started)
     train_seconds = time.time() - started
     test_error = error_rate(model, test, 512, amp)
+    latency, memory = measures(model, x[:1], amp, cuda)
     # A non-finite validation error is the cell's failure (architecture: the loss diverged).
     job.result(validation_error, test_error=test_error, params=parameters, flops=2 * macs,
-               train_seconds=train_seconds, device=str(device))
+               train_seconds=train_seconds, latency_ms=latency, memory_mb=memory, device=str(device))
+
+
+def measures(model, one, amp, cuda):
+    """What a study may constrain only after evaluation: one image's forward pass in milliseconds (inference
+    mode, the median of 11 after a warm-up) and the training's peak memory in MB (the GPU allocator's, else the
+    process's resident set)."""
+    model.eval()
+    if cuda:
+        one = one.contiguous(memory_format=torch.channels_last)
+    with torch.no_grad(), amp():
+        latency = anasod_trainer.measure_latency_ms(lambda: model(one),
+                                                    synchronize=torch.cuda.synchronize if cuda else None)
+    model.train()
+    memory = torch.cuda.max_memory_allocated() / 2 ** 20 if cuda else anasod_trainer.peak_memory_mb()
+    return latency, memory
 
 
 OVERRIDES = ("space", "dataset", "channels", "cells", "epochs", "batch_size", "learning_rate", "train_limit",

@@ -80,7 +80,7 @@ public struct TrainerEvaluator: Evaluator {
         }
         return Metrics(validationError: outcome.validationError, testError: outcome.testError,
                                 trainSeconds: outcome.trainSeconds, parameters: outcome.parameters,
-                                flops: 2 * outcome.multiplyAccumulates)
+                                flops: 2 * outcome.multiplyAccumulates, latencyMs: outcome.latencyMs)
     }
 }
 

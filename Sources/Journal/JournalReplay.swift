@@ -262,8 +262,12 @@ public struct JournalReplay: Sendable {
 
     /// The accepted trial with the lowest validation error (the earliest on a tie), of those trained to the end
     /// (early stopping's stopped cells reported an error after a few epochs only).
-    public var best: Trial? {
-        accepted.compactMap { self[job: $0] }.filter { $0.result!.metrics.stoppedAtEpoch == nil }
+    public var best: Trial? { best(where: { _ in true }) }
+
+    /// The best of the results `counts` keeps (a study's limits on measures known only after evaluation: a
+    /// result that breaks them is never the best).
+    public func best(where counts: (Metrics) -> Bool) -> Trial? {
+        accepted.compactMap { self[job: $0] }.filter { $0.result!.metrics.stoppedAtEpoch == nil && counts($0.result!.metrics) }
             .min { $0.result!.metrics.validationError < $1.result!.metrics.validationError }
     }
 

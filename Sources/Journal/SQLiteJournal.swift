@@ -9,9 +9,10 @@ import GRDB
 ///            job INTEGER, attempt INTEGER, worker TEXT, arch TEXT, encoding TEXT,
 ///            epoch INTEGER, loss REAL, val_error REAL, test_error REAL, seconds REAL,
 ///            params INTEGER, flops INTEGER, reason TEXT, final INTEGER, class TEXT, key TEXT, observed INTEGER,
-///            estimate REAL, runs INTEGER)
+///            estimate REAL, runs INTEGER, latency_ms REAL, memory_mb REAL)
 ///     VIEW results(job, attempt, worker, arch, val_error, test_error, seconds, params, flops, time,
-///                  stopped_at_epoch)   (stopped_at_epoch since migration v6)
+///                  stopped_at_epoch, latency_ms, memory_mb)   (stopped_at_epoch since migration v6, the
+///                  measures since v7)
 ///     VIEW recommendations(seq, time, after_observations, after_calls, arch, estimate, runs)
 ///
 /// `kind`: 1 proposed (one row per job, `call` groups a propose call; a call that returned nothing is one
@@ -20,7 +21,8 @@ import GRDB
 /// `reason`), 7 the strategy's recommendation (since v5: `arch`, its `estimate` in %, the cell's `runs`, and
 /// `observed` and `call`: the outcomes observed and propose calls made before it). `observed` (proposed rows,
 /// since migration v4): the outcomes the strategy had observed when it made the call. `key` (dispatched rows,
-/// since v3): the worker's key name. `encoding` is JSON (`[[p, …], …]`, one array per cell type). The database runs in
+/// since v3): the worker's key name. `latency_ms`, `memory_mb` (result rows, since v7): what the trainer
+/// measured beside the error, which constraints known only after evaluation are checked against (issue 30). `encoding` is JSON (`[[p, …], …]`, one array per cell type). The database runs in
 /// WAL mode with `synchronous = NORMAL`: an append that returned survives the death of the process
 /// (`kill -9`, a crash) — the failure the cluster is built to survive; a power cut may lose the last
 /// transactions, which the coordinator then re-leases. `durable: true` selects `synchronous = FULL`
@@ -99,6 +101,19 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
                 CREATE VIEW results AS
                     SELECT r.job, r.attempt, r.worker, p.arch, r.val_error, r.test_error, r.seconds, r.params, r.flops, r.time,
                            r.epoch AS stopped_at_epoch
+                    FROM record r JOIN record p ON p.kind = 1 AND p.job = r.job
+                    WHERE r.kind = 4;
+                """)
+        }
+        migrator.registerMigration("v7") { db in
+            // Measures known only after evaluation (issue 30): a result row's latency and peak memory.
+            try db.execute(sql: """
+                ALTER TABLE record ADD COLUMN latency_ms REAL;
+                ALTER TABLE record ADD COLUMN memory_mb REAL;
+                DROP VIEW results;
+                CREATE VIEW results AS
+                    SELECT r.job, r.attempt, r.worker, p.arch, r.val_error, r.test_error, r.seconds, r.params, r.flops, r.time,
+                           r.epoch AS stopped_at_epoch, r.latency_ms, r.memory_mb
                     FROM record r JOIN record p ON p.kind = 1 AND p.job = r.job
                     WHERE r.kind = 4;
                 """)
@@ -230,11 +245,13 @@ struct RecordRow: Codable, FetchableRecord, PersistableRecord {
     var observed: Int?
     var estimate: Double?
     var runs: Int?
+    var latencyMs: Double?
+    var memoryMB: Double?
 
     enum CodingKeys: String, CodingKey {
         case seq, kind, time, call, job, attempt, worker, arch, encoding, epoch, loss, seconds, params, flops, reason, final
         case `class`, key, observed, estimate, runs
-        case valError = "val_error", testError = "test_error"
+        case valError = "val_error", testError = "test_error", latencyMs = "latency_ms", memoryMB = "memory_mb"
     }
 
     /// Reads a row strictly: a value of another type than its column's (a damaged or hand-edited row: text in
@@ -259,7 +276,8 @@ struct RecordRow: Codable, FetchableRecord, PersistableRecord {
         (testError, seconds, params, flops, reason) = (try value("test_error"), try value("seconds"), try value("params"),
                                                        try value("flops"), try value("reason"))
         (final, self.class, key, observed) = (try value("final"), try value("class"), try value("key"), try value("observed"))
-        (estimate, runs) = (try value("estimate"), try value("runs"))
+        (estimate, runs, latencyMs, memoryMB) = (try value("estimate"), try value("runs"), try value("latency_ms"),
+                                                 try value("memory_mb"))
     }
 
     init(kind: Int, time: Double? = nil, job: UInt64? = nil, attempt: Int? = nil, worker: String? = nil) {
@@ -298,7 +316,7 @@ struct RecordRow: Codable, FetchableRecord, PersistableRecord {
             var row = RecordRow(kind: 4, time: time, job: job, attempt: attempt, worker: worker)
             (row.valError, row.testError, row.seconds, row.params, row.flops) = (m.validationError, m.testError, m.trainSeconds,
                                                                                  m.parameters, m.flops)
-            row.epoch = m.stoppedAtEpoch
+            (row.epoch, row.latencyMs, row.memoryMB) = (m.stoppedAtEpoch, m.latencyMs, m.memoryMB)
             return [row]
         case .failure(let job, let attempt, let worker, let reason, let failureClass, let final, let time):
             var row = RecordRow(kind: 5, time: time, job: job, attempt: attempt, worker: worker)
@@ -357,7 +375,7 @@ struct RecordRow: Codable, FetchableRecord, PersistableRecord {
             return .result(job: job, attempt: attempt, worker: try required(worker, "worker"),
                            metrics: .init(validationError: try required(valError, "val_error"), testError: testError,
                                           trainSeconds: try required(seconds, "seconds"), parameters: params, flops: flops,
-                                          stoppedAtEpoch: epoch),
+                                          stoppedAtEpoch: epoch, latencyMs: latencyMs, memoryMB: memoryMB),
                            time: try required(time, "time"))
         default:
             let failureClass = try self.class.map { name in

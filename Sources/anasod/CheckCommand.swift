@@ -31,9 +31,15 @@ struct CheckCommand: AsyncParsableCommand {
         print("strategy   \(c.strategy), seed \(c.seed), budget \(c.budget) results, \(c.maxAttempts) attempt(s) a job")
         print("evaluator  \(Self.describe(settings))")
         if let line = Self.describeEarlyStopping(c) { print("early stop \(line)") }
+        let limits = OutcomeLimits(c)
         if let extent = preflight.constraints {
-            print("constraints \(c.constraints.map(\.description).joined(separator: ", ")): \(extent.summary) feasible; "
+            let known = c.constraints.filter { !limits.constraints.contains($0) }
+            print("constraints \(known.map(\.description).joined(separator: ", ")): \(extent.summary) feasible; "
                   + "proposals keep to them")
+        }
+        if !limits.isEmpty {
+            print("limits     \(limits.constraints.map(\.description).joined(separator: ", ")): measured by the trainer after "
+                  + "training; the strategy models them, a result that breaks them (or lacks the measure) is never the best")
         }
         for line in preflight.skipped { print("skipped    \(line)") }
 
@@ -88,7 +94,13 @@ struct CheckCommand: AsyncParsableCommand {
             throw ClusterError(.run, "\(what) failed (\(error.failureClass.rawValue)): \(error.message)")
         }
         print("tiny run   \(what): " + String(format: "%.2f s, validation error %.2f %%", seconds, metrics.validationError)
+              + metrics.measured.sorted { $0.key < $1.key }.map { ", \($0.key) " + String(format: "%.3g", $0.value) }.joined()
               + " (\(space.format(proposal.architecture)))")
+        let missing = limits.missing(in: metrics)
+        if !missing.isEmpty {
+            throw ClusterError(.run, "\(what) reported no \(missing.joined(separator: ", ")), which 'objective.constraints' limits: "
+                               + "every result would count as breaking it (the trainer's result line needs it: cluster/TRAINER.md)")
+        }
         print("per job    \(Self.expectedTime(settings, tinySeconds: seconds))")
         printCluster(c)
     }

@@ -43,6 +43,10 @@ struct OwnSpaceExampleTests {
                 #expect(text.contains(from), "configs/fmnist-chain8.yaml no longer says '\(from)'")
                 text = text.replacingOccurrences(of: from, with: to)
             }
+            // A limit the trainer measures after training (issue 30): its latency, which the NumPy trainer reports
+            // with its memory. Where it falls among the cells depends on the machine: what is checked is that every
+            // result carries both and that the best seen keeps to the limit.
+            text += "objective:\n  constraints:\n    latency_ms: \"<= 0.05\"\n"
             let config = group.directory.appendingPathComponent("chain8.yaml").path
             try text.write(toFile: config, atomically: true, encoding: .utf8)
             let (search, output) = try group.start(["search", "--config", config, "--workers", "2", "--journal", journal,
@@ -56,7 +60,7 @@ struct OwnSpaceExampleTests {
             let records = try SQLiteJournal(path: journal).records()
             let space = try SlotSearchSpace(name: "chain8", operations: ["identity", "dense_relu", "dense_tanh", "residual", "bottleneck"],
                                             slots: 8)
-            var proposed = 0, epochs = [UInt64: Set<Int>](), results = 0
+            var proposed = 0, epochs = [UInt64: Set<Int>](), results = 0, outcomes = [(error: Double, latency: Double)]()
             for record in records {
                 switch record {
                 case .proposed(_, let jobs, _):
@@ -68,6 +72,8 @@ struct OwnSpaceExampleTests {
                 case .result(_, _, _, let metrics, _):
                     #expect((0...100).contains(metrics.validationError))
                     #expect((metrics.parameters ?? 0) > 0)
+                    #expect((metrics.latencyMs ?? 0) > 0 && (metrics.memoryMB ?? 0) > 0, "\(metrics)")
+                    outcomes.append((metrics.validationError, metrics.latencyMs ?? .infinity))
                     results += 1
                 default:
                     break
@@ -77,6 +83,15 @@ struct OwnSpaceExampleTests {
             #expect(epochs.count >= 6 && epochs.values.allSatisfy { $0 == [1, 2] }, "\(epochs)")
             let study = try #require(try SQLiteJournal(path: journal).study())
             #expect(try JournalEncodingAnalysis.declaredSpace(study) == .defined(space))
+            let within = outcomes.filter { $0.latency <= 0.05 }
+            let status = try CommandRunner.run(["status", "--journal", journal]).stdout
+            #expect(status.contains("limits measured in evaluation (latency_ms <= 0.05): \(outcomes.count - within.count) of 6 result(s)"),
+                    "\(status)")
+            if let best = within.map(\.error).min() {
+                #expect(status.contains(String(format: "best seen %.3f %%", best)), "\(status)")
+            } else {
+                #expect(!status.contains("best seen"), "\(status)")
+            }
         }
     }
 }

@@ -155,7 +155,12 @@ import Testing
         ("study: s\nevaluator:\n  kind: trainer\n  epochs: 3\njobs:\n  early_stopping: {min_epochs: 3}\n",
          "'jobs.early_stopping.min_epochs' (3) must be below 'max_epochs' (3)"),
         // Constraints (issue 30).
-        ("study: s\nobjective:\n  constraints:\n    latency_ms: '<= 15'\n", "'objective.constraints.latency_ms': the measures known before training are params, flops"),
+        ("study: s\nobjective:\n  constraints:\n    energy_j: '<= 15'\n",
+         "'objective.constraints.energy_j': a study may constrain params, flops (known before training) and latency_ms, memory_mb"),
+        ("study: s\nevaluator: {kind: table}\nobjective:\n  constraints:\n    latency_ms: '<= 15'\n",
+         "'objective.constraints.latency_ms': evaluator kind 'table' measures nothing beside the error"),
+        ("study: s\nevaluator: {kind: trainer, epochs: 1}\nobjective:\n  constraints:\n    memory_mb: '<= 15'\n",
+         "'objective.constraints.memory_mb': evaluator kind 'trainer' reports latency_ms, not memory_mb"),
         ("study: s\nobjective:\n  constraints:\n    params: 5e5\n", "'objective.constraints.params': constraint params: '5e5' is not a limit"),
         ("study: s\nobjective:\n  constraints:\n    params: '<= lots'\n", "'objective.constraints.params': constraint params: 'lots'"),
         ("study: s\nobjective:\n  constraints:\n    params: ['<= 3']\n", "'objective.constraints.params' must be a limit"),

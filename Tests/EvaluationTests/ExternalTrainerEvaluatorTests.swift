@@ -86,6 +86,14 @@ import Testing
         #expect(await FakeTrainer.gone(pid))
     }
 
+    /// What a study may constrain only after evaluation travels in the result line (cluster/TRAINER.md).
+    @Test func aResultLineCarriesLatencyAndMemory() throws {
+        let line = "{\"event\": \"result\", \"validation_error\": 21.7, \"latency_ms\": 3.2, \"memory_mb\": 812}"
+        #expect(try TrainerLine.parse(line) == .result(Metrics(validationError: 21.7, latencyMs: 3.2, memoryMB: 812)))
+        let bare = try TrainerLine.parse("{\"event\": \"result\", \"validation_error\": 21.7}")
+        #expect(bare == .result(Metrics(validationError: 21.7)))
+    }
+
     @Test func badLinesAreProtocolErrorsThatNameTheProblem() throws {
         #expect(try TrainerLine.parse("  ") == nil)
         let cases = [
@@ -96,6 +104,8 @@ import Testing
             ("{\"epoch\": 1}", "without 'event'"),
             ("{\"event\": \"done\"}", "unknown event 'done'"),
             ("{\"event\": \"result\", \"validation_error\": NaN}", "not valid JSON"),
+            ("{\"event\": \"result\", \"validation_error\": 9, \"latency_ms\": -0.5}", "a 'latency_ms' that is not a non-negative number"),
+            ("{\"event\": \"result\", \"validation_error\": 9, \"memory_mb\": \"big\"}", "wrong type"),
             ("hello", "not a JSON object"),
         ]
         for (line, expected) in cases {

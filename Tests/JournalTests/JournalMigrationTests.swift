@@ -63,7 +63,7 @@ import Testing
             try journal.append([recommended])
             try journal.close()
         }
-        #expect(try Self.sqlite3(path, "SELECT identifier FROM grdb_migrations ORDER BY identifier") == "v1\nv2\nv3\nv4\nv5\nv6")
+        #expect(try Self.sqlite3(path, "SELECT identifier FROM grdb_migrations ORDER BY identifier") == "v1\nv2\nv3\nv4\nv5\nv6\nv7")
         // The new view reads as documented, for plain sqlite3 users.
         #expect(try Self.sqlite3(path, "SELECT after_observations, after_calls, arch, estimate, runs FROM recommendations")
                 == "1|1||a||6.5|1")

@@ -42,6 +42,8 @@ struct LearningTests {
             #expect(outcome.validationError <= 30, "validation accuracy \(100 - outcome.validationError) %")
             #expect(outcome.epochs.count == 4)
             #expect(outcome.stepLosses.last! < outcome.stepLosses.first!)
+            // One image's forward pass, timed after training: a positive, finite number of milliseconds.
+            #expect(outcome.latencyMs > 0 && outcome.latencyMs.isFinite && outcome.latencyMs < 1000, "\(outcome.latencyMs) ms")
         }
     }
 

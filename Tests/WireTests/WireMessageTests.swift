@@ -38,6 +38,19 @@ import Testing
         }
     }
 
+    /// A result's measures known only after evaluation (issue 30) are optional fields: a result without them
+    /// (an older worker's, the fixture's) decodes as before.
+    @Test func aResultCarriesLatencyAndMemory() throws {
+        let key = JobKey(jobID: 42, attempt: 2)
+        let message = WireMessage.result(JobResult(key: key, metrics: Metrics(validationError: 7.25, trainSeconds: 12,
+                                                                              latencyMs: 3.125, memoryMB: 812.5)))
+        #expect(try WireMessage.decode(message.encoded()) == message)
+        let plain = WireMessage.result(JobResult(key: key, metrics: Metrics(validationError: 7.25, trainSeconds: 12)))
+        #expect(message.encoded().count > plain.encoded().count)
+        guard case .result(let decoded) = try WireMessage.decode(plain.encoded()) else { Issue.record("not a result"); return }
+        #expect(decoded.metrics.latencyMs == nil && decoded.metrics.memoryMB == nil)
+    }
+
     @Test func rejectsAnotherProtocolVersion() {
         for version in [1, 3] as [UInt64] {
             let bytes = MessagePackEncoder.encode(.array([.uint(version), .uint(4), .map([(.string("slots"), .uint(1))])]))

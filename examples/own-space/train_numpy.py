@@ -308,8 +308,12 @@ def train(job: anasod_trainer.Job, data_dir: str, pool: bool = True) -> None:
                            np.random.default_rng(seeds[1]), report, job.check_stop)
     if not math.isfinite(validation_error):
         job.fail("the training loss diverged (not finite)", kind="architecture")
+    train_seconds = time.time() - started
+    one = validation[0][:1]
     job.result(validation_error, test_error=network.error(data["test"]), params=network.parameters,
-               flops=2 * network.macs, train_seconds=time.time() - started)
+               flops=2 * network.macs, train_seconds=train_seconds,
+               latency_ms=anasod_trainer.measure_latency_ms(lambda: network.forward(one)),
+               memory_mb=anasod_trainer.peak_memory_mb())
 
 
 def main() -> None:

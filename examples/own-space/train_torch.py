@@ -190,8 +190,16 @@ def train(job, data_dir, pool=True):
             job.fail("the training loss diverged (not finite)", kind="architecture")
         validation_error = error_rate(model, validation)
         job.report(epoch, val_error=validation_error, loss=train_loss, seconds=time.time() - started)
-    job.result(validation_error, test_error=error_rate(model, test), params=parameters, flops=2 * model.macs(),
-               train_seconds=time.time() - started, device=str(device))
+    train_seconds = time.time() - started
+    test_error = error_rate(model, test)
+    model.eval()
+    with torch.no_grad():
+        one = validation[0][:1]
+        latency = anasod_trainer.measure_latency_ms(lambda: model(one),
+                                                    synchronize=torch.cuda.synchronize if cuda else None)
+    memory = torch.cuda.max_memory_allocated() / 2 ** 20 if cuda else anasod_trainer.peak_memory_mb()
+    job.result(validation_error, test_error=test_error, params=parameters, flops=2 * model.macs(),
+               train_seconds=train_seconds, latency_ms=latency, memory_mb=memory, device=str(device))
 
 
 def main():

@@ -41,7 +41,8 @@ from typing import (IO, Any, Callable, Dict, List, Mapping, NamedTuple, NoReturn
                     TypeVar, Union, cast, overload)
 
 __all__ = ["PROTOCOL", "FAILURE_STATUS", "STOPPED_STATUS", "NB201_SOURCES", "NB201_TARGETS", "Slot", "Job", "JobError",
-           "Failure", "Stopped", "job", "run", "fail", "log", "failure_class", "slots_from_architecture"]
+           "Failure", "Stopped", "job", "run", "fail", "log", "failure_class", "slots_from_architecture",
+           "measure_latency_ms", "peak_memory_mb"]
 __version__ = "1.0.0"
 
 #: The protocol version this module speaks (the job's ``protocol`` key).
@@ -612,11 +613,16 @@ class Job:
         self._emit("progress", fields, extra)
 
     def result(self, val_error: Number, test_error: Optional[Number] = None, params: Optional[Number] = None,
-               flops: Optional[Number] = None, train_seconds: Optional[Number] = None, **extra: Any) -> None:
+               flops: Optional[Number] = None, train_seconds: Optional[Number] = None,
+               latency_ms: Optional[Number] = None, memory_mb: Optional[Number] = None, **extra: Any) -> None:
         """Prints the ``result`` line, exactly once (a second call raises RuntimeError): the validation
         error in percent (the search objective), the test error, the parameter count, the FLOPs and
         the training seconds (the worker measures them when left out). Errors outside 0...100:
-        ValueError. A non-finite `val_error` is the cell's failure: ``fail(..., "architecture")``."""
+        ValueError. A non-finite `val_error` is the cell's failure: ``fail(..., "architecture")``.
+
+        `latency_ms` (one image's forward pass, see `measure_latency_ms`) and `memory_mb` (the training's
+        peak, see `peak_memory_mb`) are what a study may constrain only after evaluation; a study that
+        constrains one counts a result without it as breaking the limit. Negative or non-finite: ValueError."""
         if self._result_reported:
             raise RuntimeError("result() was already called: a trainer prints exactly one result")
         value = _float("val_error", val_error)
@@ -631,6 +637,10 @@ class Job:
             fields["parameters"] = _count("params", params)
         if flops is not None:
             fields["flops"] = _count("flops", flops)
+        if latency_ms is not None:
+            fields["latency_ms"] = _measure("latency_ms", latency_ms)
+        if memory_mb is not None:
+            fields["memory_mb"] = _measure("memory_mb", memory_mb)
         self._result_reported = True
         self._emit("result", fields, extra)
 
@@ -647,7 +657,8 @@ class Job:
 
     def _emit(self, event: str, fields: Dict[str, Any], extra: Mapping[str, Any]) -> None:
         clash = sorted(set(extra) & (set(fields) | {"event", "epoch", "validation_error", "train_loss", "seconds",
-                                                     "test_error", "train_seconds", "parameters", "flops"}))
+                                                     "test_error", "train_seconds", "parameters", "flops",
+                                                     "latency_ms", "memory_mb"}))
         if clash:
             raise ValueError(f"extra keys {clash} are the protocol's own")
         _write_line(self._stream(), event, {**fields, **extra})
@@ -736,6 +747,44 @@ def _percentage(name: str, value: Any) -> float:
     if math.isfinite(number) and not 0 <= number <= 100:
         raise ValueError(f"{name} is a percentage in 0...100, got {number!r} (a fraction? multiply by 100)")
     return number
+
+
+def _measure(name: str, value: Any) -> float:
+    number = _float(name, value)
+    if not (math.isfinite(number) and number >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0, got {number!r}")
+    return number
+
+
+def measure_latency_ms(forward: Callable[[], Any], repeats: int = 11, warmup: int = 2,
+                       synchronize: Optional[Callable[[], Any]] = None) -> float:
+    """Milliseconds one call of `forward` takes: the median of `repeats` timed calls after `warmup` untimed
+    ones. Pass a closure that runs one image through the trained network in inference mode; on a GPU pass
+    `synchronize` (e.g. ``torch.cuda.synchronize``), called after each pass so that the time is the device's."""
+    if repeats < 1 or warmup < 0:
+        raise ValueError(f"repeats must be >= 1 and warmup >= 0, got {repeats}, {warmup}")
+    for _ in range(warmup):
+        forward()
+        if synchronize is not None:
+            synchronize()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        forward()
+        if synchronize is not None:
+            synchronize()
+        times.append((time.perf_counter() - start) * 1000.0)
+    times.sort()
+    middle = len(times) // 2
+    return times[middle] if len(times) % 2 == 1 else (times[middle - 1] + times[middle]) / 2
+
+
+def peak_memory_mb() -> float:
+    """This process's peak resident set in MB so far (``getrusage``), the CPU trainer's `memory_mb`. A GPU
+    trainer reports its accelerator's peak instead (``torch.cuda.max_memory_allocated() / 2**20``)."""
+    import resource
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024.0 if sys.platform != "darwin" else peak / 2.0 ** 20
 
 
 def _count(name: str, value: Any) -> Number:

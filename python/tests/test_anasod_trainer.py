@@ -285,13 +285,43 @@ class OutputTests(unittest.TestCase):
     def test_result_checks_its_numbers(self) -> None:
         job, out = make(nb201_job())
         calls: List[Callable[[], None]] = [lambda: job.result(101), lambda: job.result(10, test_error=-0.5),
-                                           lambda: job.result(10, params=-1)]
+                                           lambda: job.result(10, params=-1), lambda: job.result(10, latency_ms=-1),
+                                           lambda: job.result(10, memory_mb=float("inf")),
+                                           lambda: job.result(10, latency_ms="fast")]
         for call in calls:
             with self.assertRaises(ValueError):
                 call()
         self.assertFalse(job.result_reported)
         job.result(0, test_error=float("nan"), params=10)
         self.assertEqual(lines(out), [{"event": "result", "validation_error": 0.0, "test_error": None, "parameters": 10}])
+
+    def test_latency_and_memory_travel_in_the_result(self) -> None:
+        job, out = make(nb201_job())
+        job.result(9.5, latency_ms=3.25, memory_mb=812)
+        self.assertEqual(lines(out), [{"event": "result", "validation_error": 9.5, "latency_ms": 3.25, "memory_mb": 812.0}])
+        other, _ = make(nb201_job())
+        with self.assertRaises(ValueError):  # the protocol's own keys are not free-form extras
+            other.report(1, latency_ms=1)
+
+    def test_measure_latency_takes_the_median_of_the_timed_calls(self) -> None:
+        calls: List[float] = []
+        durations = iter([0.05, 0.05] + [0.001, 0.030, 0.002, 0.003, 0.004])  # two warm-ups, then five timed
+
+        def forward() -> None:
+            seconds = next(durations)
+            calls.append(seconds)
+            time.sleep(seconds)
+
+        latency = anasod_trainer.measure_latency_ms(forward, repeats=5, warmup=2)
+        self.assertEqual(len(calls), 7)
+        self.assertGreaterEqual(latency, 3.0)   # the median of 1, 30, 2, 3, 4 ms is 3 ms (sleep may overrun)
+        self.assertLess(latency, 25.0)          # not the mean (8 ms would pass; the 30 ms outlier would not)
+        synced: List[int] = []
+        anasod_trainer.measure_latency_ms(lambda: None, repeats=3, warmup=1, synchronize=lambda: synced.append(1))
+        self.assertEqual(len(synced), 4)
+        with self.assertRaises(ValueError):
+            anasod_trainer.measure_latency_ms(lambda: None, repeats=0)
+        self.assertGreater(anasod_trainer.peak_memory_mb(), 1.0)
 
     def test_a_non_finite_validation_error_is_the_architectures_failure(self) -> None:
         for value in (float("nan"), float("inf")):

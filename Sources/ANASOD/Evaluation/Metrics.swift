@@ -15,15 +15,35 @@ public struct Metrics: Hashable, Sendable, Codable {
     /// `validationError` and `trainSeconds` are then the last epoch's report. Never taken from a peer: only the
     /// coordinator's own rung decision sets it.
     public var stoppedAtEpoch: Int?
+    /// Milliseconds one image's forward pass took on the worker that trained the cell, when its trainer measured
+    /// it (issue 30: a limit on it is known only after evaluation).
+    public var latencyMs: Double?
+    /// Peak memory of the training in MB (the accelerator's where it ran on one), when its trainer measured it.
+    public var memoryMB: Double?
 
     public init(validationError: Double, testError: Double? = nil, trainSeconds: Double = 0,
-                parameters: Int? = nil, flops: Int? = nil, stoppedAtEpoch: Int? = nil) {
+                parameters: Int? = nil, flops: Int? = nil, stoppedAtEpoch: Int? = nil,
+                latencyMs: Double? = nil, memoryMB: Double? = nil) {
         self.validationError = validationError
         self.testError = testError
         self.trainSeconds = trainSeconds
         self.parameters = parameters
         self.flops = flops
         self.stoppedAtEpoch = stoppedAtEpoch
+        self.latencyMs = latencyMs
+        self.memoryMB = memoryMB
+    }
+
+    /// The names of the measures an evaluation may report beside the error, as study files and trainers spell them.
+    public static let measuredNames = ["latency_ms", "memory_mb"]
+
+    /// The measures this evaluation reported, by name (`latency_ms`, `memory_mb`): what a constraint known only
+    /// after evaluation is checked against.
+    public var measured: [String: Double] {
+        var out = [String: Double]()
+        if let v = latencyMs { out["latency_ms"] = v }
+        if let v = memoryMB { out["memory_mb"] = v }
+        return out
     }
 
     /// What is out of range (errors outside 0…100 %, negative or non-finite seconds), or nil when every
@@ -33,6 +53,9 @@ public struct Metrics: Hashable, Sendable, Codable {
         guard percent(validationError), percent(testError), trainSeconds.isFinite, trainSeconds >= 0 else {
             return "val_error \(validationError), test_error \(testError.map { "\($0)" } ?? "—"), seconds \(trainSeconds) "
                 + "(errors must be in 0…100 %, seconds ≥ 0)"
+        }
+        for (name, value) in measured.sorted(by: { $0.key < $1.key }) where !(value.isFinite && value >= 0) {
+            return "\(name) \(value) (must be a finite number ≥ 0)"
         }
         return nil
     }

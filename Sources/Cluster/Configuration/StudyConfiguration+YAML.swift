@@ -252,10 +252,9 @@ extension StudyConfiguration {
         for (k, v) in cm {
             guard let measure = k.scalar?.string, !measure.isEmpty else { throw fail("'objective.constraints' has a key that is not a name") }
             let key = "objective.constraints.\(measure)"
-            guard StudyMeasures.names.contains(measure) else {
-                throw fail("'\(key)': the measures known before training are \(StudyMeasures.names.joined(separator: ", ")); "
-                           + "a study cannot yet constrain what is measured in evaluation (latency, memory): workers do not "
-                           + "report it (the strategies model such limits: `anasod bench --runs … --measured latency_ms`)")
+            guard StudyMeasures.names.contains(measure) || Metrics.measuredNames.contains(measure) else {
+                throw fail("'\(key)': a study may constrain \(StudyMeasures.names.joined(separator: ", ")) (known before training) "
+                           + "and \(Metrics.measuredNames.joined(separator: ", ")) (measured by the trainer in evaluation)")
             }
             guard let text = v.scalar?.string else { throw fail("'\(key)' must be a limit such as \"<= 0.5e6\"") }
             do {

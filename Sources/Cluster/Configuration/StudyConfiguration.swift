@@ -37,8 +37,10 @@ public struct StudyConfiguration: Sendable, Hashable {
     /// Studies with the same `seed` and different training seeds propose the same cells (for strategies
     /// whose proposals do not follow the results, `encoding-groups`) and train them with other seeds.
     public var trainingSeed: UInt64?
-    /// `objective.constraints`: limits on measures known before training (`params`, `flops`; issue 30). Every
-    /// strategy proposes cells within them only (`StudyMeasures`).
+    /// `objective.constraints`: limits on measures known before training (`params`, `flops`; issue 30), and on
+    /// measures the trainer reports after training (`latency_ms`, `memory_mb`). Every strategy proposes cells within
+    /// the first only (`StudyMeasures`); the second it models, and a result that breaks them is never the best
+    /// (`OutcomeLimits`).
     public var constraints: [Constraint] = []
     /// `objective.minimize` after `val_error`: further objectives known before training (`params`, `flops`); with
     /// any, the strategy runs under ParEGO's scalarisations and the study has a Pareto front (issue 30).
@@ -102,6 +104,7 @@ public struct StudyConfiguration: Sendable, Hashable {
             }
             if let problem = earlyStoppingSettings?.problem { throw fail(problem) }
         }
+        try StudyMeasures.checkMeasuredInEvaluation(self)
     }
 
     /// The early-stopping rule with its rungs, nil when off. `max_epochs` defaults to `evaluator.epochs`.

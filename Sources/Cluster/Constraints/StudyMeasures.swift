@@ -12,21 +12,53 @@ import Trainer
 /// set's classes). An NB201 cell's size and FLOPs depend only on how many 3×3 and 1×1 convolutions it has, so a
 /// measure's range over an encoding is a single value and whole encodings are ruled out at once.
 public enum StudyMeasures {
-    /// The measures a constraint may name.
+    /// The measures known before training a constraint or an objective may name (those measured in evaluation,
+    /// `Metrics.measuredNames`, a constraint may name too).
     public static let names = ["params", "flops"]
 
     /// The feasibility of the study's constraints (unconstrained without any).
     /// - Throws: `ClusterError.invalidConfiguration` when the study's space and evaluator give no such measure.
     public static func feasibility(for c: StudyConfiguration) throws -> Feasibility {
         guard !c.constraints.isEmpty else { return .unconstrained }
-        let measures = try self.measures(for: c)
+        try checkMeasuredInEvaluation(c)
+        let measuredInEvaluation = Set(c.constraints.map(\.measure)).intersection(Metrics.measuredNames)
         do {
+            guard c.constraints.contains(where: { names.contains($0.measure) }) else {
+                // Only limits measured in evaluation: any space, nothing to compute before training.
+                return try Feasibility(constraints: c.constraints, measures: [:], measuredInEvaluation: measuredInEvaluation)
+            }
+            let measures = try self.measures(for: c)
             // NB201's cells are few: each encoding's feasible ones are counted once.
             let space = NB201SearchSpace()
-            return try Feasibility(constraints: c.constraints, measures: measures)
+            return try Feasibility(constraints: c.constraints, measures: measures, measuredInEvaluation: measuredInEvaluation)
                 .counting((0..<NB201SearchSpace.cellCount).lazy.map(space.architecture(at:)), space: space)
         } catch let error as SearchError {
             throw ClusterError(.invalidConfiguration, "'objective.constraints': \(error.message)")
+        }
+    }
+
+    /// What each evaluator kind measures beside the error: the Swift trainer times one image's forward pass
+    /// (it shares the worker's process, so it has no memory of its own to report); an external trainer reports
+    /// what it measures (cluster/TRAINER.md); a table and the synthetic evaluator measure nothing.
+    public static func measuredInEvaluation(by kind: EvaluationSettings.Kind) -> [String] {
+        switch kind {
+        case .trainer: ["latency_ms"]
+        case .external: Metrics.measuredNames
+        case .table, .synthetic: []
+        }
+    }
+
+    /// Refuses a limit on a measure the study's evaluator does not report: every result would break it.
+    /// - Throws: `ClusterError.invalidConfiguration` naming the measure and the evaluator.
+    static func checkMeasuredInEvaluation(_ c: StudyConfiguration) throws {
+        let reported = measuredInEvaluation(by: c.evaluator.kind)
+        for constraint in c.constraints where Metrics.measuredNames.contains(constraint.measure) && !reported.contains(constraint.measure) {
+            let kind = c.evaluator.kind.rawValue
+            throw ClusterError(.invalidConfiguration, "'objective.constraints.\(constraint.measure)': evaluator kind '\(kind)' "
+                               + (reported.isEmpty ? "measures nothing beside the error"
+                                  : "reports \(reported.joined(separator: ", ")), not \(constraint.measure)")
+                               + "; an external trainer reports it in its result line (cluster/TRAINER.md)"
+                               + (c.evaluator.kind == .table ? ", and `anasod bench --runs … --measured latency_ms` simulates such a limit on the NB201 runs table" : ""))
         }
     }
 

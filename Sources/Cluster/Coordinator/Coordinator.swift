@@ -417,6 +417,10 @@ public final class Coordinator: @unchecked Sendable {
                 switch outcome {
                 case .result(let m):
                     result = m
+                    let missing = state.outcomeLimits.missing(in: m)
+                    if !missing.isEmpty, m.stoppedAtEpoch == nil, logLimiter.allow("unmeasured", now: clock.now()) {
+                        logger.warning("job \(job)'s result on \(CoordinatorState.clipped(worker, limit: 64)) carries no \(missing.joined(separator: ", ")), which the study constrains: it counts as breaking the limit (does the trainer report it? cluster/TRAINER.md)")
+                    }
                 case .failure(let reason, let failureClass):
                     result = nil
                     logger.error("job \(job) failed for good (\(failureClass.rawValue)) after attempt \(attempt) on \(CoordinatorState.clipped(worker, limit: 64)): \(CoordinatorState.clipped(reason, limit: 400))")

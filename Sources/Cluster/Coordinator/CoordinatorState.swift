@@ -96,6 +96,8 @@ struct CoordinatorState {
 
     let configuration: StudyConfiguration
     let space: any SearchSpace
+    /// The study's limits on measures known only after evaluation: a result that breaks them is never the best.
+    let outcomeLimits: OutcomeLimits
     private(set) var jobs = [UInt64: JobEntry]()
     private(set) var queue = [UInt64]()
     var workers = [PeerID: WorkerEntry]()
@@ -161,6 +163,7 @@ struct CoordinatorState {
     init(configuration: StudyConfiguration, space: any SearchSpace) {
         self.configuration = configuration
         self.space = space
+        outcomeLimits = OutcomeLimits(configuration)
         ladder = configuration.earlyStoppingSettings.map(RungLadder.init)
     }
 
@@ -216,7 +219,9 @@ struct CoordinatorState {
         failedJobs = replay.failedCount
         consecutiveFailures = replay.consecutiveFailures
         lastFailure = replay.lastFailureReason
-        if let best = replay.best, let value = best.result?.metrics.validationError { self.best = (value, best.job) }
+        if let best = replay.best(where: outcomeLimits.allows), let value = best.result?.metrics.validationError {
+            self.best = (value, best.job)
+        }
         if let failure = replay.configurationFailureBeforeAnyResult {
             configurationStop = Self.configurationReason(failure.job, failure.reason)
         }
@@ -588,7 +593,9 @@ struct CoordinatorState {
         jobs[job.id] = job
         durations.record(now - job.leasedAt)
         actions += succeeded(peer, now: now)
-        if best == nil || r.metrics.validationError < best!.value { best = (r.metrics.validationError, job.id) }
+        if outcomeLimits.allows(r.metrics), best == nil || r.metrics.validationError < best!.value {
+            best = (r.metrics.validationError, job.id)
+        }
         let worker = workers[peer]?.id ?? peer.description
         actions += observed(job: job.id, attempt: r.key.attempt, worker: worker, proposal: job.proposal,
                             outcome: .result(r.metrics), now: now)
@@ -751,10 +758,12 @@ struct CoordinatorState {
 
     /// What the strategy observes of a job's final outcome, live (`Coordinator.execute`) and on resume alike: a
     /// result's validation error and training seconds, or nil for a failure.
-    /// With early stopping, a result carries the errors its job's rungs recorded, and a stopped one its epoch.
+    /// With early stopping, a result carries the errors its job's rungs recorded, and a stopped one its epoch; a
+    /// result carries what its trainer measured beside the error (latency, memory: issue 30).
     static func observation(of proposal: Proposal, result: Metrics?, rungErrors: [Int: Double] = [:]) -> Observation {
         Observation(architecture: proposal.architecture, value: result?.validationError, seconds: result?.trainSeconds,
-                    stoppedAtEpoch: result?.stoppedAtEpoch, rungErrors: result == nil ? [:] : rungErrors)
+                    stoppedAtEpoch: result?.stoppedAtEpoch, rungErrors: result == nil ? [:] : rungErrors,
+                    measured: result?.measured ?? [:])
     }
 
     // MARK: Recommendation

@@ -56,8 +56,9 @@ public struct BestAndRecommended: Sendable, Equatable {
     }
 
     /// From a journal: its best result and the strategy's latest recommendation, with the jobs of its cell.
-    public init(_ replay: JournalReplay) {
-        best = replay.best.flatMap { t in t.result.map { Best(value: $0.metrics.validationError, architecture: t.architecture, job: t.job) } }
+    /// A result that breaks the study's `limits` (measured in evaluation) is never the best.
+    public init(_ replay: JournalReplay, limits: OutcomeLimits = .none) {
+        best = replay.best(where: limits.allows).flatMap { t in t.result.map { Best(value: $0.metrics.validationError, architecture: t.architecture, job: t.job) } }
         recommended = replay.recommendation.map { r in
             Recommended(estimate: r.estimate, architecture: r.architecture, runs: r.observations,
                         jobs: replay.trials(of: r.architecture).filter { $0.state == .done }.map(\.job))

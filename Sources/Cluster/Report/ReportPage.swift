@@ -288,13 +288,24 @@ public struct ReportPage {
     public func topTableHTML() -> String {
         guard let main = histories.first else { return "" }
         let esc = SVGChart.escape
-        var s = "<h2>The 10 best cells</h2>\n<table id=\"top\"><tr><th>#</th><th>job</th><th>val. error %</th><th>test error %</th>"
-            + "<th>train s</th><th>params</th><th>FLOPs</th><th>worker</th><th>architecture</th></tr>\n"
+        // A study with limits measured in evaluation shows what was measured; results that break them are left out.
+        let measured = main.limits.isEmpty ? [] : Metrics.measuredNames.filter { name in main.results.contains { $0.metrics.measured[name] != nil } }
+        let headings = ["latency_ms": "latency ms", "memory_mb": "memory MB"]
+        var s = "<h2>The 10 best cells</h2>\n"
+        if !main.limits.isEmpty {
+            let broken = main.violating.count
+            s += "<p id=\"limits\">Limits measured in evaluation: \(esc(main.limits.constraints.map(\.description).joined(separator: ", "))). "
+                + "\(broken) of \(main.trained.count) cells trained break them; they are left out of this table and are never the best.</p>\n"
+        }
+        s += "<table id=\"top\"><tr><th>#</th><th>job</th><th>val. error %</th><th>test error %</th>"
+            + "<th>train s</th><th>params</th><th>FLOPs</th>" + measured.map { "<th>\(headings[$0] ?? $0)</th>" }.joined()
+            + "<th>worker</th><th>architecture</th></tr>\n"
         for (i, r) in main.ranked.prefix(10).enumerated() {
             let m = r.metrics
             s += "<tr><td>\(i + 1)</td><td>\(r.job)</td><td>\(String(format: "%.3f", m.validationError))</td>"
                 + "<td>\(m.testError.map { String(format: "%.3f", $0) } ?? "—")</td><td>\(String(format: "%.1f", m.trainSeconds))</td>"
                 + "<td>\(m.parameters.map(String.init) ?? "—")</td><td>\(m.flops.map(String.init) ?? "—")</td>"
+                + measured.map { name in "<td>\(m.measured[name].map { String(format: "%.3g", $0) } ?? "—")</td>" }.joined()
                 + "<td>\(esc(r.worker))</td><td><code>\(esc(r.architecture))</code></td></tr>\n"
         }
         return s + "</table>\n"

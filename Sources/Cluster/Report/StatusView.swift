@@ -25,6 +25,12 @@ public struct StatusView: Sendable, Equatable {
             lines.append("stopped early: \(stopped.reduce(0) { $0 + $1.count }) of the done ("
                          + stopped.map { "\($0.count) after epoch \($0.epoch)" }.joined(separator: ", ") + ")")
         }
+        if !report.limits.isEmpty {
+            let broken = report.violating.count, trained = report.done.filter { $0.metrics?.stoppedAtEpoch == nil }.count
+            lines.append("limits measured in evaluation (\(report.limits.constraints.map(\.description).joined(separator: ", "))): "
+                         + "\(broken) of \(trained) result(s) break them (kept for the model, never the best)"
+                         + (report.violating.last.map { "; latest: job \($0.job), \($0.violation!)" } ?? ""))
+        }
         lines += report.bestAndRecommended.lines
         if let pareto = report.pareto { lines.append(pareto.statusLine) }
         // Why a worker gets no jobs (its last word only), and the study-wide notes ("*"), in order of first word.

@@ -44,6 +44,9 @@ public struct StudyHistory: Sendable {
     public var lastTime: Double
     /// The best seen beside the cell the strategy recommends (its latest recommendation).
     public var bestAndRecommended: BestAndRecommended
+    /// The study's limits on measures known only after evaluation (latency, memory): a result that breaks them
+    /// is shown, marked, and never the best.
+    public var limits: OutcomeLimits
 
     public init(journal: any Journal) throws {
         guard let study = try journal.study() else { throw ClusterError(.resume, "the journal holds no study yet") }
@@ -73,24 +76,32 @@ public struct StudyHistory: Sendable {
         proposed = replay.trials.count
         failed = replay.failedCount
         lastTime = max(0, replay.lastTime - created)
-        bestAndRecommended = BestAndRecommended(replay)
+        let limits = OutcomeLimits(study: study)
+        self.limits = limits
+        bestAndRecommended = BestAndRecommended(replay, limits: limits)
     }
 
     /// The best validation error after each result, in arrival order.
     /// Results early stopping stopped count as evaluations but never as the best (infinity until a cell is trained
-    /// to the end).
+    /// to the end), nor do results that break a limit measured in evaluation.
     public var bestSoFar: [Double] {
         var best = Double.infinity
         return results.map { r in
-            if r.metrics.stoppedAtEpoch == nil { best = min(best, r.metrics.validationError) }
+            if r.metrics.stoppedAtEpoch == nil && limits.allows(r.metrics) { best = min(best, r.metrics.validationError) }
             return best
         }
     }
 
-    /// Results of cells trained to the end, ordered by validation error, best first.
+    /// Results of cells trained to the end within the study's limits measured in evaluation, ordered by validation
+    /// error, best first.
     public var ranked: [Result] {
-        results.filter { $0.metrics.stoppedAtEpoch == nil }
+        results.filter { $0.metrics.stoppedAtEpoch == nil && limits.allows($0.metrics) }
             .sorted { ($0.metrics.validationError, $0.job) < ($1.metrics.validationError, $1.job) }
+    }
+
+    /// Results trained to the end that break a limit measured in evaluation, in arrival order.
+    public var violating: [Result] {
+        results.filter { $0.metrics.stoppedAtEpoch == nil && !limits.allows($0.metrics) }
     }
 
     /// Results of cells trained to the end (not stopped early), in arrival order.

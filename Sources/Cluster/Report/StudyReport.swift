@@ -17,6 +17,9 @@ public struct StudyReport: Sendable {
         public var failure: String?
         /// A result of the cell the strategy recommends now (a cell trained again has several).
         public var recommended = false
+        /// The limits measured in evaluation this result breaks ("latency_ms 7.31 breaks <= 5"), nil when it
+        /// keeps to them (and for results early stopping stopped, which are never the best anyway).
+        public var violation: String?
     }
 
     public var study: StudyRecord
@@ -29,6 +32,8 @@ public struct StudyReport: Sendable {
     public var bestAndRecommended: BestAndRecommended
     /// A study of several objectives: its Pareto front (nil for one objective).
     public var pareto: StudyPareto?
+    /// The study's limits on measures known only after evaluation.
+    public var limits: OutcomeLimits
 
     public init(journal: any Journal) throws {
         guard let study = try journal.study() else {
@@ -40,22 +45,30 @@ public struct StudyReport: Sendable {
     public init(study: StudyRecord, replay: JournalReplay) {
         self.study = study
         let recommendation = replay.recommendation
+        let limits = OutcomeLimits(study: study)
+        self.limits = limits
         rows = replay.trials.map { t in
             Row(job: t.job, architecture: t.architecture, encoding: t.encoding, attempts: t.attemptCount, worker: t.worker,
                 metrics: t.result?.metrics, status: t.state, failure: t.lastFailure?.reason,
-                recommended: t.state == .done && t.architecture == recommendation?.architecture)
+                recommended: t.state == .done && t.architecture == recommendation?.architecture,
+                violation: t.result.flatMap { $0.metrics.stoppedAtEpoch == nil ? limits.mark(of: $0.metrics) : nil })
         }
         notes = replay.notes
         self.recommendation = recommendation
-        bestAndRecommended = BestAndRecommended(replay)
+        bestAndRecommended = BestAndRecommended(replay, limits: limits)
         pareto = StudyPareto(study: study, replay: replay)
     }
 
     public var done: [Row] { rows.filter { $0.status == .done } }
-    /// The best result of a cell trained to the end (early stopping's stopped cells reported an early epoch's error).
+    /// The best result of a cell trained to the end (early stopping's stopped cells reported an early epoch's error)
+    /// within the study's limits measured in evaluation.
     public var best: Row? {
-        done.filter { $0.metrics?.stoppedAtEpoch == nil }.min { $0.metrics!.validationError < $1.metrics!.validationError }
+        done.filter { $0.metrics?.stoppedAtEpoch == nil && $0.violation == nil }
+            .min { $0.metrics!.validationError < $1.metrics!.validationError }
     }
+
+    /// Results that break a limit measured in evaluation.
+    public var violating: [Row] { done.filter { $0.violation != nil } }
 
     /// Results early stopping stopped, by the epoch they stopped at (ascending).
     public var stoppedByEpoch: [(epoch: Int, count: Int)] {
@@ -74,10 +87,12 @@ public struct StudyReport: Sendable {
     /// come from the network: one that starts like a spreadsheet formula (`=`, `+`, `-`, `@`) gets a
     /// leading `'` so that opening the file cannot run it. `recommended` is 1 on the results of the cell the
     /// strategy recommends; `stopped_at_epoch` is set on results early stopping stopped (their `val_error` is that
-    /// epoch's). A study of several objectives adds `pareto_front`, 1 on the results on its front.
+    /// epoch's). A study with limits measured in evaluation adds `latency_ms`, `memory_mb` and `violates` (the limits
+    /// a result breaks). A study of several objectives adds `pareto_front`, 1 on the results on its front.
     public func csv() -> String {
+        let measured = !limits.isEmpty
         var out = "job,status,attempts,worker,val_error,test_error,train_seconds,params,flops,arch,encoding,recommended,stopped_at_epoch"
-            + (pareto == nil ? "\n" : ",pareto_front\n")
+            + (measured ? ",latency_ms,memory_mb,violates" : "") + (pareto == nil ? "\n" : ",pareto_front\n")
         let front = pareto?.frontJobs ?? []
         func f(_ x: Double?) -> String { x.map { String($0) } ?? "" }
         for r in rows {
@@ -88,6 +103,7 @@ public struct StudyReport: Sendable {
                           f(r.metrics?.testError), f(r.metrics?.trainSeconds), r.metrics?.parameters.map(String.init) ?? "",
                           r.metrics?.flops.map(String.init) ?? "",
                           r.architecture, encoding, r.recommended ? "1" : "0", r.metrics?.stoppedAtEpoch.map(String.init) ?? ""]
+            if measured { fields += [f(r.metrics?.latencyMs), f(r.metrics?.memoryMB), r.violation ?? ""] }
             if pareto != nil { fields.append(front.contains(r.job) && r.status == .done ? "1" : "0") }
             out += fields.map(Self.csvField).joined(separator: ",") + "\n"
         }
@@ -111,7 +127,10 @@ public struct StudyReport: Sendable {
                 if let v = m.parameters { o["params"] = v }
                 if let v = m.flops { o["flops"] = v }
                 if let v = m.stoppedAtEpoch { o["stopped_at_epoch"] = v }
+                if let v = m.latencyMs { o["latency_ms"] = v }
+                if let v = m.memoryMB { o["memory_mb"] = v }
             }
+            if let v = r.violation { o["violates"] = v }
             if let v = r.failure { o["failure"] = v }
             o["recommended"] = r.recommended
             if let pareto { o["pareto_front"] = r.status == .done && pareto.frontJobs.contains(r.job) }

@@ -22,12 +22,15 @@ public enum TrainerLine: Hashable, Sendable {
         var trainSeconds: Double?
         var parameters: Double?
         var flops: Double?
+        var latencyMs: Double?
+        var memoryMB: Double?
         var failureClass: String?
         var reason: String?
 
         enum CodingKeys: String, CodingKey {
             case event, epoch, trainLoss = "train_loss", validationError = "validation_error", testError = "test_error"
             case seconds, trainSeconds = "train_seconds", parameters, flops, failureClass = "class", reason
+            case latencyMs = "latency_ms", memoryMB = "memory_mb"
         }
     }
 
@@ -60,6 +63,11 @@ public enum TrainerLine: Hashable, Sendable {
             guard (0...100).contains(v) else { throw fail("a '\(key)' outside 0…100 (errors are percentages)") }
             return v
         }
+        func measure(_ value: Double?, _ key: String) throws -> Double? {
+            guard let v = value else { return nil }
+            guard v >= 0, v.isFinite else { throw fail("a '\(key)' that is not a non-negative number") }
+            return v
+        }
         switch f.event {
         case "progress":
             guard let epoch = try integer(f.epoch, "epoch") else { throw fail("a 'progress' line without 'epoch'") }
@@ -72,7 +80,9 @@ public enum TrainerLine: Hashable, Sendable {
             }
             return .result(Metrics(validationError: error, testError: try percent(f.testError, "test_error"),
                                             trainSeconds: f.trainSeconds ?? 0, parameters: try integer(f.parameters, "parameters"),
-                                            flops: try integer(f.flops, "flops")))
+                                            flops: try integer(f.flops, "flops"),
+                                            latencyMs: try measure(f.latencyMs, "latency_ms"),
+                                            memoryMB: try measure(f.memoryMB, "memory_mb")))
         case "failure":
             guard let name = f.failureClass, let failureClass = FailureClass(rawValue: name) else {
                 throw fail("a 'failure' line without a 'class' of \(FailureClass.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -60,6 +60,10 @@ public struct TrainingOutcome: Sendable, Hashable {
     public var epochs: [EpochProgress]
     /// The mean training loss of every step (for reproducibility checks).
     public var stepLosses: [Float]
+    /// Milliseconds one image's forward pass takes in inference mode after training, on this machine with the
+    /// trainer's threads: the median of 11 timed passes after 2 untimed ones (a wall-clock measure, so not
+    /// reproducible run to run).
+    public var latencyMs: Double
 }
 
 /// Trains NB201 and DARTS networks on a fixed split of a data set: SGD with Nesterov momentum and weight
@@ -158,10 +162,29 @@ public final class CellTrainer: @unchecked Sendable {
         }
         let seconds = Date().timeIntervalSince(started)
         let testError = try test.map { try Self.errorRate(network, $0, batch: batch, shouldStop: shouldStop) }
+        let latency = Self.latencyMs(network, validation.count > 0 ? validation : train)
         return TrainingOutcome(validationError: validationErrorOfLastEpoch, testError: testError, trainSeconds: seconds,
                                parameters: network.evaluationParameterCount,
                                multiplyAccumulates: network.multiplyAccumulates(h: train.height, w: train.width),
-                               epochs: reports, stepLosses: losses)
+                               epochs: reports, stepLosses: losses, latencyMs: latency)
+    }
+
+    /// Milliseconds of one forward pass of `data`'s first image in inference mode: the median of `repeats`
+    /// timed passes after `warmup` untimed ones (what a study's `latency_ms` constraint is checked against).
+    static func latencyMs(_ network: any ClassifierNetwork, _ data: Dataset, repeats: Int = 11, warmup: Int = 2) -> Double {
+        let input = Tensor(n: 1, c: data.channels, h: data.height, w: data.width)
+        input.data.withUnsafeMutableBufferPointer { dst in
+            data.images.withUnsafeBufferPointer { src in dst.baseAddress!.update(from: src.baseAddress!, count: data.sampleSize) }
+        }
+        for _ in 0..<warmup { _ = network.forward(input, training: false) }
+        var times = [Double]()
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = network.forward(input, training: false)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        times.sort()
+        return times[times.count / 2]
     }
 
     /// Classification error of `network` on `data` in percent, inference mode, in batches of `batch`.

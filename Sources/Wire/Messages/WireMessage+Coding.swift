@@ -70,7 +70,8 @@ extension WireMessage {
         case .result:
             return .result(JobResult(key: try f.jobKey(), metrics: Metrics(
                 validationError: try f.double("val_error"), testError: try f.optionalDouble("test_error"),
-                trainSeconds: try f.double("seconds"), parameters: try f.optionalInt("params"), flops: try f.optionalInt("flops"))))
+                trainSeconds: try f.double("seconds"), parameters: try f.optionalInt("params"), flops: try f.optionalInt("flops"),
+                latencyMs: try f.optionalDouble("latency_ms"), memoryMB: try f.optionalDouble("memory_mb"))))
         case .failure:
             let name = try f.string("class")
             guard let failureClass = FailureClass(rawValue: name) else {
@@ -149,6 +150,8 @@ extension WireMessage {
             fields.append(("seconds", .double(m.metrics.trainSeconds)))
             optional("params", m.metrics.parameters)
             optional("flops", m.metrics.flops)
+            optional("latency_ms", m.metrics.latencyMs)
+            optional("memory_mb", m.metrics.memoryMB)
         case .failure(let m):
             key(m.key)
             fields += [("reason", .string(m.reason)), ("class", .string(m.failureClass.rawValue))]
