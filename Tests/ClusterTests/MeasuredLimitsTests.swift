@@ -118,4 +118,32 @@ import Wire
         #expect(history.ranked.map(\.job) == [jobs[2].key.jobID, jobs[3].key.jobID])
         try journal.close()
     }
+
+    /// `objective.minimize: [val_error, latency_ms]`: the strategy runs under ParEGO on the results' own latency,
+    /// and the study's front (status, export, report) is built from what each result measured.
+    @Test func aFrontOfErrorAndMeasuredLatency() throws {
+        let c = try StudyConfiguration(yaml: """
+            study: front
+            strategy: anasod-bo-2s
+            evaluator: {kind: trainer, epochs: 1}
+            objective: {minimize: [val_error, latency_ms]}
+            """, source: "front.yaml")
+        #expect(try c.makeStrategy(space: space) is ParEGO)
+        let values: [(error: Double, latency: Double?)] = [(9, 4), (8, 6), (10, 3), (8.5, 7), (7, nil), (12, 2)]
+        var records = [JournalRecord]()
+        let cells = values.indices.map { space.architecture(at: 211 * ($0 + 1)) }
+        records.append(.proposed(call: 0, jobs: cells.enumerated().map { i, a in
+            .init(job: UInt64(i + 1), architecture: space.format(a), encoding: space.encode(a).parts.map(\.probabilities))
+        }, observed: 0))
+        for (i, v) in values.enumerated() {
+            records.append(.dispatched(job: UInt64(i + 1), attempt: 1, worker: "w", time: 1))
+            records.append(.result(job: UInt64(i + 1), attempt: 1, worker: "w",
+                                   metrics: Metrics(validationError: v.error, trainSeconds: 1, latencyMs: v.latency), time: 2))
+        }
+        let pareto = try #require(StudyPareto(study: StudyRecord(id: c.study, configuration: c.journalText, created: 0),
+                                              replay: JournalReplay(records)))
+        #expect(pareto.names == ["val_error", "latency_ms"])
+        #expect(pareto.points.count == 5)  // job 5 reported no latency
+        #expect(pareto.front.map { pareto.points[$0].job } == [2, 1, 3, 6])  // (8, 6), (9, 4), (10, 3), (12, 2); (8.5, 7) dominated
+    }
 }

@@ -168,7 +168,10 @@ import Testing
         ("study: s\nobjective:\n  minimise: [val_error]\n", "unknown key 'objective.minimise' (allowed: constraints, minimize)"),
         ("study: s\nobjective: params\n", "'objective' must be a mapping"),
         ("study: s\nobjective: {minimize: [params, val_error]}\n", "'objective.minimize' starts with val_error"),
-        ("study: s\nobjective: {minimize: [val_error, latency_ms]}\n", "'objective.minimize': 'latency_ms' is not a measure known before training"),
+        ("study: s\nobjective: {minimize: [val_error, latency]}\n",
+         "'objective.minimize': 'latency' is not a measure known before training (params, flops) nor one the trainer measures (latency_ms, memory_mb)"),
+        ("study: s\nevaluator: {kind: synthetic}\nobjective: {minimize: [val_error, latency_ms]}\n",
+         "'objective.minimize': evaluator kind 'synthetic' measures nothing beside the error"),
         ("study: s\nobjective: {minimize: [val_error, params, params]}\n", "'objective.minimize' names an objective twice"),
         ("study: s\nobjective: {minimize: val_error}\n", "'objective.minimize' must be a list"),
     ])

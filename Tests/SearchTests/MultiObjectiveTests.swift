@@ -76,6 +76,45 @@ import Testing
         }
     }
 
+    /// An objective each result carries (the latency a worker measured) instead of one known before training:
+    /// the front is built from the results' own values, a result without the measure has no place on it, and
+    /// the proposals stay seeded and replayable.
+    @Test(arguments: ["anasod-bo", "re"])
+    func anObjectiveMeasuredInEvaluationComesFromTheResults(name: String) throws {
+        let space = NB201SearchSpace()
+        func make() throws -> ParEGO {
+            try ParEGO(name: name, seed: 5, measures: [], measured: ["latency_ms"]) { try StrategyFactory.make(name, space: space, seed: 5) }
+        }
+        let objective = SyntheticObjective(space: space)
+        func drive(_ s: inout ParEGO) -> [StrategyEvent] {
+            var events = [StrategyEvent]()
+            for step in 0..<16 {
+                let proposals = s.propose(count: 1, pending: [])
+                events.append(.proposed(proposals))
+                guard let p = proposals.first else { continue }
+                // Every fifth result carries no latency (a trainer that does not report it).
+                let latency = step % 5 == 4 ? nil : 1 + Self.size.value(p.architecture) / 3
+                let o = Observation(architecture: p.architecture, value: objective(p.architecture),
+                                    measured: latency.map { ["latency_ms": $0] } ?? [:])
+                s.observe(o)
+                events.append(.observed(o))
+            }
+            return events
+        }
+        var a = try make(), b = try make()
+        let events = drive(&a)
+        #expect(events == drive(&b))
+        var replayed = try make()
+        replayed.replay(events)
+        #expect(replayed.propose(count: 2, pending: []) == a.propose(count: 2, pending: []))
+        let observed = events.compactMap { if case .observed(let o) = $0 { o } else { nil } }
+        let points = observed.compactMap { o in o.measured["latency_ms"].map { [o.value!, $0] } }
+        #expect(points.count == observed.count - observed.count / 5)
+        let expected = Set(ParetoFront.members(points).map { points[$0] })
+        #expect(Set(a.front().map(\.objectives)) == expected)
+        #expect(a.weights(call: 0).count == 2)
+    }
+
     @Test func weightsLieOnTheSimplexAndVary() throws {
         let s = try Self.parego("rs", seed: 1)
         let w = (0..<50).map { s.weights(call: $0) }

@@ -17,10 +17,11 @@ extension StudyConfiguration {
             } catch {
                 throw fail("'strategy: \(strategy)': \(error)")
             }
-            let objectives = try StudyMeasures.objectives(for: self)
-            if !objectives.isEmpty {
+            let objectives = try StudyMeasures.objectives(for: self), measured = StudyMeasures.measuredObjectives(for: self)
+            if !objectives.isEmpty || !measured.isEmpty {
                 let (choice, space, seed, budget, deterministic) = (strategy, space, seed, budget, evaluator.kind.isDeterministic)
-                made = try MultiObjectiveStrategy.make(name: strategy.description, seed: seed, measures: objectives) {
+                made = try MultiObjectiveStrategy.make(name: strategy.description, seed: seed, measures: objectives,
+                                                       measured: measured) {
                     try StrategyFactory.make(choice, space: space, seed: seed, budget: budget, deterministic: deterministic)
                 }
             }

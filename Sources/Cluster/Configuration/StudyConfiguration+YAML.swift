@@ -233,8 +233,9 @@ extension StudyConfiguration {
         let names = try items.enumerated().map { i, item in try string(item, "objective.minimize[\(i)]", fail) }
         guard names.first == "val_error" else { throw fail("'objective.minimize' starts with val_error, e.g. [val_error, params]") }
         let rest = Array(names.dropFirst())
-        for name in rest where !StudyMeasures.names.contains(name) {
-            throw fail("'objective.minimize': '\(name)' is not a measure known before training (\(StudyMeasures.names.joined(separator: ", ")))")
+        for name in rest where !StudyMeasures.names.contains(name) && !Metrics.measuredNames.contains(name) {
+            throw fail("'objective.minimize': '\(name)' is not a measure known before training (\(StudyMeasures.names.joined(separator: ", "))) "
+                       + "nor one the trainer measures (\(Metrics.measuredNames.joined(separator: ", ")))")
         }
         guard Set(rest).count == rest.count else { throw fail("'objective.minimize' names an objective twice") }
         return rest

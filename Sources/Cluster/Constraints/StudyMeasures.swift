@@ -48,15 +48,18 @@ public enum StudyMeasures {
         }
     }
 
-    /// Refuses a limit on a measure the study's evaluator does not report: every result would break it.
+    /// Refuses a limit on (or an objective of) a measure the study's evaluator does not report: every result would
+    /// break it (or have no place on the front).
     /// - Throws: `ClusterError.invalidConfiguration` naming the measure and the evaluator.
     static func checkMeasuredInEvaluation(_ c: StudyConfiguration) throws {
         let reported = measuredInEvaluation(by: c.evaluator.kind)
-        for constraint in c.constraints where Metrics.measuredNames.contains(constraint.measure) && !reported.contains(constraint.measure) {
+        let asked = c.constraints.map { ("objective.constraints.\($0.measure)", $0.measure) }
+            + c.objectives.map { ("objective.minimize", $0) }
+        for (key, measure) in asked where Metrics.measuredNames.contains(measure) && !reported.contains(measure) {
             let kind = c.evaluator.kind.rawValue
-            throw ClusterError(.invalidConfiguration, "'objective.constraints.\(constraint.measure)': evaluator kind '\(kind)' "
+            throw ClusterError(.invalidConfiguration, "'\(key)': evaluator kind '\(kind)' "
                                + (reported.isEmpty ? "measures nothing beside the error"
-                                  : "reports \(reported.joined(separator: ", ")), not \(constraint.measure)")
+                                  : "reports \(reported.joined(separator: ", ")), not \(measure)")
                                + "; an external trainer reports it in its result line (cluster/TRAINER.md)"
                                + (c.evaluator.kind == .table ? ", and `anasod bench --runs … --measured latency_ms` simulates such a limit on the NB201 runs table" : ""))
         }
@@ -86,9 +89,15 @@ public enum StudyMeasures {
     /// The study's objectives after the validation error, as measures (empty with one objective).
     /// - Throws: `ClusterError.invalidConfiguration` when the study's space and evaluator give no such measure.
     public static func objectives(for c: StudyConfiguration) throws -> [(name: String, measure: Feasibility.Measure)] {
-        guard !c.objectives.isEmpty else { return [] }
+        let known = c.objectives.filter(names.contains)
+        guard !known.isEmpty else { return [] }
         let measures = try self.measures(for: c)
-        return c.objectives.map { ($0, measures[$0]!) }
+        return known.map { ($0, measures[$0]!) }
+    }
+
+    /// The study's objectives after the validation error that each result carries (`latency_ms`, `memory_mb`).
+    public static func measuredObjectives(for c: StudyConfiguration) -> [String] {
+        c.objectives.filter(Metrics.measuredNames.contains)
     }
 
     static func measures(for c: StudyConfiguration) throws -> [String: Feasibility.Measure] {

@@ -28,14 +28,18 @@ public struct StudyPareto: Sendable {
     /// Nil for a study of one objective, or one whose objectives this build cannot compute.
     public init?(history: StudyHistory, configuration: StudyConfiguration) {
         guard !configuration.objectives.isEmpty,
-              let measures = try? StudyMeasures.objectives(for: configuration) else { return nil }
+              let known = try? StudyMeasures.objectives(for: configuration) else { return nil }
         let space = configuration.space.space
-        names = ["val_error"] + measures.map(\.name)
+        let measures = Dictionary(uniqueKeysWithValues: known.map { ($0.name, $0.measure) })
+        names = ["val_error"] + configuration.objectives
         var points = [Point]()
-        for r in history.trained {
+        // Cells trained to the end within the study's limits measured in evaluation; a measured objective is the
+        // result's own (a result without it has no place on the front).
+        for r in history.trained where history.limits.allows(r.metrics) {
             guard let arch = try? space.parse(r.architecture) else { continue }
-            points.append(Point(job: r.job, architecture: r.architecture,
-                                objectives: [r.metrics.validationError] + measures.map { $0.measure.value(arch) }))
+            let values = configuration.objectives.map { name in measures[name]?.value(arch) ?? r.metrics.measured[name] }
+            guard values.allSatisfy({ $0?.isFinite == true }) else { continue }
+            points.append(Point(job: r.job, architecture: r.architecture, objectives: [r.metrics.validationError] + values.map { $0! }))
         }
         self.points = points
         front = ParetoFront.members(points.map(\.objectives)).sorted { points[$0].objectives[0] < points[$1].objectives[0] }

@@ -8,13 +8,17 @@ import Foundation
 /// and in batches as it always does. Over the calls the weights sweep the front.
 ///
 /// The first objective is the observation's value (the validation error); the others are measures of the cell
-/// known before training (parameters, FLOPs, a benchmark's latency). The inner strategy is rebuilt and its
+/// known before training (parameters, FLOPs, a benchmark's latency), then measures each result carries
+/// (`Observation.measured`: the latency a worker measured). A result without one of those has no place on the
+/// scale: the inner strategy sees it as a cell that gave no result. The inner strategy is rebuilt and its
 /// history replayed with the call's values at each call, so the state stays a pure function of the events
 /// and the seed.
 public struct ParEGO: SearchStrategy {
     public let name: String
-    /// The objectives after the first, by name.
+    /// The objectives after the first known before training, by name.
     public let measures: [(name: String, measure: Feasibility.Measure)]
+    /// The objectives after those that each result carries (`Observation.measured`), by name.
+    public let measured: [String]
     let seed: UInt64
     let makeInner: @Sendable () throws -> any SearchStrategy
     var inner: any SearchStrategy
@@ -36,24 +40,31 @@ public struct ParEGO: SearchStrategy {
     public var scale = Scale.median
 
     /// - Throws: what making the inner strategy throws.
-    public init(name: String, seed: UInt64, measures: [(name: String, measure: Feasibility.Measure)],
+    public init(name: String, seed: UInt64, measures: [(name: String, measure: Feasibility.Measure)], measured: [String] = [],
                 inner: @escaping @Sendable () throws -> any SearchStrategy) throws {
         self.name = name
         self.seed = seed
         self.measures = measures
+        self.measured = measured
         makeInner = inner
         self.inner = try inner()
     }
 
-    /// Every objective of a cell whose first objective is `value`.
-    public func objectives(_ architecture: Architecture, value: Double) -> [Double] {
-        [value] + measures.map { $0.measure.value(architecture) }
+    /// Every objective of a result whose first objective is `value`; nil when it lacks a measured one (or carries
+    /// one that is not a finite number).
+    public func objectives(_ o: Observation, value: Double) -> [Double]? {
+        var out = [value] + measures.map { $0.measure.value(o.architecture) }
+        for name in measured {
+            guard let v = o.measured[name], v.isFinite else { return nil }
+            out.append(v)
+        }
+        return out
     }
 
     /// The weights of propose call `call`: uniform on the simplex (normalised exponentials), seeded.
     public func weights(call: Int) -> [Double] {
         var rng = SeededGenerator(seed: seed, stream: 0x9A4E_6000 &+ UInt64(call))
-        let draws = (0...measures.count).map { _ in -log(max(rng.nextUniform(), 1e-300)) }
+        let draws = (0...(measures.count + measured.count)).map { _ in -log(max(rng.nextUniform(), 1e-300)) }
         let total = draws.reduce(0, +)
         return draws.map { $0 / total }
     }
@@ -63,8 +74,9 @@ public struct ParEGO: SearchStrategy {
     func scalarised(_ lambda: [Double]) -> [Int: Double] {
         var vectors = [(Int, [Double])]()
         for (i, event) in events.enumerated() {
-            guard case .observed(let o) = event, o.stoppedAtEpoch == nil, let v = o.value, v.isFinite else { continue }
-            vectors.append((i, objectives(o.architecture, value: v)))
+            guard case .observed(let o) = event, o.stoppedAtEpoch == nil, let v = o.value, v.isFinite,
+                  let vector = objectives(o, value: v) else { continue }
+            vectors.append((i, vector))
         }
         guard let first = vectors.first?.1 else { return [:] }
         var low = first, high = first
@@ -155,8 +167,9 @@ public struct ParEGO: SearchStrategy {
     public func front() -> [(architecture: Architecture, objectives: [Double])] {
         var points = [(Architecture, [Double])]()
         for case .observed(let o) in events {
-            guard o.stoppedAtEpoch == nil, let v = o.value, v.isFinite, feasibility.outcomeViolations(o.measured).isEmpty else { continue }
-            points.append((o.architecture, objectives(o.architecture, value: v)))
+            guard o.stoppedAtEpoch == nil, let v = o.value, v.isFinite, feasibility.outcomeViolations(o.measured).isEmpty,
+                  let vector = objectives(o, value: v) else { continue }
+            points.append((o.architecture, vector))
         }
         return ParetoFront.members(points.map(\.1)).map { (points[$0].0, points[$0].1) }
     }
