@@ -136,12 +136,44 @@ import Testing
             (#"{"name": "x", "operations": ["a"], "wiring": {"ring": 3}}"#, "unknown wiring 'space.wiring.ring'"),
             (#"{"name": "x", "operations": ["a"], "wiring": "loop", "slots": 2}"#, "'space.wiring' must be"),
             (#"{"name": "x", "operations": ["a"], "slots": 2, "cell_types": ["n", "n"]}"#, "cell type 'n' is listed twice"),
+            (#"{"name": "x", "operations": ["a", "b"], "slots": 2, "measures": {"params": {"operations": {"a": 1}}}}"#,
+             "'measures.params.operations' must value every operation; it lacks b"),
+            (#"{"name": "x", "operations": ["a"], "slots": 2, "measures": {"params": {"operations": {"a": 1, "c": 2}}}}"#,
+             "values 'c', which is not one of 'operations'"),
+            (#"{"name": "x", "operations": ["a"], "slots": 2, "measures": {"params": {"operations": {"a": -1}}}}"#,
+             "'measures.params.operations.a' must be a finite number ≥ 0"),
+            (#"{"name": "x", "operations": ["a"], "slots": 2, "measures": {"params": {"base": "lots", "operations": {"a": 1}}}}"#,
+             "'space.measures.params.base' must be a number"),
+            (#"{"name": "x", "operations": ["a"], "slots": 2, "measures": {"params": {"operations": {"a": 1}, "scale": 2}}}"#,
+             "unknown key 'space.measures.params.scale' (known: base, operations)"),
+            (#"{"name": "x", "operations": ["a"], "slots": 2, "measures": {"val_error": {"operations": {"a": 1}}}}"#,
+             "measure 'val_error' must be a name"),
+            (#"{"name": "x", "operations": ["a"], "slots": 2, "measures": [1]}"#, "'space.measures' must map measure names"),
             ("not json", "not a JSON space definition"),
         ]
         for (json, expected) in cases {
             let said = message(json)
             #expect(said.contains(expected), "\(json): \(said)")
         }
+    }
+
+    /// `space.measures`: a base plus each slot's operation value, the same for every cell of an encoding, kept by
+    /// the stored definition.
+    @Test func measuresAreAdditiveOverTheSlotsAndStored() throws {
+        let space = try SlotSearchSpace(definitionJSON: #"{"name": "m", "operations": ["a", "b", "c"], "slots": 3, "cell_types": ["n", "r"], "#
+                                        + #""measures": {"params": {"base": 100, "operations": {"a": 0, "b": 10, "c": 2.5}}}}"#)
+        let params = try #require(space.measures["params"])
+        #expect(params.perOperation == [0, 10, 2.5] && params.base == 100)
+        let arch = try space.parse("n=|b|c|a|;r=|c|c|b|")
+        #expect(params.value(of: arch) == 100 + 12.5 + 15)
+        var rng = SeededGenerator(seed: 3)
+        for _ in 0..<50 {
+            let a = space.randomArchitecture(using: &rng)
+            #expect(params.value(of: a) == params.value(counts: space.counts(of: a)))
+        }
+        let again = try SlotSearchSpace(definitionJSON: space.definitionJSON)
+        #expect(again == space && again.measures == space.measures)
+        #expect(try SlotSearchSpace(definitionJSON: #"{"name": "m", "operations": ["a"], "slots": 3}"#).measures.isEmpty)
     }
 
     @Test func theDefinitionsJSONIsCanonical() throws {

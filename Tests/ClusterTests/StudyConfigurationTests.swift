@@ -156,7 +156,7 @@ import Testing
          "'jobs.early_stopping.min_epochs' (3) must be below 'max_epochs' (3)"),
         // Constraints (issue 30).
         ("study: s\nobjective:\n  constraints:\n    energy_j: '<= 15'\n",
-         "'objective.constraints.energy_j': a study may constrain params, flops (known before training) and latency_ms, memory_mb"),
+         "'objective.constraints.energy_j': no measure 'energy_j': this study (space 'nb201', evaluator"),
         ("study: s\nevaluator: {kind: table}\nobjective:\n  constraints:\n    latency_ms: '<= 15'\n",
          "'objective.constraints.latency_ms': evaluator kind 'table' measures nothing beside the error"),
         ("study: s\nevaluator: {kind: trainer, epochs: 1}\nobjective:\n  constraints:\n    memory_mb: '<= 15'\n",
@@ -169,7 +169,7 @@ import Testing
         ("study: s\nobjective: params\n", "'objective' must be a mapping"),
         ("study: s\nobjective: {minimize: [params, val_error]}\n", "'objective.minimize' starts with val_error"),
         ("study: s\nobjective: {minimize: [val_error, latency]}\n",
-         "'objective.minimize': 'latency' is not a measure known before training (params, flops) nor one the trainer measures (latency_ms, memory_mb)"),
+         "'objective.minimize': no measure 'latency': this study (space 'nb201'"),
         ("study: s\nevaluator: {kind: synthetic}\nobjective: {minimize: [val_error, latency_ms]}\n",
          "'objective.minimize': evaluator kind 'synthetic' measures nothing beside the error"),
         ("study: s\nobjective: {minimize: [val_error, params, params]}\n", "'objective.minimize' names an objective twice"),

@@ -14,9 +14,12 @@ import Foundation
 ///   allowed: {0: [dense_relu, dense_tanh]}   # optional: per slot (0-based), the only operations it may hold
 ///   forbidden: {7: [identity]}               # optional: per slot, operations it may not hold
 ///   cell_operations: {reduce: [max, avg]}    # optional: per cell type, the operations its cells use
+///   measures:                                # optional: what a cell costs, known before training
+///     params: {base: 7850, operations: {identity: 0, dense_relu: 4160, …}}   # base + Σ slots' values
 /// ```
 extension SlotSearchSpace {
-    static let definitionKeys: Set<String> = ["name", "operations", "slots", "wiring", "cell_types", "allowed", "forbidden", "cell_operations"]
+    static let definitionKeys: Set<String> = ["name", "operations", "slots", "wiring", "cell_types", "allowed", "forbidden", "cell_operations",
+                                              "measures"]
 
     /// Reads a definition from JSON-like values (`[String: Any]`, `[Any]`, `String`, `Int`), as
     /// `JSONSerialization` or a YAML reader gives them; errors name the key under `key` (`space.slots`).
@@ -107,8 +110,34 @@ extension SlotSearchSpace {
             }
             for (type, names) in entries { perType[type] = try strings(names, "\(key).cell_operations.\(type)") }
         }
+        func number(_ value: Any?, _ name: String) throws -> Double {
+            if let n = value as? NSNumber, String(cString: n.objCType) != "c" { return n.doubleValue }
+            if let text = value as? String, let v = Double(text) { return v }
+            throw fail("'\(name)' must be a number")
+        }
+        var measures = [String: (base: Double, operations: [String: Double])]()
+        if let value = map["measures"] {
+            let mkey = "\(key).measures"
+            guard let entries = value as? [String: Any] else {
+                throw fail("'\(mkey)' must map measure names to {base, operations: {op: value, …}}")
+            }
+            for (measure, body) in entries {
+                let bkey = "\(mkey).\(measure.prefix(64))"
+                guard let b = body as? [String: Any] else { throw fail("'\(bkey)' must be a mapping with 'operations' (and 'base')") }
+                if let unknown = b.keys.sorted().first(where: { $0 != "base" && $0 != "operations" }) {
+                    throw fail("unknown key '\(bkey).\(unknown.prefix(64))' (known: base, operations)")
+                }
+                guard let ops = b["operations"] as? [String: Any] else {
+                    throw fail("'\(bkey).operations' must map every operation to its value in one slot")
+                }
+                var values = [String: Double]()
+                for (op, v) in ops { values[op] = try number(v, "\(bkey).operations.\(op.prefix(64))") }
+                measures[measure] = (try b["base"].map { try number($0, "\(bkey).base") } ?? 0, values)
+            }
+        }
         try self.init(name: name, operations: operations, slots: slots, cellTypes: types, wiring: wiring,
-                      allowed: restrictions["allowed"] ?? [:], forbidden: restrictions["forbidden"] ?? [:], cellOperations: perType)
+                      allowed: restrictions["allowed"] ?? [:], forbidden: restrictions["forbidden"] ?? [:], cellOperations: perType,
+                      measures: measures)
     }
 
     /// The definition as JSON-like values (`init(definition:)` reads it back).
@@ -127,6 +156,11 @@ extension SlotSearchSpace {
                 perType[cellTypes[t]] = ops.map { operations[$0] }
             }
             d["cell_operations"] = perType
+        }
+        if !measures.isEmpty {
+            d["measures"] = measures.mapValues { m -> [String: Any] in
+                ["base": m.base, "operations": Dictionary(uniqueKeysWithValues: zip(operations, m.perOperation))]
+            }
         }
         switch wiring {
         case .chain: d["wiring"] = "chain"

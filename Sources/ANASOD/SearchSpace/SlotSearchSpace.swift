@@ -21,17 +21,22 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
     let typeSlotOperations: [[[Int]]]?
     /// Cell counts memoised per cell type (caches shared by copies; not part of the space's identity).
     let memos: [ArrangementMemo]
+    /// What the space computes of a cell before training, by name (`space.measures`: parameters, FLOPs, a latency
+    /// look-up table), for constraints and objectives.
+    public let measures: [String: SpaceMeasure]
 
     /// - Parameters:
     ///   - slots: N; nil takes it from the wiring (a DAG's edge count, a DARTS-like cell's nodes × edges).
     ///   - allowed, forbidden: per slot (0-based), the operations it may hold only, or may not hold.
     ///   - cellOperations: per cell type, the operations its cells use (the others are forbidden in all its
     ///     slots); a type not named uses all.
+    ///   - measures: per measure name, a base and every operation's value in one slot (`SpaceMeasure`).
     /// - Throws: `ANASODError.Code.invalidSearchSpace` naming the key: an empty or repeated operation, a name
     ///   with characters the architecture strings use, slots out of 1…1024 or not the wiring's, a bad wiring.
     public init(name: String, operations: [String], slots: Int? = nil, cellTypes: [String] = ["cell"],
                 wiring: SlotWiring = .chain, allowed: [Int: [String]] = [:], forbidden: [Int: [String]] = [:],
-                cellOperations: [String: [String]] = [:]) throws {
+                cellOperations: [String: [String]] = [:],
+                measures: [String: (base: Double, operations: [String: Double])] = [:]) throws {
         func fail(_ message: String) -> ANASODError { ANASODError(.invalidSearchSpace, "search space '\(name)': \(message)") }
         guard !name.isEmpty, name.count <= 64,
               name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
@@ -81,6 +86,33 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
         self.cellOperations = restricted.cells
         typeSlotOperations = restricted.effective
         memos = (restricted.effective ?? []).map { ArrangementMemo(allowed: $0) }
+        self.measures = try Self.measures(measures, operations: operations, fail: fail)
+    }
+
+    /// Checks `space.measures`: names, every operation valued once, finite values ≥ 0.
+    static func measures(_ given: [String: (base: Double, operations: [String: Double])], operations: [String],
+                         fail: (String) -> ANASODError) throws -> [String: SpaceMeasure] {
+        guard given.count <= 16 else { throw fail("'measures' defines \(given.count) measures (at most 16)") }
+        var out = [String: SpaceMeasure]()
+        for (name, m) in given {
+            guard isName(name), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }), name != "val_error" else {
+                throw fail("measure '\(name.prefix(80))' must be a name of letters, digits and '_' (not val_error)")
+            }
+            guard m.base.isFinite, m.base >= 0 else { throw fail("'measures.\(name).base' must be a finite number ≥ 0, got \(m.base)") }
+            if let unknown = m.operations.keys.sorted().first(where: { !operations.contains($0) }) {
+                throw fail("'measures.\(name).operations' values '\(unknown.prefix(80))', which is not one of 'operations'")
+            }
+            let missing = operations.filter { m.operations[$0] == nil }
+            guard missing.isEmpty else {
+                throw fail("'measures.\(name).operations' must value every operation; it lacks \(missing.joined(separator: ", "))")
+            }
+            let values = operations.map { m.operations[$0]! }
+            if let bad = operations.indices.first(where: { !(values[$0].isFinite && values[$0] >= 0) }) {
+                throw fail("'measures.\(name).operations.\(operations[bad])' must be a finite number ≥ 0, got \(values[bad])")
+            }
+            out[name] = SpaceMeasure(base: m.base, perOperation: values)
+        }
+        return out
     }
 
     /// A built-in space's definition (`NB201SearchSpace.definition`, `DARTSSearchSpace.definition`): the
@@ -98,6 +130,7 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
             self.cellOperations = nil
             typeSlotOperations = nil
             memos = []
+            measures = [:]
         } catch {
             preconditionFailure("the built-in space \(builtIn) is not a valid definition: \(error)")
         }

@@ -233,10 +233,6 @@ extension StudyConfiguration {
         let names = try items.enumerated().map { i, item in try string(item, "objective.minimize[\(i)]", fail) }
         guard names.first == "val_error" else { throw fail("'objective.minimize' starts with val_error, e.g. [val_error, params]") }
         let rest = Array(names.dropFirst())
-        for name in rest where !StudyMeasures.names.contains(name) && !Metrics.measuredNames.contains(name) {
-            throw fail("'objective.minimize': '\(name)' is not a measure known before training (\(StudyMeasures.names.joined(separator: ", "))) "
-                       + "nor one the trainer measures (\(Metrics.measuredNames.joined(separator: ", ")))")
-        }
         guard Set(rest).count == rest.count else { throw fail("'objective.minimize' names an objective twice") }
         return rest
     }
@@ -253,10 +249,6 @@ extension StudyConfiguration {
         for (k, v) in cm {
             guard let measure = k.scalar?.string, !measure.isEmpty else { throw fail("'objective.constraints' has a key that is not a name") }
             let key = "objective.constraints.\(measure)"
-            guard StudyMeasures.names.contains(measure) || Metrics.measuredNames.contains(measure) else {
-                throw fail("'\(key)': a study may constrain \(StudyMeasures.names.joined(separator: ", ")) (known before training) "
-                           + "and \(Metrics.measuredNames.joined(separator: ", ")) (measured by the trainer in evaluation)")
-            }
             guard let text = v.scalar?.string else { throw fail("'\(key)' must be a limit such as \"<= 0.5e6\"") }
             do {
                 out.append(try Constraint.parse(measure: measure, limit: text))

@@ -104,7 +104,7 @@ public struct StudyConfiguration: Sendable, Hashable {
             }
             if let problem = earlyStoppingSettings?.problem { throw fail(problem) }
         }
-        try StudyMeasures.checkMeasuredInEvaluation(self)
+        try StudyMeasures.checkNames(self)
     }
 
     /// The early-stopping rule with its rungs, nil when off. `max_epochs` defaults to `evaluator.epochs`.

@@ -15,9 +15,9 @@ public struct OutcomeLimits: Sendable, Hashable {
         self.constraints = constraints.filter { Metrics.measuredNames.contains($0.measure) }
     }
 
-    /// The study's constraints on measures known only after evaluation.
+    /// The study's constraints on measures known only after evaluation (not those its space computes before).
     public init(_ configuration: StudyConfiguration) {
-        self.init(constraints: configuration.constraints)
+        self.init(constraints: configuration.constraints.filter { StudyMeasures.isMeasuredInEvaluation($0.measure, in: configuration) })
     }
 
     /// The limits of the study a journal holds (none when its stored configuration cannot be read).

@@ -20,14 +20,18 @@ public enum StudyMeasures {
     /// - Throws: `ClusterError.invalidConfiguration` when the study's space and evaluator give no such measure.
     public static func feasibility(for c: StudyConfiguration) throws -> Feasibility {
         guard !c.constraints.isEmpty else { return .unconstrained }
-        try checkMeasuredInEvaluation(c)
-        let measuredInEvaluation = Set(c.constraints.map(\.measure)).intersection(Metrics.measuredNames)
+        try checkNames(c)
+        let measuredInEvaluation = Set(c.constraints.map(\.measure).filter { isMeasuredInEvaluation($0, in: c) })
         do {
-            guard c.constraints.contains(where: { names.contains($0.measure) }) else {
+            guard c.constraints.contains(where: { !measuredInEvaluation.contains($0.measure) }) else {
                 // Only limits measured in evaluation: any space, nothing to compute before training.
                 return try Feasibility(constraints: c.constraints, measures: [:], measuredInEvaluation: measuredInEvaluation)
             }
             let measures = try self.measures(for: c)
+            guard c.space.builtIn == .nb201 else {
+                // A space's own measures depend on the operation counts alone: an encoding is feasible or not.
+                return try Feasibility(constraints: c.constraints, measures: measures, measuredInEvaluation: measuredInEvaluation)
+            }
             // NB201's cells are few: each encoding's feasible ones are counted once.
             let space = NB201SearchSpace()
             return try Feasibility(constraints: c.constraints, measures: measures, measuredInEvaluation: measuredInEvaluation)
@@ -48,20 +52,45 @@ public enum StudyMeasures {
         }
     }
 
-    /// Refuses a limit on (or an objective of) a measure the study's evaluator does not report: every result would
-    /// break it (or have no place on the front).
-    /// - Throws: `ClusterError.invalidConfiguration` naming the measure and the evaluator.
-    static func checkMeasuredInEvaluation(_ c: StudyConfiguration) throws {
-        let reported = measuredInEvaluation(by: c.evaluator.kind)
-        let asked = c.constraints.map { ("objective.constraints.\($0.measure)", $0.measure) }
-            + c.objectives.map { ("objective.minimize", $0) }
-        for (key, measure) in asked where Metrics.measuredNames.contains(measure) && !reported.contains(measure) {
-            let kind = c.evaluator.kind.rawValue
-            throw ClusterError(.invalidConfiguration, "'\(key)': evaluator kind '\(kind)' "
-                               + (reported.isEmpty ? "measures nothing beside the error"
-                                  : "reports \(reported.joined(separator: ", ")), not \(measure)")
-                               + "; an external trainer reports it in its result line (cluster/TRAINER.md)"
-                               + (c.evaluator.kind == .table ? ", and `anasod bench --runs … --measured latency_ms` simulates such a limit on the NB201 runs table" : ""))
+    /// The measures this study computes before training: NB201's parameters and FLOPs (of the network the Swift
+    /// trainer or a table stands for), or what the user's space defines (`space.measures`).
+    public static func knownNames(for c: StudyConfiguration) -> [String] {
+        if let defined = c.space.definition { return defined.measures.keys.sorted() }
+        if c.space.builtIn == .nb201 && (c.evaluator.kind == .trainer || c.evaluator.kind == .table) { return names }
+        return []
+    }
+
+    /// Whether the trainer measures `name` in this study (`latency_ms`, `memory_mb`), rather than the space
+    /// computing it before training (a space may define a latency look-up table of its own).
+    public static func isMeasuredInEvaluation(_ name: String, in c: StudyConfiguration) -> Bool {
+        Metrics.measuredNames.contains(name) && !knownNames(for: c).contains(name)
+    }
+
+    /// Refuses a constraint or an objective on a measure this study has no way to know: one the space and the
+    /// evaluator cannot compute before training, or one its evaluator does not report (every result would break
+    /// the limit, or have no place on the front).
+    /// - Throws: `ClusterError.invalidConfiguration` naming the key.
+    static func checkNames(_ c: StudyConfiguration) throws {
+        let known = knownNames(for: c), reported = measuredInEvaluation(by: c.evaluator.kind)
+        let asked = c.constraints.map { ("objective.constraints.\($0.measure)", $0.measure) } + c.objectives.map { ("objective.minimize", $0) }
+        for (key, measure) in asked where !known.contains(measure) {
+            if Metrics.measuredNames.contains(measure) {
+                guard !reported.contains(measure) else { continue }
+                let kind = c.evaluator.kind.rawValue
+                throw ClusterError(.invalidConfiguration, "'\(key)': evaluator kind '\(kind)' "
+                                   + (reported.isEmpty ? "measures nothing beside the error"
+                                      : "reports \(reported.joined(separator: ", ")), not \(measure)")
+                                   + "; an external trainer reports it in its result line (cluster/TRAINER.md)"
+                                   + (c.evaluator.kind == .table ? ", and `anasod bench --runs … --measured latency_ms` simulates such a limit on the NB201 runs table" : ""))
+            }
+            if names.contains(measure) && c.space.builtIn == .nb201 {
+                _ = try nb201Network(for: c)  // says why this evaluator's networks are not known
+            }
+            let computed = known.isEmpty ? "computes nothing before training" : "computes \(known.joined(separator: ", ")) before training"
+            throw ClusterError(.invalidConfiguration, "'\(key)': no measure '\(measure)': this study (space '\(c.space.name)', "
+                               + "evaluator '\(c.evaluator.kind.rawValue)') \(computed) ("
+                               + "nb201 its networks' params and flops with a trainer or table evaluator, a space of your own what "
+                               + "its 'space.measures' define), and trainers measure \(Metrics.measuredNames.joined(separator: ", "))")
         }
     }
 
@@ -89,7 +118,7 @@ public enum StudyMeasures {
     /// The study's objectives after the validation error, as measures (empty with one objective).
     /// - Throws: `ClusterError.invalidConfiguration` when the study's space and evaluator give no such measure.
     public static func objectives(for c: StudyConfiguration) throws -> [(name: String, measure: Feasibility.Measure)] {
-        let known = c.objectives.filter(names.contains)
+        let known = c.objectives.filter { !isMeasuredInEvaluation($0, in: c) }
         guard !known.isEmpty else { return [] }
         let measures = try self.measures(for: c)
         return known.map { ($0, measures[$0]!) }
@@ -97,10 +126,16 @@ public enum StudyMeasures {
 
     /// The study's objectives after the validation error that each result carries (`latency_ms`, `memory_mb`).
     public static func measuredObjectives(for c: StudyConfiguration) -> [String] {
-        c.objectives.filter(Metrics.measuredNames.contains)
+        c.objectives.filter { isMeasuredInEvaluation($0, in: c) }
     }
 
     static func measures(for c: StudyConfiguration) throws -> [String: Feasibility.Measure] {
+        if let defined = c.space.definition {
+            // Additive over the slots: one value per encoding, so the range is that value.
+            return defined.measures.mapValues { m in
+                Feasibility.Measure(value: { m.value(of: $0) }, range: { counts in let v = m.value(counts: counts); return v...v })
+            }
+        }
         guard c.space.builtIn == .nb201 else {
             throw ClusterError(.invalidConfiguration, "'objective': measures known before training (\(names.joined(separator: ", "))) "
                                + "are computed for the nb201 space; '\(c.space.name)' is not supported yet")
@@ -168,22 +203,45 @@ extension StudyMeasures {
     /// How much of the space the study's constraints leave: feasible cells and encodings out of all, and the
     /// smallest value of each constrained measure (what a bound must at least allow).
     public struct Extent: Sendable {
-        public var feasibleCells: Int
-        public var cells: Int
+        /// Cells (a Double: a space of one's own may hold 10¹² and more).
+        public var feasibleCells: Double
+        public var cells: Double
         public var feasibleEncodings: Int
         public var encodings: Int
         public var smallest: [String: Double]
 
         /// `params <= 500000: 3945 of 15625 cells (25.2 %), 61 of 210 encodings`.
         public var summary: String {
-            String(format: "%d of %d cells (%.1f %%), %d of %d encodings", feasibleCells, cells,
-                   100 * Double(feasibleCells) / Double(max(cells, 1)), feasibleEncodings, encodings)
+            func count(_ v: Double) -> String { v < 1e9 ? String(format: "%.0f", v) : String(format: "%.3g", v) }
+            return "\(count(feasibleCells)) of \(count(cells)) cells " + String(format: "(%.1f %%)", 100 * feasibleCells / max(cells, 1))
+                + ", \(feasibleEncodings) of \(encodings) encodings"
         }
     }
 
-    /// Counts the feasible cells of the study's (NB201) space one by one; nil without constraints.
+    /// Counts the feasible cells of the study's space: NB201's one by one, a space of one's own encoding by encoding
+    /// (its measures are the same for every cell of an encoding); nil without constraints known before training,
+    /// and for a space of more than a million encodings.
     public static func extent(for c: StudyConfiguration, feasibility: Feasibility) -> Extent? {
-        guard feasibility.isConstrained, c.space.builtIn == .nb201 else { return nil }
+        guard feasibility.isConstrained else { return nil }
+        if let defined = c.space.definition {
+            guard defined.encodingCount <= 1_000_000 else { return nil }
+            var extent = Extent(feasibleCells: 0, cells: 0, feasibleEncodings: 0, encodings: 0, smallest: [:])
+            for counts in defined.allEncodingCounts() {
+                let cells = defined.architectureCount(counts: counts)
+                extent.cells += cells
+                extent.encodings += 1
+                if feasibility.mayHold(counts: counts) {
+                    extent.feasibleCells += cells
+                    extent.feasibleEncodings += 1
+                }
+                for constraint in feasibility.constraints {
+                    guard let value = defined.measures[constraint.measure]?.value(counts: counts) else { continue }
+                    extent.smallest[constraint.measure] = min(extent.smallest[constraint.measure] ?? .infinity, value)
+                }
+            }
+            return extent
+        }
+        guard c.space.builtIn == .nb201 else { return nil }
         let space = NB201SearchSpace()
         var feasible = 0
         var encodings = Set<[[Int]]>(), open = Set<[[Int]]>()
@@ -202,7 +260,7 @@ extension StudyMeasures {
                 smallest[constraint.measure] = min(smallest[constraint.measure] ?? .infinity, value)
             }
         }
-        return Extent(feasibleCells: feasible, cells: NB201SearchSpace.cellCount, feasibleEncodings: open.count,
+        return Extent(feasibleCells: Double(feasible), cells: Double(NB201SearchSpace.cellCount), feasibleEncodings: open.count,
                       encodings: encodings.count, smallest: smallest)
     }
 }

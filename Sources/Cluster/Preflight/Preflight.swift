@@ -59,7 +59,7 @@ public enum Preflight {
             guard extent.feasibleCells > 0 else {
                 let smallest = extent.smallest.sorted { $0.key < $1.key }.map { "\($0.key) \(Constraint.format($0.value))" }
                 throw fail("'objective.constraints' (\(c.constraints.map(\.description).joined(separator: ", "))) leave no cell of the "
-                           + "\(extent.cells) feasible; the smallest cells have \(smallest.joined(separator: ", "))")
+                           + "\(String(format: extent.cells < 1e9 ? "%.0f" : "%.3g", extent.cells)) feasible; the smallest cells have \(smallest.joined(separator: ", "))")
             }
             report.constraints = extent
         }

@@ -81,7 +81,7 @@ extension StudyConfiguration {
         }
         if let v = definition["objective.minimize"] {
             let names = v.split(separator: ",").map(String.init)
-            guard names.first == "val_error", names.dropFirst().allSatisfy({ StudyMeasures.names.contains($0) || Metrics.measuredNames.contains($0) }) else {
+            guard names.first == "val_error", names.dropFirst().allSatisfy({ !$0.isEmpty }) else {
                 throw fail("objective.minimize")
             }
             objectives = Array(names.dropFirst())
