@@ -73,10 +73,11 @@ import Trainer
         #expect(agree >= NB201SearchSpace.cellCount * 98 / 100, "\(agree) of \(NB201SearchSpace.cellCount) cells agree")
     }
 
+    /// An external trainer's network is its own: the coordinator cannot size it.
     @Test func constraintsOutsideNB201OrWithoutAKnownNetworkAreRefused() throws {
         for (yaml, expected) in [
-            ("space: darts\nevaluator: {kind: trainer}\nobjective: {constraints: {params: '<= 1e6'}}\n",
-             "'objective.constraints.params': no measure 'params': this study (space 'darts', evaluator 'trainer') computes nothing before training"),
+            ("space: darts\nevaluator: {kind: external, command: 'true'}\nobjective: {constraints: {params: '<= 1e6'}}\n",
+             "'objective.constraints.params': no measure 'params': this study (space 'darts', evaluator 'external') computes nothing before training"),
             ("evaluator: {kind: synthetic}\nobjective: {constraints: {flops: '<= 1e6'}}\n", "not 'synthetic' ones"),
         ] {
             // Refused where the study file is read.

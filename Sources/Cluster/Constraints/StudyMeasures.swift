@@ -1,4 +1,5 @@
 import ANASOD
+import Foundation
 import Evaluation
 import Search
 import Trainer
@@ -10,7 +11,9 @@ import Trainer
 /// Known for NB201: with the Swift trainer, its network at the study's `channels` and `cells` on Fashion-MNIST
 /// (1 × 28 × 28, 10 classes); with a table, the benchmark's own network (C = 16, N = 5, 3 × 32 × 32, the data
 /// set's classes). An NB201 cell's size and FLOPs depend only on how many 3×3 and 1×1 convolutions it has, so a
-/// measure's range over an encoding is a single value and whole encodings are ruled out at once.
+/// measure's range over an encoding is a single value and whole encodings are ruled out at once. Known for DARTS
+/// with the Swift trainer (its network on Fashion-MNIST, `DARTSMeasures`: an encoding's range spans where its
+/// operations sit), and for a space of one's own that defines them (`space.measures`, additive over the slots).
 public enum StudyMeasures {
     /// The measures known before training a constraint or an objective may name (those measured in evaluation,
     /// `Metrics.measuredNames`, a constraint may name too).
@@ -57,6 +60,7 @@ public enum StudyMeasures {
     public static func knownNames(for c: StudyConfiguration) -> [String] {
         if let defined = c.space.definition { return defined.measures.keys.sorted() }
         if c.space.builtIn == .nb201 && (c.evaluator.kind == .trainer || c.evaluator.kind == .table) { return names }
+        if c.space.builtIn == .darts && c.evaluator.kind == .trainer { return names }
         return []
     }
 
@@ -129,12 +133,23 @@ public enum StudyMeasures {
         c.objectives.filter { isMeasuredInEvaluation($0, in: c) }
     }
 
+    /// The Swift trainer's DARTS network at the study's channels and cells on Fashion-MNIST; nil for another study.
+    static func dartsMeasures(for c: StudyConfiguration) throws -> DARTSMeasures? {
+        guard c.space.builtIn == .darts, c.evaluator.kind == .trainer else { return nil }
+        let settings = try TrainingSettings(plan: c.evaluator.training)
+        return DARTSMeasures.shared(channels: settings.channels, layers: settings.cellsPerStage, inputChannels: 1,
+                                    classes: 10, side: IDXLoader.fashionMNISTSide)
+    }
+
     static func measures(for c: StudyConfiguration) throws -> [String: Feasibility.Measure] {
         if let defined = c.space.definition {
             // Additive over the slots: one value per encoding, so the range is that value.
             return defined.measures.mapValues { m in
                 Feasibility.Measure(value: { m.value(of: $0) }, range: { counts in let v = m.value(counts: counts); return v...v })
             }
+        }
+        if let darts = try dartsMeasures(for: c) {
+            return ["params": darts.measure(darts.params), "flops": darts.measure(darts.flops)]
         }
         guard c.space.builtIn == .nb201 else {
             throw ClusterError(.invalidConfiguration, "'objective': measures known before training (\(names.joined(separator: ", "))) "
@@ -209,10 +224,20 @@ extension StudyMeasures {
         public var feasibleEncodings: Int
         public var encodings: Int
         public var smallest: [String: Double]
+        /// Counted from a sample of cells (DARTS: 10¹⁸ of them); `feasibleEncodings` is then not known.
+        public var sampled: Int? = nil
+        /// Whether some cell keeps to the constraints (exact even where the count is sampled: every limit is
+        /// checked against the measure's least and greatest value in the space).
+        public var satisfiable: Bool? = nil
+
+        public var anyFeasible: Bool { satisfiable ?? (feasibleCells > 0) }
 
         /// `params <= 500000: 3945 of 15625 cells (25.2 %), 61 of 210 encodings`.
         public var summary: String {
             func count(_ v: Double) -> String { v < 1e9 ? String(format: "%.0f", v) : String(format: "%.3g", v) }
+            if let sampled {
+                return String(format: "about %.1f %% of %@ cells (a sample of %d)", 100 * feasibleCells / max(cells, 1), count(cells), sampled)
+            }
             return "\(count(feasibleCells)) of \(count(cells)) cells " + String(format: "(%.1f %%)", 100 * feasibleCells / max(cells, 1))
                 + ", \(feasibleEncodings) of \(encodings) encodings"
         }
@@ -238,6 +263,25 @@ extension StudyMeasures {
                     guard let value = defined.measures[constraint.measure]?.value(counts: counts) else { continue }
                     extent.smallest[constraint.measure] = min(extent.smallest[constraint.measure] ?? .infinity, value)
                 }
+            }
+            return extent
+        }
+        if let darts = try? dartsMeasures(for: c) {
+            // 180² connectivity patterns × 7¹⁶ operation choices: counted from a seeded sample of uniform cells; the
+            // least and greatest values are exact (DARTSMeasures.extremes).
+            let space = DARTSSearchSpace()
+            var rng = SeededGenerator(seed: 0xDA575)
+            let sample = 20_000
+            var feasible = 0
+            for _ in 0..<sample where feasibility.allows(space.randomArchitecture(using: &rng)) { feasible += 1 }
+            let cells = pow(space.connectivityPatterns, 2) * pow(Double(space.operationCount), Double(2 * space.slotsPerCell))
+            var extent = Extent(feasibleCells: cells * Double(feasible) / Double(sample), cells: cells, feasibleEncodings: 0,
+                                encodings: space.encodingCount, smallest: [:], sampled: sample, satisfiable: true)
+            for constraint in feasibility.constraints {
+                let table = constraint.measure == "params" ? darts.params : darts.flops
+                let extremes = darts.extremes(table)
+                extent.smallest[constraint.measure] = extremes.lowerBound
+                if !constraint.mayHold(in: extremes) { extent.satisfiable = false }
             }
             return extent
         }

@@ -56,7 +56,7 @@ public enum Preflight {
         var report = Report()
         // Constraints that leave nothing to train are refused, saying how far off they are.
         if let extent = StudyMeasures.extent(for: c, feasibility: try StudyMeasures.feasibility(for: c)) {
-            guard extent.feasibleCells > 0 else {
+            guard extent.anyFeasible else {
                 let smallest = extent.smallest.sorted { $0.key < $1.key }.map { "\($0.key) \(Constraint.format($0.value))" }
                 throw fail("'objective.constraints' (\(c.constraints.map(\.description).joined(separator: ", "))) leave no cell of the "
                            + "\(String(format: extent.cells < 1e9 ? "%.0f" : "%.3g", extent.cells)) feasible; the smallest cells have \(smallest.joined(separator: ", "))")
