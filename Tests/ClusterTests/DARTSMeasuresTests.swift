@@ -72,7 +72,17 @@ import Trainer
             _ = try await Preflight.check(try study(objective: "constraints: {params: '<= 10'}"), local: nil)
             Issue.record("an impossible limit on DARTS parameters was accepted")
         } catch let error as ClusterError {
-            #expect(error.message.contains("leave no cell"), "\(error.message)")
+            #expect(error.message.contains("leave no cell") && error.message.contains("the smallest cells have params "), "\(error.message)")
+        }
+        // Two limits each within reach that no cell meets together: no sampled cell keeps to both.
+        let darts = try #require(try StudyMeasures.dartsMeasures(for: c))
+        let p = darts.extremes(darts.params), f = darts.extremes(darts.flops)
+        do {
+            _ = try await Preflight.check(try study(objective: "constraints: {params: '<= \(p.lowerBound + 1)', flops: '>= \(f.upperBound - 1)'}"),
+                                          local: nil)
+            Issue.record("limits no cell meets together were accepted")
+        } catch let error as ClusterError {
+            #expect(error.message.contains("leave no cell of a sample of 20000"), "\(error.message)")
         }
     }
 }

@@ -779,10 +779,14 @@ def measure_latency_ms(forward: Callable[[], Any], repeats: int = 11, warmup: in
     return times[middle] if len(times) % 2 == 1 else (times[middle - 1] + times[middle]) / 2
 
 
-def peak_memory_mb() -> float:
-    """This process's peak resident set in MB so far (``getrusage``), the CPU trainer's `memory_mb`. A GPU
-    trainer reports its accelerator's peak instead (``torch.cuda.max_memory_allocated() / 2**20``)."""
-    import resource
+def peak_memory_mb() -> Optional[float]:
+    """This process's peak resident set in MB so far (``getrusage``), the CPU trainer's `memory_mb`; None where
+    the platform has no ``resource`` module (Windows). A GPU trainer reports its accelerator's peak instead
+    (``torch.cuda.max_memory_allocated() / 2**20``)."""
+    try:
+        import resource
+    except ImportError:
+        return None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1024.0 if sys.platform != "darwin" else peak / 2.0 ** 20
 

@@ -98,7 +98,7 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
             guard isName(name), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }), name != "val_error" else {
                 throw fail("measure '\(name.prefix(80))' must be a name of letters, digits and '_' (not val_error)")
             }
-            guard m.base.isFinite, m.base >= 0 else { throw fail("'measures.\(name).base' must be a finite number ≥ 0, got \(m.base)") }
+            guard m.base.isFinite, (0...1e15).contains(m.base) else { throw fail("'measures.\(name).base' must be a number in 0…1e15, got \(m.base)") }
             if let unknown = m.operations.keys.sorted().first(where: { !operations.contains($0) }) {
                 throw fail("'measures.\(name).operations' values '\(unknown.prefix(80))', which is not one of 'operations'")
             }
@@ -107,8 +107,8 @@ public struct SlotSearchSpace: SearchSpace, Hashable {
                 throw fail("'measures.\(name).operations' must value every operation; it lacks \(missing.joined(separator: ", "))")
             }
             let values = operations.map { m.operations[$0]! }
-            if let bad = operations.indices.first(where: { !(values[$0].isFinite && values[$0] >= 0) }) {
-                throw fail("'measures.\(name).operations.\(operations[bad])' must be a finite number ≥ 0, got \(values[bad])")
+            if let bad = operations.indices.first(where: { !(values[$0].isFinite && (0...1e15).contains(values[$0])) }) {
+                throw fail("'measures.\(name).operations.\(operations[bad])' must be a number in 0…1e15, got \(values[bad])")
             }
             out[name] = SpaceMeasure(base: m.base, perOperation: values)
         }

@@ -18,8 +18,13 @@ public struct SpaceMeasure: Hashable, Sendable {
         counts.reduce(base) { total, n in zip(n, perOperation).reduce(total) { $0 + Double($1.0) * $1.1 } }
     }
 
-    /// The value of `architecture`.
+    /// The value of `architecture`: that of its counts, summed in the same order (so a cell's value is its encoding's
+    /// to the last bit, and a limit never rules out an encoding whose cells it allows).
     public func value(of architecture: Architecture) -> Double {
-        architecture.cells.reduce(base) { total, cell in cell.operations.reduce(total) { $0 + perOperation[$1] } }
+        value(counts: architecture.cells.map { cell in
+            var n = [Int](repeating: 0, count: perOperation.count)
+            for op in cell.operations { n[op] += 1 }
+            return n
+        })
     }
 }

@@ -226,7 +226,8 @@ extension StudyConfiguration {
         return choice
     }
 
-    /// `objective.minimize`: `[val_error, params]`: the validation error first, then measures known before training.
+    /// `objective.minimize`: `[val_error, params]`: the validation error first, then measures (what the study can know
+    /// of them is checked by `validate()`, `StudyMeasures.checkNames`).
     static func objectives(_ node: Node, _ fail: (String) -> ClusterError) throws -> [String] {
         guard let m = node.mapping, let n = try entries(m, section: "objective", fail: fail)["minimize"] else { return [] }
         guard let items = n.sequence else { throw fail("'objective.minimize' must be a list, e.g. [val_error, params]") }

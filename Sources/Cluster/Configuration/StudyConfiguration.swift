@@ -42,8 +42,10 @@ public struct StudyConfiguration: Sendable, Hashable {
     /// the first only (`StudyMeasures`); the second it models, and a result that breaks them is never the best
     /// (`OutcomeLimits`).
     public var constraints: [Constraint] = []
-    /// `objective.minimize` after `val_error`: further objectives known before training (`params`, `flops`); with
-    /// any, the strategy runs under ParEGO's scalarisations and the study has a Pareto front (issue 30).
+    /// `objective.minimize` after `val_error`: further objectives, known before training (`params`, `flops`, a space's
+    /// own measures) or measured by the trainer (`latency_ms`, `memory_mb`); with any, the study has a Pareto front
+    /// (issue 30): ANASOD-BO searches it by EHVI where every objective is known before training, else the strategy
+    /// runs under ParEGO's scalarisations (`MultiObjectiveStrategy`).
     public var objectives: [String] = []
     /// `jobs.early_stopping`: when the coordinator stops a cell before the end of its training (issue 28).
     public var earlyStopping = EarlyStoppingChoice(rule: .off)

@@ -30,7 +30,7 @@ struct DARTSMeasures: Sendable {
     let inputEdges: ClosedRange<Int>
     let inputs: Int
 
-    /// Builds the reference network and one per (cell type, operation, input or intermediate edge): 29 networks.
+    /// Builds the reference network and one per (cell type, operation, input or intermediate edge): 25 networks.
     init(channels: Int, layers: Int, inputChannels: Int, classes: Int, side: Int) {
         let space = DARTSSearchSpace.definition
         guard case .darts(let nodes, let inputs, let perNode) = space.wiring else {

@@ -125,7 +125,14 @@ public enum StudyMeasures {
         let known = c.objectives.filter { !isMeasuredInEvaluation($0, in: c) }
         guard !known.isEmpty else { return [] }
         let measures = try self.measures(for: c)
-        return known.map { ($0, measures[$0]!) }
+        return try known.map { name in
+            // A stored configuration (a journal's) is read without `validate()`: an unknown name is an error, not a trap.
+            guard let measure = measures[name] else {
+                throw ClusterError(.invalidConfiguration, "'objective.minimize': no measure '\(name)' in this study (space '\(c.space.name)', "
+                                   + "evaluator '\(c.evaluator.kind.rawValue)')")
+            }
+            return (name, measure)
+        }
     }
 
     /// The study's objectives after the validation error that each result carries (`latency_ms`, `memory_mb`).
@@ -226,8 +233,9 @@ extension StudyMeasures {
         public var smallest: [String: Double]
         /// Counted from a sample of cells (DARTS: 10¹⁸ of them); `feasibleEncodings` is then not known.
         public var sampled: Int? = nil
-        /// Whether some cell keeps to the constraints (exact even where the count is sampled: every limit is
-        /// checked against the measure's least and greatest value in the space).
+        /// Where the count is sampled: false when a limit is out of the measure's reach (its least and greatest
+        /// value in the space, exact) or when no sampled cell keeps to them all (cells rarer than that are as good
+        /// as none: the strategies draw cells too).
         public var satisfiable: Bool? = nil
 
         public var anyFeasible: Bool { satisfiable ?? (feasibleCells > 0) }
@@ -283,6 +291,7 @@ extension StudyMeasures {
                 extent.smallest[constraint.measure] = extremes.lowerBound
                 if !constraint.mayHold(in: extremes) { extent.satisfiable = false }
             }
+            if feasible == 0 { extent.satisfiable = false }
             return extent
         }
         guard c.space.builtIn == .nb201 else { return nil }

@@ -58,8 +58,10 @@ public enum Preflight {
         if let extent = StudyMeasures.extent(for: c, feasibility: try StudyMeasures.feasibility(for: c)) {
             guard extent.anyFeasible else {
                 let smallest = extent.smallest.sorted { $0.key < $1.key }.map { "\($0.key) \(Constraint.format($0.value))" }
-                throw fail("'objective.constraints' (\(c.constraints.map(\.description).joined(separator: ", "))) leave no cell of the "
-                           + "\(String(format: extent.cells < 1e9 ? "%.0f" : "%.3g", extent.cells)) feasible; the smallest cells have \(smallest.joined(separator: ", "))")
+                let cells = String(format: extent.cells < 1e9 ? "%.0f" : "%.3g", extent.cells)
+                let none = extent.sampled.map { "leave no cell of a sample of \($0) (of \(cells)) feasible" } ?? "leave no cell of the \(cells) feasible"
+                throw fail("'objective.constraints' (\(c.constraints.map(\.description).joined(separator: ", "))) \(none); "
+                           + "the smallest cells have \(smallest.joined(separator: ", "))")
             }
             report.constraints = extent
         }

@@ -87,10 +87,10 @@ public struct StudyReport: Sendable {
     /// come from the network: one that starts like a spreadsheet formula (`=`, `+`, `-`, `@`) gets a
     /// leading `'` so that opening the file cannot run it. `recommended` is 1 on the results of the cell the
     /// strategy recommends; `stopped_at_epoch` is set on results early stopping stopped (their `val_error` is that
-    /// epoch's). A study with limits measured in evaluation adds `latency_ms`, `memory_mb` and `violates` (the limits
-    /// a result breaks). A study of several objectives adds `pareto_front`, 1 on the results on its front.
+    /// epoch's). A study whose trainers measured latency or memory, or that limits them, adds `latency_ms`, `memory_mb`
+    /// and `violates` (the limits a result breaks). A study of several objectives adds `pareto_front`, 1 on the results on its front.
     public func csv() -> String {
-        let measured = !limits.isEmpty
+        let measured = !limits.isEmpty || rows.contains { $0.metrics.map { !$0.measured.isEmpty } ?? false }
         var out = "job,status,attempts,worker,val_error,test_error,train_seconds,params,flops,arch,encoding,recommended,stopped_at_epoch"
             + (measured ? ",latency_ms,memory_mb,violates" : "") + (pareto == nil ? "\n" : ",pareto_front\n")
         let front = pareto?.frontJobs ?? []
