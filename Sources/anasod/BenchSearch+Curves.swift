@@ -11,7 +11,7 @@ extension BenchSearch {
     func stoppingRules() throws -> [EarlyStopping.Rule] {
         let rules = earlyStopping.split(separator: ",").map { EarlyStopping.Rule(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
         guard !rules.isEmpty, rules.allSatisfy({ $0 != nil }) else {
-            throw ValidationError("--early-stopping wants off, asha or off,asha, got '\(earlyStopping)'")
+            throw ValidationError("--early-stopping wants rules among off, asha, model (e.g. off,asha,model), got '\(earlyStopping)'")
         }
         return rules.map { $0! }
     }
@@ -35,7 +35,7 @@ extension BenchSearch {
         let budgetEpochs = budget * epochs
         LinearAlgebraThreads.set(1)
         let started = Date()
-        let stopping = EarlyStopping(rule: .asha, minEpochs: minEpochs ?? EarlyStopping.defaultMinEpochs(maxEpochs: epochs),
+        var stopping = EarlyStopping(rule: .asha, minEpochs: minEpochs ?? EarlyStopping.defaultMinEpochs(maxEpochs: epochs),
                                      reductionFactor: reductionFactor, maxEpochs: epochs)
         if let problem = stopping.problem { throw ValidationError(problem.replacingOccurrences(of: "'jobs.early_stopping.", with: "'--")) }
         let best = curves.map { $0.errors.last! }.min()!
@@ -46,13 +46,15 @@ extension BenchSearch {
         for count in workers == nil ? [1] : try workerCounts() {
             var runs = [CurvesBenchmark.Run]()
             for rule in try stoppingRules() {
+                stopping.rule = rule
                 let benchmark = try CurvesBenchmark(space: space, curves: curves, budgetEpochs: budgetEpochs, workers: count,
                                                     stopping: rule == .off ? nil : stopping)
                 runs += try benchmark.runAll(strategies: names, seeds: seeds, firstSeed: firstSeed, parallelism: jobs)
             }
             // Strategy by strategy, full length before early stopping.
-            runs.sort { (names.firstIndex(of: $0.strategy) ?? 0, $0.earlyStopping ? 1 : 0, $0.seed)
-                < (names.firstIndex(of: $1.strategy) ?? 0, $1.earlyStopping ? 1 : 0, $1.seed) }
+            let order = EarlyStopping.Rule.allCases
+            runs.sort { (names.firstIndex(of: $0.strategy) ?? 0, order.firstIndex(of: $0.rule)!, $0.seed)
+                < (names.firstIndex(of: $1.strategy) ?? 0, order.firstIndex(of: $1.rule)!, $1.seed) }
             print("\n### \(count) worker\(count == 1 ? "" : "s")\n")
             print(CurvesReport(runs: runs, budgetEpochs: budgetEpochs).markdown())
         }

@@ -12,14 +12,14 @@ import Wire
     let space = NB201SearchSpace()
     let peer = PeerID(Array("w1".utf8))
 
-    func state(budget: Int = 12) -> CoordinatorState {
+    func state(budget: Int = 12, rule: EarlyStopping.Rule = .asha) -> CoordinatorState {
         var c = StudyConfiguration(study: "t")
         c.budget = budget
         c.jobTimeout = 100
         c.workerTimeout = 30
         c.evaluator.kind = .synthetic
         c.evaluator.training.epochs = 9
-        c.earlyStopping = EarlyStoppingChoice(rule: .asha, minEpochs: 1, reductionFactor: 3)
+        c.earlyStopping = EarlyStoppingChoice(rule: rule, minEpochs: 1, reductionFactor: 3)
         return CoordinatorState(configuration: c, space: space)
     }
 
@@ -94,8 +94,8 @@ import Wire
     /// fixed interleaving, proposals a fixed sequence of cells (the strategy is left out); `killAfter` message(s)
     /// in, the coordinator dies (kill -9: only the journal is left) and a new one resumes from the journal, the
     /// worker saying hello again with the jobs it runs. Returns the jobs stopped, with their epochs.
-    func run(budget: Int, killAfter: Int?) throws -> [UInt64: Int] {
-        var s = state(budget: budget)
+    func run(budget: Int, killAfter: Int?, rule: EarlyStopping.Rule = .asha) throws -> [UInt64: Int] {
+        var s = state(budget: budget, rule: rule)
         var journal = [JournalRecord]()
         var now = 0.0
         var running = [(job: Job, epoch: Int)]()
@@ -144,7 +144,7 @@ import Wire
             }
             messages += 1
             if messages == killAfter {
-                s = state(budget: budget)
+                s = state(budget: budget, rule: rule)
                 _ = try s.restore(from: journal, now: now)
                 nextJob = max(nextJob, s.nextJobID)
                 welcome()
@@ -158,11 +158,18 @@ import Wire
         return stopped
     }
 
-    @Test func aStudyKilledWhileRungsAreHalfFullDecidesAsOneNeverKilled() throws {
-        let whole = try run(budget: 15, killAfter: nil)
+    /// Under the model-based rule too: its final errors are rebuilt from the journal's results.
+    @Test(arguments: [EarlyStopping.Rule.asha, .model])
+    func aStudyKilledWhileRungsAreHalfFullDecidesAsOneNeverKilled(rule: EarlyStopping.Rule) throws {
+        let budget = rule == .model ? 30 : 15
+        let whole = try run(budget: budget, killAfter: nil, rule: rule)
         #expect(whole.count >= 5, "stopped \(whole)")
-        for kill in [4, 11, 23, 40] {
-            #expect(try run(budget: 15, killAfter: kill) == whole, "killed after \(kill) message(s)")
+        for kill in [4, 11, 23, 40, 70] {
+            #expect(try run(budget: budget, killAfter: kill, rule: rule) == whole, "killed after \(kill) message(s)")
+        }
+        if rule == .model {
+            // The model judged: some cell went on that ASHA would have stopped, or the reverse.
+            #expect(try run(budget: budget, killAfter: nil, rule: .asha) != whole)
         }
     }
 }

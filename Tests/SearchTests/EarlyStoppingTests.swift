@@ -81,6 +81,55 @@ import Testing
         #expect(!live.stopped.isEmpty)
     }
 
+    /// The model-based rule: ASHA's cutoff until a rung has `minimumPairs` cells trained to the end; then the chance
+    /// that the final error the rung error predicts (least-squares line, predictive spread) beats the best final error,
+    /// checked against the closed form.
+    @Test func theModelRuleStopsCellsUnlikelyToBeatTheBest() throws {
+        var ladder = RungLadder(EarlyStopping(rule: .model, minEpochs: 1, reductionFactor: 3, maxEpochs: 9))
+        // Rung 1 errors and final errors on a line, final = 0.5 · rung + 2, with small deviations.
+        let pairs: [(Double, Double)] = [(40, 22.1), (50, 26.9), (60, 32.0), (44, 24.2), (56, 29.8)]
+        for (i, p) in pairs.enumerated() {
+            #expect(ladder.report(job: UInt64(i + 1), epoch: 1, error: p.0) != .none)
+            // Before the fifth final, ASHA's cutoff decides (job 2's 50 > 40: stopped under ASHA — recorded anyway).
+            if ladder.stopped[UInt64(i + 1)] == nil { ladder.finished(job: UInt64(i + 1), error: p.1) }
+        }
+        let finished = ladder.finals.count
+        #expect(ladder.best == ladder.finals.values.min())
+        // With fewer pairs than the minimum it is ASHA; add finished cells until the minimum is reached.
+        var job: UInt64 = 10
+        var extra: [(Double, Double)] = [(42, 23.0), (46, 25.1), (52, 28.0), (38, 21.1), (35, 19.4)]
+        while ladder.finals.count < RungLadder.minimumPairs, !extra.isEmpty {
+            let p = extra.removeFirst()
+            job += 1
+            ladder.record(job: job, epoch: 1, error: p.0)
+            ladder.finished(job: job, error: p.1)
+        }
+        #expect(ladder.finals.count >= RungLadder.minimumPairs && finished <= ladder.finals.count)
+        // The closed form at rung 1: the line through the pairs recorded there and finished.
+        var xy = [(Double, Double)]()
+        for (j, x) in ladder.recorded[1]! { if let y = ladder.finals[j] { xy.append((x, y)) } }
+        let n = Double(xy.count), mx = xy.map(\.0).reduce(0, +) / n, my = xy.map(\.1).reduce(0, +) / n
+        let sxx = xy.map { ($0.0 - mx) * ($0.0 - mx) }.reduce(0, +)
+        let b = xy.map { ($0.0 - mx) * ($0.1 - my) }.reduce(0, +) / sxx, a = my - b * mx
+        let s2 = xy.map { pow($0.1 - a - b * $0.0, 2) }.reduce(0, +) / (n - 2)
+        for x in [30.0, 45, 80] {
+            let sd = (s2 * (1 + 1 / n + (x - mx) * (x - mx) / sxx)).squareRoot()
+            let expected = 0.5 * erfc(-(ladder.best - (a + b * x)) / (sd * 2.0.squareRoot()))
+            #expect(abs(try #require(ladder.chanceOfBeatingBest(rung: 1, error: x)) - expected) < 1e-12)
+        }
+        // A cell far worse than the best stops; one better than any goes on, whatever ASHA's cutoff says.
+        #expect(ladder.report(job: 100, epoch: 1, error: 80) == .stop(rung: 1, cutoff: ladder.best))
+        #expect(ladder.report(job: 101, epoch: 1, error: 30) == .goesOn(rung: 1))
+        // Rung 3 has no pairs yet: ASHA's cutoff there.
+        #expect(ladder.chanceOfBeatingBest(rung: 3, error: 30) == nil)
+        // A result that breaks a limit calibrates but is no incumbent; a stopped job's final is ignored.
+        let best = ladder.best
+        ladder.finished(job: 200, error: 1, counts: false)
+        #expect(ladder.best == best && ladder.finals[200] == 1)
+        ladder.finished(job: 100, error: 0.5)
+        #expect(ladder.finals[100] == nil)
+    }
+
     @Test func calibrationFitsTheLineAndFallsBackWithFewPairs() {
         var c = RungCalibration()
         #expect(c.predict(rung: 3, error: 40) == 40)  // no data: the rung's error as it is

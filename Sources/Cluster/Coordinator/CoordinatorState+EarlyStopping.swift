@@ -42,7 +42,8 @@ extension CoordinatorState {
 
     /// The rungs as the live coordinator had them: every progress record the journal keeps, each attempt's in
     /// order (a job is recorded at a rung by its first report there, so the order across jobs does not change
-    /// what is recorded), and the stopped results. The decisions themselves are in the journal.
+    /// what is recorded), the stopped results, and the final errors of the others (the model-based rule's data:
+    /// a set, whatever the order). The decisions themselves are in the journal.
     mutating func rebuildLadder(from replay: JournalReplay) {
         guard ladder != nil else { return }
         for trial in replay.trials where !isRetrain(trial.job) {
@@ -51,7 +52,12 @@ extension CoordinatorState {
                     if let error = p.validationError { ladder!.record(job: trial.job, epoch: p.epoch, error: error) }
                 }
             }
-            if let epoch = trial.result?.metrics.stoppedAtEpoch { ladder!.markStopped(job: trial.job, epoch: epoch) }
+            if let epoch = trial.result?.metrics.stoppedAtEpoch {
+                ladder!.markStopped(job: trial.job, epoch: epoch)
+            } else if let metrics = trial.result?.metrics {
+                let counts = outcomeLimits.allows(metrics)
+                ladder!.finished(job: trial.job, error: metrics.validationError, counts: counts)
+            }
         }
     }
 }

@@ -596,6 +596,9 @@ struct CoordinatorState {
         if outcomeLimits.allows(r.metrics), best == nil || r.metrics.validationError < best!.value {
             best = (r.metrics.validationError, job.id)
         }
+        // The model-based stopping rule learns final errors from cells trained to the end (retrains are no rung's).
+        let counts = outcomeLimits.allows(r.metrics)
+        if !isRetrain(job.id) { ladder?.finished(job: job.id, error: r.metrics.validationError, counts: counts) }
         let worker = workers[peer]?.id ?? peer.description
         actions += observed(job: job.id, attempt: r.key.attempt, worker: worker, proposal: job.proposal,
                             outcome: .result(r.metrics), now: now)

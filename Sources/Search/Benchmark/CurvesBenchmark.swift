@@ -26,7 +26,9 @@ public struct CurvesBenchmark: Sendable {
         public var strategy: String
         public var seed: UInt64
         public var workers: Int
-        public var earlyStopping: Bool
+        /// The stopping rule (`.off`: every cell to the end).
+        public var rule: EarlyStopping.Rule
+        public var earlyStopping: Bool { rule != .off }
         /// One point per change of `best` (and one at the end).
         public var points: [Point]
         public var cellsStarted: Int
@@ -144,6 +146,7 @@ public struct CurvesBenchmark: Sendable {
                 } else {
                     strategy.observe(Observation(architecture: curve.architecture, value: error, seconds: curve.seconds(after: r.epoch),
                                                  rungErrors: rungErrors))
+                    ladder?.finished(job: UInt64(r.job), error: error)
                     if error < best {
                         best = error
                         points.append(Point(epochs: spent, time: clock, best: best))
@@ -152,7 +155,7 @@ public struct CurvesBenchmark: Sendable {
             }
         }
         points.append(Point(epochs: spent, time: clock, best: best))
-        return Run(strategy: name, seed: seed, workers: workers, earlyStopping: stopping != nil, points: points,
+        return Run(strategy: name, seed: seed, workers: workers, rule: stopping?.rule ?? .off, points: points,
                    cellsStarted: started, cellsStopped: stoppedCells, stoppedEpochs: stoppedEpochs)
     }
 

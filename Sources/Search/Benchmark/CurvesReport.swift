@@ -19,14 +19,14 @@ public struct CurvesReport: Sendable {
     static let shares = [0.1, 0.2, 0.4, 0.7, 1.0]
 
     /// The variants in run order: (strategy, early stopping).
-    var variants: [(strategy: String, stopping: Bool)] {
-        var seen = [(String, Bool)]()
-        for r in runs where !seen.contains(where: { $0 == (r.strategy, r.earlyStopping) }) { seen.append((r.strategy, r.earlyStopping)) }
+    var variants: [(strategy: String, stopping: EarlyStopping.Rule)] {
+        var seen = [(String, EarlyStopping.Rule)]()
+        for r in runs where !seen.contains(where: { $0 == (r.strategy, r.rule) }) { seen.append((r.strategy, r.rule)) }
         return seen
     }
 
-    func runs(_ strategy: String, _ stopping: Bool) -> [CurvesBenchmark.Run] {
-        runs.filter { $0.strategy == strategy && $0.earlyStopping == stopping }
+    func runs(_ strategy: String, _ stopping: EarlyStopping.Rule) -> [CurvesBenchmark.Run] {
+        runs.filter { $0.strategy == strategy && $0.rule == stopping }
     }
 
     /// The mean over runs of the best after `epochs` (infinity while any run has no finished cell).
@@ -43,7 +43,7 @@ public struct CurvesReport: Sendable {
 
     /// The reference's mean best after the whole budget, full length (nil when it was not run).
     public var target: Double? {
-        let mine = runs(reference, false)
+        let mine = runs(reference, .off)
         return mine.isEmpty ? nil : Self.meanBest(mine, after: budgetEpochs)
     }
 
@@ -59,7 +59,7 @@ public struct CurvesReport: Sendable {
         lines.append("|---|---|" + String(repeating: "---|", count: Self.shares.count + 3 + (target == nil ? 0 : 1)))
         for (strategy, stopping) in variants {
             let mine = runs(strategy, stopping)
-            var row = "| \(strategy) | \(stopping ? "asha" : "off") | "
+            var row = "| \(strategy) | \(stopping.rawValue) | "
             row += Self.shares.map { share -> String in
                 let values = mine.map { $0.best(after: Int((share * Double(budgetEpochs)).rounded())) }
                 guard values.allSatisfy(\.isFinite), let s = NoisyRunsReport.meanSE(values) else { return "—" }

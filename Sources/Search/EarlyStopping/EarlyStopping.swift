@@ -11,6 +11,11 @@ public struct EarlyStopping: Hashable, Sendable {
         case off
         /// Asynchronous successive halving, stopping variant.
         case asha
+        /// The model-based rule (`RungLadder`): a cell stops at a rung when the final error its rung error predicts
+        /// (a line fitted on the cells trained to the end, with its predictive spread) has under
+        /// `RungLadder.stopProbability` chance of beating the best final error so far; ASHA's cutoff until the rung
+        /// has `RungLadder.minimumPairs` such cells.
+        case model
     }
 
     public var rule: Rule
