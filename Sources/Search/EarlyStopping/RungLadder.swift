@@ -40,7 +40,7 @@ public struct RungLadder: Sendable {
     /// The model-based rule's pairs needed at a rung before it judges there (ASHA's cutoff before).
     public static let minimumPairs = 5
     /// The model-based rule stops a cell whose chance of beating the best final error is below this.
-    public static let stopProbability = 0.05
+    public static let stopProbability = 0.01
 
     public init(_ settings: EarlyStopping) {
         self.settings = settings
