@@ -52,7 +52,7 @@ struct BenchSearch: AsyncParsableCommand {
     @Option(help: "With --objectives: how ParEGO scales each objective: range (least to greatest result) or median (least to the median).")
     var paregoScale: String = ParEGO.Scale.median.rawValue
 
-    @Option(help: "With --curves: off, asha, or both (off,asha).")
+    @Option(help: "With --curves: the stopping rules to compare, among off, asha and model (off,asha,model).")
     var earlyStopping: String = "off,asha"
 
     @Option(help: "With --curves: the first rung, in epochs (default: a sixteenth of the curves' length, at least 1).")

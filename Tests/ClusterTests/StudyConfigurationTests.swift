@@ -145,7 +145,7 @@ import Testing
         ("study: 'bad id'\n", "'study' must be"),
         ("study: s\njobs: 3\n", "'jobs' must be a mapping"),
         // Early stopping (issue 28).
-        ("study: s\njobs:\n  early_stopping: hyperband\n", "'jobs.early_stopping' must be one of off, asha, got 'hyperband'"),
+        ("study: s\njobs:\n  early_stopping: hyperband\n", "'jobs.early_stopping' must be one of off, asha, model, got 'hyperband'"),
         ("study: s\njobs:\n  early_stopping: {rule: asha, eta: 3}\n", "unknown key 'jobs.early_stopping.eta'"),
         ("study: s\njobs:\n  early_stopping: {reduction_factor: 1}\n", "'jobs.early_stopping.reduction_factor' must be an integer ≥ 2"),
         ("study: s\njobs:\n  early_stopping: {min_epochs: 0}\n", "'jobs.early_stopping.min_epochs' must be an integer ≥ 1"),
